@@ -1,0 +1,142 @@
+/*
+ * memvisor public ABI: core hypercall interface (x86-64 layout).
+ *
+ * Hypercall numbers, domain-id constants, the basic scalar types shared by
+ * every other public header, and the console_io / sched_op interfaces.
+ * Numbers, names and layouts follow Xen's public interface so that a guest
+ * built against Xen's own headers runs unchanged; this file was written for
+ * memvisor from the published facts (docs/abi.md, spec/xen-facts.md), not
+ * derived from Xen's header text.
+ *
+ * Self-contained: needs only the freestanding <stdint.h> and <stddef.h>.
+ */
+#ifndef MEMVISOR_PUBLIC_XEN_H
+#define MEMVISOR_PUBLIC_XEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Guest handles.
+ *
+ * In Xen a guest handle is a pointer-sized wrapper around a guest virtual
+ * address. In memvisor the hypervisor never shares an address space with a
+ * guest: every guest address has to be translated (and checked) by the
+ * realization backend before it can be touched. A handle inside a structure
+ * is therefore just the 64-bit guest address as an integer. On x86-64 this
+ * is byte-for-byte the layout Xen uses (8 bytes, 8-byte aligned), and making
+ * it an integer means hypervisor code cannot dereference it by accident.
+ *
+ * The type argument is accepted for readability only and is ignored.
+ */
+#define XEN_GUEST_HANDLE(type) uint64_t
+#define XEN_GUEST_HANDLE_64(type) uint64_t
+#define XEN_GUEST_HANDLE_PARAM(type) uint64_t
+
+/* Store a guest-side pointer into a handle field (guest code). */
+#define set_xen_guest_handle(hnd, ptr) ((hnd) = (uint64_t)(uintptr_t)(ptr))
+
+/* Scalar types of the x86-64 ABI. */
+typedef uint64_t xen_pfn_t;
+typedef uint64_t xen_ulong_t;
+typedef uint16_t domid_t;
+typedef uint8_t xen_domain_handle_t[16];
+
+/*
+ * Hypercall numbers. Arguments travel in rdi, rsi, rdx, r10, r8; the result
+ * comes back in rax (0 or positive on success, a negated XEN_E* on error).
+ */
+#define __HYPERVISOR_memory_op 12
+#define __HYPERVISOR_multicall 13
+#define __HYPERVISOR_xen_version 17
+#define __HYPERVISOR_console_io 18
+#define __HYPERVISOR_grant_table_op 20
+#define __HYPERVISOR_vm_assist 21
+#define __HYPERVISOR_vcpu_op 24
+#define __HYPERVISOR_xsm_op 27
+#define __HYPERVISOR_sched_op 29
+#define __HYPERVISOR_event_channel_op 32
+#define __HYPERVISOR_physdev_op 33
+#define __HYPERVISOR_hvm_op 34
+#define __HYPERVISOR_sysctl 35
+#define __HYPERVISOR_domctl 36
+#define __HYPERVISOR_argo_op 39
+#define __HYPERVISOR_xenpmu_op 40
+#define __HYPERVISOR_dm_op 41
+#define __HYPERVISOR_hypfs_op 42
+/*
+ * 43 is unallocated in upstream Xen. The out-of-tree PV-IOMMU work used it
+ * for iommu_op, and memvisor does the same (see iommu_op.h).
+ */
+#define __HYPERVISOR_iommu_op 43
+#define __HYPERVISOR_arch_0 48
+#define __HYPERVISOR_arch_1 49
+#define __HYPERVISOR_arch_2 50
+#define __HYPERVISOR_arch_3 51
+#define __HYPERVISOR_arch_4 52
+#define __HYPERVISOR_arch_5 53
+#define __HYPERVISOR_arch_6 54
+#define __HYPERVISOR_arch_7 55
+
+/*
+ * Domain identifiers. Real domains are numbered below DOMID_FIRST_RESERVED;
+ * the values from there up are pseudo-domains with special meanings.
+ */
+#define DOMID_FIRST_RESERVED 0x7FF0U
+#define DOMID_SELF 0x7FF0U    /* the calling domain */
+#define DOMID_IO 0x7FF1U      /* owner of I/O (MMIO) frames */
+#define DOMID_XEN 0x7FF2U     /* owner of hypervisor frames */
+#define DOMID_COW 0x7FF3U     /* owner of shared copy-on-write frames */
+#define DOMID_INVALID 0x7FF4U /* no domain */
+#define DOMID_IDLE 0x7FFFU    /* the idle domain */
+
+/* console_io: (cmd, count, guest address of the byte buffer). */
+#define CONSOLEIO_write 0
+#define CONSOLEIO_read 1
+
+/* sched_op: (cmd, guest address of the command's argument or 0). */
+#define SCHEDOP_yield 0
+#define SCHEDOP_block 1
+#define SCHEDOP_shutdown 2 /* arg: struct sched_shutdown */
+#define SCHEDOP_poll 3
+#define SCHEDOP_remote_shutdown 4 /* arg: struct sched_remote_shutdown */
+#define SCHEDOP_shutdown_code 5	  /* arg: struct sched_shutdown; records reason only */
+#define SCHEDOP_watchdog 6
+#define SCHEDOP_pin_override 7
+
+/* Shutdown reasons (sched_shutdown.reason). */
+#define SHUTDOWN_poweroff 0
+#define SHUTDOWN_reboot 1
+#define SHUTDOWN_suspend 2
+#define SHUTDOWN_crash 3
+#define SHUTDOWN_watchdog 4
+#define SHUTDOWN_soft_reset 5
+
+struct sched_shutdown {
+	unsigned int reason; /* SHUTDOWN_* */
+};
+typedef struct sched_shutdown sched_shutdown_t;
+
+struct sched_remote_shutdown {
+	domid_t domain_id;   /* domain to shut down */
+	unsigned int reason; /* SHUTDOWN_* */
+};
+typedef struct sched_remote_shutdown sched_remote_shutdown_t;
+
+/* The xen_version sub-ops and memvisor's reported version live here. */
+#include "version.h"
+
+_Static_assert(sizeof(xen_pfn_t) == 8, "xen_pfn_t is 64-bit");
+_Static_assert(sizeof(xen_ulong_t) == 8, "xen_ulong_t is 64-bit");
+_Static_assert(sizeof(domid_t) == 2, "domid_t is 16-bit");
+_Static_assert(sizeof(xen_domain_handle_t) == 16, "domain handle is 16 bytes");
+_Static_assert(sizeof(XEN_GUEST_HANDLE(void)) == 8, "guest handle is 8 bytes");
+_Static_assert(_Alignof(XEN_GUEST_HANDLE(void)) == 8, "guest handle is 8-aligned");
+_Static_assert(sizeof(struct sched_shutdown) == 4, "sched_shutdown size");
+_Static_assert(offsetof(struct sched_shutdown, reason) == 0, "sched_shutdown.reason");
+_Static_assert(sizeof(struct sched_remote_shutdown) == 8, "sched_remote_shutdown size");
+_Static_assert(offsetof(struct sched_remote_shutdown, domain_id) == 0,
+	       "sched_remote_shutdown.domain_id");
+_Static_assert(offsetof(struct sched_remote_shutdown, reason) == 4, "sched_remote_shutdown.reason");
+
+#endif /* MEMVISOR_PUBLIC_XEN_H */
