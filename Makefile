@@ -1,0 +1,34 @@
+# Thin wrapper over Meson so that a fresh Debian 12 machine needs two commands:
+#   make run    installs what is missing, builds, runs the seed scenario
+#   make test   installs what is missing, builds (normal + ASan/UBSan), runs every test
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+ARGS       ?=
+
+.PHONY: all deps build build-san run test clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+$(BUILD_SAN)/build.ninja:
+	CC=clang meson setup $(BUILD_SAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dsanitized=true
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-san: deps $(BUILD_SAN)/build.ninja
+	ninja -C $(BUILD_SAN)
+
+run: build
+	$(BUILD)/cli/memvisor run $(ARGS)
+
+test: build build-san
+	@scripts/test.sh $(BUILD) $(BUILD_SAN)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,217 @@
+/*
+ * Domain lifecycle.
+ *
+ * Design: a domain is created empty and given memory by the builder or by
+ * hypercalls. Destruction first removes everything the domain maps (its
+ * own RAM and the references its foreign, grant and IOMMU maps hold on
+ * other domains' frames), then drops the allocation reference of every
+ * frame it owns. Frames someone else still references stay owned (and
+ * counted in tot_pages) until the last reference goes; until then the
+ * domain lingers as a "zombie" in DOMS_dying, like Xen's dying domains.
+ *
+ * Invariants: see domain.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/grant.h>
+#include <hv/hv.h>
+#include <hv/iommu.h>
+#include <hv/mm.h>
+#include <public/xen.h>
+
+static bool domid_in_use(struct hv *hv, domid_t id)
+{
+	return domain_by_id(hv, id) != NULL;
+}
+
+struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int *err)
+{
+	struct domain *d;
+	int rc;
+	domid_t id;
+
+	if (cfg->domid >= 0) {
+		if (cfg->domid >= (int)DOMID_FIRST_RESERVED || domid_in_use(hv, (domid_t)cfg->domid)) {
+			rc = -EEXIST;
+			goto err_out;
+		}
+		id = (domid_t)cfg->domid;
+	} else {
+		unsigned int tries = 0;
+
+		while (domid_in_use(hv, hv->next_domid) && tries++ < DOMID_FIRST_RESERVED)
+			hv->next_domid = (domid_t)(hv->next_domid % (DOMID_FIRST_RESERVED - 1) + 1);
+		if (domid_in_use(hv, hv->next_domid)) {
+			rc = -ENOSPC;
+			goto err_out;
+		}
+		id = hv->next_domid;
+		hv->next_domid = (domid_t)(hv->next_domid % (DOMID_FIRST_RESERVED - 1) + 1);
+	}
+
+	d = hv_calloc(hv, 1, sizeof(*d));
+	if (!d) {
+		rc = -ENOMEM;
+		goto err_out;
+	}
+	d->hv = hv;
+	d->id = id;
+	d->flags = cfg->flags;
+	d->max_pages = cfg->max_pages;
+	snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "");
+	page_list_init(&d->page_list);
+	page_list_init(&d->resv_list);
+
+	rc = p2m_init(d, cfg->gpaddr_bits ? cfg->gpaddr_bits : hv->cfg.gpaddr_bits);
+	if (rc)
+		goto err_free;
+	rc = gnttab_domain_init(d);
+	if (rc)
+		goto err_p2m;
+	if (hv->cfg.backend && hv->cfg.backend->domain_create) {
+		rc = hv->cfg.backend->domain_create(hv->cfg.backend_ctx, d);
+		if (rc)
+			goto err_gnttab;
+	}
+	d->next = hv->domains;
+	hv->domains = d;
+	hv_info(hv, "d%u (%s) created", d->id, d->name);
+	*err = 0;
+	return d;
+
+err_gnttab:
+	gnttab_domain_destroy(d);
+err_p2m:
+	p2m_teardown(d);
+err_free:
+	hv_free(d);
+err_out:
+	*err = rc;
+	return NULL;
+}
+
+struct domain *domain_by_id(struct hv *hv, domid_t id)
+{
+	for (struct domain *d = hv->domains; d; d = d->next)
+		if (d->id == id)
+			return d;
+	return NULL;
+}
+
+bool domain_may_map(const struct domain *d, const struct domain *target)
+{
+	if (d == target || (d->flags & DOMF_privileged))
+		return true;
+	for (unsigned int i = 0; i < d->nr_targets; i++)
+		if (d->targets[i] == target->id)
+			return true;
+	return false;
+}
+
+struct leaf_vec {
+	struct { gfn_t gfn; mfn_t mfn; uint64_t nr; p2m_type_t t; } *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int collect_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct leaf_vec *lv = ctx;
+
+	if (!p2m_is_foreign(t))
+		return 0;
+	if (lv->n == lv->cap) {
+		size_t nc = lv->cap ? lv->cap * 2 : 64;
+		void *nv = realloc(lv->v, nc * sizeof(*lv->v));
+
+		if (!nv) {
+			lv->oom = true;
+			return 1;
+		}
+		lv->v = nv;
+		lv->cap = nc;
+	}
+	lv->v[lv->n].gfn = gfn;
+	lv->v[lv->n].mfn = mfn;
+	lv->v[lv->n].nr = 1ULL << order;
+	lv->v[lv->n].t = t;
+	lv->n++;
+	return 0;
+}
+
+/* Drops the references this domain's foreign maps hold. */
+static void relinquish_foreign(struct domain *d)
+{
+	struct hv *hv = d->hv;
+	struct leaf_vec lv = {0};
+
+	p2m_for_each_leaf(d, collect_leaf, &lv);
+	/* Destruction cannot fail; without memory to list the leaves we
+	 * would leak references, which the audit would then report. */
+	BUG_ON(lv.oom);
+	for (size_t i = 0; i < lv.n; i++)
+		for (uint64_t k = 0; k < lv.v[i].nr; k++)
+			mm_put_page(hv, mfn_to_page(&hv->ft, mfn_add(lv.v[i].mfn, (int64_t)k)));
+	free(lv.v);
+}
+
+void domain_destroy(struct domain *d)
+{
+	struct hv *hv = d->hv;
+	struct page_info *pg, *next;
+
+	if (d->state == DOMS_dying)
+		return;
+	d->state = DOMS_dying;
+	d->relinquishing = true;
+
+	/* Mappings first: they hold references on other domains' frames. */
+	iommu_domain_destroy(d);
+	gnttab_relinquish(d);
+	relinquish_foreign(d);
+	hv_realize_flush(hv);
+	p2m_teardown(d);
+	if (hv->cfg.backend && hv->cfg.backend->domain_destroy)
+		hv->cfg.backend->domain_destroy(hv->cfg.backend_ctx, d);
+	d->backend_priv = NULL;
+
+	/* Then the allocation reference of every frame the domain owns. */
+	for (pg = page_list_first(&hv->ft, &d->page_list); pg; pg = next) {
+		next = page_list_next(&hv->ft, pg);
+		if (pg->flags & PGC_allocated)
+			mm_drop_allocation(hv, pg);
+	}
+	d->relinquishing = false;
+	hv_info(hv, "d%u (%s) destroyed%s", d->id, d->name,
+		d->tot_pages ? ", frames still referenced by others" : "");
+	if (d->tot_pages == 0)
+		domain_finalise(d);
+}
+
+void domain_finalise(struct domain *d)
+{
+	struct hv *hv = d->hv;
+	struct page_info *pg;
+
+	if (d->relinquishing)
+		return;
+	BUG_ON(d->tot_pages || d->state != DOMS_dying);
+	hv_realize_flush(hv);
+	/* Static frames stay free and static on no list: unusable until the
+	 * system is restarted, like Xen. */
+	while ((pg = page_list_first(&hv->ft, &d->resv_list))) {
+		page_list_del(&hv->ft, &d->resv_list, pg);
+		pg->owner = DOMID_INVALID;
+	}
+	gnttab_domain_destroy(d);
+	for (struct domain **pp = &hv->domains; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	hv_free(d);
+}

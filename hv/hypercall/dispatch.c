@@ -1,0 +1,73 @@
+/*
+ * The hypercall dispatcher.
+ *
+ * One table from hypercall number to handler; unknown numbers get -ENOSYS.
+ * The lock is held for one handler invocation; realization work queued by
+ * it is flushed before the lock is dropped, so when the guest sees the
+ * result its window already shows every change.
+ */
+#include <errno.h>
+
+#include <hv/hypercall.h>
+#include <public/xen.h>
+
+#include "hcall.h"
+
+typedef int64_t (*hcall_fn)(struct hv *, struct domain *, struct hv_hcall *);
+
+static const hcall_fn table[] = {
+	[__HYPERVISOR_memory_op] = do_memory_op,
+	[__HYPERVISOR_xen_version] = do_xen_version,
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_sysctl] = do_sysctl,
+	[__HYPERVISOR_domctl] = do_domctl,
+	[__HYPERVISOR_iommu_op] = do_iommu_op,
+};
+
+struct domain *hcall_target_domain(struct domain *caller, domid_t id, int *err)
+{
+	struct domain *t;
+
+	if (id == DOMID_SELF || id == caller->id)
+		return caller;
+	t = domain_by_id(caller->hv, id);
+	if (!t || t->state == DOMS_dying) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (!(caller->flags & DOMF_privileged)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return t;
+}
+
+int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
+{
+	int64_t rc;
+
+	hv_lock(hv);
+	hv->st.hypercalls++;
+	d->st.hypercalls++;
+	if (d->state == DOMS_dying)
+		rc = -ESRCH;
+	else if (hc->nr < ARRAY_SIZE(table) && table[hc->nr])
+		rc = table[hc->nr](hv, d, hc);
+	else
+		rc = -ENOSYS;
+	hv_realize_flush(hv);
+	hv_unlock(hv);
+	return rc;
+}
+
+int64_t hv_hypercall_run(struct hv *hv, struct domain *d, struct hv_hcall *hc)
+{
+	int64_t rc;
+
+	do
+		rc = hv_hypercall(hv, d, hc);
+	while (rc == HV_HCALL_CONTINUE);
+	return rc;
+}

@@ -1,0 +1,426 @@
+/*
+ * memory_op: reservations, physmap changes, the memory map.
+ *
+ * Xen's rules, kept here: reservation calls return the number of extents
+ * done (a short count is partial progress, not an error); a continuation
+ * restarts at the extent stored in the command's bits above
+ * MEMOP_EXTENT_SHIFT; batch calls report per entry and advance their
+ * handles when they continue. Every failure leaves the state consistent:
+ * an extent is either fully done or not done at all.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <hv/grant.h>
+#include <hv/guest_access.h>
+#include <hv/hv.h>
+#include <hv/mm.h>
+#include <hv/staticmem.h>
+#include <public/memory.h>
+#include <public/xen.h>
+
+#include "hcall.h"
+
+/* Largest extent a guest may ask for: 1 GiB. */
+#define MEMOP_MAX_ORDER 18
+
+static bool gfn_range_free(struct domain *d, uint64_t gfn, uint64_t nr)
+{
+	for (uint64_t i = 0; i < nr; i++) {
+		if (!mfn_eq(p2m_lookup(d, _gfn(gfn + i), NULL, NULL), INVALID_MFN))
+			return false;
+	}
+	return true;
+}
+
+/* Releases frames allocated for an extent that could not be mapped. */
+static void undo_extent(struct domain *d, struct page_info *pg, unsigned int order)
+{
+	struct hv *hv = d->hv;
+	mfn_t mfn = page_to_mfn(&hv->ft, pg);
+
+	for (uint64_t i = 0; i < (1ULL << order); i++)
+		mm_drop_allocation(hv, mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)i)));
+}
+
+/* One populate extent. 0 or -errno; on error nothing changed. */
+static int populate_one(struct domain *d, uint64_t gpfn, unsigned int order)
+{
+	struct hv *hv = d->hv;
+	uint64_t nr = 1ULL << order;
+	struct page_info *pg;
+	int rc;
+
+	if (!IS_ALIGNED(gpfn, nr) || gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
+		return -EINVAL;
+
+	if (d->flags & DOMF_directmap) {
+		/* Only a frame the domain still owns, back at gfn == mfn. */
+		for (uint64_t i = 0; i < nr; i++) {
+			struct page_info *p = mfn_to_page(&hv->ft, _mfn(gpfn + i));
+
+			if (!p) {
+				hv_warn(hv, "d%u: populate: invalid mfn %#" PRIx64, d->id, gpfn + i);
+				return -EINVAL;
+			}
+			if (p->owner != d->id || p->state != PGS_inuse || !(p->flags & PGC_allocated)) {
+				hv_warn(hv, "d%u: populate: mfn %#" PRIx64 " doesn't belong to d%u", d->id,
+					gpfn + i, d->id);
+				return -EINVAL;
+			}
+		}
+		if (!gfn_range_free(d, gpfn, nr))
+			return -EBUSY;
+		return p2m_set_range(d, _gfn(gpfn), _mfn(gpfn), nr, p2m_ram_rw);
+	}
+
+	if (!gfn_range_free(d, gpfn, nr))
+		return -EBUSY;
+
+	if (d->flags & DOMF_static) {
+		if (order != 0) {
+			hv_warn(hv, "Cannot allocate static order-%u pages for d%u", order, d->id);
+			return -EINVAL;
+		}
+		pg = staticmem_acquire_reserved(d, &rc);
+		if (!pg) {
+			hv_warn(hv, "d%u: failed to retrieve a reserved page", d->id);
+			return rc;
+		}
+	} else {
+		pg = mm_alloc_domheap(d, order, &rc);
+		if (!pg)
+			return rc;
+	}
+	rc = p2m_set_range(d, _gfn(gpfn), page_to_mfn(&hv->ft, pg), nr, p2m_ram_rw);
+	if (rc)
+		undo_extent(d, pg, order);
+	else
+		d->st.populated += nr;
+	return rc;
+}
+
+static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
+{
+	uint64_t nr = 1ULL << order;
+	int rc;
+
+	if (gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
+		return -EINVAL;
+	/* Check the whole extent first so that it is done entirely or not at all. */
+	for (uint64_t i = 0; i < nr; i++) {
+		p2m_type_t t;
+
+		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + i), &t, NULL), INVALID_MFN))
+			return -ENOENT;
+		if (!p2m_is_ram(t) && !p2m_is_foreign(t))
+			return -EINVAL;
+	}
+	for (uint64_t i = 0; i < nr; i++) {
+		rc = mm_remove_gfn(d, _gfn(gpfn + i));
+		BUG_ON(rc && rc != -ENOMEM);
+		if (rc)
+			return rc; /* only table allocation for a shatter can fail */
+	}
+	d->st.decreased += nr;
+	return 0;
+}
+
+static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *hc, unsigned int op)
+{
+	struct xen_memory_reservation r;
+	uint64_t start = hc->args[0] >> MEMOP_EXTENT_SHIFT, i;
+	struct domain *t;
+	int err = 0;
+
+	if (copy_from_guest(d, &r, hc->args[1], sizeof(r)))
+		return -EFAULT;
+	if (r.extent_order > MEMOP_MAX_ORDER)
+		return (int64_t)start;
+	if (start >= r.nr_extents)
+		return (int64_t)start;
+	if (r.nr_extents > (UINT64_MAX >> MEMOP_EXTENT_SHIFT))
+		return -EINVAL;
+	t = hcall_target_domain(d, r.domid, &err);
+	if (!t)
+		return err;
+
+	for (i = start; i < r.nr_extents; i++) {
+		xen_pfn_t gpfn = 0;
+		int rc;
+
+		if (i - start >= HCALL_PREEMPT_EVERY) {
+			hc->args[0] = (hc->args[0] & MEMOP_CMD_MASK) | (i << MEMOP_EXTENT_SHIFT);
+			return HV_HCALL_CONTINUE;
+		}
+		if (op != XENMEM_increase_reservation &&
+		    copy_from_guest_elem(d, &gpfn, r.extent_start, i))
+			break;
+		switch (op) {
+		case XENMEM_populate_physmap:
+			rc = populate_one(t, gpfn, r.extent_order);
+			break;
+		case XENMEM_decrease_reservation:
+			rc = decrease_one(t, gpfn, r.extent_order);
+			break;
+		default: {
+			/* Translated guests get no frame numbers back: the
+			 * frames are allocated, assigned and left unmapped. */
+			struct page_info *pg;
+
+			if (t->flags & (DOMF_static | DOMF_directmap)) {
+				rc = -EINVAL;
+				break;
+			}
+			pg = mm_alloc_domheap(t, r.extent_order, &rc);
+			(void)pg;
+			break;
+		}
+		}
+		if (rc)
+			break;
+	}
+	return (int64_t)i;
+}
+
+static int64_t reservation_query(struct domain *d, struct hv_hcall *hc, unsigned int op)
+{
+	domid_t id;
+	struct domain *t;
+	int err = 0;
+
+	if (copy_from_guest(d, &id, hc->args[1], sizeof(id)))
+		return -EFAULT;
+	t = hcall_target_domain(d, id, &err);
+	if (!t)
+		return err;
+	return (int64_t)(op == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+}
+
+/* Moves the caller's own RAM frame at idx to gpfn (gmfn space). */
+static int move_gmfn(struct domain *d, uint64_t idx, uint64_t gpfn)
+{
+	struct hv *hv = d->hv;
+	p2m_type_t t;
+	mfn_t mfn;
+	int rc;
+
+	if (gpfn >= d->p2m.max_gfn)
+		return -EINVAL;
+	mfn = p2m_lookup(d, _gfn(idx), &t, NULL);
+	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
+		return -EINVAL;
+	if (idx == gpfn)
+		return 0;
+	if (d->flags & DOMF_directmap)
+		return -EPERM; /* guest addresses must stay machine addresses */
+	/* Whatever occupied the target is released first, as in Xen. */
+	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
+		rc = mm_remove_gfn(d, _gfn(gpfn));
+		if (rc)
+			return rc;
+	}
+	rc = p2m_remove_range(d, _gfn(idx), 1);
+	if (rc)
+		return rc;
+	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t);
+	if (rc) {
+		/* Could not map it at the new place: the frame is unreachable. */
+		mm_drop_allocation(hv, mfn_to_page(&hv->ft, mfn));
+	}
+	return rc;
+}
+
+/* Maps a frame of `fd` (foreign gfn idx) at the caller's gpfn. */
+static int map_foreign(struct domain *d, struct domain *fd, uint64_t idx, uint64_t gpfn)
+{
+	struct hv *hv = d->hv;
+	p2m_type_t t;
+	mfn_t mfn;
+	struct page_info *pg;
+	int rc;
+
+	if (gpfn >= d->p2m.max_gfn)
+		return -EINVAL;
+	mfn = p2m_lookup(fd, _gfn(idx), &t, NULL);
+	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
+		return -EINVAL;
+	pg = mfn_to_page(&hv->ft, mfn);
+	if (!pg || !mm_get_page(pg, fd))
+		return -EINVAL;
+	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
+		rc = mm_remove_gfn(d, _gfn(gpfn));
+		if (rc)
+			goto err_put;
+	}
+	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
+	if (rc)
+		goto err_put;
+	d->st.foreign_mapped++;
+	return 0;
+
+err_put:
+	mm_put_page(hv, pg);
+	return rc;
+}
+
+static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
+{
+	struct xen_add_to_physmap x;
+	struct domain *t;
+	int err = 0, rc = 0;
+
+	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
+		return -EFAULT;
+	t = hcall_target_domain(d, x.domid, &err);
+	if (!t)
+		return err;
+	switch (x.space) {
+	case XENMAPSPACE_gmfn:
+		return move_gmfn(t, x.idx, x.gpfn);
+	case XENMAPSPACE_gmfn_range:
+		while (x.size) {
+			rc = move_gmfn(t, x.idx, x.gpfn);
+			if (rc)
+				break;
+			x.idx++;
+			x.gpfn++;
+			x.size--;
+		}
+		/* Progress is written back so the caller sees where it stopped. */
+		if (copy_to_guest(d, hc->args[1], &x, sizeof(x)))
+			return -EFAULT;
+		return rc;
+	case XENMAPSPACE_grant_table:
+		return gnttab_add_to_physmap(t, x.idx, x.gpfn);
+	case XENMAPSPACE_gmfn_foreign:
+		return -EINVAL; /* batch call only */
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
+{
+	struct xen_add_to_physmap_batch b;
+	struct domain *t, *fd = NULL;
+	int err = 0;
+	unsigned int done = 0;
+
+	if (copy_from_guest(d, &b, hc->args[1], sizeof(b)))
+		return -EFAULT;
+	t = hcall_target_domain(d, b.domid, &err);
+	if (!t)
+		return err;
+	if (b.space == XENMAPSPACE_gmfn_foreign) {
+		fd = domain_by_id(d->hv, b.u.foreign_domid == DOMID_SELF ? d->id : b.u.foreign_domid);
+		if (!fd || fd->state == DOMS_dying)
+			return -ESRCH;
+		if (fd == t)
+			return -EINVAL;
+		if (!domain_may_map(t, fd))
+			return -EPERM;
+	} else if (b.space == XENMAPSPACE_gmfn) {
+		if (b.u.res0)
+			return -EINVAL;
+	} else {
+		return b.space == XENMAPSPACE_gmfn_range ? -EINVAL : -ENOSYS;
+	}
+
+	while (b.size) {
+		xen_ulong_t idx;
+		xen_pfn_t gpfn;
+		int rc;
+
+		if (done >= HCALL_PREEMPT_EVERY) {
+			/* Continue later with the rest: advance the handles. */
+			if (copy_to_guest(d, hc->args[1], &b, sizeof(b)))
+				return -EFAULT;
+			return HV_HCALL_CONTINUE;
+		}
+		if (copy_from_guest(d, &idx, b.idxs, sizeof(idx)) ||
+		    copy_from_guest(d, &gpfn, b.gpfns, sizeof(gpfn)))
+			return -EFAULT;
+		rc = fd ? map_foreign(t, fd, idx, gpfn) : move_gmfn(t, idx, gpfn);
+		if (copy_to_guest(d, b.errs, &rc, sizeof(rc)))
+			return -EFAULT;
+		b.idxs += sizeof(xen_ulong_t);
+		b.gpfns += sizeof(xen_pfn_t);
+		b.errs += sizeof(int);
+		b.size--;
+		done++;
+	}
+	return 0;
+}
+
+static int64_t remove_from_physmap(struct domain *d, struct hv_hcall *hc)
+{
+	struct xen_remove_from_physmap x;
+	struct domain *t;
+	int err = 0;
+
+	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
+		return -EFAULT;
+	t = hcall_target_domain(d, x.domid, &err);
+	if (!t)
+		return err;
+	if (x.gpfn >= t->p2m.max_gfn)
+		return -EINVAL;
+	return mm_remove_gfn(t, _gfn(x.gpfn));
+}
+
+static int64_t memory_map(struct domain *d, struct hv_hcall *hc)
+{
+	struct xen_memory_map m;
+	unsigned int n;
+
+	if (copy_from_guest(d, &m, hc->args[1], sizeof(m)))
+		return -EFAULT;
+	n = MIN(m.nr_entries, d->nr_mem_banks);
+	for (unsigned int i = 0; i < n; i++) {
+		struct e820entry e = {.addr = d->mem_banks[i][0], .size = d->mem_banks[i][1],
+				      .type = E820_RAM};
+
+		if (copy_to_guest(d, m.buffer + (uint64_t)i * sizeof(e), &e, sizeof(e)))
+			return -EFAULT;
+	}
+	m.nr_entries = n;
+	if (copy_to_guest(d, hc->args[1], &m, sizeof(m)))
+		return -EFAULT;
+	return 0;
+}
+
+int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
+{
+	unsigned int op = (unsigned int)(hc->args[0] & MEMOP_CMD_MASK);
+	bool takes_start = op == XENMEM_increase_reservation ||
+			   op == XENMEM_decrease_reservation || op == XENMEM_populate_physmap;
+
+	/* Only the reservation calls have a continuation start. */
+	if (!takes_start && (hc->args[0] >> MEMOP_EXTENT_SHIFT))
+		return -ENOSYS;
+	switch (op) {
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return reservation_op(hv, d, hc, op);
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		return reservation_query(d, hc, op);
+	case XENMEM_maximum_ram_page: {
+		const struct frame_bank *b = &hv->ft.banks[hv->ft.nr_banks - 1];
+
+		return (int64_t)(mfn_x(b->start) + b->nr - 1);
+	}
+	case XENMEM_add_to_physmap:
+		return add_to_physmap(d, hc);
+	case XENMEM_add_to_physmap_batch:
+		return add_to_physmap_batch(d, hc);
+	case XENMEM_remove_from_physmap:
+		return remove_from_physmap(d, hc);
+	case XENMEM_memory_map:
+		return memory_map(d, hc);
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * Realization backend: how P2M changes become real memory.
+ *
+ * The core calls the backend after every committed P2M change so that the
+ * domain's guest-physical window (and its KVM memory slots, for the KVM
+ * backend) reflects the table. Calls are made with the hypervisor lock held
+ * and in the order the changes were committed. Runs passed to map() are
+ * contiguous in both GFN and MFN; the core coalesces adjacent runs before
+ * calling, so one call is usually one mmap.
+ *
+ * Machine RAM itself (one memfd, mapped once for the core at ram_va) is set
+ * up by the realization layer in vmm/machine.c and described to the core by
+ * struct hv_config.
+ */
+#ifndef HV_BACKEND_H
+#define HV_BACKEND_H
+
+#include <hv/types.h>
+
+struct domain;
+
+enum hv_access {
+	HV_ACCESS_RO = 1,
+	HV_ACCESS_RW = 3,
+};
+
+struct hv_backend_ops {
+	/* A domain was created: set up its window. May fail with -errno. */
+	int (*domain_create)(void *ctx, struct domain *d);
+	/* The domain is gone from the core; tear its window down. */
+	void (*domain_destroy)(void *ctx, struct domain *d);
+	/*
+	 * [gfn, gfn+nr) now maps [mfn, mfn+nr) with the given access.
+	 * Failure (e.g. out of host mappings) is reported as -errno and makes
+	 * the core crash the domain: a P2M entry that is not realized would
+	 * otherwise fault later with no context.
+	 */
+	int (*map)(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
+		   enum hv_access access);
+	/* [gfn, gfn+nr) no longer maps anything. Cannot fail. */
+	void (*unmap)(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr);
+	/* Machine frames [mfn, mfn+nr) went back to the heap: release host memory. */
+	void (*release)(void *ctx, mfn_t mfn, uint64_t nr);
+};
+
+#endif

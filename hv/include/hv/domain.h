@@ -1,0 +1,94 @@
+/*
+ * Domains: lifecycle and memory accounting.
+ *
+ * Invariants:
+ * - tot_pages equals the number of frames owned by the domain that hold the
+ *   allocation reference (PGC_allocated), i.e. the length of page_list.
+ * - tot_pages never exceeds max_pages after a successful operation.
+ * - A dying domain accepts no new memory; destroy releases every page:
+ *   heap pages go back to the heap once their last reference drops, static
+ *   pages go to the reserved list and never to the heap.
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <pthread.h>
+#include <hv/page.h>
+#include <hv/p2m.h>
+
+#define DOMF_privileged (1u << 0) /* may map any domain's memory (Dom0) */
+#define DOMF_static (1u << 1)     /* static memory (xen,static-mem) */
+#define DOMF_directmap (1u << 2)  /* guest addresses == machine addresses */
+#define DOMF_32bit (1u << 3)
+#define DOMF_iommu (1u << 4)      /* has an IOMMU context (assigned device) */
+
+enum domain_state {
+	DOMS_running = 0,
+	DOMS_shutdown, /* asked to stop (sched_op shutdown) */
+	DOMS_dying,    /* being destroyed; pages may still be referenced by others */
+};
+
+struct domain_stats {
+	uint64_t hypercalls;
+	uint64_t populated, decreased;
+	uint64_t foreign_mapped;
+};
+
+struct gnttab;
+struct iommu_ctx;
+
+#define DOMAIN_NAME_LEN 32
+#define DOMAIN_MAX_TARGETS 8
+
+struct domain {
+	struct hv *hv;
+	domid_t id;
+	char name[DOMAIN_NAME_LEN];
+	uint32_t flags;
+	enum domain_state state;
+	bool relinquishing; /* inside domain_destroy: do not finalise yet */
+	unsigned int shutdown_reason;
+
+	uint64_t tot_pages;
+	uint64_t max_pages;
+	struct page_list page_list; /* frames holding the allocation reference */
+	struct page_list resv_list; /* static frames freed by this domain, reusable by it */
+
+	struct p2m p2m;
+
+	/* Guest RAM layout given by the builder (memory_map, guest DT). */
+	paddr_t mem_banks[8][2];
+	unsigned int nr_mem_banks;
+
+	/* Domains this one may foreign-map besides itself (Dom0 may map all). */
+	domid_t targets[DOMAIN_MAX_TARGETS];
+	unsigned int nr_targets;
+
+	struct gnttab *gnttab;
+	struct iommu_ctx *iommu;
+	void *backend_priv; /* owned by the realization backend */
+
+	struct domain_stats st;
+	struct domain *next;
+};
+
+struct domain_config {
+	const char *name;
+	uint32_t flags;
+	uint64_t max_pages;
+	unsigned int gpaddr_bits; /* 0: the hypervisor default */
+	int domid;                /* -1: next free */
+};
+
+/* Creates a domain (no memory yet). Returns it, or NULL with *err = -errno. */
+struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int *err);
+/* Releases every page and removes the domain. Pages still referenced by
+ * others (foreign/grant maps) stay allocated until their last reference. */
+void domain_destroy(struct domain *d);
+/* Frees the domain structure once a dying domain owns no frames. */
+void domain_finalise(struct domain *d);
+struct domain *domain_by_id(struct hv *hv, domid_t id);
+/* d may access target's memory (itself, Dom0-privileged, or declared). */
+bool domain_may_map(const struct domain *d, const struct domain *target);
+
+#endif

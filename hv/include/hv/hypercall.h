@@ -1,0 +1,36 @@
+/*
+ * The hypercall dispatcher: one entry point for every transport.
+ *
+ * A transport (KVM vCPU exit, in-process guest thread) fills a struct
+ * hv_hcall with the hypercall number and up to five arguments (rdi, rsi,
+ * rdx, r10, r8 on x86-64) and calls hv_hypercall(). Pointer arguments are
+ * guest-physical addresses: memvisor guests run identity-mapped, and the
+ * in-process runtime converts its pointers before the call.
+ *
+ * Continuations: a long operation may stop part-way, update hc->args (for
+ * memory_op, the start extent goes into the high bits of the command, like
+ * Xen) and return HV_HCALL_CONTINUE; the transport then calls again with the
+ * updated arguments. The lock is dropped in between.
+ */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+
+#include <hv/hv.h>
+
+/* Internal only, never returned to a guest (Xen's ERESTART is 85). */
+#define HV_HCALL_CONTINUE (-85)
+
+struct hv_hcall {
+	uint64_t nr;
+	uint64_t args[5];
+};
+
+/* Returns the value for the guest's rax (a negative Xen errno on error). */
+int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+/* Runs continuations to completion (what both transports do). */
+int64_t hv_hypercall_run(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+
+/* Console output from a guest goes here (set by the transport/CLI). */
+void hv_set_console_sink(struct hv *hv, hv_console_sink_t sink, void *ctx);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Page ownership and references (the glue between frame table, heap,
+ * static memory and domains).
+ *
+ * Invariants:
+ * - A frame owned by a domain is on that domain's page_list and counted in
+ *   its tot_pages from assignment until it is freed, even after the domain
+ *   dropped its allocation reference while others still hold references.
+ * - put_page() frees a frame exactly when its count reaches zero: static
+ *   frames go to the owner's reserved list, others to the heap.
+ */
+#ifndef HV_MM_H
+#define HV_MM_H
+
+#include <hv/domain.h>
+
+/* Assigns 2^order in-use frames (count 0, no owner) to d. -ENOMEM over max_pages, -ESRCH if dying. */
+int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order);
+/* Allocates 2^order frames from the heap and assigns them to d. */
+struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *err);
+/* Takes a general reference on a frame owned by `owner` with the allocation
+ * reference or other references held; false if the frame is not owned by it. */
+bool mm_get_page(struct page_info *pg, const struct domain *owner);
+/* Drops a reference; frees the frame when it was the last. */
+void mm_put_page(struct hv *hv, struct page_info *pg);
+/* Drops the allocation reference (PGC_allocated) if held. */
+void mm_drop_allocation(struct hv *hv, struct page_info *pg);
+/* Writeable type references (IOMMU writeable maps). */
+bool mm_get_page_writable(struct page_info *pg, const struct domain *owner);
+void mm_put_page_writable(struct hv *hv, struct page_info *pg);
+
+/*
+ * Removes the mapping at gfn and releases what it held: RAM pages lose their
+ * allocation reference (direct-mapped domains keep it), foreign and grant
+ * maps lose the mapper's reference. -ENOENT when nothing is mapped there.
+ */
+int mm_remove_gfn(struct domain *d, gfn_t gfn);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * Stage-2 (P2M) table: guest frame -> machine frame, per domain.
+ *
+ * A 4-level radix table (9 bits per level, 4 KiB tables) with leaves at
+ * level 0 (4 KiB), 1 (2 MiB) and 2 (1 GiB). Each entry is 64 bits: valid,
+ * table/leaf, a type, and an MFN (leaf) or the host address of the next
+ * table.
+ *
+ * Invariants:
+ * - Updates are two-phase: p2m_set_range() first computes an upper bound of
+ *   the tables it may need and allocates them all; only then does it
+ *   touch the table, and that part cannot fail.
+ * - A superpage leaf maps an MFN range aligned to its size.
+ * - Every committed change is passed to the realization backend (in
+ *   coalesced runs) before the hypercall that made it returns.
+ * - The P2M takes no page references itself: callers own the references
+ *   that mapped types imply (allocation for RAM, one per foreign/grant map).
+ */
+#ifndef HV_P2M_H
+#define HV_P2M_H
+
+#include <hv/types.h>
+
+typedef enum {
+	p2m_invalid = 0,
+	p2m_ram_rw,
+	p2m_ram_ro,
+	p2m_foreign_rw,
+	p2m_foreign_ro,
+	p2m_grant_map_rw,
+	p2m_grant_map_ro,
+	p2m_mmio,
+	p2m_type_max,
+} p2m_type_t;
+
+const char *p2m_type_name(p2m_type_t t);
+static inline bool p2m_is_ram(p2m_type_t t) { return t == p2m_ram_rw || t == p2m_ram_ro; }
+static inline bool p2m_is_foreign(p2m_type_t t) { return t == p2m_foreign_rw || t == p2m_foreign_ro; }
+static inline bool p2m_is_grant(p2m_type_t t) { return t == p2m_grant_map_rw || t == p2m_grant_map_ro; }
+static inline bool p2m_is_writable(p2m_type_t t)
+{
+	return t == p2m_ram_rw || t == p2m_foreign_rw || t == p2m_grant_map_rw || t == p2m_mmio;
+}
+
+#define P2M_LEVELS 4
+#define P2M_ORDER_4K 0
+#define P2M_ORDER_2M 9
+#define P2M_ORDER_1G 18
+
+struct p2m_stats {
+	uint64_t tables;             /* tables currently allocated */
+	uint64_t tables_peak;
+	uint64_t leaves[3];          /* current leaves per level (4K, 2M, 1G) */
+	uint64_t superpages_created; /* 2M + 1G leaves ever written */
+	uint64_t shattered[3];       /* superpages split, indexed by level of the split leaf */
+	uint64_t merged;             /* 4K runs merged back into a 2M leaf */
+	uint64_t updates;            /* p2m_set_range calls that changed something */
+};
+
+struct domain;
+
+struct p2m {
+	uint64_t *root;
+	unsigned int gpaddr_bits;
+	uint64_t max_gfn;   /* exclusive: 2^(gpaddr_bits-12) */
+	struct p2m_stats st;
+	uint64_t **pool;    /* preallocated tables of the current update */
+	unsigned int pool_nr, pool_cap;
+};
+
+int p2m_init(struct domain *d, unsigned int gpaddr_bits);
+/* Frees every table; does not touch pages (the domain code released them). */
+void p2m_teardown(struct domain *d);
+
+/*
+ * Maps [gfn, gfn+nr) to [mfn, mfn+nr) with type t, using the largest
+ * leaves alignment allows. With mfn == INVALID_MFN (t ignored) the range is
+ * unmapped. Returns 0, -EINVAL (range outside the address space) or
+ * -ENOMEM (tables); on error nothing changed.
+ */
+int p2m_set_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, p2m_type_t t);
+static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	return p2m_set_range(d, gfn, INVALID_MFN, nr, p2m_invalid);
+}
+
+/*
+ * Looks gfn up. Returns the MFN (INVALID_MFN when unmapped) and, when the
+ * pointers are non-NULL, its type and the order of the leaf that maps it.
+ */
+mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
+
+/* Calls cb for every leaf in ascending GFN order; stops early if cb returns nonzero. */
+typedef int (*p2m_leaf_cb)(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t);
+int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx);
+
+/* Bytes of table memory in use (for the memory-overhead figures). */
+uint64_t p2m_table_bytes(const struct domain *d);
+
+#endif

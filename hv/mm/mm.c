@@ -1,0 +1,156 @@
+/*
+ * Page ownership and references.
+ *
+ * Design: Xen-like counting. Assignment gives the owner the allocation
+ * reference (PGC_allocated, count 1); every foreign, grant or IOMMU map
+ * takes one more. Dropping the allocation (decrease_reservation, domain
+ * destruction) and unmapping only ever put references; the frame is freed
+ * by whoever puts the last one, so a frame mapped by a backend outlives its
+ * owner's interest in it. Invariants: see mm.h and page.h.
+ */
+#include <errno.h>
+
+#include <hv/hv.h>
+#include <hv/mm.h>
+#include <hv/staticmem.h>
+#include <public/xen.h>
+
+int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
+{
+	struct hv *hv = d->hv;
+	uint64_t n = 1ULL << order;
+	mfn_t mfn = page_to_mfn(&hv->ft, pg);
+
+	if (d->state == DOMS_dying)
+		return -ESRCH;
+	if (d->tot_pages + n > d->max_pages)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		struct page_info *p = mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)i));
+
+		BUG_ON(p->state != PGS_inuse || p->count || p->owner != DOMID_INVALID);
+		p->owner = d->id;
+		p->count = 1;
+		p->flags |= PGC_allocated;
+		page_list_add_tail(&hv->ft, &d->page_list, p, PGL_DOMAIN);
+	}
+	d->tot_pages += n;
+	return 0;
+}
+
+struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *err)
+{
+	struct hv *hv = d->hv;
+	struct page_info *pg;
+	int rc;
+
+	if (d->state == DOMS_dying) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (d->tot_pages + (1ULL << order) > d->max_pages) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pg = heap_alloc(hv, order);
+	if (!pg) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rc = mm_assign_pages(d, pg, order);
+	BUG_ON(rc); /* checked above */
+	*err = 0;
+	return pg;
+}
+
+bool mm_get_page(struct page_info *pg, const struct domain *owner)
+{
+	if (pg->state != PGS_inuse || pg->owner != owner->id || pg->count == 0)
+		return false;
+	if (pg->count == UINT32_MAX)
+		return false;
+	pg->count++;
+	return true;
+}
+
+bool mm_get_page_writable(struct page_info *pg, const struct domain *owner)
+{
+	if (!mm_get_page(pg, owner))
+		return false;
+	pg->type_count++;
+	return true;
+}
+
+static void free_owned_page(struct hv *hv, struct page_info *pg)
+{
+	struct domain *d = domain_by_id(hv, pg->owner);
+
+	BUG_ON(!d);
+	page_list_del(&hv->ft, &d->page_list, pg);
+	d->tot_pages--;
+	if (pg->flags & PGC_static) {
+		staticmem_free_domstatic(d, pg);
+	} else {
+		pg->owner = DOMID_INVALID;
+		heap_free(hv, pg, 0);
+	}
+	if (d->state == DOMS_dying && d->tot_pages == 0)
+		domain_finalise(d);
+}
+
+void mm_put_page(struct hv *hv, struct page_info *pg)
+{
+	BUG_ON(pg->state != PGS_inuse || pg->count == 0);
+	if (--pg->count == 0) {
+		BUG_ON(pg->type_count);
+		free_owned_page(hv, pg);
+	}
+}
+
+void mm_put_page_writable(struct hv *hv, struct page_info *pg)
+{
+	BUG_ON(pg->type_count == 0);
+	pg->type_count--;
+	mm_put_page(hv, pg);
+}
+
+void mm_drop_allocation(struct hv *hv, struct page_info *pg)
+{
+	if (pg->flags & PGC_allocated) {
+		pg->flags &= ~PGC_allocated;
+		mm_put_page(hv, pg);
+	}
+}
+
+int mm_remove_gfn(struct domain *d, gfn_t gfn)
+{
+	struct hv *hv = d->hv;
+	p2m_type_t t;
+	unsigned int order;
+	mfn_t mfn = p2m_lookup(d, gfn, &t, &order);
+	struct page_info *pg;
+	int rc;
+
+	if (mfn_eq(mfn, INVALID_MFN))
+		return -ENOENT;
+	/* MMIO has no frame to release; grant maps belong to the grant
+	 * table and are only removed by unmap_grant_ref. */
+	if (t == p2m_mmio || p2m_is_grant(t))
+		return -EINVAL;
+	pg = mfn_to_page(&hv->ft, mfn);
+	BUG_ON(!pg);
+	rc = p2m_remove_range(d, gfn, 1);
+	if (rc)
+		return rc;
+	if (p2m_is_ram(t)) {
+		BUG_ON(pg->owner != d->id);
+		/* Direct-mapped domains keep the frame: it can only ever be
+		 * mapped back at gfn == mfn. */
+		if (!(d->flags & DOMF_directmap))
+			mm_drop_allocation(hv, pg);
+	} else {
+		/* Foreign and grant maps hold one reference of the mapper. */
+		mm_put_page(hv, pg);
+	}
+	return 0;
+}
