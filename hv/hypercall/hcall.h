@@ -22,6 +22,6 @@ int64_t do_iommu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 struct domain *hcall_target_domain(struct domain *caller, domid_t id, int *err);
 
 /* How many elements a handler processes before offering a continuation. */
-#define HCALL_PREEMPT_EVERY 4096
+#define HCALL_PREEMPT_EVERY 1024
 
 #endif

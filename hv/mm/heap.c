@@ -143,8 +143,7 @@ int heap_take_range(struct hv *hv, mfn_t mfn, uint64_t nr)
 
 		BUG_ON(!head);
 		isolate_frame(hv, head, o, m);
-		pg = mfn_to_page(ft, m);
-		page_list_del(ft, &hv->heap.free[0], pg);
+		pg = mfn_to_page(ft, m); /* isolated: on no list */
 		pg->state = PGS_broken; /* the caller gives it its new state */
 		hv->heap.free_pages--;
 		hv->heap.total_pages--;

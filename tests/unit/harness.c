@@ -1,0 +1,132 @@
+/*
+ * Test harness (see harness.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <public/memory.h>
+#include <public/xen.h>
+
+#include "harness.h"
+
+static void h_log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
+{
+	struct harness *h = ctx;
+	size_t used = strlen(h->log), n = strlen(msg);
+
+	(void)lvl;
+	if (used + n + 2 >= sizeof(h->log)) {
+		h->log[0] = 0;
+		used = 0;
+	}
+	memcpy(h->log + used, msg, n);
+	h->log[used + n] = '\n';
+	h->log[used + n + 1] = 0;
+	if (getenv("MEMVISOR_TEST_LOG"))
+		fprintf(stderr, "[hv] %s\n", msg);
+}
+
+void h_init(struct harness *h, const paddr_t (*banks)[2], unsigned int nr)
+{
+	struct vmm_config cfg;
+
+	memset(h, 0, sizeof(*h));
+	memset(&cfg, 0, sizeof(cfg));
+	for (unsigned int i = 0; i < nr; i++) {
+		cfg.banks[i][0] = banks[i][0];
+		cfg.banks[i][1] = banks[i][1];
+	}
+	cfg.nr_banks = nr;
+	cfg.log = h_log_sink;
+	cfg.log_ctx = h;
+	cfg.log_level = HV_LOG_DEBUG;
+	assert_int_equal(vmm_init(&h->vmm, &cfg), 0);
+	h->hv = &h->vmm.hv;
+}
+
+void h_init_default(struct harness *h)
+{
+	static const paddr_t banks[][2] = {{GiB(1), MiB(64)}, {GiB(4), MiB(64)}};
+
+	h_init(h, banks, 2);
+}
+
+void h_fini(struct harness *h)
+{
+	h_audit(h);
+	vmm_destroy(&h->vmm);
+}
+
+struct domain *h_domain(struct harness *h, const char *name, uint32_t flags, uint64_t max_pages)
+{
+	struct domain_config cfg = {.name = name, .flags = flags, .max_pages = max_pages, .domid = -1};
+	struct domain *d;
+	int err;
+	struct page_info *pg;
+
+	hv_lock(h->hv);
+	d = domain_create(h->hv, &cfg, &err);
+	assert_non_null(d);
+	if (!(flags & (DOMF_static | DOMF_directmap))) {
+		/* Scratch pages for hypercall arguments; counted in tot_pages. */
+		pg = mm_alloc_domheap(d, 3, &err);
+		assert_non_null(pg);
+		assert_int_equal(p2m_set_range(d, _gfn(H_SCRATCH_GFN), page_to_mfn(&h->hv->ft, pg),
+					       H_SCRATCH_PAGES, p2m_ram_rw), 0);
+	}
+	hv_realize_flush(h->hv);
+	hv_unlock(h->hv);
+	return d;
+}
+
+void h_audit_at(struct harness *h, const char *file, int line)
+{
+	char buf[512];
+
+	if (hv_audit(h->hv, buf, sizeof(buf))) {
+		fprintf(stderr, "%s:%d: audit failed: %s\n", file, line, buf);
+		fail();
+	}
+}
+
+void h_put(struct domain *d, uint64_t off, const void *p, size_t len)
+{
+	assert_true(off + len <= H_SCRATCH_PAGES * PAGE_SIZE);
+	memcpy(h_va(d, h_gpa(off)), p, len);
+}
+
+void h_get(struct domain *d, uint64_t off, void *p, size_t len)
+{
+	assert_true(off + len <= H_SCRATCH_PAGES * PAGE_SIZE);
+	memcpy(p, h_va(d, h_gpa(off)), len);
+}
+
+int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1,
+	       uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct hv_hcall hc = {.nr = nr, .args = {a0, a1, a2, a3, a4}};
+
+	return hv_hypercall_run(h->hv, d, &hc);
+}
+
+int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, const uint64_t *gfns,
+		      uint64_t nr, unsigned int order, domid_t domid)
+{
+	struct xen_memory_reservation r = {
+		.extent_start = gfns ? h_gpa(0x1000) : 0,
+		.nr_extents = nr,
+		.extent_order = order,
+		.domid = domid,
+	};
+
+	if (gfns)
+		h_put(d, 0x1000, gfns, nr * sizeof(uint64_t));
+	h_put(d, 0, &r, sizeof(r));
+	return h_call(h, d, __HYPERVISOR_memory_op, op, h_gpa(0), 0, 0, 0);
+}
+
+bool h_log_has(struct harness *h, const char *needle)
+{
+	return strstr(h->log, needle) != NULL;
+}

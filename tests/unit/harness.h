@@ -1,0 +1,61 @@
+/*
+ * Test harness: a real hypervisor on the memfd realization, with helpers to
+ * make hypercalls on a domain's behalf through its own memory.
+ */
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hv/audit.h>
+#include <hv/hypercall.h>
+#include <hv/mm.h>
+#include "realize.h"
+
+/* Guest-physical scratch area every harness domain gets (8 pages). */
+#define H_SCRATCH_GFN 0x10000ULL
+#define H_SCRATCH_PAGES 8
+#define H_SCRATCH_GPA (H_SCRATCH_GFN << PAGE_SHIFT)
+
+struct harness {
+	struct vmm vmm;
+	struct hv *hv;
+	char log[8192]; /* the last messages, for asserting on reasons */
+};
+
+/* Machine with the given banks (bytes). */
+void h_init(struct harness *h, const paddr_t (*banks)[2], unsigned int nr);
+/* Default machine: 64 MiB at 1 GiB + 64 MiB at 4 GiB. */
+void h_init_default(struct harness *h);
+void h_fini(struct harness *h);
+
+/* Creates a domain and gives it the scratch area. */
+struct domain *h_domain(struct harness *h, const char *name, uint32_t flags, uint64_t max_pages);
+
+/* Asserts the audit passes, printing its finding otherwise. */
+#define h_audit(h) h_audit_at(h, __FILE__, __LINE__)
+void h_audit_at(struct harness *h, const char *file, int line);
+
+/* Copies data into/out of d's scratch area at byte offset off. */
+void h_put(struct domain *d, uint64_t off, const void *p, size_t len);
+void h_get(struct domain *d, uint64_t off, void *p, size_t len);
+/* Guest address of scratch offset off. */
+static inline uint64_t h_gpa(uint64_t off) { return H_SCRATCH_GPA + off; }
+
+int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1,
+	       uint64_t a2, uint64_t a3, uint64_t a4);
+
+/* memory_op reservation helper: gfns are written to scratch offset 0x1000. */
+int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, const uint64_t *gfns,
+		      uint64_t nr, unsigned int order, domid_t domid);
+
+/* Host pointer to guest-physical gaddr of d (through the window). */
+static inline void *h_va(struct domain *d, paddr_t gaddr) { return vmm_gpa_to_hva(d, gaddr); }
+
+bool h_log_has(struct harness *h, const char *needle);
+
+#endif

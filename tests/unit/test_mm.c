@@ -1,0 +1,303 @@
+/*
+ * Unit tests of the memory-management core: frame table, buddy heap, P2M
+ * and domain accounting. Every test ends with the audit.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <public/xen.h>
+
+#include "harness.h"
+
+static void test_frame_table_banks(void **state)
+{
+	struct harness h;
+	struct frame_table *ft;
+
+	(void)state;
+	h_init_default(&h);
+	ft = &h.hv->ft;
+	/* 2 x 64 MiB = 32768 frames, nothing for the 3 GiB hole between. */
+	assert_int_equal(ft->nr_pages, 32768);
+	assert_non_null(mfn_to_page(ft, maddr_to_mfn(GiB(1))));
+	assert_non_null(mfn_to_page(ft, maddr_to_mfn(GiB(1) + MiB(64) - PAGE_SIZE)));
+	assert_null(mfn_to_page(ft, maddr_to_mfn(GiB(1) + MiB(64))));
+	assert_null(mfn_to_page(ft, maddr_to_mfn(GiB(2))));
+	assert_non_null(mfn_to_page(ft, maddr_to_mfn(GiB(4))));
+	assert_int_equal(mfn_x(page_to_mfn(ft, mfn_to_page(ft, maddr_to_mfn(GiB(4) + PAGE_SIZE)))),
+			 (GiB(4) >> PAGE_SHIFT) + 1);
+	/* Frame contents are reachable and zero. */
+	assert_int_equal(*(uint64_t *)frame_va(ft, maddr_to_mfn(GiB(4))), 0);
+	h_fini(&h);
+}
+
+static void test_frame_table_bad_banks(void **state)
+{
+	struct frame_table ft;
+	static const paddr_t unaligned[][2] = {{0x1000800, 0x10000}};
+	static const paddr_t overlap[][2] = {{0, MiB(2)}, {MiB(1), MiB(2)}};
+	static const paddr_t empty[][2] = {{0, 0}};
+
+	(void)state;
+	assert_int_equal(frame_table_init(&ft, unaligned, 1, NULL), -EINVAL);
+	assert_int_equal(frame_table_init(&ft, overlap, 2, NULL), -EINVAL);
+	assert_int_equal(frame_table_init(&ft, empty, 1, NULL), -EINVAL);
+	assert_int_equal(frame_table_init(&ft, unaligned, 0, NULL), -EINVAL);
+}
+
+static void test_heap_split_merge(void **state)
+{
+	struct harness h;
+	struct hv *hv;
+	struct page_info *pg[16];
+	uint64_t free0;
+
+	(void)state;
+	h_init_default(&h);
+	hv = h.hv;
+	free0 = hv->heap.free_pages;
+	assert_int_equal(free0, 32768);
+	/* 64 MiB banks at 1 GiB and 4 GiB: largest block is order 14. */
+	assert_int_equal(heap_max_free_order(hv), 14);
+	assert_null(heap_alloc(hv, 15));
+	assert_null(heap_alloc(hv, HEAP_MAX_ORDER + 1));
+
+	hv_lock(hv);
+	/* Consecutive small allocations come out ascending and contiguous. */
+	for (int i = 0; i < 16; i++) {
+		pg[i] = heap_alloc(hv, 0);
+		assert_non_null(pg[i]);
+		if (i)
+			assert_int_equal(mfn_x(page_to_mfn(&hv->ft, pg[i])),
+					 mfn_x(page_to_mfn(&hv->ft, pg[i - 1])) + 1);
+	}
+	assert_int_equal(hv->heap.free_pages, free0 - 16);
+	for (int i = 15; i >= 0; i--)
+		heap_free(hv, pg[i], 0);
+	hv_realize_flush(hv);
+	hv_unlock(hv);
+	assert_int_equal(hv->heap.free_pages, free0);
+	/* Everything merged back: two order-14 blocks again. */
+	assert_int_equal(hv->heap.free[14].count, 2);
+	for (int o = 0; o < 14; o++)
+		assert_int_equal(hv->heap.free[o].count, 0);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_heap_take_range(void **state)
+{
+	struct harness h;
+	struct hv *hv;
+	mfn_t m;
+
+	(void)state;
+	h_init_default(&h);
+	hv = h.hv;
+	m = maddr_to_mfn(GiB(1) + MiB(3) + 5 * PAGE_SIZE);
+	hv_lock(hv);
+	assert_int_equal(heap_take_range(hv, m, 7), 0);
+	/* Taking it again fails and changes nothing. */
+	assert_int_equal(heap_take_range(hv, m, 1), -EBUSY);
+	assert_int_equal(heap_take_range(hv, maddr_to_mfn(GiB(2)), 1), -EINVAL);
+	assert_int_equal(hv->heap.free_pages, 32768 - 7);
+	heap_add_range(hv, m, 7);
+	hv_unlock(hv);
+	assert_int_equal(hv->heap.free[14].count, 2);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+struct p2m_case {
+	const char *what;
+	uint64_t gfn;
+	uint64_t mfn_off; /* offset from the bank start, in frames */
+	uint64_t nr;
+	uint64_t leaves[3];
+};
+
+static void test_p2m_leaf_layout(void **state)
+{
+	/* The exact leaf layout a single map produces (bank 2 at 4 GiB is
+	 * 2 MiB aligned, so frame offsets give the MFN alignment). */
+	static const struct p2m_case cases[] = {
+		{"2M aligned both", 0x40000, 0, 512, {0, 1, 0}},
+		{"4M aligned both", 0x40000, 512, 1024, {0, 2, 0}},
+		{"MFN misaligned", 0x40000, 1, 512, {512, 0, 0}},
+		{"GFN misaligned", 0x40001, 0, 512, {512, 0, 0}},
+		{"2M + tail", 0x40000, 0, 515, {3, 1, 0}},
+		{"head + 2M", 0x401fe, 510, 514, {2, 1, 0}},
+		{"one page", 0x12345, 7, 1, {1, 0, 0}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct harness h;
+		struct domain *d;
+		mfn_t base = maddr_to_mfn(GiB(4));
+		const struct p2m_case *c = &cases[i];
+
+		h_init_default(&h);
+		d = h_domain(&h, c->what, 0, 1 << 20);
+		hv_lock(h.hv);
+		/* The harness scratch area is 8 x 4K leaves. */
+		uint64_t l0 = d->p2m.st.leaves[0];
+		assert_int_equal(p2m_set_range(d, _gfn(c->gfn), mfn_add(base, (int64_t)c->mfn_off),
+					       c->nr, p2m_mmio), 0);
+		hv_realize_flush(h.hv);
+		assert_int_equal(d->p2m.st.leaves[0] - l0, c->leaves[0]);
+		assert_int_equal(d->p2m.st.leaves[1], c->leaves[1]);
+		assert_int_equal(d->p2m.st.leaves[2], c->leaves[2]);
+		for (uint64_t k = 0; k < c->nr; k++) {
+			p2m_type_t t;
+			mfn_t m = p2m_lookup(d, _gfn(c->gfn + k), &t, NULL);
+
+			assert_int_equal(mfn_x(m), mfn_x(base) + c->mfn_off + k);
+			assert_int_equal(t, p2m_mmio);
+		}
+		assert_int_equal(p2m_remove_range(d, _gfn(c->gfn), c->nr), 0);
+		hv_realize_flush(h.hv);
+		hv_unlock(h.hv);
+		assert_int_equal(d->p2m.st.leaves[1], 0);
+		assert_int_equal(d->p2m.st.leaves[0], l0);
+		h_fini(&h);
+	}
+}
+
+static void test_p2m_shatter_and_fold(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	mfn_t base = maddr_to_mfn(GiB(4));
+	uint64_t tables;
+	unsigned int order;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "shatter", 0, 1 << 20);
+	hv_lock(h.hv);
+	tables = d->p2m.st.tables;
+	assert_int_equal(p2m_set_range(d, _gfn(0x80000), base, 512, p2m_mmio), 0);
+	assert_int_equal(d->p2m.st.leaves[1], 1);
+	/* Removing one page in the middle splits the superpage. */
+	assert_int_equal(p2m_remove_range(d, _gfn(0x80000 + 100), 1), 0);
+	assert_int_equal(d->p2m.st.shattered[1], 1);
+	assert_int_equal(d->p2m.st.leaves[1], 0);
+	assert_true(mfn_eq(p2m_lookup(d, _gfn(0x80000 + 100), NULL, NULL), INVALID_MFN));
+	assert_int_equal(mfn_x(p2m_lookup(d, _gfn(0x80000 + 101), NULL, &order)), mfn_x(base) + 101);
+	assert_int_equal(order, 0);
+	/* Putting it back folds the table into a 2M leaf again. */
+	assert_int_equal(p2m_set_range(d, _gfn(0x80000 + 100), mfn_add(base, 100), 1, p2m_mmio), 0);
+	assert_int_equal(d->p2m.st.leaves[1], 1);
+	assert_int_equal(d->p2m.st.merged, 1);
+	mfn_x(p2m_lookup(d, _gfn(0x80000 + 7), NULL, &order));
+	assert_int_equal(order, 9);
+	/* A different type in the middle prevents folding. */
+	assert_int_equal(p2m_set_range(d, _gfn(0x80000 + 9), mfn_add(base, 9), 1, p2m_ram_ro), 0);
+	assert_int_equal(d->p2m.st.leaves[1], 0);
+	assert_int_equal(p2m_remove_range(d, _gfn(0x80000), 512), 0);
+	hv_realize_flush(h.hv);
+	hv_unlock(h.hv);
+	/* Empty tables were freed. */
+	assert_int_equal(d->p2m.st.tables, tables);
+	h_fini(&h);
+}
+
+static void test_p2m_bounds(void **state)
+{
+	struct harness h;
+	struct domain *d;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "bounds", 0, 1 << 20);
+	hv_lock(h.hv);
+	/* Default gpaddr_bits 40: 2^28 frames. */
+	assert_int_equal(d->p2m.max_gfn, 1ULL << 28);
+	assert_int_equal(p2m_set_range(d, _gfn((1ULL << 28) - 1), maddr_to_mfn(GiB(4)), 2, p2m_mmio), -EINVAL);
+	assert_int_equal(p2m_set_range(d, _gfn(~0ULL), maddr_to_mfn(GiB(4)), 1, p2m_mmio), -EINVAL);
+	assert_int_equal(p2m_set_range(d, _gfn(0), maddr_to_mfn(GiB(4)), 1, p2m_invalid), -EINVAL);
+	assert_int_equal(p2m_set_range(d, _gfn(0), _mfn(~0ULL - 1), 4, p2m_mmio), -EINVAL);
+	assert_int_equal(p2m_set_range(d, _gfn(5), maddr_to_mfn(GiB(4)), 0, p2m_mmio), 0);
+	assert_true(mfn_eq(p2m_lookup(d, _gfn(1ULL << 40), NULL, NULL), INVALID_MFN));
+	hv_unlock(h.hv);
+	h_fini(&h);
+}
+
+static void test_domain_accounting(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct page_info *pg;
+	uint64_t free0;
+	int err;
+
+	(void)state;
+	h_init_default(&h);
+	free0 = h.hv->heap.free_pages;
+	d = h_domain(&h, "acct", 0, 16);
+	assert_int_equal(d->tot_pages, 8);
+	hv_lock(h.hv);
+	pg = mm_alloc_domheap(d, 3, &err);
+	assert_non_null(pg);
+	assert_int_equal(d->tot_pages, 16);
+	/* max_pages is a hard limit. */
+	assert_null(mm_alloc_domheap(d, 0, &err));
+	assert_int_equal(err, -ENOMEM);
+	hv_unlock(h.hv);
+	h_audit(&h);
+	hv_lock(h.hv);
+	domain_destroy(d);
+	hv_realize_flush(h.hv);
+	hv_unlock(h.hv);
+	assert_null(h.hv->domains);
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	/* Freed frames were released to the host in coalesced ranges. */
+	assert_true(h.vmm.st.punched_bytes >= 16 * PAGE_SIZE);
+	h_fini(&h);
+}
+
+static void test_domain_ids(void **state)
+{
+	struct harness h;
+	struct domain_config cfg = {.name = "x", .max_pages = 1, .domid = 0};
+	struct domain *d0;
+	int err;
+
+	(void)state;
+	h_init_default(&h);
+	hv_lock(h.hv);
+	d0 = domain_create(h.hv, &cfg, &err);
+	assert_non_null(d0);
+	assert_int_equal(d0->id, 0);
+	assert_null(domain_create(h.hv, &cfg, &err));
+	assert_int_equal(err, -EEXIST);
+	cfg.domid = DOMID_SELF;
+	assert_null(domain_create(h.hv, &cfg, &err));
+	assert_int_equal(err, -EEXIST);
+	cfg.domid = 0;
+	cfg.gpaddr_bits = 60;
+	cfg.domid = 5;
+	assert_null(domain_create(h.hv, &cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	assert_null(domain_by_id(h.hv, 5));
+	hv_unlock(h.hv);
+	h_fini(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame_table_banks),
+		cmocka_unit_test(test_frame_table_bad_banks),
+		cmocka_unit_test(test_heap_split_merge),
+		cmocka_unit_test(test_heap_take_range),
+		cmocka_unit_test(test_p2m_leaf_layout),
+		cmocka_unit_test(test_p2m_shatter_and_fold),
+		cmocka_unit_test(test_p2m_bounds),
+		cmocka_unit_test(test_domain_accounting),
+		cmocka_unit_test(test_domain_ids),
+	};
+
+	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);
+}
