@@ -1,0 +1,86 @@
+/*
+ * Hosted glue: the guest runs in a thread of the VMM process, started by
+ * the in-process transport (vmm/inproc.c) through rt_hosted_start().
+ * Everything here is per thread, so several hosted guests can share one
+ * process.
+ */
+#include <inproc_env.h>
+
+#include <rt/dt.h>
+#include <rt/hypercall.h>
+#include <rt/rt.h>
+
+static __thread const struct inproc_env *rt_env;
+static __thread bool rt_warned;
+
+void rt_hosted_start(const struct inproc_env *env);
+void rt_arch_halt(void) RT_NORETURN;
+bool rt_arch_image_range(struct rt_range *r);
+
+uint64_t rt_virt_to_phys(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, w = (uintptr_t)rt_env->window;
+
+	if (!p)
+		return 0;
+	if (a < w || a - w >= rt_env->window_size) {
+		if (!rt_warned) {
+			rt_warned = true;
+			rt_printf("rt: %p is not guest memory (globals are not; use the stack "
+				  "or rt_alloc_pages)\n",
+				  p);
+		}
+		return 1ULL << 63; /* no guest has that address: the call fails */
+	}
+	return a - w;
+}
+
+void *rt_phys_to_virt(uint64_t pa)
+{
+	if (!pa || pa >= rt_env->window_size)
+		return NULL;
+	return rt_env->window + pa;
+}
+
+void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	if (rt_env->cpuid) {
+		rt_env->cpuid(leaf, subleaf, regs);
+		return;
+	}
+	__asm__ volatile("cpuid"
+			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+bool rt_hypercalls_ready(void)
+{
+	return rt_env != NULL;
+}
+
+long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5)
+{
+	uint64_t args[5] = {a1, a2, a3, a4, a5};
+
+	return rt_env->hcall(rt_env->ctx, nr, args);
+}
+
+bool rt_arch_image_range(struct rt_range *r)
+{
+	(void)r;
+	return false; /* the program is not in guest memory */
+}
+
+void rt_arch_halt(void)
+{
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+void rt_hosted_start(const struct inproc_env *env)
+{
+	rt_env = env;
+	rt_warned = false;
+	rt_start(env->dt, env->main);
+}

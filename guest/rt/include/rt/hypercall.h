@@ -1,0 +1,58 @@
+/*
+ * Hypercalls through the hypercall page (freestanding) or the in-process
+ * transport (hosted). Pointer arguments are converted to guest-physical
+ * addresses here; handles inside structures are the caller's job
+ * (rt_handle()).
+ */
+#ifndef RT_HYPERCALL_H
+#define RT_HYPERCALL_H
+
+#include <rt/rt.h>
+
+#include <public/xen.h>
+#include <public/memory.h>
+
+#define RT_HYPERCALL_STUBS 128
+
+long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5);
+
+/* A guest handle (guest-physical address) for a pointer. */
+static inline uint64_t rt_handle(const void *p)
+{
+	return rt_virt_to_phys(p);
+}
+
+static inline long HYPERVISOR_xen_version(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_xen_version, (uint64_t)(int64_t)cmd,
+			    rt_virt_to_phys(arg), 0, 0, 0);
+}
+
+static inline long HYPERVISOR_console_io(int cmd, int count, const char *buf)
+{
+	return rt_hypercall(__HYPERVISOR_console_io, (uint64_t)(int64_t)cmd,
+			    (uint64_t)(int64_t)count, rt_virt_to_phys(buf), 0, 0);
+}
+
+static inline long HYPERVISOR_sched_op(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_sched_op, (uint64_t)(int64_t)cmd,
+			    rt_virt_to_phys(arg), 0, 0, 0);
+}
+
+static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_memory_op, cmd, rt_virt_to_phys(arg), 0, 0, 0);
+}
+
+static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop, unsigned int count)
+{
+	return rt_hypercall(__HYPERVISOR_grant_table_op, cmd, rt_virt_to_phys(uop), count, 0,
+			    0);
+}
+
+/* Is the hypercall transport up (freestanding: the VMM filled the page)? */
+bool rt_hypercalls_ready(void);
+
+#endif

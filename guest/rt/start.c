@@ -1,0 +1,56 @@
+/*
+ * Common start-up for both builds: check the device tree, build the page
+ * allocator, run the program, power off.
+ */
+#include <libfdt.h>
+
+#include <rt/hypercall.h>
+#include <rt/mm.h>
+#include <rt/rt.h>
+
+static RT_TLS const void *rt_fdt;
+
+const void *rt_dt(void)
+{
+	return rt_fdt;
+}
+
+void rt_arch_halt(void) RT_NORETURN;
+
+void rt_shutdown(unsigned int reason)
+{
+	struct sched_shutdown s = {.reason = reason}; /* stack: guest memory */
+
+	HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+	rt_arch_halt();
+}
+
+void rt_crash(const char *fmt, ...)
+{
+	va_list ap;
+
+	rt_printf("*** guest crash: ");
+	va_start(ap, fmt);
+	rt_vprintf(fmt, ap);
+	va_end(ap);
+	rt_printf("\n");
+	rt_shutdown(SHUTDOWN_crash);
+}
+
+void rt_start(uint64_t dt_gpa, void (*main_fn)(void))
+{
+	const void *fdt = rt_phys_to_virt(dt_gpa);
+	int rc;
+
+	if (!rt_hypercalls_ready())
+		rt_arch_halt(); /* no way to say anything */
+	rc = fdt_check_header(fdt);
+	if (rc)
+		rt_crash("bad device tree at %#llx: %s", (unsigned long long)dt_gpa,
+			 fdt_strerror(rc));
+	rt_fdt = fdt;
+	if (rt_mm_init(fdt))
+		rt_crash("no usable RAM in the device tree");
+	main_fn();
+	rt_shutdown(SHUTDOWN_poweroff);
+}

@@ -1,0 +1,132 @@
+/*
+ * Freestanding x86-64 glue, all of it running at CPL3: the IDT entries, the
+ * fault report, hypercalls through the page the VMM filled, identity
+ * address conversion.
+ */
+#include <string.h>
+
+#include <rt/dt.h>
+#include <rt/hypercall.h>
+#include <rt/rt.h>
+
+struct fault_info {
+	uint64_t vector, error, rip, cs, rsp, cr2;
+};
+
+extern uint8_t rt_hypercall_page[];
+extern uint8_t rt_idt[];
+extern uint8_t rt_tls[];
+extern uint64_t rt_boot_dt;
+extern struct fault_info rt_fault_info;
+extern const uint64_t rt_vec_table[32];
+extern char _image_start[], _image_end[];
+
+void rt_arch_start_c(void) RT_NORETURN;
+void rt_fault_c(void) RT_NORETURN;
+void rt_arch_halt(void) RT_NORETURN;
+bool rt_arch_image_range(struct rt_range *r);
+
+uint64_t rt_virt_to_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+void *rt_phys_to_virt(uint64_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+bool rt_hypercalls_ready(void)
+{
+	return rt_hypercall_page[0] == 0xb8; /* the VMM wrote "mov $0, %eax" */
+}
+
+long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5)
+{
+	register uint64_t r10 __asm__("r10") = a4;
+	register uint64_t r8 __asm__("r8") = a5;
+	long ret;
+
+	if (nr >= RT_HYPERCALL_STUBS)
+		return -38; /* ENOSYS: there is no stub for it */
+	__asm__ volatile("call *%[stub]"
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+			 : [stub] "r"(rt_hypercall_page + nr * 32)
+			 : "memory", "cc");
+	return ret;
+}
+
+bool rt_arch_image_range(struct rt_range *r)
+{
+	r->base = (uint64_t)(uintptr_t)_image_start;
+	r->size = (uint64_t)(_image_end - _image_start);
+	return true;
+}
+
+void rt_arch_halt(void)
+{
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+static void set_gate(unsigned int vec, uint64_t handler)
+{
+	uint8_t *g = rt_idt + vec * 16;
+	uint64_t lo, hi;
+
+	/* offset 15:0 | selector 0x08 | type 0x8e (present, DPL0, 64-bit interrupt
+	 * gate) | offset 31:16; then offset 63:32 */
+	lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+	     ((handler >> 16) & 0xffff) << 48;
+	hi = handler >> 32;
+	memcpy(g, &lo, 8);
+	memcpy(g + 8, &hi, 8);
+}
+
+void rt_arch_start_c(void)
+{
+	uint64_t canary = 0x5a17c0de00ff0a00ULL ^ (uint64_t)(uintptr_t)&canary;
+
+	for (unsigned int v = 0; v < 32; v++)
+		set_gate(v, rt_vec_table[v]);
+	memcpy(rt_tls + 0x28, &canary, sizeof(canary));
+	rt_start(rt_boot_dt, rt_main);
+}
+
+static const char *vector_name(uint64_t v)
+{
+	static const char *const names[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?9",
+		"#TS", "#NP", "#SS", "#GP", "#PF", "?15", "#MF", "#AC", "#MC", "#XM",
+		"#VE", "#CP",
+	};
+	return v < 32 && names[v] ? names[v] : "?";
+}
+
+void rt_fault_c(void)
+{
+	const struct fault_info *f = &rt_fault_info;
+
+	if (f->vector == 14)
+		rt_crash("fault %s (vector %llu) error %#llx at rip %#llx, address %#llx",
+			 vector_name(f->vector), (unsigned long long)f->vector,
+			 (unsigned long long)f->error, (unsigned long long)f->rip,
+			 (unsigned long long)f->cr2);
+	rt_crash("fault %s (vector %llu) error %#llx at rip %#llx", vector_name(f->vector),
+		 (unsigned long long)f->vector, (unsigned long long)f->error,
+		 (unsigned long long)f->rip);
+}
+
+void __stack_chk_fail(void);
+void __stack_chk_fail(void)
+{
+	rt_crash("stack protector: stack smashed");
+}

@@ -1,0 +1,265 @@
+/*
+ * Freestanding entry (docs/boot-protocol.md). Runs at CPL0, where the
+ * host's KVM emulates every instruction, so it does only what needs CPL0:
+ * load our GDT/TSS/IDT, install the hypercall page, set FS (the stack
+ * protector's canary lives at %fs:0x28), then iretq to CPL3 with IOPL=3.
+ * The IDT entries themselves are filled in later at CPL3 (arch.c).
+ *
+ * Entry: rdi = device tree, rsi = boot area, rdx = its size.
+ */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x23
+#define SEL_UCODE 0x2b
+#define SEL_TSS 0x30
+#define RFLAGS_USER 0x3002 /* IOPL=3, reserved bit 1, IF=0 */
+
+	.section .text.head, "ax"
+	.code64
+	.globl _start
+_start:
+	mov %rdi, rt_boot_dt(%rip)
+	lgdt rt_gdt_desc(%rip)
+
+	/* TSS descriptor base (the GDT entry at SEL_TSS) */
+	lea rt_tss(%rip), %rax
+	lea rt_gdt+SEL_TSS(%rip), %rbx
+	mov %ax, 2(%rbx)
+	shr $16, %rax
+	mov %al, 4(%rbx)
+	mov %ah, 7(%rbx)
+	shr $16, %rax
+	mov %eax, 8(%rbx)
+	mov $SEL_TSS, %ax
+	ltr %ax
+	mov $SEL_KDATA, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	lidt rt_idt_desc(%rip)
+
+	/* Xen signature at CPUID 0x40000000, then the MSR from 0x40000002 */
+	mov $0x40000000, %eax
+	cpuid
+	cmp $0x566e6558, %ebx /* "XenV" */
+	jne 1f
+	cmp $0x65584d4d, %ecx /* "MMXe" */
+	jne 1f
+	cmp $0x4d4d566e, %edx /* "nVMM" */
+	jne 1f
+	mov $0x40000002, %eax
+	cpuid
+	mov %ebx, %ecx
+	lea rt_hypercall_page(%rip), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+1:
+	mov $0xc0000100, %ecx /* FS base */
+	lea rt_tls(%rip), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+
+	/* CPL3 keeps the stack the VMM gave us (the boot area's) */
+	mov %rsp, %rbx
+	pushq $SEL_UDATA
+	push %rbx
+	pushq $RFLAGS_USER
+	pushq $SEL_UCODE
+	lea rt_user_entry(%rip), %rax
+	push %rax
+	iretq
+
+/*
+ * Exceptions: record what happened and leave CPL0 at once, entering
+ * rt_fault_entry at CPL3 on a stack of its own. A second fault before the
+ * first was reported means the report itself broke: triple-fault so the
+ * VMM reports it instead.
+ */
+.macro VEC n, has_err
+	.globl rt_vec\n
+rt_vec\n:
+	.if \has_err == 0
+	pushq $0
+	.endif
+	pushq $\n
+	jmp exc_common
+.endm
+
+	.text
+	VEC 0, 0
+	VEC 1, 0
+	VEC 2, 0
+	VEC 3, 0
+	VEC 4, 0
+	VEC 5, 0
+	VEC 6, 0
+	VEC 7, 0
+	VEC 8, 1
+	VEC 9, 0
+	VEC 10, 1
+	VEC 11, 1
+	VEC 12, 1
+	VEC 13, 1
+	VEC 14, 1
+	VEC 15, 0
+	VEC 16, 0
+	VEC 17, 1
+	VEC 18, 0
+	VEC 19, 0
+	VEC 20, 0
+	VEC 21, 1
+	VEC 22, 0
+	VEC 23, 0
+	VEC 24, 0
+	VEC 25, 0
+	VEC 26, 0
+	VEC 27, 0
+	VEC 28, 0
+	VEC 29, 1
+	VEC 30, 1
+	VEC 31, 0
+
+exc_common:
+	incl rt_fault_depth(%rip)
+	cmpl $1, rt_fault_depth(%rip)
+	jne rt_triple_fault
+	/* frame: vector, error, rip, cs, rflags, rsp, ss */
+	mov 0(%rsp), %rax
+	mov %rax, rt_fault_info+0(%rip)
+	mov 8(%rsp), %rax
+	mov %rax, rt_fault_info+8(%rip)
+	mov 16(%rsp), %rax
+	mov %rax, rt_fault_info+16(%rip)
+	mov 24(%rsp), %rax
+	mov %rax, rt_fault_info+24(%rip)
+	mov 40(%rsp), %rax
+	mov %rax, rt_fault_info+32(%rip)
+	mov %cr2, %rax
+	mov %rax, rt_fault_info+40(%rip)
+	add $16, %rsp
+	lea rt_fault_entry(%rip), %rax
+	mov %rax, 0(%rsp)
+	movq $SEL_UCODE, 8(%rsp)
+	movq $RFLAGS_USER, 16(%rsp)
+	lea rt_fault_stack_top(%rip), %rax
+	mov %rax, 24(%rsp)
+	movq $SEL_UDATA, 32(%rsp)
+	iretq
+
+/* CPL3 entries: rsp is 16-byte aligned here, as before a call */
+rt_user_entry:
+	call rt_arch_start_c
+	ud2
+rt_fault_entry:
+	call rt_fault_c
+	ud2
+
+	.globl rt_triple_fault
+rt_triple_fault:
+	lidt rt_null_idt_desc(%rip)
+	ud2
+
+	.section .rodata
+	.balign 8
+	.globl rt_vec_table
+rt_vec_table:
+	.quad rt_vec0
+	.quad rt_vec1
+	.quad rt_vec2
+	.quad rt_vec3
+	.quad rt_vec4
+	.quad rt_vec5
+	.quad rt_vec6
+	.quad rt_vec7
+	.quad rt_vec8
+	.quad rt_vec9
+	.quad rt_vec10
+	.quad rt_vec11
+	.quad rt_vec12
+	.quad rt_vec13
+	.quad rt_vec14
+	.quad rt_vec15
+	.quad rt_vec16
+	.quad rt_vec17
+	.quad rt_vec18
+	.quad rt_vec19
+	.quad rt_vec20
+	.quad rt_vec21
+	.quad rt_vec22
+	.quad rt_vec23
+	.quad rt_vec24
+	.quad rt_vec25
+	.quad rt_vec26
+	.quad rt_vec27
+	.quad rt_vec28
+	.quad rt_vec29
+	.quad rt_vec30
+	.quad rt_vec31
+
+	.data
+	.balign 16
+rt_gdt:
+	.quad 0
+	.quad 0x00af9b000000ffff /* 0x08 code, 64-bit, DPL0 */
+	.quad 0x00cf93000000ffff /* 0x10 data, DPL0 */
+	.quad 0x00cffb000000ffff /* 0x18 code, 32-bit, DPL3 (unused) */
+	.quad 0x00cff3000000ffff /* 0x20 data, DPL3 */
+	.quad 0x00affb000000ffff /* 0x28 code, 64-bit, DPL3 */
+	.quad 0x0000890000000067 /* 0x30 TSS, base filled in at boot */
+	.quad 0
+rt_gdt_end:
+
+	.balign 16
+rt_gdt_desc:
+	.word rt_gdt_end - rt_gdt - 1
+	.quad rt_gdt
+
+	.balign 16
+rt_idt_desc:
+	.word 32 * 16 - 1
+	.quad rt_idt
+
+	.balign 16
+rt_null_idt_desc:
+	.word 0
+	.quad 0
+
+	.balign 16
+rt_tss:
+	.long 0
+	.quad rt_kernel_stack_top /* rsp0 */
+	.fill 88, 1, 0
+	.word 104 /* no I/O bitmap: IOPL=3 allows every port */
+	.globl rt_tss
+
+	.bss
+	.balign 4096
+	.globl rt_hypercall_page
+rt_hypercall_page:
+	.fill 4096, 1, 0
+	.globl rt_idt
+rt_idt:
+	.fill 32 * 16, 1, 0
+	.balign 64
+	.globl rt_tls
+rt_tls:
+	.fill 64, 1, 0
+	.globl rt_boot_dt
+rt_boot_dt:
+	.quad 0
+	.globl rt_fault_info
+rt_fault_info:
+	.fill 48, 1, 0
+	.globl rt_fault_depth
+rt_fault_depth:
+	.long 0
+	.balign 4096
+	.fill 8192, 1, 0
+rt_kernel_stack_top:
+	.fill 16384, 1, 0
+	.globl rt_fault_stack_top
+rt_fault_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,33 @@
+/*
+ * The interface between the in-process transport and a guest runtime
+ * built hosted (guest/rt with RT_HOSTED). Plain C, no hypervisor types, so
+ * that guest code can include it.
+ *
+ * The guest runs in a host thread whose stack lies inside its own guest
+ * RAM (the boot area), so the guest's stack objects are guest memory and
+ * their guest-physical address is (pointer - window). Hypercalls are plain
+ * calls to hcall(); when the domain stops (shutdown, crash) the call does
+ * not return: the transport unwinds the guest thread.
+ */
+#ifndef VMM_INPROC_ENV_H
+#define VMM_INPROC_ENV_H
+
+#include <stdint.h>
+
+struct inproc_env {
+	uint8_t *window;      /* host address of guest-physical 0 */
+	uint64_t window_size;
+	uint64_t dt;          /* guest-physical address of the device tree */
+	uint64_t area;        /* boot area (docs/boot-protocol.md) */
+	uint64_t area_size;
+	int64_t (*hcall)(void *ctx, uint64_t nr, const uint64_t args[5]);
+	void *ctx;
+	void (*main)(void);   /* the guest program */
+	/* CPUID as the guest would see it under KVM (hypervisor leaves). */
+	void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+};
+
+/* The hosted runtime's entry (guest/rt/hosted.c). */
+typedef void (*inproc_start_t)(const struct inproc_env *env);
+
+#endif

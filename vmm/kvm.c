@@ -1,0 +1,604 @@
+/*
+ * KVM transport (see kvm.h for the design).
+ *
+ * Threads: kvm_vm_run() runs in the guest's own thread and is the only user
+ * of the vCPU fd and its kvm_run page, except that kvm_vm_kick() may set
+ * immediate_exit and signal that thread. Memory slots are added from
+ * whichever thread realizes a mapping (under the hypervisor lock); slot
+ * bookkeeping has its own mutex so the transport does not depend on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <public/xen.h>
+
+#include "kvm.h"
+#include "realize.h"
+
+/* Newer than the installed UAPI headers may know. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+
+#define KVM_KICK_SIGNAL SIGUSR2
+#define CPUID_MAX_ENTRIES 256
+
+struct kvm_sys {
+	int fd;
+	int run_size;
+	struct kvm_cpuid2 *cpuid; /* what every vCPU gets */
+};
+
+struct kvm_vm {
+	struct kvm_sys *k;
+	int fd, vcpu;
+	struct kvm_run *run;
+	uint8_t *window;
+	uint64_t window_size;
+
+	pthread_mutex_t lock; /* slot bookkeeping */
+	uint64_t *granules;   /* bitmap: granule has a slot */
+	uint64_t nr_granules;
+	uint32_t next_slot;
+
+	pthread_t thread;
+	bool thread_valid;
+	volatile int stop;
+	struct kvm_vm_stats st;
+};
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void whyf(char *why, size_t len, const char *what, int err)
+{
+	if (why && len)
+		snprintf(why, len, "%s: %s", what, strerror(err));
+}
+
+static int build_cpuid(struct kvm_sys *k, char *why, size_t whylen)
+{
+	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *c = calloc(1, sz);
+	struct kvm_cpuid_entry2 *e;
+	unsigned int n = 0;
+
+	if (!c) {
+		whyf(why, whylen, "cpuid", ENOMEM);
+		return -1;
+	}
+	c->nent = CPUID_MAX_ENTRIES - 3;
+	if (ioctl(k->fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		whyf(why, whylen, "KVM_GET_SUPPORTED_CPUID", errno);
+		free(c);
+		return -1;
+	}
+	/* Drop KVM's own paravirtual leaves; ours take their place. */
+	for (unsigned int i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function >= BOOT_CPUID_BASE && e->function < BOOT_CPUID_BASE + 0x10000)
+			continue;
+		if (e->function == 0x80000001)
+			e->edx &= ~(1U << 26); /* no 1 GiB pages here: do not offer them */
+		c->entries[n++] = *e;
+	}
+	for (uint32_t leaf = BOOT_CPUID_BASE; leaf <= BOOT_CPUID_MAX; leaf++) {
+		uint32_t r[4];
+
+		boot_xen_cpuid(leaf, r);
+		e = &c->entries[n++];
+		memset(e, 0, sizeof(*e));
+		e->function = leaf;
+		e->eax = r[0];
+		e->ebx = r[1];
+		e->ecx = r[2];
+		e->edx = r[3];
+	}
+	c->nent = n;
+	k->cpuid = c;
+	return 0;
+}
+
+struct kvm_sys *kvm_open(char *why, size_t whylen)
+{
+	static const struct {
+		long cap;
+		const char *name;
+	} need[] = {
+		{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+		{KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS"},
+		{KVM_CAP_X86_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR"},
+		{KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER"},
+		{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+		{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+	};
+	struct sigaction sa;
+	struct kvm_sys *k = calloc(1, sizeof(*k));
+	int r;
+
+	if (!k) {
+		whyf(why, whylen, "kvm", ENOMEM);
+		return NULL;
+	}
+	k->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->fd < 0) {
+		whyf(why, whylen, "/dev/kvm", errno);
+		goto err_free;
+	}
+	r = ioctl(k->fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		if (why)
+			snprintf(why, whylen, "/dev/kvm: API version %d, need %d", r,
+				 KVM_API_VERSION);
+		goto err_close;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+		r = ioctl(k->fd, KVM_CHECK_EXTENSION, need[i].cap);
+		if (r <= 0) {
+			if (why)
+				snprintf(why, whylen, "/dev/kvm lacks %s", need[i].name);
+			goto err_close;
+		}
+		if (need[i].cap == KVM_CAP_SYNC_REGS && !(r & KVM_SYNC_X86_REGS)) {
+			if (why)
+				snprintf(why, whylen, "/dev/kvm cannot sync general registers");
+			goto err_close;
+		}
+	}
+	k->run_size = ioctl(k->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (k->run_size < (int)sizeof(struct kvm_run)) {
+		whyf(why, whylen, "KVM_GET_VCPU_MMAP_SIZE", errno);
+		goto err_close;
+	}
+	if (build_cpuid(k, why, whylen))
+		goto err_close;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
+	return k;
+
+err_close:
+	close(k->fd);
+err_free:
+	free(k);
+	return NULL;
+}
+
+void kvm_close(struct kvm_sys *k)
+{
+	if (!k)
+		return;
+	free(k->cpuid);
+	close(k->fd);
+	free(k);
+}
+
+static int vm_setup_msrs(struct kvm_vm *vm)
+{
+	static uint8_t deny_bitmap[1]; /* bit clear: the access exits to us */
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = {KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_UNKNOWN},
+	};
+	struct kvm_msr_filter f;
+
+	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0)
+		return -errno;
+	memset(&f, 0, sizeof(f));
+	f.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	f.ranges[0].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
+	f.ranges[0].nmsrs = 1;
+	f.ranges[0].base = BOOT_HCALL_MSR;
+	f.ranges[0].bitmap = deny_bitmap;
+	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
+		return -errno;
+	return 0;
+}
+
+struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window_size, int *err)
+{
+	struct kvm_vm *vm = calloc(1, sizeof(*vm));
+	int rc;
+
+	if (!vm) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	vm->k = k;
+	vm->window = window;
+	vm->window_size = window_size;
+	vm->vcpu = -1;
+	pthread_mutex_init(&vm->lock, NULL);
+	vm->nr_granules = (window_size + KVM_SLOT_GRANULE - 1) / KVM_SLOT_GRANULE;
+	vm->granules = calloc((vm->nr_granules + 63) / 64, sizeof(uint64_t));
+	if (!vm->granules) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	vm->fd = ioctl(k->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	/* Needed by VMX before the first run; harmless elsewhere. */
+	ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	rc = vm_setup_msrs(vm);
+	if (rc)
+		goto err_vm;
+	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	vm->run = mmap(NULL, (size_t)k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED) {
+		rc = -errno;
+		goto err_vcpu;
+	}
+	if (ioctl(vm->vcpu, KVM_SET_CPUID2, k->cpuid) < 0) {
+		rc = -errno;
+		goto err_run;
+	}
+	return vm;
+
+err_run:
+	munmap(vm->run, (size_t)k->run_size);
+err_vcpu:
+	close(vm->vcpu);
+err_vm:
+	close(vm->fd);
+err_free:
+	free(vm->granules);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+	*err = rc;
+	return NULL;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (!vm)
+		return;
+	munmap(vm->run, (size_t)vm->k->run_size);
+	close(vm->vcpu);
+	close(vm->fd);
+	free(vm->granules);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+}
+
+int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t first, last;
+	int rc = 0;
+
+	if (!len)
+		return 0;
+	if (gpa >= vm->window_size || len > vm->window_size - gpa)
+		return -ERANGE;
+	first = gpa / KVM_SLOT_GRANULE;
+	last = (gpa + len - 1) / KVM_SLOT_GRANULE;
+	pthread_mutex_lock(&vm->lock);
+	for (uint64_t g = first; g <= last; g++) {
+		struct kvm_userspace_memory_region r;
+		uint64_t base = g * KVM_SLOT_GRANULE;
+
+		if (vm->granules[g / 64] & (1ULL << (g % 64)))
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.slot = vm->next_slot;
+		r.guest_phys_addr = base;
+		r.memory_size = MIN(KVM_SLOT_GRANULE, vm->window_size - base);
+		r.userspace_addr = (uint64_t)(uintptr_t)(vm->window + base);
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+			rc = -errno;
+			break;
+		}
+		vm->next_slot++;
+		vm->granules[g / 64] |= 1ULL << (g % 64);
+		vm->st.slots++;
+		vm->st.slot_bytes += r.memory_size;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
+static void seg(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	if (code) {
+		s->type = 11; /* execute/read, accessed */
+		s->l = 1;
+	} else {
+		s->type = 3; /* read/write, accessed */
+		s->db = 1;
+	}
+}
+
+static int set_boot_state(struct kvm_vm *vm, const struct guest_boot *b)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	seg(&s.cs, BOOT_SEL_CODE, true);
+	seg(&s.ds, BOOT_SEL_DATA, false);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.gdt.base = b->gdt;
+	s.gdt.limit = b->gdt_limit;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	/* PE, MP, ET, NE, WP, PG */
+	s.cr0 = 0x1 | 0x2 | 0x10 | 0x20 | 0x10000 | 0x80000000;
+	s.cr3 = b->cr3;
+	/* PAE, OSFXSR, OSXMMEXCPT */
+	s.cr4 = 0x20 | 0x200 | 0x400;
+	s.efer = 0x100 | 0x400; /* LME, LMA */
+	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.rip = b->entry;
+	r.rsp = b->stack_top;
+	r.rdi = b->dt;
+	r.rsi = b->area;
+	r.rdx = b->area_size;
+	r.rflags = 0x2;
+	if (ioctl(vm->vcpu, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt, ...)
+{
+	struct kvm_regs r;
+	va_list ap;
+
+	ex->kind = GEXIT_CRASH;
+	va_start(ap, fmt);
+	vsnprintf(ex->why, sizeof(ex->why), fmt, ap);
+	va_end(ap);
+	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0) {
+		ex->rip = r.rip;
+		ex->rip_valid = true;
+	}
+}
+
+static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
+{
+	char buf[192];
+	va_list ap;
+
+	if (!ops->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ops->note(ctx, buf);
+}
+
+/* A 32-bit OUT to the hypercall port: number in the data, args in regs. */
+static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx,
+			 struct guest_exit *ex)
+{
+	struct kvm_run *run = vm->run;
+	struct kvm_regs *regs = &run->s.regs.regs;
+	struct hv_hcall hc;
+	uint32_t nr;
+
+	memcpy(&nr, (uint8_t *)run + run->io.data_offset, sizeof(nr));
+	hc.nr = nr;
+	hc.args[0] = regs->rdi;
+	hc.args[1] = regs->rsi;
+	hc.args[2] = regs->rdx;
+	hc.args[3] = regs->r10;
+	hc.args[4] = regs->r8;
+	regs->rax = (uint64_t)ops->hypercall(ctx, &hc);
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	vm->st.hypercalls++;
+	if (ops->stopped && ops->stopped(ctx, ex)) {
+		if (!ex->rip_valid) {
+			ex->rip = regs->rip;
+			ex->rip_valid = true;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void do_wrmsr(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
+{
+	struct kvm_run *run = vm->run;
+	uint8_t page[PAGE_SIZE];
+	uint64_t gpa = run->msr.data & PAGE_MASK;
+
+	vm->st.msr_exits++;
+	run->msr.error = 1; /* #GP unless we accept it */
+	if (run->msr.index != BOOT_HCALL_MSR)
+		return;
+	if (run->msr.data & ~PAGE_MASK) {
+		note(ops, ctx, "hypercall page MSR: page index %llu not supported",
+		     (unsigned long long)(run->msr.data & ~PAGE_MASK));
+		return;
+	}
+	boot_fill_hypercall_page(page);
+	if (ops->write_guest(ctx, gpa, page, sizeof(page))) {
+		note(ops, ctx, "hypercall page MSR: %#llx is not writable guest RAM",
+		     (unsigned long long)gpa);
+		return;
+	}
+	run->msr.error = 0;
+}
+
+void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
+		void *ctx, struct guest_exit *ex)
+{
+	struct kvm_run *run = vm->run;
+	int rc;
+
+	memset(ex, 0, sizeof(*ex));
+	vm->thread = pthread_self();
+	__atomic_store_n(&vm->thread_valid, true, __ATOMIC_RELEASE);
+	rc = set_boot_state(vm, b);
+	if (rc) {
+		guest_exit_crash(ex, "cannot set the boot state: %s", strerror(-rc));
+		goto out;
+	}
+	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	run->kvm_dirty_regs = 0;
+
+	for (;;) {
+		if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE))
+			run->immediate_exit = 1;
+		rc = ioctl(vm->vcpu, KVM_RUN, 0);
+		if (rc < 0) {
+			int e = errno;
+
+			if (e == EINTR || e == EAGAIN) {
+				if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
+					ex->kind = GEXIT_TIMEOUT;
+					snprintf(ex->why, sizeof(ex->why), "stopped (time limit)");
+					ex->rip = run->s.regs.regs.rip;
+					ex->rip_valid = true;
+					break;
+				}
+				continue;
+			}
+			if (e == EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+				uint64_t gpa = ((const uint64_t *)(const void *)&run->hw)[1];
+				crash_here(vm, ex, "access to unbacked guest memory");
+				ex->addr = gpa;
+				ex->addr_valid = true;
+				break;
+			}
+			if (e == EFAULT) {
+				crash_here(vm, ex, "access to unbacked guest memory (EFAULT)");
+				break;
+			}
+			crash_here(vm, ex, "KVM_RUN failed: %s", strerror(e));
+			break;
+		}
+		vm->st.exits++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.port == BOOT_HCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.size == 4 && run->io.count == 1) {
+				if (do_hypercall(vm, ops, ctx, ex))
+					goto out;
+				continue;
+			}
+			crash_here(vm, ex, "port I/O %s port %#x size %u",
+				   run->io.direction == KVM_EXIT_IO_OUT ? "write to" : "read from",
+				   run->io.port, run->io.size);
+			goto out;
+		case KVM_EXIT_X86_WRMSR:
+			do_wrmsr(vm, ops, ctx);
+			continue;
+		case KVM_EXIT_X86_RDMSR:
+			vm->st.msr_exits++;
+			run->msr.error = 1;
+			continue;
+		case KVM_EXIT_MMIO:
+			crash_here(vm, ex, "%s of %u bytes at a guest-physical address with no memory",
+				   run->mmio.is_write ? "write" : "read", run->mmio.len);
+			ex->addr = run->mmio.phys_addr;
+			ex->addr_valid = true;
+			goto out;
+		case KVM_EXIT_SHUTDOWN:
+			crash_here(vm, ex, "triple fault");
+			goto out;
+		case KVM_EXIT_HLT:
+			crash_here(vm, ex, "halted with no way to wake up");
+			goto out;
+		case KVM_EXIT_INTERNAL_ERROR:
+			crash_here(vm, ex, "KVM internal error (suberror %u)", run->internal.suberror);
+			goto out;
+		case KVM_EXIT_FAIL_ENTRY:
+			crash_here(vm, ex, "VM entry failed (reason %#llx)",
+				   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			goto out;
+		case KVM_EXIT_INTR:
+			continue;
+		default:
+			crash_here(vm, ex, "unexpected KVM exit %u", run->exit_reason);
+			goto out;
+		}
+	}
+out:
+	__atomic_store_n(&vm->thread_valid, false, __ATOMIC_RELEASE);
+}
+
+void kvm_vm_kick(struct kvm_vm *vm)
+{
+	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
+	vm->run->immediate_exit = 1;
+	if (__atomic_load_n(&vm->thread_valid, __ATOMIC_ACQUIRE))
+		pthread_kill(vm->thread, KVM_KICK_SIGNAL);
+}
+
+void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st)
+{
+	pthread_mutex_lock(&vm->lock);
+	*st = vm->st;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* --- hooks on the realization --- */
+
+static int hook_dom_create(struct vmm *m, struct vmm_dom *vd)
+{
+	int err = 0;
+
+	vd->transport = kvm_vm_create(m->transport, vd->window, vd->window_size, &err);
+	return vd->transport ? 0 : err;
+}
+
+static void hook_dom_destroy(struct vmm *m, struct vmm_dom *vd)
+{
+	(void)m;
+	kvm_vm_destroy(vd->transport);
+	vd->transport = NULL;
+}
+
+static int hook_mapped(struct vmm *m, struct vmm_dom *vd, gfn_t gfn, uint64_t nr)
+{
+	(void)m;
+	if (!vd->transport)
+		return -ENODEV;
+	return kvm_vm_map(vd->transport, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
+}
+
+void kvm_attach(struct vmm *m, struct kvm_sys *k)
+{
+	m->transport = k;
+	m->hooks.dom_create = hook_dom_create;
+	m->hooks.dom_destroy = hook_dom_destroy;
+	m->hooks.mapped = hook_mapped;
+}
+
+struct kvm_vm *kvm_vm_of(struct domain *d)
+{
+	return vmm_dom(d)->transport;
+}

@@ -1,0 +1,63 @@
+/*
+ * KVM transport: one KVM VM with one vCPU per domain.
+ *
+ * - Memory: the domain's window is registered as KVM memory slots, one per
+ *   KVM_SLOT_GRANULE-aligned chunk of guest-physical space that holds a
+ *   mapping (slots cost kernel memory for their whole size, so never one
+ *   slot over the whole window). Holes inside a slot stay PROT_NONE in the
+ *   window: a guest touching one makes KVM_RUN fail with EFAULT, which is
+ *   reported as a crash.
+ * - Discovery: CPUID leaves 0x40000000..0x40000002 carry Xen's signature,
+ *   version and the hypercall-page MSR; a write to that MSR exits to us
+ *   (user-space MSR exits + an MSR filter) and we fill the page with stubs
+ *   that do a 32-bit OUT of the hypercall number to BOOT_HCALL_PORT.
+ * - Registers of hypercalls travel through KVM_CAP_SYNC_REGS.
+ */
+#ifndef VMM_KVM_H
+#define VMM_KVM_H
+
+#include <pthread.h>
+
+#include "boot.h"
+#include "guest.h"
+
+#define KVM_SLOT_GRANULE (1ULL << 30)
+
+struct kvm_sys;
+struct kvm_vm;
+struct vmm;
+
+/* Opens /dev/kvm and checks every capability we rely on. Returns NULL with
+ * a reason in why when KVM is missing or unusable. */
+struct kvm_sys *kvm_open(char *why, size_t whylen);
+void kvm_close(struct kvm_sys *k);
+
+struct kvm_vm_stats {
+	uint64_t exits, hypercalls, msr_exits, slots;
+	uint64_t slot_bytes;
+};
+
+/* A VM over window[0, window_size). NULL with *err = -errno. */
+struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window_size, int *err);
+void kvm_vm_destroy(struct kvm_vm *vm);
+/* Makes sure [gpa, gpa+len) is covered by memory slots. 0 or -errno. */
+int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Runs the vCPU from the boot state b until the guest shuts down, crashes
+ * or kvm_vm_kick() stops it (ex->kind GEXIT_TIMEOUT). Call from the thread
+ * that should run the guest.
+ */
+void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
+		void *ctx, struct guest_exit *ex);
+/* From any thread: stop a running kvm_vm_run() soon. */
+void kvm_vm_kick(struct kvm_vm *vm);
+void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st);
+
+/* Installs the KVM hooks on a realization (m->transport = k): a VM per
+ * domain in vmm_dom.transport, slots as mappings appear. */
+void kvm_attach(struct vmm *m, struct kvm_sys *k);
+/* The VM of a domain of a KVM-attached realization. */
+struct kvm_vm *kvm_vm_of(struct domain *d);
+
+#endif
