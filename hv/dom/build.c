@@ -1,0 +1,344 @@
+/*
+ * System and domain builder.
+ *
+ * Design: the layout plan (hv/dom/layout.c) decides where every domain's
+ * RAM is, in guest and host terms, and which extended regions it gets; the
+ * builder only carries that out, so `memvisor layout` predicts exactly what
+ * `memvisor run` builds. Heap domains get their RAM in the largest extents
+ * the heap and the guest alignment allow (1 GiB, 2 MiB, then 4 KiB), which
+ * gives superpage P2M leaves and few host mappings.
+ *
+ * Invariants: a failed build leaves no domain behind and the audit green.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/build.h>
+#include <hv/guestdt.h>
+#include <hv/mm.h>
+#include <hv/staticmem.h>
+#include <public/xen.h>
+
+#define BUILD_DTB_MAX (64 * 1024)
+
+static int fail(struct build_result *r, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct build_result *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int build_populate_range(struct domain *d, paddr_t gaddr, paddr_t size)
+{
+	struct hv *hv = d->hv;
+	uint64_t gfn = gaddr >> PAGE_SHIFT, left = size >> PAGE_SHIFT;
+
+	if (!IS_ALIGNED(gaddr, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	while (left) {
+		int order = HEAP_MAX_ORDER, rc = -ENOMEM;
+		struct page_info *pg = NULL;
+
+		while (order > 0 && (!IS_ALIGNED(gfn, 1ULL << order) || (1ULL << order) > left))
+			order--;
+		for (; order >= 0; order--) {
+			pg = mm_alloc_domheap(d, (unsigned int)order, &rc);
+			if (pg || rc != -ENOMEM || d->tot_pages + (1ULL << order) > d->max_pages)
+				break;
+		}
+		if (!pg)
+			return rc ? rc : -ENOMEM;
+		rc = p2m_set_range(d, _gfn(gfn), page_to_mfn(&hv->ft, pg), 1ULL << order, p2m_ram_rw);
+		if (rc) {
+			for (uint64_t i = 0; i < (1ULL << order); i++)
+				mm_drop_allocation(hv, pg + i);
+			return rc;
+		}
+		gfn += 1ULL << order;
+		left -= 1ULL << order;
+	}
+	return 0;
+}
+
+/* Assigns machine frames already taken out of the heap to d, mapped 1:1. */
+static int assign_taken_1to1(struct domain *d, mfn_t mfn, uint64_t nr)
+{
+	struct hv *hv = d->hv;
+	uint64_t i;
+	int rc = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct page_info *pg = mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)i));
+
+		pg->state = PGS_inuse;
+		pg->flags = 0;
+		pg->count = 0;
+		rc = mm_assign_pages(d, pg, 0);
+		if (rc)
+			goto err_undo;
+	}
+	rc = p2m_set_range(d, _gfn(mfn_x(mfn)), mfn, nr, p2m_ram_rw);
+	if (rc)
+		goto err_undo;
+	return 0;
+
+err_undo:
+	/* Frames go back to the heap through the normal free path. */
+	for (uint64_t k = 0; k < i; k++)
+		mm_drop_allocation(hv, mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)k)));
+	for (uint64_t k = i; k < nr; k++) {
+		struct page_info *pg = mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)k));
+
+		if (pg->state == PGS_inuse && pg->owner == DOMID_INVALID) {
+			pg->state = PGS_broken;
+			heap_add_range(hv, mfn_add(mfn, (int64_t)k), 1);
+		}
+	}
+	return rc;
+}
+
+/* Static banks of d, packed into its guest banks (or 1:1 when direct-mapped). */
+static int build_static(struct domain *d, const struct layout_domain *ld)
+{
+	unsigned int gb = 0;
+	paddr_t goff = 0;
+
+	for (unsigned int i = 0; i < ld->host_mem.n; i++) {
+		const struct ext_span *hb = &ld->host_mem.s[i];
+		mfn_t mfn = maddr_to_mfn(hb->start);
+		uint64_t nr = hb->size >> PAGE_SHIFT, done = 0;
+		int rc = staticmem_acquire_domstatic(d, mfn, nr);
+
+		if (rc)
+			return rc;
+		if (d->flags & DOMF_directmap)
+			goto map_1to1;
+		while (done < nr) {
+			const struct ext_span *g;
+			uint64_t n;
+
+			if (gb >= ld->mem.n)
+				return -ENOSPC;
+			g = &ld->mem.s[gb];
+			n = MIN(nr - done, (g->size - goff) >> PAGE_SHIFT);
+			rc = p2m_set_range(d, gaddr_to_gfn(g->start + goff), mfn_add(mfn, (int64_t)done),
+					   n, p2m_ram_rw);
+			if (rc)
+				return rc;
+			done += n;
+			goff += n << PAGE_SHIFT;
+			if (goff == g->size) {
+				gb++;
+				goff = 0;
+			}
+		}
+		continue;
+map_1to1:
+		rc = p2m_set_range(d, _gfn(mfn_x(mfn)), mfn, nr, p2m_ram_rw);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
+		    const struct bootinfo *bi)
+{
+	struct guestdt_info gi;
+	void *buf = malloc(BUILD_DTB_MAX);
+	int len;
+
+	if (!buf)
+		return -ENOMEM;
+	layout_guestdt_info(plan, bi, bd->plan_index, &gi);
+	len = guestdt_build(buf, BUILD_DTB_MAX, &gi, NULL);
+	if (len < 0) {
+		free(buf);
+		return len;
+	}
+	bd->dtb = buf;
+	bd->dtb_len = (size_t)len;
+	return 0;
+}
+
+/* Resolves memvisor,backend-for (a string list of domain names). */
+static int resolve_targets(struct build_result *r, const struct bootinfo *bi,
+			   const struct layout_plan *plan)
+{
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct build_domain *bd = &r->dom[i];
+		const struct bootinfo_domain *bdn;
+
+		if (bd->bootinfo_index < 0)
+			continue;
+		bdn = &bi->domain[bd->bootinfo_index];
+		for (unsigned int p = 0; p < bdn->nr_props; p++) {
+			const char *s = bdn->props[p].val, *end = s + bdn->props[p].len;
+
+			if (strcmp(bdn->props[p].name, "memvisor,backend-for"))
+				continue;
+			for (; s < end && *s; s += strlen(s) + 1) {
+				unsigned int k;
+
+				for (k = 0; k < r->nr; k++)
+					if (!strcmp(plan->dom[r->dom[k].plan_index].name, s))
+						break;
+				if (k == r->nr)
+					return fail(r, -ENOENT, "%s: memvisor,backend-for names unknown domain '%s'",
+						    bdn->path, s);
+				if (bd->d->nr_targets == DOMAIN_MAX_TARGETS)
+					return fail(r, -E2BIG, "%s: too many memvisor,backend-for targets",
+						    bdn->path);
+				bd->d->targets[bd->d->nr_targets++] = r->dom[k].d->id;
+			}
+		}
+	}
+	return 0;
+}
+
+int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
+		 struct build_result *out)
+{
+	int rc = 0;
+	domid_t next_id = 1;
+
+	memset(out, 0, sizeof(*out));
+	out->dom = calloc(plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
+	if (!out->dom)
+		return fail(out, -ENOMEM, "out of memory");
+
+	hv_lock(hv);
+	/* 1. Static banks never enter the heap. */
+	for (unsigned int i = 0; i < plan->nr_dom; i++) {
+		const struct layout_domain *ld = &plan->dom[i];
+
+		if (ld->invalid) {
+			rc = fail(out, -EINVAL, "%s: the plan marks this domain unbuildable", ld->name);
+			goto err;
+		}
+		if (!ld->static_mem)
+			continue;
+		for (unsigned int b = 0; b < ld->host_mem.n; b++) {
+			rc = staticmem_claim(hv, maddr_to_mfn(ld->host_mem.s[b].start),
+					     ld->host_mem.s[b].size >> PAGE_SHIFT);
+			if (rc) {
+				rc = fail(out, rc, "%s: static bank %#" PRIx64 "+%#" PRIx64
+					  " is not free host RAM", ld->name, ld->host_mem.s[b].start,
+					  ld->host_mem.s[b].size);
+				goto err;
+			}
+		}
+	}
+	/* 2. The hypervisor image (Dom0's grant region overlays it). */
+	if (plan->xen_image.size && mfn_to_page(&hv->ft, maddr_to_mfn(plan->xen_image.start))) {
+		mfn_t m = maddr_to_mfn(plan->xen_image.start);
+		uint64_t n = plan->xen_image.size >> PAGE_SHIFT;
+
+		if (heap_take_range(hv, m, n) == 0) {
+			for (uint64_t k = 0; k < n; k++) {
+				struct page_info *pg = mfn_to_page(&hv->ft, mfn_add(m, (int64_t)k));
+
+				pg->state = PGS_inuse;
+				pg->flags = PGC_xen;
+				pg->owner = DOMID_XEN;
+			}
+		}
+	}
+
+	/* 3. Domains, Dom0 first (it takes its 1:1 banks). */
+	for (unsigned int i = 0; i < plan->nr_dom; i++) {
+		const struct layout_domain *ld = &plan->dom[i];
+		struct build_domain *bd = &out->dom[out->nr];
+		struct domain_config cfg = {.name = ld->name, .gpaddr_bits = ld->gpaddr_bits};
+		uint64_t pages = 0;
+
+		for (unsigned int b = 0; b < ld->mem.n; b++)
+			pages += ld->mem.s[b].size >> PAGE_SHIFT;
+		cfg.max_pages = pages;
+		cfg.domid = ld->is_dom0 ? 0 : next_id++;
+		cfg.flags = (ld->is_dom0 ? DOMF_privileged : 0) | (ld->static_mem ? DOMF_static : 0) |
+			    (ld->direct_map ? DOMF_directmap : 0) | (ld->is_32bit ? DOMF_32bit : 0) |
+			    (ld->iommu ? DOMF_iommu : 0);
+		bd->plan_index = i;
+		bd->bootinfo_index = ld->bootinfo_index;
+		bd->d = domain_create(hv, &cfg, &rc);
+		if (!bd->d) {
+			rc = fail(out, rc, "%s: cannot create domain: error %d", ld->name, rc);
+			goto err;
+		}
+		out->nr++;
+		for (unsigned int b = 0; b < ld->mem.n && b < ARRAY_SIZE(bd->d->mem_banks); b++) {
+			bd->d->mem_banks[b][0] = ld->mem.s[b].start;
+			bd->d->mem_banks[b][1] = ld->mem.s[b].size;
+			bd->d->nr_mem_banks = b + 1;
+		}
+
+		if (ld->static_mem) {
+			rc = build_static(bd->d, ld);
+		} else if (ld->direct_map) {
+			rc = 0;
+			for (unsigned int b = 0; b < ld->host_mem.n && !rc; b++) {
+				mfn_t m = maddr_to_mfn(ld->host_mem.s[b].start);
+				uint64_t n = ld->host_mem.s[b].size >> PAGE_SHIFT;
+
+				rc = heap_take_range(hv, m, n);
+				if (rc) {
+					rc = fail(out, rc, "%s: 1:1 RAM %#" PRIx64 "+%#" PRIx64
+						  " is not free host RAM", ld->name,
+						  ld->host_mem.s[b].start, ld->host_mem.s[b].size);
+					goto err;
+				}
+				rc = assign_taken_1to1(bd->d, m, n);
+			}
+		} else {
+			rc = 0;
+			for (unsigned int b = 0; b < ld->mem.n && !rc; b++)
+				rc = build_populate_range(bd->d, ld->mem.s[b].start, ld->mem.s[b].size);
+		}
+		if (rc) {
+			rc = fail(out, rc, "%s: cannot give the domain its %" PRIu64 " MiB of RAM: error %d",
+				  ld->name, pages >> 8, rc);
+			goto err;
+		}
+		rc = make_dtb(bd, plan, bi);
+		if (rc) {
+			rc = fail(out, rc, "%s: cannot generate its device tree: error %d", ld->name, rc);
+			goto err;
+		}
+	}
+	rc = resolve_targets(out, bi, plan);
+	if (rc)
+		goto err;
+	hv_realize_flush(hv);
+	hv_unlock(hv);
+	return 0;
+
+err:
+	for (unsigned int i = out->nr; i-- > 0;) {
+		domain_destroy(out->dom[i].d);
+		free(out->dom[i].dtb);
+		out->dom[i].dtb = NULL;
+	}
+	out->nr = 0;
+	hv_realize_flush(hv);
+	hv_unlock(hv);
+	return rc;
+}
+
+void build_result_free(struct build_result *r)
+{
+	for (unsigned int i = 0; i < r->nr; i++)
+		free(r->dom[i].dtb);
+	free(r->dom);
+	r->dom = NULL;
+	r->nr = 0;
+}

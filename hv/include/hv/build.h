@@ -1,0 +1,41 @@
+/*
+ * Building a whole system: every domain of a layout plan, with its memory
+ * assigned and mapped, and its guest device tree generated.
+ *
+ * The machine's RAM must be the host DT's RAM banks (struct bootinfo.ram).
+ * Order matters and follows Xen's boot: static banks of every domain leave
+ * the heap first, then the hypervisor image and Dom0's 1:1 banks, then
+ * ordinary domains are allocated from what remains, largest extents first.
+ * On failure every domain built so far is destroyed and the heap holds what
+ * it held before (static banks stay claimed, as at a failed Xen boot).
+ */
+#ifndef HV_BUILD_H
+#define HV_BUILD_H
+
+#include <hv/bootinfo.h>
+#include <hv/hv.h>
+#include <hv/layout.h>
+
+struct build_domain {
+	struct domain *d;
+	unsigned int plan_index;  /* index in layout_plan.dom */
+	int bootinfo_index;       /* -1 for Dom0 */
+	void *dtb;                /* generated guest DT (malloc'd) */
+	size_t dtb_len;
+};
+
+struct build_result {
+	struct build_domain *dom;
+	unsigned int nr;
+	char err[256];
+};
+
+/* 0 or -errno with a message in out->err. build_result_free() in every case. */
+int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
+		 struct build_result *out);
+void build_result_free(struct build_result *r);
+
+/* Populates [gaddr, gaddr+size) of d with heap frames, largest extents first. */
+int build_populate_range(struct domain *d, paddr_t gaddr, paddr_t size);
+
+#endif
