@@ -1,0 +1,15 @@
+/*
+ * SVG address map of a layout plan (used by `memvisor layout --svg`).
+ */
+#ifndef MEMVISOR_CLI_SVG_H
+#define MEMVISOR_CLI_SVG_H
+
+#include <stdio.h>
+
+#include <hv/bootinfo.h>
+#include <hv/layout.h>
+
+/* Writes a complete SVG document; returns 0 or -errno of the write. */
+int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan *p);
+
+#endif

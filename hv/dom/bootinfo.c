@@ -1,0 +1,1233 @@
+/*
+ * Host device tree -> struct bootinfo.
+ *
+ * Design: the blob is checked with fdt_check_full() before anything else,
+ * then copied, so every later libfdt call works on a structurally valid tree
+ * we own. One pass over all nodes (fdt_next_node with an explicit parent
+ * stack) classifies each node; a node can contribute to several lists (a
+ * memory node is RAM and also a `reg` for the IOMMU path).
+ *
+ * Robustness rules, because fuzzers feed this file:
+ *  - every property length is checked against the cell counts before it is
+ *    read; a short or odd property is a diagnostic, never a read past it;
+ *  - cell counts above 4 are rejected for that node (64-bit values are read
+ *    from the low two cells; higher cells must be zero or we warn);
+ *  - depth is bounded (BOOTINFO_MAX_DEPTH); deeper subtrees are skipped;
+ *  - arithmetic on start + size is checked for wrap-around.
+ *
+ * Invariants after a successful parse: ram and reserved are sorted by start;
+ * every span has size > 0 and start + size does not wrap; every string and
+ * label points into bi's pool or bi's blob copy.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include <hv/bootinfo.h>
+
+#define DEF_ADDR_CELLS 2
+#define DEF_SIZE_CELLS 1
+#define MAX_CELLS 4
+
+/* ----- small helpers ----- */
+
+const char *bootinfo_strdup(struct bootinfo *bi, const char *s)
+{
+	char *c;
+
+	if (bi->nr_str == bi->cap_str) {
+		unsigned int ncap = bi->cap_str ? bi->cap_str * 2 : 64;
+		char **n = realloc(bi->str, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		bi->str = n;
+		bi->cap_str = ncap;
+	}
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	bi->str[bi->nr_str++] = c;
+	return c;
+}
+
+void bootinfo_diag(struct bootinfo *bi, enum bootinfo_diag_level lvl,
+		   const char *path, bool has_addr, paddr_t addr, const char *fmt, ...)
+{
+	struct bootinfo_diag *d;
+	va_list ap;
+
+	if (bi->nr_diag == bi->cap_diag) {
+		unsigned int ncap = bi->cap_diag ? bi->cap_diag * 2 : 16;
+		struct bootinfo_diag *n;
+
+		if (ncap > 4096)
+			return; /* a hostile tree must not exhaust memory via warnings */
+		n = realloc(bi->diag, ncap * sizeof(*n));
+		if (!n)
+			return;
+		bi->diag = n;
+		bi->cap_diag = ncap;
+	}
+	d = &bi->diag[bi->nr_diag++];
+	d->level = lvl;
+	d->path = path ? bootinfo_strdup(bi, path) : NULL;
+	if (path && !d->path)
+		d->path = "?";
+	d->has_addr = has_addr;
+	d->addr = addr;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	if (lvl == BOOTINFO_ERR)
+		bi->nr_err++;
+}
+
+int bootinfo_spans_push(struct bootinfo_spans *sp, paddr_t start, paddr_t size,
+			enum ext_kind kind, const char *label)
+{
+	if (sp->n == sp->cap) {
+		unsigned int ncap = sp->cap ? sp->cap * 2 : 16;
+		struct ext_span *n = realloc(sp->s, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		sp->s = n;
+		sp->cap = ncap;
+	}
+	sp->s[sp->n++] = (struct ext_span){
+		.start = start, .size = size, .kind = kind, .label = label,
+	};
+	return 0;
+}
+
+void bootinfo_spans_free(struct bootinfo_spans *sp)
+{
+	free(sp->s);
+	memset(sp, 0, sizeof(*sp));
+}
+
+const char *bootinfo_module_kind_name(enum bootinfo_module_kind k)
+{
+	switch (k) {
+	case BOOTMOD_KERNEL: return "kernel";
+	case BOOTMOD_RAMDISK: return "ramdisk";
+	case BOOTMOD_DTB: return "device-tree";
+	case BOOTMOD_XSM: return "xsm-policy";
+	default: return "unknown";
+	}
+}
+
+static uint64_t read_cells(const fdt32_t *c, unsigned int n, bool *high_lost)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (i + 2 < n && fdt32_to_cpu(c[i]))
+			*high_lost = true;
+		v = (v << 32) | fdt32_to_cpu(c[i]);
+	}
+	return v;
+}
+
+static bool prop_is_string(const char *p, int len)
+{
+	return p && len > 0 && memchr(p, '\0', (size_t)len) == p + len - 1;
+}
+
+/* Does a string-list property contain `want` (case-insensitive if ci)? */
+static bool strlist_has(const char *p, int len, const char *want, bool ci)
+{
+	while (p && len > 0) {
+		size_t l = strnlen(p, (size_t)len);
+
+		if (l < (size_t)len &&
+		    (ci ? !strcasecmp(p, want) : !strcmp(p, want)))
+			return true;
+		p += l + 1;
+		len -= (int)l + 1;
+	}
+	return false;
+}
+
+static bool node_compatible(const void *fdt, int node, const char *c)
+{
+	int len;
+	const char *p = fdt_getprop(fdt, node, "compatible", &len);
+
+	return strlist_has(p, len, c, false);
+}
+
+static bool node_is_pci(const void *fdt, int node)
+{
+	int len;
+	const char *p = fdt_getprop(fdt, node, "device_type", &len);
+
+	return prop_is_string(p, len) && !strcasecmp(p, "pci");
+}
+
+static bool node_available(const void *fdt, int node)
+{
+	int len;
+	const char *p = fdt_getprop(fdt, node, "status", &len);
+
+	if (!p)
+		return true;
+	return len > 0 && (!strncmp(p, "ok", (size_t)len) || !strncmp(p, "okay", (size_t)len));
+}
+
+static bool name_matches(const char *name, const char *want)
+{
+	size_t l = strlen(want);
+
+	return !strncmp(name, want, l) && (name[l] == '\0' || name[l] == '@');
+}
+
+/* #address-cells / #size-cells of a node itself; -1 when absent, -2 bad. */
+static int own_cells(const void *fdt, int node, const char *prop)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+	uint32_t v;
+
+	if (!p)
+		return -1;
+	if (len != 4)
+		return -2;
+	v = fdt32_to_cpu(*p);
+	return v > MAX_CELLS ? -2 : (int)v;
+}
+
+/* ----- the walk ----- */
+
+struct walk {
+	struct bootinfo *bi;
+	const struct xen_policy_traits *t;
+	int stack[BOOTINFO_MAX_DEPTH + 1]; /* stack[d] = node at depth d */
+	int reserved_root;                 /* offset of /reserved-memory or -1 */
+	int chosen;                        /* offset of /chosen or -1 */
+	bool ram_scan_stopped;             /* 4.17: memory node without reg */
+	char path[512];
+};
+
+static const char *node_path(struct walk *w, int node)
+{
+	if (fdt_get_path(w->bi->fdt, node, w->path, sizeof(w->path)) < 0)
+		snprintf(w->path, sizeof(w->path), "<node@%d>", node);
+	return w->path;
+}
+
+static const char *pool_path(struct walk *w, int node)
+{
+	const char *p = bootinfo_strdup(w->bi, node_path(w, node));
+
+	return p ? p : "?";
+}
+
+/*
+ * Cell counts for the children of `bus`, looked up through the ancestors as
+ * Xen's IOMMU path does (defaults 2/1 at the root). depth = depth of bus.
+ */
+static void inherited_cells(struct walk *w, int depth, int *ac, int *sc)
+{
+	int d;
+
+	*ac = -1;
+	*sc = -1;
+	for (d = depth; d >= 0 && (*ac < 0 || *sc < 0); d--) {
+		if (*ac == -1)
+			*ac = own_cells(w->bi->fdt, w->stack[d], "#address-cells");
+		if (*sc == -1)
+			*sc = own_cells(w->bi->fdt, w->stack[d], "#size-cells");
+	}
+	if (*ac == -1)
+		*ac = DEF_ADDR_CELLS;
+	if (*sc == -1)
+		*sc = DEF_SIZE_CELLS;
+}
+
+/* Cells of a node's own properties, not inherited, defaults 2/1 (boot scan). */
+static void direct_cells(const void *fdt, int node, int *ac, int *sc)
+{
+	*ac = own_cells(fdt, node, "#address-cells");
+	*sc = own_cells(fdt, node, "#size-cells");
+	if (*ac == -1)
+		*ac = DEF_ADDR_CELLS;
+	if (*sc == -1)
+		*sc = DEF_SIZE_CELLS;
+}
+
+/*
+ * Translates a child address of the bus at depth `d` up to a CPU address.
+ * Returns false when some bus on the way has no `ranges` or no window
+ * contains the address.
+ */
+static bool translate(struct walk *w, int d, uint64_t *addr)
+{
+	const void *fdt = w->bi->fdt;
+
+	for (; d > 0; d--) {
+		int bus = w->stack[d], len, cac, csc, pac, psc, ent, i;
+		const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
+
+		if (!r)
+			return false;
+		if (len == 0)
+			continue; /* identity mapping */
+		inherited_cells(w, d, &cac, &csc);
+		inherited_cells(w, d - 1, &pac, &psc);
+		if (cac < 1 || pac < 1 || csc < 0)
+			return false;
+		ent = (cac + pac + csc) * 4;
+		for (i = 0; i + ent <= len; i += ent) {
+			const fdt32_t *c = (const fdt32_t *)((const char *)r + i);
+			bool lost = false;
+			uint64_t ca = read_cells(c, (unsigned int)cac, &lost);
+			uint64_t pa = read_cells(c + cac, (unsigned int)pac, &lost);
+			uint64_t sz = read_cells(c + cac + pac, (unsigned int)csc, &lost);
+
+			if (cac == 3)
+				ca = read_cells(c + 1, 2, &lost); /* PCI: skip phys.hi */
+			if (*addr >= ca && *addr - ca < sz) {
+				*addr = pa + (*addr - ca);
+				break;
+			}
+		}
+		if (i + ent > len)
+			return false;
+	}
+	return true;
+}
+
+static int add_ram(struct walk *w, int node, int depth, int ac, int sc)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *reg;
+	const char *label;
+	int len, i, n;
+
+	reg = fdt_getprop(bi->fdt, node, "reg", &len);
+	if (!reg) {
+		if (w->t->memory_by_name_any_depth) {
+			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+				      "memory node without reg: Xen 4.17 stops scanning RAM here");
+			w->ram_scan_stopped = true;
+		} else {
+			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+				      "memory node without reg ignored");
+		}
+		return 0;
+	}
+	if (ac < 1 || sc < 1 || len % ((ac + sc) * 4)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, node_path(w, node), false, 0,
+			      "bad reg: %d bytes for %d address and %d size cells",
+			      len, ac, sc);
+		return 0;
+	}
+	label = pool_path(w, node);
+	n = len / ((ac + sc) * 4);
+	for (i = 0; i < n; i++) {
+		bool lost = false;
+		const fdt32_t *c = reg + i * (ac + sc);
+		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+
+		if (!s)
+			continue;
+		if (s - 1 > UINT64_MAX - a) {
+			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
+				      "RAM bank wraps around the address space");
+			continue;
+		}
+		if (bi->ram.n >= BOOTINFO_MAX_RAM_BANKS) {
+			bootinfo_diag(bi, BOOTINFO_WARN, label, true, a,
+				      "more than %d RAM banks: rest ignored",
+				      BOOTINFO_MAX_RAM_BANKS);
+			return 0;
+		}
+		if (bootinfo_spans_push(&bi->ram, a, s, EXT_K_RAM, label))
+			return -ENOMEM;
+	}
+	(void)depth;
+	return 0;
+}
+
+/* Reads `prop` of node as (addr, size) pairs into sp. */
+static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
+		     struct bootinfo_spans *sp, enum ext_kind kind, bool check_page)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *reg;
+	const char *label;
+	int len, i, n;
+
+	reg = fdt_getprop(bi->fdt, node, prop, &len);
+	if (!reg)
+		return 0;
+	label = pool_path(w, node);
+	if (ac < 1 || sc < 1 || len % ((ac + sc) * 4)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, label, false, 0,
+			      "bad %s: %d bytes for %d address and %d size cells",
+			      prop, len, ac, sc);
+		return 0;
+	}
+	n = len / ((ac + sc) * 4);
+	for (i = 0; i < n; i++) {
+		bool lost = false;
+		const fdt32_t *c = reg + i * (ac + sc);
+		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+
+		if (!s)
+			continue;
+		if (s - 1 > UINT64_MAX - a) {
+			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
+				      "%s entry wraps around the address space", prop);
+			continue;
+		}
+		if (check_page && (!IS_ALIGNED(a, PAGE_SIZE) || !IS_ALIGNED(s, PAGE_SIZE)))
+			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
+				      "%s bank not page aligned (size %#" PRIx64 ")",
+				      prop, s);
+		if (bootinfo_spans_push(sp, a, s, kind, label))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Every `reg` of every node, translated, for the IOMMU path. */
+static int add_dev_regs(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const void *fdt = bi->fdt;
+	const fdt32_t *reg;
+	const char *label = NULL;
+	int len, ac, sc, i, n, parent;
+
+	if (depth < 1)
+		return 0;
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	if (!reg)
+		return 0;
+	parent = w->stack[depth - 1];
+	/* Only nodes on a memory-mapped bus: parent is the root or has ranges. */
+	if (depth > 1 && !fdt_getprop(fdt, parent, "ranges", NULL))
+		return 0;
+	if (node_is_pci(fdt, parent))
+		return 0; /* described by assigned-addresses */
+	inherited_cells(w, depth - 1, &ac, &sc);
+	if (sc == 0)
+		return 0;
+	if (ac < 1 || sc < 1 || len % ((ac + sc) * 4)) {
+		bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+			      "reg of %d bytes does not match %d address and %d size cells",
+			      len, ac, sc);
+		return 0;
+	}
+	n = len / ((ac + sc) * 4);
+	for (i = 0; i < n; i++) {
+		bool lost = false;
+		const fdt32_t *c = reg + i * (ac + sc);
+		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t orig = a;
+
+		if (!label)
+			label = pool_path(w, node);
+		if (!translate(w, depth - 1, &a)) {
+			bi->nr_untranslatable++;
+			if (!bi->untranslatable) {
+				bi->untranslatable = label;
+				bi->untranslatable_addr = orig;
+			}
+			bootinfo_diag(bi, BOOTINFO_WARN, label, true, orig,
+				      "reg %d cannot be translated to a CPU address "
+				      "(outside the parent bus ranges)", i);
+			continue;
+		}
+		if (s && s - 1 > UINT64_MAX - a)
+			s = UINT64_MAX - a + 1;
+		if (bootinfo_spans_push(&bi->dev_regs, a, s, EXT_K_DEVICE_REG, label))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_pci_windows(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const void *fdt = bi->fdt;
+	const fdt32_t *r;
+	const char *label;
+	int len, cac, csc, pac, psc, ent, i;
+
+	if (!node_is_pci(fdt, node))
+		return 0;
+	r = fdt_getprop(fdt, node, "ranges", &len);
+	if (!r || len == 0)
+		return 0;
+	inherited_cells(w, depth, &cac, &csc);
+	inherited_cells(w, depth - 1, &pac, &psc);
+	label = pool_path(w, node);
+	if (cac < 1 || pac < 1 || csc < 1 || len % ((cac + pac + csc) * 4)) {
+		bootinfo_diag(bi, BOOTINFO_WARN, label, false, 0,
+			      "PCI ranges of %d bytes do not match the cell counts", len);
+		return 0;
+	}
+	ent = cac + pac + csc;
+	for (i = 0; i < len / 4 / ent; i++) {
+		const fdt32_t *c = r + i * ent;
+		bool lost = false;
+		uint64_t pa = read_cells(c + cac, (unsigned int)pac, &lost);
+		uint64_t sz = read_cells(c + cac + pac, (unsigned int)csc, &lost);
+		uint64_t orig = pa;
+
+		if (!translate(w, depth - 1, &pa)) {
+			bootinfo_diag(bi, BOOTINFO_WARN, label, true, orig,
+				      "PCI window %d cannot be translated", i);
+			continue;
+		}
+		if (sz && sz - 1 > UINT64_MAX - pa)
+			sz = UINT64_MAX - pa + 1;
+		/* In dev_regs too, in DT order: Xen removes node by node. */
+		if (bootinfo_spans_push(&bi->pci, pa, sz, EXT_K_PCI_WINDOW, label) ||
+		    bootinfo_spans_push(&bi->dev_regs, pa, sz, EXT_K_PCI_WINDOW, label))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static enum bootinfo_module_kind module_kind(const void *fdt, int node)
+{
+	if (node_compatible(fdt, node, "multiboot,kernel") ||
+	    node_compatible(fdt, node, "xen,linux-zimage"))
+		return BOOTMOD_KERNEL;
+	if (node_compatible(fdt, node, "multiboot,ramdisk") ||
+	    node_compatible(fdt, node, "xen,linux-initrd"))
+		return BOOTMOD_RAMDISK;
+	if (node_compatible(fdt, node, "multiboot,device-tree"))
+		return BOOTMOD_DTB;
+	if (node_compatible(fdt, node, "xen,xsm-policy"))
+		return BOOTMOD_XSM;
+	return BOOTMOD_UNKNOWN;
+}
+
+static int find_domain(struct bootinfo *bi, int node)
+{
+	unsigned int i;
+
+	for (i = 0; i < bi->nr_domain; i++)
+		if (bi->domain[i].node == node)
+			return (int)i;
+	return -1;
+}
+
+static int add_module(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *reg;
+	int len, ac, sc, parent = w->stack[depth - 1];
+	bool lost = false;
+	struct bootinfo_module *m;
+
+	direct_cells(bi->fdt, parent, &ac, &sc);
+	reg = fdt_getprop(bi->fdt, node, "reg", &len);
+	if (!reg || ac < 1 || sc < 1 || len < (ac + sc) * 4) {
+		bootinfo_diag(bi, BOOTINFO_ERR, node_path(w, node), false, 0,
+			      "boot module without a usable reg");
+		return 0;
+	}
+	if (bi->nr_module == bi->cap_module) {
+		unsigned int ncap = bi->cap_module ? bi->cap_module * 2 : 8;
+		struct bootinfo_module *n = realloc(bi->module, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		bi->module = n;
+		bi->cap_module = ncap;
+	}
+	m = &bi->module[bi->nr_module++];
+	m->span.start = read_cells(reg, (unsigned int)ac, &lost);
+	m->span.size = read_cells(reg + ac, (unsigned int)sc, &lost);
+	m->span.kind = EXT_K_MODULE;
+	m->span.label = pool_path(w, node);
+	m->kind = module_kind(bi->fdt, node);
+	m->domain = find_domain(bi, parent);
+	if (m->domain >= 0 && m->kind == BOOTMOD_DTB)
+		bi->domain[m->domain].passthrough = true;
+	return 0;
+}
+
+static int add_domain(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const void *fdt = bi->fdt;
+	struct bootinfo_domain *d;
+	const fdt32_t *p;
+	const char *s;
+	int len, ac, sc, off;
+
+	if (bi->nr_domain == bi->cap_domain) {
+		unsigned int ncap = bi->cap_domain ? bi->cap_domain * 2 : 4;
+		struct bootinfo_domain *n = realloc(bi->domain, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		bi->domain = n;
+		bi->cap_domain = ncap;
+	}
+	d = &bi->domain[bi->nr_domain++];
+	memset(d, 0, sizeof(*d));
+	d->node = node;
+	d->path = pool_path(w, node);
+	s = fdt_get_name(fdt, node, NULL);
+	d->name = bootinfo_strdup(bi, s ? s : "?");
+	if (!d->name)
+		return -ENOMEM;
+
+	p = fdt_getprop(fdt, node, "memory", &len);
+	if (p && (len == 4 || len == 8)) {
+		bool lost = false;
+
+		d->has_memory = true;
+		d->memory_kb = read_cells(p, (unsigned int)len / 4, &lost);
+	} else if (p) {
+		bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+			      "memory property of %d bytes (want 4 or 8)", len);
+		d->invalid = true;
+	}
+	p = fdt_getprop(fdt, node, "cpus", &len);
+	d->cpus = (p && len == 4) ? fdt32_to_cpu(*p) : 1;
+	d->direct_map = fdt_getprop(fdt, node, "direct-map", NULL) != NULL;
+	d->passthrough = fdt_getprop(fdt, node, "passthrough", NULL) != NULL;
+	d->is_32bit = fdt_getprop(fdt, node, "memvisor,arch32", NULL) != NULL;
+
+	s = fdt_getprop(fdt, node, "xen,enhanced", &len);
+	d->enhanced_present = s != NULL;
+	if (s && prop_is_string(s, len))
+		d->enhanced = bootinfo_strdup(bi, s);
+	/* Empty or not a string counts as "enabled" (Xen's read errors). */
+	d->hypervisor_node = s && (len == 0 || !prop_is_string(s, len) ||
+				   !strcmp(s, "enabled") || !strcmp(s, "no-xenstore"));
+	if (s && !d->hypervisor_node)
+		bootinfo_diag(bi, BOOTINFO_WARN, d->path, false, 0,
+			      "xen,enhanced = \"%.40s\" is not a known value: no /hypervisor node",
+			      s);
+
+	/* xen,static-mem uses /chosen's cells (since 4.17). */
+	direct_cells(fdt, w->stack[depth - 1], &ac, &sc);
+	if (fdt_getprop(fdt, node, "xen,static-mem", NULL)) {
+		d->static_mem = true;
+		if (add_pairs(w, node, "xen,static-mem", ac, sc, &d->static_banks,
+			      EXT_K_STATIC_DOMAIN, true))
+			return -ENOMEM;
+	}
+
+	/* memvisor,* properties stored raw. */
+	fdt_for_each_property_offset(off, fdt, node) {
+		const char *name;
+		const void *val = fdt_getprop_by_offset(fdt, off, &name, &len);
+		struct bootinfo_prop *np;
+
+		if (!val || !name || strncmp(name, "memvisor,", 9))
+			continue;
+		np = realloc(d->props, (d->nr_props + 1) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		d->props = np;
+		np[d->nr_props].name = name;
+		np[d->nr_props].val = val;
+		np[d->nr_props].len = len;
+		d->nr_props++;
+	}
+	return 0;
+}
+
+/* Static shared memory node: xen,shared-mem = [host] guest size. */
+static int add_shm(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *p;
+	int len, ac, sc, dom, parent = w->stack[depth - 1];
+	bool lost = false, has_host;
+	uint64_t host = 0, guest, size;
+	const char *label;
+
+	direct_cells(bi->fdt, parent, &ac, &sc);
+	p = fdt_getprop(bi->fdt, node, "xen,shared-mem", &len);
+	label = pool_path(w, node);
+	if (!p || ac < 1 || sc < 1) {
+		bootinfo_diag(bi, BOOTINFO_ERR, label, false, 0,
+			      "shared memory node without a usable xen,shared-mem");
+		return 0;
+	}
+	if (len == (2 * ac + sc) * 4)
+		has_host = true;
+	else if (len == (ac + sc) * 4)
+		has_host = false;
+	else {
+		bootinfo_diag(bi, BOOTINFO_ERR, label, false, 0,
+			      "xen,shared-mem of %d bytes does not match the cells", len);
+		return 0;
+	}
+	if (has_host) {
+		host = read_cells(p, (unsigned int)ac, &lost);
+		p += ac;
+	}
+	guest = read_cells(p, (unsigned int)ac, &lost);
+	size = read_cells(p + ac, (unsigned int)sc, &lost);
+	if (!size || size - 1 > UINT64_MAX - guest ||
+	    (has_host && size - 1 > UINT64_MAX - host)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, label, true, guest,
+			      "bad xen,shared-mem size %#" PRIx64, size);
+		return 0;
+	}
+	if (has_host &&
+	    bootinfo_spans_push(&bi->shm_host, host, size, EXT_K_SHM, label))
+		return -ENOMEM;
+	dom = find_domain(bi, parent);
+	if (dom >= 0 && bootinfo_spans_push(&bi->domain[dom].shm_guest, guest, size,
+					     EXT_K_SHM, label))
+		return -ENOMEM;
+	return 0;
+}
+
+/* xen,reg = <host size guest> triplets, in any node below a domain node. */
+static int add_xen_reg(struct walk *w, int node, int depth, int dom)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *p;
+	int len, ac, sc, i, n;
+	const char *label;
+
+	p = fdt_getprop(bi->fdt, node, "xen,reg", &len);
+	if (!p)
+		return 0;
+	inherited_cells(w, depth - 1, &ac, &sc);
+	label = pool_path(w, node);
+	if (ac < 1 || sc < 1 || len % ((2 * ac + sc) * 4)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, label, false, 0,
+			      "xen,reg of %d bytes does not match the cells", len);
+		return 0;
+	}
+	n = len / ((2 * ac + sc) * 4);
+	for (i = 0; i < n; i++) {
+		const fdt32_t *c = p + i * (2 * ac + sc);
+		bool lost = false;
+		uint64_t size = read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t guest = read_cells(c + ac + sc, (unsigned int)ac, &lost);
+
+		if (!size || size - 1 > UINT64_MAX - guest)
+			continue;
+		if (bootinfo_spans_push(&bi->domain[dom].xen_reg, guest, size,
+					EXT_K_XEN_REG, label))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int visit(struct walk *w, int node, int depth)
+{
+	struct bootinfo *bi = w->bi;
+	const void *fdt = bi->fdt;
+	const char *name = fdt_get_name(fdt, node, NULL);
+	int parent = depth > 0 ? w->stack[depth - 1] : -1;
+	int ac, sc, rc = 0, d;
+
+	if (!name)
+		return 0;
+
+	/* RAM. */
+	if (!w->ram_scan_stopped && depth >= 1 && name_matches(name, "memory")) {
+		bool is_ram;
+
+		if (w->t->memory_by_name_any_depth) {
+			is_ram = true;
+		} else {
+			int len;
+			const char *dt = fdt_getprop(fdt, node, "device_type", &len);
+
+			is_ram = depth == 1 && prop_is_string(dt, len) &&
+				 !strcmp(dt, "memory") && node_available(fdt, node);
+			if (!is_ram && depth == 1)
+				bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+					      "node named memory but not an available "
+					      "device_type=\"memory\" node: not RAM");
+		}
+		if (is_ram) {
+			direct_cells(fdt, parent, &ac, &sc);
+			rc = add_ram(w, node, depth, ac, sc);
+			if (rc)
+				return rc;
+		}
+	}
+
+	if (depth == 1 && !strcmp(name, "reserved-memory"))
+		w->reserved_root = node;
+	if (depth == 1 && name_matches(name, "chosen"))
+		w->chosen = node;
+
+	/* Reserved memory: any descendant of /reserved-memory. */
+	if (depth >= 2 && w->reserved_root >= 0 && w->stack[1] == w->reserved_root &&
+	    !w->ram_scan_stopped &&
+	    (w->t->memory_by_name_any_depth || node_available(fdt, node))) {
+		direct_cells(fdt, parent, &ac, &sc);
+		rc = add_pairs(w, node, "reg", ac, sc, &bi->reserved, EXT_K_RESERVED,
+			       false);
+		if (rc)
+			return rc;
+	}
+
+	/* /chosen: domains, modules, static heap, shared memory. */
+	if (depth >= 1 && w->chosen >= 0 && w->stack[1] == w->chosen) {
+		if (depth == 1 && fdt_getprop(fdt, node, "xen,static-heap", NULL)) {
+			rc = add_pairs(w, node, "xen,static-heap", (int)bi->root_addr_cells,
+				       (int)bi->root_size_cells, &bi->reserved,
+				       EXT_K_STATIC_HEAP, true);
+			if (rc)
+				return rc;
+		}
+		if (depth == 2 && node_compatible(fdt, node, "xen,domain")) {
+			rc = add_domain(w, node, depth);
+			if (rc)
+				return rc;
+		}
+		if (depth >= 2 && depth <= 3 &&
+		    (node_compatible(fdt, node, "multiboot,module") ||
+		     node_compatible(fdt, node, "xen,multiboot-module"))) {
+			rc = add_module(w, node, depth);
+			if (rc)
+				return rc;
+		}
+		if (depth >= 2 && depth <= 3 &&
+		    node_compatible(fdt, node, "xen,domain-shared-memory-v1")) {
+			rc = add_shm(w, node, depth);
+			if (rc)
+				return rc;
+		}
+		if (depth >= 3 && (d = find_domain(bi, w->stack[2])) >= 0) {
+			rc = add_xen_reg(w, node, depth, d);
+			if (rc)
+				return rc;
+		}
+	}
+
+	/* IOMMU presence: any available node providing #iommu-cells. */
+	if (fdt_getprop(fdt, node, "#iommu-cells", NULL) && node_available(fdt, node) &&
+	    !bi->iommu_present) {
+		bi->iommu_present = true;
+		bi->iommu_path = pool_path(w, node);
+	}
+
+	rc = add_dev_regs(w, node, depth);
+	if (rc)
+		return rc;
+	return add_pci_windows(w, node, depth);
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct ext_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,
+			   const char *what)
+{
+	unsigned int i;
+
+	qsort(sp->s, sp->n, sizeof(sp->s[0]), span_cmp);
+	for (i = 1; i < sp->n; i++) {
+		const struct ext_span *a = &sp->s[i - 1], *b = &sp->s[i];
+
+		if (b->start <= a->start + a->size - 1)
+			bootinfo_diag(bi, BOOTINFO_ERR, b->label, true, b->start,
+				      "%s bank overlaps the one of %s at %#" PRIx64,
+				      what, a->label ? a->label : "?", a->start);
+	}
+}
+
+static bool inside_ram(const struct bootinfo *bi, paddr_t s, paddr_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < bi->ram.n; i++) {
+		const struct ext_span *r = &bi->ram.s[i];
+
+		if (s >= r->start && s - r->start < r->size &&
+		    size <= r->size - (s - r->start))
+			return true;
+	}
+	return false;
+}
+
+static int check_domains(struct bootinfo *bi)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < bi->nr_domain; i++) {
+		struct bootinfo_domain *d = &bi->domain[i];
+		uint64_t sum = 0;
+
+		if (!d->has_memory && !d->static_mem) {
+			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+				      "domain has no memory property");
+			d->invalid = true;
+		}
+		if (d->direct_map && !d->static_mem) {
+			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+				      "direct-map is only valid with xen,static-mem");
+			d->invalid = true;
+		}
+		for (k = 0; k < d->static_banks.n; k++) {
+			const struct ext_span *b = &d->static_banks.s[k];
+
+			sum += b->size;
+			if (!inside_ram(bi, b->start, b->size)) {
+				bootinfo_diag(bi, BOOTINFO_ERR, d->path, true, b->start,
+					      "static bank of size %#" PRIx64
+					      " is not inside host RAM", b->size);
+				d->invalid = true;
+			}
+			if (bootinfo_spans_push(&bi->reserved, b->start, b->size,
+						EXT_K_STATIC_DOMAIN, d->path))
+				return -ENOMEM;
+		}
+		if (d->static_mem && d->has_memory && sum != d->memory_kb * 1024) {
+			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+				      "memory (%" PRIu64 " KiB) does not match the sum of "
+				      "static banks (%" PRIu64 " KiB)", d->memory_kb,
+				      sum / 1024);
+			d->invalid = true;
+		}
+		if (d->static_mem && !d->has_memory)
+			d->memory_kb = sum / 1024;
+	}
+	return 0;
+}
+
+static int parse_memreserve(struct bootinfo *bi)
+{
+	int n = fdt_num_mem_rsv(bi->fdt), i;
+
+	if (n < 0) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/memreserve/", false, 0,
+			      "memory reservation block unreadable: %s", fdt_strerror(n));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t a, s;
+		char lbl[32];
+		const char *label;
+
+		if (fdt_get_mem_rsv(bi->fdt, i, &a, &s) < 0 || !s)
+			continue;
+		if (s - 1 > UINT64_MAX - a) {
+			bootinfo_diag(bi, BOOTINFO_ERR, "/memreserve/", true, a,
+				      "entry %d wraps around the address space", i);
+			continue;
+		}
+		snprintf(lbl, sizeof(lbl), "/memreserve/ #%d", i);
+		label = bootinfo_strdup(bi, lbl);
+		if (!label ||
+		    bootinfo_spans_push(&bi->reserved, a, s, EXT_K_MEMRESERVE, label))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void root_cells(struct bootinfo *bi)
+{
+	int ac = own_cells(bi->fdt, 0, "#address-cells");
+	int sc = own_cells(bi->fdt, 0, "#size-cells");
+
+	if (ac == -2 || sc == -2)
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
+			      "bad #address-cells/#size-cells at the root");
+	bi->root_addr_cells = ac > 0 ? (uint32_t)ac : DEF_ADDR_CELLS;
+	bi->root_size_cells = sc > 0 ? (uint32_t)sc : DEF_SIZE_CELLS;
+	if (bi->root_addr_cells == 1 || bi->root_size_cells == 1)
+		bootinfo_diag(bi, BOOTINFO_WARN, "/", false, 0,
+			      "root #address-cells = %u, #size-cells = %u: Dom0's "
+			      "/hypervisor reg keeps only 32 bits per cell of 1",
+			      bi->root_addr_cells, bi->root_size_cells);
+}
+
+static int walk_tree(struct bootinfo *bi)
+{
+	struct walk *w;
+	int node = 0, depth = 0, rc = 0;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->bi = bi;
+	w->t = xen_policy_traits(bi->policy);
+	w->reserved_root = -1;
+	w->chosen = -1;
+
+	while (node >= 0) {
+		if (depth > BOOTINFO_MAX_DEPTH) {
+			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+				      "tree deeper than %d levels: subtree skipped",
+				      BOOTINFO_MAX_DEPTH);
+		} else {
+			w->stack[depth] = node;
+			rc = visit(w, node, depth);
+			if (rc)
+				break;
+		}
+		node = fdt_next_node(bi->fdt, node, &depth);
+		if (node >= 0 && depth < 0)
+			break;
+	}
+	if (!rc && node < 0 && node != -FDT_ERR_NOTFOUND) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0, "tree walk failed: %s",
+			      fdt_strerror(node));
+	}
+	free(w);
+	return rc;
+}
+
+int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
+		   const struct bootinfo_opts *opts)
+{
+	int rc, chosen;
+	const char *args = NULL;
+
+	memset(bi, 0, sizeof(*bi));
+	bi->policy = opts ? opts->policy : XEN_POLICY_LATEST;
+
+	if (!buf || len < sizeof(struct fdt_header)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
+			      "not a device tree: %zu bytes is shorter than a header", len);
+		return -EINVAL;
+	}
+	rc = fdt_check_header(buf);
+	if (rc) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0, "bad DTB header: %s",
+			      fdt_strerror(rc));
+		return -EINVAL;
+	}
+	if (fdt_totalsize(buf) > len) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
+			      "truncated DTB: header says %u bytes, have %zu",
+			      fdt_totalsize(buf), len);
+		return -EINVAL;
+	}
+	rc = fdt_check_full(buf, fdt_totalsize(buf));
+	if (rc) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0, "corrupt DTB: %s",
+			      fdt_strerror(rc));
+		return -EINVAL;
+	}
+	bi->fdt_len = fdt_totalsize(buf);
+	bi->fdt = malloc(bi->fdt_len);
+	if (!bi->fdt)
+		return -ENOMEM;
+	memcpy(bi->fdt, buf, bi->fdt_len);
+
+	root_cells(bi);
+	rc = parse_memreserve(bi);
+	if (rc)
+		return rc;
+	rc = walk_tree(bi);
+	if (rc)
+		return rc;
+	rc = check_domains(bi);
+	if (rc)
+		return rc;
+
+	if (!bi->ram.n)
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
+			      "no RAM: the tree has no usable memory node");
+	check_overlaps(bi, &bi->ram, "RAM");
+	qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
+
+	if (opts && opts->bootargs) {
+		args = opts->bootargs;
+	} else {
+		chosen = fdt_path_offset(bi->fdt, "/chosen");
+		if (chosen >= 0) {
+			int l;
+			const char *p = fdt_getprop(bi->fdt, chosen, "xen,xen-bootargs", &l);
+
+			if (prop_is_string(p, l))
+				args = p;
+		}
+	}
+	bootinfo_parse_bootargs(bi, args, &bi->args);
+	return 0;
+}
+
+void bootinfo_free(struct bootinfo *bi)
+{
+	unsigned int i;
+
+	for (i = 0; i < bi->nr_domain; i++) {
+		bootinfo_spans_free(&bi->domain[i].static_banks);
+		bootinfo_spans_free(&bi->domain[i].shm_guest);
+		bootinfo_spans_free(&bi->domain[i].xen_reg);
+		free(bi->domain[i].props);
+	}
+	free(bi->domain);
+	bootinfo_spans_free(&bi->ram);
+	bootinfo_spans_free(&bi->reserved);
+	bootinfo_spans_free(&bi->shm_host);
+	bootinfo_spans_free(&bi->dev_regs);
+	bootinfo_spans_free(&bi->pci);
+	free(bi->module);
+	free(bi->diag);
+	for (i = 0; i < bi->nr_str; i++)
+		free(bi->str[i]);
+	free(bi->str);
+	free(bi->fdt);
+	memset(bi, 0, sizeof(*bi));
+}
+
+/* ----- command line ----- */
+
+int bootinfo_parse_size(const char *s, const char **end, uint64_t *out)
+{
+	char *e;
+	unsigned long long v;
+	unsigned int shift = 0;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*e) {
+	case 'T': case 't': shift = 40; e++; break;
+	case 'G': case 'g': shift = 30; e++; break;
+	case 'M': case 'm': shift = 20; e++; break;
+	case 'K': case 'k': shift = 10; e++; break;
+	case 'B': case 'b': e++; break;
+	default: break;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	if (end)
+		*end = e;
+	return 0;
+}
+
+/* Xen's boolean spellings; -1 when none. */
+static int parse_bool(const char *s, size_t n)
+{
+	static const char *const yes[] = {"1", "yes", "on", "true", "enable"};
+	static const char *const no[] = {"0", "no", "off", "false", "disable"};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strlen(yes[i]) == n && !strncmp(s, yes[i], n))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(no); i++)
+		if (strlen(no[i]) == n && !strncmp(s, no[i], n))
+			return 0;
+	return -1;
+}
+
+static void bad_arg(struct bootinfo *bi, const char *tok, size_t n)
+{
+	if (bi)
+		bootinfo_diag(bi, BOOTINFO_WARN, "bootargs", false, 0,
+			      "cannot parse \"%.*s\": ignored", (int)(n > 60 ? 60 : n), tok);
+}
+
+void bootinfo_parse_bootargs(struct bootinfo *bi, const char *s,
+			     struct bootinfo_bootargs *ba)
+{
+	memset(ba, 0, sizeof(*ba));
+	ba->ext_regions = true;
+	ba->iommu = -1;
+	ba->gnttab_max_frames = 64;
+	if (!s)
+		return;
+	ba->raw = bi ? bootinfo_strdup(bi, s) : s;
+
+	while (*s) {
+		const char *tok, *eq, *val;
+		size_t n, klen, vlen;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		tok = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		n = (size_t)(s - tok);
+		if (!n)
+			break;
+		eq = memchr(tok, '=', n);
+		klen = eq ? (size_t)(eq - tok) : n;
+		val = eq ? eq + 1 : NULL;
+		vlen = eq ? n - klen - 1 : 0;
+
+#define KEY(k) (klen == strlen(k) && !strncmp(tok, k, klen))
+		if (KEY("dom0_mem") && val) {
+			uint64_t v;
+			const char *e;
+			char buf[40];
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 39 ? vlen : 39), val);
+			/* Arm takes a plain size; x86 lists ("1G,max:2G") give
+			 * their first plain element. No suffix means KiB. */
+			if (!bootinfo_parse_size(buf, &e, &v) && (*e == '\0' || *e == ',')) {
+				if (e > buf && isdigit((unsigned char)e[-1]))
+					v <<= 10;
+				ba->dom0_mem_set = true;
+				ba->dom0_mem = v;
+			} else {
+				bad_arg(bi, tok, n);
+			}
+		} else if (KEY("ext_regions")) {
+			int b = val ? parse_bool(val, vlen) : 1;
+
+			if (b < 0)
+				bad_arg(bi, tok, n);
+			else
+				ba->ext_regions = b;
+		} else if (KEY("no-ext_regions") && !val) {
+			ba->ext_regions = false;
+		} else if (KEY("iommu") && val) {
+			const char *comma = memchr(val, ',', vlen);
+			size_t first = comma ? (size_t)(comma - val) : vlen;
+			int b = parse_bool(val, first);
+
+			if (b < 0 && first == 5 && !strncmp(val, "force", 5))
+				b = 1;
+			if (b < 0 && first == 8 && !strncmp(val, "required", 8))
+				b = 1;
+			if (b < 0)
+				bad_arg(bi, tok, n);
+			else
+				ba->iommu = b;
+		} else if (KEY("no-iommu") && !val) {
+			ba->iommu = 0;
+		} else if (KEY("gnttab_max_frames") && val) {
+			char buf[24], *e;
+			unsigned long v;
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 23 ? vlen : 23), val);
+			errno = 0;
+			v = strtoul(buf, &e, 0);
+			if (errno || *e || e == buf || v > 0x100000) {
+				bad_arg(bi, tok, n);
+			} else {
+				ba->gnttab_max_frames_set = true;
+				ba->gnttab_max_frames = (unsigned int)v;
+			}
+		}
+#undef KEY
+	}
+}

@@ -1,0 +1,640 @@
+/*
+ * Extended-region finders and their shared post-processing.
+ *
+ * Design: every hypervisor finder is "start set, ordered exclusions, report":
+ * it fills a rangeset, removes spans in the order Xen removes them (the order
+ * matters only for the 4.17 removal bugs, which this file can imitate), and
+ * hands the remaining ranges, ascending, to ext_add_regions(), the one place
+ * where alignment, minimum size, the IPA cap and the region limit are
+ * applied. libxl's finder follows its own rules and lives in its own
+ * function.
+ *
+ * Granule: releases since 4.18 store page frame numbers in the rangeset, so
+ * an unaligned span is widened to whole pages; 4.17 stored byte addresses.
+ * The engine keeps a shift (12 or 0) and converts at its edges.
+ *
+ * Invariants of a successful hypervisor result (non-4.17 policies):
+ * regions ascending, disjoint, start and size 2 MiB aligned, size >= 64 MiB,
+ * end <= 2^ipa_bits, count <= policy limit. ext_check_regions() checks them.
+ * Every region or piece of space left out gets a note saying why.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/extregion.h>
+#include <hv/rangeset.h>
+
+static const struct xen_policy_traits policy_table[] = {
+	[XEN_POLICY_4_17] = {
+		.name = "4.17",
+		.buggy_rangeset = true,
+		.memreserve_excluded = false,
+		.shm_excluded = false,
+		.xen_reg_excluded = false,
+		.domu_rangeset = false,
+		.memory_by_name_any_depth = true,
+		.region_limit = 256,
+		.libxl_iomem = false,
+	},
+	[XEN_POLICY_4_19] = {
+		.name = "4.19",
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.domu_rangeset = true,
+		.region_limit = 256,
+	},
+	[XEN_POLICY_4_21] = {
+		.name = "4.21",
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.xen_reg_excluded = true,
+		.domu_rangeset = true,
+		.region_limit = 256,
+		.libxl_iomem = true,
+	},
+	[XEN_POLICY_LATEST] = {
+		.name = "latest",
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.xen_reg_excluded = true,
+		.domu_rangeset = true,
+		.region_limit = 256,
+		.libxl_iomem = true,
+	},
+};
+
+const struct xen_policy_traits *xen_policy_traits(enum xen_policy p)
+{
+	if ((unsigned int)p >= ARRAY_SIZE(policy_table))
+		p = XEN_POLICY_LATEST;
+	return &policy_table[p];
+}
+
+int xen_policy_parse(const char *s, enum xen_policy *out)
+{
+	static const struct {
+		const char *name;
+		enum xen_policy p;
+	} names[] = {
+		{"4.17", XEN_POLICY_4_17}, {"4.18", XEN_POLICY_4_17},
+		{"4.19", XEN_POLICY_4_19}, {"4.20", XEN_POLICY_4_19},
+		{"4.21", XEN_POLICY_4_21}, {"4.22", XEN_POLICY_LATEST},
+		{"latest", XEN_POLICY_LATEST}, {"head", XEN_POLICY_LATEST},
+	};
+	unsigned int i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i].name)) {
+			*out = names[i].p;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *ext_kind_name(enum ext_kind k)
+{
+	static const char *const n[EXT_K__COUNT] = {
+		[EXT_K_RAM] = "host RAM",
+		[EXT_K_DOM_RAM] = "domain RAM",
+		[EXT_K_RESERVED] = "reserved-memory",
+		[EXT_K_MEMRESERVE] = "/memreserve/",
+		[EXT_K_STATIC_DOMAIN] = "xen,static-mem",
+		[EXT_K_STATIC_HEAP] = "xen,static-heap",
+		[EXT_K_SHM] = "static shared memory",
+		[EXT_K_GNTTAB] = "grant table",
+		[EXT_K_XEN_REG] = "xen,reg passthrough",
+		[EXT_K_DEVICE_REG] = "device reg",
+		[EXT_K_PCI_WINDOW] = "PCI window",
+		[EXT_K_IOMEM] = "iomem",
+		[EXT_K_MODULE] = "boot module",
+		[EXT_K_XEN_IMAGE] = "Xen image",
+	};
+
+	if ((unsigned int)k >= EXT_K__COUNT || !n[k])
+		return "?";
+	return n[k];
+}
+
+void ext_result_init(struct ext_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void ext_result_free(struct ext_result *r)
+{
+	free(r->region);
+	free(r->note);
+	ext_result_init(r);
+}
+
+int ext_result_note(struct ext_result *r, enum ext_note_kind kind, paddr_t start,
+		    paddr_t size, enum ext_kind what, const char *label)
+{
+	if (r->nr_note == r->cap_note) {
+		unsigned int ncap = r->cap_note ? r->cap_note * 2 : 16;
+		struct ext_note *n = realloc(r->note, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->note = n;
+		r->cap_note = ncap;
+	}
+	r->note[r->nr_note++] = (struct ext_note){
+		.kind = kind, .start = start, .size = size, .what = what, .label = label,
+	};
+	return 0;
+}
+
+static int result_push(struct ext_result *r, paddr_t start, paddr_t size)
+{
+	if (r->nr == r->cap) {
+		unsigned int ncap = r->cap ? r->cap * 2 : 16;
+		struct ext_region *n = realloc(r->region, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->region = n;
+		r->cap = ncap;
+	}
+	r->region[r->nr].start = start;
+	r->region[r->nr].size = size;
+	r->nr++;
+	return 0;
+}
+
+/* Highest usable address (inclusive) for an IPA width. */
+static paddr_t ipa_last(const struct ext_ctx *ctx)
+{
+	unsigned int bits = ctx->ipa_bits;
+
+	if (bits >= 64)
+		return UINT64_MAX;
+	return (1ULL << bits) - 1;
+}
+
+static bool ctx_valid(const struct ext_ctx *ctx)
+{
+	return ctx && ctx->ipa_bits >= 32 && ctx->ipa_bits <= 52 &&
+	       (unsigned int)ctx->policy < ARRAY_SIZE(policy_table);
+}
+
+/* ----- the engine shared by the three hypervisor finders ----- */
+
+struct ext_engine {
+	const struct ext_ctx *ctx;
+	const struct xen_policy_traits *t;
+	struct rangeset *rs;
+	unsigned int shift;
+	struct ext_result *out;
+};
+
+static int engine_init(struct ext_engine *en, const struct ext_ctx *ctx,
+		       struct ext_result *out)
+{
+	if (!ctx_valid(ctx))
+		return -EINVAL;
+	en->ctx = ctx;
+	en->t = xen_policy_traits(ctx->policy);
+	en->shift = en->t->buggy_rangeset ? 0 : PAGE_SHIFT;
+	en->out = out;
+	en->rs = rangeset_new();
+	return en->rs ? 0 : -ENOMEM;
+}
+
+static void engine_fini(struct ext_engine *en)
+{
+	rangeset_free(en->rs);
+	en->rs = NULL;
+}
+
+static paddr_t span_last(paddr_t start, paddr_t size)
+{
+	/* Clamp instead of wrapping for absurd sizes. */
+	if (size - 1 > UINT64_MAX - start)
+		return UINT64_MAX;
+	return start + size - 1;
+}
+
+static int engine_add(struct ext_engine *en, paddr_t start, paddr_t size)
+{
+	if (!size)
+		return 0;
+	return rangeset_add_range(en->rs, start >> en->shift,
+				  span_last(start, size) >> en->shift);
+}
+
+/*
+ * Removes one span. `widen` rounds the span out to pages first, as the
+ * IOMMU path does for DT `reg` entries (in frame mode every span is widened
+ * anyway). A failed removal under the 4.17 policy (Xen would crash) stops
+ * the search with status -EFAULT.
+ */
+static int engine_remove(struct ext_engine *en, const struct ext_span *sp,
+			 bool widen)
+{
+	uint64_t s, e;
+	bool buggy = false;
+	int rc;
+
+	if (en->t->buggy_rangeset) {
+		/* 4.17: byte addresses; zero-size not skipped; e may wrap. */
+		if (widen) {
+			s = sp->start & PAGE_MASK;
+			e = ((sp->start + sp->size + PAGE_SIZE - 1) & PAGE_MASK) - 1;
+		} else {
+			s = sp->start;
+			e = sp->start + sp->size - 1;
+		}
+		if (e >= s && rangeset_overlaps_range(en->rs, s, e))
+			ext_result_note(en->out, EXT_NOTE_EXCLUDED, s, e - s + 1,
+					sp->kind, sp->label);
+		rc = rangeset_remove_range_xen417(en->rs, s, e, &buggy);
+		if (rc == -EFAULT) {
+			ext_result_note(en->out, EXT_NOTE_ERROR, sp->start, sp->size,
+					sp->kind, sp->label);
+			return rc;
+		}
+		if (buggy)
+			ext_result_note(en->out, EXT_NOTE_BUG417, sp->start,
+					sp->size, sp->kind, sp->label);
+		return rc;
+	}
+
+	if (!sp->size)
+		return 0; /* zero-size exclusions are skipped (since 4.18) */
+	s = sp->start >> PAGE_SHIFT;
+	e = span_last(sp->start, sp->size) >> PAGE_SHIFT;
+	if (rangeset_overlaps_range(en->rs, s, e))
+		ext_result_note(en->out, EXT_NOTE_EXCLUDED, sp->start, sp->size,
+				sp->kind, sp->label);
+	return rangeset_remove_range(en->rs, s, e);
+}
+
+static int engine_remove_all(struct ext_engine *en, const struct ext_span *sp,
+			     unsigned int n, bool widen)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = engine_remove(en, &sp[i], widen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The shared post-processing of one reported range (inclusive, in granules). */
+static int ext_add_region_cb(uint64_t s, uint64_t e, void *ctx)
+{
+	struct ext_engine *en = ctx;
+	struct ext_result *out = en->out;
+	paddr_t start = s << en->shift;
+	paddr_t end = ((e + 1) << en->shift) - 1; /* inclusive, no overflow: e < cap */
+	paddr_t astart = ALIGN_UP(start, EXT_REGION_ALIGN);
+	paddr_t size;
+
+	if (astart < start || astart > end) {
+		ext_result_note(out, EXT_NOTE_TOO_SMALL, start, end - start + 1,
+				EXT_K__COUNT, NULL);
+		return 0;
+	}
+	size = ALIGN_DOWN(end - astart + 1, EXT_REGION_ALIGN);
+	if (size < EXT_REGION_MIN_SIZE) {
+		ext_result_note(out, EXT_NOTE_TOO_SMALL, start, end - start + 1,
+				EXT_K__COUNT, NULL);
+		return 0;
+	}
+	if (out->nr >= en->t->region_limit) {
+		ext_result_note(out, EXT_NOTE_LIMIT, astart, size, EXT_K__COUNT, NULL);
+		return 0;
+	}
+	return result_push(out, astart, size);
+}
+
+static int engine_report(struct ext_engine *en)
+{
+	paddr_t last = ipa_last(en->ctx);
+	uint64_t cap = last >> en->shift;
+
+	/* Anything above the IPA limit is left out: say so once. */
+	if (cap < UINT64_MAX && rangeset_overlaps_range(en->rs, cap + 1, UINT64_MAX))
+		ext_result_note(en->out, EXT_NOTE_CAPPED, last + 1, 0, EXT_K__COUNT,
+				NULL);
+	return rangeset_report_ranges(en->rs, 0, cap, ext_add_region_cb, en);
+}
+
+static int finish(struct ext_engine *en, int rc)
+{
+	if (rc) {
+		en->out->nr = 0;
+		en->out->status = rc;
+	}
+	engine_fini(en);
+	return rc;
+}
+
+/* ----- (a) host layout, no IOMMU ----- */
+
+static bool host_reserved_counts(const struct xen_policy_traits *t, enum ext_kind k)
+{
+	switch (k) {
+	case EXT_K_MEMRESERVE:
+		return t->memreserve_excluded;
+	case EXT_K_SHM:
+		return false; /* handled separately, see below */
+	default:
+		return true;
+	}
+}
+
+int ext_find_host(const struct ext_ctx *ctx, const struct ext_host_input *in,
+		  struct ext_result *out)
+{
+	struct ext_engine en;
+	unsigned int i;
+	int rc;
+
+	rc = engine_init(&en, ctx, out);
+	if (rc)
+		return out->status = rc;
+
+	for (i = 0; i < in->nr_host_ram; i++) {
+		rc = engine_add(&en, in->host_ram[i].start, in->host_ram[i].size);
+		if (rc)
+			goto err;
+	}
+
+	/* 1. The domain's own RAM. */
+	rc = engine_remove_all(&en, in->dom_ram, in->nr_dom_ram, false);
+	if (rc)
+		goto err;
+
+	/* 2. Reserved banks; before 4.19 shm host banks were among them. */
+	for (i = 0; i < in->nr_reserved; i++) {
+		if (!host_reserved_counts(en.t, in->reserved[i].kind))
+			continue;
+		rc = engine_remove(&en, &in->reserved[i], false);
+		if (rc)
+			goto err;
+	}
+	if (!en.t->shm_excluded) {
+		rc = engine_remove_all(&en, in->shm_host, in->nr_shm_host, false);
+		if (rc)
+			goto err;
+	}
+
+	/* 3. The grant-table region (it is RAM: Xen's text for Dom0). */
+	rc = engine_remove(&en, &in->gnttab, false);
+	if (rc)
+		goto err;
+
+	/* 4. Static shared memory (own list since 4.19). */
+	if (en.t->shm_excluded) {
+		rc = engine_remove_all(&en, in->shm_host, in->nr_shm_host, false);
+		if (rc)
+			goto err;
+	}
+
+	/* 5. Passthrough ranges of a direct-mapped domain (4.21+). */
+	if (en.t->xen_reg_excluded) {
+		rc = engine_remove_all(&en, in->xen_reg, in->nr_xen_reg, false);
+		if (rc)
+			goto err;
+	}
+
+	rc = engine_report(&en);
+err:
+	return finish(&en, rc);
+}
+
+/* ----- (b) host layout, IOMMU on ----- */
+
+int ext_find_iommu(const struct ext_ctx *ctx, const struct ext_iommu_input *in,
+		   struct ext_result *out)
+{
+	struct ext_engine en;
+	int rc;
+
+	rc = engine_init(&en, ctx, out);
+	if (rc)
+		return out->status = rc;
+
+	rc = rangeset_add_range(en.rs, 0, ipa_last(ctx) >> en.shift);
+	if (rc)
+		goto err;
+
+	if (en.t->shm_excluded) {
+		rc = engine_remove_all(&en, in->shm_guest, in->nr_shm_guest, false);
+		if (rc)
+			goto err;
+	}
+
+	if (in->untranslatable) {
+		/* Xen gives up on the whole search at the first such `reg`. */
+		ext_result_note(out, EXT_NOTE_ERROR, in->untranslatable_addr, 0,
+				EXT_K_DEVICE_REG, in->untranslatable);
+		rc = -EINVAL;
+		goto err;
+	}
+
+	rc = engine_remove_all(&en, in->regs, in->nr_regs, true);
+	if (rc)
+		goto err;
+	rc = engine_remove_all(&en, in->pci, in->nr_pci, true);
+	if (rc)
+		goto err;
+
+	if (en.t->xen_reg_excluded) {
+		rc = engine_remove_all(&en, in->xen_reg, in->nr_xen_reg, true);
+		if (rc)
+			goto err;
+	}
+
+	rc = engine_report(&en);
+err:
+	return finish(&en, rc);
+}
+
+/* ----- (c2) dom0less DomU ----- */
+
+static const paddr_t guest_bank_base[GUEST_RAM_BANKS] = {GUEST_RAM0_BASE,
+							  GUEST_RAM1_BASE};
+static const paddr_t guest_bank_size[GUEST_RAM_BANKS] = {GUEST_RAM0_SIZE,
+							  GUEST_RAM1_SIZE};
+
+/*
+ * The unused tail of guest RAM bank i, capped at the IPA limit. Returns false
+ * (with a note) when it is below 64 MiB.
+ */
+static bool domu_tail(const struct ext_ctx *ctx, unsigned int i, paddr_t used,
+		      bool align_used, paddr_t *ps, paddr_t *pe, struct ext_result *out)
+{
+	paddr_t base = guest_bank_base[i], bank_last = base + guest_bank_size[i] - 1;
+	paddr_t start, end, last = ipa_last(ctx);
+
+	start = align_used ? base + ALIGN_UP(used, EXT_REGION_ALIGN)
+			   : ALIGN_UP(base + used, EXT_REGION_ALIGN);
+	end = MIN(last, bank_last);
+	if (bank_last > last && start <= bank_last)
+		ext_result_note(out, EXT_NOTE_CAPPED, MAX(last + 1, start),
+				bank_last - MAX(last + 1, start) + 1, EXT_K__COUNT, NULL);
+	if (used > guest_bank_size[i] || start > end ||
+	    end - start + 1 < EXT_REGION_MIN_SIZE) {
+		if (start <= end)
+			ext_result_note(out, EXT_NOTE_TOO_SMALL, start, end - start + 1,
+					EXT_K__COUNT, NULL);
+		return false;
+	}
+	*ps = start;
+	*pe = end;
+	return true;
+}
+
+int ext_find_domu(const struct ext_ctx *ctx, const struct ext_domu_input *in,
+		  struct ext_result *out)
+{
+	struct ext_engine en;
+	unsigned int i;
+	paddr_t s, e;
+	int rc;
+
+	rc = engine_init(&en, ctx, out);
+	if (rc)
+		return out->status = rc;
+
+	if (!en.t->domu_rangeset) {
+		/* 4.17: one region per bank, written directly, size not rounded. */
+		for (i = 0; i < GUEST_RAM_BANKS; i++) {
+			if (!domu_tail(ctx, i, in->bank_used[i], false, &s, &e, out))
+				continue;
+			rc = result_push(out, s, e - s + 1);
+			if (rc)
+				goto err;
+		}
+		goto err; /* rc == 0: done */
+	}
+
+	for (i = 0; i < GUEST_RAM_BANKS; i++) {
+		if (!domu_tail(ctx, i, in->bank_used[i], false, &s, &e, out))
+			continue;
+		rc = engine_add(&en, s, e - s + 1);
+		if (rc)
+			goto err;
+	}
+	if (en.t->shm_excluded) {
+		rc = engine_remove_all(&en, in->shm_guest, in->nr_shm_guest, false);
+		if (rc)
+			goto err;
+	}
+	if (en.t->xen_reg_excluded) {
+		rc = engine_remove_all(&en, in->xen_reg, in->nr_xen_reg, false);
+		if (rc)
+			goto err;
+	}
+	rc = engine_report(&en);
+err:
+	return finish(&en, rc);
+}
+
+/* ----- (c1) libxl ----- */
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct ext_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int libxl_piece(const struct xen_policy_traits *t, struct ext_result *out,
+		       paddr_t s, paddr_t e)
+{
+	if (e < s)
+		return 0;
+	if (e - s + 1 < EXT_REGION_MIN_SIZE) {
+		ext_result_note(out, EXT_NOTE_TOO_SMALL, s, e - s + 1, EXT_K__COUNT, NULL);
+		return 0;
+	}
+	if (out->nr >= (t->libxl_iomem ? EXT_REGION_MAX : GUEST_RAM_BANKS)) {
+		ext_result_note(out, EXT_NOTE_LIMIT, s, e - s + 1, EXT_K__COUNT, NULL);
+		return 0;
+	}
+	return result_push(out, s, e - s + 1);
+}
+
+int ext_find_libxl(const struct ext_ctx *ctx, const struct ext_libxl_input *in,
+		   struct ext_result *out)
+{
+	const struct xen_policy_traits *t;
+	struct ext_span *io = NULL;
+	unsigned int i, k;
+	paddr_t s, e;
+	int rc = 0;
+
+	if (!ctx_valid(ctx))
+		return out->status = -EINVAL;
+	t = xen_policy_traits(ctx->policy);
+	if (t->libxl_iomem && in->nr_iomem) {
+		io = malloc(in->nr_iomem * sizeof(*io));
+		if (!io)
+			return out->status = -ENOMEM;
+		memcpy(io, in->iomem, in->nr_iomem * sizeof(*io));
+		qsort(io, in->nr_iomem, sizeof(*io), span_cmp);
+	}
+
+	for (i = 0; i < GUEST_RAM_BANKS && !rc; i++) {
+		paddr_t cur;
+
+		if (!domu_tail(ctx, i, in->bank_used[i], true, &s, &e, out))
+			continue;
+		cur = s;
+		for (k = 0; io && k < in->nr_iomem && !rc; k++) {
+			paddr_t is = io[k].start, ie = span_last(io[k].start, io[k].size);
+
+			if (!io[k].size || ie < cur || is > e)
+				continue;
+			ext_result_note(out, EXT_NOTE_EXCLUDED, io[k].start, io[k].size,
+					io[k].kind, io[k].label);
+			if (is > cur)
+				rc = libxl_piece(t, out, cur, is - 1);
+			if (ie >= e) {
+				cur = e + 1;
+				break;
+			}
+			cur = ie + 1;
+		}
+		if (!rc && cur <= e)
+			rc = libxl_piece(t, out, cur, e);
+	}
+	free(io);
+	if (rc) {
+		out->nr = 0;
+		out->status = rc;
+	}
+	return rc;
+}
+
+int ext_check_regions(const struct ext_ctx *ctx, const struct ext_region *r,
+		      unsigned int nr)
+{
+	const struct xen_policy_traits *t = xen_policy_traits(ctx->policy);
+	paddr_t last = ipa_last(ctx);
+	unsigned int i;
+
+	if (nr > t->region_limit)
+		return (int)t->region_limit;
+	for (i = 0; i < nr; i++) {
+		if (!IS_ALIGNED(r[i].start, EXT_REGION_ALIGN) ||
+		    (!t->buggy_rangeset && !IS_ALIGNED(r[i].size, EXT_REGION_ALIGN)) ||
+		    r[i].size < EXT_REGION_MIN_SIZE || r[i].start > last ||
+		    r[i].size - 1 > last - r[i].start)
+			return (int)i;
+		if (i && r[i].start < r[i - 1].start + r[i - 1].size)
+			return (int)i;
+	}
+	return -1;
+}
