@@ -1,0 +1,179 @@
+/*
+ * Guest-test driver (see gtest.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/build.h>
+#include <hv/guestdt.h>
+#include <hv/layout.h>
+#include <public/version.h>
+
+#include "elfload.h"
+#include "gtest.h"
+
+void rt_hosted_start(const struct inproc_env *env);
+
+static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	if (lvl <= HV_LOG_WARN || getenv("MEMVISOR_TEST_LOG"))
+		fprintf(stderr, "[hv] %s\n", msg);
+}
+
+static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap)
+{
+	struct domain_config cfg = {
+		.name = "guest-test",
+		.max_pages = (GTEST_RAM >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
+		.domid = -1,
+	};
+	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = GTEST_RAM};
+	struct ext_region ext = {GTEST_RAM_BASE + GTEST_RAM, GiB(4) - (GTEST_RAM_BASE + GTEST_RAM)};
+	struct guestdt_info gi = {
+		.xen_major = XEN_VERSION_MAJOR,
+		.xen_minor = XEN_VERSION_MINOR,
+		.addr_cells = 2,
+		.size_cells = 2,
+		.mem = &mem,
+		.nr_mem = 1,
+		.bootargs = "guest-test",
+		.hypervisor_node = true,
+		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
+		.regions = &ext,
+		.nr_regions = 1,
+	};
+	struct domain *d;
+	int rc;
+
+	hv_lock(&m->hv);
+	d = domain_create(&m->hv, &cfg, &rc);
+	if (d) {
+		rc = build_populate_range(d, GTEST_RAM_BASE, GTEST_RAM);
+		hv_realize_flush(&m->hv);
+	}
+	hv_unlock(&m->hv);
+	if (!d || rc) {
+		fprintf(stderr, "gtest: cannot build the test domain: %s\n", strerror(-rc));
+		return -1;
+	}
+	rc = guestdt_build(dtb, dtb_cap, &gi, NULL);
+	if (rc < 0) {
+		fprintf(stderr, "gtest: cannot build the device tree: %s\n", strerror(-rc));
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* The last "Test result: X" line of the captured console. */
+static int verdict(const char *console)
+{
+	const char *p = console, *last = NULL;
+
+	while ((p = strstr(p, "Test result: ")) != NULL) {
+		last = p + strlen("Test result: ");
+		p = last;
+	}
+	if (!last)
+		return -1;
+	if (!strncmp(last, "SUCCESS", 7))
+		return GTEST_PASS;
+	if (!strncmp(last, "SKIP", 4))
+		return GTEST_SKIP;
+	return GTEST_FAIL;
+}
+
+int gtest_main(int argc, char **argv, void (*guest_main)(void))
+{
+	static const paddr_t banks[][2] = {{GiB(2), MiB(256)}};
+	struct vmm_config cfg;
+	struct vmm m;
+	struct kvm_sys *k = NULL;
+	struct runner r;
+	struct runner_dom rd;
+	char err[256], *console = NULL;
+	size_t console_len = 0;
+	static uint8_t dtb[16384];
+	void *image = NULL;
+	size_t image_len = 0;
+	bool kvm;
+	unsigned int bad;
+	int rc, status;
+
+	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
+	    (!strcmp(argv[1], "kvm") && argc < 3)) {
+		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf\n", argv[0]);
+		return GTEST_FAIL;
+	}
+	kvm = !strcmp(argv[1], "kvm");
+	if (kvm) {
+		k = kvm_open(err, sizeof(err));
+		if (!k) {
+			printf("kvm: unavailable: %s\n", err);
+			return GTEST_SKIP;
+		}
+		image = elf_read_file(argv[2], &image_len, err, sizeof(err));
+		if (!image) {
+			fprintf(stderr, "gtest: %s\n", err);
+			return GTEST_FAIL;
+		}
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.banks, banks, sizeof(banks));
+	cfg.nr_banks = ARRAY_SIZE(banks);
+	cfg.log = log_sink;
+	cfg.log_level = HV_LOG_DEBUG;
+	cfg.prefault = true;
+	rc = vmm_init(&m, &cfg);
+	if (rc) {
+		fprintf(stderr, "gtest: vmm_init: %s\n", strerror(-rc));
+		return GTEST_FAIL;
+	}
+	if (kvm)
+		kvm_attach(&m, k);
+	if (make_domain(&m, &rd.d, dtb, sizeof(dtb)))
+		return GTEST_FAIL;
+
+	memset(&r, 0, sizeof(r));
+	r.m = &m;
+	r.transport = kvm ? RUNNER_KVM : RUNNER_INPROC;
+	r.inproc_start = rt_hosted_start;
+	r.timeout_ms = 30000;
+	r.out = open_memstream(&console, &console_len);
+	r.err = stderr;
+	r.dom = &rd;
+	r.nr = 1;
+	{
+		struct domain *d = rd.d;
+		memset(&rd, 0, sizeof(rd));
+		rd.d = d;
+	}
+	rd.image = image;
+	rd.image_len = image_len;
+	rd.guest_main = guest_main;
+	rd.dtb = dtb;
+	if (runner_prepare(&r, &rd, err, sizeof(err))) {
+		fprintf(stderr, "gtest: %s\n", err);
+		return GTEST_FAIL;
+	}
+	bad = runner_run(&r);
+	fclose(r.out);
+	fputs(console, stdout);
+	status = verdict(console);
+	if (kvm)
+		printf("kvm: used (%.1f ms from entry to shutdown)\n", rd.run_ms);
+	if (bad || status < 0)
+		status = GTEST_FAIL;
+	free(console);
+	if (r.stuck)
+		return status; /* a guest thread still runs: do not tear down under it */
+	runner_release(&r);
+	vmm_destroy(&m);
+	kvm_close(k);
+	free(image);
+	return status;
+}

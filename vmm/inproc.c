@@ -1,0 +1,176 @@
+/*
+ * In-process transport (see inproc.h).
+ *
+ * The guest thread gets [area + BOOT_STACK_OFF, area + BOOT_AREA_SIZE) of
+ * the window as its stack. A hypercall that leaves the domain stopped (or
+ * arrives after a kick) does not return: it longjmps back to the bottom of
+ * the guest thread, which is how every run ends. The caller waits on a
+ * condition variable so that a kick can give up on a spinning guest.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "inproc.h"
+
+#define INPROC_KICK_GRACE_MS 2000
+
+struct inproc_vm {
+	struct guest_mem gm;
+	inproc_start_t start;
+	void (*guest_main)(void);
+	struct inproc_env env;
+
+	const struct guest_ops *ops;
+	void *ctx;
+	struct guest_exit ex;
+	jmp_buf jb;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done, kicked;
+	int stop;
+};
+
+void inproc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	if (boot_xen_cpuid(leaf, regs))
+		return;
+	__asm__ volatile("cpuid"
+			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+			 : "a"(leaf), "c"(subleaf));
+	if (leaf == 1)
+		regs[2] |= 1U << 31; /* hypervisor present, as under KVM */
+}
+
+static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
+{
+	struct inproc_vm *vm = c;
+	struct hv_hcall hc = {.nr = nr};
+	int64_t rc;
+
+	memcpy(hc.args, args, sizeof(hc.args));
+	rc = vm->ops->hypercall(vm->ctx, &hc);
+	if (vm->ops->stopped && vm->ops->stopped(vm->ctx, &vm->ex))
+		longjmp(vm->jb, 1);
+	if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
+		vm->ex.kind = GEXIT_TIMEOUT;
+		strcpy(vm->ex.why, "stopped (time limit)");
+		longjmp(vm->jb, 1);
+	}
+	return rc;
+}
+
+struct inproc_vm *inproc_vm_create(const struct guest_mem *gm, inproc_start_t start,
+				   void (*guest_main)(void))
+{
+	struct inproc_vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->gm = *gm;
+	vm->start = start;
+	vm->guest_main = guest_main;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	return vm;
+}
+
+void inproc_vm_destroy(struct inproc_vm *vm)
+{
+	if (!vm)
+		return;
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+	free(vm);
+}
+
+static void *guest_thread(void *arg)
+{
+	struct inproc_vm *vm = arg;
+
+	if (setjmp(vm->jb) == 0) {
+		vm->start(&vm->env);
+		/* rt_start() never returns; if a runtime did, call it a crash. */
+		guest_exit_crash(&vm->ex, "guest entry returned");
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->done = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
+int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
+		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	memset(&vm->ex, 0, sizeof(vm->ex));
+	vm->ops = ops;
+	vm->ctx = ctx;
+	vm->done = false;
+	vm->env = (struct inproc_env){
+		.window = vm->gm.window,
+		.window_size = vm->gm.window_size,
+		.dt = b->dt,
+		.area = b->area,
+		.area_size = b->area_size,
+		.hcall = env_hcall,
+		.ctx = vm,
+		.main = vm->guest_main,
+		.cpuid = inproc_cpuid,
+	};
+	pthread_attr_init(&attr);
+	rc = pthread_attr_setstack(&attr, vm->gm.window + b->area + BOOT_STACK_OFF,
+				   BOOT_AREA_SIZE - BOOT_STACK_OFF);
+	if (!rc)
+		rc = pthread_create(&th, &attr, guest_thread, vm);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		memset(ex, 0, sizeof(*ex));
+		guest_exit_crash(ex, "cannot start the guest thread: %s", strerror(rc));
+		return 0;
+	}
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->done) {
+		if (!vm->kicked) {
+			pthread_cond_wait(&vm->cond, &vm->lock);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += INPROC_KICK_GRACE_MS / 1000;
+		while (!vm->done)
+			if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
+				break;
+		break;
+	}
+	if (!vm->done) {
+		pthread_mutex_unlock(&vm->lock);
+		pthread_detach(th);
+		memset(ex, 0, sizeof(*ex));
+		ex->kind = GEXIT_TIMEOUT;
+		strcpy(ex->why, "still running (in-process guests stop only at a hypercall)");
+		return -1;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	pthread_join(th, NULL);
+	*ex = vm->ex;
+	return 0;
+}
+
+void inproc_vm_kick(struct inproc_vm *vm)
+{
+	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&vm->lock);
+	vm->kicked = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}

@@ -1,0 +1,40 @@
+/*
+ * In-process transport: a guest program built hosted (guest/rt with
+ * RT_HOSTED) runs in a host thread of this process. Its stack is the boot
+ * area's stack inside its own guest RAM, so stack objects are guest memory
+ * (guest-physical address = pointer - window); hypercalls are direct calls
+ * into the same guest_ops the KVM transport uses.
+ *
+ * Limits: a hosted guest shares the process, so a wild pointer in it is
+ * not contained the way a KVM guest's is, and a guest that spins without
+ * making hypercalls cannot be stopped (inproc_kick() takes effect at its
+ * next hypercall).
+ */
+#ifndef VMM_INPROC_H
+#define VMM_INPROC_H
+
+#include "boot.h"
+#include "guest.h"
+#include "inproc_env.h"
+
+struct inproc_vm;
+
+struct inproc_vm *inproc_vm_create(const struct guest_mem *gm, inproc_start_t start,
+				   void (*guest_main)(void));
+void inproc_vm_destroy(struct inproc_vm *vm);
+
+/*
+ * Runs the guest from boot state b (built with page_tables = false) until it
+ * shuts down, crashes or is kicked. Blocks the caller; the guest itself
+ * runs in a thread on its guest-RAM stack. Returns 0, or -1 when the guest
+ * was kicked but did not stop within grace_ms (its thread is then left
+ * running, detached: the process must not tear the hypervisor down).
+ */
+int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
+		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex);
+void inproc_vm_kick(struct inproc_vm *vm);
+
+/* CPUID as a KVM guest would see it: our hypervisor leaves, else the host's. */
+void inproc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+#endif

@@ -1,0 +1,419 @@
+/*
+ * Runner (see runner.h).
+ *
+ * Threads: one per domain runs its transport loop; the caller's thread
+ * waits for all of them with the time limit and then kicks whatever is
+ * left. Console output arrives through the hypervisor's console sink,
+ * which the core calls with its lock held, so the per-domain line buffers
+ * need no lock of their own.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <public/xen.h>
+
+#include "elfload.h"
+#include "runner.h"
+
+#define RUNNER_KICK_GRACE_MS 3000
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+const char *runner_shutdown_name(unsigned int reason)
+{
+	static const char *const names[] = {"poweroff", "reboot", "suspend",
+					    "crash", "watchdog", "soft_reset"};
+
+	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
+}
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* --- memory map of a built domain --- */
+
+static int ram_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct guest_mem *gm = ctx;
+	uint64_t base = gfn_to_gaddr(gfn), size = PAGE_SIZE << order;
+	struct guest_range *last = gm->nr_ram ? &gm->ram[gm->nr_ram - 1] : NULL;
+
+	(void)mfn;
+	if (t != p2m_ram_rw)
+		return 0;
+	if (last && last->base + last->size == base) {
+		last->size += size;
+		return 0;
+	}
+	if (gm->nr_ram == GUEST_MAX_RANGES)
+		return -E2BIG;
+	gm->ram[gm->nr_ram++] = (struct guest_range){base, size};
+	return 0;
+}
+
+/* Region 0 (grant table) from /hypervisor reg, to be identity-mapped. */
+static void add_region0(struct guest_mem *gm, const void *dtb)
+{
+	int node = fdt_node_offset_by_compatible(dtb, -1, "xen,xen");
+	int ac = 2, sc = 2, len;
+	const fdt32_t *p;
+	uint64_t v[2] = {0, 0};
+
+	if (node < 0)
+		return;
+	p = fdt_getprop(dtb, 0, "#address-cells", &len);
+	if (p && len == 4)
+		ac = (int)fdt32_to_cpu(*p);
+	p = fdt_getprop(dtb, 0, "#size-cells", &len);
+	if (p && len == 4)
+		sc = (int)fdt32_to_cpu(*p);
+	p = fdt_getprop(dtb, node, "reg", &len);
+	if (!p || ac < 1 || ac > 2 || sc < 1 || sc > 2 || len < 4 * (ac + sc))
+		return;
+	for (int i = 0; i < ac + sc; i++) {
+		int k = i < ac ? 0 : 1;
+		v[k] = (v[k] << 32) | fdt32_to_cpu(p[i]);
+	}
+	if (v[1] && gm->nr_map < GUEST_MAX_RANGES)
+		gm->map[gm->nr_map++] = (struct guest_range){v[0], v[1]};
+}
+
+int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t errlen)
+{
+	struct vmm_dom *vd = vmm_dom(rd->d);
+	struct guest_mem *gm = &rd->gm;
+	struct elf_image img;
+	uint64_t entry = 0;
+	int rc;
+
+	memset(gm, 0, sizeof(*gm));
+	rd->r = r;
+	gm->window = vd->window;
+	gm->window_size = vd->window_size;
+	hv_lock(&r->m->hv);
+	rc = p2m_for_each_leaf(rd->d, ram_leaf, gm);
+	hv_unlock(&r->m->hv);
+	if (rc) {
+		seterr(err, errlen, "more than %d RAM ranges", GUEST_MAX_RANGES);
+		return -1;
+	}
+	if (!gm->nr_ram) {
+		seterr(err, errlen, "the domain has no RAM");
+		return -1;
+	}
+	add_region0(gm, rd->dtb);
+
+	memset(&img, 0, sizeof(img));
+	if (r->transport == RUNNER_KVM) {
+		if (!rd->image) {
+			seterr(err, errlen, "no kernel image");
+			return -1;
+		}
+		if (elf_load(gm, rd->image, rd->image_len, &img, err, errlen))
+			return -1;
+		entry = img.entry;
+	} else if (!rd->guest_main) {
+		seterr(err, errlen, "no hosted guest program");
+		return -1;
+	}
+	if (boot_setup(gm, entry, rd->dtb, img.seg, img.nr_seg, r->transport == RUNNER_KVM,
+		       &rd->boot, err, errlen))
+		return -1;
+	if (r->transport == RUNNER_INPROC) {
+		rd->ip = inproc_vm_create(gm, r->inproc_start, rd->guest_main);
+		if (!rd->ip) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	rd->prepared = true;
+	return 0;
+}
+
+/* --- guest_ops for the hypervisor core --- */
+
+static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
+{
+	struct runner_dom *rd = ctx;
+	uint64_t nr = hc->nr, a0 = hc->args[0];
+	int64_t rc = hv_hypercall_run(&rd->r->m->hv, rd->d, hc);
+
+	if (rc == -ENOSYS)
+		fprintf(rd->r->err, "memvisor: d%u (%s): hypercall %llu (arg0 %#llx) is not "
+			"implemented: -ENOSYS\n", rd->d->id, rd->d->name,
+			(unsigned long long)nr, (unsigned long long)a0);
+	return rc;
+}
+
+static bool op_stopped(void *ctx, struct guest_exit *ex)
+{
+	struct runner_dom *rd = ctx;
+	struct hv *hv = &rd->r->m->hv;
+	enum domain_state st;
+	unsigned int reason;
+
+	hv_lock(hv);
+	st = rd->d->state;
+	reason = rd->d->shutdown_reason;
+	hv_unlock(hv);
+	if (st == DOMS_running)
+		return false;
+	ex->reason = reason;
+	if (reason == SHUTDOWN_crash) {
+		ex->kind = GEXIT_CRASH;
+		snprintf(ex->why, sizeof(ex->why), "shut down with reason crash");
+	} else {
+		ex->kind = GEXIT_SHUTDOWN;
+	}
+	return true;
+}
+
+static int op_write_guest(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	struct runner_dom *rd = ctx;
+	struct hv *hv = &rd->r->m->hv;
+	int rc;
+
+	hv_lock(hv);
+	rc = copy_to_guest(rd->d, gpa, src, len);
+	hv_unlock(hv);
+	return rc;
+}
+
+static void op_note(void *ctx, const char *msg)
+{
+	struct runner_dom *rd = ctx;
+
+	fprintf(rd->r->err, "memvisor: d%u (%s): %s\n", rd->d->id, rd->d->name, msg);
+}
+
+static const struct guest_ops runner_ops = {
+	.hypercall = op_hypercall,
+	.stopped = op_stopped,
+	.write_guest = op_write_guest,
+	.note = op_note,
+};
+
+/* --- console --- */
+
+static struct runner_dom *dom_of(struct runner *r, const struct domain *d)
+{
+	for (unsigned int i = 0; i < r->nr; i++)
+		if (r->dom[i].d == d)
+			return &r->dom[i];
+	return NULL;
+}
+
+static void flush_line(struct runner_dom *rd)
+{
+	fprintf(rd->r->out, "(d%u) %.*s\n", rd->d->id, (int)rd->line_len, rd->line);
+	fflush(rd->r->out);
+	rd->line_len = 0;
+}
+
+/* Called by the core with its lock held. */
+static void console_sink(void *ctx, struct domain *d, const char *buf, size_t len)
+{
+	struct runner_dom *rd = dom_of(ctx, d);
+
+	if (!rd)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\n') {
+			flush_line(rd);
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		if (rd->line_len == sizeof(rd->line))
+			flush_line(rd);
+		rd->line[rd->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+	}
+}
+
+/* --- running --- */
+
+static void *dom_thread(void *arg)
+{
+	struct runner_dom *rd = arg;
+	struct runner *r = rd->r;
+	double t0 = now_ms();
+	int rc = 0;
+
+	if (r->transport == RUNNER_KVM)
+		kvm_vm_run(kvm_vm_of(rd->d), &rd->boot, &runner_ops, rd, &rd->ex);
+	else
+		rc = inproc_vm_run(rd->ip, &rd->boot, &runner_ops, rd, &rd->ex);
+	rd->run_ms = now_ms() - t0;
+
+	hv_lock(&r->m->hv);
+	if (rd->line_len)
+		flush_line(rd);
+	if (rd->ex.kind == GEXIT_CRASH || rd->ex.kind == GEXIT_TIMEOUT)
+		hv_domain_crash(rd->d, rd->ex.why);
+	hv_unlock(&r->m->hv);
+
+	pthread_mutex_lock(&r->lock);
+	rd->stuck = rc != 0;
+	rd->done = true;
+	r->running--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void deadline_after(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void kick(struct runner_dom *rd)
+{
+	if (rd->r->transport == RUNNER_KVM)
+		kvm_vm_kick(kvm_vm_of(rd->d));
+	else
+		inproc_vm_kick(rd->ip);
+}
+
+void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
+{
+	const struct guest_exit *ex = &rd->ex;
+	int n;
+
+	switch (ex->kind) {
+	case GEXIT_SHUTDOWN:
+		n = snprintf(buf, len, "d%u (%s): shut down (%s)", rd->d->id, rd->d->name,
+			     runner_shutdown_name(ex->reason));
+		break;
+	case GEXIT_CRASH:
+		n = snprintf(buf, len, "d%u (%s): crashed: %s", rd->d->id, rd->d->name, ex->why);
+		break;
+	case GEXIT_TIMEOUT:
+		n = snprintf(buf, len, "d%u (%s): timed out: %s", rd->d->id, rd->d->name,
+			     ex->why);
+		break;
+	default:
+		n = snprintf(buf, len, "d%u (%s): did not run", rd->d->id, rd->d->name);
+		break;
+	}
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (ex->rip_valid && ex->kind != GEXIT_SHUTDOWN)
+		n += snprintf(buf + n, len - (size_t)n, "; rip %#llx", (unsigned long long)ex->rip);
+	if (n >= 0 && (size_t)n < len && ex->addr_valid)
+		snprintf(buf + n, len - (size_t)n, "; address %#llx", (unsigned long long)ex->addr);
+}
+
+unsigned int runner_run(struct runner *r)
+{
+	struct timespec ts;
+	unsigned int bad = 0;
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	hv_set_console_sink(&r->m->hv, console_sink, r);
+
+	pthread_mutex_lock(&r->lock);
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct runner_dom *rd = &r->dom[i];
+
+		if (!rd->prepared)
+			continue;
+		if (pthread_create(&rd->th, NULL, dom_thread, rd)) {
+			guest_exit_crash(&rd->ex, "cannot create its thread");
+			rd->done = true;
+			continue;
+		}
+		rd->started = true;
+		r->running++;
+	}
+	if (r->timeout_ms) {
+		deadline_after(&ts, r->timeout_ms);
+		while (r->running)
+			if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
+				break;
+		if (r->running) {
+			for (unsigned int i = 0; i < r->nr; i++)
+				if (r->dom[i].started && !r->dom[i].done)
+					kick(&r->dom[i]);
+			deadline_after(&ts, RUNNER_KICK_GRACE_MS + 1000);
+			while (r->running)
+				if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
+					break;
+		}
+	} else {
+		while (r->running)
+			pthread_cond_wait(&r->cond, &r->lock);
+	}
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct runner_dom *rd = &r->dom[i];
+
+		rd->stuck = rd->started && (!rd->done || rd->stuck);
+	}
+	pthread_mutex_unlock(&r->lock);
+
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct runner_dom *rd = &r->dom[i];
+		char line[400];
+
+		if (!rd->started)
+			continue;
+		if (!rd->stuck) {
+			pthread_join(rd->th, NULL);
+		} else {
+			/* Its thread may still write rd->ex: report from a copy. */
+			pthread_detach(rd->th);
+			r->stuck = true;
+			rd->ex.kind = GEXIT_TIMEOUT;
+		}
+		if (rd->ex.kind == GEXIT_TIMEOUT && r->timeout_ms)
+			snprintf(rd->ex.why, sizeof(rd->ex.why), "still running after %u ms%s",
+				 r->timeout_ms, rd->stuck ? " (could not be stopped)" : "");
+		if (rd->ex.kind != GEXIT_SHUTDOWN)
+			bad++;
+		runner_describe(rd, line, sizeof(line));
+		fprintf(r->err, "memvisor: %s\n", line);
+	}
+	fflush(r->err);
+	hv_set_console_sink(&r->m->hv, NULL, NULL);
+	return bad;
+}
+
+void runner_release(struct runner *r)
+{
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct runner_dom *rd = &r->dom[i];
+
+		if (rd->ip && !rd->stuck)
+			inproc_vm_destroy(rd->ip);
+		rd->ip = NULL;
+	}
+}

@@ -1,0 +1,78 @@
+/*
+ * Running a set of built domains on one transport, each in its own thread:
+ * console output per domain with a "(dN) " prefix, an optional time limit,
+ * and one report line per domain (shutdown reason, or crash with reason,
+ * rip and faulting address when known).
+ *
+ * Faults are contained per domain: a domain that crashes or runs out of
+ * time is stopped and reported; the others keep running.
+ */
+#ifndef VMM_RUNNER_H
+#define VMM_RUNNER_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "boot.h"
+#include "guest.h"
+#include "inproc.h"
+#include "kvm.h"
+#include "realize.h"
+
+enum runner_transport {
+	RUNNER_KVM,
+	RUNNER_INPROC,
+};
+
+struct runner;
+
+struct runner_dom {
+	/* in */
+	struct domain *d;
+	const void *image;          /* ELF64 kernel (KVM) */
+	size_t image_len;
+	void (*guest_main)(void);   /* hosted program (in-process) */
+	const void *dtb;            /* the domain's guest device tree */
+	/* out */
+	struct guest_exit ex;
+	double run_ms;              /* from start to stop */
+	/* private */
+	struct runner *r;
+	struct guest_mem gm;
+	struct guest_boot boot;
+	struct inproc_vm *ip;
+	pthread_t th;
+	bool prepared, started, done, stuck;
+	char line[512];
+	size_t line_len;
+};
+
+struct runner {
+	struct vmm *m;
+	enum runner_transport transport;
+	inproc_start_t inproc_start; /* the hosted runtime's entry */
+	unsigned int timeout_ms;     /* 0: no limit */
+	FILE *out;                   /* guest consoles */
+	FILE *err;                   /* reports and notes */
+	struct runner_dom *dom;
+	unsigned int nr;
+	/* private */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int running;
+	bool stuck; /* an in-process guest could not be stopped */
+};
+
+/* Collects the domain's memory map and loads it (ELF for KVM, boot area
+ * and device tree for both). 0, or -1 with a message in err. */
+int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t errlen);
+/* Runs every prepared domain to its end; reports each to r->err. Returns
+ * the number of domains that crashed or timed out. */
+unsigned int runner_run(struct runner *r);
+/* The report line of one finished domain (without newline). */
+void runner_describe(const struct runner_dom *rd, char *buf, size_t len);
+const char *runner_shutdown_name(unsigned int reason);
+/* Frees what runner_prepare/run allocated (not the domains). */
+void runner_release(struct runner *r);
+
+#endif
