@@ -328,9 +328,12 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 	}
 
 	while (b.size) {
-		xen_ulong_t idx;
-		xen_pfn_t gpfn;
-		int rc;
+		/* Entries are copied in chunks: one guest-access walk per chunk
+		 * instead of three per entry. */
+		xen_ulong_t idx[64];
+		xen_pfn_t gpfn[64];
+		int rcs[64];
+		unsigned int n = MIN((unsigned int)b.size, (unsigned int)ARRAY_SIZE(idx));
 
 		if (done >= HCALL_PREEMPT_EVERY) {
 			/* Continue later with the rest: advance the handles. */
@@ -338,17 +341,18 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 				return -EFAULT;
 			return HV_HCALL_CONTINUE;
 		}
-		if (copy_from_guest(d, &idx, b.idxs, sizeof(idx)) ||
-		    copy_from_guest(d, &gpfn, b.gpfns, sizeof(gpfn)))
+		if (copy_from_guest(d, idx, b.idxs, n * sizeof(idx[0])) ||
+		    copy_from_guest(d, gpfn, b.gpfns, n * sizeof(gpfn[0])))
 			return -EFAULT;
-		rc = fd ? map_foreign(t, fd, idx, gpfn) : move_gmfn(t, idx, gpfn);
-		if (copy_to_guest(d, b.errs, &rc, sizeof(rc)))
+		for (unsigned int k = 0; k < n; k++)
+			rcs[k] = fd ? map_foreign(t, fd, idx[k], gpfn[k]) : move_gmfn(t, idx[k], gpfn[k]);
+		if (copy_to_guest(d, b.errs, rcs, n * sizeof(rcs[0])))
 			return -EFAULT;
-		b.idxs += sizeof(xen_ulong_t);
-		b.gpfns += sizeof(xen_pfn_t);
-		b.errs += sizeof(int);
-		b.size--;
-		done++;
+		b.idxs += n * sizeof(xen_ulong_t);
+		b.gpfns += n * sizeof(xen_pfn_t);
+		b.errs += n * sizeof(int);
+		b.size = (uint16_t)(b.size - n);
+		done += n;
 	}
 	return 0;
 }

@@ -130,6 +130,22 @@ static void free_subtree(struct p2m *p, uint64_t *t, unsigned int level)
 	table_count_free(p, t);
 }
 
+/* Unused reserve stays cached for the next update (most updates need one
+ * or two tables), up to a small bound; the rest is freed. */
+#define P2M_POOL_KEEP 16
+
+static void pool_drain(struct p2m *p)
+{
+	while (p->pool_nr > P2M_POOL_KEEP)
+		free(p->pool[--p->pool_nr]);
+}
+
+static void pool_free_all(struct p2m *p)
+{
+	while (p->pool_nr)
+		free(p->pool[--p->pool_nr]);
+}
+
 void p2m_teardown(struct domain *d)
 {
 	struct p2m *p = &d->p2m;
@@ -137,6 +153,7 @@ void p2m_teardown(struct domain *d)
 	if (p->root)
 		free_subtree(p, p->root, P2M_LEVELS - 1);
 	p->root = NULL;
+	pool_free_all(p);
 	free(p->pool);
 	p->pool = NULL;
 	p->pool_nr = p->pool_cap = 0;
@@ -188,13 +205,17 @@ static int pool_fill(struct hv *hv, struct p2m *p, uint64_t need)
 {
 	if (need > UINT32_MAX / 2)
 		return -ENOMEM;
-	if (need > p->pool_cap) {
-		uint64_t **np = realloc(p->pool, need * sizeof(*np));
+	if (need > p->pool_cap || !p->pool) {
+		uint64_t cap = MAX(need, (uint64_t)P2M_POOL_KEEP);
+		uint64_t **np;
 
+		if (hv_failinject_hit(hv))
+			return -ENOMEM;
+		np = realloc(p->pool, cap * sizeof(*np));
 		if (!np)
 			return -ENOMEM;
 		p->pool = np;
-		p->pool_cap = (unsigned int)need;
+		p->pool_cap = (unsigned int)cap;
 	}
 	while (p->pool_nr < need) {
 		uint64_t *t = table_alloc_raw(hv);
@@ -206,11 +227,6 @@ static int pool_fill(struct hv *hv, struct p2m *p, uint64_t need)
 	return 0;
 }
 
-static void pool_drain(struct p2m *p)
-{
-	while (p->pool_nr)
-		free(p->pool[--p->pool_nr]);
-}
 
 /* Writes one leaf (or clears it) at level lvl. Cannot fail. */
 static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t newe)
@@ -274,8 +290,9 @@ static uint64_t *slot_of_table(struct p2m *p, uint64_t gfn, unsigned int lvl)
 	return pte_table(*slot) ? slot : NULL;
 }
 
-/* Folds or frees the table of level lvl covering gfn when possible. */
-static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl)
+/* Folds (after a map) or frees (after a removal) the table of level lvl
+ * covering gfn when possible. */
+static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl, bool removing)
 {
 	uint64_t *slot = slot_of_table(p, gfn, lvl);
 	uint64_t *t, first;
@@ -287,6 +304,12 @@ static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl)
 		return;
 	t = pte_to_table(*slot);
 	first = t[0];
+	/* A map cannot empty a table, and a table is only foldable when both
+	 * its ends are mapped: ascending or descending fills stay O(1) per
+	 * update until the last entry arrives. A removal cannot make a table
+	 * foldable. */
+	if (!removing && !(pte_valid(first) && pte_valid(t[P2M_ENTRIES - 1])))
+		return;
 	foldable = pte_valid(first) && !pte_table(first) &&
 		   IS_ALIGNED(mfn_x(pte_mfn(first)), step * P2M_ENTRIES);
 	for (unsigned int i = 0; i < P2M_ENTRIES; i++) {
@@ -294,12 +317,15 @@ static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl)
 
 		if (!pte_valid(e)) {
 			foldable = false;
-			continue;
+		} else {
+			valid++;
+			if (foldable && (pte_table(e) || pte_type(e) != pte_type(first) ||
+					 mfn_x(pte_mfn(e)) != mfn_x(pte_mfn(first)) + i * step))
+				foldable = false;
 		}
-		valid++;
-		if (foldable && (pte_table(e) || pte_type(e) != pte_type(first) ||
-				 mfn_x(pte_mfn(e)) != mfn_x(pte_mfn(first)) + i * step))
-			foldable = false;
+		/* Neither empty nor foldable: nothing to do, stop looking. */
+		if (valid && !foldable)
+			return;
 	}
 	if (valid == 0) {
 		table_count_free(p, t);
@@ -357,7 +383,7 @@ int p2m_set_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, p2m_type_
 		uint64_t first = ALIGN_DOWN(g, span), end = g + nr;
 
 		for (uint64_t b = first; b < end; b += span)
-			tidy_table(p, b, lvl);
+			tidy_table(p, b, lvl, removing);
 	}
 	p->st.updates++;
 

@@ -1,0 +1,447 @@
+/*
+ * memvisor bench: hot paths measured next to this machine's own limits.
+ *
+ * Every figure is the median of repeated runs and is printed beside the
+ * limit it should approach, measured in the same run: the cost of the same
+ * host mappings without the hypervisor, one hypercall round trip, memory
+ * bandwidth. Nothing here is asserted; docs/performance.md records results.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hv/build.h>
+#include <hv/hypercall.h>
+#include <hv/mm.h>
+#include <public/memory.h>
+#include <public/version.h>
+#include <public/xen.h>
+
+#include "cli.h"
+#include "realize.h"
+
+#define BENCH_SCRATCH_GFN 0x10000ULL
+#define BENCH_SCRATCH_PAGES 512 /* 2 MiB of argument space */
+
+struct bench_out {
+	bool json;
+	bool first;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void report(struct bench_out *o, const char *name, const char *what, double value,
+		   const char *unit, const char *limit_what, double limit, const char *target)
+{
+	double ratio = limit > 0 ? value / limit : 0;
+
+	if (o->json) {
+		printf("%s\n  {\"name\":\"%s\",\"what\":\"%s\",\"value\":%.6g,\"unit\":\"%s\","
+		       "\"limit\":\"%s\",\"limit_value\":%.6g,\"ratio\":%.4g,\"target\":\"%s\"}",
+		       o->first ? "" : ",", name, what, value, unit, limit_what, limit, ratio, target);
+		o->first = false;
+	} else {
+		printf("%-16s %-44s %12.4g %-8s", name, what, value, unit);
+		if (limit > 0)
+			printf("  limit %-28s %10.4g  ratio %7.3f", limit_what, limit, ratio);
+		if (target && *target)
+			printf("  [target %s]", target);
+		printf("\n");
+	}
+}
+
+/* A machine with one large bank at 4 GiB, and a helper domain. */
+struct bench_env {
+	struct vmm vmm;
+	struct hv *hv;
+};
+
+static int env_init(struct bench_env *e, uint64_t ram)
+{
+	struct vmm_config cfg;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.banks[0][0] = GiB(4);
+	cfg.banks[0][1] = ram;
+	cfg.nr_banks = 1;
+	rc = vmm_init(&e->vmm, &cfg);
+	e->hv = &e->vmm.hv;
+	return rc;
+}
+
+static struct domain *env_domain(struct bench_env *e, const char *name, uint32_t flags,
+				 uint64_t max_pages)
+{
+	struct domain_config cfg = {.name = name, .flags = flags, .max_pages = max_pages, .domid = -1};
+	struct domain *d;
+	int err;
+
+	hv_lock(e->hv);
+	d = domain_create(e->hv, &cfg, &err);
+	if (d && build_populate_range(d, BENCH_SCRATCH_GFN << PAGE_SHIFT,
+				      BENCH_SCRATCH_PAGES * PAGE_SIZE)) {
+		domain_destroy(d);
+		d = NULL;
+	}
+	hv_realize_flush(e->hv);
+	hv_unlock(e->hv);
+	return d;
+}
+
+static void *scratch(struct domain *d, uint64_t off)
+{
+	return vmm_gpa_to_hva(d, (BENCH_SCRATCH_GFN << PAGE_SHIFT) + off);
+}
+
+static uint64_t scratch_gpa(uint64_t off) { return (BENCH_SCRATCH_GFN << PAGE_SHIFT) + off; }
+
+static int64_t call(struct hv *hv, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	struct hv_hcall hc = {.nr = nr, .args = {a0, a1, 0, 0, 0}};
+
+	return hv_hypercall_run(hv, d, &hc);
+}
+
+/* --- limits of this machine ------------------------------------------------ */
+
+/* mmap of the given extent sizes from a memfd into a reserved window. */
+static double limit_mmap_extents(uint64_t total, uint64_t extent, bool populate)
+{
+	int fd = memfd_create("bench", MFD_CLOEXEC);
+	uint8_t *win;
+	double t0, t1;
+
+	if (fd < 0 || ftruncate(fd, (off_t)total) < 0)
+		return -1;
+	win = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	t0 = now_s();
+	for (uint64_t off = 0; off < total; off += extent)
+		mmap(win + off, extent, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_FIXED | (populate ? MAP_POPULATE : 0), fd, (off_t)off);
+	t1 = now_s();
+	munmap(win, total);
+	close(fd);
+	return t1 - t0;
+}
+
+static double limit_memcpy_gbps(void)
+{
+	size_t n = MiB(256);
+	uint8_t *a = malloc(n), *b = malloc(n);
+	double t0, t1;
+
+	memset(a, 1, n);
+	memset(b, 2, n);
+	t0 = now_s();
+	for (int i = 0; i < 4; i++)
+		memcpy(b, a, n);
+	t1 = now_s();
+	free(a);
+	free(b);
+	return 4.0 * (double)n / (t1 - t0) / 1e9;
+}
+
+/* --- benchmarks ------------------------------------------------------------- */
+
+static void bench_hypercall(struct bench_out *o)
+{
+	struct bench_env e;
+	struct domain *d;
+	double s[7];
+	const int n = 200000;
+
+	if (env_init(&e, MiB(64)))
+		return;
+	d = env_domain(&e, "bench", 0, 1 << 20);
+	for (int r = 0; r < 7; r++) {
+		double t0 = now_s();
+
+		for (int i = 0; i < n; i++)
+			call(e.hv, d, __HYPERVISOR_xen_version, XENVER_version, 0);
+		s[r] = (now_s() - t0) / n * 1e9;
+	}
+	report(o, "hcall-inproc", "xen_version round trip, in-process", median(s, 7), "ns",
+	       "", 0, "report");
+	vmm_destroy(&e.vmm);
+}
+
+static void bench_batch(struct bench_out *o)
+{
+	struct bench_env e;
+	struct domain *d;
+	double rt[7], el[7];
+	const int reps = 50;
+
+	if (env_init(&e, GiB(1)))
+		return;
+	d = env_domain(&e, "bench", 0, 1 << 20);
+	for (int r = 0; r < 7; r++) {
+		double t0 = now_s(), t1;
+		uint64_t *gfns = scratch(d, 4096);
+		struct xen_memory_reservation *res = scratch(d, 0);
+
+		for (int i = 0; i < 2000; i++)
+			call(e.hv, d, __HYPERVISOR_xen_version, XENVER_version, 0);
+		rt[r] = (now_s() - t0) / 2000 * 1e9;
+		for (int k = 0; k < 512; k++)
+			gfns[k] = 0x40000 + (uint64_t)k;
+		t0 = now_s();
+		for (int i = 0; i < reps; i++) {
+			*res = (struct xen_memory_reservation){.extent_start = scratch_gpa(4096),
+							       .nr_extents = 512, .domid = DOMID_SELF};
+			call(e.hv, d, __HYPERVISOR_memory_op, XENMEM_populate_physmap, scratch_gpa(0));
+			*res = (struct xen_memory_reservation){.extent_start = scratch_gpa(4096),
+							       .nr_extents = 512, .domid = DOMID_SELF};
+			call(e.hv, d, __HYPERVISOR_memory_op, XENMEM_decrease_reservation, scratch_gpa(0));
+		}
+		t1 = now_s();
+		el[r] = (t1 - t0) / (reps * 2.0 * 512) * 1e9;
+	}
+	double m_rt = median(rt, 7), m_el = median(el, 7);
+
+	report(o, "memop-batch", "per element, 512-extent populate+decrease", m_el, "ns",
+	       "one in-process round trip", m_rt, "report");
+	vmm_destroy(&e.vmm);
+}
+
+static void bench_build(struct bench_out *o)
+{
+	struct bench_env e;
+	double s[5], lim[5];
+	uint64_t leaves[3] = {0};
+
+	for (int r = 0; r < 5; r++) {
+		struct domain *d;
+		double t0;
+
+		if (env_init(&e, GiB(4)))
+			return;
+		d = env_domain(&e, "big", 0, GiB(4) >> PAGE_SHIFT);
+		t0 = now_s();
+		hv_lock(e.hv);
+		build_populate_range(d, GiB(1), GiB(3));
+		hv_realize_flush(e.hv);
+		hv_unlock(e.hv);
+		s[r] = (now_s() - t0) * 1e3;
+		memcpy(leaves, d->p2m.st.leaves, sizeof(leaves));
+		vmm_destroy(&e.vmm);
+		lim[r] = limit_mmap_extents(GiB(3), SZ_1G, false) * 1e3;
+	}
+	report(o, "build-3g", "populate + realize a 3 GiB domain (no prefault)", median(s, 5), "ms",
+	       "mmap of the same 1 GiB extents", median(lim, 5), "<= 50 ms");
+	report(o, "build-3g", "P2M leaves: 4K", (double)leaves[0], "leaves", "", 0, "0");
+	report(o, "build-3g", "P2M leaves: 2M", (double)leaves[1], "leaves", "", 0, "");
+	report(o, "build-3g", "P2M leaves: 1G", (double)leaves[2], "leaves", "", 0, "");
+}
+
+static void bench_foreign(struct bench_out *o, uint64_t size, const char *name)
+{
+	struct bench_env e;
+	struct domain *back, *front;
+	double t0, t;
+	uint64_t frames = size >> PAGE_SHIFT, done = 0;
+	const unsigned int batch = 512;
+
+	if (env_init(&e, size + MiB(64)))
+		return;
+	back = env_domain(&e, "back", DOMF_privileged, 1 << 20);
+	front = env_domain(&e, "front", 0, (size >> PAGE_SHIFT) + 4096);
+	hv_lock(e.hv);
+	build_populate_range(front, GiB(1), size);
+	hv_realize_flush(e.hv);
+	hv_unlock(e.hv);
+
+	uint64_t *idxs = scratch(back, 4096), *gpfns = scratch(back, 4096 + 8 * batch);
+	struct xen_add_to_physmap_batch *b = scratch(back, 0);
+	uint64_t dst = GiB(64) >> PAGE_SHIFT; /* stands for an extended region of the backend */
+
+	t0 = now_s();
+	while (done < frames) {
+		unsigned int n = (unsigned int)MIN(batch, frames - done);
+
+		for (unsigned int k = 0; k < n; k++) {
+			idxs[k] = (GiB(1) >> PAGE_SHIFT) + done + k;
+			gpfns[k] = dst + done + k;
+		}
+		*b = (struct xen_add_to_physmap_batch){
+			.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn_foreign, .size = (uint16_t)n,
+			.u.foreign_domid = front->id, .idxs = scratch_gpa(4096),
+			.gpfns = scratch_gpa(4096 + 8 * batch), .errs = scratch_gpa(4096 + 16 * batch)};
+		call(e.hv, back, __HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, scratch_gpa(0));
+		done += n;
+	}
+	t = now_s() - t0;
+	uint64_t shattered = back->p2m.st.shattered[1] + back->p2m.st.shattered[2];
+	uint64_t mmaps = vmm_dom(back)->nr_mmaps;
+
+	vmm_destroy(&e.vmm);
+	double lim = limit_mmap_extents(size, SZ_2M, false);
+	char what[96];
+
+	snprintf(what, sizeof(what), "foreign-map all %" PRIu64 " MiB, in-process", size >> 20);
+	report(o, name, what, (double)frames / t, "frames/s", "mmap of the same 2M runs (frames/s)",
+	       (double)frames / lim, ">= 1M frames/s");
+	report(o, name, "host mappings made for it", (double)mmaps, "mmaps", "", 0, "");
+	report(o, name, "backend superpages shattered", (double)shattered, "", "", 0, "0");
+}
+
+static void bench_overhead(struct bench_out *o)
+{
+	struct bench_env e;
+	struct domain *d;
+	uint64_t before, t4k, tsp;
+
+	report(o, "overhead", "frame table bytes per frame", (double)sizeof(struct page_info), "B",
+	       "", 0, "<= 32 B");
+	if (env_init(&e, GiB(2)))
+		return;
+	d = env_domain(&e, "ovh", 0, 1 << 20);
+	hv_lock(e.hv);
+	before = p2m_table_bytes(d);
+	/* 1 GiB mapped with superpages, then 1 GiB with 4K leaves (MFN off by one). */
+	p2m_set_range(d, _gfn(GiB(16) >> PAGE_SHIFT), maddr_to_mfn(GiB(4)), GiB(1) >> PAGE_SHIFT,
+		      p2m_mmio);
+	tsp = p2m_table_bytes(d) - before;
+	before = p2m_table_bytes(d);
+	p2m_set_range(d, _gfn(GiB(32) >> PAGE_SHIFT), maddr_to_mfn(GiB(4) + PAGE_SIZE),
+		      (GiB(1) >> PAGE_SHIFT) - 1, p2m_mmio);
+	t4k = p2m_table_bytes(d) - before;
+	hv_realize_flush(e.hv);
+	hv_unlock(e.hv);
+	report(o, "overhead", "P2M bytes per GiB, superpage-mapped", (double)tsp, "B", "", 0,
+	       "<= 16 KiB");
+	report(o, "overhead", "P2M bytes per GiB, 4 KiB-mapped", (double)t4k, "B", "", 0, "report");
+	vmm_destroy(&e.vmm);
+}
+
+static void bench_limits(struct bench_out *o)
+{
+	double v[5];
+
+	for (int r = 0; r < 5; r++)
+		v[r] = limit_mmap_extents(MiB(64), PAGE_SIZE, false) / (MiB(64) >> PAGE_SHIFT) * 1e6;
+	report(o, "limit", "mmap of one 4 KiB memfd page", median(v, 5), "us", "", 0, "");
+	for (int r = 0; r < 5; r++)
+		v[r] = limit_memcpy_gbps();
+	report(o, "limit", "memcpy bandwidth", median(v, 5), "GB/s", "", 0, "");
+}
+
+static const struct {
+	const char *name;
+	const char *help;
+} bench_names[] = {
+	{"limits", "this machine's limits: mmap cost, memory bandwidth"},
+	{"hypercall", "in-process hypercall round trip"},
+	{"batch", "per-element cost of 512-element memory_op batches"},
+	{"build", "building a 3 GiB domain"},
+	{"foreign", "foreign-mapping a whole domain (256 MiB, 3 GiB)"},
+	{"scaling", "foreign-map cost from 256 MiB to 8 GiB"},
+	{"overhead", "frame table and P2M memory overhead"},
+};
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f, "usage: memvisor bench [NAME...] [--json]\n\nbenchmarks (default: all but scaling):\n");
+	for (size_t i = 0; i < ARRAY_SIZE(bench_names); i++)
+		fprintf(f, "  %-10s %s\n", bench_names[i].name, bench_names[i].help);
+}
+
+static bool selected(int argc, char **argv, int first, const char *name, bool dflt)
+{
+	if (first >= argc)
+		return dflt;
+	for (int i = first; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_out o = {.first = true};
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			return 0;
+		default:
+			cli_error("bench", "unknown option '%s'", argv[optind - 1]);
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(bench_names); k++)
+			if (!strcmp(argv[i], bench_names[k].name))
+				break;
+		if (k == ARRAY_SIZE(bench_names)) {
+			cli_error("bench", "unknown benchmark '%s'", argv[i]);
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	if (o.json)
+		printf("{\"results\":[");
+	if (selected(argc, argv, optind, "limits", true))
+		bench_limits(&o);
+	if (selected(argc, argv, optind, "hypercall", true))
+		bench_hypercall(&o);
+	if (selected(argc, argv, optind, "batch", true))
+		bench_batch(&o);
+	if (selected(argc, argv, optind, "build", true))
+		bench_build(&o);
+	if (selected(argc, argv, optind, "foreign", true)) {
+		bench_foreign(&o, MiB(256), "foreign-256m");
+		bench_foreign(&o, GiB(3), "foreign-3g");
+	}
+	if (selected(argc, argv, optind, "scaling", false)) {
+		static const uint64_t sizes[] = {MiB(256), GiB(1), GiB(2), GiB(4), GiB(8)};
+
+		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++)
+			bench_foreign(&o, sizes[i], "foreign-scaling");
+	}
+	if (selected(argc, argv, optind, "overhead", true))
+		bench_overhead(&o);
+	if (o.json)
+		printf("\n]}\n");
+	return 0;
+}
