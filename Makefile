@@ -25,7 +25,7 @@ build-san: deps $(BUILD_SAN)/build.ninja
 	ninja -C $(BUILD_SAN)
 
 run: build
-	$(BUILD)/cli/memvisor run $(ARGS)
+	$(BUILD)/memvisor run $(ARGS)
 
 test: build build-san
 	@scripts/test.sh $(BUILD) $(BUILD_SAN)
