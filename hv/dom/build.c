@@ -19,6 +19,7 @@
 #include <hv/build.h>
 #include <hv/guestdt.h>
 #include <hv/mm.h>
+#include <hv/staticcheck.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
@@ -205,11 +206,55 @@ static int resolve_targets(struct build_result *r, const struct bootinfo *bi,
 	return 0;
 }
 
+/* Runs staticcheck_system on the system and logs every finding; the first
+ * one (and how many there are) goes to out->err. */
+static int check_static(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
+			struct build_result *out)
+{
+	struct ext_span avoid[1 + 16];
+	unsigned int n = 0;
+	struct staticcheck_report *rep;
+	int rc;
+
+	if (plan->xen_image.size) {
+		avoid[n] = plan->xen_image;
+		avoid[n].label = "the hypervisor image";
+		n++;
+	}
+	for (unsigned int i = 0; i < plan->nr_dom; i++) {
+		const struct layout_domain *ld = &plan->dom[i];
+
+		if (!ld->is_dom0)
+			continue;
+		for (unsigned int b = 0; b < ld->host_mem.n && n < ARRAY_SIZE(avoid); b++) {
+			avoid[n] = ld->host_mem.s[b];
+			avoid[n].label = "Dom0 RAM";
+			n++;
+		}
+	}
+	rep = malloc(sizeof(*rep));
+	if (!rep)
+		return fail(out, -ENOMEM, "out of memory");
+	rc = staticcheck_system(bi, avoid, n, rep);
+	for (unsigned int i = 0; i < rep->nr; i++)
+		hv_err(hv, "%s", rep->diag[i].msg);
+	if (rc) {
+		if (rep->nr_err > 1)
+			fail(out, rc, "%.200s (and %u more static-memory errors)", rep->diag[0].msg,
+			     rep->nr_err - 1);
+		else
+			fail(out, rc, "%s", rep->diag[0].msg);
+	}
+	free(rep);
+	return rc;
+}
+
 int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
 		 struct build_result *out)
 {
 	int rc = 0;
 	domid_t next_id = 1;
+	unsigned int nr_claimed = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->dom = calloc(plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
@@ -217,6 +262,10 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		return fail(out, -ENOMEM, "out of memory");
 
 	hv_lock(hv);
+	/* 0. Every static-memory rule, before anything is claimed or built. */
+	rc = check_static(hv, bi, plan, out);
+	if (rc)
+		goto err;
 	/* 1. Static banks never enter the heap. */
 	for (unsigned int i = 0; i < plan->nr_dom; i++) {
 		const struct layout_domain *ld = &plan->dom[i];
@@ -236,6 +285,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 					  ld->host_mem.s[b].size);
 				goto err;
 			}
+			nr_claimed++;
 		}
 	}
 	/* 2. The hypervisor image (Dom0's grant region overlays it). */
@@ -329,6 +379,17 @@ err:
 		out->dom[i].dtb = NULL;
 	}
 	out->nr = 0;
+	/* Banks no domain got go back to the heap; those a destroyed domain
+	 * held are retired (never reusable, see staticmem.h). */
+	for (unsigned int i = 0; i < plan->nr_dom && nr_claimed; i++) {
+		const struct layout_domain *ld = &plan->dom[i];
+
+		for (unsigned int b = 0; ld->static_mem && b < ld->host_mem.n && nr_claimed; b++) {
+			(void)staticmem_unclaim(hv, maddr_to_mfn(ld->host_mem.s[b].start),
+						ld->host_mem.s[b].size >> PAGE_SHIFT);
+			nr_claimed--;
+		}
+	}
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;

@@ -51,6 +51,12 @@ static int populate_one(struct domain *d, uint64_t gpfn, unsigned int order)
 	struct page_info *pg;
 	int rc;
 
+	/* Static, non-direct-mapped domains repopulate only from frames they
+	 * freed, one at a time: say why before any other check refuses it. */
+	if ((d->flags & (DOMF_static | DOMF_directmap)) == DOMF_static && order != 0) {
+		hv_warn(hv, "Cannot allocate static order-%u pages for d%u", order, d->id);
+		return -EINVAL;
+	}
 	if (!IS_ALIGNED(gpfn, nr) || gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
 		return -EINVAL;
 
@@ -71,20 +77,22 @@ static int populate_one(struct domain *d, uint64_t gpfn, unsigned int order)
 		}
 		if (!gfn_range_free(d, gpfn, nr))
 			return -EBUSY;
-		return p2m_set_range(d, _gfn(gpfn), _mfn(gpfn), nr, p2m_ram_rw);
+		rc = p2m_set_range(d, _gfn(gpfn), _mfn(gpfn), nr, p2m_ram_rw);
+		if (!rc)
+			d->st.populated += nr;
+		return rc;
 	}
 
 	if (!gfn_range_free(d, gpfn, nr))
 		return -EBUSY;
 
 	if (d->flags & DOMF_static) {
-		if (order != 0) {
-			hv_warn(hv, "Cannot allocate static order-%u pages for d%u", order, d->id);
-			return -EINVAL;
-		}
 		pg = staticmem_acquire_reserved(d, &rc);
 		if (!pg) {
-			hv_warn(hv, "d%u: failed to retrieve a reserved page", d->id);
+			hv_warn(hv, "d%u: failed to retrieve a reserved page: %s", d->id,
+				rc == -ESRCH ? "domain dying"
+				: rc == -EINVAL ? "reserved frame in a bad state"
+				: d->resv_list.count ? "at max_pages" : "reserved list empty");
 			return rc;
 		}
 	} else {
