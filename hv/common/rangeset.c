@@ -235,8 +235,8 @@ int rangeset_remove_range_xen417(struct rangeset *rs, uint64_t s, uint64_t e,
 		rs_delete(rs, (unsigned int)cur, (unsigned int)(y - cur));
 		y = cur;
 	}
-	if (e < s && s == 0)
-		*buggy = true; /* the wrapped [0, 2^64-1] removal keeps a range */
+	if (e == UINT64_MAX)
+		*buggy = true; /* e + 1 wraps to 0: the last range is kept whole */
 	rs->r[y].s = e + 1;
 	if (rs->r[y].s > rs->r[y].e)
 		rs_delete(rs, (unsigned int)y, 1);

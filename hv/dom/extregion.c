@@ -388,10 +388,13 @@ int ext_find_host(const struct ext_ctx *ctx, const struct ext_host_input *in,
 			goto err;
 	}
 
-	/* 3. The grant-table region (it is RAM: Xen's text for Dom0). */
-	rc = engine_remove(&en, &in->gnttab, false);
-	if (rc)
-		goto err;
+	/* 3. The grant-table region (it is RAM: Xen's text for Dom0). An
+	 * all-zero span means "no grant table" (CONFIG_GRANT_TABLE off). */
+	if (in->gnttab.start || in->gnttab.size) {
+		rc = engine_remove(&en, &in->gnttab, false);
+		if (rc)
+			goto err;
+	}
 
 	/* 4. Static shared memory (own list since 4.19). */
 	if (en.t->shm_excluded) {

@@ -121,21 +121,44 @@ static int remove_span(struct rangeset *rs, paddr_t s, paddr_t size)
 	return rangeset_remove_range(rs, s, s + size - 1);
 }
 
-static int build_free(const struct bootinfo *bi, struct rangeset *rs)
+/*
+ * Free host memory: RAM (or, when xen,static-heap banks exist, only those:
+ * Xen's heap is then fed from them alone) minus reserved banks of every
+ * other kind, static shared memory and boot modules.
+ */
+static int build_free(const struct bootinfo *bi, struct rangeset *rs, bool heap_only)
 {
 	unsigned int i;
 	int rc = 0;
 
 	for (i = 0; i < bi->ram.n && !rc; i++)
-		rc = rangeset_add_range(rs, bi->ram.s[i].start,
-					bi->ram.s[i].start + bi->ram.s[i].size - 1);
+		if (!heap_only)
+			rc = rangeset_add_range(rs, bi->ram.s[i].start,
+						bi->ram.s[i].start + bi->ram.s[i].size - 1);
+	for (i = 0; i < bi->reserved.n && !rc; i++) {
+		const struct ext_span *r = &bi->reserved.s[i];
+
+		if (heap_only && r->kind == EXT_K_STATIC_HEAP)
+			rc = rangeset_add_range(rs, r->start, r->start + r->size - 1);
+	}
 	for (i = 0; i < bi->reserved.n && !rc; i++)
-		rc = remove_span(rs, bi->reserved.s[i].start, bi->reserved.s[i].size);
+		if (bi->reserved.s[i].kind != EXT_K_STATIC_HEAP || !heap_only)
+			rc = remove_span(rs, bi->reserved.s[i].start, bi->reserved.s[i].size);
 	for (i = 0; i < bi->shm_host.n && !rc; i++)
 		rc = remove_span(rs, bi->shm_host.s[i].start, bi->shm_host.s[i].size);
 	for (i = 0; i < bi->nr_module && !rc; i++)
 		rc = remove_span(rs, bi->module[i].span.start, bi->module[i].span.size);
 	return rc;
+}
+
+static bool has_static_heap(const struct bootinfo *bi)
+{
+	unsigned int i;
+
+	for (i = 0; i < bi->reserved.n; i++)
+		if (bi->reserved.s[i].kind == EXT_K_STATIC_HEAP)
+			return true;
+	return false;
 }
 
 static int place_xen_image(struct layout_plan *p, const struct bootinfo *bi,
@@ -632,12 +655,22 @@ int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 	if (!p->dom)
 		return -ENOMEM;
 
+	/* The image goes in free RAM; Dom0 then comes from Xen's heap. */
 	free_rs = rangeset_new();
 	if (!free_rs)
 		return -ENOMEM;
-	rc = build_free(bi, free_rs);
+	rc = build_free(bi, free_rs, false);
 	if (!rc)
 		rc = place_xen_image(p, bi, o, free_rs);
+	if (!rc && has_static_heap(bi)) {
+		rangeset_free(free_rs);
+		free_rs = rangeset_new();
+		if (!free_rs)
+			return -ENOMEM;
+		rc = build_free(bi, free_rs, true);
+		if (!rc)
+			rc = remove_span(free_rs, p->xen_image.start, p->xen_image.size);
+	}
 	/* Dom0less domains' static RAM is not free for Dom0 either (already
 	 * in reserved); their heap RAM is allocated after Dom0. */
 	if (!rc && !o->no_dom0) {

@@ -163,7 +163,7 @@ struct ext_host_input {
 	unsigned int nr_dom_ram;
 	const struct ext_span *reserved;
 	unsigned int nr_reserved;
-	struct ext_span gnttab;
+	struct ext_span gnttab;          /* all zero: no grant table */
 	const struct ext_span *shm_host; /* this-release shm list (4.19+) */
 	unsigned int nr_shm_host;
 	const struct ext_span *xen_reg;  /* direct-mapped DomU passthrough */

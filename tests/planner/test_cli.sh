@@ -1,0 +1,85 @@
+#!/bin/sh
+# End-to-end test of `memvisor layout`: text, --json (the facts 8.8 numbers),
+# --dtb-out (guest DTBs that dtc can read back), --svg (rendered to PNG with
+# rsvg-convert), bad input (exit status and messages, no crash).
+# usage: test_cli.sh LAYOUT_BINARY DTB_DIR
+set -u
+bin=$1
+dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+ko() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+
+"$bin" "$dir/qemu-virt.dtb" --json -q >"$tmp/out.json" 2>"$tmp/err"
+check "json exit 0" '[ $? -eq 0 ]'
+check "json dom0 facts 8.8" 'python3 - "$tmp/out.json" <<PY
+import json, sys
+j = json.load(open(sys.argv[1]))
+d = {x["name"]: x for x in j["domains"]}
+d0 = d["dom0"]
+assert d0["direct_map"] is True and d0["iommu"] is False and d0["gpaddr_bits"] == 44
+assert d0["memory"] == [["0x60000000", "0x20000000"]]
+assert d0["hypervisor_node"] is True
+assert d0["grant_table"] == ["0x40200000", "0x40000"]
+assert d0["extended_regions"] == [["0x40400000", "0x1fc00000"], ["0x80000000", "0xc0000000"]]
+u = d["domU1"]
+assert u["grant_table"] == ["0x38000000", "0x1000000"]
+assert u["extended_regions"] == [["0x60000000", "0xa0000000"], ["0x200000000", "0xfe00000000"]]
+assert d["domU2"]["hypervisor_node"] is False and d["domU2"]["grant_table"] is None
+PY'
+
+"$bin" "$dir/qemu-virt.dtb" --json -q --bootargs "dom0_mem=512M ext_regions=no" >"$tmp/off.json"
+check "ext_regions=no gives region 0 only" 'python3 -c "
+import json; j = json.load(open(\"$tmp/off.json\"))
+d0 = j[\"domains\"][0]
+assert d0[\"grant_table\"] == [\"0x40200000\", \"0x40000\"] and d0[\"extended_regions\"] == []
+"'
+
+"$bin" "$dir/qemu-virt.dtb" --dom0-banks 0x80000000:0x40000000 --xen-image 0x40000000:0x100000 \
+	--json -q >"$tmp/banks.json"
+check "--dom0-banks and --xen-image" 'python3 -c "
+import json; j = json.load(open(\"$tmp/banks.json\"))
+d0 = j[\"domains\"][0]
+assert d0[\"memory\"] == [[\"0x80000000\", \"0x40000000\"]], d0
+assert d0[\"grant_table\"] == [\"0x40000000\", \"0x40000\"], d0
+assert d0[\"extended_regions\"] == [[\"0x40200000\", \"0x3fe00000\"], [\"0xc0000000\", \"0x80000000\"]], d0
+"'
+
+"$bin" "$dir/qemu-virt.dtb" >"$tmp/out.txt" 2>&1
+check "text output names regions" 'grep -q "region 2 *0x80000000" "$tmp/out.txt"'
+check "text output says why things are left out" 'grep -q "too small" "$tmp/out.txt"'
+
+"$bin" "$dir/qemu-virt.dtb" -q --dtb-out "$tmp/dtbs" >/dev/null
+check "guest DTBs written" '[ -s "$tmp/dtbs/dom0.dtb" ] && [ -s "$tmp/dtbs/domU1.dtb" ] && [ -s "$tmp/dtbs/domU2.dtb" ]'
+dtc -q -I dtb -O dts -o "$tmp/domU1.dts" "$tmp/dtbs/domU1.dtb"
+check "domU1 DTB has the hypervisor node" 'grep -q "xen,xen-4.22" "$tmp/domU1.dts" && grep -q "0x00 0x38000000 0x00 0x1000000 0x00 0x60000000 0x00 0xa0000000 0x02 0x00 0xfe 0x00" "$tmp/domU1.dts"'
+dtc -q -I dtb -O dts -o "$tmp/domU2.dts" "$tmp/dtbs/domU2.dtb"
+check "domU2 DTB has no hypervisor node" '! grep -q hypervisor "$tmp/domU2.dts"'
+
+"$bin" "$dir/iommu.dtb" -q --svg "$tmp/map.svg" --xen 4.17 >/dev/null
+check "svg written" '[ -s "$tmp/map.svg" ]'
+if command -v rsvg-convert >/dev/null 2>&1; then
+	rsvg-convert -o "$tmp/map.png" "$tmp/map.svg" 2>"$tmp/rsvg.err"
+	check "svg renders to png" '[ -s "$tmp/map.png" ] && [ ! -s "$tmp/rsvg.err" ]'
+else
+	echo "SKIP: rsvg-convert not installed, svg not rendered"
+fi
+
+"$bin" "$dir/cells1.dtb" --iommu on >/dev/null 2>"$tmp/c1.err"
+check "1-cell root truncation warned with address" 'grep -q "0xfff01e00000.*high bits" "$tmp/c1.err"'
+
+head -c 100 "$dir/qemu-virt.dtb" >"$tmp/trunc.dtb"
+"$bin" "$tmp/trunc.dtb" >/dev/null 2>"$tmp/trunc.err"
+rc=$?
+check "truncated DTB: exit 1 with a message" '[ $rc -eq 1 ] && grep -q "truncated DTB" "$tmp/trunc.err"'
+"$bin" "$dir/qemu-virt.dtb" --xen 9.9 >/dev/null 2>&1
+check "bad --xen is a usage error" '[ $? -eq 2 ]'
+"$bin" "$dir/iommu-untranslatable.dtb" >/dev/null 2>"$tmp/u.err"
+check "untranslatable reg names node and address" 'grep -q "/bus@10000000/gic@2000000: @0x2000000" "$tmp/u.err"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,513 @@
+/*
+ * Planner tests on the hand-written DTS cases (compiled by the build):
+ * bootinfo_parse() + layout_plan() give exact regions for every rule and
+ * pitfall, bad input gives diagnostics naming node and address, guest DTs
+ * carry the right /hypervisor node, and corrupted blobs never crash.
+ *
+ * argv[1] is the directory holding the compiled DTBs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include <hv/bootinfo.h>
+#include <hv/guestdt.h>
+#include <hv/layout.h>
+
+static const char *dtb_dir = ".";
+
+struct reg {
+	paddr_t s, sz;
+};
+
+struct fixture {
+	void *blob;
+	size_t len;
+	struct bootinfo bi;
+	struct layout_plan plan;
+};
+
+static void *load_file(const char *name, size_t *len)
+{
+	char path[1024];
+	FILE *f;
+	void *buf = malloc(1 << 20);
+
+	snprintf(path, sizeof(path), "%s/%s.dtb", dtb_dir, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static void plan_case(struct fixture *fx, const char *name, enum xen_policy pol,
+		      const char *bootargs, int iommu)
+{
+	struct bootinfo_opts bo = {.policy = pol, .bootargs = bootargs};
+	struct layout_opts lo = {.policy = pol, .iommu = iommu};
+
+	memset(fx, 0, sizeof(*fx));
+	fx->blob = load_file(name, &fx->len);
+	assert_int_equal(bootinfo_parse(&fx->bi, fx->blob, fx->len, &bo), 0);
+	assert_int_equal(layout_plan(&fx->bi, &lo, &fx->plan), 0);
+}
+
+static void fx_free(struct fixture *fx)
+{
+	layout_free(&fx->plan);
+	bootinfo_free(&fx->bi);
+	free(fx->blob);
+}
+
+static const struct layout_domain *dom(const struct fixture *fx, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < fx->plan.nr_dom; i++)
+		if (!strcmp(fx->plan.dom[i].name, name))
+			return &fx->plan.dom[i];
+	fail_msg("no domain %s", name);
+	return NULL;
+}
+
+static void expect_regions(const struct layout_domain *d, const struct reg *w,
+			   unsigned int n)
+{
+	unsigned int i;
+
+	if (d->ext.nr != n)
+		fail_msg("%s: %u regions, want %u", d->name, d->ext.nr, n);
+	for (i = 0; i < n; i++) {
+		if (d->ext.region[i].start != w[i].s || d->ext.region[i].size != w[i].sz)
+			fail_msg("%s region %u: %#lx+%#lx, want %#lx+%#lx", d->name, i + 1,
+				 (unsigned long)d->ext.region[i].start,
+				 (unsigned long)d->ext.region[i].size, (unsigned long)w[i].s,
+				 (unsigned long)w[i].sz);
+	}
+}
+
+#define EXPECT(d, ...)                                                         \
+	do {                                                                   \
+		static const struct reg w_[] = {__VA_ARGS__};                  \
+		expect_regions(d, w_, sizeof(w_) / sizeof(w_[0]));             \
+	} while (0)
+
+static bool has_diag(const struct bootinfo_diag *dg, unsigned int n,
+		     enum bootinfo_diag_level lvl, const char *path, bool has_addr,
+		     paddr_t addr, const char *text)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (dg[i].level != lvl || (path && (!dg[i].path || strcmp(dg[i].path, path))))
+			continue;
+		if (has_addr && (!dg[i].has_addr || dg[i].addr != addr))
+			continue;
+		if (text && !strstr(dg[i].msg, text))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Facts 8.8, exactly, for Dom0 and the enhanced DomU; the plain DomU gets no
+ * /hypervisor node. */
+static void test_qemu_virt(void **state)
+{
+	static const enum xen_policy pols[] = {XEN_POLICY_4_17, XEN_POLICY_LATEST};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct fixture fx;
+		const struct layout_domain *d0, *u1, *u2;
+
+		plan_case(&fx, "qemu-virt", pols[i], NULL, -1);
+		d0 = dom(&fx, "dom0");
+		assert_int_equal(fx.plan.xen_image.start, 0x40200000);
+		assert_int_equal(d0->mem.n, 1);
+		assert_int_equal(d0->mem.s[0].start, 0x60000000);
+		assert_int_equal(d0->mem.s[0].size, 0x20000000);
+		assert_int_equal(d0->gnttab.start, 0x40200000);
+		assert_int_equal(d0->gnttab.size, 0x40000);
+		assert_int_equal(d0->gpaddr_bits, 44);
+		assert_int_equal(d0->algo, LAYOUT_ALGO_HOST);
+		EXPECT(d0, {0x40400000, 0x1fc00000}, {0x80000000, 0xc0000000});
+
+		u1 = dom(&fx, "domU1");
+		assert_true(u1->hypervisor_node);
+		assert_int_equal(u1->gnttab.start, 0x38000000);
+		assert_int_equal(u1->gnttab.size, 0x1000000);
+		EXPECT(u1, {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
+
+		u2 = dom(&fx, "domU2");
+		assert_false(u2->hypervisor_node);
+		assert_int_equal(u2->ext.nr, 0);
+		assert_int_equal(u2->gnttab.size, 0);
+		fx_free(&fx);
+	}
+}
+
+/* ext_regions=no: region 0 only for Dom0 and dom0less guests. */
+static void test_ext_regions_off(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d0;
+
+	plan_case(&fx, "qemu-virt", XEN_POLICY_LATEST, "dom0_mem=512M ext_regions=no", -1);
+	d0 = dom(&fx, "dom0");
+	assert_int_equal(d0->gnttab.start, 0x40200000);
+	assert_int_equal(d0->gnttab.size, 0x40000);
+	assert_int_equal(d0->ext.nr, 0);
+	assert_non_null(d0->why_none);
+	assert_int_equal(dom(&fx, "domU1")->ext.nr, 0);
+	fx_free(&fx);
+
+	/* Bootargs parsing: sizes, booleans, frames. */
+	{
+		struct bootinfo_bootargs ba;
+
+		bootinfo_parse_bootargs(NULL, "dom0_mem=1G,max:2G iommu=no gnttab_max_frames=32",
+					&ba);
+		assert_true(ba.dom0_mem_set);
+		assert_int_equal(ba.dom0_mem, GiB(1));
+		assert_int_equal(ba.iommu, 0);
+		assert_int_equal(ba.gnttab_max_frames, 32);
+		assert_true(ba.ext_regions);
+		bootinfo_parse_bootargs(NULL, "dom0_mem=4096 no-ext_regions", &ba);
+		assert_int_equal(ba.dom0_mem, MiB(4)); /* no suffix: KiB */
+		assert_false(ba.ext_regions);
+	}
+}
+
+static void test_dom0less_variants(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d;
+
+	plan_case(&fx, "dom0less", XEN_POLICY_LATEST, NULL, -1);
+	d = dom(&fx, "big");
+	assert_int_equal(d->mem.n, 2);
+	assert_int_equal(d->mem.s[0].size, 0xc0000000);
+	assert_int_equal(d->mem.s[1].start, 0x200000000);
+	assert_int_equal(d->mem.s[1].size, 0x40000000);
+	EXPECT(d, {0x240000000, 0xfdc0000000});
+	EXPECT(dom(&fx, "nostore"), {0x80000000, 0x80000000}, {0x200000000, 0xfe00000000});
+	assert_false(dom(&fx, "odd")->hypervisor_node);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN, "/chosen/odd", false,
+			     0, "xen,enhanced"));
+	d = dom(&fx, "arm32");
+	assert_true(d->hypervisor_node);
+	assert_int_equal(d->ext.nr, 0);
+	assert_non_null(strstr(d->why_none, "32-bit"));
+	fx_free(&fx);
+}
+
+/* IOMMU path: every reg (translated through ranges) and PCI window. */
+static void test_iommu(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d0;
+
+	plan_case(&fx, "iommu", XEN_POLICY_LATEST, NULL, -1);
+	assert_true(fx.bi.iommu_present);
+	d0 = dom(&fx, "dom0");
+	assert_true(d0->iommu);
+	assert_int_equal(d0->algo, LAYOUT_ALGO_IOMMU);
+	EXPECT(d0, {0x0, 0x11000000}, {0x13200000, 0x2bc00000}, {0x70000000, 0x10000000},
+	       {0x100000000, 0x780000000}, {0x900000000, 0x7700000000},
+	       {0x9000000000, 0xf7000000000});
+	fx_free(&fx);
+
+	/* The same board with the IOMMU switched off uses host RAM instead. */
+	plan_case(&fx, "iommu", XEN_POLICY_LATEST, NULL, 0);
+	d0 = dom(&fx, "dom0");
+	assert_int_equal(d0->algo, LAYOUT_ALGO_HOST);
+	EXPECT(d0, {0x80400000, 0x1fc00000}, {0xc0000000, 0x40000000},
+	       {0x880000000, 0x80000000});
+	fx_free(&fx);
+}
+
+static void test_iommu_untranslatable(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d0;
+
+	plan_case(&fx, "iommu-untranslatable", XEN_POLICY_LATEST, NULL, -1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN,
+			     "/bus@10000000/gic@2000000", true, 0x2000000, "translated"));
+	d0 = dom(&fx, "dom0");
+	assert_int_equal(d0->ext.nr, 0);
+	assert_int_equal(d0->ext.status, -EINVAL);
+	fx_free(&fx);
+}
+
+/* Facts 8.4: the gap bug on PCI windows. */
+static void test_pci_417(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d0;
+	unsigned int i;
+	bool bug = false;
+
+	plan_case(&fx, "pci-417", XEN_POLICY_LATEST, NULL, -1);
+	EXPECT(dom(&fx, "dom0"), {0x0, 0x10000000}, {0x28000000, 0x8000000},
+	       {0x30200000, 0xfe00000}, {0x50000000, 0x30000000},
+	       {0x100000000, 0xfff00000000});
+	fx_free(&fx);
+
+	plan_case(&fx, "pci-417", XEN_POLICY_4_17, NULL, -1);
+	d0 = dom(&fx, "dom0");
+	/* The first range grew over the removed dev@10000000 up to the window. */
+	EXPECT(d0, {0x0, 0x18000000}, {0x28000000, 0x8000000},
+	       {0x30200000, 0xfe00000}, {0x50000000, 0x30000000},
+	       {0x100000000, 0xfff00000000});
+	for (i = 0; i < d0->ext.nr_note; i++)
+		bug |= d0->ext.note[i].kind == EXT_NOTE_BUG417 &&
+		       d0->ext.note[i].start == 0x18000000;
+	assert_true(bug);
+	fx_free(&fx);
+}
+
+/* Facts 8.5: zero-size reg splits a region in 4.17 only. */
+static void test_zero_size(void **state)
+{
+	struct fixture fx;
+
+	plan_case(&fx, "zero-size", XEN_POLICY_LATEST, NULL, -1);
+	EXPECT(dom(&fx, "dom0"), {0x1200000, 0x7ee00000}, {0x100000000, 0xfff00000000});
+	fx_free(&fx);
+	plan_case(&fx, "zero-size", XEN_POLICY_4_17, NULL, -1);
+	EXPECT(dom(&fx, "dom0"), {0x1200000, 0x4ee00000}, {0x50000000, 0x30000000},
+	       {0x100000000, 0xfff00000000});
+	fx_free(&fx);
+}
+
+/* Pitfall 10: a 1-cell root truncates Dom0's /hypervisor reg; we warn. */
+static void test_cells1(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d0;
+	struct guestdt_info gi;
+	struct guestdt_report rep;
+	static char buf[65536];
+
+	plan_case(&fx, "cells1", XEN_POLICY_LATEST, NULL, 1);
+	d0 = dom(&fx, "dom0");
+	assert_int_equal(d0->addr_cells, 1);
+	assert_int_equal(d0->size_cells, 1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN, "/", false, 0,
+			     "#address-cells = 1"));
+	assert_true(has_diag(fx.plan.msg, fx.plan.nr_msg, BOOTINFO_WARN, "/", true,
+			     0xfff01e00000, "loses its high bits"));
+	layout_guestdt_info(&fx.plan, &fx.bi, 0, &gi);
+	assert_true(guestdt_build(buf, sizeof(buf), &gi, &rep) > 0);
+	assert_true(rep.truncated > 0);
+	assert_int_equal(rep.first_truncated, 0xfff01e00000);
+	fx_free(&fx);
+}
+
+static void test_memreserve(void **state)
+{
+	struct fixture fx;
+
+	plan_case(&fx, "memreserve", XEN_POLICY_LATEST, NULL, -1);
+	assert_int_equal(dom(&fx, "dom0")->mem.s[0].start, 0xc0000000);
+	EXPECT(dom(&fx, "dom0"), {0x80400000, 0xfc00000}, {0xa8000000, 0x18000000},
+	       {0xe0000000, 0x20000000});
+	fx_free(&fx);
+	plan_case(&fx, "memreserve", XEN_POLICY_4_17, NULL, -1);
+	EXPECT(dom(&fx, "dom0"), {0x80400000, 0x1fc00000}, {0xa8000000, 0x18000000},
+	       {0xe0000000, 0x20000000});
+	fx_free(&fx);
+}
+
+static void test_static(void **state)
+{
+	struct fixture fx;
+	const struct layout_domain *d;
+
+	plan_case(&fx, "static", XEN_POLICY_LATEST, NULL, -1);
+	/* Dom0 comes from the static heap. */
+	d = dom(&fx, "dom0");
+	assert_int_equal(d->mem.s[0].start, 0x1c0000000);
+	EXPECT(d, {0x40400000, 0x3fc00000}, {0xa0000000, 0x20000000},
+	       {0x1a0000000, 0x20000000}, {0x200000000, 0x40000000});
+	d = dom(&fx, "direct");
+	assert_true(d->direct_map);
+	assert_int_equal(d->mem.s[0].start, 0x80000000);
+	assert_int_equal(d->algo, LAYOUT_ALGO_HOST);
+	EXPECT(d, {0x40000000, 0x40000000}, {0xa0000000, 0x20000000},
+	       {0x1a0000000, 0x20000000}, {0x200000000, 0x40000000});
+	d = dom(&fx, "packed");
+	assert_int_equal(d->mem.n, 2);
+	assert_int_equal(d->mem.s[0].size, 0xc0000000);
+	assert_int_equal(d->mem.s[1].size, 0x20000000);
+	EXPECT(d, {0x220000000, 0xfde0000000});
+	fx_free(&fx);
+}
+
+static void test_shm(void **state)
+{
+	struct fixture fx;
+
+	plan_case(&fx, "shm", XEN_POLICY_LATEST, NULL, -1);
+	EXPECT(dom(&fx, "domU1"), {0x60000000, 0x30000000}, {0xa0000000, 0x60000000},
+	       {0x200000000, 0xfe00000000});
+	fx_free(&fx);
+	plan_case(&fx, "shm", XEN_POLICY_4_17, NULL, -1);
+	EXPECT(dom(&fx, "domU1"), {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
+	fx_free(&fx);
+}
+
+static void test_xenreg(void **state)
+{
+	struct fixture fx;
+
+	plan_case(&fx, "xenreg", XEN_POLICY_LATEST, NULL, -1);
+	EXPECT(dom(&fx, "dm"), {0x50000000, 0x70000000}, {0xd0000000, 0x70000000});
+	fx_free(&fx);
+	plan_case(&fx, "xenreg", XEN_POLICY_4_19, NULL, -1);
+	EXPECT(dom(&fx, "dm"), {0x50000000, 0xf0000000});
+	fx_free(&fx);
+}
+
+static void test_bad_inputs(void **state)
+{
+	struct fixture fx;
+
+	plan_case(&fx, "bad-overlap", XEN_POLICY_LATEST, NULL, -1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_ERR, "/memory@60000000",
+			     true, 0x60000000, "overlaps"));
+	fx_free(&fx);
+
+	plan_case(&fx, "bad-static", XEN_POLICY_LATEST, NULL, -1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_ERR, "/chosen/outside",
+			     true, 0xf0000000, "not inside host RAM"));
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_ERR, "/chosen/nostatic",
+			     false, 0, "direct-map"));
+	assert_true(dom(&fx, "outside")->invalid);
+	assert_int_equal(dom(&fx, "outside")->ext.nr, 0);
+	fx_free(&fx);
+
+	plan_case(&fx, "no-memory", XEN_POLICY_LATEST, NULL, -1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_ERR, "/", false, 0,
+			     "no RAM"));
+	assert_true(dom(&fx, "dom0")->invalid);
+	fx_free(&fx);
+}
+
+/* Guest DT of the 8.8 DomU: /hypervisor compatible, reg and interrupts. */
+static void test_guest_dt(void **state)
+{
+	struct fixture fx;
+	struct guestdt_info gi;
+	static char buf[65536];
+	const fdt32_t *reg, *irq;
+	const char *compat;
+	int n, node, len;
+
+	plan_case(&fx, "qemu-virt", XEN_POLICY_LATEST, NULL, -1);
+	layout_guestdt_info(&fx.plan, &fx.bi, 1, &gi); /* domU1 */
+	n = guestdt_build(buf, sizeof(buf), &gi, NULL);
+	assert_true(n > 0);
+	assert_int_equal(fdt_check_full(buf, (size_t)n), 0);
+	node = fdt_path_offset(buf, "/hypervisor");
+	assert_true(node >= 0);
+	compat = fdt_getprop(buf, node, "compatible", &len);
+	assert_int_equal(len, (int)sizeof("xen,xen-4.22") + (int)sizeof("xen,xen"));
+	assert_string_equal(compat, "xen,xen-4.22");
+	assert_string_equal(compat + sizeof("xen,xen-4.22"), "xen,xen");
+	reg = fdt_getprop(buf, node, "reg", &len);
+	assert_int_equal(len, 3 * 4 * 4); /* 3 entries of 2+2 cells */
+	assert_int_equal(fdt32_to_cpu(reg[1]), 0x38000000);
+	assert_int_equal(fdt32_to_cpu(reg[3]), 0x01000000);
+	assert_int_equal(fdt32_to_cpu(reg[5]), 0x60000000);
+	assert_int_equal(fdt32_to_cpu(reg[8]), 0x2);
+	assert_int_equal(fdt32_to_cpu(reg[10]), 0xfe);
+	irq = fdt_getprop(buf, node, "interrupts", &len);
+	assert_int_equal(len, 12);
+	assert_int_equal(fdt32_to_cpu(irq[0]), 1);
+	assert_int_equal(fdt32_to_cpu(irq[1]), 15);
+	assert_int_equal(fdt32_to_cpu(irq[2]), 0xf08);
+	node = fdt_path_offset(buf, "/chosen");
+	assert_non_null(fdt_getprop(buf, node, "memvisor,file", &len));
+
+	/* domU2 (no xen,enhanced) gets no /hypervisor node. */
+	layout_guestdt_info(&fx.plan, &fx.bi, 2, &gi);
+	n = guestdt_build(buf, sizeof(buf), &gi, NULL);
+	assert_true(n > 0);
+	assert_true(fdt_path_offset(buf, "/hypervisor") < 0);
+	assert_int_equal(guestdt_build(buf, 64, &gi, NULL), -ENOSPC);
+	fx_free(&fx);
+}
+
+/* Truncated and corrupted blobs: diagnostics, never a crash. */
+static void test_corrupt(void **state)
+{
+	static const char *const cases[] = {"qemu-virt", "iommu", "static", "shm"};
+	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1};
+	unsigned int c, off;
+
+	for (c = 0; c < 4; c++) {
+		size_t len;
+		unsigned char *blob = load_file(cases[c], &len);
+		unsigned char *copy = malloc(len);
+		struct bootinfo bi;
+		struct layout_plan plan;
+
+		for (off = 0; off < len; off += 3) {
+			/* Truncated. */
+			assert_int_equal(bootinfo_parse(&bi, blob, off, &bo), -EINVAL);
+			assert_true(bi.nr_diag > 0);
+			bootinfo_free(&bi);
+			/* One byte flipped. */
+			memcpy(copy, blob, len);
+			copy[off] ^= 0xa5;
+			if (!bootinfo_parse(&bi, copy, len, &bo)) {
+				if (!layout_plan(&bi, &lo, &plan))
+					layout_free(&plan);
+				else
+					layout_free(&plan);
+			}
+			bootinfo_free(&bi);
+		}
+		free(copy);
+		free(blob);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_virt),
+		cmocka_unit_test(test_ext_regions_off),
+		cmocka_unit_test(test_dom0less_variants),
+		cmocka_unit_test(test_iommu),
+		cmocka_unit_test(test_iommu_untranslatable),
+		cmocka_unit_test(test_pci_417),
+		cmocka_unit_test(test_zero_size),
+		cmocka_unit_test(test_cells1),
+		cmocka_unit_test(test_memreserve),
+		cmocka_unit_test(test_static),
+		cmocka_unit_test(test_shm),
+		cmocka_unit_test(test_xenreg),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_guest_dt),
+		cmocka_unit_test(test_corrupt),
+	};
+
+	if (argc > 1)
+		dtb_dir = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
