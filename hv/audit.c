@@ -236,8 +236,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 		if (d->p2m.root)
 			p2m_for_each_leaf(d, leaf_cb, &a);
 	}
-	if (!a.failed)
-		gnttab_audit_refs(hv, a.refs);
+	if (!a.failed && gnttab_audit_refs(hv, a.refs, buf, len))
+		a.failed = true;
 	if (!a.failed)
 		check_frames(&a);
 	rc = a.failed ? -1 : 0;
