@@ -115,3 +115,13 @@ char *strrchr(const char *s, int c)
 			return (char *)(uintptr_t)last;
 	}
 }
+
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return (char *)(uintptr_t)hay;
+	return n ? NULL : (char *)(uintptr_t)hay;
+}

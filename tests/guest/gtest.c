@@ -23,7 +23,8 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 		fprintf(stderr, "[hv] %s\n", msg);
 }
 
-static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap)
+static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
+		       const char *bootargs)
 {
 	struct domain_config cfg = {
 		.name = "guest-test",
@@ -39,7 +40,7 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 		.size_cells = 2,
 		.mem = &mem,
 		.nr_mem = 1,
-		.bootargs = "guest-test",
+		.bootargs = bootargs,
 		.hypervisor_node = true,
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
@@ -103,12 +104,31 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	unsigned int bad;
 	int rc, status;
 
+	const char *bootargs = "guest-test", *expect = NULL;
+	unsigned int timeout_ms = 30000;
+	int argi;
+
 	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
 	    (!strcmp(argv[1], "kvm") && argc < 3)) {
-		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf\n", argv[0]);
+		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf [--bootargs S] "
+			"[--expect-crash TEXT] [--timeout MS]\n", argv[0]);
 		return GTEST_FAIL;
 	}
 	kvm = !strcmp(argv[1], "kvm");
+	for (argi = kvm ? 3 : 2; argi + 1 < argc; argi += 2) {
+		if (!strcmp(argv[argi], "--bootargs"))
+			bootargs = argv[argi + 1];
+		else if (!strcmp(argv[argi], "--expect-crash"))
+			expect = argv[argi + 1];
+		else if (!strcmp(argv[argi], "--timeout"))
+			timeout_ms = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
+		else
+			break;
+	}
+	if (argi != argc) {
+		fprintf(stderr, "%s: bad argument %s\n", argv[0], argv[argi]);
+		return GTEST_FAIL;
+	}
 	if (kvm) {
 		k = kvm_open(err, sizeof(err));
 		if (!k) {
@@ -135,14 +155,14 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	}
 	if (kvm)
 		kvm_attach(&m, k);
-	if (make_domain(&m, &rd.d, dtb, sizeof(dtb)))
+	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs))
 		return GTEST_FAIL;
 
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
 	r.transport = kvm ? RUNNER_KVM : RUNNER_INPROC;
 	r.inproc_start = rt_hosted_start;
-	r.timeout_ms = 30000;
+	r.timeout_ms = timeout_ms;
 	r.out = open_memstream(&console, &console_len);
 	r.err = stderr;
 	r.dom = &rd;
@@ -166,8 +186,18 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	status = verdict(console);
 	if (kvm)
 		printf("kvm: used (%.1f ms from entry to shutdown)\n", rd.run_ms);
-	if (bad || status < 0)
+	if (expect) {
+		/* A fault test passes when the domain was stopped for the reason given. */
+		char line[400];
+
+		runner_describe(&rd, line, sizeof(line));
+		status = bad == 1 && rd.ex.kind != GEXIT_SHUTDOWN && strstr(line, expect) ?
+				 GTEST_PASS : GTEST_FAIL;
+		if (status != GTEST_PASS)
+			fprintf(stderr, "gtest: expected a stop with \"%s\", got: %s\n", expect, line);
+	} else if (bad || status < 0) {
 		status = GTEST_FAIL;
+	}
 	free(console);
 	if (r.stuck)
 		return status; /* a guest thread still runs: do not tear down under it */

@@ -7,6 +7,7 @@
 
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/mm.h>
 #include <rt/rt.h>
 
 struct fault_info {
@@ -17,6 +18,7 @@ extern uint8_t rt_hypercall_page[];
 extern uint8_t rt_idt[];
 extern uint8_t rt_tls[];
 extern uint64_t rt_boot_dt;
+extern uint64_t rt_boot_area;
 extern struct fault_info rt_fault_info;
 extern const uint64_t rt_vec_table[32];
 extern char _image_start[], _image_end[];
@@ -69,6 +71,45 @@ bool rt_arch_image_range(struct rt_range *r)
 	r->base = (uint64_t)(uintptr_t)_image_start;
 	r->size = (uint64_t)(_image_end - _image_start);
 	return true;
+}
+
+#define PTE_PRESENT 0x1ULL
+#define PTE_TABLE 0x7ULL       /* present, writable, user */
+#define PTE_LEAF_2M 0x87ULL    /* present, writable, user, 2 MiB */
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define BOOT_PML4_OFF 0x1000   /* docs/boot-protocol.md */
+
+static uint64_t *pt_next(uint64_t *table, unsigned int idx)
+{
+	void *p;
+
+	if (table[idx] & PTE_PRESENT)
+		return (uint64_t *)(uintptr_t)(table[idx] & PTE_ADDR);
+	p = rt_alloc_pages(1);
+	if (!p)
+		return NULL;
+	/* a new entry needs no TLB flush: non-present entries are not cached */
+	table[idx] = (uint64_t)(uintptr_t)p | PTE_TABLE;
+	return p;
+}
+
+int rt_map_range(uint64_t pa, uint64_t size)
+{
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(rt_boot_area + BOOT_PML4_OFF);
+	uint64_t end = pa + size;
+
+	for (uint64_t a = pa & ~(0x200000ULL - 1); a < end; a += 0x200000ULL) {
+		uint64_t *pdpt = pt_next(pml4, (a >> 39) & 511), *pd;
+
+		if (!pdpt)
+			return -1;
+		pd = pt_next(pdpt, (a >> 30) & 511);
+		if (!pd)
+			return -1;
+		if (!(pd[(a >> 21) & 511] & PTE_PRESENT))
+			pd[(a >> 21) & 511] = a | PTE_LEAF_2M;
+	}
+	return 0;
 }
 
 void rt_arch_halt(void)

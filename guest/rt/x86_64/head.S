@@ -19,6 +19,7 @@
 	.globl _start
 _start:
 	mov %rdi, rt_boot_dt(%rip)
+	mov %rsi, rt_boot_area(%rip)
 	lgdt rt_gdt_desc(%rip)
 
 	/* TSS descriptor base (the GDT entry at SEL_TSS) */
@@ -248,6 +249,9 @@ rt_tls:
 	.fill 64, 1, 0
 	.globl rt_boot_dt
 rt_boot_dt:
+	.quad 0
+	.globl rt_boot_area
+rt_boot_area:
 	.quad 0
 	.globl rt_fault_info
 rt_fault_info:

@@ -15,6 +15,14 @@ void rt_free_pages(void *p, unsigned long n);
 bool rt_claim_range(uint64_t pa, unsigned long n);
 uint64_t rt_free_page_count(void);
 
+/*
+ * Makes [pa, pa+size) reachable at the same address (2 MiB pages, tables
+ * from rt_alloc_pages): for extended regions and other space outside the
+ * boot identity map. Existing mappings are kept. 0, or -1 when out of
+ * pages. Hosted builds reach all guest memory already and do nothing.
+ */
+int rt_map_range(uint64_t pa, uint64_t size);
+
 /* Built by rt_start(); programs do not call it. */
 int rt_mm_init(const void *fdt);
 
