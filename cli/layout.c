@@ -26,6 +26,8 @@
 
 struct layout_args {
 	const char *dtb;
+	char **dtbs;          /* several DTBs: one plan per file (JSON Lines) */
+	int nr_dtbs;
 	const char *bootargs;
 	const char *svg;
 	const char *dtb_out;
@@ -39,6 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: memvisor layout HOST.dtb [options]\n"
+		"       memvisor layout --json A.dtb B.dtb ...   (one JSON line per file)\n"
 		"  --bootargs STR        replaces /chosen xen,xen-bootargs\n"
 		"  --dom0-mem SIZE       Dom0 RAM (default: dom0_mem= or 512M)\n"
 		"  --dom0-banks S:SZ[,..] where Dom0's 1:1 RAM is (default: placed)\n"
@@ -168,11 +171,13 @@ bad:
 			lo[k].name ? lo[k].name : "?");
 		return -EINVAL;
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc || (optind != argc - 1 && (a->svg || a->dtb_out || !a->json))) {
 		usage(stderr);
 		return -EINVAL;
 	}
 	a->dtb = argv[optind];
+	a->dtbs = &argv[optind];
+	a->nr_dtbs = argc - optind;
 	return 0;
 }
 
@@ -361,6 +366,21 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* "name":[[start,size,kind,node],...] */
+static void json_spans(FILE *f, const char *name, const struct bootinfo_spans *sp)
+{
+	unsigned int i;
+
+	fprintf(f, "\"%s\":[", name);
+	for (i = 0; i < sp->n; i++) {
+		fprintf(f, "%s[\"%#" PRIx64 "\",\"%#" PRIx64 "\",\"%s\",", i ? "," : "",
+			sp->s[i].start, sp->s[i].size, ext_kind_name(sp->s[i].kind));
+		json_str(f, sp->s[i].label ? sp->s[i].label : "");
+		fputc(']', f);
+	}
+	fputc(']', f);
+}
+
 static const char *note_kind_name(enum ext_note_kind k)
 {
 	switch (k) {
@@ -374,12 +394,23 @@ static const char *note_kind_name(enum ext_note_kind k)
 	}
 }
 
-static void print_json(FILE *f, const struct bootinfo *bi, const struct layout_plan *p)
+static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
+		       const struct layout_plan *p)
 {
 	unsigned int i, k;
 
-	fprintf(f, "{\"xen\":\"%s\",\"ipa_bits\":%u,\"domains\":[",
+	fputs("{\"file\":", f);
+	json_str(f, file);
+	fprintf(f, ",\"xen\":\"%s\",\"ipa_bits\":%u,\"host\":{",
 		xen_policy_traits(p->policy)->name, p->ipa_bits);
+	json_spans(f, "ram", &bi->ram);
+	fputc(',', f);
+	json_spans(f, "reserved", &bi->reserved);
+	fputc(',', f);
+	json_spans(f, "devices", &bi->dev_regs);
+	fputs(",\"xen_image\":", f);
+	json_pair(f, p->xen_image.start, p->xen_image.size);
+	fputs("},\"domains\":[", f);
 	for (i = 0; i < p->nr_dom; i++) {
 		const struct layout_domain *d = &p->dom[i];
 
@@ -484,30 +515,24 @@ static int write_dtbs(const char *dir, const struct bootinfo *bi,
 	return rc;
 }
 
-int cmd_layout(int argc, char **argv)
+/* Plans one DTB; 0 planned, 1 unusable DTB or output failure. */
+static int layout_one(struct layout_args *a, const char *path)
 {
-	struct layout_args *a = calloc(1, sizeof(*a));
 	struct bootinfo bi;
 	struct layout_plan plan;
 	struct bootinfo_opts bo;
-	void *blob = NULL;
+	void *blob;
 	size_t len = 0;
 	unsigned int i;
 	int rc, ret = 1;
 
 	memset(&bi, 0, sizeof(bi));
 	memset(&plan, 0, sizeof(plan));
-	if (!a)
-		return 1;
-	rc = parse_args(argc, argv, a);
-	if (rc) {
-		ret = rc > 0 ? 0 : 2;
-		goto out_args;
-	}
-	blob = read_file(a->dtb, &len);
+	a->dtb = path;
+	blob = read_file(path, &len);
 	if (!blob) {
-		fprintf(stderr, "memvisor layout: cannot read %s: %s\n", a->dtb, strerror(errno));
-		goto out_args;
+		fprintf(stderr, "memvisor layout: cannot read %s: %s\n", path, strerror(errno));
+		return 1;
 	}
 
 	bo.policy = a->o.policy;
@@ -517,7 +542,7 @@ int cmd_layout(int argc, char **argv)
 		for (i = 0; i < bi.nr_diag; i++)
 			print_diag(&bi.diag[i]);
 	if (rc) {
-		fprintf(stderr, "memvisor layout: %s: unusable device tree\n", a->dtb);
+		fprintf(stderr, "memvisor layout: %s: unusable device tree\n", path);
 		goto out_bi;
 	}
 	rc = layout_plan(&bi, &a->o, &plan);
@@ -525,12 +550,13 @@ int cmd_layout(int argc, char **argv)
 		for (i = 0; i < plan.nr_msg; i++)
 			print_diag(&plan.msg[i]);
 	if (rc) {
-		fprintf(stderr, "memvisor layout: planning failed: %s\n", strerror(-rc));
+		fprintf(stderr, "memvisor layout: %s: planning failed: %s\n", path,
+			strerror(-rc));
 		goto out_plan;
 	}
 
 	if (a->json)
-		print_json(stdout, &bi, &plan);
+		print_json(stdout, path, &bi, &plan);
 	else
 		print_text(a, &bi, &plan);
 
@@ -552,7 +578,25 @@ out_plan:
 out_bi:
 	bootinfo_free(&bi);
 	free(blob);
-out_args:
+	return ret;
+}
+
+int cmd_layout(int argc, char **argv)
+{
+	struct layout_args *a = calloc(1, sizeof(*a));
+	int rc, i, ret = 0;
+
+	if (!a)
+		return 1;
+	rc = parse_args(argc, argv, a);
+	if (rc) {
+		ret = rc > 0 ? 0 : 2;
+		goto out;
+	}
+	for (i = 0; i < a->nr_dtbs; i++)
+		if (layout_one(a, a->dtbs[i]))
+			ret = 1;
+out:
 	free(a);
 	return ret;
 }

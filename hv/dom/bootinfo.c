@@ -213,11 +213,40 @@ struct walk {
 	int reserved_root;                 /* offset of /reserved-memory or -1 */
 	int chosen;                        /* offset of /chosen or -1 */
 	bool ram_scan_stopped;             /* 4.17: memory node without reg */
-	char path[512];
+	int cur;                           /* node whose path is in cur_path */
+	size_t plen[BOOTINFO_MAX_DEPTH + 1]; /* path length at each depth */
+	char cur_path[1024];
+	char path[1024];
 };
+
+/* Path of the node being visited, built incrementally (fdt_get_path would
+ * rescan the tree from the root for every node). */
+static void set_cur_path(struct walk *w, int node, int depth)
+{
+	const char *name = fdt_get_name(w->bi->fdt, node, NULL);
+	size_t base = depth > 0 ? w->plen[depth - 1] : 0;
+	int n;
+
+	w->cur = node;
+	if (depth == 0) {
+		strcpy(w->cur_path, "/");
+		w->plen[0] = 0; /* children append "/name" to an empty prefix */
+		return;
+	}
+	n = snprintf(w->cur_path + base, sizeof(w->cur_path) - base, "/%s",
+		     name ? name : "?");
+	if (n < 0 || (size_t)n >= sizeof(w->cur_path) - base) {
+		w->cur_path[sizeof(w->cur_path) - 1] = '\0';
+		w->plen[depth] = strlen(w->cur_path);
+		return;
+	}
+	w->plen[depth] = base + (size_t)n;
+}
 
 static const char *node_path(struct walk *w, int node)
 {
+	if (node == w->cur)
+		return w->cur_path;
 	if (fdt_get_path(w->bi->fdt, node, w->path, sizeof(w->path)) < 0)
 		snprintf(w->path, sizeof(w->path), "<node@%d>", node);
 	return w->path;
@@ -972,6 +1001,7 @@ static int walk_tree(struct bootinfo *bi)
 	w->t = xen_policy_traits(bi->policy);
 	w->reserved_root = -1;
 	w->chosen = -1;
+	w->cur = -1;
 
 	while (node >= 0) {
 		if (depth > BOOTINFO_MAX_DEPTH) {
@@ -980,6 +1010,7 @@ static int walk_tree(struct bootinfo *bi)
 				      BOOTINFO_MAX_DEPTH);
 		} else {
 			w->stack[depth] = node;
+			set_cur_path(w, node, depth);
 			rc = visit(w, node, depth);
 			if (rc)
 				break;
