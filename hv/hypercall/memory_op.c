@@ -312,7 +312,7 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 {
 	struct xen_add_to_physmap_batch b;
 	struct domain *t, *fd = NULL;
-	int err = 0;
+	int err = 0, fd_err = 0;
 	unsigned int done = 0;
 
 	if (copy_from_guest(d, &b, hc->args[1], sizeof(b)))
@@ -321,13 +321,20 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 	if (!t)
 		return err;
 	if (b.space == XENMAPSPACE_gmfn_foreign) {
+		/*
+		 * Xen checks the foreign domain for every entry (in
+		 * add_to_physmap_one): a missing or dying domain, the target's
+		 * own memory, or missing privilege (of the target, which must
+		 * be Dom0 or declared a backend of fd, not of the caller) are
+		 * per-entry errors and the call itself succeeds.
+		 */
 		fd = domain_by_id(d->hv, b.u.foreign_domid == DOMID_SELF ? d->id : b.u.foreign_domid);
 		if (!fd || fd->state == DOMS_dying)
-			return -ESRCH;
-		if (fd == t)
-			return -EINVAL;
-		if (!domain_may_map(t, fd))
-			return -EPERM;
+			fd_err = -ESRCH;
+		else if (fd == t)
+			fd_err = -EINVAL;
+		else if (!domain_may_map(t, fd))
+			fd_err = -EPERM;
 	} else if (b.space == XENMAPSPACE_gmfn) {
 		if (b.u.res0)
 			return -EINVAL;
@@ -353,7 +360,8 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 		    copy_from_guest(d, gpfn, b.gpfns, n * sizeof(gpfn[0])))
 			return -EFAULT;
 		for (unsigned int k = 0; k < n; k++)
-			rcs[k] = fd ? map_foreign(t, fd, idx[k], gpfn[k]) : move_gmfn(t, idx[k], gpfn[k]);
+			rcs[k] = b.space != XENMAPSPACE_gmfn_foreign ? move_gmfn(t, idx[k], gpfn[k])
+				 : fd_err ? fd_err : map_foreign(t, fd, idx[k], gpfn[k]);
 		if (copy_to_guest(d, b.errs, rcs, n * sizeof(rcs[0])))
 			return -EFAULT;
 		b.idxs += n * sizeof(xen_ulong_t);
