@@ -7,7 +7,8 @@
  *   spin      loop forever without a hypercall
  *   pagefault touch an unmapped virtual address (the runtime reports it)
  *   crash     ask for SHUTDOWN_crash
- * The VMM must report each and stop only this domain.
+ * or, without that, from /chosen "memvisor,fault". The VMM must report
+ * each and stop only this domain.
  */
 #include <libfdt.h>
 #include <string.h>
@@ -20,13 +21,18 @@ const char test_title[] = "fault containment";
 
 extern uint8_t rt_idt[];
 
+/* "fault=<mode>" in bootargs, else /chosen memvisor,fault (copied there
+ * from the domain node of a system DT). */
 static const char *mode(void)
 {
 	int chosen = fdt_path_offset(rt_dt(), "/chosen");
 	const char *s = chosen >= 0 ? fdt_getprop(rt_dt(), chosen, "bootargs", NULL) : NULL;
 	const char *m = s ? strstr(s, "fault=") : NULL;
 
-	return m ? m + 6 : "";
+	if (m)
+		return m + 6;
+	s = chosen >= 0 ? fdt_getprop(rt_dt(), chosen, "memvisor,fault", NULL) : NULL;
+	return s ? s : "";
 }
 
 static bool is(const char *m, const char *name)

@@ -141,6 +141,46 @@ static void populate_space(const char *what, uint64_t base)
 	rt_free_pages(frames, 1);
 }
 
+/*
+ * Domains built from a system DT have max_pages == their RAM: make room for
+ * n pages by ballooning out that many of our own (given back at the end).
+ */
+static RT_TLS xen_pfn_t *room_frames;
+static RT_TLS unsigned long room_n;
+
+static void make_room(unsigned long n)
+{
+	domid_t self = DOMID_SELF;
+	long maxp = HYPERVISOR_memory_op(XENMEM_maximum_reservation, &self);
+	uint8_t *pages;
+	long r;
+
+	if (maxp - cur_pages() >= (long)n)
+		return;
+	pages = rt_alloc_pages(n);
+	room_frames = rt_alloc_pages((n * sizeof(xen_pfn_t) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
+	if (!pages || !room_frames) {
+		rt_test_error("no pages to make room with");
+		return;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		room_frames[i] = (rt_virt_to_phys(pages) >> 12) + i;
+	r = resv(XENMEM_decrease_reservation, room_frames, n, 0);
+	rt_check(r == (long)n, "ballooning out %lu pages returned %ld", n, r);
+	room_n = n;
+	rt_printf("max_pages %ld: ballooned out %lu pages to make room\n", maxp, n);
+}
+
+static void give_back_room(void)
+{
+	long r;
+
+	if (!room_n)
+		return;
+	r = resv(XENMEM_populate_physmap, room_frames, room_n, 0);
+	rt_check(r == (long)room_n, "repopulating %lu ballooned pages returned %ld", room_n, r);
+}
+
 void test_main(void)
 {
 	const void *fdt = rt_dt();
@@ -153,6 +193,8 @@ void test_main(void)
 		rt_test_error("no /hypervisor node with region 0 and an extended region");
 		return;
 	}
+	make_room(1024);
 	populate_space("region 0", region0.base);
 	populate_space("extended region 1", (ext.base + (2ULL << 20) - 1) & ~((2ULL << 20) - 1));
+	give_back_room();
 }

@@ -1,0 +1,383 @@
+/*
+ * memvisor run: build every domain of a system device tree and run each as
+ * a KVM VM (docs/system-dt.md, docs/boot-protocol.md).
+ *
+ * The system DT is parsed (bootinfo), planned (layout) and built
+ * (build_system) by the hypervisor core exactly as for `memvisor layout`;
+ * this file only finds each domain's kernel, hands everything to the
+ * runner and turns the outcome into an exit status: 0 when every domain
+ * shut down by itself without crashing, 1 otherwise, 2 for usage errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <hv/bootinfo.h>
+#include <hv/build.h>
+#include <hv/layout.h>
+
+#include "cli.h"
+#include "elfload.h"
+#include "kvm.h"
+#include "runner.h"
+
+#define RUN_DEFAULT_SYSTEM "systems/seed.dts"
+#define RUN_DEFAULT_TIMEOUT_S 60
+#define RUN_MAX_MODULES 32
+
+struct run_module {
+	const char *name, *file;
+};
+
+struct run_args {
+	const char *system;
+	struct run_module mod[RUN_MAX_MODULES];
+	unsigned int nr_mod;
+	unsigned int timeout_s;
+	bool verbose;
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: memvisor run [options] [SYSTEM.dtb|SYSTEM.dts]\n"
+		"\n"
+		"Builds every domain of the system device tree (Dom0 from /chosen modules\n"
+		"and dom0_mem=, dom0less domains from their nodes) and runs each as a KVM VM.\n"
+		"A domain's kernel is an ELF64 file named by the `memvisor,file` property of\n"
+		"its kernel module node, or given with --module. Default SYSTEM: %s.\n"
+		"\n"
+		"options:\n"
+		"  --module NAME=FILE  kernel for domain NAME (\"dom0\" or the domain node name)\n"
+		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
+		"                      0 = no limit); they count as failed\n"
+		"  -v, --verbose       hypervisor log on stderr\n"
+		"\n"
+		"Exit status: 0 when every domain shut down without crashing, 1 otherwise.\n",
+		RUN_DEFAULT_SYSTEM, RUN_DEFAULT_TIMEOUT_S);
+}
+
+static void *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (got == 0)
+			break;
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	*len = n;
+	return buf;
+}
+
+/* Reads a DTB, or compiles a DTS with dtc. */
+static void *load_system(const char *path, size_t *len)
+{
+	size_t pl = strlen(path);
+	void *blob;
+	FILE *f;
+
+	if (pl > 4 && !strcmp(path + pl - 4, ".dts")) {
+		char *cmd;
+		int st;
+
+		if (strchr(path, '\'')) {
+			cli_error("run", "%s: quote characters in the path are not supported", path);
+			return NULL;
+		}
+		if (asprintf(&cmd, "dtc -q -I dts -O dtb '%s'", path) < 0)
+			return NULL;
+		f = popen(cmd, "r");
+		free(cmd);
+		if (!f) {
+			cli_error("run", "cannot run dtc: %s", strerror(errno));
+			return NULL;
+		}
+		blob = read_all(f, len);
+		st = pclose(f);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			cli_error("run", "%s: dtc failed", path);
+			free(blob);
+			return NULL;
+		}
+		return blob;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		cli_error("run", "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	blob = read_all(f, len);
+	fclose(f);
+	return blob;
+}
+
+/* A relative memvisor,file is relative to the system file's directory. */
+static char *resolve(const char *system, const char *file)
+{
+	const char *slash = strrchr(system, '/');
+	char *out;
+
+	if (file[0] == '/' || !slash)
+		return strdup(file);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - system), system, file) < 0)
+		return NULL;
+	return out;
+}
+
+/* The kernel of plan domain ld: --module first, then memvisor,file. */
+static char *kernel_path(const struct run_args *a, const struct bootinfo *bi,
+			 const struct layout_domain *ld)
+{
+	for (unsigned int i = 0; i < a->nr_mod; i++)
+		if (!strcmp(a->mod[i].name, ld->name))
+			return strdup(a->mod[i].file);
+	for (unsigned int i = 0; i < bi->nr_module; i++) {
+		const struct bootinfo_module *mod = &bi->module[i];
+		int want = ld->is_dom0 ? -1 : ld->bootinfo_index;
+		const char *file;
+		int node, len;
+
+		if (mod->kind != BOOTMOD_KERNEL || mod->domain != want || !mod->span.label)
+			continue;
+		node = fdt_path_offset(bi->fdt, mod->span.label);
+		file = node >= 0 ? fdt_getprop(bi->fdt, node, "memvisor,file", &len) : NULL;
+		if (file && len > 1 && file[len - 1] == '\0')
+			return resolve(a->system, file);
+	}
+	return NULL;
+}
+
+static bool has_dom0_kernel(const struct run_args *a, const struct bootinfo *bi)
+{
+	for (unsigned int i = 0; i < a->nr_mod; i++)
+		if (!strcmp(a->mod[i].name, "dom0"))
+			return true;
+	for (unsigned int i = 0; i < bi->nr_module; i++)
+		if (bi->module[i].kind == BOOTMOD_KERNEL && bi->module[i].domain == -1)
+			return true;
+	return false;
+}
+
+static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
+{
+	const struct run_args *a = ctx;
+
+	if (lvl <= HV_LOG_WARN || a->verbose)
+		fprintf(stderr, "(XEN) %s\n", msg);
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{"module", required_argument, NULL, 'm'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		char *eq, *end;
+
+		switch (c) {
+		case 'm':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1] || a->nr_mod == RUN_MAX_MODULES) {
+				cli_error("run", "--module wants NAME=FILE");
+				return 2;
+			}
+			*eq = '\0';
+			a->mod[a->nr_mod++] = (struct run_module){optarg, eq + 1};
+			break;
+		case 't':
+			a->timeout_s = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || a->timeout_s > 86400) {
+				cli_error("run", "--timeout wants seconds (0..86400)");
+				return 2;
+			}
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 < argc) {
+		run_usage(stderr);
+		return 2;
+	}
+	a->system = optind < argc ? argv[optind] : RUN_DEFAULT_SYSTEM;
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct bootinfo bi;
+	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	struct layout_opts lo;
+	struct layout_plan plan;
+	struct build_result res;
+	struct vmm_config cfg;
+	struct vmm m;
+	struct kvm_sys *k;
+	struct runner r;
+	struct runner_dom *rd = NULL;
+	void **images = NULL;
+	char err[256];
+	size_t len = 0;
+	void *blob;
+	unsigned int bad;
+	int rc, ret = 1;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	blob = load_system(a.system, &len);
+	if (!blob)
+		return 1;
+	memset(&bi, 0, sizeof(bi));
+	memset(&plan, 0, sizeof(plan));
+	memset(&res, 0, sizeof(res));
+	rc = bootinfo_parse(&bi, blob, len, &bo);
+	free(blob);
+	for (unsigned int i = 0; i < bi.nr_diag; i++)
+		if (bi.diag[i].level == BOOTINFO_ERR || a.verbose)
+			fprintf(stderr, "memvisor run: %s: %s\n", bi.diag[i].path, bi.diag[i].msg);
+	if (rc) {
+		cli_error("run", "%s: unusable device tree", a.system);
+		goto out_bi;
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.policy = XEN_POLICY_LATEST;
+	lo.no_dom0 = !has_dom0_kernel(&a, &bi);
+	rc = layout_plan(&bi, &lo, &plan);
+	if (rc) {
+		for (unsigned int i = 0; i < plan.nr_msg; i++)
+			fprintf(stderr, "memvisor run: %s: %s\n", plan.msg[i].path, plan.msg[i].msg);
+		cli_error("run", "%s: planning failed: %s", a.system, strerror(-rc));
+		goto out_plan;
+	}
+	if (!plan.nr_dom) {
+		cli_error("run", "%s: no domains to run", a.system);
+		goto out_plan;
+	}
+
+	k = kvm_open(err, sizeof(err));
+	if (!k) {
+		cli_error("run", "KVM unavailable: %s", err);
+		goto out_plan;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	for (unsigned int i = 0; i < bi.ram.n && i < FRAME_MAX_BANKS; i++) {
+		cfg.banks[i][0] = bi.ram.s[i].start;
+		cfg.banks[i][1] = bi.ram.s[i].size;
+		cfg.nr_banks++;
+	}
+	cfg.log = log_sink;
+	cfg.log_ctx = &a;
+	cfg.log_level = a.verbose ? HV_LOG_DEBUG : HV_LOG_WARN;
+	cfg.prefault = true;
+	rc = vmm_init(&m, &cfg);
+	if (rc) {
+		cli_error("run", "cannot set up machine RAM: %s", strerror(-rc));
+		goto out_kvm;
+	}
+	kvm_attach(&m, k);
+	rc = build_system(&m.hv, &bi, &plan, &res);
+	if (rc) {
+		cli_error("run", "%s", res.err);
+		goto out_vmm;
+	}
+
+	rd = calloc(res.nr, sizeof(*rd));
+	images = calloc(res.nr, sizeof(*images));
+	if (!rd || !images)
+		goto out_build;
+	memset(&r, 0, sizeof(r));
+	r.m = &m;
+	r.transport = RUNNER_KVM;
+	r.timeout_ms = a.timeout_s * 1000;
+	r.out = stdout;
+	r.err = stderr;
+	r.dom = rd;
+	r.nr = res.nr;
+	for (unsigned int i = 0; i < res.nr; i++) {
+		const struct build_domain *bd = &res.dom[i];
+		const struct layout_domain *ld = &plan.dom[bd->plan_index];
+		char *path = kernel_path(&a, &bi, ld);
+
+		rd[i].d = bd->d;
+		rd[i].dtb = bd->dtb;
+		if (!path) {
+			cli_error("run", "domain %s has no kernel: give its kernel module a "
+				  "memvisor,file property or use --module %s=FILE", ld->name, ld->name);
+			goto out_build;
+		}
+		images[i] = elf_read_file(path, &rd[i].image_len, err, sizeof(err));
+		if (!images[i]) {
+			cli_error("run", "%s: %s", ld->name, err);
+			free(path);
+			goto out_build;
+		}
+		rd[i].image = images[i];
+		if (runner_prepare(&r, &rd[i], err, sizeof(err))) {
+			cli_error("run", "%s (%s): %s", ld->name, path, err);
+			free(path);
+			goto out_build;
+		}
+		fprintf(stderr, "memvisor: d%u (%s): %s, %llu MiB\n", bd->d->id, ld->name, path,
+			(unsigned long long)(bd->d->tot_pages >> 8));
+		free(path);
+	}
+	bad = runner_run(&r);
+	ret = bad ? 1 : 0;
+	if (r.stuck) {
+		fflush(NULL);
+		exit(ret); /* a guest thread still runs: no teardown under it */
+	}
+	runner_release(&r);
+
+out_build:
+	if (images)
+		for (unsigned int i = 0; i < res.nr; i++)
+			free(images[i]);
+	free(images);
+	free(rd);
+	build_result_free(&res);
+out_vmm:
+	vmm_destroy(&m);
+out_kvm:
+	kvm_close(k);
+out_plan:
+	layout_free(&plan);
+out_bi:
+	bootinfo_free(&bi);
+	return ret;
+}
