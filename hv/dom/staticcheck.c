@@ -154,9 +154,14 @@ static void check_list(struct ctx *c, uint32_t k, const struct ext_span *b,
 			continue;
 		kind = what ? what : ext_kind_name(s[i].kind);
 		label = label_or(s[i].label, kind);
-		report(c, rule, k, b, label, s[i].start, s[i].size,
-		       "overlaps %s %s [%#" PRIx64 ", %#" PRIx64 ")", kind, label, s[i].start,
-		       s[i].start + s[i].size);
+		if (rule == STATICCHECK_OVERLAP_XEN || label == kind)
+			report(c, rule, k, b, label, s[i].start, s[i].size,
+			       "overlaps %s [%#" PRIx64 ", %#" PRIx64 ")", label, s[i].start,
+			       s[i].start + s[i].size);
+		else
+			report(c, rule, k, b, label, s[i].start, s[i].size,
+			       "overlaps %s (%s) [%#" PRIx64 ", %#" PRIx64 ")", label, kind,
+			       s[i].start, s[i].start + s[i].size);
 	}
 }
 
