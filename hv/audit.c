@@ -24,6 +24,7 @@
 
 #include <hv/audit.h>
 #include <hv/grant.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <public/xen.h>
 
@@ -237,6 +238,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 			p2m_for_each_leaf(d, leaf_cb, &a);
 	}
 	if (!a.failed && gnttab_audit_refs(hv, a.refs, buf, len))
+		a.failed = true;
+	if (!a.failed && iommu_audit_refs(hv, a.refs, buf, len))
 		a.failed = true;
 	if (!a.failed)
 		check_frames(&a);

@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include <hv/hv.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
@@ -144,6 +145,7 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn)
 		return rc;
 	if (p2m_is_ram(t)) {
 		BUG_ON(pg->owner != d->id);
+		iommu_gfn_removed(d, gfn, mfn); /* PV IOMMU: tell emulators mapping it */
 		/* Direct-mapped domains keep the frame: it can only ever be
 		 * mapped back at gfn == mfn. */
 		if (!(d->flags & DOMF_directmap))
