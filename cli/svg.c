@@ -89,8 +89,16 @@ static int add_mmio(struct sv *v, const struct bootinfo *bi)
 	qsort(c, bi->dev_regs.n, sizeof(*c), cmp_span);
 	for (i = 0; i < bi->dev_regs.n && !rc; i++) {
 		paddr_t cs = c[i].start, ce;
+		unsigned int k;
+		bool ram = false;
 
-		if (!c[i].size)
+		if (!c[i].size || c[i].kind != EXT_K_DEVICE_REG)
+			continue;
+		/* memory nodes and reserved-memory children are drawn as such */
+		for (k = 0; k < bi->ram.n && !ram; k++)
+			ram = cs >= bi->ram.s[k].start &&
+			      cs - bi->ram.s[k].start < bi->ram.s[k].size;
+		if (ram)
 			continue;
 		ce = c[i].size - 1 > UINT64_MAX - cs ? UINT64_MAX : cs + c[i].size - 1;
 		if (open && cs <= e + MMIO_MERGE_GAP && e + MMIO_MERGE_GAP >= e) {
@@ -121,8 +129,9 @@ static int add_holes(struct sv *v, int col, paddr_t limit)
 	tmp = malloc((v->n + 1) * sizeof(*tmp));
 	if (!tmp)
 		return -ENOMEM;
+	/* Narrow overlays (grant table) sit on top of a hole, not in one. */
 	for (i = 0; i < first; i++)
-		if (v->it[i].col == col)
+		if (v->it[i].col == col && strcmp(v->it[i].cls, "gnt"))
 			tmp[k++] = v->it[i];
 	ends = NULL;
 	/* Sort this column's items by start. */
@@ -279,7 +288,7 @@ int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan 
 	if (rc)
 		goto out;
 
-	width = AXIS_W + ncol * (COL_W + COL_GAP) + 20;
+	width = MAX(AXIS_W + ncol * (COL_W + COL_GAP) + 20.0, 1010.0);
 	height = v.y[v.nbp - 1] + 60;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "

@@ -872,7 +872,8 @@ static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,
 {
 	unsigned int i;
 
-	qsort(sp->s, sp->n, sizeof(sp->s[0]), span_cmp);
+	if (sp->n > 1)
+		qsort(sp->s, sp->n, sizeof(sp->s[0]), span_cmp);
 	for (i = 1; i < sp->n; i++) {
 		const struct ext_span *a = &sp->s[i - 1], *b = &sp->s[i];
 
@@ -1080,7 +1081,8 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
 			      "no RAM: the tree has no usable memory node");
 	check_overlaps(bi, &bi->ram, "RAM");
-	qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
+	if (bi->reserved.n > 1)
+		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
 
 	if (opts && opts->bootargs) {
 		args = opts->bootargs;

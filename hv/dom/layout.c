@@ -312,7 +312,9 @@ static int place_dom0(struct layout_plan *p, struct rangeset *free_rs,
 		return rc;
 
 	/* Sort and merge touching blocks into banks. */
-	qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
+	if (d->host_mem.n > 1)
+		if (d->host_mem.n > 1)
+			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
 	for (i = 1, k = 0; i < d->host_mem.n; i++) {
 		struct ext_span *prev = &d->host_mem.s[k];
 
@@ -483,7 +485,9 @@ static int plan_dom0(struct layout_plan *p, const struct bootinfo *bi,
 			if (rc)
 				return rc;
 		}
-		qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
+		if (d->host_mem.n > 1)
+		if (d->host_mem.n > 1)
+			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
 		check_dom0_banks(p, bi, d);
 		d->placement = "given with --dom0-banks";
 	} else {
