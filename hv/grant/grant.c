@@ -49,6 +49,7 @@
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
@@ -420,25 +421,42 @@ static void maptrack_put(struct gnttab *gt, uint32_t h)
 
 /*
  * GNTMAP_device_map | GNTMAP_request_bfn_map (PV IOMMU draft B): the
- * mapper asks for a bus mapping of the granted frame at a BFN it chooses.
- * The PV IOMMU engineer fills these two in (with M2B tracking); until then
- * the request is refused, and no device mapping ever exists.
+ * mapper asks for a bus mapping of the granted frame at a BFN it chooses
+ * (dev_bus_addr is an input, page aligned). The PV IOMMU maps it in the
+ * mapper's IOMMU context with a reference of its own (hv/iommu).
  */
 static int16_t gnttab_bfn_map(struct domain *mapper, mfn_t mfn, bool readonly, uint64_t bus_addr,
 			      bfn_t *bfn)
 {
-	(void)mapper;
-	(void)mfn;
-	(void)readonly;
-	(void)bus_addr;
+	int rc;
+
 	*bfn = INVALID_BFN;
-	return GNTST_general_error;
+	if (bus_addr & (PAGE_SIZE - 1))
+		return GNTST_bad_dev_addr;
+	rc = iommu_grant_map(mapper, _bfn(bus_addr >> PAGE_SHIFT), mfn, !readonly);
+	switch (rc) {
+	case 0:
+		*bfn = _bfn(bus_addr >> PAGE_SHIFT);
+		return GNTST_okay;
+	case -ENOSPC:
+		return GNTST_address_too_big;
+	case -EEXIST:
+	case -EACCES:
+		return GNTST_bad_dev_addr;
+	case -ENOMEM:
+		return GNTST_no_device_space;
+	default:
+		return GNTST_general_error;
+	}
 }
 
 static void gnttab_bfn_unmap(struct domain *mapper, bfn_t bfn)
 {
-	(void)mapper;
-	BUG_ON(!bfn_eq(bfn, INVALID_BFN)); /* nothing can be mapped yet */
+	int rc = iommu_grant_unmap(mapper, bfn, INVALID_MFN);
+
+	/* Only a dying mapper has lost its IOMMU context (and the mapping
+	 * with it) before its grant maps are released. */
+	BUG_ON(rc && mapper->state != DOMS_dying);
 }
 
 /* ------------------------------------------------------------------ */

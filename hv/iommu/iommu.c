@@ -1007,7 +1007,7 @@ int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn)
 	if (!c || c->mode != IOMMU_CTX_TRANSLATE)
 		return -ENOENT;
 	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
-	if (!(e & IOPTE_GRANT) || lo || !mfn_eq(iopte_mfn(e), mfn))
+	if (!(e & IOPTE_GRANT) || lo || (!mfn_eq(mfn, INVALID_MFN) && !mfn_eq(iopte_mfn(e), mfn)))
 		return -ENOENT;
 	iommu_pt_write(&c->pt, bfn_x(bfn), 0, 0);
 	ref_put(hv, mfn_to_page(&hv->ft, mfn), e & IOPTE_WREF);

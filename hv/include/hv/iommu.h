@@ -99,7 +99,7 @@ void iommu_gfn_removed(struct domain *d, gfn_t gfn, mfn_t mfn);
  * own. 0, -EOPNOTSUPP (no translating context), -ENOSPC (bfn out of
  * range), -EACCES (reserved), -EEXIST (bfn in use), -ENOMEM, -EPERM (frame
  * not referenceable). iommu_grant_unmap removes exactly such a mapping
- * (-ENOENT otherwise). Both flush the IOTLB before returning.
+ * (of mfn, or of any frame with INVALID_MFN; -ENOENT otherwise). Both flush the IOTLB before returning.
  */
 int iommu_grant_map(struct domain *d, bfn_t bfn, mfn_t mfn, bool writable);
 int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn);
