@@ -141,13 +141,25 @@ static char *resolve(const char *system, const char *file)
 	return out;
 }
 
-/* The kernel of plan domain ld: --module first, then memvisor,file. */
+/* The kernel of plan domain ld: --module first, then memvisor,file on the
+ * domain node, then memvisor,file on its kernel module node. */
 static char *kernel_path(const struct run_args *a, const struct bootinfo *bi,
 			 const struct layout_domain *ld)
 {
 	for (unsigned int i = 0; i < a->nr_mod; i++)
 		if (!strcmp(a->mod[i].name, ld->name))
 			return strdup(a->mod[i].file);
+	if (!ld->is_dom0 && ld->bootinfo_index >= 0) {
+		const struct bootinfo_domain *bd = &bi->domain[ld->bootinfo_index];
+
+		for (unsigned int i = 0; i < bd->nr_props; i++) {
+			const struct bootinfo_prop *p = &bd->props[i];
+			const char *v = p->val;
+
+			if (!strcmp(p->name, "memvisor,file") && p->len > 1 && v[p->len - 1] == '\0')
+				return resolve(a->system, v);
+		}
+	}
 	for (unsigned int i = 0; i < bi->nr_module; i++) {
 		const struct bootinfo_module *mod = &bi->module[i];
 		int want = ld->is_dom0 ? -1 : ld->bootinfo_index;
