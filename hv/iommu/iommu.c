@@ -533,8 +533,7 @@ static int op_query_caps(struct iommu_ctx *c, struct pv_iommu_op *op)
 {
 	uint16_t f = IOMMU_page_order(IOMMU_MAX_ORDER);
 
-	if (op->flags & ~IOMMUOP_query_caps_in_flags)
-		return -EINVAL;
+	/* flags is OUT only: whatever the guest left there is ignored. */
 	if (c && c->mode == IOMMU_CTX_TRANSLATE) {
 		f |= IOMMU_QUERY_map_cap;
 		if (c->hw && c->hwdom == IOMMU_HWDOM_RELAXED)
@@ -822,8 +821,7 @@ static int op_lookup_foreign(struct domain *d, struct pv_iommu_op *op)
 	bool rw;
 	int rc = 0;
 
-	if (op->flags & ~IOMMUOP_lookup_foreign_page_in_flags)
-		return -EINVAL;
+	/* flags is OUT only. */
 	t = foreign_target(d, op->u.lookup_foreign_page.domid, ios, &rc);
 	if (!t)
 		return rc;

@@ -91,7 +91,11 @@
 #define _IOMMUOP_swap_mfn 2
 #define IOMMUOP_swap_mfn (1U << _IOMMUOP_swap_mfn)
 
-/* The flag bits each sub-op accepts on input; any other bit set -> -EINVAL. */
+/*
+ * The flag bits each sub-op accepts on input; any other bit set -> -EINVAL.
+ * query_caps and lookup_foreign_page use flags for output only: their
+ * input value is ignored (hence 0 here).
+ */
 #define IOMMUOP_query_caps_in_flags 0U
 #define IOMMUOP_map_page_in_flags                                                                  \
 	(IOMMU_OP_readable | IOMMU_OP_writeable | IOMMU_MAP_OP_no_ref_cnt | IOMMU_page_order_mask)

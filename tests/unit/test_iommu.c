@@ -1,0 +1,835 @@
+/*
+ * PV IOMMU tests through the dispatcher (iommu_op, hypercall 43): every
+ * sub-op and its errors, batches (per-element status, one IOTLB flush,
+ * continuation), foreign maps by IOREQ servers with the M2B, the
+ * ballooning flow (buffered ring, ring full, swap_mfn), grant maps at a
+ * chosen bus address, the DMA engine core, and destruction. The audit runs
+ * after every step.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/iommu.h>
+#include <hv/ioreq.h>
+#include <public/grant_table.h>
+#include <public/iommu_op.h>
+#include <public/memory.h>
+#include <public/xen.h>
+
+#include "harness.h"
+
+#define RAM_GFN 0x40000ULL
+#define BUF_PAGE 6  /* scratch page of the emulator's buffered ring */
+#define SYNC_PAGE 7 /* scratch page of its synchronous slot */
+#define RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+
+static int64_t populate(struct harness *h, struct domain *d, uint64_t gfn, uint64_t n,
+			unsigned int order)
+{
+	uint64_t gfns[512];
+
+	assert_true(n <= 512);
+	for (uint64_t i = 0; i < n; i++)
+		gfns[i] = gfn + (i << order);
+	return h_reservation(h, d, XENMEM_populate_physmap, gfns, n, order, DOMID_SELF);
+}
+
+static struct pv_iommu_op map_op(uint64_t bfn, uint64_t gfn, uint16_t flags)
+{
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_map_page, .flags = flags, .status = 99};
+
+	op.u.map_page.bfn = bfn;
+	op.u.map_page.gfn = gfn;
+	return op;
+}
+
+static struct pv_iommu_op unmap_op(uint64_t bfn, uint16_t flags)
+{
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_unmap_page, .flags = flags, .status = 99};
+
+	op.u.unmap_page.bfn = bfn;
+	return op;
+}
+
+static struct pv_iommu_op fmap_op(uint64_t bfn, domid_t dom, uint64_t gfn, ioservid_t ios,
+				  uint16_t flags)
+{
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_map_foreign_page, .flags = flags, .status = 99};
+
+	op.u.map_foreign_page.bfn = bfn;
+	op.u.map_foreign_page.gfn = gfn;
+	op.u.map_foreign_page.domid = dom;
+	op.u.map_foreign_page.ioserver = ios;
+	return op;
+}
+
+static struct pv_iommu_op lookup_op(domid_t dom, uint64_t gfn, ioservid_t ios)
+{
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_lookup_foreign_page, .status = 99};
+
+	op.u.lookup_foreign_page.gfn = gfn;
+	op.u.lookup_foreign_page.domid = dom;
+	op.u.lookup_foreign_page.ioserver = ios;
+	return op;
+}
+
+static struct pv_iommu_op funmap_op(uint64_t bfn, ioservid_t ios, uint16_t flags)
+{
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_unmap_foreign_page, .flags = flags, .status = 99};
+
+	op.u.unmap_foreign_page.bfn = bfn;
+	op.u.unmap_foreign_page.ioserver = ios;
+	return op;
+}
+
+/* Runs a batch from d's scratch area (at most 6 pages of ops). */
+static int64_t iop(struct harness *h, struct domain *d, struct pv_iommu_op *ops, unsigned int n)
+{
+	int64_t rc;
+
+	assert_true(n * sizeof(*ops) <= BUF_PAGE * PAGE_SIZE);
+	h_put(d, 0, ops, n * sizeof(*ops));
+	rc = h_call(h, d, __HYPERVISOR_iommu_op, h_gpa(0), n, 0, 0, 0);
+	h_get(d, 0, ops, n * sizeof(*ops));
+	return rc;
+}
+
+/* One op; returns its status (the call itself must succeed). */
+static int32_t iop1(struct harness *h, struct domain *d, struct pv_iommu_op *op)
+{
+	assert_int_equal(iop(h, d, op, 1), 0);
+	return op->status;
+}
+
+static struct page_info *gfn_page(struct harness *h, struct domain *d, uint64_t gfn)
+{
+	mfn_t m = p2m_lookup(d, _gfn(gfn), NULL, NULL);
+
+	assert_false(mfn_eq(m, INVALID_MFN));
+	return mfn_to_page(&h->hv->ft, m);
+}
+
+static uint64_t flushes(struct domain *d) { return iommu_stats(d)->iotlb_flushes; }
+
+static void test_query_caps(void **state)
+{
+	struct harness h;
+	struct domain *dev, *plain, *hw;
+	struct iommu_params p;
+	struct pv_iommu_op op = {.subop_id = IOMMUOP_query_caps};
+
+	(void)state;
+	h_init_default(&h);
+	dev = h_domain(&h, "dev", DOMF_iommu, 256);
+	plain = h_domain(&h, "plain", 0, 256);
+	hw = h_domain(&h, "hw", DOMF_iommu | DOMF_privileged, 256);
+	assert_int_equal(iop1(&h, dev, &op), 0);
+	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_page_order(IOMMU_MAX_ORDER));
+	assert_int_equal(iommu_mode(dev), IOMMU_CTX_TRANSLATE);
+	op.flags = 0;
+	assert_int_equal(iop1(&h, plain, &op), 0);
+	assert_int_equal(op.flags, IOMMU_page_order(IOMMU_MAX_ORDER));
+	/* flags is OUT only: input is ignored. */
+	op.flags = 0xffff;
+	assert_int_equal(iop1(&h, dev, &op), 0);
+	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_page_order(IOMMU_MAX_ORDER));
+
+	/* Hardware domain modes from the bootargs. */
+	iommu_parse_bootargs("console=x iommu=on,no-dom0-strict", &p);
+	assert_true(p.present);
+	assert_int_equal(p.hwdom, IOMMU_HWDOM_RELAXED);
+	hv_lock(h.hv);
+	assert_int_equal(iommu_domain_init(hw, &p), 0);
+	hv_unlock(h.hv);
+	op.flags = 0;
+	assert_int_equal(iop1(&h, hw, &op), 0);
+	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns |
+					   IOMMU_page_order(IOMMU_MAX_ORDER));
+	iommu_parse_bootargs("iommu=dom0-passthrough", &p);
+	assert_int_equal(p.hwdom, IOMMU_HWDOM_PASSTHROUGH);
+	iommu_parse_bootargs("iommu=0", &p);
+	assert_false(p.present);
+	iommu_parse_bootargs(NULL, &p);
+	assert_true(p.present);
+	assert_int_equal(p.hwdom, IOMMU_HWDOM_STRICT);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_map_unmap_refs(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct page_info *pg;
+	struct pv_iommu_op op;
+	mfn_t m;
+	uint32_t c0;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 16, 0), 16);
+	pg = gfn_page(&h, d, RAM_GFN);
+	c0 = pg->count;
+
+	/* Writeable map: a general and a writeable type reference. */
+	op = map_op(0x100, RAM_GFN, RW);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	h_audit(&h);
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(pg->type_count, 1);
+	assert_int_equal(iommu_translate(d, _bfn(0x100), true, &m), 0);
+	assert_true(mfn_eq(m, p2m_lookup(d, _gfn(RAM_GFN), NULL, NULL)));
+	/* Read-only map: a general reference only; device writes refused. */
+	op = map_op(0x101, RAM_GFN + 1, IOMMU_OP_readable);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	assert_int_equal(gfn_page(&h, d, RAM_GFN + 1)->type_count, 0);
+	assert_int_equal(iommu_translate(d, _bfn(0x101), true, &m), -EACCES);
+	assert_int_equal(iommu_translate(d, _bfn(0x101), false, &m), 0);
+	assert_int_equal(iommu_translate(d, _bfn(0x102), false, &m), -ENXIO);
+	h_audit(&h);
+
+	/* Errors, each leaving everything as it was. */
+	op = map_op(0x100, RAM_GFN + 2, RW);
+	assert_int_equal(iop1(&h, d, &op), -EEXIST);
+	op = map_op(0x200, RAM_GFN + 100, RW); /* gfn not populated */
+	assert_int_equal(iop1(&h, d, &op), -ENXIO);
+	op = map_op(0x200, RAM_GFN + 2, RW | IOMMU_MAP_OP_no_ref_cnt);
+	assert_int_equal(iop1(&h, d, &op), -EPERM); /* not a relaxed hardware domain */
+	op = map_op(0x200, RAM_GFN + 2, 0);
+	assert_int_equal(iop1(&h, d, &op), -EINVAL);
+	op = map_op(0x200, RAM_GFN + 2, RW | (1u << 5));
+	assert_int_equal(iop1(&h, d, &op), -EINVAL);
+	op = map_op(0x200, RAM_GFN + 2, RW | IOMMU_page_order(10));
+	assert_int_equal(iop1(&h, d, &op), -ENOSPC);
+	op = map_op(0x201, RAM_GFN + 2, RW | IOMMU_page_order(1)); /* misaligned */
+	assert_int_equal(iop1(&h, d, &op), -ENOSPC);
+	op = map_op(1ULL << 36, RAM_GFN + 2, RW);
+	assert_int_equal(iop1(&h, d, &op), -ENOSPC);
+	hv_lock(h.hv);
+	assert_int_equal(iommu_reserve_bfn_range(d, _bfn(0x300), 16), 0);
+	hv_unlock(h.hv);
+	op = map_op(0x308, RAM_GFN + 2, RW);
+	assert_int_equal(iop1(&h, d, &op), -EACCES);
+	op = unmap_op(0x555, 0);
+	assert_int_equal(iop1(&h, d, &op), -ENOENT);
+	op = unmap_op(0x100, 1);
+	assert_int_equal(iop1(&h, d, &op), -EINVAL);
+	op.subop_id = 77;
+	assert_int_equal(iop1(&h, d, &op), -EOPNOTSUPP);
+	h_audit(&h);
+	assert_int_equal(pg->count, c0 + 1);
+
+	/* Unmap drops both references. */
+	op = unmap_op(0x100, 0);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	assert_int_equal(pg->count, c0);
+	assert_int_equal(pg->type_count, 0);
+	op = unmap_op(0x101, 0);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	h_audit(&h);
+
+	/* A domain without an assigned device cannot map. */
+	struct domain *plain = h_domain(&h, "plain", 0, 256);
+
+	assert_int_equal(populate(&h, plain, RAM_GFN, 1, 0), 1);
+	op = map_op(0x100, RAM_GFN, RW);
+	assert_int_equal(iop1(&h, plain, &op), -EOPNOTSUPP);
+	/* A foreign gfn in the caller's P2M is not its own (strict). */
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_balloon_own_mapping(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct pv_iommu_op op;
+	struct page_info *pg;
+	uint64_t gfn = RAM_GFN, before, free0;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 1, 0), 1);
+	pg = gfn_page(&h, d, RAM_GFN);
+	op = map_op(0x10, RAM_GFN, RW);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	before = d->tot_pages;
+	free0 = h.hv->heap.free_pages;
+	/* Ballooning a mapped frame out: it stays referenced by the IOMMU. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(&h);
+	assert_int_equal(d->tot_pages, before);
+	assert_int_equal(pg->count, 1);
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	/* Unmapping returns it to the heap. */
+	op = unmap_op(0x10, 0);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	h_audit(&h);
+	assert_int_equal(d->tot_pages, before - 1);
+	assert_int_equal(h.hv->heap.free_pages, free0 + 1);
+	h_fini(&h);
+}
+
+static void test_superpage(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct pv_iommu_op op;
+	struct page_info *pg;
+	mfn_t m;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 1, 9), 1);
+	pg = gfn_page(&h, d, RAM_GFN + 7);
+	op = map_op(0x200, RAM_GFN, RW | IOMMU_page_order(9));
+	assert_int_equal(iop1(&h, d, &op), 0);
+	h_audit(&h);
+	assert_int_equal(d->iommu ? 1 : 0, 1);
+	assert_int_equal(pg->count, 2);
+	assert_int_equal(iommu_translate(d, _bfn(0x207), true, &m), 0);
+	assert_true(mfn_eq(m, p2m_lookup(d, _gfn(RAM_GFN + 7), NULL, NULL)));
+	/* Overlapping 4 KiB map refused; 4 KiB unmap splits the leaf. */
+	op = map_op(0x207, RAM_GFN + 7, RW);
+	assert_int_equal(iop1(&h, d, &op), -EEXIST);
+	op = unmap_op(0x207, 0);
+	assert_int_equal(iop1(&h, d, &op), 0);
+	h_audit(&h);
+	assert_int_equal(pg->count, 1);
+	assert_int_equal(iommu_translate(d, _bfn(0x207), false, &m), -ENXIO);
+	assert_int_equal(iommu_translate(d, _bfn(0x208), false, &m), 0);
+	/* The rest goes with an order-9 unmap of the split range. */
+	op = unmap_op(0x200, IOMMU_page_order(9));
+	assert_int_equal(iop1(&h, d, &op), -ENOENT); /* 0x207 is gone */
+	for (uint64_t b = 0x200; b < 0x400; b++) {
+		if (b == 0x207)
+			continue;
+		op = unmap_op(b, 0);
+		assert_int_equal(iop1(&h, d, &op), 0);
+	}
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_batch_flush_and_continuation(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	static struct pv_iommu_op ops[3000];
+	uint64_t f0;
+	int64_t rc;
+	struct hv_hcall hc;
+	void *va;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 8192);
+	assert_int_equal(populate(&h, d, RAM_GFN, 512, 0), 512);
+
+	/* 512 maps in one batch: one flush. */
+	for (unsigned int i = 0; i < 512; i++)
+		ops[i] = map_op(0x1000 + i, RAM_GFN + i, RW);
+	ops[100] = map_op(0x1000 + 100, RAM_GFN + 4000, RW); /* a bad element in the middle */
+	f0 = flushes(d);
+	assert_int_equal(iop(&h, d, ops, 512), 0);
+	assert_int_equal(flushes(d), f0 + 1);
+	for (unsigned int i = 0; i < 512; i++)
+		assert_int_equal(ops[i].status, i == 100 ? -ENXIO : 0);
+	h_audit(&h);
+	/* Mixed maps and unmaps in one batch: still one flush. */
+	ops[0] = map_op(0x1000 + 100, RAM_GFN + 100, RW);
+	ops[1] = unmap_op(0x1000, 0);
+	ops[2] = unmap_op(0x1000, 0);
+	assert_int_equal(iop(&h, d, ops, 3), 0);
+	assert_int_equal(ops[0].status, 0);
+	assert_int_equal(ops[1].status, 0);
+	assert_int_equal(ops[2].status, -ENOENT);
+	assert_int_equal(flushes(d), f0 + 2);
+	/* A batch that changes nothing needs no flush. */
+	assert_int_equal(iop(&h, d, ops + 2, 1), 0);
+	assert_int_equal(flushes(d), f0 + 2);
+
+	/* 3000 elements: continued after every 1024, flushed each time. */
+	assert_int_equal(populate(&h, d, RAM_GFN + 0x1000, 24, 0), 24);
+	for (unsigned int i = 0; i < 3000; i++)
+		ops[i] = i % 2 ? unmap_op(0x5000 + i / 2, 0) : map_op(0x5000 + i / 2, RAM_GFN + 1 + (i / 2) % 500, RW);
+	va = h_va(d, (RAM_GFN + 0x1000) << PAGE_SHIFT);
+	memcpy(va, ops, sizeof(ops));
+	hc = (struct hv_hcall){.nr = __HYPERVISOR_iommu_op,
+			       .args = {(RAM_GFN + 0x1000) << PAGE_SHIFT, 3000}};
+	f0 = flushes(d);
+	rc = hv_hypercall(h.hv, d, &hc);
+	assert_int_equal(rc, HV_HCALL_CONTINUE);
+	assert_int_equal(hc.args[1], 3000 - 1024);
+	assert_int_equal(flushes(d), f0 + 1);
+	h_audit(&h);
+	assert_int_equal(hv_hypercall_run(h.hv, d, &hc), 0);
+	assert_int_equal(flushes(d), f0 + 3);
+	memcpy(ops, va, sizeof(ops));
+	for (unsigned int i = 0; i < 3000; i++)
+		assert_int_equal(ops[i].status, 0);
+	/* A bad array address fails the call. */
+	assert_int_equal(h_call(&h, d, __HYPERVISOR_iommu_op, 0x7000000000ULL, 4, 0, 0, 0), -EFAULT);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+struct emu_setup {
+	struct harness h;
+	struct domain *guest, *emu;
+	ioservid_t ios;
+};
+
+static void emu_setup(struct emu_setup *s, uint32_t emu_flags)
+{
+	h_init_default(&s->h);
+	s->guest = h_domain(&s->h, "guest", 0, 4096);
+	s->emu = h_domain(&s->h, "emu", emu_flags, 4096);
+	assert_int_equal(populate(&s->h, s->guest, RAM_GFN, 64, 0), 64);
+	hv_lock(s->h.hv);
+	s->emu->targets[s->emu->nr_targets++] = s->guest->id;
+	assert_int_equal(ioreq_server_create(s->emu, s->guest, _gfn(H_SCRATCH_GFN + BUF_PAGE),
+					     _gfn(H_SCRATCH_GFN + SYNC_PAGE), &s->ios), 0);
+	hv_unlock(s->h.hv);
+	h_audit(&s->h);
+}
+
+static void test_foreign_map_lookup_unmap(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op op;
+	struct page_info *pg;
+	struct domain *other;
+	ioservid_t ios2;
+	uint32_t c0;
+	mfn_t m;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	other = h_domain(h, "other", 0, 256);
+	pg = gfn_page(h, s.guest, RAM_GFN + 3);
+	c0 = pg->count;
+
+	/* Errors, in the draft's terms. */
+	op = fmap_op(0x40, DOMID_SELF, RAM_GFN, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -EPERM);
+	op = fmap_op(0x40, s.emu->id, RAM_GFN, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -EPERM);
+	op = fmap_op(0x40, 999, RAM_GFN, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -ENXIO);
+	op = fmap_op(0x40, other->id, RAM_GFN, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -EPERM); /* no privilege over it */
+	op = fmap_op(0x40, s.guest->id, RAM_GFN, s.ios + 1, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -ENODEV);
+	op = fmap_op(0x40, s.guest->id, RAM_GFN + 1000, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -ENXIO);
+	op = fmap_op(0x40, s.guest->id, RAM_GFN, s.ios, RW | IOMMU_page_order(10));
+	assert_int_equal(iop1(h, s.emu, &op), -ENOSPC);
+	op = fmap_op(0x40, s.guest->id, RAM_GFN, s.ios, RW | (1u << 4));
+	assert_int_equal(iop1(h, s.emu, &op), -EINVAL);
+	op = lookup_op(s.guest->id, RAM_GFN + 3, s.ios);
+	assert_int_equal(iop1(h, s.emu, &op), -ENOENT); /* IOMMU: no BFN chosen yet */
+	h_audit(h);
+	assert_int_equal(iommu_m2b_count(s.emu), 0);
+
+	/* Map, then an identical map adds nothing. */
+	op = fmap_op(0x40, s.guest->id, RAM_GFN + 3, s.ios, RW | IOMMUOP_swap_mfn);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(op.u.map_foreign_page.bfn, 0x40);
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(pg->type_count, 1);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(iommu_m2b_count(s.emu), 1);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x40), true, &m), 0);
+	assert_true(mfn_eq(m, p2m_lookup(s.guest, _gfn(RAM_GFN + 3), NULL, NULL)));
+	h_audit(h);
+	/* The BFN is taken for anything else. */
+	op = fmap_op(0x40, s.guest->id, RAM_GFN + 4, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -EEXIST);
+	op = map_op(0x40, RAM_GFN, RW);
+	assert_int_equal(iop1(h, s.emu, &op), -EEXIST);
+	op = unmap_op(0x40, 0);
+	assert_int_equal(iop1(h, s.emu, &op), -ENOENT); /* foreign: unmap_foreign_page only */
+
+	/* A second IOREQ server of the same emulator: one more entry, one more reference. */
+	hv_lock(h->hv);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	hv_unlock(h->hv);
+	assert_int_not_equal(ios2, s.ios);
+	op = fmap_op(0x40, s.guest->id, RAM_GFN + 3, ios2, RW);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(pg->count, c0 + 2);
+	assert_int_equal(iommu_m2b_count(s.emu), 2);
+	h_audit(h);
+
+	/* Lookup returns the BFN of an existing entry. */
+	op = lookup_op(s.guest->id, RAM_GFN + 3, s.ios);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(op.u.lookup_foreign_page.bfn, 0x40);
+	assert_int_equal(op.flags, IOMMUOP_readable | IOMMUOP_writeable);
+
+	/* Unmap per server; the leaf goes with the last one. */
+	op = funmap_op(0x40, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iop1(h, s.emu, &op), -ENOENT);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x40), true, &m), 0);
+	op = funmap_op(0x40, ios2, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x40), true, &m), -ENXIO);
+	assert_int_equal(pg->count, c0);
+	assert_int_equal(pg->type_count, 0);
+	h_audit(h);
+
+	/* Order 2: four frames, four entries. */
+	op = fmap_op(0x80, s.guest->id, RAM_GFN + 8, s.ios, IOMMUOP_readable | IOMMU_page_order(2));
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 4);
+	h_audit(h);
+	op = funmap_op(0x80, s.ios, IOMMU_page_order(2));
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 0);
+	h_audit(h);
+	h_fini(h);
+}
+
+static void test_foreign_without_iommu(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op op;
+	struct page_info *pg;
+	mfn_t m;
+	uint32_t c0;
+
+	(void)state;
+	emu_setup(&s, 0); /* the emulator has no translated device */
+	pg = gfn_page(h, s.guest, RAM_GFN + 5);
+	c0 = pg->count;
+	m = p2m_lookup(s.guest, _gfn(RAM_GFN + 5), NULL, NULL);
+	op = lookup_op(s.guest->id, RAM_GFN + 5, s.ios);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(op.u.lookup_foreign_page.bfn, mfn_x(m)); /* the machine frame */
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(iop1(h, s.emu, &op), 0); /* identical: no new reference */
+	assert_int_equal(pg->count, c0 + 1);
+	/* map_foreign_page returns the machine frame in bfn too. */
+	op = fmap_op(0x1234, s.guest->id, RAM_GFN + 5, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(op.u.map_foreign_page.bfn, mfn_x(m));
+	assert_int_equal(pg->count, c0 + 1);
+	h_audit(h);
+	/* Devices of a domain without an IOMMU context reach nothing. */
+	assert_int_equal(iommu_translate(s.emu, _bfn(mfn_x(m)), false, &m), -ENXIO);
+	op = funmap_op(mfn_x(p2m_lookup(s.guest, _gfn(RAM_GFN + 5), NULL, NULL)), s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(pg->count, c0);
+	h_audit(h);
+	h_fini(h);
+}
+
+static void ring_get(struct domain *emu, struct buffered_iopage *b)
+{
+	h_get(emu, BUF_PAGE * PAGE_SIZE, b, sizeof(*b));
+}
+
+static void test_balloon_invalidate(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op op;
+	struct page_info *pg;
+	struct buffered_iopage *b = malloc(sizeof(*b));
+	struct ioreq r;
+	uint64_t gfn = RAM_GFN + 9, tot, free0;
+	uint32_t w;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	pg = gfn_page(h, s.guest, gfn);
+	op = fmap_op(0x123456789ULL, s.guest->id, gfn, s.ios, RW); /* BFN above 32 bits */
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	tot = s.guest->tot_pages;
+	free0 = h->hv->heap.free_pages;
+
+	/* The guest balloons the frame out: an invalidate on the buffered ring,
+	 * the mapping and its reference stay. */
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	ring_get(s.emu, b);
+	assert_int_equal(b->write_pointer - b->read_pointer, 2);
+	assert_int_equal(b->buf_ioreq[0].type, IOREQ_TYPE_INVALIDATE);
+	assert_int_equal(b->buf_ioreq[0].size, 3);
+	assert_int_equal(b->buf_ioreq[0].data, 0x23456789U);
+	assert_int_equal(b->buf_ioreq[1].data, 0x1U);
+	assert_int_equal(pg->count, 1);
+	assert_int_equal(s.guest->tot_pages, tot); /* still the guest's until unmapped */
+	assert_int_equal(iommu_stats(s.emu)->invalidates_sent, 1);
+	/* Lookup of the gone gfn fails; the emulator unmaps; the frame is freed. */
+	op = lookup_op(s.guest->id, gfn, s.ios);
+	assert_int_equal(iop1(h, s.emu, &op), -ENXIO);
+	op = funmap_op(0x123456789ULL, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(s.guest->tot_pages, tot - 1);
+	assert_int_equal(h->hv->heap.free_pages, free0 + 1);
+	h_audit(h);
+
+	/* Ring full: the synchronous slot takes the request. */
+	gfn = RAM_GFN + 10;
+	op = fmap_op(0x50, s.guest->id, gfn, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	w = 1000;
+	h_put(s.emu, BUF_PAGE * PAGE_SIZE + 4, &w, 4);                 /* write_pointer */
+	w = 1000 - (IOREQ_BUFFER_SLOT_NUM - 1);
+	h_put(s.emu, BUF_PAGE * PAGE_SIZE, &w, 4);                     /* read_pointer: 510 used */
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	ring_get(s.emu, b);
+	assert_int_equal(b->write_pointer, 1000); /* untouched */
+	h_get(s.emu, SYNC_PAGE * PAGE_SIZE, &r, sizeof(r));
+	assert_int_equal(r.state, STATE_IOREQ_READY);
+	assert_int_equal(r.type, IOREQ_TYPE_INVALIDATE);
+	assert_int_equal(r.data, 0x50);
+	assert_int_equal(r.size, 8);
+
+	/* Both busy: owed, and delivered on the emulator's next call once
+	 * it has made room. */
+	gfn = RAM_GFN + 11;
+	op = fmap_op(0x51, s.guest->id, gfn, s.ios, RW);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	assert_int_equal(ioreq_server_find(h->hv, s.guest->id, s.ios)->st.backlog, 1);
+	w = 1000;
+	h_put(s.emu, BUF_PAGE * PAGE_SIZE, &w, 4); /* the emulator drained the ring */
+	op = (struct pv_iommu_op){.subop_id = IOMMUOP_query_caps};
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	ring_get(s.emu, b);
+	assert_int_equal(b->write_pointer, 1002);
+	assert_int_equal(b->buf_ioreq[1000 % IOREQ_BUFFER_SLOT_NUM].data, 0x51);
+	h_audit(h);
+	/* Emulator shutdown drops everything it held. */
+	hv_lock(h->hv);
+	domain_destroy(s.emu);
+	hv_unlock(h->hv);
+	h_audit(h);
+	assert_int_equal(s.guest->tot_pages, tot - 3);
+	free(b);
+	h_fini(h);
+}
+
+static void test_balloon_swap_mfn(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op op;
+	uint64_t gfn = RAM_GFN + 12, tot, f0;
+	mfn_t m, scratch;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	op = fmap_op(0x60, s.guest->id, gfn, s.ios, RW | IOMMUOP_swap_mfn);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	op = fmap_op(0x61, s.guest->id, gfn + 1, s.ios, RW); /* no swap */
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	tot = s.guest->tot_pages;
+	f0 = flushes(s.emu);
+	/* All mappings of the frame allowed swapping: the BFN moves to the
+	 * scratch frame, the reference goes, the frame is freed at once. */
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	assert_int_equal(s.guest->tot_pages, tot - 1);
+	assert_int_equal(iommu_stats(s.emu)->swapped, 1);
+	assert_int_equal(flushes(s.emu), f0 + 1);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x60), true, &scratch), 0);
+	assert_int_equal(mfn_to_page(&h->hv->ft, scratch)->owner, DOMID_XEN);
+	/* A DMA into the swapped BFN lands in the scratch frame, harmlessly. */
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x61), false, &m), 0);
+	assert_int_equal(iommu_dma_copy(s.emu, 0x60ULL << PAGE_SHIFT, 0x61ULL << PAGE_SHIFT, 64, NULL), 0);
+	h_audit(h);
+	/* The emulator still unmaps it by (bfn, ioserver). */
+	op = funmap_op(0x60, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x60), false, &m), -ENXIO);
+	h_audit(h);
+
+	/* Two servers, one without swap_mfn: nobody is swapped. */
+	ioservid_t ios2;
+
+	gfn = RAM_GFN + 20;
+	hv_lock(h->hv);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	hv_unlock(h->hv);
+	op = fmap_op(0x70, s.guest->id, gfn, s.ios, RW | IOMMUOP_swap_mfn);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	op = fmap_op(0x71, s.guest->id, gfn, ios2, IOMMUOP_readable);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	tot = s.guest->tot_pages;
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	assert_int_equal(s.guest->tot_pages, tot);
+	assert_int_equal(iommu_stats(s.emu)->swapped, 1);
+	/* The target dies: swap-allowed mappings are swapped, the rest wait. */
+	hv_lock(h->hv);
+	domain_destroy(s.guest);
+	hv_unlock(h->hv);
+	h_audit(h);
+	assert_int_equal(iommu_stats(s.emu)->swapped, 2);
+	op = funmap_op(0x71, ios2, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	op = funmap_op(0x61, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	op = funmap_op(0x70, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &op), 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 0);
+	h_audit(h);
+	h_fini(h);
+}
+
+static void test_dma_copy_and_faults(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct pv_iommu_op ops[4];
+	uint8_t *src, *dst;
+	uint64_t fault = 0, f0;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 4, 0), 4);
+	ops[0] = map_op(0x10, RAM_GFN, IOMMU_OP_readable);
+	ops[1] = map_op(0x11, RAM_GFN + 1, IOMMU_OP_readable);
+	ops[2] = map_op(0x20, RAM_GFN + 2, RW);
+	ops[3] = map_op(0x21, RAM_GFN + 3, IOMMU_OP_readable);
+	assert_int_equal(iop(&h, d, ops, 4), 0);
+	src = h_va(d, RAM_GFN << PAGE_SHIFT);
+	dst = h_va(d, (RAM_GFN + 2) << PAGE_SHIFT);
+	for (int i = 0; i < 8192; i++)
+		src[i] = (uint8_t)(i * 7);
+	memset(dst, 0, 8192);
+	/* A copy across a page boundary of the source. */
+	assert_int_equal(iommu_dma_copy(d, 0x20000, 0x10800, 4096, NULL), 0);
+	assert_memory_equal(dst, src + 0x800, 4096);
+	/* A write to a read-only BFN faults and moves nothing. */
+	memset(dst, 0, 8192);
+	f0 = iommu_stats(d)->faults;
+	assert_int_equal(iommu_dma_copy(d, 0x20800, 0x10000, 4096, &fault), -EACCES);
+	assert_int_equal(fault, 0x21000);
+	assert_int_equal(iommu_stats(d)->faults, f0 + 1);
+	assert_true(iommu_stats(d)->last_fault_write);
+	for (int i = 0; i < 8192; i++)
+		assert_int_equal(dst[i], 0);
+	/* A read from an unmapped BFN too. */
+	assert_int_equal(iommu_dma_copy(d, 0x20000, 0x11800, 4096, &fault), -ENXIO);
+	assert_int_equal(fault, 0x12000);
+	assert_false(iommu_stats(d)->last_fault_write);
+	for (int i = 0; i < 8192; i++)
+		assert_int_equal(dst[i], 0);
+	/* After unmap, the BFN faults. */
+	ops[0] = unmap_op(0x10, 0);
+	assert_int_equal(iop(&h, d, ops, 1), 0);
+	assert_int_equal(iommu_dma_copy(d, 0x20000, 0x10000, 16, &fault), -ENXIO);
+	assert_true(h_log_has(&h, "IOMMU fault"));
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_grant_bfn_hook(void **state)
+{
+	struct harness h;
+	struct domain *be, *fe;
+	struct page_info *pg;
+	mfn_t m, got;
+	uint32_t c0;
+
+	(void)state;
+	h_init_default(&h);
+	fe = h_domain(&h, "fe", 0, 256);
+	be = h_domain(&h, "be", DOMF_iommu, 256);
+	assert_int_equal(populate(&h, fe, RAM_GFN, 1, 0), 1);
+	m = p2m_lookup(fe, _gfn(RAM_GFN), NULL, NULL);
+	pg = mfn_to_page(&h.hv->ft, m);
+	c0 = pg->count;
+	hv_lock(h.hv);
+	assert_int_equal(iommu_grant_map(be, _bfn(0x99), m, false), 0);
+	assert_int_equal(iommu_grant_map(be, _bfn(0x99), m, false), -EEXIST);
+	assert_int_equal(iommu_grant_map(fe, _bfn(0x99), m, false), -EOPNOTSUPP);
+	hv_unlock(h.hv);
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(iommu_translate(be, _bfn(0x99), true, &got), -EACCES);
+	assert_int_equal(iommu_translate(be, _bfn(0x99), false, &got), 0);
+	assert_true(mfn_eq(got, m));
+	h_audit(&h);
+	/* The PV IOMMU cannot remove a grant's bus mapping behind its back. */
+	struct pv_iommu_op op = unmap_op(0x99, 0);
+
+	assert_int_equal(iop1(&h, be, &op), -ENOENT);
+	hv_lock(h.hv);
+	assert_int_equal(iommu_grant_unmap(be, _bfn(0x99), m), 0);
+	assert_int_equal(iommu_grant_unmap(be, _bfn(0x99), m), -ENOENT);
+	hv_unlock(h.hv);
+	assert_int_equal(pg->count, c0);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+static void test_alloc_failures(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct pv_iommu_op op;
+	int failed = 0;
+
+	(void)state;
+#ifndef HV_FAILINJECT
+	skip(); /* allocation failures are injected only with -Dfailinject=true */
+#endif
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 8, 0), 8);
+	op = (struct pv_iommu_op){.subop_id = IOMMUOP_query_caps};
+	assert_int_equal(iop1(&h, d, &op), 0); /* creates the context */
+	/* Fail each allocation of a map into an empty region in turn. */
+	for (uint64_t nth = 1; nth < 8; nth++) {
+		uint64_t bfn = 0x1000000ULL * nth;
+
+		h.hv->fi_nth = nth;
+		h.hv->fi_calls = 0;
+		op = map_op(bfn, RAM_GFN + nth, RW);
+		assert_int_equal(iop(&h, d, &op, 1), 0);
+		h.hv->fi_nth = 0;
+		if (op.status == -ENOMEM)
+			failed++;
+		else
+			assert_int_equal(op.status, 0);
+		h_audit(&h);
+	}
+	assert_true(failed > 0);
+	h_fini(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_query_caps),
+		cmocka_unit_test(test_map_unmap_refs),
+		cmocka_unit_test(test_balloon_own_mapping),
+		cmocka_unit_test(test_superpage),
+		cmocka_unit_test(test_batch_flush_and_continuation),
+		cmocka_unit_test(test_foreign_map_lookup_unmap),
+		cmocka_unit_test(test_foreign_without_iommu),
+		cmocka_unit_test(test_balloon_invalidate),
+		cmocka_unit_test(test_balloon_swap_mfn),
+		cmocka_unit_test(test_dma_copy_and_faults),
+		cmocka_unit_test(test_grant_bfn_hook),
+		cmocka_unit_test(test_alloc_failures),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
