@@ -17,6 +17,7 @@
 #include <public/memory.h>
 #include <public/xen.h>
 
+#include "dmadev.h"
 #include "harness.h"
 
 #define RAM_GFN 0x40000ULL
@@ -814,6 +815,60 @@ static void test_alloc_failures(void **state)
 	h_fini(&h);
 }
 
+static void test_dmadev_registers(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct dmadev *dev;
+	struct pv_iommu_op ops[2];
+	const paddr_t base = 0x20000000ULL;
+	uint64_t v;
+	uint8_t *src, *dst;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "dev", DOMF_iommu, 4096);
+	assert_int_equal(populate(&h, d, RAM_GFN, 2, 0), 2);
+	ops[0] = map_op(0x10, RAM_GFN, IOMMU_OP_readable);
+	ops[1] = map_op(0x20, RAM_GFN + 1, RW);
+	assert_int_equal(iop(&h, d, ops, 2), 0);
+	src = h_va(d, RAM_GFN << PAGE_SHIFT);
+	dst = h_va(d, (RAM_GFN + 1) << PAGE_SHIFT);
+	memset(src, 0x5a, PAGE_SIZE);
+	memset(dst, 0, PAGE_SIZE);
+	dev = dmadev_create(h.hv, d, base);
+	assert_non_null(dev);
+	assert_false(dmadev_mmio_read(dev, base + DMADEV_WINDOW, 8, &v)); /* not ours */
+	assert_true(dmadev_mmio_read(dev, base + DMADEV_REG_ID, 8, &v));
+	assert_int_equal(v, DMADEV_ID);
+	/* 4-byte halves and 8-byte writes. */
+	assert_true(dmadev_mmio_write(dev, base + DMADEV_REG_SRC, 4, 0x10000));
+	assert_true(dmadev_mmio_write(dev, base + DMADEV_REG_SRC + 4, 4, 0));
+	assert_true(dmadev_mmio_write(dev, base + DMADEV_REG_DST, 8, 0x20000));
+	assert_true(dmadev_mmio_write(dev, base + DMADEV_REG_LEN, 8, 100));
+	assert_true(dmadev_mmio_write(dev, base + DMADEV_REG_CTRL, 8, DMADEV_CTRL_START));
+	assert_true(dmadev_mmio_read(dev, base + DMADEV_REG_STATUS, 8, &v));
+	assert_int_equal(v, DMADEV_ST_DONE);
+	assert_int_equal(dst[99], 0x5a);
+	assert_int_equal(dst[100], 0);
+	/* Swapped direction: the destination is read-only, nothing moves. */
+	memset(dst, 0x11, PAGE_SIZE);
+	dmadev_mmio_write(dev, base + DMADEV_REG_SRC, 8, 0x20000);
+	dmadev_mmio_write(dev, base + DMADEV_REG_DST, 8, 0x10000);
+	dmadev_mmio_write(dev, base + DMADEV_REG_CTRL, 8, DMADEV_CTRL_START);
+	dmadev_mmio_read(dev, base + DMADEV_REG_STATUS, 8, &v);
+	assert_int_equal(v, DMADEV_ST_FAULT | DMADEV_ST_FAULT_WRITE | ((uint64_t)EACCES << DMADEV_ST_ERR_SHIFT));
+	dmadev_mmio_read(dev, base + DMADEV_REG_FAULT_ADDR, 8, &v);
+	assert_int_equal(v, 0x10000);
+	assert_int_equal(src[0], 0x5a);
+	dmadev_mmio_read(dev, base + DMADEV_REG_DONE_COUNT, 4, &v);
+	assert_int_equal(v, 1);
+	assert_int_equal(iommu_stats(d)->faults, 1);
+	dmadev_destroy(dev);
+	h_audit(&h);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_balloon_swap_mfn),
 		cmocka_unit_test(test_dma_copy_and_faults),
 		cmocka_unit_test(test_grant_bfn_hook),
+		cmocka_unit_test(test_dmadev_registers),
 		cmocka_unit_test(test_alloc_failures),
 	};
 
