@@ -222,6 +222,7 @@ void hv_domain_crash(struct domain *d, const char *why)
 	if (d->state == DOMS_running) {
 		d->state = DOMS_shutdown;
 		d->shutdown_reason = SHUTDOWN_crash;
+		snprintf(d->crash_why, sizeof(d->crash_why), "%s", why);
 	}
 	hv->st.domain_crashes++;
 	hv_err(hv, "d%u crashed: %s", d->id, why);

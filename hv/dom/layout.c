@@ -21,6 +21,7 @@
  * plan live in the plan's pool or in bootinfo.
  */
 #include <errno.h>
+#include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -708,6 +709,17 @@ void layout_free(struct layout_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A NUL-terminated string property, or NULL. */
+static const char *dt_string_prop(const void *fdt, int node, const char *name)
+{
+	int len;
+	const char *v = fdt_getprop(fdt, node, name, &len);
+
+	if (!v || len <= 0 || v[len - 1] != '\0')
+		return NULL;
+	return v;
+}
+
 void layout_guestdt_info(const struct layout_plan *p, const struct bootinfo *bi,
 			 unsigned int i, struct guestdt_info *gi)
 {
@@ -725,10 +737,15 @@ void layout_guestdt_info(const struct layout_plan *p, const struct bootinfo *bi,
 	gi->regions = d->ext.region;
 	gi->nr_regions = d->ext.nr;
 	if (d->is_dom0) {
-		gi->bootargs = NULL;
+		int chosen = fdt_path_offset(bi->fdt, "/chosen");
+
+		/* Xen gives Dom0 /chosen xen,dom0-bootargs. */
+		gi->bootargs = chosen >= 0 ? dt_string_prop(bi->fdt, chosen, "xen,dom0-bootargs") : NULL;
 	} else if (d->bootinfo_index >= 0) {
 		const struct bootinfo_domain *bd = &bi->domain[d->bootinfo_index];
 
+		/* A dom0less domain's own `bootargs` property, as in Xen. */
+		gi->bootargs = dt_string_prop(bi->fdt, bd->node, "bootargs");
 		gi->props = bd->props;
 		gi->nr_props = bd->nr_props;
 	}

@@ -48,6 +48,7 @@ struct domain {
 	enum domain_state state;
 	bool relinquishing; /* inside domain_destroy: do not finalise yet */
 	unsigned int shutdown_reason;
+	char crash_why[128]; /* set when the hypervisor (not the guest) stopped it */
 
 	uint64_t tot_pages;
 	uint64_t max_pages;
