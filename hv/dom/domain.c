@@ -20,6 +20,7 @@
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/staticmem.h>
 #include <public/xen.h>
 
 static bool domid_in_use(struct hv *hv, domid_t id)
@@ -194,7 +195,6 @@ void domain_destroy(struct domain *d)
 void domain_finalise(struct domain *d)
 {
 	struct hv *hv = d->hv;
-	struct page_info *pg;
 
 	if (d->relinquishing)
 		return;
@@ -202,10 +202,7 @@ void domain_finalise(struct domain *d)
 	hv_realize_flush(hv);
 	/* Static frames stay free and static on no list: unusable until the
 	 * system is restarted, like Xen. */
-	while ((pg = page_list_first(&hv->ft, &d->resv_list))) {
-		page_list_del(&hv->ft, &d->resv_list, pg);
-		pg->owner = DOMID_INVALID;
-	}
+	staticmem_retire(d);
 	gnttab_domain_destroy(d);
 	for (struct domain **pp = &hv->domains; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {

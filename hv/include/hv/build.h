@@ -6,8 +6,9 @@
  * Order matters and follows Xen's boot: static banks of every domain leave
  * the heap first, then the hypervisor image and Dom0's 1:1 banks, then
  * ordinary domains are allocated from what remains, largest extents first.
- * On failure every domain built so far is destroyed and the heap holds what
- * it held before (static banks stay claimed, as at a failed Xen boot).
+ * Static banks are validated (staticcheck) before anything is claimed. On
+ * failure every domain built so far is destroyed and static banks no domain
+ * took go back to the heap, so the heap holds what it held before.
  */
 #ifndef HV_BUILD_H
 #define HV_BUILD_H
