@@ -1,0 +1,57 @@
+/*
+ * Helpers shared by the seed scenario's frontend and backend.
+ */
+#include <libfdt.h>
+
+#include <rt/hypercall.h>
+#include <ring.h>
+
+static uint64_t word(xen_pfn_t gfn, unsigned int i, uint64_t seed)
+{
+	return ((gfn << 12) | ((uint64_t)i << 3)) ^ seed;
+}
+
+void ring_pattern_fill(void *page, xen_pfn_t gfn, uint64_t seed)
+{
+	uint64_t *w = page;
+
+	for (unsigned int i = 0; i < 512; i++)
+		w[i] = word(gfn, i, seed);
+}
+
+unsigned int ring_pattern_check(const void *page, xen_pfn_t gfn, uint64_t seed)
+{
+	const uint64_t *w = page;
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < 512; i++)
+		bad += w[i] != word(gfn, i, seed);
+	return bad;
+}
+
+void ring_block_fill(void *page, uint32_t b, uint32_t g)
+{
+	uint32_t *w = page;
+
+	for (unsigned int i = 0; i < BLK_SIZE / 4; i++)
+		w[i] = (b << 24) ^ (g << 16) ^ i ^ 0xb10cu;
+}
+
+uint32_t ring_chosen_u32(const char *name, uint32_t dflt)
+{
+	const void *fdt = rt_dt();
+	const fdt32_t *p;
+	int node = fdt_path_offset(fdt, "/chosen"), len;
+
+	if (node < 0)
+		return dflt;
+	p = fdt_getprop(fdt, node, name, &len);
+	if (!p || len != 4)
+		return dflt;
+	return fdt32_to_cpu(*p);
+}
+
+void ring_yield(void)
+{
+	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}

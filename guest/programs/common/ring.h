@@ -1,0 +1,90 @@
+/*
+ * The seed scenario's shared page between frontend and backend.
+ *
+ * The frontend grants one page (always its first grant, ref
+ * RING_GREF) to the backend. The page carries:
+ * - a hand-shake: frontend and backend states, each written only by its
+ *   owner, with release stores and acquire loads;
+ * - what the backend must check: the frontend's RAM banks (the backend
+ *   maps all of them) and the runs of frames the frontend filled with the
+ *   known pattern;
+ * - a small request ring: block reads and writes whose data page the
+ *   frontend grants per request.
+ * There are no event channels: both sides poll and yield.
+ */
+#ifndef RING_H
+#define RING_H
+
+#include <public/xen.h>
+#include <rt/rt.h>
+
+#define RING_MAGIC 0x31474e4952564d4dULL /* "MMVRING1" */
+#define RING_GREF 8			/* first grant after the reserved entries */
+#define RING_SLOTS 8
+#define RING_MAX_RUNS 48
+#define RING_MAX_BANKS 8
+
+#define BLK_SIZE 4096u
+#define BLK_COUNT 64u /* the backend's store: 256 KiB */
+
+enum { FE_INIT, FE_FILLED, FE_DONE };
+enum { BE_INIT, BE_VERIFIED, BE_BYE, BE_FAILED };
+enum { REQ_READ = 1, REQ_WRITE = 2 };
+
+struct ring_req {
+	uint64_t id;
+	uint32_t op;
+	uint32_t block;
+	uint32_t gref; /* data page granted for this request */
+	uint32_t pad;
+};
+
+struct ring_rsp {
+	uint64_t id;
+	int32_t status; /* 0 or a negative Xen errno */
+	uint32_t pad;
+};
+
+struct ring_run {
+	uint64_t gfn, n;
+};
+
+struct ring_page {
+	uint64_t magic;
+	uint32_t fe_state, be_state;
+	uint64_t seed;
+	uint32_t nr_banks, nr_runs;
+	struct ring_run banks[RING_MAX_BANKS]; /* RAM, in frames */
+	struct ring_run runs[RING_MAX_RUNS];   /* filled with the pattern */
+	uint32_t req_prod, rsp_prod;	       /* written by fe / be */
+	struct ring_req req[RING_SLOTS];
+	struct ring_rsp rsp[RING_SLOTS];
+};
+_Static_assert(sizeof(struct ring_page) <= 4096, "ring page fits one frame");
+
+static inline uint32_t ring_load(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void ring_store(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* The known data: each 8-byte word names its frame and offset. */
+void ring_pattern_fill(void *page, xen_pfn_t gfn, uint64_t seed);
+/* Number of words of page that do not hold the pattern for gfn. */
+unsigned int ring_pattern_check(const void *page, xen_pfn_t gfn, uint64_t seed);
+/* Data of block b, generation g (what the frontend writes). */
+void ring_block_fill(void *page, uint32_t b, uint32_t g);
+
+/* A u32 property of /chosen, or dflt. */
+uint32_t ring_chosen_u32(const char *name, uint32_t dflt);
+void ring_yield(void);
+
+/* The programs' entries (rt_main calls them in freestanding builds). */
+void frontend_main(void);
+void backend_main(void);
+
+#endif
