@@ -1054,6 +1054,14 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 			      fdt_totalsize(buf), len);
 		return -EINVAL;
 	}
+	/* libfdt 1.6.1's fdt_check_full() dereferences NULL on blobs older
+	 * than version 16 that pass fdt_check_header() (found by fuzz_dt);
+	 * dtc has written version 17 for years, so refuse the old ones. */
+	if (fdt_version(buf) < 16) {
+		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
+			      "unsupported DTB version %u (16 or later needed)", fdt_version(buf));
+		return -EINVAL;
+	}
 	rc = fdt_check_full(buf, fdt_totalsize(buf));
 	if (rc) {
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0, "corrupt DTB: %s",
