@@ -121,8 +121,7 @@ static bool premap(uint64_t total)
 		failed += r;
 		done += n;
 		if (done >= next_report || done == total) {
-			rt_printf("backend: mapped %lu of %lu MiB\n", (unsigned long)(done >> 8),
-				  (unsigned long)(total >> 8));
+			ring_progress("pre-map", done, total);
 			next_report += 512UL << 8;
 		}
 	}
@@ -134,8 +133,10 @@ static bool premap(uint64_t total)
 
 static bool verify(void)
 {
-	uint64_t checked = 0, bad_pages = 0;
+	uint64_t checked = 0, bad_pages = 0, all = 0, next_report = 512UL << 8;
 
+	for (uint32_t r = 0; r < ring->nr_runs && r < RING_MAX_RUNS; r++)
+		all += ring->runs[r].n;
 	for (uint32_t r = 0; r < ring->nr_runs && r < RING_MAX_RUNS; r++) {
 		for (uint64_t i = 0; i < ring->runs[r].n; i++) {
 			xen_pfn_t gfn = ring->runs[r].gfn + i;
@@ -147,7 +148,10 @@ static bool verify(void)
 					rt_printf("backend: frame %#lx of d%u: wrong data\n",
 						  (unsigned long)gfn, fe);
 			}
-			checked++;
+			if (++checked >= next_report) {
+				ring_progress("verify", checked, all);
+				next_report += 512UL << 8;
+			}
 		}
 	}
 	rt_printf("backend: verified %lu MiB of d%u's memory: %lu bad page(s)\n",

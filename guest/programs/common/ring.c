@@ -55,3 +55,9 @@ void ring_yield(void)
 {
 	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
+
+void ring_progress(const char *what, uint64_t done_pages, uint64_t total_pages)
+{
+	rt_printf("progress: %s %lu/%lu MiB\n", what, (unsigned long)(done_pages >> 8),
+		  (unsigned long)(total_pages >> 8));
+}

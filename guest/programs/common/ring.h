@@ -83,6 +83,13 @@ void ring_block_fill(void *page, uint32_t b, uint32_t g);
 uint32_t ring_chosen_u32(const char *name, uint32_t dflt);
 void ring_yield(void);
 
+/*
+ * Progress of a long step, one console line "progress: WHAT DONE/TOTAL MiB"
+ * (pages in, MiB out). The VMM may draw these in place on a terminal and
+ * drop them otherwise; a guest only prints them every 512 MiB.
+ */
+void ring_progress(const char *what, uint64_t done_pages, uint64_t total_pages);
+
 /* The programs' entries (rt_main calls them in freestanding builds). */
 void frontend_main(void);
 void backend_main(void);

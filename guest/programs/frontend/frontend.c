@@ -38,7 +38,7 @@ static void add_run(uint64_t gfn, uint64_t n)
 }
 
 /* Fills every page the allocator gives out; returns the page count. */
-static uint64_t fill_memory(uint64_t seed)
+static uint64_t fill_memory(uint64_t seed, uint64_t ram_pages)
 {
 	uint64_t total = 0, next_report = 512UL << 8;
 	unsigned long chunk = FE_CHUNK_MAX;
@@ -58,7 +58,7 @@ static uint64_t fill_memory(uint64_t seed)
 		add_run(rt_virt_to_phys(p) >> 12, chunk);
 		total += chunk;
 		if (total >= next_report) {
-			rt_printf("frontend: wrote %lu MiB\n", (unsigned long)(total >> 8));
+			ring_progress("write pattern", total, ram_pages);
 			next_report += 512UL << 8;
 		}
 	}
@@ -160,7 +160,7 @@ void frontend_main(void)
 	rt_printf("frontend: %lu MiB of RAM in %u bank(s); ring granted to d%u as ref %ld\n",
 		  (unsigned long)(ram >> 20), nb, backend, gref);
 
-	filled = fill_memory(seed);
+	filled = fill_memory(seed, ram >> 12);
 	rt_free_pages(reserve, 64);
 	rt_printf("frontend: wrote the pattern over %lu MiB in %u run(s)\n",
 		  (unsigned long)(filled >> 8), ring->nr_runs);
