@@ -155,7 +155,7 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 		    const struct bootinfo *bi)
 {
 	struct guestdt_info gi;
-	void *buf = malloc(BUILD_DTB_MAX);
+	void *buf = hv_malloc(bd->d->hv, BUILD_DTB_MAX);
 	int len;
 
 	if (!buf)
@@ -232,7 +232,7 @@ static int check_static(struct hv *hv, const struct bootinfo *bi, const struct l
 			n++;
 		}
 	}
-	rep = malloc(sizeof(*rep));
+	rep = hv_malloc(hv, sizeof(*rep));
 	if (!rep)
 		return fail(out, -ENOMEM, "out of memory");
 	rc = staticcheck_system(bi, avoid, n, rep);
@@ -257,7 +257,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 	unsigned int nr_claimed = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->dom = calloc(plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
+	out->dom = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
 	if (!out->dom)
 		return fail(out, -ENOMEM, "out of memory");
 
