@@ -18,12 +18,14 @@
 
 #include <hv/build.h>
 #include <hv/guestdt.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/staticcheck.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
 #define BUILD_DTB_MAX (64 * 1024)
+#define BUILD_DMA_WINDOW 0x1000ULL /* vmm/dmadev.h DMADEV_WINDOW */
 
 static int fail(struct build_result *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -154,13 +156,19 @@ map_1to1:
 static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 		    const struct bootinfo *bi)
 {
-	struct guestdt_info gi;
 	void *buf = hv_malloc(bd->d->hv, BUILD_DTB_MAX);
+	struct guestdt_info gi;
 	int len;
 
 	if (!buf)
 		return -ENOMEM;
+	struct guestdt_device dma = {"dma", "memvisor,dma-v1", bd->dma_base, BUILD_DMA_WINDOW};
+
 	layout_guestdt_info(plan, bi, bd->plan_index, &gi);
+	if (bd->dma_base) {
+		gi.devices = &dma;
+		gi.nr_devices = 1;
+	}
 	len = guestdt_build(buf, BUILD_DTB_MAX, &gi, NULL);
 	if (len < 0) {
 		free(buf);
@@ -168,6 +176,60 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 	}
 	bd->dtb = buf;
 	bd->dtb_len = (size_t)len;
+	return 0;
+}
+
+static bool spans_meet(paddr_t a, paddr_t as, paddr_t b, paddr_t bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/*
+ * memvisor,dma-device = <addr> (1 or 2 cells): the guest-physical page of
+ * the domain's DMA engine window. It must be page aligned and clear of the
+ * domain's RAM, region 0 and extended regions (the guest maps things
+ * there; the window must stay unbacked so accesses reach the device).
+ * 0 with *base = 0 when the property is absent.
+ */
+static int dma_device_of(struct build_result *r, const struct bootinfo *bi,
+			 const struct layout_domain *ld, paddr_t *base)
+{
+	const struct bootinfo_domain *bdn;
+
+	*base = 0;
+	if (ld->bootinfo_index < 0)
+		return 0;
+	bdn = &bi->domain[ld->bootinfo_index];
+	for (unsigned int p = 0; p < bdn->nr_props; p++) {
+		const uint8_t *v = bdn->props[p].val;
+		paddr_t a = 0;
+
+		if (strcmp(bdn->props[p].name, "memvisor,dma-device"))
+			continue;
+		if (bdn->props[p].len != 4 && bdn->props[p].len != 8)
+			return fail(r, -EINVAL, "%s: memvisor,dma-device must be one address "
+				    "(1 or 2 cells)", bdn->path);
+		for (int k = 0; k < bdn->props[p].len; k++)
+			a = (a << 8) | v[k];
+		if (!a || !IS_ALIGNED(a, PAGE_SIZE))
+			return fail(r, -EINVAL, "%s: memvisor,dma-device %#" PRIx64
+				    " is not a non-zero page-aligned address", bdn->path, a);
+		for (unsigned int b = 0; b < ld->mem.n; b++)
+			if (spans_meet(a, BUILD_DMA_WINDOW, ld->mem.s[b].start, ld->mem.s[b].size))
+				goto overlap;
+		if (ld->gnttab.size &&
+		    spans_meet(a, BUILD_DMA_WINDOW, ld->gnttab.start, ld->gnttab.size))
+			goto overlap;
+		for (unsigned int e = 0; e < ld->ext.nr; e++)
+			if (spans_meet(a, BUILD_DMA_WINDOW, ld->ext.region[e].start,
+				       ld->ext.region[e].size))
+				goto overlap;
+		*base = a;
+		return 0;
+overlap:
+		return fail(r, -EINVAL, "%s: memvisor,dma-device %#" PRIx64 " overlaps the "
+			    "domain's RAM, region 0 or an extended region", bdn->path, a);
+	}
 	return 0;
 }
 
@@ -255,11 +317,19 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 	int rc = 0;
 	domid_t next_id = 1;
 	unsigned int nr_claimed = 0;
+	struct iommu_params iop;
+	bool host_iommu = bi->args.iommu != 0 && bi->iommu_present;
 
 	memset(out, 0, sizeof(*out));
 	out->dom = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
 	if (!out->dom)
 		return fail(out, -ENOMEM, "out of memory");
+
+	/* The IOMMU: the host's (as the plan saw it) and the iommu= modes. */
+	iommu_parse_bootargs(bi->args.raw, &iop);
+	for (unsigned int i = 0; i < plan->nr_dom; i++)
+		host_iommu |= plan->dom[i].iommu;
+	iop.present = iop.present && host_iommu;
 
 	hv_lock(hv);
 	/* 0. Every static-memory rule, before anything is claimed or built. */
@@ -310,14 +380,23 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		struct build_domain *bd = &out->dom[out->nr];
 		struct domain_config cfg = {.name = ld->name, .gpaddr_bits = ld->gpaddr_bits};
 		uint64_t pages = 0;
+		paddr_t dma_base;
 
+		rc = dma_device_of(out, bi, ld, &dma_base);
+		if (rc)
+			goto err;
+		if (dma_base && !iop.present) {
+			rc = fail(out, -ENODEV, "%s: memvisor,dma-device needs an IOMMU (none in the "
+				  "system, or iommu=off)", ld->name);
+			goto err;
+		}
 		for (unsigned int b = 0; b < ld->mem.n; b++)
 			pages += ld->mem.s[b].size >> PAGE_SHIFT;
 		cfg.max_pages = pages;
 		cfg.domid = ld->is_dom0 ? 0 : next_id++;
 		cfg.flags = (ld->is_dom0 ? DOMF_privileged : 0) | (ld->static_mem ? DOMF_static : 0) |
 			    (ld->direct_map ? DOMF_directmap : 0) | (ld->is_32bit ? DOMF_32bit : 0) |
-			    (ld->iommu ? DOMF_iommu : 0);
+			    (ld->iommu || dma_base ? DOMF_iommu : 0);
 		bd->plan_index = i;
 		bd->bootinfo_index = ld->bootinfo_index;
 		bd->d = domain_create(hv, &cfg, &rc);
@@ -326,6 +405,12 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 			goto err;
 		}
 		out->nr++;
+		bd->dma_base = dma_base;
+		rc = iommu_domain_init(bd->d, &iop);
+		if (rc) {
+			rc = fail(out, rc, "%s: cannot set up its IOMMU context: error %d", ld->name, rc);
+			goto err;
+		}
 		for (unsigned int b = 0; b < ld->mem.n && b < ARRAY_SIZE(bd->d->mem_banks); b++) {
 			bd->d->mem_banks[b][0] = ld->mem.s[b].start;
 			bd->d->mem_banks[b][1] = ld->mem.s[b].size;

@@ -134,6 +134,33 @@ static int gdt_hypervisor(void *fdt, const struct guestdt_info *gi,
 	return rc;
 }
 
+static int gdt_devices(void *fdt, const struct guestdt_info *gi,
+		       struct guestdt_report *rep)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < gi->nr_devices && !rc; i++) {
+		const struct guestdt_device *dv = &gi->devices[i];
+		fdt32_t reg[4];
+		unsigned int pos = 0;
+		char name[64];
+
+		if (!dv->name || !dv->compatible)
+			return -FDT_ERR_BADVALUE;
+		snprintf(name, sizeof(name), "%s@%" PRIx64, dv->name, dv->base);
+		put_cells(reg, &pos, dv->base, gi->addr_cells, rep);
+		put_cells(reg, &pos, dv->size, gi->size_cells, rep);
+		rc = fdt_begin_node(fdt, name);
+		if (!rc)
+			rc = fdt_property_string(fdt, "compatible", dv->compatible);
+		if (!rc)
+			rc = fdt_property(fdt, "reg", reg, (int)(pos * sizeof(reg[0])));
+		if (!rc)
+			rc = fdt_end_node(fdt);
+	}
+	return rc;
+}
+
 int guestdt_build(void *buf, size_t len, const struct guestdt_info *gi,
 		  struct guestdt_report *rep)
 {
@@ -161,6 +188,8 @@ int guestdt_build(void *buf, size_t len, const struct guestdt_info *gi,
 		rc = gdt_chosen(buf, gi);
 	if (!rc && gi->hypervisor_node)
 		rc = gdt_hypervisor(buf, gi, rep);
+	if (!rc)
+		rc = gdt_devices(buf, gi, rep);
 	if (!rc)
 		rc = fdt_end_node(buf);
 	if (!rc)

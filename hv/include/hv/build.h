@@ -9,6 +9,12 @@
  * Static banks are validated (staticcheck) before anything is claimed. On
  * failure every domain built so far is destroyed and static banks no domain
  * took go back to the heap, so the heap holds what it held before.
+ *
+ * IOMMU: every domain gets its context at build (iommu_domain_init) with
+ * the mode the bootargs' iommu= and the plan give it: translating for a
+ * domain with an assigned device (the plan's iommu, or a
+ * memvisor,dma-device) on a host with an IOMMU, Dom0 strict, relaxed or
+ * passthrough as iommu= says.
  */
 #ifndef HV_BUILD_H
 #define HV_BUILD_H
@@ -22,6 +28,8 @@ struct build_domain {
 	unsigned int plan_index;  /* index in layout_plan.dom */
 	int bootinfo_index;       /* -1 for Dom0 */
 	void *dtb;                /* generated guest DT (malloc'd) */
+	paddr_t dma_base;         /* memvisor,dma-device window (0: none); the
+				   * runner puts the DMA engine (vmm/dmadev.h) there */
 	size_t dtb_len;
 };
 

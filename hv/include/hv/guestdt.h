@@ -8,6 +8,10 @@
  *   compatible = "xen,xen-<major>.<minor>", "xen,xen";
  *   reg        = region 0 (grant table), then extended regions 1..N;
  *   interrupts = <1 (PPI) 15 (31 - 16) 0xf08 (level low, all CPUs)>.
+ * and, when given, one node per emulated device:
+ *   /<name>@<addr> { compatible = "<compatible>"; reg = <addr size>; };
+ * (memvisor's DMA engine: "dma", "memvisor,dma-v1"; docs/pv-iommu.md).
+ * Without devices the output is exactly what it was before devices existed.
  * Cell counts follow the facts: 2/2 for DomUs, the host root's counts for
  * Dom0 (1 or 2 each). With one cell, values keep their low 32 bits exactly
  * as Xen writes them; guestdt_build() counts such truncations so the caller
@@ -22,6 +26,13 @@
 #include <hv/bootinfo.h>
 #include <hv/extregion.h>
 
+/* An emulated device the guest should find in its tree. */
+struct guestdt_device {
+	const char *name;       /* node name without unit address, e.g. "dma" */
+	const char *compatible;
+	paddr_t base, size;
+};
+
 struct guestdt_info {
 	unsigned int xen_major, xen_minor;
 	uint32_t addr_cells, size_cells; /* 1 or 2 each */
@@ -34,6 +45,8 @@ struct guestdt_info {
 	struct ext_region gnttab;        /* region 0 */
 	const struct ext_region *regions;
 	unsigned int nr_regions;
+	const struct guestdt_device *devices; /* optional */
+	unsigned int nr_devices;
 };
 
 struct guestdt_report {
