@@ -22,18 +22,14 @@
 #include <public/version.h>
 #include <public/xen.h>
 
+#include "bench.h"
 #include "cli.h"
 #include "realize.h"
 
 #define BENCH_SCRATCH_GFN 0x10000ULL
 #define BENCH_SCRATCH_PAGES 512 /* 2 MiB of argument space */
 
-struct bench_out {
-	bool json;
-	bool first;
-};
-
-static double now_s(void)
+double bench_now(void)
 {
 	struct timespec ts;
 
@@ -48,21 +44,22 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void report(struct bench_out *o, const char *name, const char *what, double value,
-		   const char *unit, const char *limit_what, double limit, const char *target)
+void bench_report(struct bench_out *o, const char *name, const char *what, double value,
+		  const char *unit, const char *limit_what, double limit, const char *target)
 {
 	double ratio = limit > 0 ? value / limit : 0;
 
 	if (o->json) {
 		printf("%s\n  {\"name\":\"%s\",\"what\":\"%s\",\"value\":%.6g,\"unit\":\"%s\","
 		       "\"limit\":\"%s\",\"limit_value\":%.6g,\"ratio\":%.4g,\"target\":\"%s\"}",
-		       o->first ? "" : ",", name, what, value, unit, limit_what, limit, ratio, target);
+		       o->first ? "" : ",", name, what, value, unit, limit_what, limit, ratio,
+		       target ? target : "");
 		o->first = false;
 	} else {
 		printf("%-16s %-44s %12.4g %-8s", name, what, value, unit);
@@ -72,6 +69,27 @@ static void report(struct bench_out *o, const char *name, const char *what, doub
 			printf("  [target %s]", target);
 		printf("\n");
 	}
+	fflush(stdout);
+}
+
+void bench_skip(struct bench_out *o, const char *name, const char *why)
+{
+	if (o->json) {
+		printf("%s\n  {\"name\":\"%s\",\"skip\":\"", o->first ? "" : ",", name);
+		for (const char *p = why; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				printf("\\%c", *p);
+			else if ((unsigned char)*p < 0x20)
+				printf("\\u%04x", (unsigned char)*p);
+			else
+				putchar(*p);
+		}
+		printf("\"}");
+		o->first = false;
+	} else {
+		printf("%-16s SKIP: %s\n", name, why);
+	}
+	fflush(stdout);
 }
 
 /* A machine with one large bank at 4 GiB, and a helper domain. */
@@ -130,7 +148,7 @@ static int64_t call(struct hv *hv, struct domain *d, uint64_t nr, uint64_t a0, u
 /* --- limits of this machine ------------------------------------------------ */
 
 /* mmap of the given extent sizes from a memfd into a reserved window. */
-static double limit_mmap_extents(uint64_t total, uint64_t extent, bool populate)
+double bench_limit_mmap(uint64_t total, uint64_t extent, bool populate)
 {
 	int fd = memfd_create("bench", MFD_CLOEXEC);
 	uint8_t *win;
@@ -139,11 +157,11 @@ static double limit_mmap_extents(uint64_t total, uint64_t extent, bool populate)
 	if (fd < 0 || ftruncate(fd, (off_t)total) < 0)
 		return -1;
 	win = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t0 = now_s();
+	t0 = bench_now();
 	for (uint64_t off = 0; off < total; off += extent)
 		mmap(win + off, extent, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_FIXED | (populate ? MAP_POPULATE : 0), fd, (off_t)off);
-	t1 = now_s();
+	t1 = bench_now();
 	munmap(win, total);
 	close(fd);
 	return t1 - t0;
@@ -157,10 +175,10 @@ static double limit_memcpy_gbps(void)
 
 	memset(a, 1, n);
 	memset(b, 2, n);
-	t0 = now_s();
+	t0 = bench_now();
 	for (int i = 0; i < 4; i++)
 		memcpy(b, a, n);
-	t1 = now_s();
+	t1 = bench_now();
 	free(a);
 	free(b);
 	return 4.0 * (double)n / (t1 - t0) / 1e9;
@@ -179,13 +197,13 @@ static void bench_hypercall(struct bench_out *o)
 		return;
 	d = env_domain(&e, "bench", 0, 1 << 20);
 	for (int r = 0; r < 7; r++) {
-		double t0 = now_s();
+		double t0 = bench_now();
 
 		for (int i = 0; i < n; i++)
 			call(e.hv, d, __HYPERVISOR_xen_version, XENVER_version, 0);
-		s[r] = (now_s() - t0) / n * 1e9;
+		s[r] = (bench_now() - t0) / n * 1e9;
 	}
-	report(o, "hcall-inproc", "xen_version round trip, in-process", median(s, 7), "ns",
+	bench_report(o, "hcall-inproc", "xen_version round trip, in-process", bench_median(s, 7), "ns",
 	       "", 0, "report");
 	vmm_destroy(&e.vmm);
 }
@@ -201,16 +219,16 @@ static void bench_batch(struct bench_out *o)
 		return;
 	d = env_domain(&e, "bench", 0, 1 << 20);
 	for (int r = 0; r < 7; r++) {
-		double t0 = now_s(), t1;
+		double t0 = bench_now(), t1;
 		uint64_t *gfns = scratch(d, 4096);
 		struct xen_memory_reservation *res = scratch(d, 0);
 
 		for (int i = 0; i < 2000; i++)
 			call(e.hv, d, __HYPERVISOR_xen_version, XENVER_version, 0);
-		rt[r] = (now_s() - t0) / 2000 * 1e9;
+		rt[r] = (bench_now() - t0) / 2000 * 1e9;
 		for (int k = 0; k < 512; k++)
 			gfns[k] = 0x40000 + (uint64_t)k;
-		t0 = now_s();
+		t0 = bench_now();
 		for (int i = 0; i < reps; i++) {
 			*res = (struct xen_memory_reservation){.extent_start = scratch_gpa(4096),
 							       .nr_extents = 512, .domid = DOMID_SELF};
@@ -219,12 +237,12 @@ static void bench_batch(struct bench_out *o)
 							       .nr_extents = 512, .domid = DOMID_SELF};
 			call(e.hv, d, __HYPERVISOR_memory_op, XENMEM_decrease_reservation, scratch_gpa(0));
 		}
-		t1 = now_s();
+		t1 = bench_now();
 		el[r] = (t1 - t0) / (reps * 2.0 * 512) * 1e9;
 	}
-	double m_rt = median(rt, 7), m_el = median(el, 7);
+	double m_rt = bench_median(rt, 7), m_el = bench_median(el, 7);
 
-	report(o, "memop-batch", "per element, 512-extent populate+decrease", m_el, "ns",
+	bench_report(o, "memop-batch", "per element, 512-extent populate+decrease", m_el, "ns",
 	       "one in-process round trip", m_rt, "report");
 	vmm_destroy(&e.vmm);
 }
@@ -242,21 +260,21 @@ static void bench_build(struct bench_out *o)
 		if (env_init(&e, GiB(4)))
 			return;
 		d = env_domain(&e, "big", 0, GiB(4) >> PAGE_SHIFT);
-		t0 = now_s();
+		t0 = bench_now();
 		hv_lock(e.hv);
 		build_populate_range(d, GiB(1), GiB(3));
 		hv_realize_flush(e.hv);
 		hv_unlock(e.hv);
-		s[r] = (now_s() - t0) * 1e3;
+		s[r] = (bench_now() - t0) * 1e3;
 		memcpy(leaves, d->p2m.st.leaves, sizeof(leaves));
 		vmm_destroy(&e.vmm);
-		lim[r] = limit_mmap_extents(GiB(3), SZ_1G, false) * 1e3;
+		lim[r] = bench_limit_mmap(GiB(3), SZ_1G, false) * 1e3;
 	}
-	report(o, "build-3g", "populate + realize a 3 GiB domain (no prefault)", median(s, 5), "ms",
-	       "mmap of the same 1 GiB extents", median(lim, 5), "<= 50 ms");
-	report(o, "build-3g", "P2M leaves: 4K", (double)leaves[0], "leaves", "", 0, "0");
-	report(o, "build-3g", "P2M leaves: 2M", (double)leaves[1], "leaves", "", 0, "");
-	report(o, "build-3g", "P2M leaves: 1G", (double)leaves[2], "leaves", "", 0, "");
+	bench_report(o, "build-3g", "populate + realize a 3 GiB domain (no prefault)", bench_median(s, 5), "ms",
+	       "mmap of the same 1 GiB extents", bench_median(lim, 5), "<= 50 ms");
+	bench_report(o, "build-3g", "P2M leaves: 4K", (double)leaves[0], "leaves", "", 0, "0");
+	bench_report(o, "build-3g", "P2M leaves: 2M", (double)leaves[1], "leaves", "", 0, "");
+	bench_report(o, "build-3g", "P2M leaves: 1G", (double)leaves[2], "leaves", "", 0, "");
 }
 
 static void bench_foreign(struct bench_out *o, uint64_t size, const char *name)
@@ -280,7 +298,7 @@ static void bench_foreign(struct bench_out *o, uint64_t size, const char *name)
 	struct xen_add_to_physmap_batch *b = scratch(back, 0);
 	uint64_t dst = GiB(64) >> PAGE_SHIFT; /* stands for an extended region of the backend */
 
-	t0 = now_s();
+	t0 = bench_now();
 	while (done < frames) {
 		unsigned int n = (unsigned int)MIN(batch, frames - done);
 
@@ -295,19 +313,19 @@ static void bench_foreign(struct bench_out *o, uint64_t size, const char *name)
 		call(e.hv, back, __HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, scratch_gpa(0));
 		done += n;
 	}
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	uint64_t shattered = back->p2m.st.shattered[1] + back->p2m.st.shattered[2];
 	uint64_t mmaps = vmm_dom(back)->nr_mmaps;
 
 	vmm_destroy(&e.vmm);
-	double lim = limit_mmap_extents(size, SZ_2M, false);
+	double lim = bench_limit_mmap(size, SZ_2M, false);
 	char what[96];
 
 	snprintf(what, sizeof(what), "foreign-map all %" PRIu64 " MiB, in-process", size >> 20);
-	report(o, name, what, (double)frames / t, "frames/s", "mmap of the same 2M runs (frames/s)",
+	bench_report(o, name, what, (double)frames / t, "frames/s", "mmap of the same 2M runs (frames/s)",
 	       (double)frames / lim, ">= 1M frames/s");
-	report(o, name, "host mappings made for it", (double)mmaps, "mmaps", "", 0, "");
-	report(o, name, "backend superpages shattered", (double)shattered, "", "", 0, "0");
+	bench_report(o, name, "host mappings made for it", (double)mmaps, "mmaps", "", 0, "");
+	bench_report(o, name, "backend superpages shattered", (double)shattered, "", "", 0, "0");
 }
 
 static void bench_overhead(struct bench_out *o)
@@ -316,7 +334,7 @@ static void bench_overhead(struct bench_out *o)
 	struct domain *d;
 	uint64_t before, t4k, tsp;
 
-	report(o, "overhead", "frame table bytes per frame", (double)sizeof(struct page_info), "B",
+	bench_report(o, "overhead", "frame table bytes per frame", (double)sizeof(struct page_info), "B",
 	       "", 0, "<= 32 B");
 	if (env_init(&e, GiB(2)))
 		return;
@@ -333,9 +351,9 @@ static void bench_overhead(struct bench_out *o)
 	t4k = p2m_table_bytes(d) - before;
 	hv_realize_flush(e.hv);
 	hv_unlock(e.hv);
-	report(o, "overhead", "P2M bytes per GiB, superpage-mapped", (double)tsp, "B", "", 0,
+	bench_report(o, "overhead", "P2M bytes per GiB, superpage-mapped", (double)tsp, "B", "", 0,
 	       "<= 16 KiB");
-	report(o, "overhead", "P2M bytes per GiB, 4 KiB-mapped", (double)t4k, "B", "", 0, "report");
+	bench_report(o, "overhead", "P2M bytes per GiB, 4 KiB-mapped", (double)t4k, "B", "", 0, "report");
 	vmm_destroy(&e.vmm);
 }
 
@@ -344,11 +362,11 @@ static void bench_limits(struct bench_out *o)
 	double v[5];
 
 	for (int r = 0; r < 5; r++)
-		v[r] = limit_mmap_extents(MiB(64), PAGE_SIZE, false) / (MiB(64) >> PAGE_SHIFT) * 1e6;
-	report(o, "limit", "mmap of one 4 KiB memfd page", median(v, 5), "us", "", 0, "");
+		v[r] = bench_limit_mmap(MiB(64), PAGE_SIZE, false) / (MiB(64) >> PAGE_SHIFT) * 1e6;
+	bench_report(o, "limit", "mmap of one 4 KiB memfd page", bench_median(v, 5), "us", "", 0, "");
 	for (int r = 0; r < 5; r++)
 		v[r] = limit_memcpy_gbps();
-	report(o, "limit", "memcpy bandwidth", median(v, 5), "GB/s", "", 0, "");
+	bench_report(o, "limit", "memcpy bandwidth", bench_median(v, 5), "GB/s", "", 0, "");
 }
 
 static const struct {
@@ -356,12 +374,13 @@ static const struct {
 	const char *help;
 } bench_names[] = {
 	{"limits", "this machine's limits: mmap cost, memory bandwidth"},
-	{"hypercall", "in-process hypercall round trip"},
+	{"hypercall", "hypercall round trip: in-process; KVM beside a bare CPL3 exit"},
 	{"batch", "per-element cost of 512-element memory_op batches"},
 	{"build", "building a 3 GiB domain"},
 	{"foreign", "foreign-mapping a whole domain (256 MiB, 3 GiB)"},
 	{"scaling", "foreign-map cost from 256 MiB to 8 GiB"},
 	{"overhead", "frame table and P2M memory overhead"},
+	{"touch", "guest first touch of populated memory, MAP_POPULATE or not (KVM)"},
 };
 
 static void bench_usage(FILE *f)
@@ -423,8 +442,10 @@ int cmd_bench(int argc, char **argv)
 		printf("{\"results\":[");
 	if (selected(argc, argv, optind, "limits", true))
 		bench_limits(&o);
-	if (selected(argc, argv, optind, "hypercall", true))
+	if (selected(argc, argv, optind, "hypercall", true)) {
 		bench_hypercall(&o);
+		bench_kvm_hypercall(&o);
+	}
 	if (selected(argc, argv, optind, "batch", true))
 		bench_batch(&o);
 	if (selected(argc, argv, optind, "build", true))
@@ -432,6 +453,7 @@ int cmd_bench(int argc, char **argv)
 	if (selected(argc, argv, optind, "foreign", true)) {
 		bench_foreign(&o, MiB(256), "foreign-256m");
 		bench_foreign(&o, GiB(3), "foreign-3g");
+		bench_kvm_foreign(&o, GiB(3), "foreign-3g-kvm");
 	}
 	if (selected(argc, argv, optind, "scaling", false)) {
 		static const uint64_t sizes[] = {MiB(256), GiB(1), GiB(2), GiB(4), GiB(8)};
@@ -441,6 +463,8 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (selected(argc, argv, optind, "overhead", true))
 		bench_overhead(&o);
+	if (selected(argc, argv, optind, "touch", true))
+		bench_kvm_touch(&o);
 	if (o.json)
 		printf("\n]}\n");
 	return 0;

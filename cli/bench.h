@@ -1,0 +1,59 @@
+/*
+ * memvisor bench: shared helpers of cli/bench*.c. Every figure is reported
+ * beside the limit it should approach (measured in the same run) and as a
+ * ratio; see docs/performance.md.
+ */
+#ifndef CLI_BENCH_H
+#define CLI_BENCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+
+#include "kvm.h"
+#include "realize.h"
+
+struct bench_out {
+	bool json;
+	bool first;
+};
+
+double bench_now(void);
+/* Sorts v. */
+double bench_median(double *v, int n);
+/* One result line. limit <= 0: no limit; target "" or NULL: none. */
+void bench_report(struct bench_out *o, const char *name, const char *what, double value,
+		  const char *unit, const char *limit_what, double limit, const char *target);
+/* Seconds to mmap total bytes of a memfd in extent-sized MAP_FIXED pieces. */
+double bench_limit_mmap(uint64_t total, uint64_t extent, bool populate);
+void bench_skip(struct bench_out *o, const char *name, const char *why);
+
+/* --- KVM (bench_kvm.c) --- */
+
+struct bench_kvm {
+	struct kvm_sys *sys;
+	char dir[PATH_MAX]; /* where this executable (and the bench guests) are */
+};
+
+/* false, with why, when KVM cannot be used. */
+bool bench_kvm_open(struct bench_kvm *k, char *why, size_t whylen);
+void bench_kvm_close(struct bench_kvm *k);
+/* A realization with one RAM bank of ram bytes at 4 GiB, KVM attached. */
+int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefault);
+/* A domain with 64 MiB of RAM at 1 GiB (its device tree's memory). */
+struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
+				uint64_t extra_pages);
+int bench_kvm_run(struct bench_kvm *k, struct vmm *m, struct domain *d, const char *name,
+		  const char *bootargs, void (*phase)(void *ctx, unsigned int tag, double s),
+		  void *ctx, char *why, size_t whylen);
+
+/* Benchmarks living outside bench.c. */
+void bench_kvm_hypercall(struct bench_out *o);
+void bench_kvm_touch(struct bench_out *o);
+void bench_kvm_foreign(struct bench_out *o, uint64_t size, const char *name);
+
+#endif

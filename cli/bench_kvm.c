@@ -1,0 +1,304 @@
+/*
+ * memvisor bench, KVM part: bench guests (guest/bench/<name>/) booted on
+ * the real KVM transport (vmm/kvm.h) with transport callbacks of our own
+ * that take a host timestamp at each marker hypercall (guest/bench/common/
+ * bench.h) and answer the bare-exit hypercall without entering the
+ * hypervisor. Every other hypercall takes the same path as under `memvisor
+ * run`: hv_hypercall_run(), then the "has the domain stopped?" check.
+ *
+ * The guest images are found next to this executable (/proc/self/exe), as
+ * the build places them. Without a usable /dev/kvm or without the images,
+ * each benchmark prints a SKIP line saying why.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hv/build.h>
+#include <hv/guestdt.h>
+#include <public/version.h>
+#include <public/xen.h>
+
+#include "bench.h"
+#include "elfload.h"
+#include "runner.h"
+
+#define BK_HC_MARK 126 /* guest/bench/common/bench.h */
+#define BK_HC_NULL 127
+#define BK_MAX_MARKS 256
+#define BK_RAM_BASE GiB(1)
+#define BK_RAM MiB(64)
+#define BK_GNTTAB_BASE 0x38000000ULL
+#define BK_GNTTAB_SIZE MiB(16)
+#define BK_TIMEOUT_S 120
+
+struct bk_run {
+	struct hv *hv;
+	struct domain *d;
+	bool light; /* the last hypercall was a marker or a bare exit */
+	unsigned int nr;
+	unsigned int tag[BK_MAX_MARKS];
+	double t[BK_MAX_MARKS];
+	char console[4096];
+	size_t console_len;
+};
+
+static int64_t bk_hypercall(void *ctx, struct hv_hcall *hc)
+{
+	struct bk_run *b = ctx;
+
+	if (hc->nr == BK_HC_NULL) {
+		b->light = true;
+		return 0;
+	}
+	if (hc->nr == BK_HC_MARK) {
+		b->light = true;
+		if (b->nr < BK_MAX_MARKS) {
+			b->t[b->nr] = bench_now();
+			b->tag[b->nr++] = (unsigned int)hc->args[0];
+		}
+		return 0;
+	}
+	b->light = false;
+	return hv_hypercall_run(b->hv, b->d, hc);
+}
+
+/* What the runner checks after each hypercall (vmm/runner.c op_stopped),
+ * skipped after the bench's own hypercalls so the bare exit stays bare. */
+static bool bk_stopped(void *ctx, struct guest_exit *ex)
+{
+	struct bk_run *b = ctx;
+	enum domain_state st;
+	unsigned int reason;
+
+	if (b->light)
+		return false;
+	hv_lock(b->hv);
+	st = b->d->state;
+	reason = b->d->shutdown_reason;
+	hv_unlock(b->hv);
+	if (st == DOMS_running)
+		return false;
+	ex->reason = reason;
+	ex->kind = reason == SHUTDOWN_crash ? GEXIT_CRASH : GEXIT_SHUTDOWN;
+	if (reason == SHUTDOWN_crash)
+		snprintf(ex->why, sizeof(ex->why), "shut down with reason crash");
+	return true;
+}
+
+static int bk_write_guest(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	struct bk_run *b = ctx;
+	int rc;
+
+	hv_lock(b->hv);
+	rc = copy_to_guest(b->d, gpa, src, len);
+	hv_unlock(b->hv);
+	return rc;
+}
+
+static const struct guest_ops bk_ops = {
+	.hypercall = bk_hypercall,
+	.stopped = bk_stopped,
+	.write_guest = bk_write_guest,
+};
+
+static void bk_console(void *ctx, struct domain *d, const char *buf, size_t len)
+{
+	struct bk_run *b = ctx;
+
+	(void)d;
+	len = MIN(len, sizeof(b->console) - 1 - b->console_len);
+	memcpy(b->console + b->console_len, buf, len);
+	b->console_len += len;
+	b->console[b->console_len] = '\0';
+}
+
+/* --- environment --- */
+
+bool bench_kvm_open(struct bench_kvm *k, char *why, size_t whylen)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	memset(k, 0, sizeof(*k));
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		snprintf(why, whylen, "cannot read /proc/self/exe: %s", strerror(errno));
+		return false;
+	}
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(k->dir, sizeof(k->dir), "%s", exe);
+	k->sys = kvm_open(why, whylen);
+	return k->sys != NULL;
+}
+
+void bench_kvm_close(struct bench_kvm *k)
+{
+	kvm_close(k->sys);
+	k->sys = NULL;
+}
+
+/* bench-<name>.elf next to the executable (or in its guest/ directory). */
+static void *bk_image(struct bench_kvm *k, const char *name, size_t *len, char *why,
+		      size_t whylen)
+{
+	char path[PATH_MAX + 64];
+	void *img;
+
+	snprintf(path, sizeof(path), "%s/bench-%s.elf", k->dir, name);
+	if (access(path, R_OK))
+		snprintf(path, sizeof(path), "%s/guest/bench-%s.elf", k->dir, name);
+	img = elf_read_file(path, len, why, whylen);
+	return img;
+}
+
+int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefault)
+{
+	struct vmm_config cfg;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.banks[0][0] = GiB(4);
+	cfg.banks[0][1] = ram;
+	cfg.nr_banks = 1;
+	cfg.prefault = prefault;
+	rc = vmm_init(m, &cfg);
+	if (!rc)
+		kvm_attach(m, k->sys);
+	return rc;
+}
+
+struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
+				uint64_t extra_pages)
+{
+	struct domain_config cfg = {.name = name, .flags = flags, .domid = -1,
+				    .max_pages = (BK_RAM >> PAGE_SHIFT) + extra_pages};
+	struct domain *d;
+	int rc;
+
+	hv_lock(&m->hv);
+	d = domain_create(&m->hv, &cfg, &rc);
+	if (d && build_populate_range(d, BK_RAM_BASE, BK_RAM)) {
+		domain_destroy(d);
+		d = NULL;
+	}
+	hv_realize_flush(&m->hv);
+	hv_unlock(&m->hv);
+	return d;
+}
+
+struct bk_watch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	struct kvm_vm *vm;
+};
+
+static void *bk_watchdog(void *arg)
+{
+	struct bk_watch *w = arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += BK_TIMEOUT_S;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT) {
+			kvm_vm_kick(w->vm);
+			break;
+		}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * Boots bench guest `name` in d with bootargs and runs it to its end in this
+ * thread. The phases' durations (seconds) are handed to phase(tag, s).
+ * 0, or -1 with why filled in.
+ */
+int bench_kvm_run(struct bench_kvm *k, struct vmm *m, struct domain *d, const char *name,
+		  const char *bootargs, void (*phase)(void *ctx, unsigned int tag, double s),
+		  void *ctx, char *why, size_t whylen)
+{
+	struct ext_span mem = {.start = BK_RAM_BASE, .size = BK_RAM};
+	struct ext_region ext = {GiB(64), GiB(64)};
+	struct guestdt_info gi = {
+		.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
+		.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,
+		.bootargs = bootargs, .hypervisor_node = true,
+		.gnttab = {BK_GNTTAB_BASE, BK_GNTTAB_SIZE}, .regions = &ext, .nr_regions = 1,
+	};
+	static uint8_t dtb[16384];
+	struct runner r;
+	struct runner_dom rd;
+	struct bk_run *b;
+	struct bk_watch w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	pthread_t wt;
+	size_t len;
+	void *img;
+	int rc = -1;
+
+	img = bk_image(k, name, &len, why, whylen);
+	if (!img)
+		return -1;
+	b = calloc(1, sizeof(*b));
+	if (!b || guestdt_build(dtb, sizeof(dtb), &gi, NULL) < 0) {
+		snprintf(why, whylen, "out of memory or device tree too big");
+		goto out;
+	}
+	b->hv = &m->hv;
+	b->d = d;
+	memset(&r, 0, sizeof(r));
+	memset(&rd, 0, sizeof(rd));
+	r.m = m;
+	r.transport = RUNNER_KVM;
+	r.out = stdout;
+	r.err = stderr;
+	r.dom = &rd;
+	r.nr = 1;
+	rd.d = d;
+	rd.image = img;
+	rd.image_len = len;
+	rd.dtb = dtb;
+	if (runner_prepare(&r, &rd, why, whylen))
+		goto out;
+	hv_set_console_sink(&m->hv, bk_console, b);
+	w.vm = kvm_vm_of(d);
+	if (pthread_create(&wt, NULL, bk_watchdog, &w)) {
+		snprintf(why, whylen, "cannot create a thread");
+		goto out_sink;
+	}
+	kvm_vm_run(kvm_vm_of(d), &rd.boot, &bk_ops, b, &rd.ex);
+	pthread_mutex_lock(&w.lock);
+	w.done = true;
+	pthread_cond_signal(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(wt, NULL);
+	if (rd.ex.kind != GEXIT_SHUTDOWN || rd.ex.reason != SHUTDOWN_poweroff) {
+		char line[400];
+
+		runner_describe(&rd, line, sizeof(line));
+		snprintf(why, whylen, "bench guest %s: %s; console: %s", name, line, b->console);
+		goto out_sink;
+	}
+	if (!b->nr || b->tag[b->nr - 1] != 0) {
+		snprintf(why, whylen, "bench guest %s ended without its final marker", name);
+		goto out_sink;
+	}
+	for (unsigned int i = 0; i + 1 < b->nr; i++)
+		phase(ctx, b->tag[i], b->t[i + 1] - b->t[i]);
+	rc = 0;
+out_sink:
+	hv_set_console_sink(&m->hv, NULL, NULL);
+out:
+	free(b);
+	free(img);
+	return rc;
+}
