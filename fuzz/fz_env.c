@@ -103,7 +103,12 @@ void fz_env_fini(struct fz_env *e)
 
 int fz_dom_create(struct fz_env *e, unsigned int i, enum fz_kind k)
 {
-	static const char *const names[] = {"plain", "priv", "static", "static11"};
+	static const char *const names[] = {"plain", "priv", "static", "static11", "iommu",
+					    "priv-iommu"};
+	static const uint32_t flags[] = {0, DOMF_privileged, DOMF_static,
+					 DOMF_static | DOMF_directmap, DOMF_iommu,
+					 DOMF_privileged | DOMF_iommu};
+	bool is_static;
 	struct domain_config cfg = {.domid = -1};
 	struct domain *d;
 	struct page_info *pg;
@@ -114,17 +119,15 @@ int fz_dom_create(struct fz_env *e, unsigned int i, enum fz_kind k)
 	if ((k == FZ_STATIC || k == FZ_STATIC_1TO1) && e->nr_static_used == FZ_MAX_STATIC)
 		k = FZ_PLAIN; /* static banks of destroyed domains are gone for good */
 	cfg.name = names[k];
-	cfg.flags = k == FZ_PRIV ? DOMF_privileged
-		    : k == FZ_STATIC ? DOMF_static
-		    : k == FZ_STATIC_1TO1 ? DOMF_static | DOMF_directmap
-					 : 0;
-	cfg.max_pages = k >= FZ_STATIC ? FZ_STATIC_PAGES : 2048;
+	cfg.flags = flags[k];
+	is_static = k == FZ_STATIC || k == FZ_STATIC_1TO1;
+	cfg.max_pages = is_static ? FZ_STATIC_PAGES : 2048;
 
 	hv_lock(e->hv);
 	d = domain_create(e->hv, &cfg, &rc);
 	if (!d)
 		goto out;
-	if (k >= FZ_STATIC) {
+	if (is_static) {
 		mfn_t base = e->static_base[e->nr_static_used];
 		gfn_t at = k == FZ_STATIC_1TO1 ? _gfn(mfn_x(base)) : _gfn(FZ_SCRATCH_GFN);
 
@@ -209,6 +212,7 @@ int fz_audit(struct fz_env *e)
 	if (!e->quiet)
 		fprintf(stderr, "fuzz: audit failed after call %llu: %s\n",
 			(unsigned long long)e->calls, e->why);
+	e->failures++;
 	if (e->strict)
 		abort();
 	return -1;
@@ -230,6 +234,7 @@ int64_t fz_call(struct fz_env *e, unsigned int i, uint64_t nr, uint64_t a0, uint
 			 (long long)rc);
 		if (!e->quiet)
 			fprintf(stderr, "fuzz: %s\n", e->why);
+		e->failures++;
 		if (e->strict)
 			abort();
 		return INT64_MIN;

@@ -48,6 +48,8 @@ enum fz_kind {
 	FZ_PRIV,        /* heap memory, privileged (Dom0-like) */
 	FZ_STATIC,      /* static memory */
 	FZ_STATIC_1TO1, /* static memory, direct-mapped */
+	FZ_PLAIN_IOMMU, /* heap memory, an assigned device (IOMMU context) */
+	FZ_PRIV_IOMMU,  /* privileged, with an IOMMU context */
 	FZ_NR_KINDS
 };
 
@@ -62,6 +64,7 @@ struct fz_env {
 	bool quiet;   /* no audit failure message (the walk prints its own) */
 	bool strict;  /* abort on a bad result or a failed audit (fuzzer) */
 	uint64_t calls, audits;
+	unsigned int failures; /* bad results and failed audits (non-strict mode) */
 	char why[512];
 };
 

@@ -25,6 +25,7 @@
 #include <public/sysctl.h>
 #include <public/version.h>
 #include <public/xen.h>
+#include <hv/ioreq.h>
 
 #include "fz_env.h"
 #include "fz_hcall.h"
@@ -436,6 +437,29 @@ static void g_domain_life(struct fz_env *e, struct fz_in *in, unsigned int i)
 	fz_audit(e);
 }
 
+/* Host side: an emulator (the caller) creates or destroys an IOREQ server. */
+static void g_ioreq_server(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	int t = fz_pick_dom(e, in);
+	uint8_t c = fz_u8(in);
+	ioservid_t id = c & 3;
+
+	if (t < 0)
+		return;
+	hv_lock(e->hv);
+	if (c & 0x80) {
+		(void)ioreq_server_destroy(e->dom[i], e->dom[t]->id, id);
+	} else {
+		gfn_t buf = c & 0x10 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
+		gfn_t sync = c & 0x20 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
+
+		(void)ioreq_server_create(e->dom[i], e->dom[t], buf, sync, &id);
+	}
+	hv_realize_flush(e->hv);
+	hv_unlock(e->hv);
+	fz_audit(e);
+}
+
 /* Append new generators at the end (see the comment at the top). */
 static const struct {
 	const char *name;
@@ -453,6 +477,7 @@ static const struct {
 	{"iommu_op", g_iommu_op, 4},
 	{"raw", g_raw, 1},
 	{"domain_life", g_domain_life, 1},
+	{"ioreq_server", g_ioreq_server, 1},
 };
 
 static unsigned int total_weight(void)
