@@ -32,6 +32,27 @@ void bench_report(struct bench_out *o, const char *name, const char *what, doubl
 double bench_limit_mmap(uint64_t total, uint64_t extent, bool populate);
 void bench_skip(struct bench_out *o, const char *name, const char *why);
 
+/* --- in-process environments (bench.c) --- */
+
+#define BENCH_SCRATCH_GFN 0x10000ULL
+#define BENCH_SCRATCH_PAGES 512 /* 2 MiB of argument space */
+
+/* A machine with one large bank at 4 GiB. */
+struct bench_env {
+	struct vmm vmm;
+	struct hv *hv;
+};
+
+int bench_env_init(struct bench_env *e, uint64_t ram);
+/* A domain with BENCH_SCRATCH_PAGES populated at BENCH_SCRATCH_GFN. */
+struct domain *bench_env_domain(struct bench_env *e, const char *name, uint32_t flags,
+				uint64_t max_pages);
+void *bench_scratch(struct domain *d, uint64_t off);
+uint64_t bench_scratch_gpa(uint64_t off);
+int64_t bench_call(struct hv *hv, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1);
+int64_t bench_call3(struct hv *hv, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1,
+		    uint64_t a2);
+
 /* --- KVM (bench_kvm.c) --- */
 
 struct bench_kvm {
@@ -52,6 +73,11 @@ int bench_kvm_run(struct bench_kvm *k, struct vmm *m, struct domain *d, const ch
 		  void *ctx, char *why, size_t whylen);
 
 /* Benchmarks living outside bench.c. */
+void bench_grant(struct bench_out *o);
+void bench_iommu(struct bench_out *o);
+void bench_planner(struct bench_out *o);
+void bench_planner_scaling(struct bench_out *o);
+void bench_populate_scaling(struct bench_out *o);
 void bench_kvm_hypercall(struct bench_out *o);
 void bench_kvm_touch(struct bench_out *o);
 void bench_kvm_foreign(struct bench_out *o, uint64_t size, const char *name);
