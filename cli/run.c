@@ -347,6 +347,7 @@ int cmd_run(int argc, char **argv)
 
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
+		rd[i].dma_base = bd->dma_base;
 		if (!path) {
 			cli_error("run", "domain %s has no kernel: give its kernel module a "
 				  "memvisor,file property or use --module %s=FILE", ld->name, ld->name);

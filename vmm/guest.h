@@ -70,6 +70,10 @@ struct guest_ops {
 	int (*write_guest)(void *ctx, uint64_t gpa, const void *src, size_t len);
 	/* Optional diagnostics from the transport (unknown hypercall...). */
 	void (*note)(void *ctx, const char *msg);
+	/* Optional: an access of size 1/2/4/8 to guest-physical memory with
+	 * nothing behind it (an emulated device's window). True when a device
+	 * took it; reads fill *val. Called without the hypervisor lock. */
+	bool (*mmio)(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val);
 };
 
 #endif

@@ -64,6 +64,21 @@ static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 	return rc;
 }
 
+static uint64_t env_mmio(void *c, uint64_t gpa, unsigned int size, int write, uint64_t val)
+{
+	struct inproc_vm *vm = c;
+
+	if ((size == 1 || size == 2 || size == 4 || size == 8) && vm->ops->mmio &&
+	    vm->ops->mmio(vm->ctx, gpa, size, write != 0, &val))
+		return write ? 0 : val;
+	/* What KVM reports for an access to guest memory with nothing behind it. */
+	guest_exit_crash(&vm->ex, "%s of %u bytes at a guest-physical address with no memory",
+			 write ? "write" : "read", size);
+	vm->ex.addr = gpa;
+	vm->ex.addr_valid = true;
+	longjmp(vm->jb, 1);
+}
+
 struct inproc_vm *inproc_vm_create(const struct guest_mem *gm, inproc_start_t start,
 				   void (*guest_main)(void))
 {
@@ -125,6 +140,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		.ctx = vm,
 		.main = vm->guest_main,
 		.cpuid = inproc_cpuid,
+		.mmio = env_mmio,
 	};
 	pthread_attr_init(&attr);
 	rc = pthread_attr_setstack(&attr, vm->gm.window + b->area + BOOT_STACK_OFF,

@@ -25,6 +25,10 @@ struct inproc_env {
 	void (*main)(void);   /* the guest program */
 	/* CPUID as the guest would see it under KVM (hypervisor leaves). */
 	void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+	/* An MMIO access (what a KVM guest's load/store to a device window
+	 * exits with): size 1, 2, 4 or 8; reads return the value. An access
+	 * no device takes stops the domain (does not return), as on KVM. */
+	uint64_t (*mmio)(void *ctx, uint64_t gpa, unsigned int size, int write, uint64_t val);
 };
 
 /* The hosted runtime's entry (guest/rt/hosted.c). */

@@ -30,6 +30,7 @@
 #endif
 
 #define KVM_KICK_SIGNAL SIGUSR2
+#define KVM_MAX_HOLES 8
 #define CPUID_MAX_ENTRIES 256
 
 struct kvm_sys {
@@ -49,6 +50,9 @@ struct kvm_vm {
 	uint64_t *granules;   /* bitmap: granule has a slot */
 	uint64_t nr_granules;
 	uint32_t next_slot;
+	/* Device windows: no slot ever covers them, so accesses exit. */
+	struct { uint64_t gpa, len; } hole[KVM_MAX_HOLES];
+	unsigned int nr_holes;
 
 	pthread_t thread;
 	bool thread_valid;
@@ -280,6 +284,71 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	free(vm);
 }
 
+static int add_slot(struct kvm_vm *vm, uint64_t base, uint64_t size)
+{
+	struct kvm_userspace_memory_region r;
+
+	memset(&r, 0, sizeof(r));
+	r.slot = vm->next_slot;
+	r.guest_phys_addr = base;
+	r.memory_size = size;
+	r.userspace_addr = (uint64_t)(uintptr_t)(vm->window + base);
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	vm->next_slot++;
+	vm->st.slots++;
+	vm->st.slot_bytes += size;
+	return 0;
+}
+
+/* Slots over [base, end) except the holes (sorted, disjoint). */
+static int add_slots_around_holes(struct kvm_vm *vm, uint64_t base, uint64_t end)
+{
+	for (unsigned int i = 0; i < vm->nr_holes && base < end; i++) {
+		uint64_t hs = vm->hole[i].gpa, he = hs + vm->hole[i].len;
+		int rc;
+
+		if (he <= base || hs >= end)
+			continue;
+		if (hs > base) {
+			rc = add_slot(vm, base, hs - base);
+			if (rc)
+				return rc;
+		}
+		base = he;
+	}
+	return base < end ? add_slot(vm, base, end - base) : 0;
+}
+
+int kvm_vm_add_hole(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	unsigned int i;
+	int rc = 0;
+
+	if (!len || (gpa | len) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (gpa >= vm->window_size || len > vm->window_size - gpa)
+		return -ERANGE;
+	pthread_mutex_lock(&vm->lock);
+	for (uint64_t g = gpa / KVM_SLOT_GRANULE; g <= (gpa + len - 1) / KVM_SLOT_GRANULE; g++)
+		if (vm->granules[g / 64] & (1ULL << (g % 64)))
+			rc = -EBUSY;
+	for (i = 0; !rc && i < vm->nr_holes; i++)
+		if (gpa < vm->hole[i].gpa + vm->hole[i].len && vm->hole[i].gpa < gpa + len)
+			rc = -EEXIST;
+	if (!rc && vm->nr_holes == KVM_MAX_HOLES)
+		rc = -ENOSPC;
+	if (!rc) {
+		for (i = vm->nr_holes; i > 0 && vm->hole[i - 1].gpa > gpa; i--)
+			vm->hole[i] = vm->hole[i - 1];
+		vm->hole[i].gpa = gpa;
+		vm->hole[i].len = len;
+		vm->nr_holes++;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
 int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
 {
 	uint64_t first, last;
@@ -293,24 +362,15 @@ int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
 	last = (gpa + len - 1) / KVM_SLOT_GRANULE;
 	pthread_mutex_lock(&vm->lock);
 	for (uint64_t g = first; g <= last; g++) {
-		struct kvm_userspace_memory_region r;
 		uint64_t base = g * KVM_SLOT_GRANULE;
 
 		if (vm->granules[g / 64] & (1ULL << (g % 64)))
 			continue;
-		memset(&r, 0, sizeof(r));
-		r.slot = vm->next_slot;
-		r.guest_phys_addr = base;
-		r.memory_size = MIN(KVM_SLOT_GRANULE, vm->window_size - base);
-		r.userspace_addr = (uint64_t)(uintptr_t)(vm->window + base);
-		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
-			rc = -errno;
+		rc = add_slots_around_holes(vm, base, base + MIN(KVM_SLOT_GRANULE,
+								  vm->window_size - base));
+		if (rc)
 			break;
-		}
-		vm->next_slot++;
 		vm->granules[g / 64] |= 1ULL << (g % 64);
-		vm->st.slots++;
-		vm->st.slot_bytes += r.memory_size;
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return rc;
@@ -452,6 +512,26 @@ static void do_wrmsr(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
 	run->msr.error = 0;
 }
 
+/* An access to a device window: true when a device took it. */
+static bool do_mmio(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
+{
+	struct kvm_run *run = vm->run;
+	unsigned int len = run->mmio.len;
+	uint64_t val = 0;
+
+	if (!ops->mmio || (len != 1 && len != 2 && len != 4 && len != 8))
+		return false;
+	vm->st.mmio_exits++;
+	if (run->mmio.is_write) {
+		memcpy(&val, run->mmio.data, len);
+		return ops->mmio(ctx, run->mmio.phys_addr, len, true, &val);
+	}
+	if (!ops->mmio(ctx, run->mmio.phys_addr, len, false, &val))
+		return false;
+	memcpy(run->mmio.data, &val, len);
+	return true;
+}
+
 void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
 		void *ctx, struct guest_exit *ex)
 {
@@ -521,6 +601,8 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 			run->msr.error = 1;
 			continue;
 		case KVM_EXIT_MMIO:
+			if (do_mmio(vm, ops, ctx))
+				continue;
 			crash_here(vm, ex, "%s of %u bytes at a guest-physical address with no memory",
 				   run->mmio.is_write ? "write" : "read", run->mmio.len);
 			ex->addr = run->mmio.phys_addr;

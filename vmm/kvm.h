@@ -33,15 +33,23 @@ struct kvm_sys *kvm_open(char *why, size_t whylen);
 void kvm_close(struct kvm_sys *k);
 
 struct kvm_vm_stats {
-	uint64_t exits, hypercalls, msr_exits, slots;
+	uint64_t exits, hypercalls, msr_exits, mmio_exits, slots;
 	uint64_t slot_bytes;
 };
 
 /* A VM over window[0, window_size). NULL with *err = -errno. */
 struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window_size, int *err);
 void kvm_vm_destroy(struct kvm_vm *vm);
-/* Makes sure [gpa, gpa+len) is covered by memory slots. 0 or -errno. */
+/* Makes sure [gpa, gpa+len) is covered by memory slots (except holes). 0 or -errno. */
 int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
+/*
+ * Keeps [gpa, gpa+len) (page aligned) out of every memory slot, so guest
+ * accesses there exit as KVM_EXIT_MMIO and reach guest_ops.mmio (an
+ * emulated device's window). Must come before anything is mapped in the
+ * same KVM_SLOT_GRANULE (-EBUSY otherwise); the P2M must never map the
+ * range. 0, -EINVAL, -ERANGE, -EBUSY, -EEXIST (overlap), -ENOSPC.
+ */
+int kvm_vm_add_hole(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
 
 /*
  * Runs the vCPU from the boot state b until the guest shuts down, crashes

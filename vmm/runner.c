@@ -18,6 +18,7 @@
 #include <hv/hypercall.h>
 #include <public/xen.h>
 
+#include "dmadev.h"
 #include "elfload.h"
 #include "runner.h"
 
@@ -146,6 +147,22 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 			return -1;
 		}
 	}
+	if (rd->dma_base && !rd->dma) {
+		/* The window stays unbacked: on KVM no slot covers it, so accesses exit. */
+		if (r->transport == RUNNER_KVM) {
+			rc = kvm_vm_add_hole(kvm_vm_of(rd->d), rd->dma_base, DMADEV_WINDOW);
+			if (rc) {
+				seterr(err, errlen, "DMA device window %#llx: %s",
+				       (unsigned long long)rd->dma_base, strerror(-rc));
+				return -1;
+			}
+		}
+		rd->dma = dmadev_create(&r->m->hv, rd->d, rd->dma_base);
+		if (!rd->dma) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	rd->prepared = true;
 	return 0;
 }
@@ -207,11 +224,22 @@ static void op_note(void *ctx, const char *msg)
 	fprintf(rd->r->err, "memvisor: d%u (%s): %s\n", rd->d->id, rd->d->name, msg);
 }
 
+static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val)
+{
+	struct runner_dom *rd = ctx;
+
+	if (!rd->dma)
+		return false;
+	return write ? dmadev_mmio_write(rd->dma, gpa, size, *val)
+		     : dmadev_mmio_read(rd->dma, gpa, size, val);
+}
+
 static const struct guest_ops runner_ops = {
 	.hypercall = op_hypercall,
 	.stopped = op_stopped,
 	.write_guest = op_write_guest,
 	.note = op_note,
+	.mmio = op_mmio,
 };
 
 /* --- console --- */
@@ -415,5 +443,8 @@ void runner_release(struct runner *r)
 		if (rd->ip && !rd->stuck)
 			inproc_vm_destroy(rd->ip);
 		rd->ip = NULL;
+		if (!rd->stuck)
+			dmadev_destroy(rd->dma);
+		rd->dma = NULL;
 	}
 }

@@ -33,6 +33,7 @@ struct runner_dom {
 	size_t image_len;
 	void (*guest_main)(void);   /* hosted program (in-process) */
 	const void *dtb;            /* the domain's guest device tree */
+	uint64_t dma_base;          /* 0, or an emulated DMA engine (vmm/dmadev.h) here */
 	/* out */
 	struct guest_exit ex;
 	double run_ms;              /* from start to stop */
@@ -41,6 +42,7 @@ struct runner_dom {
 	struct guest_mem gm;
 	struct guest_boot boot;
 	struct inproc_vm *ip;
+	struct dmadev *dma;
 	pthread_t th;
 	bool prepared, started, done, stuck;
 	char line[512];

@@ -9,6 +9,7 @@
 #include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/mm.h>
+#include <rt/mmio.h>
 #include <rt/rt.h>
 
 static __thread const struct inproc_env *rt_env;
@@ -65,6 +66,16 @@ long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	uint64_t args[5] = {a1, a2, a3, a4, a5};
 
 	return rt_env->hcall(rt_env->ctx, nr, args);
+}
+
+uint64_t rt_mmio_read(uint64_t gpa, unsigned int size)
+{
+	return rt_env->mmio(rt_env->ctx, gpa, size, 0, 0);
+}
+
+void rt_mmio_write(uint64_t gpa, unsigned int size, uint64_t val)
+{
+	rt_env->mmio(rt_env->ctx, gpa, size, 1, val);
 }
 
 bool rt_arch_image_range(struct rt_range *r)

@@ -24,6 +24,7 @@ static const hcall_fn table[] = {
 	[__HYPERVISOR_sysctl] = do_sysctl,
 	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_iommu_op] = do_iommu_op,
+	[__HYPERVISOR_dm_op] = do_dm_op,
 };
 
 struct domain *hcall_target_domain(struct domain *caller, domid_t id, int *err)

@@ -16,6 +16,7 @@ int64_t do_sysctl(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_grant_table_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_iommu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 
 /* Resolves a domid argument (DOMID_SELF allowed) the caller may control:
  * itself, or any domain when privileged. NULL with *err = -ESRCH / -EPERM. */

@@ -11,6 +11,7 @@
 #include <hv/layout.h>
 #include <public/version.h>
 
+#include "dmadev.h"
 #include "elfload.h"
 #include "gtest.h"
 
@@ -24,13 +25,16 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 }
 
 static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
-		       const char *bootargs)
+		       const char *bootargs, uint64_t dma_base)
 {
 	struct domain_config cfg = {
 		.name = "guest-test",
 		.max_pages = (GTEST_RAM >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
 		.domid = -1,
+		/* An assigned DMA engine means a translating IOMMU context. */
+		.flags = dma_base ? DOMF_iommu : 0,
 	};
+	struct guestdt_device dma = {"dma", "memvisor,dma-v1", dma_base, DMADEV_WINDOW};
 	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = GTEST_RAM};
 	struct ext_region ext = {GTEST_RAM_BASE + GTEST_RAM, GiB(4) - (GTEST_RAM_BASE + GTEST_RAM)};
 	struct guestdt_info gi = {
@@ -45,6 +49,8 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
 		.nr_regions = 1,
+		.devices = dma_base ? &dma : NULL,
+		.nr_devices = dma_base ? 1 : 0,
 	};
 	struct domain *d;
 	int rc;
@@ -105,13 +111,14 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	int rc, status;
 
 	const char *bootargs = "guest-test", *expect = NULL;
+	uint64_t dma_base = 0;
 	unsigned int timeout_ms = 30000;
 	int argi;
 
 	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
 	    (!strcmp(argv[1], "kvm") && argc < 3)) {
 		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf [--bootargs S] "
-			"[--expect-crash TEXT] [--timeout MS]\n", argv[0]);
+			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR]\n", argv[0]);
 		return GTEST_FAIL;
 	}
 	kvm = !strcmp(argv[1], "kvm");
@@ -122,6 +129,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 			expect = argv[argi + 1];
 		else if (!strcmp(argv[argi], "--timeout"))
 			timeout_ms = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
+		else if (!strcmp(argv[argi], "--dma"))
+			dma_base = strtoull(argv[argi + 1], NULL, 0);
 		else
 			break;
 	}
@@ -155,7 +164,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	}
 	if (kvm)
 		kvm_attach(&m, k);
-	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs))
+	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs, dma_base))
 		return GTEST_FAIL;
 
 	memset(&r, 0, sizeof(r));
@@ -176,6 +185,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	rd.image_len = image_len;
 	rd.guest_main = guest_main;
 	rd.dtb = dtb;
+	rd.dma_base = dma_base;
 	if (runner_prepare(&r, &rd, err, sizeof(err))) {
 		fprintf(stderr, "gtest: %s\n", err);
 		return GTEST_FAIL;

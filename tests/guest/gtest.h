@@ -22,7 +22,9 @@
 #define GTEST_FAIL 1
 #define GTEST_SKIP 77
 
-/* argv: "inproc" or "kvm IMAGE.elf" [--timeout MS]. */
+/* argv: "inproc" or "kvm IMAGE.elf" [--timeout MS] [--dma ADDR: the domain
+ * gets the DMA engine (vmm/dmadev.h) there, an IOMMU context, and a
+ * /dma@ADDR node compatible "memvisor,dma-v1"]. */
 int gtest_main(int argc, char **argv, void (*guest_main)(void));
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
+#include <public/dm_op.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/memory.h>
@@ -780,6 +781,102 @@ static void test_grant_bfn_hook(void **state)
 	h_fini(&h);
 }
 
+/* dm_op from the scratch area: bufs[0] at page 1, the op at page 2. */
+static int64_t dmop(struct harness *h, struct domain *d, domid_t target, struct xen_dm_op *op,
+		    uint64_t size)
+{
+	struct xen_dm_op_buf b = {.h = h_gpa(2 * PAGE_SIZE), .size = size};
+	int64_t rc;
+
+	h_put(d, PAGE_SIZE, &b, sizeof(b));
+	h_put(d, 2 * PAGE_SIZE, op, sizeof(*op));
+	rc = h_call(h, d, __HYPERVISOR_dm_op, target, 1, h_gpa(PAGE_SIZE), 0, 0);
+	h_get(d, 2 * PAGE_SIZE, op, sizeof(*op));
+	h_audit(h);
+	return rc;
+}
+
+static struct xen_dm_op create_op(uint64_t buf_gfn, uint64_t sync_gfn)
+{
+	struct xen_dm_op op = {.op = XEN_DMOP_memvisor_create_ioreq_server};
+
+	op.u.memvisor_create_ioreq_server.buf_gfn = buf_gfn;
+	op.u.memvisor_create_ioreq_server.sync_gfn = sync_gfn;
+	op.u.memvisor_create_ioreq_server.id = 0xbeef;
+	return op;
+}
+
+/* IOREQ servers from guests: privilege over the target, own RAM pages,
+ * ids, destroy by the creator only; the server then carries foreign maps. */
+static void test_dm_op_ioreq_server(void **state)
+{
+	struct harness h;
+	struct domain *guest, *emu, *other, *priv;
+	struct xen_dm_op op;
+	struct pv_iommu_op fop;
+	uint64_t buf = H_SCRATCH_GFN + BUF_PAGE, sync = H_SCRATCH_GFN + SYNC_PAGE;
+
+	(void)state;
+	h_init_default(&h);
+	guest = h_domain(&h, "guest", 0, 4096);
+	emu = h_domain(&h, "emu", 0, 4096);
+	other = h_domain(&h, "other", 0, 4096);
+	priv = h_domain(&h, "priv", DOMF_privileged, 4096);
+	assert_int_equal(populate(&h, guest, RAM_GFN, 4, 0), 4);
+	hv_lock(h.hv);
+	emu->targets[emu->nr_targets++] = guest->id;
+	hv_unlock(h.hv);
+
+	/* No privilege over the target, itself, no such domain. */
+	op = create_op(buf, sync);
+	assert_int_equal(dmop(&h, other, guest->id, &op, sizeof(op)), -EPERM);
+	assert_int_equal(dmop(&h, emu, DOMID_SELF, &op, sizeof(op)), -EPERM);
+	assert_int_equal(dmop(&h, emu, emu->id, &op, sizeof(op)), -EPERM);
+	assert_int_equal(dmop(&h, emu, 0x7000, &op, sizeof(op)), -ESRCH);
+	/* Pages must be the caller's RAM and distinct; buffers big enough. */
+	op = create_op(RAM_GFN, sync);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EINVAL);
+	op = create_op(buf, buf);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EINVAL);
+	op = create_op(buf, sync);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, 16), -EFAULT);
+	assert_int_equal(h_call(&h, emu, __HYPERVISOR_dm_op, guest->id, 0, h_gpa(PAGE_SIZE), 0, 0),
+			 -EINVAL);
+	op = create_op(buf, sync);
+	op.op = XEN_DMOP_create_ioreq_server;
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
+	op.op = 0x1234;
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
+
+	/* Created: ids are the smallest free per target. */
+	op = create_op(buf, sync);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
+	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 0);
+	op = create_op(XEN_DMOP_NO_PAGE, XEN_DMOP_NO_PAGE);
+	assert_int_equal(dmop(&h, priv, guest->id, &op, sizeof(op)), 0);
+	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 1);
+	assert_non_null(ioreq_server_find(h.hv, guest->id, 0));
+
+	/* The server is usable by its emulator for foreign maps. */
+	fop = lookup_op(guest->id, RAM_GFN, 0);
+	assert_int_equal(iop1(&h, emu, &fop), 0);
+	fop = funmap_op(fop.u.lookup_foreign_page.bfn, 0, 0);
+	assert_int_equal(iop1(&h, emu, &fop), 0);
+	h_audit(&h);
+
+	/* Destroy: only by its creator; then the id is free again. */
+	op = (struct xen_dm_op){.op = XEN_DMOP_destroy_ioreq_server};
+	op.u.destroy_ioreq_server.id = 0;
+	assert_int_equal(dmop(&h, priv, guest->id, &op, sizeof(op)), -ENOENT);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -ENOENT);
+	assert_null(ioreq_server_find(h.hv, guest->id, 0));
+	op = create_op(buf, sync);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
+	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 0);
+	h_fini(&h);
+}
+
 static void test_alloc_failures(void **state)
 {
 	struct harness h;
@@ -884,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_dma_copy_and_faults),
 		cmocka_unit_test(test_grant_bfn_hook),
 		cmocka_unit_test(test_dmadev_registers),
+		cmocka_unit_test(test_dm_op_ioreq_server),
 		cmocka_unit_test(test_alloc_failures),
 	};
 
