@@ -1,0 +1,346 @@
+/*
+ * Multi-domain guest-test driver (see gtest_multi.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/audit.h>
+#include <hv/build.h>
+#include <hv/guestdt.h>
+#include <hv/layout.h>
+#include <public/version.h>
+
+#include "elfload.h"
+#include "gtest.h"
+#include "gtest_multi.h"
+
+void rt_hosted_start(const struct inproc_env *env);
+
+#define GM_DTB_SIZE 16384
+
+static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	if (lvl <= HV_LOG_WARN || getenv("MEMVISOR_TEST_LOG"))
+		fprintf(stderr, "[hv] %s\n", msg);
+}
+
+int gmulti_expect(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return 0;
+	va_start(ap, fmt);
+	fputs("gmulti: FAIL: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	return 1;
+}
+
+struct domain *gmulti_domain(struct gmulti *g, domid_t id)
+{
+	struct domain *d;
+
+	hv_lock(&g->m.hv);
+	d = domain_by_id(&g->m.hv, id);
+	hv_unlock(&g->m.hv);
+	return d;
+}
+
+int gmulti_audit(struct gmulti *g, const char *when)
+{
+	char buf[512];
+	int rc;
+
+	rc = hv_audit(&g->m.hv, buf, sizeof(buf)); /* takes the lock itself */
+	return gmulti_expect(rc == 0, "audit %s: %s", when, buf);
+}
+
+static uint64_t dom_ram(const struct gmulti_dom *gd)
+{
+	return gd->ram ? gd->ram : 32ULL << 20;
+}
+
+static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
+{
+	struct domain_config cfg = {
+		.name = gd->name,
+		.flags = gd->flags,
+		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
+		.domid = gd->domid,
+	};
+	struct domain *d;
+	int rc;
+
+	hv_lock(&g->m.hv);
+	d = domain_create(&g->m.hv, &cfg, &rc);
+	if (d) {
+		for (unsigned int i = 0; i < gd->nr_targets; i++)
+			d->targets[d->nr_targets++] = gd->targets[i];
+		rc = build_populate_range(d, GTEST_RAM_BASE, dom_ram(gd));
+		hv_realize_flush(&g->m.hv);
+	}
+	hv_unlock(&g->m.hv);
+	if (!d || rc) {
+		fprintf(stderr, "gmulti: cannot build %s: %s\n", gd->name, strerror(-rc));
+		return NULL;
+	}
+	return d;
+}
+
+static int make_dtb(const struct gmulti_dom *gd, void *dtb)
+{
+	uint64_t ram = dom_ram(gd);
+	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = ram};
+	struct ext_region ext = {GTEST_RAM_BASE + ram, GiB(4) - (GTEST_RAM_BASE + ram)};
+	struct guestdt_info gi = {
+		.xen_major = XEN_VERSION_MAJOR,
+		.xen_minor = XEN_VERSION_MINOR,
+		.addr_cells = 2,
+		.size_cells = 2,
+		.mem = &mem,
+		.nr_mem = 1,
+		.bootargs = gd->bootargs,
+		.hypervisor_node = true,
+		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
+		.regions = &ext,
+		.nr_regions = 1,
+	};
+	int rc = guestdt_build(dtb, GM_DTB_SIZE, &gi, NULL);
+
+	if (rc < 0)
+		fprintf(stderr, "gmulti: device tree of %s: %s\n", gd->name, strerror(-rc));
+	return rc < 0 ? -1 : 0;
+}
+
+/* The last "(dN) Test result: X" of domain id in console; NULL if none. */
+static const char *result_of(const char *console, domid_t id)
+{
+	char key[48];
+	const char *p = console, *last = NULL;
+
+	snprintf(key, sizeof(key), "(d%u) Test result: ", id);
+	while ((p = strstr(p, key)) != NULL) {
+		p += strlen(key);
+		last = p;
+	}
+	return last;
+}
+
+/* Runs the domains of phase p; returns the number of failures. */
+static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
+		     const void *image, size_t image_len, unsigned int timeout_ms, bool *stuck)
+{
+	const struct gmulti_scenario *sc = g->sc;
+	struct runner_dom rd[GMULTI_MAX_DOMS];
+	unsigned int idx[GMULTI_MAX_DOMS], n = 0;
+	static uint8_t dtb[GMULTI_MAX_DOMS][GM_DTB_SIZE];
+	struct runner r;
+	char err[256], *console = NULL;
+	size_t console_len = 0;
+	int fails = 0;
+
+	memset(rd, 0, sizeof(rd));
+	memset(&r, 0, sizeof(r));
+	for (unsigned int i = 0; i < sc->nr; i++) {
+		if (sc->dom[i].phase != p)
+			continue;
+		if (make_dtb(&sc->dom[i], dtb[n]))
+			return 1;
+		rd[n].d = g->d[i];
+		rd[n].image = image;
+		rd[n].image_len = image_len;
+		rd[n].guest_main = guest_main;
+		rd[n].dtb = dtb[n];
+		idx[n++] = i;
+	}
+	if (!n)
+		return 0;
+	r.m = &g->m;
+	r.transport = g->kvm ? RUNNER_KVM : RUNNER_INPROC;
+	r.inproc_start = rt_hosted_start;
+	r.timeout_ms = timeout_ms;
+	r.out = open_memstream(&console, &console_len);
+	r.err = stderr;
+	r.dom = rd;
+	r.nr = n;
+	for (unsigned int k = 0; k < n; k++) {
+		if (runner_prepare(&r, &rd[k], err, sizeof(err))) {
+			fprintf(stderr, "gmulti: %s: %s\n", sc->dom[idx[k]].name, err);
+			fclose(r.out);
+			free(console);
+			return 1;
+		}
+	}
+	printf("gmulti: phase %u: %u domain(s)\n", p, n);
+	runner_run(&r);
+	fclose(r.out);
+	fputs(console, stdout);
+	for (unsigned int k = 0; k < n; k++) {
+		const struct gmulti_dom *gd = &sc->dom[idx[k]];
+		char line[400];
+
+		runner_describe(&rd[k], line, sizeof(line));
+		if (gd->expect_crash) {
+			fails += gmulti_expect(rd[k].ex.kind != GEXIT_SHUTDOWN &&
+						       strstr(line, gd->expect_crash),
+					       "%s: expected a stop with \"%s\", got: %s", gd->name,
+					       gd->expect_crash, line);
+		} else {
+			const char *res = result_of(console, gd->domid);
+
+			fails += gmulti_expect(rd[k].ex.kind == GEXIT_SHUTDOWN && res &&
+						       !strncmp(res, "SUCCESS", 7),
+					       "%s: expected Test result: SUCCESS, got %.8s (%s)",
+					       gd->name, res ? res : "nothing", line);
+		}
+	}
+	free(console);
+	*stuck = r.stuck;
+	if (!r.stuck)
+		runner_release(&r);
+	return fails;
+}
+
+/* Destroys every domain left and requires all of their memory back. */
+static int teardown(struct gmulti *g)
+{
+	struct hv *hv = &g->m.hv;
+	int fails = 0;
+
+	hv_lock(hv);
+	while (hv->domains) {
+		struct domain *d = hv->domains;
+
+		while (d && d->state == DOMS_dying)
+			d = d->next;
+		if (!d)
+			break;
+		domain_destroy(d);
+		hv_realize_flush(hv);
+	}
+	fails += gmulti_expect(hv->domains == NULL, "a domain survived the teardown (d%u)",
+			       hv->domains ? hv->domains->id : 0);
+	fails += gmulti_expect(hv->heap.free_pages == g->base_free_pages,
+			       "heap has %llu free pages after teardown, %llu before the domains",
+			       (unsigned long long)hv->heap.free_pages,
+			       (unsigned long long)g->base_free_pages);
+	hv_unlock(hv);
+	fails += gmulti_expect(vmm_memfd_resident(&g->m) <= g->base_resident,
+			       "memfd holds %llu bytes after teardown, %llu before the domains",
+			       (unsigned long long)vmm_memfd_resident(&g->m),
+			       (unsigned long long)g->base_resident);
+	fails += gmulti_audit(g, "after teardown");
+	return fails;
+}
+
+int gmulti_main(int argc, char **argv, void (*guest_main)(void),
+		const struct gmulti_scenario *scs, unsigned int nr_sc)
+{
+	static const paddr_t banks[][2] = {{GiB(2), MiB(512)}};
+	static struct gmulti g;
+	struct vmm_config cfg;
+	struct kvm_sys *k = NULL;
+	const char *name = NULL;
+	void *image = NULL;
+	size_t image_len = 0;
+	unsigned int timeout_ms = 30000, last_phase = 0;
+	char err[256];
+	bool stuck = false;
+	int argi, fails = 0, rc;
+
+	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
+	    (!strcmp(argv[1], "kvm") && argc < 3)) {
+		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf  --scenario NAME [--timeout MS]\n",
+			argv[0]);
+		return GTEST_FAIL;
+	}
+	g.kvm = !strcmp(argv[1], "kvm");
+	for (argi = g.kvm ? 3 : 2; argi + 1 < argc; argi += 2) {
+		if (!strcmp(argv[argi], "--scenario"))
+			name = argv[argi + 1];
+		else if (!strcmp(argv[argi], "--timeout"))
+			timeout_ms = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
+		else
+			break;
+	}
+	for (unsigned int i = 0; name && i < nr_sc; i++)
+		if (!strcmp(scs[i].name, name))
+			g.sc = &scs[i];
+	if (argi != argc || !g.sc) {
+		fprintf(stderr, "%s: bad arguments (scenarios:", argv[0]);
+		for (unsigned int i = 0; i < nr_sc; i++)
+			fprintf(stderr, " %s", scs[i].name);
+		fprintf(stderr, ")\n");
+		return GTEST_FAIL;
+	}
+	if (g.sc->kvm_only && !g.kvm) {
+		printf("scenario %s needs KVM: skipped in-process\n", name);
+		return GTEST_SKIP;
+	}
+	if (g.kvm) {
+		k = kvm_open(err, sizeof(err));
+		if (!k) {
+			printf("kvm: unavailable: %s\n", err);
+			return GTEST_SKIP;
+		}
+		image = elf_read_file(argv[2], &image_len, err, sizeof(err));
+		if (!image) {
+			fprintf(stderr, "gmulti: %s\n", err);
+			return GTEST_FAIL;
+		}
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.banks, banks, sizeof(banks));
+	cfg.nr_banks = ARRAY_SIZE(banks);
+	cfg.log = log_sink;
+	cfg.log_level = HV_LOG_DEBUG;
+	cfg.prefault = true;
+	rc = vmm_init(&g.m, &cfg);
+	if (rc) {
+		fprintf(stderr, "gmulti: vmm_init: %s\n", strerror(-rc));
+		return GTEST_FAIL;
+	}
+	if (g.kvm)
+		kvm_attach(&g.m, k);
+	g.base_free_pages = g.m.hv.heap.free_pages;
+	g.base_resident = vmm_memfd_resident(&g.m);
+	for (unsigned int i = 0; i < g.sc->nr; i++) {
+		g.d[i] = make_domain(&g, &g.sc->dom[i]);
+		if (!g.d[i])
+			return GTEST_FAIL;
+		if (g.sc->dom[i].phase != GMULTI_NEVER && g.sc->dom[i].phase > last_phase)
+			last_phase = g.sc->dom[i].phase;
+	}
+	printf("gmulti: scenario %s, %u domains, %s\n", g.sc->name, g.sc->nr,
+	       g.kvm ? "kvm" : "in-process");
+	for (unsigned int p = 0; p <= last_phase && !stuck; p++) {
+		char when[32];
+
+		if (g.sc->before_phase)
+			fails += g.sc->before_phase(&g, p);
+		fails += run_phase(&g, p, guest_main, image, image_len, timeout_ms, &stuck);
+		snprintf(when, sizeof(when), "after phase %u", p);
+		fails += gmulti_audit(&g, when);
+	}
+	if (stuck) {
+		printf("gmulti: a guest thread could not be stopped\n");
+		return GTEST_FAIL; /* do not tear down under a running thread */
+	}
+	if (g.kvm)
+		printf("kvm: used\n");
+	if (g.sc->check)
+		fails += g.sc->check(&g);
+	fails += teardown(&g);
+	vmm_destroy(&g.m);
+	kvm_close(k);
+	free(image);
+	printf("gmulti: scenario %s: %s\n", g.sc->name, fails ? "FAILED" : "passed");
+	return fails ? GTEST_FAIL : GTEST_PASS;
+}

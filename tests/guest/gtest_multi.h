@@ -1,0 +1,76 @@
+/*
+ * Multi-domain guest-test driver: several domains in one hypervisor, on
+ * either transport, for tests that need an attacker and a victim (or a
+ * backend and a frontend). The single-domain driver (gtest.h) is unchanged.
+ *
+ * A scenario declares its domains (name, domid, RAM, privileges, the
+ * domains it is a backend for, bootargs that pick the program's role, the
+ * phase it runs in, the result wanted). Every domain runs the same program
+ * (the hosted guest_main in-process, the ELF image on KVM); domains of one
+ * phase run together, phases run one after the other, and a domain that
+ * stopped keeps its memory, so a later phase can attack what an earlier
+ * one set up. After every phase the audit must pass and each domain of the
+ * phase must have ended as declared (its final "Test result:" line, or a
+ * crash report containing the declared text). Then the scenario's check
+ * hook inspects the hypervisor and the domains' memory through their
+ * windows, and at the end the driver destroys every domain and requires
+ * that all of their memory went back to the heap and out of the memfd.
+ *
+ * Each domain: RAM0 at 0x40000000, region 0 at 0x38000000 (16 MiB), one
+ * extended region [RAM0 end, 4 GiB).
+ */
+#ifndef GTEST_MULTI_H
+#define GTEST_MULTI_H
+
+#include "runner.h"
+
+#define GMULTI_MAX_DOMS 6
+#define GMULTI_MAX_TARGETS 4
+#define GMULTI_NEVER 0xffffu
+
+struct gmulti_dom {
+	const char *name;
+	domid_t domid;
+	uint64_t ram;                  /* bytes; 0: 32 MiB */
+	uint32_t flags;                /* DOMF_privileged, DOMF_iommu */
+	domid_t targets[GMULTI_MAX_TARGETS]; /* memvisor,backend-for */
+	unsigned int nr_targets;
+	const char *bootargs;
+	unsigned int phase;            /* 0, 1, ...; GMULTI_NEVER: exists, never runs */
+	const char *expect_crash;      /* NULL: must end with Test result: SUCCESS */
+};
+
+struct gmulti;
+
+struct gmulti_scenario {
+	const char *name;
+	struct gmulti_dom dom[GMULTI_MAX_DOMS];
+	unsigned int nr;
+	bool kvm_only; /* e.g. faults only a real vCPU can take */
+	/* Before phase p runs (domains exist); returns the number of failures. */
+	int (*before_phase)(struct gmulti *g, unsigned int p);
+	/* After the last phase; returns the number of failures. */
+	int (*check)(struct gmulti *g);
+};
+
+struct gmulti {
+	struct vmm m;
+	bool kvm;
+	const struct gmulti_scenario *sc;
+	struct domain *d[GMULTI_MAX_DOMS];
+	uint64_t base_free_pages;   /* heap before any domain existed */
+	uint64_t base_resident;     /* memfd bytes before any domain existed */
+};
+
+/* The domain with this domid (NULL when it was finalised). */
+struct domain *gmulti_domain(struct gmulti *g, domid_t id);
+/* hv_audit (it takes the lock); prints and returns 1 on a failure, else 0. */
+int gmulti_audit(struct gmulti *g, const char *when);
+/* Prints a failure and returns 1 unless cond. */
+int gmulti_expect(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* argv: "inproc" | "kvm IMAGE.elf", then --scenario NAME [--timeout MS]. */
+int gmulti_main(int argc, char **argv, void (*guest_main)(void),
+		const struct gmulti_scenario *sc, unsigned int nr_sc);
+
+#endif
