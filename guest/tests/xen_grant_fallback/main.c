@@ -12,6 +12,9 @@
 #include <xen/balloon.h>
 #include <xen/grant.h>
 
+/* Two strings in one property, as Xen writes it. */
+static const char xen_compat[] = "xen,xen-4.17\0xen,xen";
+
 const char test_title[] = "xen: grant table on ballooned pages (no region 0)";
 
 static long cur_pages(void)
@@ -38,7 +41,7 @@ void test_main(void)
 	rc = rc ?: fdt_property_u32(fdt, "#address-cells", 2);
 	rc = rc ?: fdt_property_u32(fdt, "#size-cells", 2);
 	rc = rc ?: fdt_begin_node(fdt, "hypervisor");
-	rc = rc ?: fdt_property(fdt, "compatible", "xen,xen-4.17\0xen,xen", 22);
+	rc = rc ?: fdt_property(fdt, "compatible", xen_compat, (int)sizeof(xen_compat));
 	rc = rc ?: fdt_end_node(fdt);
 	rc = rc ?: fdt_end_node(fdt);
 	rc = rc ?: fdt_finish(fdt);

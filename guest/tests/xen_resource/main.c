@@ -13,6 +13,9 @@
 #include <rt/test.h>
 #include <xen/resource.h>
 
+/* Two strings in one property, as Xen writes it. */
+static const char xen_compat[] = "xen,xen-4.17\0xen,xen";
+
 const char test_title[] = "xen: extended-region resource";
 
 #define MiB(x) ((uint64_t)(x) << 20)
@@ -152,7 +155,7 @@ static void *make_dt(unsigned int cells, const uint64_t *pairs, unsigned int n, 
 	rc = rc ?: fdt_property_u32(fdt, "#size-cells", cells);
 	if (with_node) {
 		rc = rc ?: fdt_begin_node(fdt, "hypervisor");
-		rc = rc ?: fdt_property(fdt, "compatible", "xen,xen-4.17\0xen,xen", 22);
+		rc = rc ?: fdt_property(fdt, "compatible", xen_compat, (int)sizeof(xen_compat));
 		if (n)
 			rc = rc ?: fdt_property(fdt, "reg", reg, (int)(pos * 4));
 		rc = rc ?: fdt_end_node(fdt);
