@@ -239,7 +239,7 @@ int64_t fz_call(struct fz_env *e, unsigned int i, uint64_t nr, uint64_t a0, uint
 			abort();
 		return INT64_MIN;
 	}
-	if (fz_audit(e))
+	if ((e->audit_every <= 1 || e->calls % e->audit_every == 0) && fz_audit(e))
 		return INT64_MIN;
 	return rc;
 }

@@ -63,6 +63,7 @@ struct fz_env {
 	unsigned int nr_static_used;
 	bool quiet;   /* no audit failure message (the walk prints its own) */
 	bool strict;  /* abort on a bad result or a failed audit (fuzzer) */
+	unsigned int audit_every; /* fz_call audits every Nth call (0 or 1: every call) */
 	uint64_t calls, audits;
 	unsigned int failures; /* bad results and failed audits (non-strict mode) */
 	char why[512];
