@@ -207,6 +207,30 @@ static int64_t backend_unmap(struct gmulti *g, struct domain *b, uint64_t gfn)
 	return hv_hypercall_run(&g->m.hv, b, &hc);
 }
 
+/* A new foreign map of victim gfn by the backend, through the hypercall
+ * path; returns the call's result and the entry's in *err. */
+static int64_t backend_map(struct gmulti *g, struct domain *b, uint64_t gfn, uint64_t at, int *err)
+{
+	const paddr_t arg = ADV_DATA_GPA, idx = arg + 64, gpfn = arg + 72, errs = arg + 80;
+	struct xen_add_to_physmap_batch x = {.domid = DOMID_SELF,
+					     .space = XENMAPSPACE_gmfn_foreign, .size = 1,
+					     .u.foreign_domid = ADV_VICTIM};
+	struct hv_hcall hc = {.nr = __HYPERVISOR_memory_op,
+			      .args = {XENMEM_add_to_physmap_batch, arg}};
+	int64_t rc;
+
+	set_xen_guest_handle(x.idxs, idx);
+	set_xen_guest_handle(x.gpfns, gpfn);
+	set_xen_guest_handle(x.errs, errs);
+	memcpy(vmm_gpa_to_hva(b, arg), &x, sizeof(x));
+	memcpy(vmm_gpa_to_hva(b, idx), &gfn, sizeof(gfn));
+	memcpy(vmm_gpa_to_hva(b, gpfn), &at, sizeof(at));
+	memset(vmm_gpa_to_hva(b, errs), 0x55, sizeof(int));
+	rc = hv_hypercall_run(&g->m.hv, b, &hc);
+	memcpy(err, vmm_gpa_to_hva(b, errs), sizeof(int));
+	return rc;
+}
+
 static int check_reclaim(struct gmulti *g)
 {
 	struct domain *v = gmulti_domain(g, ADV_VICTIM), *b = gmulti_domain(g, ADV_BACKEND);
@@ -242,6 +266,16 @@ static int check_reclaim(struct gmulti *g)
 
 		fails += gmulti_expect(w[0] == adv_pattern(i, 0) && w[511] == adv_pattern(i, 511),
 				       "backend lost the data of page %u", i);
+	}
+	/* The dying victim takes no new mappings, not even of a page that is
+	 * still alive. */
+	{
+		int err = 0;
+		int64_t r = backend_map(g, b, ADV_DATA_GFN, (ADV_MAP_GPA >> 12) + 100, &err);
+
+		fails += gmulti_expect(r == 0 && err == -ESRCH,
+				       "foreign map of the dying victim: %lld, entry %d",
+				       (long long)r, err);
 	}
 	/* 2. Unmap all but one: each frame comes back at its last unmap. */
 	for (unsigned int i = 0; i + 1 < ADV_RECLAIM_KEEP; i++) {
