@@ -89,7 +89,7 @@ static int64_t frame_index(xen_pfn_t gfn)
 	return -1;
 }
 
-static bool premap(uint64_t total)
+static bool premap(struct xunpop *u, uint64_t total)
 {
 	uint64_t pages = (total * sizeof(xen_pfn_t) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE;
 	xen_pfn_t *fg = rt_alloc_pages(BE_CHUNK * sizeof(xen_pfn_t) / RT_PAGE_SIZE);
@@ -115,6 +115,11 @@ static bool premap(uint64_t total)
 			}
 			fg[i] = ring->banks[b].gfn + in_bank++;
 		}
+		/* The seed's point: every target frame is extended-region space. */
+		for (uint64_t i = 0; u->res && i < n; i++)
+			if (!xres_in_region(u->res, lg[done + i] << 12, RT_PAGE_SIZE))
+				return fail("an unpopulated frame lies outside the regions",
+					    (long)lg[done + i]);
 		r = xforeign_map(fe, fg, lg + done, n, NULL);
 		if (r < 0)
 			return fail("add_to_physmap_batch failed", r);
@@ -244,7 +249,7 @@ void backend_main(void)
 		  (unsigned long)(total >> 8), ring->nr_banks);
 
 	before = cur_pages();
-	if (!premap(total))
+	if (!premap(u, total))
 		return;
 	after = cur_pages();
 	rt_printf("backend: own RAM %ld pages before mapping, %ld after; %lu MiB of unused "

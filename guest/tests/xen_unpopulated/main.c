@@ -6,6 +6,8 @@
  * The frames handed out are real empty GFNs: one of the domain's own RAM
  * frames moved there (XENMAPSPACE_gmfn) is readable at the new address.
  */
+#include <libfdt.h>
+
 #include <public/errno.h>
 #include <rt/hypercall.h>
 #include <rt/mm.h>
@@ -123,6 +125,49 @@ static void fallback(xen_pfn_t *g)
 	xunpop_free(&u, 4, g);
 	rt_check(cur_pages() == before, "reservation %ld after free, expected %ld", cur_pages(),
 		 before);
+	/* The domain allocator from a tree with region 0 only: no resource. */
+	{
+		static const uint32_t reg[] = {0, 0x38000000, 0, 0x1000000};
+		static const char compat[] = "xen,xen-4.17\0xen,xen";
+		void *fdt = rt_alloc_pages(1);
+		int frc;
+
+		if (!fdt) {
+			rt_test_error("out of guest pages");
+			return;
+		}
+		frc = fdt_create(fdt, RT_PAGE_SIZE);
+		frc = frc ?: fdt_finish_reservemap(fdt);
+		frc = frc ?: fdt_begin_node(fdt, "");
+		frc = frc ?: fdt_property_u32(fdt, "#address-cells", 2);
+		frc = frc ?: fdt_property_u32(fdt, "#size-cells", 2);
+		frc = frc ?: fdt_begin_node(fdt, "hypervisor");
+		frc = frc ?: fdt_property(fdt, "compatible", compat, (int)sizeof(compat));
+		{
+			fdt32_t be[4];
+
+			for (int i = 0; i < 4; i++)
+				be[i] = cpu_to_fdt32(reg[i]);
+			frc = frc ?: fdt_property(fdt, "reg", be, (int)sizeof(be));
+		}
+		frc = frc ?: fdt_end_node(fdt);
+		frc = frc ?: fdt_end_node(fdt);
+		frc = frc ?: fdt_finish(fdt);
+		if (frc) {
+			rt_test_error("cannot build a device tree: %s", fdt_strerror(frc));
+			return;
+		}
+		rc = xen_unpopulated_init(fdt);
+		rt_check(rc == 0 && xen_unpopulated() && !xen_unpopulated()->res,
+			 "region 0 only: %d, resource %p", rc,
+			 xen_unpopulated() ? (void *)xen_unpopulated()->res : NULL);
+		rc = xen_alloc_unpopulated_pages(2, g);
+		rt_check(rc == 0 && cur_pages() == before - 2,
+			 "default allocator without regions: %d, reservation %ld", rc, cur_pages());
+		xen_free_unpopulated_pages(2, g);
+		rt_check(cur_pages() == before, "reservation %ld after free", cur_pages());
+		rt_free_pages(fdt, 1);
+	}
 	/* A rejected resource also means the fallback. */
 	{
 		struct rt_range bad[2] = {{0x50000000ULL, 1 << 20}, {0x4f000000ULL, 1 << 20}};
