@@ -13,6 +13,7 @@
 #include <hv/layout.h>
 #include <public/version.h>
 
+#include "dmadev.h"
 #include "elfload.h"
 #include "gtest.h"
 #include "gtest_multi.h"
@@ -70,7 +71,7 @@ static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
 {
 	struct domain_config cfg = {
 		.name = gd->name,
-		.flags = gd->flags,
+		.flags = gd->flags | (gd->dma_base ? DOMF_iommu : 0),
 		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
 		.domid = gd->domid,
 	};
@@ -93,9 +94,17 @@ static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
 	return d;
 }
 
-static int make_dtb(const struct gmulti_dom *gd, void *dtb)
+/* Does gd run in phase p? */
+static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
+{
+	return gd->phase == p || (p < 32 && (gd->more_phases & (1u << p)));
+}
+
+static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
 	uint64_t ram = dom_ram(gd);
+	struct guestdt_device dma = {"dma", "memvisor,dma-v1", gd->dma_base, DMADEV_WINDOW};
+	char args[256];
 	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = ram};
 	struct ext_region ext = {GTEST_RAM_BASE + ram, GiB(4) - (GTEST_RAM_BASE + ram)};
 	struct guestdt_info gi = {
@@ -107,12 +116,20 @@ static int make_dtb(const struct gmulti_dom *gd, void *dtb)
 		.nr_mem = 1,
 		.bootargs = gd->bootargs,
 		.hypervisor_node = true,
+		.devices = gd->dma_base ? &dma : NULL,
+		.nr_devices = gd->dma_base ? 1 : 0,
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
 		.nr_regions = 1,
 	};
-	int rc = guestdt_build(dtb, GM_DTB_SIZE, &gi, NULL);
+	int rc;
 
+	/* A domain that runs more than once learns which run this is. */
+	if (gd->more_phases) {
+		snprintf(args, sizeof(args), "%s phase=%u", gd->bootargs ? gd->bootargs : "", p);
+		gi.bootargs = args;
+	}
+	rc = guestdt_build(dtb, GM_DTB_SIZE, &gi, NULL);
 	if (rc < 0)
 		fprintf(stderr, "gmulti: device tree of %s: %s\n", gd->name, strerror(-rc));
 	return rc < 0 ? -1 : 0;
@@ -148,15 +165,36 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 	memset(rd, 0, sizeof(rd));
 	memset(&r, 0, sizeof(r));
 	for (unsigned int i = 0; i < sc->nr; i++) {
-		if (sc->dom[i].phase != p)
+		if (!runs_in(&sc->dom[i], p))
 			continue;
-		if (make_dtb(&sc->dom[i], dtb[n]))
+		if (make_dtb(&sc->dom[i], p, dtb[n]))
 			return 1;
+		if (g->ran[i]) {
+			/* A run after a shutdown: the domain starts again from its
+			 * entry with its memory as it was (like a resumed domain). */
+			hv_lock(&g->m.hv);
+			if (g->d[i]->state == DOMS_shutdown) {
+				g->d[i]->state = DOMS_running;
+				g->d[i]->shutdown_reason = 0;
+			}
+			hv_unlock(&g->m.hv);
+			/* Its DMA window (a KVM slot hole) exists from the first run:
+			 * give the runner a device so it does not add the hole again. */
+			if (sc->dom[i].dma_base) {
+				rd[n].dma = dmadev_create(&g->m.hv, g->d[i], sc->dom[i].dma_base);
+				if (!rd[n].dma) {
+					fprintf(stderr, "gmulti: %s: no DMA device\n", sc->dom[i].name);
+					return 1;
+				}
+			}
+		}
+		rd[n].dma_base = sc->dom[i].dma_base;
 		rd[n].d = g->d[i];
 		rd[n].image = image;
 		rd[n].image_len = image_len;
 		rd[n].guest_main = guest_main;
 		rd[n].dtb = dtb[n];
+		g->ran[i] = true;
 		idx[n++] = i;
 	}
 	if (!n)
@@ -317,6 +355,9 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 			return GTEST_FAIL;
 		if (g.sc->dom[i].phase != GMULTI_NEVER && g.sc->dom[i].phase > last_phase)
 			last_phase = g.sc->dom[i].phase;
+		for (unsigned int p = 0; p < 32; p++)
+			if ((g.sc->dom[i].more_phases & (1u << p)) && p > last_phase)
+				last_phase = p;
 	}
 	printf("gmulti: scenario %s, %u domains, %s\n", g.sc->name, g.sc->nr,
 	       g.kvm ? "kvm" : "in-process");

@@ -16,6 +16,13 @@
  * windows, and at the end the driver destroys every domain and requires
  * that all of their memory went back to the heap and out of the memfd.
  *
+ * A domain may run again in later phases (more_phases): it restarts from
+ * its entry point with its memory as it left it (the program keeps state
+ * it needs across runs at fixed guest-physical addresses), and its
+ * bootargs then end with " phase=N" so the program knows which run this
+ * is. A domain may have memvisor's DMA engine (dma_base; docs/pv-iommu.md),
+ * which implies an IOMMU context (DOMF_iommu) and a /dma@ node.
+ *
  * Each domain: RAM0 at 0x40000000, region 0 at 0x38000000 (16 MiB), one
  * extended region [RAM0 end, 4 GiB).
  */
@@ -38,6 +45,8 @@ struct gmulti_dom {
 	const char *bootargs;
 	unsigned int phase;            /* 0, 1, ...; GMULTI_NEVER: exists, never runs */
 	const char *expect_crash;      /* NULL: must end with Test result: SUCCESS */
+	uint32_t more_phases;          /* bit p: runs (again) in phase p too */
+	uint64_t dma_base;             /* 0, or the DMA engine's window (implies DOMF_iommu) */
 };
 
 struct gmulti;
@@ -58,6 +67,7 @@ struct gmulti {
 	bool kvm;
 	const struct gmulti_scenario *sc;
 	struct domain *d[GMULTI_MAX_DOMS];
+	bool ran[GMULTI_MAX_DOMS];  /* has run in an earlier phase */
 	uint64_t base_free_pages;   /* heap before any domain existed */
 	uint64_t base_resident;     /* memfd bytes before any domain existed */
 };
