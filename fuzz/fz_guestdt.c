@@ -14,6 +14,8 @@
 
 #include <libfdt.h>
 
+#include <common/fdt_tags.h>
+
 #include <rt/dt.h>
 #include <xen/resource.h>
 
@@ -54,26 +56,6 @@ static void resource(const void *fdt, const uint8_t *in, size_t size)
 		abort();
 }
 
-/*
- * libfdt 1.6.1 loops forever walking a property whose length cancels its
- * header (the next tag is at the same offset), and the guest's readers
- * would too: see .notes/bugs.md. Until the runtime checks this itself,
- * such blobs are outside the contract tested here.
- */
-static bool tags_advance(const void *fdt)
-{
-	int off = 0, next;
-
-	for (;;) {
-		uint32_t tag = fdt_next_tag(fdt, off, &next);
-
-		if (next < 0 || next <= off)
-			return false;
-		if (tag == FDT_END)
-			return true;
-		off = next;
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
@@ -90,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	if (!data)
 		abort();
 	memcpy(data, in, size);
-	if (fdt_check_header(data) || fdt_totalsize(data) > size || !tags_advance(data))
+	if (fdt_check_header(data) || fdt_totalsize(data) > size || !fdt_tags_advance(data))
 		goto out;
 	n = rt_dt_memory(data, r, 8);
 	if (n > 8)

@@ -4,6 +4,8 @@
  */
 #include <libfdt.h>
 
+#include <common/fdt_tags.h>
+
 #include <rt/hypercall.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
@@ -45,6 +47,8 @@ void rt_start(uint64_t dt_gpa, void (*main_fn)(void))
 	if (!rt_hypercalls_ready())
 		rt_arch_halt(); /* no way to say anything */
 	rc = fdt_check_header(fdt);
+	if (!rc && !fdt_tags_advance(fdt))
+		rc = -FDT_ERR_BADSTRUCTURE;
 	if (rc)
 		rt_crash("bad device tree at %#llx: %s", (unsigned long long)dt_gpa,
 			 fdt_strerror(rc));

@@ -28,6 +28,8 @@
 
 #include <libfdt.h>
 
+#include <common/fdt_tags.h>
+
 #include <hv/bootinfo.h>
 
 #define DEF_ADDR_CELLS 2
@@ -1028,25 +1030,6 @@ static int walk_tree(struct bootinfo *bi)
 	return rc;
 }
 
-/*
- * libfdt 1.6.1's fdt_check_full() loops forever on a property whose length
- * cancels its header (the next tag is at the same offset; found by
- * fuzz_dt). Walk the tags first and insist that each one moves forward.
- */
-static bool tags_advance(const void *fdt)
-{
-	int off = 0, next;
-
-	for (;;) {
-		uint32_t tag = fdt_next_tag(fdt, off, &next);
-
-		if (next < 0 || next <= off)
-			return false;
-		if (tag == FDT_END)
-			return true;
-		off = next;
-	}
-}
 
 int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 		   const struct bootinfo_opts *opts)
@@ -1082,7 +1065,7 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 			      "unsupported DTB version %u (16 or later needed)", fdt_version(buf));
 		return -EINVAL;
 	}
-	if (!tags_advance(buf)) {
+	if (!fdt_tags_advance(buf)) {
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0, "corrupt DTB: %s",
 			      fdt_strerror(-FDT_ERR_BADSTRUCTURE));
 		return -EINVAL;
