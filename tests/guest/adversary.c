@@ -330,6 +330,42 @@ static int check_reclaim_plain(struct gmulti *g)
 	return fails + gmulti_audit(g, "after destroying the victim");
 }
 
+/* dm_op: the emulator's server survives every attempt on it, and the
+ * snoop's own server is gone; nobody keeps a mapping. */
+static int check_dmop(struct gmulti *g)
+{
+	struct domain *e = gmulti_domain(g, ADV_BACKEND);
+	struct ioreq_server *s0, *s1;
+	int fails = check_victim_data(g) + check_no_mappings(g, ADV_SNOOP);
+
+	hv_lock(&g->m.hv);
+	s0 = ioreq_server_find(&g->m.hv, ADV_VICTIM, 0);
+	s1 = ioreq_server_find(&g->m.hv, ADV_VICTIM, 1);
+	fails += gmulti_expect(s0 && s0->emulator == e, "the emulator lost its server 0");
+	fails += gmulti_expect(!s1, "server 1 of d%u survived", s1 ? s1->emulator->id : 0);
+	hv_unlock(&g->m.hv);
+	return fails;
+}
+
+/* Self-ballooning under an IOMMU mapping: nothing left mapped, one map and
+ * one unmap counted. */
+static int check_iommu_balloon(struct gmulti *g)
+{
+	struct domain *a = gmulti_domain(g, ADV_ATTACKER);
+	const struct iommu_stats *st;
+	int fails = check_victim_data(g) + check_no_mappings(g, ADV_ATTACKER);
+
+	if (!a)
+		return fails + 1;
+	hv_lock(&g->m.hv);
+	st = iommu_stats(a);
+	fails += gmulti_expect(st->maps == 1 && st->unmaps == 1,
+			       "attacker IOMMU: %llu maps, %llu unmaps", (unsigned long long)st->maps,
+			       (unsigned long long)st->unmaps);
+	hv_unlock(&g->m.hv);
+	return fails;
+}
+
 static const struct gmulti_scenario scenarios[] = {
 	{.name = "grant",
 	 .dom = {VICTIM,
@@ -364,6 +400,22 @@ static const struct gmulti_scenario scenarios[] = {
 	 .dom = {VICTIM},
 	 .nr = 1,
 	 .check = check_reclaim_plain},
+	{.name = "dmop",
+	 .dom = {VICTIM,
+		 {.name = "attacker", .domid = ADV_ATTACKER, .bootargs = "role=dmop", .phase = 1},
+		 {.name = "snoop", .domid = ADV_SNOOP, .targets = {ADV_VICTIM}, .nr_targets = 1,
+		  .bootargs = "role=dmop-snoop", .phase = 1},
+		 {.name = "emulator", .domid = ADV_BACKEND, .targets = {ADV_VICTIM},
+		  .nr_targets = 1, .bootargs = "role=none", .phase = GMULTI_NEVER}},
+	 .nr = 4,
+	 .before_phase = iommu_before,
+	 .check = check_dmop},
+	{.name = "iommu-balloon",
+	 .dom = {VICTIM,
+		 {.name = "attacker", .domid = ADV_ATTACKER, .flags = DOMF_iommu,
+		  .bootargs = "role=iommu-balloon", .phase = 1}},
+	 .nr = 2,
+	 .check = check_iommu_balloon},
 	/* Containment: one domain triple-faults, one spins, the victim still
 	 * completes in the same phase (KVM only: in-process guests are host
 	 * threads that can neither triple-fault nor be stopped when spinning). */

@@ -19,6 +19,14 @@
  *             unmaps, bad orders/flags/ranges, huge batches
  *   snoop     (backend-for the victim, not its emulator) foreign IOMMU
  *             maps through someone else's IOREQ server
+ *   dmop      (unprivileged) dm_op IOREQ server calls on the victim, on
+ *             itself and on nobody; malformed buffers and sub-ops
+ *   dmop-snoop (backend-for the victim, not its emulator) destroys the
+ *             emulator's server, bad ring pages, its own server destroyed
+ *             twice, foreign IOMMU maps through the wrong server
+ *   iommu-balloon (unprivileged, IOMMU context) balloons out a frame its
+ *             devices still reach through map_page: the frame stays
+ *             counted until unmapped, even after the gfn is repopulated
  *   reclaim   (backend-for the victim) maps ADV_RECLAIM_KEEP victim pages
  *             and stops with them mapped (the driver then destroys the
  *             victim and checks what is reclaimed when)
@@ -30,6 +38,7 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include <public/dm_op.h>
 #include <public/errno.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
@@ -762,6 +771,179 @@ static void iommu_snoop(void)
 	rt_free_pages(op, 1);
 }
 
+/* ----- dm_op (IOREQ servers) ----- */
+
+/* One dm_op with a buffer of `size` bytes at op. */
+static long dmop_raw(domid_t target, unsigned int nr_bufs, struct xen_dm_op *op, uint64_t size)
+{
+	struct xen_dm_op_buf *buf = (struct xen_dm_op_buf *)(op + 1);
+
+	buf->h = rt_handle(op);
+	buf->size = size;
+	return rt_hypercall(__HYPERVISOR_dm_op, target, nr_bufs, rt_handle(buf), 0, 0);
+}
+
+static long dm_create(struct xen_dm_op *op, domid_t target, uint64_t buf_gfn, uint64_t sync_gfn)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_memvisor_create_ioreq_server;
+	op->u.memvisor_create_ioreq_server.buf_gfn = buf_gfn;
+	op->u.memvisor_create_ioreq_server.sync_gfn = sync_gfn;
+	op->u.memvisor_create_ioreq_server.id = 0xeeee;
+	return dmop_raw(target, 1, op, sizeof(*op));
+}
+
+static long dm_destroy(struct xen_dm_op *op, domid_t target, ioservid_t id)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_destroy_ioreq_server;
+	op->u.destroy_ioreq_server.id = id;
+	return dmop_raw(target, 1, op, sizeof(*op));
+}
+
+/* Unprivileged: no server for anyone, malformed calls refused. */
+static void dmop_attacker(void)
+{
+	struct xen_dm_op *op = rt_alloc_pages(1);
+	uint64_t ring = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
+	const uint64_t NP = XEN_DMOP_NO_PAGE;
+
+	EXPECT(dm_create(op, ADV_VICTIM, ring, NP), -XEN_EPERM, "create a server for the victim");
+	EXPECT(op->u.memvisor_create_ioreq_server.id, 0xeeee, "id written by a refused create");
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_EPERM, "destroy the victim's emulator's server");
+	EXPECT(dm_create(op, DOMID_SELF, ring, NP), -XEN_EPERM, "create a server for DOMID_SELF");
+	EXPECT(dm_create(op, ADV_ATTACKER, ring, NP), -XEN_EPERM, "create a server for itself");
+	EXPECT(dm_create(op, ADV_NOBODY, ring, NP), -XEN_ESRCH, "create a server for nobody");
+	EXPECT(dm_create(op, DOMID_XEN, ring, NP), -XEN_ESRCH, "create a server for DOMID_XEN");
+	EXPECT(dm_destroy(op, ADV_NOBODY, 0), -XEN_ESRCH, "destroy a server of nobody");
+	/* Xen's create (rings in the target) and unknown sub-ops. */
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_create_ioreq_server;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EOPNOTSUPP, "Xen's create_ioreq_server");
+	op->op = 77;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EOPNOTSUPP, "dm_op sub-op 77");
+	/* Malformed buffers: none, shorter than the header or the sub-op, wild. */
+	EXPECT(dm_create(op, ADV_VICTIM, ring, NP), -XEN_EPERM, "create (again)");
+	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_EINVAL, "dm_op with no buffer");
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EFAULT, "buffer shorter than the header");
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 8 + 16), -XEN_EFAULT, "buffer shorter than create");
+	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0xfffffffffffffff8ULL, 0, 0),
+	       -XEN_EFAULT, "buffer array wrapping the address space");
+	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0x7fff00000000ULL, 0, 0), -XEN_EFAULT,
+	       "buffer array in unpopulated space");
+	{
+		struct xen_dm_op_buf *b = (struct xen_dm_op_buf *)(op + 1);
+
+		b->h = 0x7fff00000000ULL;
+		b->size = sizeof(*op);
+		EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, rt_handle(b), 0, 0),
+		       -XEN_EFAULT, "buffer in unpopulated space");
+	}
+	rt_free_pages(op, 1);
+}
+
+/* Backend-for the victim but not the emulator that owns server 0. */
+static void dmop_snoop(void)
+{
+	struct xen_dm_op *op = rt_alloc_pages(1);
+	uint64_t ring = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
+	uint64_t sync = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
+	const uint64_t NP = XEN_DMOP_NO_PAGE;
+	uint64_t bfn = 0x700;
+	ioservid_t id;
+	int err;
+
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_ENOENT, "destroy someone else's server");
+	/* The emulator's server is not usable through it (nor ids 1-3, unused). */
+	iommu_foreign_subops((struct pv_iommu_op *)op, ADV_VICTIM, -XEN_ENODEV,
+			     "the victim through server 0");
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0xffff), -XEN_ENOENT, "destroy a server never created");
+	/* Ring pages that are not its own writable RAM. */
+	EXPECT(dm_create(op, ADV_VICTIM, ADV_HOLE_GFN, NP), -XEN_EINVAL, "ring at an empty gfn");
+	EXPECT(dm_create(op, ADV_VICTIM, NP, ADV_HUGE_GFN), -XEN_EINVAL, "sync page beyond the P2M");
+	EXPECT(dm_create(op, ADV_VICTIM, ring, ring), -XEN_EINVAL, "ring and sync on one page");
+	EXPECT(fmap(DOMID_SELF, ADV_VICTIM, ADV_DATA_GFN + 10, ADV_MAP_GPA >> 12, &err), 0, "call");
+	EXPECT(err, 0, "foreign map of a victim page");
+	EXPECT(dm_create(op, ADV_VICTIM, ADV_MAP_GPA >> 12, NP), -XEN_EINVAL,
+	       "ring on a foreign-mapped victim page");
+	EXPECT(remove_gfn(DOMID_SELF, ADV_MAP_GPA >> 12), 0, "unmap of the foreign page");
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_memvisor_create_ioreq_server;
+	op->u.memvisor_create_ioreq_server.buf_gfn = NP;
+	op->u.memvisor_create_ioreq_server.sync_gfn = NP;
+	op->u.memvisor_create_ioreq_server.pad[2] = 1;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EINVAL, "create with padding set");
+	/* Its own server: the next free id (0 is the emulator's). */
+	EXPECT(dm_create(op, ADV_VICTIM, ring, sync), 0, "create its own server");
+	id = op->u.memvisor_create_ioreq_server.id;
+	EXPECT(id, 1, "its server id");
+	{
+		struct pv_iommu_op *o = (struct pv_iommu_op *)op;
+
+		/* Its own is (no IOMMU context: the bus address is the frame). */
+		iop(o, IOMMUOP_map_foreign_page, IOMMUOP_readable)->u.map_foreign_page.bfn = bfn;
+		o->u.map_foreign_page.gfn = ADV_DATA_GFN + 11;
+		o->u.map_foreign_page.domid = ADV_VICTIM;
+		o->u.map_foreign_page.ioserver = id;
+		EXPECT(iommu1(o), 0, "map_foreign_page through its own server");
+		bfn = o->u.map_foreign_page.bfn;
+		iop(o, IOMMUOP_unmap_foreign_page, 0)->u.unmap_foreign_page.bfn = bfn;
+		o->u.unmap_foreign_page.ioserver = 0;
+		EXPECT(iommu1(o), -XEN_ENOENT, "unmap_foreign_page naming the other server");
+		o->u.unmap_foreign_page.ioserver = id;
+		EXPECT(iommu1(o), 0, "unmap_foreign_page");
+	}
+	/* Destroy: padding checked, then once only. */
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_destroy_ioreq_server;
+	op->u.destroy_ioreq_server.id = id;
+	op->u.destroy_ioreq_server.pad = 1;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EINVAL, "destroy with padding set");
+	EXPECT(dm_destroy(op, ADV_VICTIM, id), 0, "destroy its server");
+	EXPECT(dm_destroy(op, ADV_VICTIM, id), -XEN_ENOENT, "destroy its server twice");
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_ENOENT, "destroy the emulator's server again");
+	rt_free_pages(op, 1);
+}
+
+/* ----- PV IOMMU and self-ballooning ----- */
+
+static void iommu_balloon(void)
+{
+	struct pv_iommu_op *op = rt_alloc_pages(1);
+	uint64_t gfn = ADV_EDGE_GPA >> 12;
+	const uint16_t RW = IOMMU_OP_readable | IOMMU_OP_writeable;
+	long pages;
+
+	EXPECT(populate(gfn, DOMID_SELF), 1, "populate a page to give away");
+	pages = cur_pages();
+	iop(op, IOMMUOP_map_page, RW)->u.map_page.bfn = 0x500;
+	op->u.map_page.gfn = gfn;
+	EXPECT(iommu1(op), 0, "map_page of the page");
+	/* Balloon it out while a device may still reach it: the gfn goes, the
+	 * frame stays (and counted) until the IOMMU mapping goes. */
+	EXPECT(decrease(gfn, DOMID_SELF), 1, "decrease_reservation of an IOMMU-mapped page");
+	EXPECT(cur_pages(), pages, "reservation after ballooning a mapped page");
+	EXPECT(decrease(gfn, DOMID_SELF), 0, "balloon the same gfn again");
+	iop(op, IOMMUOP_map_page, RW)->u.map_page.bfn = 0x501;
+	op->u.map_page.gfn = gfn;
+	EXPECT(iommu1(op), -XEN_ENXIO, "map_page of the ballooned gfn");
+	/* Repopulate the gfn: a new frame; the old one is still held. */
+	EXPECT(populate(gfn, DOMID_SELF), 1, "repopulate the gfn");
+	EXPECT(cur_pages(), pages + 1, "reservation with the old frame still mapped");
+	iop(op, IOMMUOP_map_page, RW)->u.map_page.bfn = 0x500;
+	op->u.map_page.gfn = gfn;
+	EXPECT(iommu1(op), -XEN_EEXIST, "map_page over the stale bus mapping");
+	iop(op, IOMMUOP_unmap_page, 0)->u.unmap_page.bfn = 0x500;
+	EXPECT(iommu1(op), 0, "unmap_page of the stale mapping");
+	EXPECT(cur_pages(), pages, "reservation once the old frame is unmapped");
+	iop(op, IOMMUOP_unmap_page, 0)->u.unmap_page.bfn = 0x500;
+	EXPECT(iommu1(op), -XEN_ENOENT, "second unmap_page");
+	/* Foreign sub-ops cannot balloon anyone: only the owner's calls count. */
+	EXPECT(decrease(ADV_DATA_GFN, ADV_VICTIM), -XEN_EPERM, "balloon a victim page");
+	EXPECT(decrease(gfn, DOMID_SELF), 1, "give the page back");
+	rt_free_pages(op, 1);
+}
+
 /* ----- reclaim ----- */
 
 static void reclaim_backend(void)
@@ -829,6 +1011,12 @@ void test_main(void)
 		iommu_snoop();
 	else if (is(r, "reclaim"))
 		reclaim_backend();
+	else if (is(r, "dmop"))
+		dmop_attacker();
+	else if (is(r, "dmop-snoop"))
+		dmop_snoop();
+	else if (is(r, "iommu-balloon"))
+		iommu_balloon();
 	else if (is(r, "triple"))
 		triple_fault();
 	else if (is(r, "spin"))
