@@ -115,6 +115,17 @@ int p2m_init(struct domain *d, unsigned int gpaddr_bits)
 	return 0;
 }
 
+/* Bookkeeping for a leaf that leaves the table. */
+static void leaf_gone(struct p2m *p, uint64_t e, unsigned int level)
+{
+	p->st.leaves[level]--;
+	if (p2m_is_ram(pte_type(e))) {
+		p->st.ram_frames -= 1ULL << LEVEL_SHIFT(level);
+		if (p->st.ram_frames < p->st.ram_frames_low)
+			p->st.ram_frames_low = p->st.ram_frames;
+	}
+}
+
 static void free_subtree(struct p2m *p, uint64_t *t, unsigned int level)
 {
 	for (unsigned int i = 0; i < P2M_ENTRIES; i++) {
@@ -125,7 +136,7 @@ static void free_subtree(struct p2m *p, uint64_t *t, unsigned int level)
 		if (level > 0 && pte_table(e))
 			free_subtree(p, pte_to_table(e), level - 1);
 		else
-			p->st.leaves[level]--;
+			leaf_gone(p, e, level);
 	}
 	table_count_free(p, t);
 }
@@ -263,11 +274,13 @@ static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t n
 		if (lvl > 0 && pte_table(*e))
 			free_subtree(p, pte_to_table(*e), lvl - 1);
 		else
-			p->st.leaves[lvl]--;
+			leaf_gone(p, *e, lvl);
 	}
 	*e = newe;
 	if (newe) {
 		p->st.leaves[lvl]++;
+		if (p2m_is_ram(pte_type(newe)))
+			p->st.ram_frames += 1ULL << LEVEL_SHIFT(lvl);
 		if (lvl > 0)
 			p->st.superpages_created++;
 	}
