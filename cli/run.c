@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <hv/bootinfo.h>
 #include <hv/build.h>
@@ -23,9 +25,27 @@
 #include "cli.h"
 #include "elfload.h"
 #include "kvm.h"
+#include "run_report.h"
 #include "runner.h"
 
-#define RUN_DEFAULT_SYSTEM "systems/seed.dts"
+/* The hosted builds of the seed-scenario programs, linked into memvisor so
+ * that `memvisor run` can run them in-process when KVM is unusable. A
+ * domain runs the one whose name starts its kernel file's base name. */
+void rt_hosted_start(const struct inproc_env *env);
+void backend_main(void);
+void frontend_main(void);
+
+static const struct {
+	const char *name;
+	void (*main_fn)(void);
+} hosted_programs[] = {
+	{"backend", backend_main},
+	{"frontend", frontend_main},
+};
+
+enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
+
+#define RUN_DEFAULT_SYSTEM "systems/seed-dom0.dts"
 #define RUN_DEFAULT_TIMEOUT_S 60
 #define RUN_MAX_MODULES 32
 
@@ -39,6 +59,10 @@ struct run_args {
 	unsigned int nr_mod;
 	unsigned int timeout_s;
 	bool verbose;
+	bool json;
+	enum run_transport transport;
+	const char *bootargs;
+	char *default_system; /* allocated when no SYSTEM was given */
 };
 
 static void run_usage(FILE *f)
@@ -53,6 +77,12 @@ static void run_usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --module NAME=FILE  kernel for domain NAME (\"dom0\" or the domain node name)\n"
+		"  --transport T       kvm, inproc or auto (default: KVM when usable, else\n"
+		"                      in-process, said plainly); in-process runs the built-in\n"
+		"                      programs named by the kernel files (backend, frontend)\n"
+		"  --bootargs STR      replaces /chosen xen,xen-bootargs (e.g. ext_regions=no)\n"
+		"  --json              the final report as JSON on stdout (guest consoles go\n"
+		"                      to stderr)\n"
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
 		"                      0 = no limit); they count as failed\n"
 		"  -v, --verbose       hypervisor log on stderr\n"
@@ -176,6 +206,68 @@ static char *kernel_path(const struct run_args *a, const struct bootinfo *bi,
 	return NULL;
 }
 
+/* Directory of the running executable ("" when unknown). */
+static void exe_dir(char *buf, size_t n)
+{
+	ssize_t l = readlink("/proc/self/exe", buf, n - 1);
+	char *slash;
+
+	buf[l > 0 ? l : 0] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		buf[0] = '\0';
+}
+
+/* The seed scenario: from the current directory, else next to the source
+ * tree the executable was built in (build/memvisor -> systems/). */
+static char *default_system(void)
+{
+	char dir[4096], *p;
+
+	if (access(RUN_DEFAULT_SYSTEM, R_OK) == 0)
+		return strdup(RUN_DEFAULT_SYSTEM);
+	exe_dir(dir, sizeof(dir));
+	if (asprintf(&p, "%s/../%s", dir, RUN_DEFAULT_SYSTEM) < 0)
+		return NULL;
+	return p;
+}
+
+/* A kernel named by the system DT may point into another build directory:
+ * when it does not exist, the image of the same name built next to this
+ * executable is used. */
+static char *existing_kernel(char *path)
+{
+	char dir[4096], *alt;
+	const char *base;
+
+	if (!path || access(path, R_OK) == 0)
+		return path;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	exe_dir(dir, sizeof(dir));
+	if (asprintf(&alt, "%s/guest/%s", dir, base) < 0)
+		return path;
+	if (access(alt, R_OK) == 0) {
+		free(path);
+		return alt;
+	}
+	free(alt);
+	return path;
+}
+
+static void (*hosted_program(const char *path))(void)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < sizeof(hosted_programs) / sizeof(hosted_programs[0]); i++)
+		if (!strncmp(base, hosted_programs[i].name, strlen(hosted_programs[i].name)))
+			return hosted_programs[i].main_fn;
+	return NULL;
+}
+
 static bool has_dom0_kernel(const struct run_args *a, const struct bootinfo *bi)
 {
 	for (unsigned int i = 0; i < a->nr_mod; i++)
@@ -201,6 +293,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"module", required_argument, NULL, 'm'},
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"transport", required_argument, NULL, 'T'},
+		{"bootargs", required_argument, NULL, 'b'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -232,6 +327,24 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'v':
 			a->verbose = true;
 			break;
+		case 'T':
+			if (!strcmp(optarg, "kvm"))
+				a->transport = RUN_KVM;
+			else if (!strcmp(optarg, "inproc"))
+				a->transport = RUN_INPROC;
+			else if (!strcmp(optarg, "auto"))
+				a->transport = RUN_AUTO;
+			else {
+				cli_error("run", "--transport wants kvm, inproc or auto, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			a->bootargs = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -244,8 +357,21 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		run_usage(stderr);
 		return 2;
 	}
-	a->system = optind < argc ? argv[optind] : RUN_DEFAULT_SYSTEM;
+	if (optind < argc) {
+		a->system = argv[optind];
+	} else {
+		a->default_system = default_system();
+		a->system = a->default_system;
+	}
 	return -1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 int cmd_run(int argc, char **argv)
@@ -258,25 +384,37 @@ int cmd_run(int argc, char **argv)
 	struct build_result res;
 	struct vmm_config cfg;
 	struct vmm m;
-	struct kvm_sys *k;
+	struct kvm_sys *k = NULL;
 	struct runner r;
 	struct runner_dom *rd = NULL;
+	struct run_report_dom *rep = NULL;
+	unsigned int *plan_index = NULL;
+	uint64_t *ram_before = NULL;
 	void **images = NULL;
 	char err[256];
 	size_t len = 0;
 	void *blob;
 	unsigned int bad;
+	bool use_kvm;
+	double t0;
 	int rc, ret = 1;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	blob = load_system(a.system, &len);
-	if (!blob)
+	if (!a.system) {
+		cli_error("run", "out of memory");
 		return 1;
+	}
+	blob = load_system(a.system, &len);
+	if (!blob) {
+		free(a.default_system);
+		return 1;
+	}
 	memset(&bi, 0, sizeof(bi));
 	memset(&plan, 0, sizeof(plan));
 	memset(&res, 0, sizeof(res));
+	bo.bootargs = a.bootargs;
 	rc = bootinfo_parse(&bi, blob, len, &bo);
 	free(blob);
 	for (unsigned int i = 0; i < bi.nr_diag; i++)
@@ -301,11 +439,21 @@ int cmd_run(int argc, char **argv)
 		goto out_plan;
 	}
 
-	k = kvm_open(err, sizeof(err));
-	if (!k) {
-		cli_error("run", "KVM unavailable: %s", err);
-		goto out_plan;
+	/* Transport: KVM when asked or usable; otherwise in-process, said plainly. */
+	use_kvm = a.transport != RUN_INPROC;
+	if (use_kvm) {
+		k = kvm_open(err, sizeof(err));
+		if (!k && a.transport == RUN_KVM) {
+			cli_error("run", "KVM unavailable: %s", err);
+			goto out_plan;
+		}
+		if (!k) {
+			fprintf(stderr, "memvisor: KVM unavailable (%s): running the domains "
+					"in-process instead\n", err);
+			use_kvm = false;
+		}
 	}
+
 	memset(&cfg, 0, sizeof(cfg));
 	for (unsigned int i = 0; i < bi.ram.n && i < FRAME_MAX_BANKS; i++) {
 		cfg.banks[i][0] = bi.ram.s[i].start;
@@ -321,7 +469,8 @@ int cmd_run(int argc, char **argv)
 		cli_error("run", "cannot set up machine RAM: %s", strerror(-rc));
 		goto out_kvm;
 	}
-	kvm_attach(&m, k);
+	if (use_kvm)
+		kvm_attach(&m, k);
 	rc = build_system(&m.hv, &bi, &plan, &res);
 	if (rc) {
 		cli_error("run", "%s", res.err);
@@ -330,51 +479,83 @@ int cmd_run(int argc, char **argv)
 
 	rd = calloc(res.nr, sizeof(*rd));
 	images = calloc(res.nr, sizeof(*images));
-	if (!rd || !images)
+	rep = calloc(res.nr, sizeof(*rep));
+	plan_index = calloc(res.nr, sizeof(*plan_index));
+	ram_before = calloc(res.nr, sizeof(*ram_before));
+	if (!rd || !images || !rep || !plan_index || !ram_before)
 		goto out_build;
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
-	r.transport = RUNNER_KVM;
+	r.transport = use_kvm ? RUNNER_KVM : RUNNER_INPROC;
+	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = a.timeout_s * 1000;
-	r.out = stdout;
+	/* With --json the report owns stdout. */
+	r.out = a.json ? stderr : stdout;
 	r.err = stderr;
+	r.progress_tty = isatty(fileno(r.out));
 	r.dom = rd;
 	r.nr = res.nr;
 	for (unsigned int i = 0; i < res.nr; i++) {
 		const struct build_domain *bd = &res.dom[i];
 		const struct layout_domain *ld = &plan.dom[bd->plan_index];
-		char *path = kernel_path(&a, &bi, ld);
+		char *path = existing_kernel(kernel_path(&a, &bi, ld));
 
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
 		rd[i].dma_base = bd->dma_base;
+		plan_index[i] = bd->plan_index;
 		if (!path) {
 			cli_error("run", "domain %s has no kernel: give its kernel module a "
 				  "memvisor,file property or use --module %s=FILE", ld->name, ld->name);
 			goto out_build;
 		}
-		images[i] = elf_read_file(path, &rd[i].image_len, err, sizeof(err));
-		if (!images[i]) {
-			cli_error("run", "%s: %s", ld->name, err);
-			free(path);
-			goto out_build;
+		if (use_kvm) {
+			images[i] = elf_read_file(path, &rd[i].image_len, err, sizeof(err));
+			if (!images[i]) {
+				cli_error("run", "%s: %s", ld->name, err);
+				free(path);
+				goto out_build;
+			}
+			rd[i].image = images[i];
+		} else {
+			rd[i].guest_main = hosted_program(path);
+			if (!rd[i].guest_main) {
+				cli_error("run", "%s: %s has no built-in program to run in-process "
+					  "(built in: backend, frontend); use --transport kvm", ld->name, path);
+				free(path);
+				goto out_build;
+			}
 		}
-		rd[i].image = images[i];
 		if (runner_prepare(&r, &rd[i], err, sizeof(err))) {
 			cli_error("run", "%s (%s): %s", ld->name, path, err);
 			free(path);
 			goto out_build;
 		}
-		fprintf(stderr, "memvisor: d%u (%s): %s, %llu MiB\n", bd->d->id, ld->name, path,
-			(unsigned long long)(bd->d->tot_pages >> 8));
+		/* The RAM a guest can use is what its P2M maps as RAM: a
+		 * direct-mapped domain keeps owning frames it balloons out. */
+		ram_before[i] = bd->d->p2m.st.ram_frames;
+		bd->d->p2m.st.ram_frames_low = ram_before[i];
+		fprintf(stderr, "memvisor: d%u (%s): %s, %llu MiB%s\n", bd->d->id, ld->name, path,
+			(unsigned long long)(bd->d->tot_pages >> 8), use_kvm ? "" : " (in-process)");
 		free(path);
 	}
+	t0 = now_ms();
 	bad = runner_run(&r);
 	ret = bad ? 1 : 0;
 	if (r.stuck) {
 		fflush(NULL);
 		exit(ret); /* a guest thread still runs: no teardown under it */
 	}
+	run_report_collect(&r, &plan, plan_index, ram_before, rep);
+	for (unsigned int i = 0; i < res.nr; i++)
+		if (!rep[i].ok)
+			ret = 1;
+	if (a.json)
+		run_report_json(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
+				now_ms() - t0);
+	else
+		run_report_print(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
+				 now_ms() - t0);
 	runner_release(&r);
 
 out_build:
@@ -383,14 +564,19 @@ out_build:
 			free(images[i]);
 	free(images);
 	free(rd);
+	free(rep);
+	free(plan_index);
+	free(ram_before);
 	build_result_free(&res);
 out_vmm:
 	vmm_destroy(&m);
 out_kvm:
-	kvm_close(k);
+	if (k)
+		kvm_close(k);
 out_plan:
 	layout_free(&plan);
 out_bi:
 	bootinfo_free(&bi);
+	free(a.default_system);
 	return ret;
 }

@@ -2,7 +2,7 @@
 # Installs the Debian packages memvisor needs, and only those that are missing.
 set -eu
 pkgs=(meson ninja-build pkg-config gcc clang libfdt-dev device-tree-compiler
-      libcmocka-dev librsvg2-bin lld llvm)
+      libcmocka-dev librsvg2-bin lld llvm python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -252,10 +252,27 @@ static struct runner_dom *dom_of(struct runner *r, const struct domain *d)
 	return NULL;
 }
 
+#define PROGRESS_PREFIX "progress: "
+
 static void flush_line(struct runner_dom *rd)
 {
-	fprintf(rd->r->out, "(d%u) %.*s\n", rd->d->id, (int)rd->line_len, rd->line);
-	fflush(rd->r->out);
+	struct runner *r = rd->r;
+	bool progress = rd->line_len >= strlen(PROGRESS_PREFIX) &&
+			!memcmp(rd->line, PROGRESS_PREFIX, strlen(PROGRESS_PREFIX));
+
+	if (progress) {
+		/* Long steps show where they are on a terminal, in place. */
+		if (r->progress_tty) {
+			fprintf(r->out, "\r(d%u) %.*s\033[K", rd->d->id, (int)rd->line_len, rd->line);
+			r->progress_shown = true;
+		}
+	} else {
+		if (r->progress_shown)
+			fputs("\r\033[K", r->out);
+		r->progress_shown = false;
+		fprintf(r->out, "(d%u) %.*s\n", rd->d->id, (int)rd->line_len, rd->line);
+	}
+	fflush(r->out);
 	rd->line_len = 0;
 }
 

@@ -56,6 +56,9 @@ struct runner {
 	unsigned int timeout_ms;     /* 0: no limit */
 	FILE *out;                   /* guest consoles */
 	FILE *err;                   /* reports and notes */
+	/* Guest lines starting "progress: " are redrawn in place when out is a
+	 * terminal, and dropped otherwise (logs stay clean). */
+	bool progress_tty;
 	struct runner_dom *dom;
 	unsigned int nr;
 	/* private */
@@ -63,6 +66,7 @@ struct runner {
 	pthread_cond_t cond;
 	unsigned int running;
 	bool stuck; /* an in-process guest could not be stopped */
+	bool progress_shown; /* the terminal's last line is a progress line */
 };
 
 /* Collects the domain's memory map and loads it (ELF for KVM, boot area

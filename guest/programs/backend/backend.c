@@ -35,13 +35,16 @@ static long cur_pages(void)
 	return HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
 }
 
+/* Tells the frontend, says what and what it cost, and stops the domain as
+ * crashed so that `memvisor run` reports the failure. */
 static bool fail(const char *what, long rc)
 {
 	rt_printf("backend: %s (%ld)\n", what, rc);
 	if (ring)
 		ring_store(&ring->be_state, BE_FAILED);
+	rt_printf("backend: own RAM now %ld pages\n", cur_pages());
 	rt_printf("backend: FAILED\n");
-	return false;
+	rt_shutdown(SHUTDOWN_crash);
 }
 
 static bool map_ring(xen_pfn_t gfn, grant_handle_t *h)

@@ -172,7 +172,7 @@ void frontend_main(void)
 		rt_printf("frontend: the backend reports a failure\n");
 		ring_store(&ring->fe_state, FE_DONE);
 		rt_printf("frontend: FAILED\n");
-		return;
+		rt_shutdown(SHUTDOWN_crash);
 	}
 	rt_printf("frontend: backend verified the memory; sending %u requests\n",
 		  2 * FE_REQUESTS + 1);
@@ -183,6 +183,8 @@ void frontend_main(void)
 	while (xgnttab_end(RING_GREF) == -XEN_EBUSY)
 		ring_yield();
 	rt_printf("frontend: %s (%u request failure(s))\n", bad ? "FAILED" : "OK", bad);
+	if (bad)
+		rt_shutdown(SHUTDOWN_crash);
 }
 
 #ifndef RT_HOSTED

@@ -1,0 +1,192 @@
+/*
+ * memvisor run: the report (see run_report.h).
+ *
+ * Everything is read from the hypervisor after the run: tot_pages, the P2M
+ * (foreign leaves and their GFN runs, superpage counters) and the
+ * transport's exit counters. Foreign GFNs are checked against the extended
+ * regions the plan gave the domain, so the report says whether the guest
+ * really used them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <public/xen.h>
+
+#include "kvm.h"
+#include "run_report.h"
+
+struct foreign_walk {
+	struct run_report_dom *rep;
+	const struct layout_domain *ld;
+	uint64_t run_start, run_end; /* current GFN run (end exclusive) */
+};
+
+static bool in_regions(const struct layout_domain *ld, paddr_t a, paddr_t len)
+{
+	for (unsigned int i = 0; i < ld->ext.nr; i++) {
+		const struct ext_region *g = &ld->ext.region[i];
+
+		if (a >= g->start && a + len <= g->start + g->size)
+			return true;
+	}
+	return false;
+}
+
+static void close_run(struct foreign_walk *w)
+{
+	struct run_report_dom *rep = w->rep;
+
+	if (w->run_end == w->run_start)
+		return;
+	if (rep->foreign_ranges < REPORT_MAX_RANGES) {
+		rep->range[rep->foreign_ranges][0] = w->run_start << PAGE_SHIFT;
+		rep->range[rep->foreign_ranges][1] = (w->run_end - w->run_start) << PAGE_SHIFT;
+	}
+	rep->foreign_ranges++;
+}
+
+static int foreign_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct foreign_walk *w = ctx;
+	uint64_t n = 1ULL << order;
+
+	(void)mfn;
+	if (!p2m_is_foreign(t))
+		return 0;
+	w->rep->foreign_frames += n;
+	if (w->ld && !in_regions(w->ld, gfn_to_gaddr(gfn), n << PAGE_SHIFT))
+		w->rep->foreign_outside_regions += n;
+	if (gfn_x(gfn) != w->run_end) {
+		close_run(w);
+		w->run_start = gfn_x(gfn);
+	}
+	w->run_end = gfn_x(gfn) + n;
+	return 0;
+}
+
+void run_report_collect(const struct runner *r, const struct layout_plan *plan,
+			const unsigned int *plan_index, const uint64_t *ram_before,
+			struct run_report_dom *rep)
+{
+	struct hv *hv = &r->m->hv;
+
+	hv_lock(hv);
+	for (unsigned int i = 0; i < r->nr; i++) {
+		const struct runner_dom *rd = &r->dom[i];
+		struct domain *d = rd->d;
+		const struct layout_domain *ld = &plan->dom[plan_index[i]];
+		struct foreign_walk w = {.rep = &rep[i], .ld = ld};
+
+		memset(&rep[i], 0, sizeof(rep[i]));
+		rep[i].name = ld->name;
+		rep[i].id = d->id;
+		rep[i].ram_before = ram_before[i];
+		rep[i].ram_after = d->p2m.st.ram_frames;
+		rep[i].ram_lowest = MIN(d->p2m.st.ram_frames_low, d->p2m.st.ram_frames);
+		rep[i].owned = d->tot_pages;
+		rep[i].foreign_maps_made = d->st.foreign_mapped;
+		p2m_for_each_leaf(d, foreign_leaf, &w);
+		close_run(&w);
+		rep[i].shattered = d->p2m.st.shattered[1] + d->p2m.st.shattered[2];
+		rep[i].superpages = d->p2m.st.leaves[1] + d->p2m.st.leaves[2];
+		rep[i].hypercalls = d->st.hypercalls;
+		rep[i].exits = d->st.hypercalls;
+		if (r->transport == RUNNER_KVM && kvm_vm_of(d)) {
+			struct kvm_vm_stats ks;
+
+			kvm_vm_get_stats(kvm_vm_of(d), &ks);
+			rep[i].exits = ks.exits;
+		}
+		rep[i].wall_ms = rd->run_ms;
+		runner_describe(rd, rep[i].result, sizeof(rep[i].result));
+		rep[i].ok = rd->ex.kind == GEXIT_SHUTDOWN && rd->ex.reason != SHUTDOWN_crash;
+	}
+	hv_unlock(hv);
+}
+
+static void mib(char *buf, size_t n, uint64_t pages)
+{
+	snprintf(buf, n, "%" PRIu64 " MiB", pages >> 8);
+}
+
+void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
+		      const char *system, const char *transport, double wall_ms)
+{
+	fprintf(f, "\nmemvisor run %s (%s): %.1f s\n", system, transport, wall_ms / 1000);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct run_report_dom *d = &rep[i];
+		char a[32], b[32], c[32];
+
+		mib(a, sizeof(a), d->ram_before);
+		mib(b, sizeof(b), d->ram_after);
+		mib(c, sizeof(c), d->ram_lowest);
+		fprintf(f, "  d%u %-8s RAM %s -> %s (lowest %s: %" PRIu64 " pages given up at most; "
+			   "%" PRIu64 " pages owned)%s\n",
+			d->id, d->name, a, b, c, d->ram_before - MIN(d->ram_lowest, d->ram_before),
+			d->owned, d->ok ? "" : "  [FAILED]");
+		if (d->foreign_frames || d->foreign_maps_made) {
+			mib(a, sizeof(a), d->foreign_frames);
+			fprintf(f, "     foreign-mapped %" PRIu64 " frames (%s) in %" PRIu64
+				   " GFN run(s), %s\n",
+				d->foreign_frames, a, d->foreign_ranges,
+				d->foreign_outside_regions
+					? "NOT all inside its extended regions"
+					: "all inside its extended regions");
+			for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++)
+				fprintf(f, "       %#014" PRIx64 " +%#" PRIx64 "\n", d->range[k][0],
+					d->range[k][1]);
+			if (d->foreign_ranges > REPORT_MAX_RANGES)
+				fprintf(f, "       ... %" PRIu64 " more\n",
+					d->foreign_ranges - REPORT_MAX_RANGES);
+		}
+		fprintf(f, "     P2M superpages shattered %" PRIu64 ", superpages now %" PRIu64
+			   "; hypercalls %" PRIu64 ", exits %" PRIu64 "; %.0f ms\n",
+			d->shattered, d->superpages, d->hypercalls, d->exits, d->wall_ms);
+		fprintf(f, "     %s\n", d->result);
+	}
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
+		     const char *system, const char *transport, double wall_ms)
+{
+	fprintf(f, "{\"system\":");
+	json_str(f, system);
+	fprintf(f, ",\"transport\":\"%s\",\"wall_ms\":%.1f,\"domains\":[", transport, wall_ms);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct run_report_dom *d = &rep[i];
+
+		fprintf(f, "%s{\"id\":%u,\"name\":", i ? "," : "", d->id);
+		json_str(f, d->name);
+		fprintf(f, ",\"ok\":%s,\"ram_pages_lowest\":%" PRIu64 ",\"owned_pages\":%" PRIu64,
+			d->ok ? "true" : "false", d->ram_lowest, d->owned);
+		fprintf(f, ",\"ram_pages_before\":%" PRIu64 ",\"ram_pages_after\":%" PRIu64
+			   ",\"foreign_frames\":%" PRIu64 ",\"foreign_maps_made\":%" PRIu64
+			   ",\"foreign_ranges\":%" PRIu64 ",\"foreign_outside_regions\":%" PRIu64
+			   ",\"ranges\":[",
+			d->ram_before, d->ram_after, d->foreign_frames,
+			d->foreign_maps_made, d->foreign_ranges, d->foreign_outside_regions);
+		for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++)
+			fprintf(f, "%s[\"%#" PRIx64 "\",\"%#" PRIx64 "\"]", k ? "," : "",
+				d->range[k][0], d->range[k][1]);
+		fprintf(f, "],\"superpages_shattered\":%" PRIu64 ",\"superpages\":%" PRIu64
+			   ",\"hypercalls\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"wall_ms\":%.1f,\"result\":",
+			d->shattered, d->superpages, d->hypercalls, d->exits, d->wall_ms);
+		json_str(f, d->result);
+		fputc('}', f);
+	}
+	fprintf(f, "]}\n");
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The seed scenario end to end, through `memvisor run --json`.
+
+Asserts the scenario's invariants, never timings:
+  regions    the backend maps all of the frontend's RAM, every frame inside
+             its extended regions, without giving up RAM or shattering a
+             superpage; both domains end OK.
+  noregions  (ext_regions=no) the 256 MiB Dom0 backend cannot map 3 GiB by
+             ballooning: it gives up RAM, shatters superpages and fails
+             cleanly; memvisor exits 1.
+usage: seed_check.py MEMVISOR SYSTEM.dts kvm|inproc regions|noregions
+Exit 0 pass, 1 fail, 77 skip (KVM unusable).
+"""
+import json
+import os
+import subprocess
+import sys
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def main():
+    memvisor, system, transport, mode = sys.argv[1:5]
+    if transport == "kvm":
+        try:
+            os.close(os.open("/dev/kvm", os.O_RDWR))
+        except OSError as e:
+            print("SKIP: /dev/kvm unusable: %s" % e)
+            sys.exit(77)
+    cmd = [memvisor, "run", "--json", "--transport", transport, "--timeout", "250"]
+    if mode == "noregions":
+        cmd += ["--bootargs", "dom0_mem=256M ext_regions=no"]
+    cmd.append(system)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sys.stderr.write(p.stderr[-6000:])
+    try:
+        rep = json.loads(p.stdout)
+    except ValueError:
+        fail("no JSON report (exit %d): %r" % (p.returncode, p.stdout[-500:]))
+    print(json.dumps(rep, indent=1))
+    doms = rep["domains"]
+    backends = [d for d in doms if d["foreign_maps_made"] > 0]
+    if len(backends) != 1:
+        fail("expected one backend domain, got %d" % len(backends))
+    be = backends[0]
+    fronts = [d for d in doms if d is not be]
+    if mode == "regions":
+        if p.returncode != 0:
+            fail("memvisor run exited %d" % p.returncode)
+        for d in doms:
+            if not d["ok"]:
+                fail("%s did not end OK: %s" % (d["name"], d["result"]))
+        fe_ram = sum(d["ram_pages_before"] for d in fronts)
+        if be["foreign_frames"] != fe_ram:
+            fail("backend maps %d frames, frontend has %d" % (be["foreign_frames"], fe_ram))
+        if be["foreign_outside_regions"] != 0:
+            fail("%d frames mapped outside the extended regions" % be["foreign_outside_regions"])
+        if not (be["ram_pages_before"] == be["ram_pages_after"] == be["ram_pages_lowest"]):
+            fail("backend RAM changed: %d -> %d (lowest %d)" % (
+                be["ram_pages_before"], be["ram_pages_after"], be["ram_pages_lowest"]))
+        if be["superpages_shattered"] != 0:
+            fail("backend shattered %d superpages" % be["superpages_shattered"])
+    else:
+        if p.returncode != 1:
+            fail("expected exit 1 (backend cannot map 3 GiB by ballooning), got %d" % p.returncode)
+        if be["ok"]:
+            fail("the backend claims success without extended regions")
+        if be["ram_pages_lowest"] >= be["ram_pages_before"]:
+            fail("the ballooning path gave up no RAM")
+        if be["superpages_shattered"] == 0:
+            fail("ballooning shattered no superpage")
+        if be["foreign_frames"] >= 786432:
+            fail("mapped all 3 GiB with only 256 MiB of RAM?")
+        if "cannot allocate unpopulated frames" not in p.stderr:
+            fail("the backend's error is not shown")
+    print("PASS: %s %s %s" % (os.path.basename(system), transport, mode))
+
+
+main()
