@@ -319,7 +319,10 @@ static void notify(struct iommu_ctx *c, struct m2b *e)
 {
 	struct ioreq_server *s = ioreq_server_find(c->d->hv, e->target, e->ioserver);
 
-	if (!s)
+	/* The server must still be the mapper's own: ids are reused once a
+	 * server is destroyed, and another emulator's new server must never
+	 * learn this emulator's bus addresses. */
+	if (!s || s->emulator != c->d)
 		return; /* the server is gone; its mappings wait for unmap */
 	if (!ioreq_send_invalidate(s, e->bfn)) {
 		c->st.invalidates_sent++;

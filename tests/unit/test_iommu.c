@@ -966,6 +966,48 @@ static void test_dmadev_registers(void **state)
 	h_fini(&h);
 }
 
+/* A server id reused by another emulator must not receive the first
+ * emulator's invalidations (found by the emulator guest tests). */
+static void test_ioreq_id_reuse(void **state)
+{
+	struct harness h;
+	struct domain *t, *a, *b;
+	ioservid_t ida = 9, idb = 9;
+	struct pv_iommu_op op;
+	struct buffered_iopage ring;
+	uint64_t gfn = H_SCRATCH_GFN + 5;
+
+	(void)state;
+	h_init_default(&h);
+	t = h_domain(&h, "target", 0, 256);
+	a = h_domain(&h, "emuA", DOMF_privileged, 256);
+	b = h_domain(&h, "emuB", DOMF_privileged, 256);
+	hv_lock(h.hv);
+	assert_int_equal(ioreq_server_create(a, t, INVALID_GFN, INVALID_GFN, &ida), 0);
+	hv_unlock(h.hv);
+	memset(&op, 0, sizeof(op));
+	op.subop_id = IOMMUOP_map_foreign_page;
+	op.flags = IOMMUOP_readable;
+	op.u.map_foreign_page.gfn = gfn;
+	op.u.map_foreign_page.domid = t->id;
+	op.u.map_foreign_page.ioserver = ida;
+	h_put(a, 0, &op, sizeof(op));
+	assert_int_equal(h_call(&h, a, __HYPERVISOR_iommu_op, h_gpa(0), 1, 0, 0, 0), 0);
+	h_get(a, 0, &op, sizeof(op));
+	assert_int_equal(op.status, 0);
+	hv_lock(h.hv);
+	assert_int_equal(ioreq_server_destroy(a, t->id, ida), 0);
+	memset(h_va(b, H_SCRATCH_GPA + 0x2000), 0, 4096);
+	assert_int_equal(ioreq_server_create(b, t, _gfn(H_SCRATCH_GFN + 2), INVALID_GFN, &idb), 0);
+	hv_unlock(h.hv);
+	assert_int_equal(idb, ida);
+	assert_int_equal(h_reservation(&h, t, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(&h);
+	h_get(b, 0x2000, &ring, sizeof(ring));
+	assert_int_equal(ring.write_pointer, 0);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_grant_bfn_hook),
 		cmocka_unit_test(test_dmadev_registers),
 		cmocka_unit_test(test_dm_op_ioreq_server),
+		cmocka_unit_test(test_ioreq_id_reuse),
 		cmocka_unit_test(test_alloc_failures),
 	};
 

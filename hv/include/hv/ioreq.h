@@ -32,7 +32,6 @@ struct ioreq_server {
 	ioservid_t id;
 	gfn_t buf_gfn;	/* emulator gfn of the buffered_iopage, INVALID_GFN: none */
 	gfn_t sync_gfn; /* emulator gfn of the ioreq slot page, INVALID_GFN: none */
-	unsigned int pending; /* invalidations still owed (both paths were busy) */
 	struct ioreq_server_stats st;
 };
 
