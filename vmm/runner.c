@@ -173,7 +173,25 @@ static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
 {
 	struct runner_dom *rd = ctx;
 	uint64_t nr = hc->nr, a0 = hc->args[0];
-	int64_t rc = hv_hypercall_run(&rd->r->m->hv, rd->d, hc);
+	int64_t rc;
+
+	/*
+	 * Numbers the hypercall page has stubs for follow Xen: unimplemented
+	 * ones return -ENOSYS (guests probe optional hypercalls that way). A
+	 * number past the page cannot come from a stub: the guest is running
+	 * wild, so it is stopped and reported.
+	 */
+	if (nr >= BOOT_HCALL_STUBS) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "unknown hypercall %llu (no such stub in the hypercall page)",
+			 (unsigned long long)nr);
+		hv_lock(&rd->r->m->hv);
+		hv_domain_crash(rd->d, why);
+		hv_unlock(&rd->r->m->hv);
+		return -ENOSYS;
+	}
+	rc = hv_hypercall_run(&rd->r->m->hv, rd->d, hc);
 
 	if (rc == -ENOSYS)
 		fprintf(rd->r->err, "memvisor: d%u (%s): hypercall %llu (arg0 %#llx) is not "
@@ -188,17 +206,22 @@ static bool op_stopped(void *ctx, struct guest_exit *ex)
 	struct hv *hv = &rd->r->m->hv;
 	enum domain_state st;
 	unsigned int reason;
+	char hv_why[sizeof(rd->d->crash_why)];
 
 	hv_lock(hv);
 	st = rd->d->state;
 	reason = rd->d->shutdown_reason;
+	memcpy(hv_why, rd->d->crash_why, sizeof(hv_why));
 	hv_unlock(hv);
 	if (st == DOMS_running)
 		return false;
 	ex->reason = reason;
 	if (reason == SHUTDOWN_crash) {
+		/* The hypervisor's reason when it stopped the domain, else the
+		 * guest asked for it. */
 		ex->kind = GEXIT_CRASH;
-		snprintf(ex->why, sizeof(ex->why), "shut down with reason crash");
+		snprintf(ex->why, sizeof(ex->why), "%s",
+			 hv_why[0] ? hv_why : "shut down with reason crash");
 	} else {
 		ex->kind = GEXIT_SHUTDOWN;
 	}

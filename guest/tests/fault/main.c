@@ -7,6 +7,7 @@
  *   spin      loop forever without a hypercall
  *   pagefault touch an unmapped virtual address (the runtime reports it)
  *   crash     ask for SHUTDOWN_crash
+ *   badhcall  make a hypercall past the hypercall page (number 200)
  * or, without that, from /chosen "memvisor,fault". The VMM must report
  * each and stop only this domain.
  */
@@ -76,6 +77,15 @@ void test_main(void)
 		(void)*p;
 	} else if (is(m, "crash")) {
 		rt_crash("asked to crash");
+	} else if (is(m, "badhcall")) {
+#ifndef RT_HOSTED
+		/* The runtime refuses numbers past the page, so go around it
+		 * with the stubs' own port write. */
+		__asm__ volatile("outl %0, %1" : : "a"(200u), "Nd"((uint16_t)0xEA) : "memory");
+#else
+		rt_hypercall(200, 0, 0, 0, 0, 0);
+#endif
+		rt_printf("still running after hypercall 200\n");
 	} else {
 		rt_test_error("unknown fault mode \"%s\"", m);
 		return;
