@@ -9,6 +9,7 @@
  * shut down by itself without crashing, 1 otherwise, 2 for usage errors.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libfdt.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <hv/build.h>
 #include <hv/layout.h>
 
+#include "blkdev.h"
 #include "cli.h"
 #include "elfload.h"
 #include "kvm.h"
@@ -62,6 +64,7 @@ struct run_args {
 	bool json;
 	enum run_transport transport;
 	const char *bootargs;
+	const char *disk;     /* --disk: the block device's file */
 	char *default_system; /* allocated when no SYSTEM was given */
 };
 
@@ -81,6 +84,9 @@ static void run_usage(FILE *f)
 		"                      in-process, said plainly); in-process runs the built-in\n"
 		"                      programs named by the kernel files (backend, frontend)\n"
 		"  --bootargs STR      replaces /chosen xen,xen-bootargs (e.g. ext_regions=no)\n"
+		"  --disk FILE         the blocks of the domain's emulated block device\n"
+		"                      (memvisor,blk-device; created when missing, extended\n"
+		"                      to %llu KiB); default: a temporary file, removed at exit\n"
 		"  --json              the final report as JSON on stdout (guest consoles go\n"
 		"                      to stderr)\n"
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
@@ -88,7 +94,8 @@ static void run_usage(FILE *f)
 		"  -v, --verbose       hypervisor log on stderr\n"
 		"\n"
 		"Exit status: 0 when every domain shut down without crashing, 1 otherwise.\n",
-		RUN_DEFAULT_SYSTEM, RUN_DEFAULT_TIMEOUT_S);
+		RUN_DEFAULT_SYSTEM, (unsigned long long)(BLKDEV_DEFAULT_BLOCKS * BLKDEV_BLOCK >> 10),
+		RUN_DEFAULT_TIMEOUT_S);
 }
 
 static void *read_all(FILE *f, size_t *len)
@@ -295,6 +302,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"verbose", no_argument, NULL, 'v'},
 		{"transport", required_argument, NULL, 'T'},
 		{"bootargs", required_argument, NULL, 'b'},
+		{"disk", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -342,6 +350,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'b':
 			a->bootargs = optarg;
 			break;
+		case 'd':
+			if (!*optarg) {
+				cli_error("run", "--disk wants a file");
+				return 2;
+			}
+			a->disk = optarg;
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -364,6 +379,73 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		a->system = a->default_system;
 	}
 	return -1;
+}
+
+/*
+ * The block device's file: --disk FILE (created when missing), else a
+ * temporary file under $TMPDIR or /tmp whose path is said on stderr and
+ * which *tmp_path names so that the caller removes it at exit. Both are
+ * at least BLKDEV_DEFAULT_BLOCKS blocks long. The fd, or -1 (said).
+ */
+static int open_disk(const struct run_args *a, char **tmp_path)
+{
+	unsigned long long kib = BLKDEV_DEFAULT_BLOCKS * BLKDEV_BLOCK >> 10;
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	*tmp_path = NULL;
+	if (a->disk) {
+		fd = blkdev_open_file(a->disk, BLKDEV_DEFAULT_BLOCKS);
+		if (fd < 0) {
+			cli_error("run", "--disk %s: %s", a->disk, strerror(-fd));
+			return -1;
+		}
+		fprintf(stderr, "memvisor: block device file %s (%llu KiB)\n", a->disk, kib);
+		return fd;
+	}
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (asprintf(&path, "%s/memvisor-disk-XXXXXX", dir) < 0) {
+		cli_error("run", "out of memory");
+		return -1;
+	}
+	fd = mkstemp(path);
+	if (fd < 0) {
+		cli_error("run", "cannot create a temporary disk file in %s: %s (use --disk FILE)",
+			  dir, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) ||
+	    ftruncate(fd, (off_t)(BLKDEV_DEFAULT_BLOCKS * BLKDEV_BLOCK))) {
+		cli_error("run", "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		free(path);
+		return -1;
+	}
+	fprintf(stderr, "memvisor: block device file %s (%llu KiB, temporary: removed at exit; "
+			"--disk FILE keeps it)\n", path, kib);
+	*tmp_path = path;
+	return fd;
+}
+
+/* One line per block device: what it moved. */
+static void disk_summary(const struct runner *r, const char *file)
+{
+	for (unsigned int i = 0; i < r->nr; i++) {
+		struct blkdev_stats st;
+
+		if (!r->dom[i].blk)
+			continue;
+		blkdev_get_stats(r->dom[i].blk, &st);
+		fprintf(stderr, "memvisor: d%u (%s): block device %s: %llu read(s), %llu KiB; "
+				"%llu write(s), %llu KiB; %llu refused\n",
+			r->dom[i].d->id, r->dom[i].d->name, file, (unsigned long long)st.reads,
+			(unsigned long long)(st.bytes_read >> 10), (unsigned long long)st.writes,
+			(unsigned long long)(st.bytes_written >> 10), (unsigned long long)st.errors);
+	}
 }
 
 static double now_ms(void)
@@ -391,6 +473,9 @@ int cmd_run(int argc, char **argv)
 	unsigned int *plan_index = NULL;
 	uint64_t *ram_before = NULL;
 	void **images = NULL;
+	char *tmp_disk = NULL;
+	int disk_fd = -1;
+	unsigned int nr_blk = 0;
 	char err[256];
 	size_t len = 0;
 	void *blob;
@@ -495,6 +580,18 @@ int cmd_run(int argc, char **argv)
 	r.progress_tty = isatty(fileno(r.out));
 	r.dom = rd;
 	r.nr = res.nr;
+	for (unsigned int i = 0; i < res.nr; i++)
+		nr_blk += res.dom[i].blk_base != 0;
+	if (nr_blk > 1) {
+		cli_error("run", "%u domains have a block device; memvisor run gives one its disk "
+			  "file, so at most one may", nr_blk);
+		goto out_build;
+	}
+	if (nr_blk) {
+		disk_fd = open_disk(&a, &tmp_disk);
+		if (disk_fd < 0)
+			goto out_build;
+	}
 	for (unsigned int i = 0; i < res.nr; i++) {
 		const struct build_domain *bd = &res.dom[i];
 		const struct layout_domain *ld = &plan.dom[bd->plan_index];
@@ -503,6 +600,9 @@ int cmd_run(int argc, char **argv)
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
 		rd[i].dma_base = bd->dma_base;
+		rd[i].blk_base = bd->blk_base;
+		rd[i].blk_fd = disk_fd;
+		rd[i].blk_blocks = BLKDEV_DEFAULT_BLOCKS;
 		plan_index[i] = bd->plan_index;
 		if (!path) {
 			cli_error("run", "domain %s has no kernel: give its kernel module a "
@@ -542,7 +642,10 @@ int cmd_run(int argc, char **argv)
 	t0 = now_ms();
 	bad = runner_run(&r);
 	ret = bad ? 1 : 0;
+	disk_summary(&r, tmp_disk ? tmp_disk : a.disk);
 	if (r.stuck) {
+		if (tmp_disk)
+			unlink(tmp_disk);
 		fflush(NULL);
 		exit(ret); /* a guest thread still runs: no teardown under it */
 	}
@@ -567,6 +670,11 @@ out_build:
 	free(rep);
 	free(plan_index);
 	free(ram_before);
+	if (disk_fd >= 0)
+		close(disk_fd);
+	if (tmp_disk)
+		unlink(tmp_disk);
+	free(tmp_disk);
 	build_result_free(&res);
 out_vmm:
 	vmm_destroy(&m);

@@ -18,6 +18,7 @@
 #include <hv/hypercall.h>
 #include <public/xen.h>
 
+#include "blkdev.h"
 #include "dmadev.h"
 #include "elfload.h"
 #include "runner.h"
@@ -163,6 +164,21 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 			return -1;
 		}
 	}
+	if (rd->blk_base && !rd->blk) {
+		if (r->transport == RUNNER_KVM) {
+			rc = kvm_vm_add_hole(kvm_vm_of(rd->d), rd->blk_base, BLKDEV_WINDOW);
+			if (rc) {
+				seterr(err, errlen, "block device window %#llx: %s",
+				       (unsigned long long)rd->blk_base, strerror(-rc));
+				return -1;
+			}
+		}
+		rd->blk = blkdev_create(&r->m->hv, rd->d, rd->blk_base, rd->blk_fd, rd->blk_blocks);
+		if (!rd->blk) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	rd->prepared = true;
 	return 0;
 }
@@ -251,10 +267,13 @@ static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint
 {
 	struct runner_dom *rd = ctx;
 
-	if (!rd->dma)
-		return false;
-	return write ? dmadev_mmio_write(rd->dma, gpa, size, *val)
-		     : dmadev_mmio_read(rd->dma, gpa, size, val);
+	if (rd->dma && (write ? dmadev_mmio_write(rd->dma, gpa, size, *val)
+			      : dmadev_mmio_read(rd->dma, gpa, size, val)))
+		return true;
+	if (rd->blk && (write ? blkdev_mmio_write(rd->blk, gpa, size, *val)
+			      : blkdev_mmio_read(rd->blk, gpa, size, val)))
+		return true;
+	return false;
 }
 
 static const struct guest_ops runner_ops = {
@@ -483,8 +502,11 @@ void runner_release(struct runner *r)
 		if (rd->ip && !rd->stuck)
 			inproc_vm_destroy(rd->ip);
 		rd->ip = NULL;
-		if (!rd->stuck)
+		if (!rd->stuck) {
 			dmadev_destroy(rd->dma);
+			blkdev_destroy(rd->blk);
+		}
 		rd->dma = NULL;
+		rd->blk = NULL;
 	}
 }

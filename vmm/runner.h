@@ -34,6 +34,9 @@ struct runner_dom {
 	void (*guest_main)(void);   /* hosted program (in-process) */
 	const void *dtb;            /* the domain's guest device tree */
 	uint64_t dma_base;          /* 0, or an emulated DMA engine (vmm/dmadev.h) here */
+	uint64_t blk_base;          /* 0, or an emulated block device (vmm/blkdev.h) here */
+	int blk_fd;                 /* its disk file (with blk_base; not closed by the runner) */
+	uint64_t blk_blocks;        /* its capacity in 4 KiB blocks */
 	/* out */
 	struct guest_exit ex;
 	double run_ms;              /* from start to stop */
@@ -43,6 +46,7 @@ struct runner_dom {
 	struct guest_boot boot;
 	struct inproc_vm *ip;
 	struct dmadev *dma;
+	struct blkdev *blk;
 	pthread_t th;
 	bool prepared, started, done, stuck;
 	char line[512];

@@ -11,6 +11,7 @@
  * Invariants: a failed build leaves no domain behind and the audit green.
  */
 #include <errno.h>
+#include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@
 #include <public/xen.h>
 
 #define BUILD_DTB_MAX (64 * 1024)
-#define BUILD_DMA_WINDOW 0x1000ULL /* vmm/dmadev.h DMADEV_WINDOW */
+/* Emulated device windows: vmm/dmadev.h DMADEV_WINDOW, vmm/blkdev.h BLKDEV_WINDOW. */
+#define BUILD_DEV_WINDOW 0x1000ULL
 
 static int fail(struct build_result *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -158,16 +160,23 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 {
 	void *buf = hv_malloc(bd->d->hv, BUILD_DTB_MAX);
 	struct guestdt_info gi;
+	struct guestdt_device dev[2];
+	unsigned int nr_dev = 0;
 	int len;
 
 	if (!buf)
 		return -ENOMEM;
-	struct guestdt_device dma = {"dma", "memvisor,dma-v1", bd->dma_base, BUILD_DMA_WINDOW};
 
 	layout_guestdt_info(plan, bi, bd->plan_index, &gi);
-	if (bd->dma_base) {
-		gi.devices = &dma;
-		gi.nr_devices = 1;
+	if (bd->dma_base)
+		dev[nr_dev++] = (struct guestdt_device){"dma", "memvisor,dma-v1", bd->dma_base,
+							BUILD_DEV_WINDOW};
+	if (bd->blk_base)
+		dev[nr_dev++] = (struct guestdt_device){"blk", "memvisor,blk-v1", bd->blk_base,
+							BUILD_DEV_WINDOW};
+	if (nr_dev) {
+		gi.devices = dev;
+		gi.nr_devices = nr_dev;
 	}
 	len = guestdt_build(buf, BUILD_DTB_MAX, &gi, NULL);
 	if (len < 0) {
@@ -185,51 +194,64 @@ static bool spans_meet(paddr_t a, paddr_t as, paddr_t b, paddr_t bs)
 }
 
 /*
- * memvisor,dma-device = <addr> (1 or 2 cells): the guest-physical page of
- * the domain's DMA engine window. It must be page aligned and clear of the
- * domain's RAM, region 0 and extended regions (the guest maps things
- * there; the window must stay unbacked so accesses reach the device).
- * 0 with *base = 0 when the property is absent.
+ * A device window property's value `val` (1 or 2 cells): the guest-physical
+ * page of an emulated device's 4 KiB MMIO window. It must be page aligned
+ * and clear of the domain's RAM, region 0 and extended regions (the guest
+ * maps things there; the window must stay unbacked so accesses reach the
+ * device). 0 with *base set, or -EINVAL with a message naming path/prop.
  */
-static int dma_device_of(struct build_result *r, const struct bootinfo *bi,
-			 const struct layout_domain *ld, paddr_t *base)
+static int device_window(struct build_result *r, const char *path, const char *prop,
+			 const struct layout_domain *ld, const uint8_t *v, int len, paddr_t *base)
+{
+	paddr_t a = 0;
+
+	if (len != 4 && len != 8)
+		return fail(r, -EINVAL, "%s: %s must be one address (1 or 2 cells)", path, prop);
+	for (int k = 0; k < len; k++)
+		a = (a << 8) | v[k];
+	if (!a || !IS_ALIGNED(a, PAGE_SIZE))
+		return fail(r, -EINVAL, "%s: %s %#" PRIx64 " is not a non-zero page-aligned address",
+			    path, prop, a);
+	for (unsigned int b = 0; b < ld->mem.n; b++)
+		if (spans_meet(a, BUILD_DEV_WINDOW, ld->mem.s[b].start, ld->mem.s[b].size))
+			goto overlap;
+	if (ld->gnttab.size && spans_meet(a, BUILD_DEV_WINDOW, ld->gnttab.start, ld->gnttab.size))
+		goto overlap;
+	for (unsigned int e = 0; e < ld->ext.nr; e++)
+		if (spans_meet(a, BUILD_DEV_WINDOW, ld->ext.region[e].start, ld->ext.region[e].size))
+			goto overlap;
+	*base = a;
+	return 0;
+overlap:
+	return fail(r, -EINVAL, "%s: %s %#" PRIx64 " overlaps the domain's RAM, region 0 or an "
+		    "extended region", path, prop, a);
+}
+
+/*
+ * The window of device property `prop` of a dom0less domain (on its node),
+ * or for Dom0 of `dom0_prop` in the host's /chosen (NULL: Dom0 cannot have
+ * it). 0 with *base = 0 when the property is absent.
+ */
+static int device_of(struct build_result *r, const struct bootinfo *bi,
+		     const struct layout_domain *ld, const char *prop, const char *dom0_prop,
+		     paddr_t *base)
 {
 	const struct bootinfo_domain *bdn;
 
 	*base = 0;
+	if (ld->is_dom0) {
+		int chosen = dom0_prop ? fdt_path_offset(bi->fdt, "/chosen") : -1, len;
+		const void *v = chosen >= 0 ? fdt_getprop(bi->fdt, chosen, dom0_prop, &len) : NULL;
+
+		return v ? device_window(r, "/chosen", dom0_prop, ld, v, len, base) : 0;
+	}
 	if (ld->bootinfo_index < 0)
 		return 0;
 	bdn = &bi->domain[ld->bootinfo_index];
-	for (unsigned int p = 0; p < bdn->nr_props; p++) {
-		const uint8_t *v = bdn->props[p].val;
-		paddr_t a = 0;
-
-		if (strcmp(bdn->props[p].name, "memvisor,dma-device"))
-			continue;
-		if (bdn->props[p].len != 4 && bdn->props[p].len != 8)
-			return fail(r, -EINVAL, "%s: memvisor,dma-device must be one address "
-				    "(1 or 2 cells)", bdn->path);
-		for (int k = 0; k < bdn->props[p].len; k++)
-			a = (a << 8) | v[k];
-		if (!a || !IS_ALIGNED(a, PAGE_SIZE))
-			return fail(r, -EINVAL, "%s: memvisor,dma-device %#" PRIx64
-				    " is not a non-zero page-aligned address", bdn->path, a);
-		for (unsigned int b = 0; b < ld->mem.n; b++)
-			if (spans_meet(a, BUILD_DMA_WINDOW, ld->mem.s[b].start, ld->mem.s[b].size))
-				goto overlap;
-		if (ld->gnttab.size &&
-		    spans_meet(a, BUILD_DMA_WINDOW, ld->gnttab.start, ld->gnttab.size))
-			goto overlap;
-		for (unsigned int e = 0; e < ld->ext.nr; e++)
-			if (spans_meet(a, BUILD_DMA_WINDOW, ld->ext.region[e].start,
-				       ld->ext.region[e].size))
-				goto overlap;
-		*base = a;
-		return 0;
-overlap:
-		return fail(r, -EINVAL, "%s: memvisor,dma-device %#" PRIx64 " overlaps the "
-			    "domain's RAM, region 0 or an extended region", bdn->path, a);
-	}
+	for (unsigned int p = 0; p < bdn->nr_props; p++)
+		if (!strcmp(bdn->props[p].name, prop))
+			return device_window(r, bdn->path, prop, ld, bdn->props[p].val,
+					     bdn->props[p].len, base);
 	return 0;
 }
 
@@ -380,11 +402,19 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		struct build_domain *bd = &out->dom[out->nr];
 		struct domain_config cfg = {.name = ld->name, .gpaddr_bits = ld->gpaddr_bits};
 		uint64_t pages = 0;
-		paddr_t dma_base;
+		paddr_t dma_base, blk_base;
 
-		rc = dma_device_of(out, bi, ld, &dma_base);
+		rc = device_of(out, bi, ld, "memvisor,dma-device", NULL, &dma_base);
+		if (!rc)
+			rc = device_of(out, bi, ld, "memvisor,blk-device", "memvisor,dom0-blk-device",
+				       &blk_base);
 		if (rc)
 			goto err;
+		if (dma_base && blk_base && dma_base == blk_base) {
+			rc = fail(out, -EINVAL, "%s: memvisor,dma-device and the block device share "
+				  "the window %#" PRIx64, ld->name, dma_base);
+			goto err;
+		}
 		if (dma_base && !iop.present) {
 			rc = fail(out, -ENODEV, "%s: memvisor,dma-device needs an IOMMU (none in the "
 				  "system, or iommu=off)", ld->name);
@@ -406,6 +436,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		}
 		out->nr++;
 		bd->dma_base = dma_base;
+		bd->blk_base = blk_base;
 		rc = iommu_domain_init(bd->d, &iop);
 		if (rc) {
 			rc = fail(out, rc, "%s: cannot set up its IOMMU context: error %d", ld->name, rc);

@@ -30,6 +30,9 @@ struct build_domain {
 	void *dtb;                /* generated guest DT (malloc'd) */
 	paddr_t dma_base;         /* memvisor,dma-device window (0: none); the
 				   * runner puts the DMA engine (vmm/dmadev.h) there */
+	paddr_t blk_base;         /* memvisor,blk-device (Dom0: /chosen
+				   * memvisor,dom0-blk-device) window (0: none); the
+				   * runner puts the block device (vmm/blkdev.h) there */
 	size_t dtb_len;
 };
 

@@ -1,0 +1,442 @@
+/*
+ * The emulated block device (vmm/blkdev.c) on a real hypervisor: register
+ * decoding, read/write round trips between guest pages and a temporary
+ * host file, bounds (including overflow), bad guest addresses (an error
+ * status, the file untouched by a failed write), and the disk-file helper.
+ * The builder's memvisor,blk-device / memvisor,dom0-blk-device: the guest
+ * DT node, and every refused address (no domain left behind). The audit
+ * runs after every step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hv/bootinfo.h>
+#include <hv/build.h>
+#include <hv/layout.h>
+#include <public/memory.h>
+#include <public/xen.h>
+
+#include "blkdev.h"
+#include "harness.h"
+
+#define RAM_GFN 0x40000ULL
+#define RAM_GPA (RAM_GFN << PAGE_SHIFT)
+#define BASE 0x28000000ULL
+#define BLOCKS 16ULL
+
+struct fixture {
+	struct harness h;
+	struct domain *d;
+	struct blkdev *dev;
+	char path[64];
+	int fd;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	uint64_t gfns[4] = {RAM_GFN, RAM_GFN + 1, RAM_GFN + 2, RAM_GFN + 3};
+
+	assert_non_null(f);
+	h_init_default(&f->h);
+	f->d = h_domain(&f->h, "blk", 0, 4096);
+	assert_int_equal(h_reservation(&f->h, f->d, XENMEM_populate_physmap, gfns, 4, 0,
+				       DOMID_SELF), 4);
+	snprintf(f->path, sizeof(f->path), "/tmp/memvisor-test-blk-XXXXXX");
+	f->fd = mkstemp(f->path);
+	assert_true(f->fd >= 0);
+	assert_int_equal(ftruncate(f->fd, (off_t)(BLOCKS * BLKDEV_BLOCK)), 0);
+	f->dev = blkdev_create(f->h.hv, f->d, BASE, f->fd, BLOCKS);
+	assert_non_null(f->dev);
+	h_audit(&f->h);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	blkdev_destroy(f->dev);
+	close(f->fd);
+	unlink(f->path);
+	h_audit(&f->h);
+	h_fini(&f->h);
+	free(f);
+	return 0;
+}
+
+static void wr(struct fixture *f, unsigned int off, uint64_t v)
+{
+	assert_true(blkdev_mmio_write(f->dev, BASE + off, 8, v));
+}
+
+static uint64_t rd(struct fixture *f, unsigned int off)
+{
+	uint64_t v;
+
+	assert_true(blkdev_mmio_read(f->dev, BASE + off, 8, &v));
+	return v;
+}
+
+/* Programs and starts one operation; returns STATUS. */
+static uint64_t op(struct fixture *f, uint64_t cmd, uint64_t sector, uint64_t gpa, uint64_t count)
+{
+	wr(f, BLKDEV_REG_SECTOR, sector);
+	wr(f, BLKDEV_REG_GPA, gpa);
+	wr(f, BLKDEV_REG_COUNT, count);
+	wr(f, BLKDEV_REG_CMD, cmd);
+	h_audit(&f->h);
+	return rd(f, BLKDEV_REG_STATUS);
+}
+
+static uint64_t err(int e)
+{
+	return BLKDEV_ST_ERROR | ((uint64_t)e << BLKDEV_ST_ERR_SHIFT);
+}
+
+static void fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7 + (i >> 12));
+}
+
+static void test_registers(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t v;
+
+	assert_false(blkdev_mmio_read(f->dev, BASE + BLKDEV_WINDOW, 8, &v)); /* not ours */
+	assert_false(blkdev_mmio_write(f->dev, BASE - 8, 8, 0));
+	assert_int_equal(rd(f, BLKDEV_REG_ID), BLKDEV_ID);
+	assert_int_equal(rd(f, BLKDEV_REG_CAPACITY), BLOCKS);
+	/* 4-byte halves. */
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_GPA, 4, 0x12345000));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_GPA + 4, 4, 0x1));
+	assert_int_equal(rd(f, BLKDEV_REG_GPA), 0x112345000ULL);
+	assert_true(blkdev_mmio_read(f->dev, BASE + BLKDEV_REG_GPA + 4, 4, &v));
+	assert_int_equal(v, 1);
+	/* Unsupported sizes and misaligned accesses are ignored / read all ones. */
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_SECTOR, 2, 5));
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 0);
+	assert_true(blkdev_mmio_read(f->dev, BASE + BLKDEV_REG_ID + 2, 4, &v));
+	assert_int_equal(v, 0xffffffffULL);
+	/* Read-only registers ignore writes; nothing has run yet. */
+	wr(f, BLKDEV_REG_CAPACITY, 1000);
+	assert_int_equal(rd(f, BLKDEV_REG_CAPACITY), BLOCKS);
+	assert_int_equal(rd(f, BLKDEV_REG_STATUS), 0);
+	assert_int_equal(rd(f, BLKDEV_REG_OPS), 0);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *g0 = h_va(f->d, RAM_GPA), *g2 = h_va(f->d, RAM_GPA + 2 * PAGE_SIZE);
+	uint8_t want[2 * 4096], file[2 * 4096];
+	struct blkdev_stats st;
+
+	fill(want, sizeof(want), 0x3c);
+	memcpy(g0, want, sizeof(want));
+	/* Guest pages 0-1 -> blocks 5-6 of the file. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 5, RAM_GPA, 2), BLKDEV_ST_DONE);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 5 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(want));
+	/* Blocks 5-6 -> guest pages 2-3. */
+	memset(g2, 0, sizeof(want));
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 5, RAM_GPA + 2 * PAGE_SIZE, 2), BLKDEV_ST_DONE);
+	assert_memory_equal(g2, want, sizeof(want));
+	/* The last block, in 4-byte register writes. */
+	fill(g0, 4096, 0x99);
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_SECTOR, 4, BLOCKS - 1));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_SECTOR + 4, 4, 0));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_GPA, 4, (uint32_t)RAM_GPA));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_GPA + 4, 4, 0));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_COUNT, 4, 1));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_COUNT + 4, 4, 0));
+	assert_true(blkdev_mmio_write(f->dev, BASE + BLKDEV_REG_CMD, 4, BLKDEV_CMD_WRITE));
+	assert_int_equal(rd(f, BLKDEV_REG_STATUS), BLKDEV_ST_DONE);
+	assert_int_equal(pread(f->fd, file, 4096, (off_t)((BLOCKS - 1) * 4096)), 4096);
+	assert_memory_equal(file, g0, 4096);
+	assert_int_equal(rd(f, BLKDEV_REG_OPS), 3);
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.reads, 1);
+	assert_int_equal(st.writes, 2);
+	assert_int_equal(st.bytes_read, 8192);
+	assert_int_equal(st.bytes_written, 12288);
+	assert_int_equal(st.errors, 0);
+}
+
+static void test_bounds(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t zero[4096] = {0}, file[4096];
+	struct blkdev_stats st;
+
+	fill(h_va(f->d, RAM_GPA), 4096, 1);
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, BLOCKS, RAM_GPA, 1), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_READ, BLOCKS, RAM_GPA, 1), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, BLOCKS - 1, RAM_GPA, 2), err(EINVAL));
+	/* sector + count wraps to a small number: still beyond the capacity. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, UINT64_MAX, RAM_GPA, 2), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_READ, UINT64_MAX - 1, RAM_GPA, 3), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, RAM_GPA, 0), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, RAM_GPA, BLKDEV_MAX_COUNT + 1), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, RAM_GPA, UINT64_MAX), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, RAM_GPA + 8, 1), err(EINVAL)); /* unaligned */
+	assert_int_equal(op(f, 3, 0, RAM_GPA, 1), err(EINVAL));                     /* no such command */
+	assert_int_equal(op(f, 0, 0, RAM_GPA, 1), err(EINVAL));
+	/* Nothing reached the file. */
+	for (uint64_t b = 0; b < BLOCKS; b++) {
+		assert_int_equal(pread(f->fd, file, 4096, (off_t)(b * 4096)), 4096);
+		assert_memory_equal(file, zero, 4096);
+	}
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.errors, 11);
+	assert_int_equal(st.reads + st.writes, 0);
+	/* The device still works afterwards. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, BLOCKS - 1, RAM_GPA, 1), BLKDEV_ST_DONE);
+}
+
+static void test_bad_gpa(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t zero[8192] = {0}, file[8192], *g0 = h_va(f->d, RAM_GPA);
+
+	fill(g0, 4 * 4096, 7);
+	/* Nothing mapped there: reads and writes fault, nothing moves. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, 0x90000000ULL, 1), err(EFAULT));
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, 0x90000000ULL, 1), err(EFAULT));
+	/* Beyond the guest-physical address space. */
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, 1ULL << 62, 1), err(EFAULT));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 0, ~0xfffULL, 2), err(EFAULT));
+	/* The device's own window is not memory. */
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, BASE, 1), err(EFAULT));
+	/* The last page of a write is not RAM: the file keeps its old contents. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 2, RAM_GPA + 3 * PAGE_SIZE, 2), err(EFAULT));
+	assert_int_equal(pread(f->fd, file, sizeof(file), 2 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, zero, sizeof(file));
+	/* Freed guest pages are not memory either. */
+	{
+		uint64_t gfn = RAM_GFN + 3;
+
+		assert_int_equal(h_reservation(&f->h, f->d, XENMEM_decrease_reservation, &gfn, 1, 0,
+					       DOMID_SELF), 1);
+		h_audit(&f->h);
+	}
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 3 * PAGE_SIZE, 1), err(EFAULT));
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 2 * PAGE_SIZE, 1), BLKDEV_ST_DONE);
+	assert_memory_equal(h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), zero, 4096);
+}
+
+/* A file shorter than the capacity (shortened under the device) reads
+ * zeros past its end; blkdev_open_file creates and extends, never shrinks. */
+static void test_file(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *g0 = h_va(f->d, RAM_GPA), zero[4096] = {0};
+	char path[96];
+	struct stat sb;
+	int fd;
+
+	fill(g0, 4096, 3);
+	assert_int_equal(ftruncate(f->fd, 4096 + 100), 0);
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 1, RAM_GPA, 1), BLKDEV_ST_DONE);
+	assert_memory_equal(g0, zero, 4096);
+
+	snprintf(path, sizeof(path), "%s.new", f->path);
+	unlink(path);
+	fd = blkdev_open_file(path, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_size, 4 * 4096);
+	close(fd);
+	assert_int_equal(truncate(path, 9 * 4096), 0);
+	fd = blkdev_open_file(path, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_size, 9 * 4096);
+	close(fd);
+	unlink(path);
+	assert_int_equal(blkdev_open_file("/nonexistent-dir/disk", 4), -ENOENT);
+}
+
+/* --- the builder --- */
+
+struct sys {
+	struct harness h;
+	struct bootinfo bi;
+	struct layout_plan plan;
+	struct build_result res;
+	void *blob;
+};
+
+/* Compiles dts with dtc; the DTB (malloc'd). */
+static void *compile(const char *dts, size_t *len)
+{
+	char path[] = "/tmp/memvisor-test-blk-dts-XXXXXX", cmd[128];
+	size_t cap = 1 << 16;
+	uint8_t *buf = malloc(cap);
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, dts, strlen(dts)), (ssize_t)strlen(dts));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb %s", path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	*len = fread(buf, 1, cap, f);
+	assert_int_equal(pclose(f), 0);
+	unlink(path);
+	assert_true(*len > 0 && *len < cap);
+	return buf;
+}
+
+/* Parses, plans and builds the system on a hypervisor over its RAM;
+ * returns build_system's result. */
+static int sys_build(struct sys *s, const char *dts, bool dom0)
+{
+	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1, .no_dom0 = !dom0};
+	paddr_t banks[FRAME_MAX_BANKS][2];
+	size_t len;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->blob = compile(dts, &len);
+	assert_int_equal(bootinfo_parse(&s->bi, s->blob, len, &bo), 0);
+	assert_int_equal(layout_plan(&s->bi, &lo, &s->plan), 0);
+	for (unsigned int i = 0; i < s->bi.ram.n; i++) {
+		banks[i][0] = s->bi.ram.s[i].start;
+		banks[i][1] = s->bi.ram.s[i].size;
+	}
+	h_init(&s->h, (const paddr_t(*)[2])banks, s->bi.ram.n);
+	rc = build_system(s->h.hv, &s->bi, &s->plan, &s->res);
+	h_audit(&s->h);
+	return rc;
+}
+
+static void sys_fini(struct sys *s)
+{
+	build_result_free(&s->res);
+	layout_free(&s->plan);
+	bootinfo_free(&s->bi);
+	free(s->blob);
+	h_fini(&s->h);
+}
+
+/* A host with 512 MiB of RAM at 0x30000000; PROP is spliced into /chosen
+ * (Dom0's property) or the DomU node. */
+#define SYS_HEAD                                                                           \
+	"/dts-v1/; / { #address-cells = <2>; #size-cells = <2>;"                           \
+	" memory@30000000 { device_type = \"memory\"; reg = <0x0 0x30000000 0x0 0x20000000>; };" \
+	" chosen { #address-cells = <2>; #size-cells = <2>;"
+#define SYS_DOMU(prop)                                                                     \
+	" domU { compatible = \"xen,domain\"; #address-cells = <2>; #size-cells = <2>;"     \
+	" memory = <0x0 0x10000>; cpus = <1>; xen,enhanced = \"enabled\"; " prop          \
+	" module@4f000000 { compatible = \"multiboot,kernel\", \"multiboot,module\";"       \
+	" reg = <0x0 0x4f000000 0x0 0x1000>; }; };"
+
+/* The guest DT of build domain i has blk@addr with the compatible and reg. */
+static void assert_blk_node(const struct build_domain *bd, paddr_t addr)
+{
+	char name[32];
+	int node, len;
+	const fdt32_t *reg;
+
+	snprintf(name, sizeof(name), "/blk@%llx", (unsigned long long)addr);
+	node = fdt_path_offset(bd->dtb, name);
+	assert_true(node >= 0);
+	assert_int_equal(fdt_node_check_compatible(bd->dtb, node, "memvisor,blk-v1"), 0);
+	reg = fdt_getprop(bd->dtb, node, "reg", &len);
+	assert_non_null(reg);
+	assert_int_equal(len, 16);
+	assert_int_equal(((uint64_t)fdt32_to_cpu(reg[0]) << 32) | fdt32_to_cpu(reg[1]), addr);
+	assert_int_equal(((uint64_t)fdt32_to_cpu(reg[2]) << 32) | fdt32_to_cpu(reg[3]), 0x1000);
+}
+
+static void test_build_domu(void **state)
+{
+	struct sys s;
+
+	(void)state;
+	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("memvisor,blk-device = <0x0 0x28000000>;")
+				   " }; };", false), 0);
+	assert_int_equal(s.res.nr, 1);
+	assert_int_equal(s.res.dom[0].blk_base, 0x28000000ULL);
+	assert_int_equal(s.res.dom[0].dma_base, 0);
+	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
+	sys_fini(&s);
+	/* Without the property: no node. */
+	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("") " }; };", false), 0);
+	assert_int_equal(s.res.dom[0].blk_base, 0);
+	assert_true(fdt_path_offset(s.res.dom[0].dtb, "/blk@28000000") < 0);
+	sys_fini(&s);
+}
+
+static void test_build_dom0(void **state)
+{
+	struct sys s;
+	const char *dts = SYS_HEAD
+		" xen,xen-bootargs = \"dom0_mem=64M\";"
+		" memvisor,dom0-blk-device = <0x0 0x28000000>;"
+		" module@4f100000 { compatible = \"multiboot,kernel\", \"multiboot,module\";"
+		" reg = <0x0 0x4f100000 0x0 0x1000>; }; }; };";
+
+	(void)state;
+	assert_int_equal(sys_build(&s, dts, true), 0);
+	assert_int_equal(s.res.nr, 1);
+	assert_int_equal(s.res.dom[0].d->id, 0);
+	assert_int_equal(s.res.dom[0].blk_base, 0x28000000ULL);
+	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
+	sys_fini(&s);
+}
+
+static void test_build_refused(void **state)
+{
+	static const char *const bad[] = {
+		"memvisor,blk-device = <0x0 0x28000800>;",          /* not page aligned */
+		"memvisor,blk-device = <0x0 0x0>;",                 /* zero */
+		"memvisor,blk-device = <0x0 0x40000000>;",          /* guest RAM */
+		"memvisor,blk-device = <0x0 0x38001000>;",          /* region 0 */
+		"memvisor,blk-device = <0x2 0x0>;",                 /* an extended region */
+		"memvisor,blk-device = <0x0 0x0 0x28000000>;",      /* three cells */
+		"memvisor,blk-device = <0x0 0x20000000>; memvisor,dma-device = <0x0 0x20000000>;",
+	};
+	char dts[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sys s;
+
+		snprintf(dts, sizeof(dts), "%s" SYS_DOMU("%s") " }; };", SYS_HEAD, bad[i]);
+		assert_int_not_equal(sys_build(&s, dts, false), 0);
+		assert_int_equal(s.res.nr, 0);
+		if (!strstr(s.res.err, "blk-device") && !strstr(s.res.err, "block device"))
+			fail_msg("case %zu: unexpected message: %s", i, s.res.err);
+		sys_fini(&s);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_registers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_gpa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+		cmocka_unit_test(test_build_domu),
+		cmocka_unit_test(test_build_dom0),
+		cmocka_unit_test(test_build_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,100 @@
+/*
+ * An emulated block device whose blocks live in a host file (seed
+ * scenario, issue E item 4).
+ *
+ * The device belongs to one domain and sits at a 4 KiB MMIO window in that
+ * domain's guest-physical space, like the DMA engine (vmm/dmadev.h). A
+ * guest driver programs the first block (SECTOR, in 4 KiB blocks), the
+ * guest-physical address of a page-aligned buffer (GPA) and a page count
+ * (COUNT), then writes CMD: READ copies file -> guest, WRITE guest -> file.
+ * The operation is complete when the write to CMD returns; STATUS says how
+ * it went.
+ *
+ * Guest memory is reached only through the hypervisor's checked access
+ * (copy_to_guest/copy_from_guest under the hypervisor lock), so a buffer
+ * that is not writable (read) or readable (write) guest memory of the
+ * domain is an error status (EFAULT), never a host fault. Granted and
+ * foreign-mapped pages are guest memory too: a backend may point GPA at a
+ * page it mapped by grant (rw for a READ).
+ *
+ * Registers (offsets in the window, 64-bit little-endian; 4- and 8-byte
+ * accesses, 4-byte ones to either half):
+ *   0x00 ID        RO  BLKDEV_ID
+ *   0x08 SECTOR    RW  first block (4 KiB units)
+ *   0x10 GPA       RW  guest-physical address of the buffer (page aligned)
+ *   0x18 COUNT     RW  pages (1..BLKDEV_MAX_COUNT)
+ *   0x20 CMD       WO  BLKDEV_CMD_READ / BLKDEV_CMD_WRITE: starts the op
+ *   0x28 STATUS    RO  BLKDEV_ST_DONE or BLKDEV_ST_ERROR | errno << 8
+ *   0x30 CAPACITY  RO  blocks
+ *   0x38 OPS       RO  operations completed
+ * Errors (positive errno in STATUS bits 8-15): EINVAL bad command, count 0
+ * or above the maximum, unaligned GPA, blocks beyond the capacity (also
+ * when SECTOR + COUNT overflows); EFAULT the buffer is not the domain's
+ * memory with the access needed; EIO (or the host errno) the file failed.
+ * A failed WRITE changes nothing in the file (the guest pages are copied
+ * out before the file is written); a failed READ may have filled a prefix
+ * of the buffer.
+ *
+ * Single-threaded per device: its registers belong to the one vCPU of the
+ * domain that owns it. Transports call blkdev_mmio_read/write with the
+ * guest-physical address of the access; both return false when the address
+ * is not in this device's window.
+ */
+#ifndef VMM_BLKDEV_H
+#define VMM_BLKDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hv/hv.h>
+
+#define BLKDEV_ID 0x31304b4c42564d4dULL /* reads as the bytes "MMVBLK01" */
+#define BLKDEV_WINDOW 0x1000ULL
+#define BLKDEV_BLOCK 4096ULL
+#define BLKDEV_MAX_COUNT 256ULL /* pages per operation: 1 MiB */
+#define BLKDEV_DEFAULT_BLOCKS 64ULL /* 256 KiB: the seed scenario's disk */
+
+#define BLKDEV_REG_ID 0x00
+#define BLKDEV_REG_SECTOR 0x08
+#define BLKDEV_REG_GPA 0x10
+#define BLKDEV_REG_COUNT 0x18
+#define BLKDEV_REG_CMD 0x20
+#define BLKDEV_REG_STATUS 0x28
+#define BLKDEV_REG_CAPACITY 0x30
+#define BLKDEV_REG_OPS 0x38
+
+#define BLKDEV_CMD_READ 1ULL
+#define BLKDEV_CMD_WRITE 2ULL
+#define BLKDEV_ST_DONE (1ULL << 0)
+#define BLKDEV_ST_ERROR (1ULL << 1)
+#define BLKDEV_ST_ERR_SHIFT 8
+
+struct blkdev;
+
+struct blkdev_stats {
+	uint64_t reads, writes;               /* operations completed */
+	uint64_t bytes_read, bytes_written;   /* file -> guest, guest -> file */
+	uint64_t errors;                      /* operations refused or failed */
+};
+
+/*
+ * A device of domain d at guest-physical [mmio_base, +BLKDEV_WINDOW) over
+ * the open file fd (not owned: the caller closes it after destroying the
+ * device), with `blocks` blocks. The file should be at least that long;
+ * blocks past its end read as zeros. NULL on OOM.
+ */
+struct blkdev *blkdev_create(struct hv *hv, struct domain *d, paddr_t mmio_base, int fd,
+			     uint64_t blocks);
+void blkdev_destroy(struct blkdev *dev);
+bool blkdev_mmio_write(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64_t val);
+bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64_t *val);
+void blkdev_get_stats(const struct blkdev *dev, struct blkdev_stats *st);
+
+/*
+ * Opens (creating when missing) the disk file at path for `blocks` blocks:
+ * a shorter file is extended with zeros, a longer one is kept as it is.
+ * The fd, or -errno.
+ */
+int blkdev_open_file(const char *path, uint64_t blocks);
+
+#endif
