@@ -4,17 +4,31 @@
 Asserts the scenario's invariants, never timings:
   regions    the backend maps all of the frontend's RAM, every frame inside
              its extended regions, without giving up RAM or shattering a
-             superpage; both domains end OK.
+             superpage; both domains end OK; the backend's disk (a fresh
+             --disk file) holds exactly what the frontend wrote (see
+             disk_expected()).
   noregions  (ext_regions=no) the 256 MiB Dom0 backend cannot map 3 GiB by
              ballooning: it gives up RAM, shatters superpages and fails
-             cleanly; memvisor exits 1.
+             cleanly; memvisor exits 1; no request reached the disk (all
+             zeros).
 usage: seed_check.py MEMVISOR SYSTEM.dts kvm|inproc regions|noregions
 Exit 0 pass, 1 fail, 77 skip (KVM unusable).
 """
 import json
 import os
+import shutil
+import struct
 import subprocess
 import sys
+import tempfile
+
+# The frontend's writes (guest/programs/common/ring.h, FE_WRITES): write i
+# of FE_WRITES puts generation i + 1 into block (i * FE_STRIDE) % BLK_COUNT,
+# 1024 little-endian u32 words, word k = (block << 24) ^ (gen << 16) ^ k ^ 0xb10c.
+BLK_SIZE = 4096
+BLK_COUNT = 64
+FE_WRITES = 16
+FE_STRIDE = 7
 
 
 def fail(msg):
@@ -22,7 +36,41 @@ def fail(msg):
     sys.exit(1)
 
 
+def block_data(block, gen):
+    return struct.pack("<1024I", *[((block << 24) ^ (gen << 16) ^ k ^ 0xb10c) & 0xffffffff
+                                   for k in range(BLK_SIZE // 4)])
+
+
+def disk_expected(written):
+    """The whole disk after a run on a fresh (all-zero) file."""
+    blocks = [bytes(BLK_SIZE)] * BLK_COUNT
+    if written:
+        for i in range(FE_WRITES):
+            b = (i * FE_STRIDE) % BLK_COUNT
+            blocks[b] = block_data(b, i + 1)
+    return b"".join(blocks)
+
+
+def check_disk(path, written):
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) != BLK_COUNT * BLK_SIZE:
+        fail("disk file is %d bytes, expected %d" % (len(data), BLK_COUNT * BLK_SIZE))
+    want = disk_expected(written)
+    for b in range(BLK_COUNT):
+        if data[b * BLK_SIZE:(b + 1) * BLK_SIZE] != want[b * BLK_SIZE:(b + 1) * BLK_SIZE]:
+            fail("disk block %d does not hold what the frontend wrote" % b)
+
+
 def main():
+    tmp = tempfile.mkdtemp(prefix="seed-check-")
+    try:
+        run(os.path.join(tmp, "disk.img"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(disk):
     memvisor, system, transport, mode = sys.argv[1:5]
     if transport == "kvm":
         try:
@@ -30,7 +78,8 @@ def main():
         except OSError as e:
             print("SKIP: /dev/kvm unusable: %s" % e)
             sys.exit(77)
-    cmd = [memvisor, "run", "--json", "--transport", transport, "--timeout", "250"]
+    cmd = [memvisor, "run", "--json", "--transport", transport, "--timeout", "250",
+           "--disk", disk]
     if mode == "noregions":
         cmd += ["--bootargs", "dom0_mem=256M ext_regions=no"]
     cmd.append(system)
@@ -63,6 +112,9 @@ def main():
                 be["ram_pages_before"], be["ram_pages_after"], be["ram_pages_lowest"]))
         if be["superpages_shattered"] != 0:
             fail("backend shattered %d superpages" % be["superpages_shattered"])
+        if "served %d request(s) from the block device" % (3 * FE_WRITES + 1) not in p.stderr:
+            fail("the backend did not serve every request from the block device")
+        check_disk(disk, True)
     else:
         if p.returncode != 1:
             fail("expected exit 1 (backend cannot map 3 GiB by ballooning), got %d" % p.returncode)
@@ -76,6 +128,7 @@ def main():
             fail("mapped all 3 GiB with only 256 MiB of RAM?")
         if "cannot allocate unpopulated frames" not in p.stderr:
             fail("the backend's error is not shown")
+        check_disk(disk, False)
     print("PASS: %s %s %s" % (os.path.basename(system), transport, mode))
 
 

@@ -10,7 +10,11 @@
  *    and checks that its own RAM reservation did not change.
  * 4. Verifies the frontend's pattern through those mappings.
  * 5. Serves block reads and writes from the ring until the frontend is
- *    done. The "disk" is a RAM-backed store inside the backend.
+ *    done. The disk is the VMM's block device (a host file; node
+ *    "memvisor,blk-v1" in its DT): each request's granted data page is
+ *    mapped and the device moves the block straight between that page and
+ *    the file. Without the device, a RAM store inside the backend (said on
+ *    the console).
  */
 #include <public/errno.h>
 #include <rt/dt.h>
@@ -27,6 +31,8 @@
 static RT_TLS struct ring_page *ring;
 static RT_TLS domid_t fe;
 static RT_TLS xen_pfn_t *lg; /* local frame of the frontend's frame #i */
+static RT_TLS uint64_t blk_base;   /* the block device's window, 0: RAM store */
+static RT_TLS uint64_t blk_blocks; /* its capacity */
 
 static long cur_pages(void)
 {
@@ -172,31 +178,43 @@ static int serve_one(const struct ring_req *rq, uint8_t *store, xen_pfn_t data_g
 	grant_handle_t h;
 	int16_t st = 0;
 	uint8_t *data = rt_phys_to_virt(data_gfn << 12), *blk;
-	int rc;
+	int rc, io;
 
-	if ((rq->op != REQ_READ && rq->op != REQ_WRITE) || rq->block >= BLK_COUNT)
+	if (rq->op != REQ_READ && rq->op != REQ_WRITE)
 		return -XEN_EINVAL;
-	blk = store + (uint64_t)rq->block * BLK_SIZE;
+	/* With the device, the device checks the block against its capacity. */
+	if (!blk_base && rq->block >= BLK_COUNT)
+		return -XEN_EINVAL;
 	rc = xgnttab_map(fe, rq->gref, data_gfn, rq->op == REQ_WRITE, &h, &st);
 	if (rc)
 		return rc;
-	if (rq->op == REQ_WRITE)
-		for (unsigned int i = 0; i < BLK_SIZE; i++)
-			blk[i] = data[i];
-	else
-		for (unsigned int i = 0; i < BLK_SIZE; i++)
-			data[i] = blk[i];
-	return xgnttab_unmap(data_gfn, h, &st);
+	if (blk_base) {
+		/* The device reads or writes the granted page itself (it is our
+		 * guest memory while mapped: grant_map_rw for a read). */
+		io = blk_io(blk_base, rq->op == REQ_WRITE ? BLK_CMD_WRITE : BLK_CMD_READ, rq->block,
+			    data_gfn << 12, 1);
+	} else {
+		blk = store + (uint64_t)rq->block * BLK_SIZE;
+		if (rq->op == REQ_WRITE)
+			for (unsigned int i = 0; i < BLK_SIZE; i++)
+				blk[i] = data[i];
+		else
+			for (unsigned int i = 0; i < BLK_SIZE; i++)
+				data[i] = blk[i];
+		io = 0;
+	}
+	rc = xgnttab_unmap(data_gfn, h, &st);
+	return io ? io : rc;
 }
 
 static unsigned int serve(void)
 {
-	uint8_t *store = rt_alloc_pages(BLK_COUNT * BLK_SIZE / RT_PAGE_SIZE);
+	uint8_t *store = blk_base ? NULL : rt_alloc_pages(BLK_COUNT * BLK_SIZE / RT_PAGE_SIZE);
 	xen_pfn_t *data_gfn = rt_alloc_pages(1);
 	uint32_t cons = 0;
 	unsigned int served = 0;
 
-	if (!store || !data_gfn || xen_alloc_unpopulated_pages(1, data_gfn)) {
+	if ((!blk_base && !store) || !data_gfn || xen_alloc_unpopulated_pages(1, data_gfn)) {
 		fail("out of pages for the block store", -XEN_ENOMEM);
 		return 0;
 	}
@@ -238,6 +256,14 @@ void backend_main(void)
 		xres_print(u->res);
 	else
 		rt_printf("backend: no extended regions: foreign maps will cost ballooned RAM\n");
+	if (blk_find(&blk_base, &blk_blocks) == 0) {
+		rt_printf("backend: disk: block device at %#lx, %lu blocks of %u bytes\n",
+			  (unsigned long)blk_base, (unsigned long)blk_blocks, BLK_SIZE);
+	} else {
+		blk_base = 0;
+		rt_printf("backend: no block device (memvisor,blk-v1) in the device tree: serving "
+			  "from a RAM store of %u blocks\n", BLK_COUNT);
+	}
 	rc = xen_alloc_unpopulated_pages(1, ring_gfn);
 	if (rc) {
 		fail("cannot allocate a frame for the ring", rc);
@@ -267,7 +293,8 @@ void backend_main(void)
 	ring_store(&ring->be_state, BE_VERIFIED);
 
 	served = serve();
-	rt_printf("backend: served %u request(s) from a RAM-backed block store\n", served);
+	rt_printf("backend: served %u request(s) from %s\n", served,
+		  blk_base ? "the block device" : "the RAM store");
 	ring_store(&ring->be_state, BE_BYE);
 	rc = xgnttab_unmap(ring_gfn[0], ring_h, NULL);
 	if (rc)

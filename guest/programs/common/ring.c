@@ -3,7 +3,10 @@
  */
 #include <libfdt.h>
 
+#include <public/errno.h>
+#include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/mmio.h>
 #include <ring.h>
 
 static uint64_t word(xen_pfn_t gfn, unsigned int i, uint64_t seed)
@@ -60,4 +63,35 @@ void ring_progress(const char *what, uint64_t done_pages, uint64_t total_pages)
 {
 	rt_printf("progress: %s %lu/%lu MiB\n", what, (unsigned long)(done_pages >> 8),
 		  (unsigned long)(total_pages >> 8));
+}
+
+int blk_find(uint64_t *base, uint64_t *blocks)
+{
+	const void *fdt = rt_dt();
+	int node = fdt_node_offset_by_compatible(fdt, -1, "memvisor,blk-v1");
+	struct rt_range r;
+
+	if (node < 0 || rt_dt_reg(fdt, node, 0, &r) || r.size < RT_PAGE_SIZE)
+		return -XEN_ENODEV;
+	if (rt_mmio_map(r.base, r.size))
+		return -XEN_ENOMEM;
+	if (rt_mmio_read64(r.base + BLK_REG_ID) != BLK_DEV_ID)
+		return -XEN_ENODEV;
+	*base = r.base;
+	*blocks = rt_mmio_read64(r.base + BLK_REG_CAPACITY);
+	return 0;
+}
+
+int blk_io(uint64_t base, uint32_t cmd, uint64_t sector, uint64_t gpa, uint64_t count)
+{
+	uint64_t st;
+
+	rt_mmio_write64(base + BLK_REG_SECTOR, sector);
+	rt_mmio_write64(base + BLK_REG_GPA, gpa);
+	rt_mmio_write64(base + BLK_REG_COUNT, count);
+	rt_mmio_write64(base + BLK_REG_CMD, cmd); /* complete when this returns */
+	st = rt_mmio_read64(base + BLK_REG_STATUS);
+	if (st & BLK_ST_ERROR)
+		return -(int)((st >> 8) & 0xff ? (st >> 8) & 0xff : XEN_EIO);
+	return st & BLK_ST_DONE ? 0 : -XEN_EIO;
 }

@@ -25,7 +25,19 @@
 #define RING_MAX_BANKS 8
 
 #define BLK_SIZE 4096u
-#define BLK_COUNT 64u /* the backend's store: 256 KiB */
+#define BLK_COUNT 64u /* the disk: 256 KiB (the VMM's block device, or the RAM store) */
+
+/*
+ * What the frontend writes, so that a checker can recompute the disk after
+ * a run (tests/e2e/seed_check.py): request i (0 <= i < FE_WRITES) writes
+ * block (i * FE_STRIDE) % BLK_COUNT with generation i + 1, i.e.
+ * ring_block_fill(): 1024 little-endian u32 words, word k =
+ * (block << 24) ^ (generation << 16) ^ k ^ 0xb10c. The FE_WRITES blocks
+ * are distinct; every other block keeps what the file held (zeros when
+ * the file was new).
+ */
+#define FE_WRITES 16u
+#define FE_STRIDE 7u
 
 enum { FE_INIT, FE_FILLED, FE_DONE };
 enum { BE_INIT, BE_VERIFIED, BE_BYE, BE_FAILED };
@@ -78,6 +90,30 @@ void ring_pattern_fill(void *page, xen_pfn_t gfn, uint64_t seed);
 unsigned int ring_pattern_check(const void *page, xen_pfn_t gfn, uint64_t seed);
 /* Data of block b, generation g (what the frontend writes). */
 void ring_block_fill(void *page, uint32_t b, uint32_t g);
+
+/*
+ * The VMM's block device (vmm/blkdev.h; node compatible "memvisor,blk-v1"):
+ * its register offsets and values, repeated here for the guest.
+ */
+#define BLK_DEV_ID 0x31304b4c42564d4dULL /* "MMVBLK01" */
+#define BLK_REG_ID 0x00
+#define BLK_REG_SECTOR 0x08
+#define BLK_REG_GPA 0x10
+#define BLK_REG_COUNT 0x18
+#define BLK_REG_CMD 0x20
+#define BLK_REG_STATUS 0x28
+#define BLK_REG_CAPACITY 0x30
+#define BLK_CMD_READ 1u
+#define BLK_CMD_WRITE 2u
+#define BLK_ST_DONE 1u
+#define BLK_ST_ERROR 2u
+
+/* Finds the block device in the domain's DT, maps its window and checks
+ * ID: 0 with *base and *blocks (capacity), or -XEN_ENODEV. */
+int blk_find(uint64_t *base, uint64_t *blocks);
+/* One operation (BLK_CMD_*) of count pages at guest-physical gpa from
+ * block sector: 0, or the device's error as a negative Xen errno. */
+int blk_io(uint64_t base, uint32_t cmd, uint64_t sector, uint64_t gpa, uint64_t count);
 
 /* A u32 property of /chosen, or dflt. */
 uint32_t ring_chosen_u32(const char *name, uint32_t dflt);

@@ -7,7 +7,10 @@
  *    allocator hands out, and publishes its RAM banks and the filled runs.
  * 3. Once the backend has mapped and verified everything, sends block
  *    writes and reads through the ring, each with a granted data page,
- *    and checks what comes back.
+ *    and checks what comes back: every write is read back at once, then
+ *    every written block again after all the writes (the disk kept it),
+ *    then a read past the disk must be refused. What the disk holds
+ *    afterwards is defined in ring.h (FE_WRITES).
  */
 #include <rt/dt.h>
 #include <rt/hypercall.h>
@@ -18,7 +21,7 @@
 #include <ring.h>
 
 #define FE_CHUNK_MAX 32768UL /* pages: 128 MiB per allocation at most */
-#define FE_REQUESTS 16
+#define FE_REQUESTS (3 * FE_WRITES + 1)
 
 static RT_TLS struct ring_page *ring;
 static RT_TLS domid_t backend;
@@ -97,8 +100,8 @@ static unsigned int serve_test(void)
 
 	if (!buf || !want)
 		rt_crash("frontend: out of pages for request buffers");
-	for (uint32_t i = 0; i < FE_REQUESTS; i++) {
-		uint32_t b = (i * 7) % BLK_COUNT;
+	for (uint32_t i = 0; i < FE_WRITES; i++) {
+		uint32_t b = (i * FE_STRIDE) % BLK_COUNT;
 		int rc;
 
 		ring_block_fill(want, b, i + 1);
@@ -118,6 +121,23 @@ static unsigned int serve_test(void)
 				rc = -XEN_EIO;
 		if (rc) {
 			rt_printf("frontend: read-back of block %u failed: %d\n", b, rc);
+			bad++;
+		}
+	}
+	/* Every block again, after all the other writes: the disk kept it. */
+	for (uint32_t i = 0; i < FE_WRITES; i++) {
+		uint32_t b = (i * FE_STRIDE) % BLK_COUNT;
+		int rc;
+
+		ring_block_fill(want, b, i + 1);
+		for (unsigned int k = 0; k < BLK_SIZE / 4; k++)
+			buf[k] = 0;
+		rc = request(REQ_READ, b, buf);
+		for (unsigned int k = 0; !rc && k < BLK_SIZE / 4; k++)
+			if (buf[k] != want[k])
+				rc = -XEN_EIO;
+		if (rc) {
+			rt_printf("frontend: block %u did not keep its data: %d\n", b, rc);
 			bad++;
 		}
 	}
@@ -174,8 +194,7 @@ void frontend_main(void)
 		rt_printf("frontend: FAILED\n");
 		rt_shutdown(SHUTDOWN_crash);
 	}
-	rt_printf("frontend: backend verified the memory; sending %u requests\n",
-		  2 * FE_REQUESTS + 1);
+	rt_printf("frontend: backend verified the memory; sending %u requests\n", FE_REQUESTS);
 	bad = serve_test();
 	ring_store(&ring->fe_state, FE_DONE);
 	while (ring_load(&ring->be_state) != BE_BYE && ring_load(&ring->be_state) != BE_FAILED)
