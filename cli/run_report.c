@@ -85,6 +85,7 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 		rep[i].ram_lowest = MIN(d->p2m.st.ram_frames_low, d->p2m.st.ram_frames);
 		rep[i].owned = d->tot_pages;
 		rep[i].foreign_maps_made = d->st.foreign_mapped;
+		rep[i].nr_regions = ld->ext.nr;
 		p2m_for_each_leaf(d, foreign_leaf, &w);
 		close_run(&w);
 		rep[i].shattered = d->p2m.st.shattered[1] + d->p2m.st.shattered[2];
@@ -129,9 +130,9 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			fprintf(f, "     foreign-mapped %" PRIu64 " frames (%s) in %" PRIu64
 				   " GFN run(s), %s\n",
 				d->foreign_frames, a, d->foreign_ranges,
-				d->foreign_outside_regions
-					? "NOT all inside its extended regions"
-					: "all inside its extended regions");
+				!d->nr_regions ? "in ballooned RAM (it has no extended regions)"
+				: d->foreign_outside_regions ? "NOT all inside its extended regions"
+							     : "all inside its extended regions");
 			for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++)
 				fprintf(f, "       %#014" PRIx64 " +%#" PRIx64 "\n", d->range[k][0],
 					d->range[k][1]);

@@ -25,6 +25,7 @@ struct run_report_dom {
 	uint64_t foreign_ranges;          /* contiguous GFN runs they occupy */
 	paddr_t range[REPORT_MAX_RANGES][2];
 	uint64_t foreign_outside_regions; /* frames mapped outside its extended regions */
+	unsigned int nr_regions;          /* extended regions the domain was given */
 	uint64_t shattered;               /* P2M superpages split */
 	uint64_t superpages;              /* 2 MiB + 1 GiB leaves at the end */
 	uint64_t hypercalls, exits;
