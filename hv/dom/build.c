@@ -112,7 +112,7 @@ err_undo:
 }
 
 /* Static banks of d, packed into its guest banks (or 1:1 when direct-mapped). */
-static int build_static(struct domain *d, const struct layout_domain *ld)
+int build_static(struct domain *d, const struct layout_domain *ld)
 {
 	unsigned int gb = 0;
 	paddr_t goff = 0;

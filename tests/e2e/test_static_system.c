@@ -142,11 +142,11 @@ static void test_build(void **state)
 	for (uint64_t m = 0x60000; m < 0x64000; m++)
 		assert_int_equal(staticmem_frame_state(s.h.hv, _mfn(m)), STATICMEM_IN_USE);
 
-	/* direct: 1:1. */
+	/* direct: 1:1, at the bottom of host RAM (where guest images link). */
 	assert_int_equal(dm->flags & (DOMF_static | DOMF_directmap), DOMF_static | DOMF_directmap);
 	assert_int_equal(dm->tot_pages, MiB(32) >> PAGE_SHIFT);
-	assert_int_equal(dm->mem_banks[0][0], 0x70000000);
-	for (uint64_t g = 0x70000; g < 0x72000; g += 0x3ff)
+	assert_int_equal(dm->mem_banks[0][0], 0x40000000);
+	for (uint64_t g = 0x40000; g < 0x42000; g += 0x3ff)
 		assert_int_equal(mfn_at(dm, g), g);
 
 	/* plain: heap frames only, none of them static. */
@@ -218,18 +218,18 @@ static void test_balloon(void **state)
 	assert_int_equal(st->tot_pages, MiB(96) >> PAGE_SHIFT);
 
 	/* direct: its pages stay its own while out, and return 1:1 with data. */
-	strcpy(h_va(dm, 0x70100000), "direct data");
-	gfns[0] = 0x70100;
-	args = 0x71ffe000;
+	strcpy(h_va(dm, 0x40100000), "direct data");
+	gfns[0] = 0x40100;
+	args = 0x41ffe000;
 	assert_int_equal(gcall(&s, dm, args, XENMEM_decrease_reservation, gfns, 1, 0, DOMID_SELF), 1);
 	assert_int_equal(dm->tot_pages, MiB(32) >> PAGE_SHIFT);
-	gfns[0] = 0x70101; /* still mapped */
+	gfns[0] = 0x40101; /* still mapped */
 	assert_int_equal(gcall(&s, dm, args, XENMEM_populate_physmap, gfns, 1, 0, DOMID_SELF), 0);
 	gfns[0] = 0x60000; /* another domain's frame */
 	assert_int_equal(gcall(&s, dm, args, XENMEM_populate_physmap, gfns, 1, 0, DOMID_SELF), 0);
-	gfns[0] = 0x70100;
+	gfns[0] = 0x40100;
 	assert_int_equal(gcall(&s, dm, args, XENMEM_populate_physmap, gfns, 1, 0, DOMID_SELF), 1);
-	assert_string_equal(h_va(dm, 0x70100000), "direct data");
+	assert_string_equal(h_va(dm, 0x40100000), "direct data");
 	h_audit(&s.h);
 	assert_int_equal(s.h.hv->heap.free_pages, heap0);
 
@@ -243,7 +243,7 @@ static void test_balloon(void **state)
 	assert_int_equal(s.h.hv->heap.free_pages, heap0);
 	assert_int_equal(staticmem_frame_state(s.h.hv, _mfn(0x60000)), STATICMEM_RETIRED);
 	assert_int_equal(staticmem_frame_state(s.h.hv, _mfn(0x211fff)), STATICMEM_RETIRED);
-	assert_int_equal(staticmem_frame_state(s.h.hv, _mfn(0x70000)), STATICMEM_RETIRED);
+	assert_int_equal(staticmem_frame_state(s.h.hv, _mfn(0x40000)), STATICMEM_RETIRED);
 	sys_fini(&s);
 }
 

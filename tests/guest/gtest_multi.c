@@ -11,6 +11,8 @@
 #include <hv/build.h>
 #include <hv/guestdt.h>
 #include <hv/layout.h>
+#include <hv/p2m.h>
+#include <hv/staticmem.h>
 #include <public/version.h>
 
 #include "dmadev.h"
@@ -64,26 +66,103 @@ int gmulti_audit(struct gmulti *g, const char *when)
 
 static uint64_t dom_ram(const struct gmulti_dom *gd)
 {
-	return gd->ram ? gd->ram : 32ULL << 20;
+	uint64_t total = 0;
+
+	if (!gd->nr_static_banks)
+		return gd->ram ? gd->ram : 32ULL << 20;
+	for (unsigned int b = 0; b < gd->nr_static_banks; b++)
+		total += gd->static_banks[b].size;
+	return total;
+}
+
+/*
+ * The guest RAM banks of gd (guest addresses, ascending): RAM0 at
+ * GTEST_RAM_BASE, or a direct-mapped domain's banks themselves. Returns
+ * the count.
+ */
+static unsigned int guest_banks(const struct gmulti_dom *gd, struct ext_span *out)
+{
+	unsigned int n = 0;
+
+	if (!gd->direct_map) {
+		out[0] = (struct ext_span){.start = GTEST_RAM_BASE, .size = dom_ram(gd)};
+		return 1;
+	}
+	for (unsigned int b = 0; b < gd->nr_static_banks; b++) {
+		unsigned int k = n++;
+
+		while (k > 0 && out[k - 1].start > gd->static_banks[b].start) {
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = (struct ext_span){.start = gd->static_banks[b].start,
+					   .size = gd->static_banks[b].size};
+	}
+	return n;
+}
+
+/*
+ * A static domain, built as build_system builds one: its banks are already
+ * CLAIMED (gmulti_main claims every scenario bank before any domain
+ * exists); build_static() acquires and maps them. Called with the lock.
+ */
+static int build_static_dom(struct domain *d, const struct gmulti_dom *gd)
+{
+	struct ext_span host[GMULTI_MAX_STATIC_BANKS], guest[GMULTI_MAX_STATIC_BANKS];
+	struct layout_domain ld;
+	unsigned int ng = guest_banks(gd, guest);
+	int rc;
+
+	for (unsigned int b = 0; b < gd->nr_static_banks; b++)
+		host[b] = (struct ext_span){.start = gd->static_banks[b].start,
+					    .size = gd->static_banks[b].size};
+	memset(&ld, 0, sizeof(ld));
+	ld.name = gd->name;
+	ld.bootinfo_index = -1;
+	ld.static_mem = true;
+	ld.direct_map = gd->direct_map;
+	ld.host_mem = (struct bootinfo_spans){.s = host, .n = gd->nr_static_banks,
+					      .cap = gd->nr_static_banks};
+	ld.mem = (struct bootinfo_spans){.s = guest, .n = ng, .cap = ng};
+	rc = build_static(d, &ld);
+	if (rc)
+		return rc;
+	for (unsigned int b = 0; b < ng && b < ARRAY_SIZE(d->mem_banks); b++) {
+		d->mem_banks[b][0] = guest[b].start;
+		d->mem_banks[b][1] = guest[b].size;
+		d->nr_mem_banks = b + 1;
+	}
+	return 0;
 }
 
 static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
 {
+	bool st = gd->nr_static_banks != 0;
 	struct domain_config cfg = {
 		.name = gd->name,
-		.flags = gd->flags | (gd->dma_base ? DOMF_iommu : 0),
-		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
+		.flags = gd->flags | (gd->dma_base ? DOMF_iommu : 0) |
+			 (st ? DOMF_static : 0) | (st && gd->direct_map ? DOMF_directmap : 0),
+		/* A static domain holds exactly its banks, as build_system gives it. */
+		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + (st ? 0 : GTEST_EXTRA_PAGES),
 		.domid = gd->domid,
 	};
 	struct domain *d;
-	int rc;
+	int rc = -EINVAL;
 
+	if ((gd->direct_map && !st) || gd->nr_static_banks > GMULTI_MAX_STATIC_BANKS) {
+		fprintf(stderr, "gmulti: %s: direct_map needs static_banks (at most %d)\n",
+			gd->name, GMULTI_MAX_STATIC_BANKS);
+		return NULL;
+	}
 	hv_lock(&g->m.hv);
 	d = domain_create(&g->m.hv, &cfg, &rc);
 	if (d) {
 		for (unsigned int i = 0; i < gd->nr_targets; i++)
 			d->targets[d->nr_targets++] = gd->targets[i];
-		rc = build_populate_range(d, GTEST_RAM_BASE, dom_ram(gd));
+		if (st)
+			rc = build_static_dom(d, gd);
+		else
+			rc = build_populate_range(d, GTEST_RAM_BASE, dom_ram(gd));
 		hv_realize_flush(&g->m.hv);
 	}
 	hv_unlock(&g->m.hv);
@@ -102,25 +181,27 @@ static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
 
 static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
-	uint64_t ram = dom_ram(gd);
 	struct guestdt_device dma = {"dma", "memvisor,dma-v1", gd->dma_base, DMADEV_WINDOW};
 	char args[256];
-	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = ram};
-	struct ext_region ext = {GTEST_RAM_BASE + ram, GiB(4) - (GTEST_RAM_BASE + ram)};
+	struct ext_span mem[GMULTI_MAX_STATIC_BANKS];
+	unsigned int nr_mem = guest_banks(gd, mem);
+	paddr_t ram_end = mem[nr_mem - 1].start + mem[nr_mem - 1].size;
+	/* The extended region: everything above the RAM up to 4 GiB. */
+	struct ext_region ext = {ram_end, ram_end < GiB(4) ? GiB(4) - ram_end : 0};
 	struct guestdt_info gi = {
 		.xen_major = XEN_VERSION_MAJOR,
 		.xen_minor = XEN_VERSION_MINOR,
 		.addr_cells = 2,
 		.size_cells = 2,
-		.mem = &mem,
-		.nr_mem = 1,
+		.mem = mem,
+		.nr_mem = nr_mem,
 		.bootargs = gd->bootargs,
 		.hypervisor_node = true,
 		.devices = gd->dma_base ? &dma : NULL,
 		.nr_devices = gd->dma_base ? 1 : 0,
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
-		.nr_regions = 1,
+		.nr_regions = ext.size ? 1 : 0,
 	};
 	int rc;
 
@@ -245,6 +326,121 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 	return fails;
 }
 
+/* Offset of mfn in gd's banks taken in order (the build's packing order),
+ * or UINT64_MAX when it is not a frame of them. */
+static uint64_t static_index(const struct gmulti_dom *gd, uint64_t mfn)
+{
+	uint64_t off = 0;
+
+	for (unsigned int b = 0; b < gd->nr_static_banks; b++) {
+		uint64_t first = gd->static_banks[b].start >> PAGE_SHIFT;
+		uint64_t nr = gd->static_banks[b].size >> PAGE_SHIFT;
+
+		if (mfn >= first && mfn - first < nr)
+			return off + (mfn - first);
+		off += nr;
+	}
+	return UINT64_MAX;
+}
+
+/* Frame identity of static domain i: what it owns (page list) plus what it
+ * freed (reserved list) is exactly its banks, each frame once, each in the
+ * state its list says. */
+static int check_static_frames(struct gmulti *g, unsigned int i)
+{
+	const struct gmulti_dom *gd = &g->sc->dom[i];
+	struct domain *d = gmulti_domain(g, gd->domid);
+	struct hv *hv = &g->m.hv;
+	uint64_t total = dom_ram(gd) >> PAGE_SHIFT, seen = 0, outside = 0, dup = 0, badstate = 0;
+	uint8_t *mark;
+	int fails;
+
+	if (gmulti_expect(d != NULL, "static domain %s is gone", gd->name))
+		return 1;
+	mark = calloc(total, 1);
+	if (!mark)
+		return gmulti_expect(false, "out of memory");
+	hv_lock(hv);
+	for (int l = 0; l < 2; l++) {
+		const struct page_list *list = l ? &d->resv_list : &d->page_list;
+		enum staticmem_state want = l ? STATICMEM_RESERVED : STATICMEM_IN_USE;
+
+		for (struct page_info *pg = page_list_first(&hv->ft, list); pg;
+		     pg = page_list_next(&hv->ft, pg)) {
+			mfn_t mfn = page_to_mfn(&hv->ft, pg);
+			uint64_t k = static_index(gd, mfn_x(mfn));
+
+			seen++;
+			if (k == UINT64_MAX)
+				outside++;
+			else if (mark[k]++)
+				dup++;
+			badstate += staticmem_frame_state(hv, mfn) != want;
+			if (seen > 2 * total)
+				break; /* a corrupt list: the counts below say so */
+		}
+	}
+	fails = gmulti_expect(seen == total && !outside && !dup && !badstate,
+			      "%s: frame identity: %llu frames owned or reserved (banks hold %llu), "
+			      "%llu outside the banks, %llu twice, %llu in the wrong state",
+			      gd->name, (unsigned long long)seen, (unsigned long long)total,
+			      (unsigned long long)outside, (unsigned long long)dup,
+			      (unsigned long long)badstate);
+	hv_unlock(hv);
+	free(mark);
+	return fails;
+}
+
+struct ram_count {
+	uint64_t frames;
+};
+
+static int count_ram(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct ram_count *c = ctx;
+
+	(void)gfn;
+	(void)mfn;
+	if (t == p2m_ram_rw)
+		c->frames += 1ULL << order;
+	return 0;
+}
+
+int gmulti_static_p2m_as_built(struct gmulti *g, unsigned int i)
+{
+	const struct gmulti_dom *gd = &g->sc->dom[i];
+	struct domain *d = gmulti_domain(g, gd->domid);
+	struct hv *hv = &g->m.hv;
+	struct ram_count c = {0};
+	uint64_t k = 0, moved = 0, first_bad = 0;
+	int fails;
+
+	if (gmulti_expect(d != NULL && gd->nr_static_banks, "%s: not a static domain", gd->name))
+		return 1;
+	hv_lock(hv);
+	for (unsigned int b = 0; b < gd->nr_static_banks; b++) {
+		uint64_t mfn = gd->static_banks[b].start >> PAGE_SHIFT;
+
+		for (uint64_t j = 0; j < gd->static_banks[b].size >> PAGE_SHIFT; j++, k++, mfn++) {
+			uint64_t gfn = gd->direct_map ? mfn : (GTEST_RAM_BASE >> PAGE_SHIFT) + k;
+			p2m_type_t t;
+
+			if (mfn_x(p2m_lookup(d, _gfn(gfn), &t, NULL)) != mfn || t != p2m_ram_rw) {
+				if (!moved++)
+					first_bad = gfn;
+			}
+		}
+	}
+	p2m_for_each_leaf(d, count_ram, &c);
+	hv_unlock(hv);
+	fails = gmulti_expect(!moved, "%s: %llu bank frames not mapped where the build put them "
+			      "(first at gfn %#llx)", gd->name, (unsigned long long)moved,
+			      (unsigned long long)first_bad);
+	fails += gmulti_expect(c.frames == k, "%s: %llu RAM frames mapped, its banks hold %llu",
+			       gd->name, (unsigned long long)c.frames, (unsigned long long)k);
+	return fails;
+}
+
 /* Destroys every domain left and requires all of their memory back. */
 static int teardown(struct gmulti *g)
 {
@@ -264,6 +460,21 @@ static int teardown(struct gmulti *g)
 	}
 	fails += gmulti_expect(hv->domains == NULL, "a domain survived the teardown (d%u)",
 			       hv->domains ? hv->domains->id : 0);
+	/* Static banks never go back to the heap: every frame is retired. */
+	for (unsigned int i = 0; i < g->sc->nr; i++) {
+		const struct gmulti_dom *gd = &g->sc->dom[i];
+		uint64_t bad = 0;
+
+		for (unsigned int b = 0; b < gd->nr_static_banks; b++) {
+			mfn_t m = maddr_to_mfn(gd->static_banks[b].start);
+
+			for (uint64_t j = 0; j < gd->static_banks[b].size >> PAGE_SHIFT; j++)
+				bad += staticmem_frame_state(hv, mfn_add(m, (int64_t)j)) !=
+				       STATICMEM_RETIRED;
+		}
+		fails += gmulti_expect(!bad, "%s: %llu static frames not retired after teardown",
+				       gd->name, (unsigned long long)bad);
+	}
 	fails += gmulti_expect(hv->heap.free_pages == g->base_free_pages,
 			       "heap has %llu free pages after teardown, %llu before the domains",
 			       (unsigned long long)hv->heap.free_pages,
@@ -335,8 +546,15 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 	}
 
 	memset(&cfg, 0, sizeof(cfg));
-	memcpy(cfg.banks, banks, sizeof(banks));
-	cfg.nr_banks = ARRAY_SIZE(banks);
+	for (unsigned int b = 0; b < GMULTI_MAX_HOST_BANKS && g.sc->host_ram[b].size; b++) {
+		cfg.banks[b][0] = g.sc->host_ram[b].start;
+		cfg.banks[b][1] = g.sc->host_ram[b].size;
+		cfg.nr_banks = b + 1;
+	}
+	if (!cfg.nr_banks) {
+		memcpy(cfg.banks, banks, sizeof(banks));
+		cfg.nr_banks = ARRAY_SIZE(banks);
+	}
 	cfg.log = log_sink;
 	cfg.log_level = HV_LOG_DEBUG;
 	cfg.prefault = true;
@@ -347,6 +565,25 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 	}
 	if (g.kvm)
 		kvm_attach(&g.m, k);
+	/* Static banks leave the heap before any domain exists (build_system's
+	 * order), so the heap's count below excludes them for good. */
+	hv_lock(&g.m.hv);
+	for (unsigned int i = 0; i < g.sc->nr; i++) {
+		const struct gmulti_dom *gd = &g.sc->dom[i];
+
+		for (unsigned int b = 0; b < gd->nr_static_banks; b++) {
+			rc = staticmem_claim(&g.m.hv, maddr_to_mfn(gd->static_banks[b].start),
+					     gd->static_banks[b].size >> PAGE_SHIFT);
+			if (rc) {
+				hv_unlock(&g.m.hv);
+				fprintf(stderr, "gmulti: %s: static bank %#llx+%#llx: %s\n", gd->name,
+					(unsigned long long)gd->static_banks[b].start,
+					(unsigned long long)gd->static_banks[b].size, strerror(-rc));
+				return GTEST_FAIL;
+			}
+		}
+	}
+	hv_unlock(&g.m.hv);
 	g.base_free_pages = g.m.hv.heap.free_pages;
 	g.base_resident = vmm_memfd_resident(&g.m);
 	for (unsigned int i = 0; i < g.sc->nr; i++) {
@@ -376,6 +613,9 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 	}
 	if (g.kvm)
 		printf("kvm: used\n");
+	for (unsigned int i = 0; i < g.sc->nr; i++)
+		if (g.sc->dom[i].nr_static_banks)
+			fails += check_static_frames(&g, i);
 	if (g.sc->check)
 		fails += g.sc->check(&g);
 	fails += teardown(&g);

@@ -24,7 +24,20 @@
  * which implies an IOMMU context (DOMF_iommu) and a /dma@ node.
  *
  * Each domain: RAM0 at 0x40000000, region 0 at 0x38000000 (16 MiB), one
- * extended region [RAM0 end, 4 GiB).
+ * extended region [RAM end, 4 GiB).
+ *
+ * Static domains (static_banks; docs/static-memory.md): host banks that
+ * leave the heap before any domain is built (staticmem_claim) and are
+ * given to the domain by build_static(), the system builder's own path:
+ * packed in order into RAM0 at 0x40000000, or mapped 1:1 (direct_map; the
+ * guest's memory nodes are then the banks themselves, so on KVM the first
+ * bank must cover the image at 0x40200000). max_pages is the banks' total.
+ * After the last phase the driver requires that each static domain's
+ * frames (its page list plus its reserved list) are exactly its banks, and
+ * after the teardown that every bank frame is RETIRED; the heap's free
+ * count is taken after the claims, so it must come back exactly. The
+ * machine RAM is host_ram when the scenario gives it (static banks must
+ * lie inside it), else 512 MiB at 2 GiB.
  */
 #ifndef GTEST_MULTI_H
 #define GTEST_MULTI_H
@@ -34,6 +47,12 @@
 #define GMULTI_MAX_DOMS 6
 #define GMULTI_MAX_TARGETS 4
 #define GMULTI_NEVER 0xffffu
+#define GMULTI_MAX_STATIC_BANKS 4
+#define GMULTI_MAX_HOST_BANKS 2
+
+struct gmulti_bank {
+	paddr_t start, size; /* host addresses, page aligned */
+};
 
 struct gmulti_dom {
 	const char *name;
@@ -47,6 +66,10 @@ struct gmulti_dom {
 	const char *expect_crash;      /* NULL: must end with Test result: SUCCESS */
 	uint32_t more_phases;          /* bit p: runs (again) in phase p too */
 	uint64_t dma_base;             /* 0, or the DMA engine's window (implies DOMF_iommu) */
+	/* Static memory: when nr_static_banks, ram is ignored (the banks' total). */
+	struct gmulti_bank static_banks[GMULTI_MAX_STATIC_BANKS];
+	unsigned int nr_static_banks;
+	bool direct_map;               /* banks mapped 1:1 (needs static_banks) */
 };
 
 struct gmulti;
@@ -56,6 +79,8 @@ struct gmulti_scenario {
 	struct gmulti_dom dom[GMULTI_MAX_DOMS];
 	unsigned int nr;
 	bool kvm_only; /* e.g. faults only a real vCPU can take */
+	/* Machine RAM; none given: one bank of 512 MiB at 2 GiB. */
+	struct gmulti_bank host_ram[GMULTI_MAX_HOST_BANKS];
 	/* Before phase p runs (domains exist); returns the number of failures. */
 	int (*before_phase)(struct gmulti *g, unsigned int p);
 	/* After the last phase; returns the number of failures. */
@@ -76,6 +101,10 @@ struct gmulti {
 struct domain *gmulti_domain(struct gmulti *g, domid_t id);
 /* hv_audit (it takes the lock); prints and returns 1 on a failure, else 0. */
 int gmulti_audit(struct gmulti *g, const char *when);
+/* Static domain i (index in the scenario): every frame of its banks is
+ * mapped as RAM exactly where the build put it (packed in bank order, or
+ * 1:1) and nothing else is RAM in its P2M. Returns the number of failures. */
+int gmulti_static_p2m_as_built(struct gmulti *g, unsigned int i);
 /* Prints a failure and returns 1 unless cond. */
 int gmulti_expect(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -50,4 +50,10 @@ void build_result_free(struct build_result *r);
 /* Populates [gaddr, gaddr+size) of d with heap frames, largest extents first. */
 int build_populate_range(struct domain *d, paddr_t gaddr, paddr_t size);
 
+/* Gives the static domain d its banks ld->host_mem (already CLAIMED, see
+ * staticmem_claim): acquired and packed in order into ld->mem, or mapped
+ * 1:1 when d is direct-mapped. What build_system does for xen,static-mem;
+ * the guest-test driver builds its static domains with it too. */
+int build_static(struct domain *d, const struct layout_domain *ld);
+
 #endif
