@@ -33,23 +33,23 @@ struct audit {
 	struct domain *d;
 	uint32_t *refs;   /* expected references per pdx */
 	uint8_t *mapped;  /* RAM frames mapped as RAM by their owner */
-	char *buf;
-	size_t len;
-	bool failed;
+	struct audit_report rep;
 };
 
-static int fail(struct audit *a, const char *fmt, ...)
+int audit_fail(struct audit_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (a->failed)
+	if (r->failed)
 		return -1;
-	a->failed = true;
+	r->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(a->buf, a->len, fmt, ap);
+	vsnprintf(r->buf, r->len, fmt, ap);
 	va_end(ap);
 	return -1;
 }
+
+#define fail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
 
 static int leaf_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
 {
@@ -217,7 +217,7 @@ static int check_domain(struct audit *a, struct domain *d)
 
 int hv_audit(struct hv *hv, char *buf, size_t len)
 {
-	struct audit a = {.hv = hv, .buf = buf, .len = len};
+	struct audit a = {.hv = hv, .rep = {.buf = buf, .len = len}};
 	int rc = 0;
 
 	if (len)
@@ -230,20 +230,20 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 		rc = -1;
 		goto out;
 	}
-	for (struct domain *d = hv->domains; d && !a.failed; d = d->next) {
+	for (struct domain *d = hv->domains; d && !a.rep.failed; d = d->next) {
 		a.d = d;
 		if (check_domain(&a, d))
 			break;
 		if (d->p2m.root)
 			p2m_for_each_leaf(d, leaf_cb, &a);
 	}
-	if (!a.failed && gnttab_audit_refs(hv, a.refs, buf, len))
-		a.failed = true;
-	if (!a.failed && iommu_audit_refs(hv, a.refs, buf, len))
-		a.failed = true;
-	if (!a.failed)
+	if (!a.rep.failed && gnttab_audit_refs(hv, a.refs, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed && iommu_audit_refs(hv, a.refs, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed)
 		check_frames(&a);
-	rc = a.failed ? -1 : 0;
+	rc = a.rep.failed ? -1 : 0;
 out:
 	free(a.refs);
 	free(a.mapped);

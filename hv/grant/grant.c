@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/audit.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
@@ -676,22 +677,15 @@ void gnttab_relinquish(struct domain *d)
 /* ------------------------------------------------------------------ */
 /* The hypercall                                                       */
 
-/* Resolves a table-owner domid: self, or any domain for the privileged. */
+/* Resolves a table-owner domid like every hypercall does, with the
+ * grant-table status codes instead of errnos. */
 static struct domain *table_domain(struct domain *caller, domid_t id, int16_t *st)
 {
-	struct domain *t;
+	int err = 0;
+	struct domain *t = hcall_target_domain(caller, id, &err);
 
-	if (id == DOMID_SELF || id == caller->id)
-		return caller;
-	t = domain_by_id(caller->hv, id);
-	if (!t || t->state == DOMS_dying) {
-		*st = GNTST_bad_domain;
-		return NULL;
-	}
-	if (!(caller->flags & DOMF_privileged)) {
-		*st = GNTST_permission_denied;
-		return NULL;
-	}
+	if (!t)
+		*st = err == -EPERM ? GNTST_permission_denied : GNTST_bad_domain;
 	return t;
 }
 
@@ -903,24 +897,10 @@ struct gaudit {
 	struct hv *hv;
 	struct domain *d;
 	uint64_t grant_pages; /* grant-typed P2M pages of d */
-	char *buf;
-	size_t len;
-	bool failed;
+	struct audit_report rep;
 };
 
-static int gfail(struct gaudit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int gfail(struct gaudit *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (a->failed)
-		return -1;
-	a->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(a->buf, a->len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define gfail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
 
 static int gaudit_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
 {
@@ -1042,7 +1022,7 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 		a->d = d;
 		a->grant_pages = 0;
 		p2m_for_each_leaf(d, gaudit_leaf, a);
-		if (a->failed)
+		if (a->rep.failed)
 			return -1;
 		if (a->grant_pages != host_maps)
 			return gfail(a, "d%u P2M has %" PRIu64 " grant pages but %" PRIu64 " host maps",
@@ -1053,7 +1033,7 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 
 int gnttab_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 {
-	struct gaudit a = {.hv = hv, .buf = buf, .len = len};
+	struct gaudit a = {.hv = hv, .rep = {.buf = buf, .len = len}};
 	uint64_t xen_frames = 0, seen = 0;
 
 	for (struct domain *d = hv->domains; d; d = d->next)

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/audit.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
@@ -1126,23 +1127,11 @@ struct audit_walk {
 	struct hv *hv;
 	struct iommu_ctx *c;
 	uint32_t *refs;
-	char *buf;
-	size_t len;
+	struct audit_report rep;
 	uint64_t matched;
-	int rc;
 };
 
-static int afail(struct audit_walk *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int afail(struct audit_walk *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(a->buf, a->len, fmt, ap);
-	va_end(ap);
-	a->rc = -1;
-	return -1;
-}
+#define afail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
 
 static int audit_leaf(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
 {
@@ -1184,9 +1173,9 @@ static int audit_leaf(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
 
 int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 {
-	struct audit_walk a = {.hv = hv, .refs = refs, .buf = buf, .len = len};
+	struct audit_walk a = {.hv = hv, .refs = refs, .rep = {.buf = buf, .len = len}};
 
-	for (struct domain *d = hv->domains; d && !a.rc; d = d->next) {
+	for (struct domain *d = hv->domains; d && !a.rep.failed; d = d->next) {
 		struct iommu_ctx *c = d->iommu;
 		uint64_t n = 0, pending = 0;
 
@@ -1194,8 +1183,8 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 			continue;
 		a.c = c;
 		a.matched = 0;
-		for (unsigned int b = 0; b < M2B_BUCKETS && !a.rc; b++) {
-			for (struct m2b *e = c->m2b[b]; e && !a.rc; e = e->next) {
+		for (unsigned int b = 0; b < M2B_BUCKETS && !a.rep.failed; b++) {
+			for (struct m2b *e = c->m2b[b]; e && !a.rep.failed; e = e->next) {
 				struct page_info *pg = mfn_to_page(&hv->ft, _mfn(e->mfn));
 
 				n++;
@@ -1216,7 +1205,7 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 					refs[page_to_pdx(&hv->ft, pg)]++;
 			}
 		}
-		if (a.rc)
+		if (a.rep.failed)
 			break;
 		if (n != c->m2b_nr || pending != c->pending) {
 			afail(&a, "d%u M2B holds %" PRIu64 " entries (%" PRIu64 " pending), counted %" PRIu64
@@ -1225,10 +1214,10 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 		}
 		if (c->mode == IOMMU_CTX_TRANSLATE) {
 			iommu_pt_for_each(&c->pt, audit_leaf, &a);
-			if (!a.rc && a.matched != c->m2b_nr)
+			if (!a.rep.failed && a.matched != c->m2b_nr)
 				afail(&a, "d%u: %" PRIu64 " M2B entries but %" PRIu64 " match foreign leaves",
 				      d->id, c->m2b_nr, a.matched);
 		}
 	}
-	return a.rc;
+	return a.rep.failed ? -1 : 0;
 }
