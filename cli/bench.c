@@ -90,16 +90,22 @@ void bench_skip(struct bench_out *o, const char *name, const char *why)
 	fflush(stdout);
 }
 
-int bench_env_init(struct bench_env *e, uint64_t ram)
+int bench_vmm_init(struct vmm *m, uint64_t ram, bool prefault)
 {
 	struct vmm_config cfg;
-	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.banks[0][0] = GiB(4);
 	cfg.banks[0][1] = ram;
 	cfg.nr_banks = 1;
-	rc = vmm_init(&e->vmm, &cfg);
+	cfg.prefault = prefault;
+	return vmm_init(m, &cfg);
+}
+
+int bench_env_init(struct bench_env *e, uint64_t ram)
+{
+	int rc = bench_vmm_init(&e->vmm, ram, false);
+
 	e->hv = &e->vmm.hv;
 	return rc;
 }

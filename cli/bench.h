@@ -43,6 +43,8 @@ struct bench_env {
 	struct hv *hv;
 };
 
+/* A machine with one RAM bank of `ram` bytes at 4 GiB. */
+int bench_vmm_init(struct vmm *m, uint64_t ram, bool prefault);
 int bench_env_init(struct bench_env *e, uint64_t ram);
 /* A domain with BENCH_SCRATCH_PAGES populated at BENCH_SCRATCH_GFN. */
 struct domain *bench_env_domain(struct bench_env *e, const char *name, uint32_t flags,

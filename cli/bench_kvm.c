@@ -161,15 +161,8 @@ static void *bk_image(struct bench_kvm *k, const char *name, size_t *len, char *
 
 int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefault)
 {
-	struct vmm_config cfg;
-	int rc;
+	int rc = bench_vmm_init(m, ram, prefault);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.banks[0][0] = GiB(4);
-	cfg.banks[0][1] = ram;
-	cfg.nr_banks = 1;
-	cfg.prefault = prefault;
-	rc = vmm_init(m, &cfg);
 	if (!rc)
 		kvm_attach(m, k->sys);
 	return rc;

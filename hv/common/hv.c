@@ -69,6 +69,18 @@ void *hv_calloc(struct hv *hv, size_t n, size_t sz)
 
 void hv_free(void *p) { free(p); }
 
+void *hv_alloc_table(struct hv *hv)
+{
+	void *t;
+
+	if (hv_failinject_hit(hv))
+		return NULL;
+	t = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (t)
+		memset(t, 0, PAGE_SIZE);
+	return t;
+}
+
 int hv_init(struct hv *hv, const struct hv_config *cfg)
 {
 	int rc;

@@ -53,18 +53,6 @@ static inline uint64_t mk_table(uint64_t *t)
 	return a | IOPTE_TABLE | IOPTE_V;
 }
 
-static uint64_t *table_alloc(struct hv *hv)
-{
-	uint64_t *t;
-
-	if (hv_failinject_hit(hv))
-		return NULL;
-	t = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	if (t)
-		memset(t, 0, PAGE_SIZE);
-	return t;
-}
-
 static uint64_t *take(struct iommu_pt *pt)
 {
 	BUG_ON(pt->pool_nr == 0); /* the reserve was too small: a bug of ours */
@@ -86,7 +74,7 @@ static void give(struct iommu_pt *pt, uint64_t *t)
 int iommu_pt_init(struct hv *hv, struct iommu_pt *pt)
 {
 	memset(pt, 0, sizeof(*pt));
-	pt->root = table_alloc(hv);
+	pt->root = hv_alloc_table(hv);
 	if (!pt->root)
 		return -ENOMEM;
 	pt->pool = hv_calloc(hv, PT_POOL_KEEP, sizeof(*pt->pool));
@@ -182,7 +170,7 @@ int iommu_pt_reserve(struct hv *hv, struct iommu_pt *pt, unsigned int n)
 		pt->pool_cap = n;
 	}
 	while (pt->pool_nr < n) {
-		uint64_t *t = table_alloc(hv);
+		uint64_t *t = hv_alloc_table(hv);
 
 		if (!t)
 			return -ENOMEM; /* what was added stays in the pool */

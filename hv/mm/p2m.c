@@ -67,18 +67,6 @@ static inline unsigned int idx_at(uint64_t gfn, unsigned int level)
 	return (unsigned int)((gfn >> LEVEL_SHIFT(level)) & (P2M_ENTRIES - 1));
 }
 
-static uint64_t *table_alloc_raw(struct hv *hv)
-{
-	uint64_t *t;
-
-	if (hv_failinject_hit(hv))
-		return NULL;
-	t = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	if (t)
-		memset(t, 0, PAGE_SIZE);
-	return t;
-}
-
 static void table_count_free(struct p2m *p, uint64_t *t)
 {
 	free(t);
@@ -108,7 +96,7 @@ int p2m_init(struct domain *d, unsigned int gpaddr_bits)
 		return -EINVAL;
 	p->gpaddr_bits = gpaddr_bits;
 	p->max_gfn = 1ULL << (gpaddr_bits - PAGE_SHIFT);
-	p->root = table_alloc_raw(d->hv);
+	p->root = hv_alloc_table(d->hv);
 	if (!p->root)
 		return -ENOMEM;
 	p->st.tables = p->st.tables_peak = 1;
@@ -229,7 +217,7 @@ static int pool_fill(struct hv *hv, struct p2m *p, uint64_t need)
 		p->pool_cap = (unsigned int)cap;
 	}
 	while (p->pool_nr < need) {
-		uint64_t *t = table_alloc_raw(hv);
+		uint64_t *t = hv_alloc_table(hv);
 
 		if (!t)
 			return -ENOMEM;

@@ -99,6 +99,8 @@ void hv_domain_crash(struct domain *d, const char *why);
 void *hv_malloc(struct hv *hv, size_t sz);
 void *hv_calloc(struct hv *hv, size_t n, size_t sz);
 void hv_free(void *p);
+/* A zeroed, page-aligned 4 KiB table (P2M, IOMMU); free() releases it. */
+void *hv_alloc_table(struct hv *hv);
 /* True when the failure-injection build decides this allocation fails. */
 bool hv_failinject_hit(struct hv *hv);
 
