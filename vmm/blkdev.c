@@ -25,6 +25,7 @@
 #include <hv/guest_access.h>
 
 #include "blkdev.h"
+#include "mmioreg.h"
 
 struct blkdev {
 	struct hv *hv;
@@ -192,14 +193,7 @@ static uint64_t *reg(struct blkdev *dev, unsigned int off)
 static bool decode(struct blkdev *dev, paddr_t gpa, unsigned int size, unsigned int *off,
 		   unsigned int *shift)
 {
-	if (gpa < dev->base || gpa - dev->base >= BLKDEV_WINDOW)
-		return false;
-	*off = (unsigned int)(gpa - dev->base);
-	*shift = (*off & 7) * 8;
-	*off &= ~7u;
-	if (!((size == 8 && *shift == 0) || (size == 4 && (*shift == 0 || *shift == 32))))
-		*off = ~0u; /* unsupported access: ignored */
-	return true;
+	return mmioreg_decode(dev->base, BLKDEV_WINDOW, gpa, size, off, shift);
 }
 
 bool blkdev_mmio_write(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64_t val)
@@ -215,16 +209,9 @@ bool blkdev_mmio_write(struct blkdev *dev, paddr_t gpa, unsigned int size, uint6
 			start(dev, size == 8 ? val : (val & 0xffffffffULL));
 		return true;
 	}
-	r = off == ~0u ? NULL : reg(dev, off);
-	if (!r)
-		return true;
-	if (size == 8) {
-		*r = val;
-	} else {
-		uint64_t mask = 0xffffffffULL << shift;
-
-		*r = (*r & ~mask) | ((val << shift) & mask);
-	}
+	r = off == MMIOREG_IGNORED ? NULL : reg(dev, off);
+	if (r)
+		mmioreg_store(r, size, shift, val);
 	return true;
 }
 
@@ -245,6 +232,6 @@ bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64
 	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes; break;
 	default: v = ~0ULL; break;
 	}
-	*val = size == 8 ? v : (v >> shift) & 0xffffffffULL;
+	*val = mmioreg_load(v, size, shift);
 	return true;
 }

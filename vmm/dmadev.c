@@ -14,6 +14,7 @@
 #include <hv/iommu.h>
 
 #include "dmadev.h"
+#include "mmioreg.h"
 
 struct dmadev {
 	struct hv *hv;
@@ -74,14 +75,7 @@ static void start(struct dmadev *dev)
 static bool decode(struct dmadev *dev, paddr_t gpa, unsigned int size, unsigned int *off,
 		   unsigned int *shift)
 {
-	if (gpa < dev->base || gpa - dev->base >= DMADEV_WINDOW)
-		return false;
-	*off = (unsigned int)(gpa - dev->base);
-	*shift = (*off & 7) * 8;
-	*off &= ~7u;
-	if (!((size == 8 && *shift == 0) || (size == 4 && (*shift == 0 || *shift == 32))))
-		*off = ~0u; /* unsupported access: ignored */
-	return true;
+	return mmioreg_decode(dev->base, DMADEV_WINDOW, gpa, size, off, shift);
 }
 
 bool dmadev_mmio_write(struct dmadev *dev, paddr_t gpa, unsigned int size, uint64_t val)
@@ -96,16 +90,9 @@ bool dmadev_mmio_write(struct dmadev *dev, paddr_t gpa, unsigned int size, uint6
 			start(dev);
 		return true;
 	}
-	r = off == ~0u ? NULL : reg(dev, off);
-	if (!r)
-		return true;
-	if (size == 8) {
-		*r = val;
-	} else {
-		uint64_t mask = 0xffffffffULL << shift;
-
-		*r = (*r & ~mask) | ((val << shift) & mask);
-	}
+	r = off == MMIOREG_IGNORED ? NULL : reg(dev, off);
+	if (r)
+		mmioreg_store(r, size, shift, val);
 	return true;
 }
 
@@ -126,6 +113,6 @@ bool dmadev_mmio_read(struct dmadev *dev, paddr_t gpa, unsigned int size, uint64
 	case DMADEV_REG_DONE_COUNT: v = dev->done; break;
 	default: v = ~0ULL; break;
 	}
-	*val = size == 8 ? v : (v >> shift) & 0xffffffffULL;
+	*val = mmioreg_load(v, size, shift);
 	return true;
 }
