@@ -446,7 +446,7 @@ int cmd_bench(int argc, char **argv)
 			bench_usage(stdout);
 			return 0;
 		default:
-			cli_error("bench", "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option("bench", argv[optind - 1], optopt);
 			bench_usage(stderr);
 			return 2;
 		}

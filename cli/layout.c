@@ -99,6 +99,7 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 	a->o.policy = XEN_POLICY_LATEST;
 	a->o.iommu = -1;
 	optind = 1;
+	opterr = 0; /* our own message names the command */
 	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		uint64_t x, y;
 		char *tok, *save, *copy;
@@ -161,7 +162,10 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		case O_DTB_OUT: a->dtb_out = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -EINVAL;
+		default:
+			cli_bad_option("layout", argv[optind - 1], optopt);
+			usage(stderr);
+			return -EINVAL;
 		}
 		continue;
 bad:

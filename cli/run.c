@@ -312,6 +312,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	memset(a, 0, sizeof(*a));
 	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
 	optind = 1;
+	opterr = 0; /* our own message names the command */
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		char *eq, *end;
 
@@ -364,6 +365,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			run_usage(stdout);
 			return 0;
 		default:
+			cli_bad_option("run", argv[optind - 1], optopt);
 			run_usage(stderr);
 			return 2;
 		}

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -49,4 +50,18 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void cli_bad_option(const char *cmd, const char *arg, int opt)
+{
+	/* getopt leaves optopt 0 for an unknown long option and sets it to the
+	 * option for an unknown short one or one whose argument is missing. */
+	if (!arg)
+		arg = "?";
+	if (opt == 0)
+		cli_error(cmd, "unknown option '%s'", arg);
+	else if (arg[0] == '-' && arg[1] == '-')
+		cli_error(cmd, "option '%s' needs an argument", arg);
+	else
+		cli_error(cmd, "unknown option or missing argument: '-%c'", opt);
 }
