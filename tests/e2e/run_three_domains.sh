@@ -10,20 +10,7 @@
 # usage: run_three_domains.sh MEMVISOR DTS FAULT.elf MEMOP.elf
 set -u
 mv=$1 dts=$2 fault=$3 memop=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"; cat "$tmp/out"
-	echo "--- stderr"; cat "$tmp/err"
-	fails=$((fails + 1))
-}
-
-expect() { # file pattern what
-	grep -qF -- "$2" "$1" || fail "$3: missing '$2'"
-}
+. "$(dirname "$0")/lib.sh"
 
 for round in 1 2 3; do
 	"$mv" run --timeout 3 --module "domU1=$fault" --module "domU2=$fault" \

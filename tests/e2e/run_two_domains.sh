@@ -7,20 +7,7 @@
 # usage: run_two_domains.sh MEMVISOR DTS VERSION.elf MEMOP.elf FAULT.elf
 set -u
 mv=$1 dts=$2 version=$3 memop=$4 fault=$5
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"; cat "$tmp/out"
-	echo "--- stderr"; cat "$tmp/err"
-	fails=$((fails + 1))
-}
-
-expect() { # file pattern what
-	grep -qF -- "$2" "$1" || fail "$3: missing '$2'"
-}
+. "$(dirname "$0")/lib.sh"
 
 run() { # dts timeout domU2-kernel
 	"$mv" run --timeout "$2" --module "domU1=$version" --module "domU2=$3" "$1" \

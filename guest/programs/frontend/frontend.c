@@ -93,6 +93,20 @@ static int request(uint32_t op, uint32_t block, void *data)
 	return status;
 }
 
+/* Reads block into buf (cleared first) and checks it equals want. */
+static int read_expect(uint32_t block, uint32_t *buf, const uint32_t *want)
+{
+	int rc;
+
+	for (unsigned int k = 0; k < BLK_SIZE / 4; k++)
+		buf[k] = 0;
+	rc = request(REQ_READ, block, buf);
+	for (unsigned int k = 0; !rc && k < BLK_SIZE / 4; k++)
+		if (buf[k] != want[k])
+			rc = -XEN_EIO;
+	return rc;
+}
+
 static unsigned int serve_test(void)
 {
 	uint32_t *buf = rt_alloc_pages(1), *want = rt_alloc_pages(1);
@@ -113,12 +127,7 @@ static unsigned int serve_test(void)
 			bad++;
 			continue;
 		}
-		for (unsigned int k = 0; k < BLK_SIZE / 4; k++)
-			buf[k] = 0;
-		rc = request(REQ_READ, b, buf);
-		for (unsigned int k = 0; !rc && k < BLK_SIZE / 4; k++)
-			if (buf[k] != want[k])
-				rc = -XEN_EIO;
+		rc = read_expect(b, buf, want);
 		if (rc) {
 			rt_printf("frontend: read-back of block %u failed: %d\n", b, rc);
 			bad++;
@@ -130,12 +139,7 @@ static unsigned int serve_test(void)
 		int rc;
 
 		ring_block_fill(want, b, i + 1);
-		for (unsigned int k = 0; k < BLK_SIZE / 4; k++)
-			buf[k] = 0;
-		rc = request(REQ_READ, b, buf);
-		for (unsigned int k = 0; !rc && k < BLK_SIZE / 4; k++)
-			if (buf[k] != want[k])
-				rc = -XEN_EIO;
+		rc = read_expect(b, buf, want);
 		if (rc) {
 			rt_printf("frontend: block %u did not keep its data: %d\n", b, rc);
 			bad++;
