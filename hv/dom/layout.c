@@ -712,9 +712,9 @@ int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 	}
 	if (o->policy == XEN_POLICY_4_17)
 		plan_msg(p, BOOTINFO_WARN, NULL, false, 0,
-			 "policy 4.17 reproduces Xen 4.17's known bugs (rangeset "
-			 "removal, zero-size entries, unrounded DomU sizes, "
-			 "/memreserve/ not excluded): its regions may cover memory in use");
+			 "policy 4.17 reproduces Xen 4.17's bugs (range removal, "
+			 "zero-size entries, unrounded DomU sizes, /memreserve/ kept): "
+			 "its regions may cover memory in use");
 
 	/* Xen stops before any domain exists. */
 	if (check_boots(p, bi))
