@@ -6,7 +6,9 @@
  * result as text, JSON (--json), an SVG map (--svg FILE) and one guest DTB
  * per domain (--dtb-out DIR). Diagnostics go to stderr, each naming the node
  * and the address. Exit status: 0 planned (warnings and per-domain errors
- * are reported but do not fail), 1 the DTB could not be used, 2 usage.
+ * are reported but do not fail), 1 the DTB could not be used (including a
+ * tree the chosen Xen release would not boot: the output says why, JSON in
+ * "boots"/"no_boot"), 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -303,6 +305,10 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 	for (i = 0; i < bi->nr_module; i++)
 		text_span("module", bi->module[i].span.start, bi->module[i].span.size,
 			  bi->module[i].span.label);
+	if (p->no_boot.why) {
+		printf("\n  %s\n", p->no_boot.message);
+		return;
+	}
 	text_span("Xen", p->xen_image.start, p->xen_image.size, NULL);
 
 	for (i = 0; i < p->nr_dom; i++) {
@@ -405,8 +411,23 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 
 	fputs("{\"file\":", f);
 	json_str(f, file);
-	fprintf(f, ",\"xen\":\"%s\",\"ipa_bits\":%u,\"host\":{",
-		xen_policy_traits(p->policy)->name, p->ipa_bits);
+	fprintf(f, ",\"xen\":\"%s\",\"ipa_bits\":%u,\"boots\":%s,",
+		xen_policy_traits(p->policy)->name, p->ipa_bits,
+		p->no_boot.why ? "false" : "true");
+	if (p->no_boot.why) {
+		fprintf(f, "\"no_boot\":{\"why\":\"%s\",\"message\":", p->no_boot.why);
+		json_str(f, p->no_boot.message);
+		fputs(",\"between\":[", f);
+		json_pair(f, p->no_boot.a.start, p->no_boot.a.size);
+		fputc(',', f);
+		json_pair(f, p->no_boot.b.start, p->no_boot.b.size);
+		fputs("],\"nodes\":[", f);
+		json_str(f, p->no_boot.a.label);
+		fputc(',', f);
+		json_str(f, p->no_boot.b.label);
+		fputs("]},", f);
+	}
+	fputs("\"host\":{", f);
 	json_spans(f, "ram", &bi->ram);
 	fputc(',', f);
 	json_spans(f, "reserved", &bi->reserved);
@@ -564,6 +585,10 @@ static int layout_one(struct layout_args *a, const char *path)
 	else
 		print_text(a, &bi, &plan);
 
+	if (plan.no_boot.why) {
+		fprintf(stderr, "memvisor layout: %s: %s\n", path, plan.no_boot.message);
+		goto out_plan;
+	}
 	ret = 0;
 	if (a->svg) {
 		FILE *f = fopen(a->svg, "w");

@@ -15,7 +15,11 @@
  *  - depth is bounded (BOOTINFO_MAX_DEPTH); deeper subtrees are skipped;
  *  - arithmetic on start + size is checked for wrap-around.
  *
- * Invariants after a successful parse: ram and reserved are sorted by start;
+ * Invariants after a successful parse: ram is sorted by start; reserved is
+ * too, except under a policy with reserved_tree_order (4.17), where it keeps
+ * the order of the scan: /memreserve/ entries, then /reserved-memory
+ * descendants and xen,static-heap banks in tree order, then the static banks
+ * of dom0less domains;
  * every span has size > 0 and start + size does not wrap; every string and
  * label points into bi's pool or bi's blob copy.
  */
@@ -1097,7 +1101,10 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
 			      "no RAM: the tree has no usable memory node");
 	check_overlaps(bi, &bi->ram, "RAM");
-	if (bi->reserved.n > 1)
+	/* Xen 4.17 removes reserved banks in the order its scan found them,
+	 * and with its rangeset bug that order shows in the result (facts
+	 * 8.9): keep it. Later releases give the same set in any order. */
+	if (bi->reserved.n > 1 && !xen_policy_traits(bi->policy)->reserved_tree_order)
 		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
 
 	if (opts && opts->bootargs) {

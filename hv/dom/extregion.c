@@ -34,6 +34,8 @@ static const struct xen_policy_traits policy_table[] = {
 		.xen_reg_excluded = false,
 		.domu_rangeset = false,
 		.memory_by_name_any_depth = true,
+		.reserved_tree_order = true,
+		.ram_overlap_no_boot = true,
 		.region_limit = 256,
 		.libxl_iomem = false,
 	},

@@ -14,7 +14,9 @@
  *     the static banks 1:1 when direct-mapped), grant region at
  *     GUEST_GNTTAB_BASE, regions by the DomU or host-layout finder.
  * Feature switches (ext_regions=no, 32-bit, no /hypervisor node) leave a
- * domain with region 0 only and a reason in why_none.
+ * domain with region 0 only and a reason in why_none. Before step 1, a tree
+ * the imitated release would not boot (4.17: overlapping RAM banks) ends
+ * the plan with no domains and the reason in no_boot.
  *
  * Invariants: every domain of the plan has gpaddr_bits == ipa_bits; its
  * regions satisfy ext_check_regions() for non-4.17 policies; strings in the
@@ -98,6 +100,65 @@ unsigned int layout_gpaddr_bits_domctl(const struct layout_plan *p, unsigned int
 unsigned int layout_gpaddr_bits_physinfo(const struct layout_plan *p)
 {
 	return p->ipa_bits;
+}
+
+/* ----- step 0: would the release boot this tree at all? ----- */
+
+static bool label_under(const char *label, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return label && !strncmp(label, prefix, n) && label[n] == '/';
+}
+
+/*
+ * Xen 4.17 maps every RAM bank into its direct map early at boot; banks that
+ * overlap make that fail and it panics before its console is up (facts
+ * 8.10). As 4.17 takes every node named memory[@...] as RAM, the usual cause
+ * on real boards is a /reserved-memory child named so. bi->ram is sorted by
+ * start, so keeping the bank that reaches furthest finds every overlap; the
+ * first one is reported. Returns true when the release would not boot.
+ */
+static bool check_boots(struct layout_plan *p, const struct bootinfo *bi)
+{
+	const struct xen_policy_traits *t = xen_policy_traits(p->policy);
+	const struct ext_span *far = NULL;
+	char msg[sizeof(((struct bootinfo_diag *)0)->msg) * 3];
+	unsigned int i;
+
+	if (!t->ram_overlap_no_boot)
+		return false;
+	for (i = 0; i < bi->ram.n; i++) {
+		const struct ext_span *b = &bi->ram.s[i];
+
+		if (far && b->start - far->start < far->size) {
+			const struct ext_span *a = far;
+			bool resv = label_under(a->label, "/reserved-memory") ||
+				    label_under(b->label, "/reserved-memory");
+
+			snprintf(msg, sizeof(msg),
+				 "Xen %s would not boot this tree: RAM banks %s [%#" PRIx64
+				 ", %#" PRIx64 ") and %s [%#" PRIx64 ", %#" PRIx64 ") "
+				 "overlap%s; it panics while building its direct map "
+				 "(\"Unable to setup the directmap mappings.\") before its "
+				 "console is up, so nothing reaches the serial port",
+				 t->name, a->label ? a->label : "?", a->start,
+				 a->start + a->size, b->label ? b->label : "?", b->start,
+				 b->start + b->size,
+				 resv ? " (Xen 4.17 takes every node named memory@..., "
+					"/reserved-memory children too, as RAM)" : "");
+			p->no_boot.why = "ram_banks_overlap";
+			p->no_boot.message = plan_strdup(p, msg);
+			if (!p->no_boot.message)
+				p->no_boot.message = "RAM banks overlap";
+			p->no_boot.a = *a;
+			p->no_boot.b = *b;
+			return true;
+		}
+		if (!far || b->start + b->size - 1 > far->start + far->size - 1)
+			far = b;
+	}
+	return false;
 }
 
 /* ----- step 1: free host memory and the Xen image ----- */
@@ -651,9 +712,13 @@ int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 	}
 	if (o->policy == XEN_POLICY_4_17)
 		plan_msg(p, BOOTINFO_WARN, NULL, false, 0,
-			 "policy 4.17 reproduces Xen 4.17's known bugs (rangeset "
-			 "removal, zero-size entries, unrounded DomU sizes, "
-			 "/memreserve/ not excluded): its regions may cover memory in use");
+			 "policy 4.17 reproduces Xen 4.17's bugs (range removal, "
+			 "zero-size entries, unrounded DomU sizes, /memreserve/ kept): "
+			 "its regions may cover memory in use");
+
+	/* Xen stops before any domain exists. */
+	if (check_boots(p, bi))
+		return 0;
 
 	n = (o->no_dom0 ? 0 : 1) + bi->nr_domain;
 	p->dom = calloc(n ? n : 1, sizeof(*p->dom));

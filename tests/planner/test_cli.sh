@@ -81,5 +81,55 @@ check "bad --xen is a usage error" '[ $? -eq 2 ]'
 "$bin" "$dir/iommu-untranslatable.dtb" >/dev/null 2>"$tmp/u.err"
 check "untranslatable reg names node and address" 'grep -q "/bus@10000000/gic@2000000: @0x2000000" "$tmp/u.err"'
 
+# Facts 8.9: 4.17 removes reserved-memory children in the board's order.
+"$bin" "$dir/sdm630-reserved.dtb" --xen 4.17 --json -q >"$tmp/order.json"
+check "4.17 reserved removal in tree order (SDM630)" 'python3 -c "
+import json; j = json.load(open(\"$tmp/order.json\"))
+assert j[\"boots\"] is True
+r = j[\"domains\"][0][\"extended_regions\"]
+assert r[0] == [\"0x80400000\", \"0x5200000\"], r
+"'
+"$bin" "$dir/sdm630-reserved-sorted.dtb" --xen 4.17 --json -q >"$tmp/sorted.json"
+check "4.17 address order gives 12 MiB more (SDM630)" 'python3 -c "
+import json; j = json.load(open(\"$tmp/sorted.json\"))
+r = j[\"domains\"][0][\"extended_regions\"]
+assert r[0] == [\"0x80400000\", \"0x5e00000\"], r
+assert any(n[\"why\"] == \"xen417_bug\" for n in j[\"domains\"][0][\"left_out\"])
+"'
+
+# Facts 8.10: overlapping RAM banks, 4.17 does not boot: say so, exit 1.
+"$bin" "$dir/sdm630-ram-overlap.dtb" --xen 4.17 >"$tmp/nb.txt" 2>"$tmp/nb.err"
+rc=$?
+check "4.17 overlapping RAM: exit 1" '[ $rc -eq 1 ]'
+check "4.17 overlapping RAM: stdout says it would not boot and why" \
+	'grep -q "Xen 4.17 would not boot this tree: RAM banks /memory@80000000 .* and /reserved-memory/memory@85e00000 .* overlap" "$tmp/nb.txt" && ! grep -q "dom0" "$tmp/nb.txt"'
+check "4.17 overlapping RAM: stderr names the cause" 'grep -q "sdm630-ram-overlap.dtb: Xen 4.17 would not boot" "$tmp/nb.err"'
+"$bin" "$dir/sdm630-ram-overlap.dtb" --xen 4.17 --json -q >"$tmp/nb.json" 2>"$tmp/nbq.err"
+rc=$?
+check "4.17 overlapping RAM: --json exit 1, boots false, reason" '[ $rc -eq 1 ] && python3 -c "
+import json; j = json.load(open(\"$tmp/nb.json\"))
+assert j[\"boots\"] is False and j[\"domains\"] == []
+nb = j[\"no_boot\"]
+assert nb[\"why\"] == \"ram_banks_overlap\"
+assert nb[\"nodes\"] == [\"/memory@80000000\", \"/reserved-memory/memory@85e00000\"]
+assert nb[\"between\"] == [[\"0x80000000\", \"0xc0000000\"], [\"0x85e00000\", \"0x200000\"]]
+"'
+check "4.17 overlapping RAM: the verdict survives -q" 'grep -q "would not boot" "$tmp/nbq.err"'
+for x in 4.19 4.21 latest; do
+	"$bin" "$dir/sdm630-ram-overlap.dtb" --xen $x --json -q >"$tmp/nb-$x.json"
+	rc=$?
+	check "--xen $x: the same tree boots and plans" '[ $rc -eq 0 ] && python3 -c "
+import json; j = json.load(open(\"$tmp/nb-$x.json\"))
+assert j[\"boots\"] is True and \"no_boot\" not in j
+assert j[\"domains\"][0][\"extended_regions\"][0] == [\"0x80400000\", \"0x5200000\"]
+"'
+done
+"$bin" --json -q --xen 4.17 "$dir/qemu-virt.dtb" "$dir/sdm630-ram-overlap.dtb" >"$tmp/multi.jsonl"
+rc=$?
+check "several DTBs: one line each, exit 1 when one would not boot" '[ $rc -eq 1 ] && python3 -c "
+import json; l = [json.loads(x) for x in open(\"$tmp/multi.jsonl\")]
+assert [x[\"boots\"] for x in l] == [True, False]
+"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -104,7 +104,8 @@ struct bootinfo {
 	uint32_t root_addr_cells, root_size_cells; /* defaults 2/1 applied */
 
 	struct bootinfo_spans ram;       /* kind RAM, sorted by start */
-	struct bootinfo_spans reserved;  /* RESERVED, MEMRESERVE, STATIC_*, sorted */
+	struct bootinfo_spans reserved;  /* RESERVED, MEMRESERVE, STATIC_*, sorted
+					  * (4.17: in scan order, see bootinfo.c) */
 	struct bootinfo_spans shm_host;  /* SHM host addresses (when given) */
 	/* Every translated `reg` (DEVICE_REG) and PCI window (PCI_WINDOW), in
 	 * DT order as the IOMMU finder must remove them. */

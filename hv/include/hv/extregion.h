@@ -57,6 +57,15 @@ struct xen_policy_traits {
 	 * ignoring status; later releases want depth 1, device_type "memory"
 	 * and an available status. */
 	bool memory_by_name_any_depth;
+	/* Reserved banks stay in the order Xen's boot-time scan finds them
+	 * (tree order) and are removed in that order (facts 8.9). Only 4.17
+	 * needs it: with its removal bug the order changes the result; with
+	 * the fixed rangeset any order gives the same set, so the planner
+	 * keeps them sorted by address for display. */
+	bool reserved_tree_order;
+	/* Overlapping RAM banks stop Xen at boot (4.17 panics building its
+	 * direct map, facts 8.10): the planner says so and plans nothing. */
+	bool ram_overlap_no_boot;
 	/* Hypervisor region limit (NR_MEM_BANKS). */
 	unsigned int region_limit;
 	/* libxl: iomem excluded and up to 256 regions (4.21+); before, at most

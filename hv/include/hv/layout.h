@@ -68,8 +68,19 @@ struct layout_domain {
 	bool invalid;                 /* domain cannot be built */
 };
 
+/* Why the imitated Xen release would stop before any domain exists. */
+struct layout_no_boot {
+	const char *why;              /* NULL: it boots; else a short code
+				       * ("ram_banks_overlap") */
+	const char *message;          /* one line for people (plan's pool) */
+	struct ext_span a, b;         /* the two things that collide */
+};
+
 struct layout_plan {
 	enum xen_policy policy;
+	/* Set when the release would not boot the host tree; the plan then
+	 * holds no domains. */
+	struct layout_no_boot no_boot;
 	unsigned int ipa_bits;
 	unsigned int xen_major, xen_minor;
 	struct ext_span xen_image;
@@ -81,8 +92,9 @@ struct layout_plan {
 	unsigned int nr_str, cap_str;
 };
 
-/* 0, -EINVAL (bad options; a message says why) or -ENOMEM. layout_free()
- * must be called in every case. */
+/* 0, -EINVAL (bad options; a message says why) or -ENOMEM. A tree the
+ * imitated release would not boot gives 0 with no_boot.why set and no
+ * domains. layout_free() must be called in every case. */
 int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 		struct layout_plan *p);
 void layout_free(struct layout_plan *p);
