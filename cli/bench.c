@@ -463,6 +463,12 @@ int cmd_bench(int argc, char **argv)
 			return 2;
 		}
 	}
+#ifndef __OPTIMIZE__
+	/* Said on stderr so that --json stays parseable. */
+	fprintf(stderr, "memvisor bench: warning: this memvisor was built without optimisation "
+			"(meson buildtype debug or plain?): its figures are several times slower "
+			"than an optimised build's\n");
+#endif
 	if (o.json)
 		printf("{\"results\":[");
 	if (selected(argc, argv, optind, "limits", true))
