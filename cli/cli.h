@@ -5,6 +5,7 @@
 #ifndef MEMVISOR_CLI_H
 #define MEMVISOR_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,9 +16,35 @@ int cmd_bench(int argc, char **argv);
 /* Shared helpers (util.c). */
 /* Parses "256M", "3G", "0x1000", "4096" into bytes; false on bad input. */
 bool cli_parse_size(const char *s, uint64_t *out);
-/* After getopt_long returned '?' (with opterr = 0): says which option was
- * unknown or lacks its argument. */
+/* Says which option was unknown (opt == 0 for a long one) or lacks its
+ * argument, naming the command. */
 void cli_bad_option(const char *cmd, const char *arg, int opt);
+
+/*
+ * The option loop every subcommand uses, so that they all read a command
+ * line the same way: options may come before, between or after the
+ * positional arguments ("--" ends the options), whatever POSIXLY_CORRECT
+ * says. The positional arguments are gathered in order at argv[1..npos],
+ * over slots already read; argv[0] stays.
+ *
+ *	struct cli_args p;
+ *	cli_args_init(&p, "run", argc, argv, "vh", opts);
+ *	while ((c = cli_args_next(&p)) != -1) switch (c) { ... optarg ... }
+ *	... p.argv[1] .. p.argv[p.npos] ...
+ */
+struct cli_args {
+	const char *cmd;
+	int argc;
+	char **argv;
+	const struct option *longopts;
+	char shortopts[32]; /* '-' then the command's short options */
+	int npos;
+};
+void cli_args_init(struct cli_args *p, const char *cmd, int argc, char **argv,
+		   const char *shortopts, const struct option *longopts);
+/* The next option's value, with optarg set as by getopt_long; -1 once all
+ * arguments are read; '?' after cli_bad_option() said what was wrong. */
+int cli_args_next(struct cli_args *p);
 /* Prints "memvisor <cmd>: <msg>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

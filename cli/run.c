@@ -71,7 +71,7 @@ struct run_args {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: memvisor run [options] [SYSTEM.dtb|SYSTEM.dts]\n"
+		"usage: memvisor run [SYSTEM.dtb|SYSTEM.dts] [options]\n"
 		"\n"
 		"Builds every domain of the system device tree (Dom0 from /chosen modules\n"
 		"and dom0_mem=, dom0less domains from their nodes) and runs each as a KVM VM.\n"
@@ -307,13 +307,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_args p;
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
-	optind = 1;
-	opterr = 0; /* our own message names the command */
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	cli_args_init(&p, "run", argc, argv, "vh", opts);
+	while ((c = cli_args_next(&p)) != -1) {
 		char *eq, *end;
 
 		switch (c) {
@@ -365,17 +365,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			run_usage(stdout);
 			return 0;
 		default:
-			cli_bad_option("run", argv[optind - 1], optopt);
 			run_usage(stderr);
 			return 2;
 		}
 	}
-	if (optind + 1 < argc) {
+	if (p.npos > 1) {
+		cli_error("run", "one SYSTEM at most, not %d", p.npos);
 		run_usage(stderr);
 		return 2;
 	}
-	if (optind < argc) {
-		a->system = argv[optind];
+	if (p.npos == 1) {
+		a->system = argv[1];
 	} else {
 		a->default_system = default_system();
 		a->system = a->default_system;
