@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int cmd_run(int argc, char **argv);
@@ -14,6 +15,16 @@ int cmd_layout(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Shared helpers (util.c). */
+/* Files memvisor ships (cli/files.c). */
+enum cli_file {
+	CLI_SYSTEM, /* a system device tree of systems/, e.g. "seed-dom0.dts" */
+	CLI_GUEST,  /* a guest image, e.g. "backend.elf", "bench-hcall.elf" */
+};
+/* The readable path of the file called name (malloc'd), or NULL after
+ * listing the places looked at in tried (when given). Works the same for
+ * a build directory anywhere and for a moved installed tree. */
+char *cli_find_file(enum cli_file kind, const char *name, char *tried, size_t triedlen);
+
 /* Parses "256M", "3G", "0x1000", "4096" into bytes; false on bad input. */
 bool cli_parse_size(const char *s, uint64_t *out);
 /* Says which option was unknown (opt == 0 for a long one) or lacks its
