@@ -685,6 +685,24 @@ struct kvm_vm *kvm_vm_of(struct domain *d)
 	return vmm_dom(d)->transport;
 }
 
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MSR_CPUID_FAULTING 0x1ULL
+
+int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e.index = MSR_MISC_FEATURES_ENABLES;
+	m.e.data = MSR_CPUID_FAULTING;
+	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no faulting */
+	return ioctl(vm->vcpu, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+}
+
 /* --- is CPUID at CPL3 ours? (kvm.h) --- */
 
 /*

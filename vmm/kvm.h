@@ -85,4 +85,12 @@ int kvm_cpuid_cpl3_intercepted(struct kvm_sys *k, char sig[13]);
 /* How many probe VMs this process has run (1 after any number of calls). */
 unsigned int kvm_cpuid_probe_runs(void);
 
+/*
+ * Turns the vCPU's own (virtual) CPUID faulting on: from then on a CPUID at
+ * CPL3 in this guest raises #GP, and only CPL0 reads the table. Tests use
+ * it as a stand-in for a host whose CPL3 CPUID does not reach memvisor.
+ * 0, or -EOPNOTSUPP when this KVM does not offer CPUID faulting to guests.
+ */
+int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm);
+
 #endif
