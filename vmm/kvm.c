@@ -690,17 +690,15 @@ struct kvm_vm *kvm_vm_of(struct domain *d)
 
 int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm)
 {
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m;
+	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8 + 1];
+	struct kvm_msrs *m = (struct kvm_msrs *)buf;
 
-	memset(&m, 0, sizeof(m));
-	m.h.nmsrs = 1;
-	m.e.index = MSR_MISC_FEATURES_ENABLES;
-	m.e.data = MSR_CPUID_FAULTING;
+	memset(buf, 0, sizeof(buf));
+	m->nmsrs = 1;
+	m->entries[0].index = MSR_MISC_FEATURES_ENABLES;
+	m->entries[0].data = MSR_CPUID_FAULTING;
 	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no faulting */
-	return ioctl(vm->vcpu, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+	return ioctl(vm->vcpu, KVM_SET_MSRS, m) == 1 ? 0 : -EOPNOTSUPP;
 }
 
 /* --- is CPUID at CPL3 ours? (kvm.h) --- */
