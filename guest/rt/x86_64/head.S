@@ -14,7 +14,7 @@
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 #define RFLAGS_USER 0x3002 /* IOPL=3, reserved bit 1, IF=0 */
-#define RT_CPUID_HV_LEAVES 16 /* arch.c */
+#define RT_CPUID_HV_LEAVES 16 /* most leaves rt_cpuid_hv keeps */
 
 	.section .text.head, "ax"
 	.code64

@@ -61,6 +61,11 @@ void test_main(void)
 	rt_check(r[0] >= 1, "no hypercall pages advertised");
 	rt_check(r[1] == 0x40000000, "hypercall MSR %#x, expected 0x40000000", r[1]);
 
+	/* Past the highest leaf, the rest of the block reads as zeros on both transports. */
+	rt_cpuid(0x400000ff, 0, r);
+	rt_check(!(r[0] | r[1] | r[2] | r[3]), "CPUID 0x400000ff: %#x %#x %#x %#x, expected zeros",
+		 r[0], r[1], r[2], r[3]);
+
 	/* Not a check: the host decides. The e2e test compares it with memvisor's own probe. */
 	if (bootarg("cpuid_faulting") && !bootarg("cpuid_direct")) {
 		rt_printf("CPUID at CPL3: faulting is on, not tried\n");
