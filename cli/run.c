@@ -519,6 +519,18 @@ int cmd_run(int argc, char **argv)
 			use_kvm = false;
 		}
 	}
+	if (use_kvm) {
+		char sig[13];
+		int ic = kvm_cpuid_cpl3_intercepted(k, sig);
+
+		if (ic == 0)
+			fprintf(stderr, "memvisor: kvm: this host does not intercept CPUID at CPL3 "
+					"(the outer hypervisor answers, \"%s\"): guests must read "
+					"Xen's CPUID leaves at CPL0\n", sig);
+		else if (ic < 0)
+			fprintf(stderr, "memvisor: kvm: cannot tell whether CPUID at CPL3 is "
+					"intercepted here: %s\n", strerror(-ic));
+	}
 
 	memset(&cfg, 0, sizeof(cfg));
 	for (unsigned int i = 0; i < bi.ram.n && i < FRAME_MAX_BANKS; i++) {

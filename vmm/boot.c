@@ -276,7 +276,8 @@ bool boot_xen_cpuid(uint32_t leaf, uint32_t regs[4])
 		regs[1] = BOOT_HCALL_MSR;
 		return true;
 	default:
-		return false;
+		/* the rest of the block is ours too: zeros, as the KVM guest reads */
+		return leaf >= BOOT_CPUID_BASE && leaf <= BOOT_CPUID_LAST;
 	}
 }
 

@@ -59,11 +59,13 @@ int boot_setup(const struct guest_mem *gm, uint64_t entry, const void *dtb,
 	       const struct guest_range *rsv, unsigned int nr_rsv, bool page_tables,
 	       struct guest_boot *out, char *err, size_t errlen);
 
-/* Xen's CPUID leaves: base, max leaf of the range. */
+/* Xen's CPUID leaves: base, max leaf of the range; the block that is the
+ * hypervisor's (the guest runtime answers it from its CPL0 snapshot). */
 #define BOOT_CPUID_BASE 0x40000000U
 #define BOOT_CPUID_MAX (BOOT_CPUID_BASE + 2)
+#define BOOT_CPUID_LAST (BOOT_CPUID_BASE + 0xff)
 /* The hypervisor leaves both transports present: fills eax..edx and returns
- * true for BOOT_CPUID_BASE..BOOT_CPUID_MAX. */
+ * true for BOOT_CPUID_BASE..BOOT_CPUID_LAST (zeros past BOOT_CPUID_MAX). */
 bool boot_xen_cpuid(uint32_t leaf, uint32_t regs[4]);
 
 /* Fills page (4 KiB) with the hypercall stubs. */

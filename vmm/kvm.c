@@ -684,3 +684,207 @@ struct kvm_vm *kvm_vm_of(struct domain *d)
 {
 	return vmm_dom(d)->transport;
 }
+
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MSR_CPUID_FAULTING 0x1ULL
+
+int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm)
+{
+	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8 + 1];
+	struct kvm_msrs *m = (struct kvm_msrs *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	m->nmsrs = 1;
+	m->entries[0].index = MSR_MISC_FEATURES_ENABLES;
+	m->entries[0].data = MSR_CPUID_FAULTING;
+	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no faulting */
+	return ioctl(vm->vcpu, KVM_SET_MSRS, m) == 1 ? 0 : -EOPNOTSUPP;
+}
+
+/* --- is CPUID at CPL3 ours? (kvm.h) --- */
+
+/*
+ * The probe VM: 20 KiB of guest memory at GPA 0, identity mapped by one
+ * 2 MiB user page, a GDT with flat 64-bit user segments, and two
+ * instructions at 0: "cpuid; out %eax, $BOOT_HCALL_PORT". The vCPU starts
+ * directly at CPL3 (CS 0x2b, SS 0x23, IOPL 3), so not one instruction runs
+ * at CPL0, where software-virtualizing hosts emulate slowly. The OUT exits;
+ * the registers then hold what the guest's CPL3 CPUID returned.
+ */
+#define PROBE_MEM 0x5000UL
+#define PROBE_PML4 0x1000ULL
+#define PROBE_PDPT 0x2000ULL
+#define PROBE_PD 0x3000ULL
+#define PROBE_GDT 0x4000ULL
+#define PROBE_SEL_UDATA 0x23
+#define PROBE_SEL_UCODE 0x2b
+
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool probe_done;
+static int probe_result;
+static char probe_sig[13];
+static unsigned int probe_runs;
+
+static void probe_seg(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	seg(s, sel, code);
+	s->dpl = 3;
+}
+
+static int probe_setup(int vcpu, uint8_t *mem)
+{
+	static const uint8_t code[] = {0x0f, 0xa2, 0xe7, BOOT_HCALL_PORT, 0xeb, 0xfe};
+	static const uint64_t gdt[] = {
+		0, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL, 0,
+		0x00cff3000000ffffULL, /* 0x20 data, DPL3 */
+		0x00affb000000ffffULL, /* 0x28 code, 64-bit, DPL3 */
+	};
+	uint64_t e;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	memcpy(mem, code, sizeof(code));
+	e = PROBE_PDPT | 0x7;
+	memcpy(mem + PROBE_PML4, &e, sizeof(e));
+	e = PROBE_PD | 0x7;
+	memcpy(mem + PROBE_PDPT, &e, sizeof(e));
+	e = 0x87; /* 2 MiB at 0: present, writable, user */
+	memcpy(mem + PROBE_PD, &e, sizeof(e));
+	memcpy(mem + PROBE_GDT, gdt, sizeof(gdt));
+
+	if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	probe_seg(&s.cs, PROBE_SEL_UCODE, true);
+	probe_seg(&s.ss, PROBE_SEL_UDATA, false);
+	s.ds = s.es = s.fs = s.gs = s.ss;
+	s.gdt.base = PROBE_GDT;
+	s.gdt.limit = sizeof(gdt) - 1;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	s.cr0 = 0x1 | 0x2 | 0x10 | 0x20 | 0x10000 | 0x80000000;
+	s.cr3 = PROBE_PML4;
+	s.cr4 = 0x20 | 0x200 | 0x400;
+	s.efer = 0x100 | 0x400;
+	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.rax = BOOT_CPUID_BASE;
+	r.rflags = 0x3002; /* IOPL 3: the OUT is allowed at CPL3 */
+	if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Runs the probe VM: 1 or 0 with seen[] filled, or -errno. */
+static int probe_run(struct kvm_sys *k, uint32_t seen[4])
+{
+	struct kvm_userspace_memory_region mr;
+	struct kvm_run *run = MAP_FAILED;
+	struct kvm_regs r;
+	uint8_t *mem;
+	int vm, vcpu = -1, rc;
+
+	mem = mmap(NULL, PROBE_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	vm = ioctl(k->fd, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		rc = -errno;
+		goto err_mem;
+	}
+	ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL); /* as in kvm_vm_create() */
+	memset(&mr, 0, sizeof(mr));
+	mr.memory_size = PROBE_MEM;
+	mr.userspace_addr = (uint64_t)(uintptr_t)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	run = mmap(NULL, (size_t)k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED) {
+		rc = -errno;
+		goto err_vm;
+	}
+	/* The table every domain's vCPU gets: the question is whether it is used. */
+	if (ioctl(vcpu, KVM_SET_CPUID2, k->cpuid) < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	rc = probe_setup(vcpu, mem);
+	if (rc)
+		goto err_vm;
+	probe_runs++;
+	do {
+		rc = ioctl(vcpu, KVM_RUN, 0);
+	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	if (rc < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	/* Anything but our OUT (a #GP from the CPUID, say) is a failed probe. */
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != BOOT_HCALL_PORT) {
+		rc = -EIO;
+		goto err_vm;
+	}
+	if (ioctl(vcpu, KVM_GET_REGS, &r) < 0) {
+		rc = -errno;
+		goto err_vm;
+	}
+	seen[0] = (uint32_t)r.rax;
+	seen[1] = (uint32_t)r.rbx;
+	seen[2] = (uint32_t)r.rcx;
+	seen[3] = (uint32_t)r.rdx;
+	rc = 0;
+err_vm:
+	if (run != MAP_FAILED)
+		munmap(run, (size_t)k->run_size);
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+err_mem:
+	munmap(mem, PROBE_MEM);
+	return rc;
+}
+
+int kvm_cpuid_cpl3_intercepted(struct kvm_sys *k, char sig[13])
+{
+	uint32_t seen[4], want[4];
+	int rc;
+
+	pthread_mutex_lock(&probe_lock);
+	if (!probe_done) {
+		rc = probe_run(k, seen);
+		if (!rc) {
+			boot_xen_cpuid(BOOT_CPUID_BASE, want);
+			rc = !memcmp(seen, want, sizeof(want));
+			memcpy(probe_sig, &seen[1], 4);
+			memcpy(probe_sig + 4, &seen[2], 4);
+			memcpy(probe_sig + 8, &seen[3], 4);
+			for (unsigned int i = 0; i < 12; i++)
+				if (probe_sig[i] < 0x20 || probe_sig[i] > 0x7e)
+					probe_sig[i] = '.';
+		}
+		probe_result = rc;
+		probe_done = true;
+	}
+	rc = probe_result;
+	if (sig)
+		memcpy(sig, probe_sig, sizeof(probe_sig));
+	pthread_mutex_unlock(&probe_lock);
+	return rc;
+}
+
+unsigned int kvm_cpuid_probe_runs(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&probe_lock);
+	n = probe_runs;
+	pthread_mutex_unlock(&probe_lock);
+	return n;
+}

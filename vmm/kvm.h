@@ -11,6 +11,8 @@
  *   version and the hypercall-page MSR; a write to that MSR exits to us
  *   (user-space MSR exits + an MSR filter) and we fill the page with stubs
  *   that do a 32-bit OUT of the hypercall number to BOOT_HCALL_PORT.
+ *   Those leaves are only certain to reach a guest at CPL0: some hosts do
+ *   not intercept CPUID at CPL3 (kvm_cpuid_cpl3_intercepted() finds out).
  * - Registers of hypercalls travel through KVM_CAP_SYNC_REGS.
  */
 #ifndef VMM_KVM_H
@@ -67,5 +69,28 @@ void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st);
 void kvm_attach(struct vmm *m, struct kvm_sys *k);
 /* The VM of a domain of a KVM-attached realization. */
 struct kvm_vm *kvm_vm_of(struct domain *d);
+
+/*
+ * Does this host's KVM answer a guest's CPUID at CPL3 from the vCPU's CPUID
+ * table? Hardware KVM and Intel kvm_pvm hosts do; on AMD kvm_pvm hosts a
+ * CPL3 CPUID runs natively and the outer hypervisor answers it ("KVMKVMKVM"),
+ * while CPUID at CPL0 is still ours. Found out once per process by a
+ * throwaway VM that starts at CPL3 and runs one CPUID (no CPL0 instruction,
+ * so it costs one VM set-up and one exit). Returns 1 (intercepted), 0 (not:
+ * sig, when non-NULL, gets the 12-character signature the guest saw,
+ * NUL-terminated) or -errno when the probe itself could not run; the
+ * result, whichever it is, is cached.
+ */
+int kvm_cpuid_cpl3_intercepted(struct kvm_sys *k, char sig[13]);
+/* How many probe VMs this process has run (1 after any number of calls). */
+unsigned int kvm_cpuid_probe_runs(void);
+
+/*
+ * Turns the vCPU's own (virtual) CPUID faulting on: from then on a CPUID at
+ * CPL3 in this guest raises #GP, and only CPL0 reads the table. Tests use
+ * it as a stand-in for a host whose CPL3 CPUID does not reach memvisor.
+ * 0, or -EOPNOTSUPP when this KVM does not offer CPUID faulting to guests.
+ */
+int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Freestanding x86-64 glue, all of it running at CPL3: the IDT entries, the
  * fault report, hypercalls through the page the VMM filled, identity
- * address conversion.
+ * address conversion, CPUID.
  */
 #include <string.h>
 
@@ -21,6 +21,8 @@ extern uint64_t rt_boot_dt;
 extern uint64_t rt_boot_area;
 extern struct fault_info rt_fault_info;
 extern const uint64_t rt_vec_table[32];
+extern const uint32_t rt_cpuid_hv[][4];
+extern const uint32_t rt_cpuid_hv_count;
 extern char _image_start[], _image_end[];
 
 void rt_arch_start_c(void) RT_NORETURN;
@@ -38,11 +40,44 @@ void *rt_phys_to_virt(uint64_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
-void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+void rt_cpuid_direct(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
 	__asm__ volatile("cpuid"
 			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
 			 : "a"(leaf), "c"(subleaf));
+}
+
+#define CPUID_HV_FIRST 0x40000000U
+#define CPUID_HV_LAST 0x400000ffU
+
+/*
+ * The hypervisor leaves come from head.S's snapshot, taken at CPL0, and
+ * never from a CPUID here at CPL3. Whether KVM sees a guest's CPUID depends
+ * on the host: hardware KVM always does (VMX exits on every CPUID, and KVM
+ * on SVM always sets the CPUID intercept), and so does kvm_pvm on Intel
+ * hosts; but kvm_pvm on AMD hosts runs CPL3 code natively without
+ * intercepting CPUID, so the outer hypervisor answers with its own leaves
+ * ("KVMKVMKVM", no hypercall page). At CPL0 kvm_pvm emulates every
+ * instruction, CPUID included, from the vCPU's table, so the snapshot is
+ * right on all of them, and it is what a real kernel would have read
+ * anyway. The whole 0x40000000-0x400000ff block is answered from it
+ * (leaves past what was kept read as zeros), so no CPL3 read of that block
+ * can leak the outer hypervisor's leaves. Subleaves are not snapshotted:
+ * memvisor's hypervisor leaves have none. Other leaves still run the
+ * instruction, and on such a host may show the outer hypervisor's view.
+ */
+void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	if (leaf >= CPUID_HV_FIRST && leaf <= CPUID_HV_LAST) {
+		uint32_t i = leaf - CPUID_HV_FIRST;
+
+		if (i < rt_cpuid_hv_count)
+			memcpy(regs, rt_cpuid_hv[i], 4 * sizeof(regs[0]));
+		else
+			memset(regs, 0, 4 * sizeof(regs[0]));
+		return;
+	}
+	rt_cpuid_direct(leaf, subleaf, regs);
 }
 
 bool rt_hypercalls_ready(void)

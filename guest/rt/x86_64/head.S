@@ -1,8 +1,9 @@
 /*
  * Freestanding entry (docs/boot-protocol.md). Runs at CPL0, where the
  * host's KVM emulates every instruction, so it does only what needs CPL0:
- * load our GDT/TSS/IDT, install the hypercall page, set FS (the stack
- * protector's canary lives at %fs:0x28), then iretq to CPL3 with IOPL=3.
+ * load our GDT/TSS/IDT, snapshot the hypervisor CPUID leaves, install the
+ * hypercall page, set FS (the stack protector's canary lives at %fs:0x28),
+ * then iretq to CPL3 with IOPL=3.
  * The IDT entries themselves are filled in later at CPL3 (arch.c).
  *
  * Entry: rdi = device tree, rsi = boot area, rdx = its size.
@@ -13,6 +14,7 @@
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 #define RFLAGS_USER 0x3002 /* IOPL=3, reserved bit 1, IF=0 */
+#define RT_CPUID_HV_LEAVES 16 /* most leaves rt_cpuid_hv keeps */
 
 	.section .text.head, "ax"
 	.code64
@@ -39,18 +41,57 @@ _start:
 	mov %ax, %ss
 	lidt rt_idt_desc(%rip)
 
-	/* Xen signature at CPUID 0x40000000, then the MSR from 0x40000002 */
+	/*
+	 * Snapshot the hypervisor CPUID leaves (0x40000000 and up to
+	 * RT_CPUID_HV_LEAVES - 1 more, as many as its EAX names) into
+	 * rt_cpuid_hv, here at CPL0 where the vCPU's CPUID table answers on
+	 * every host; rt_cpuid() (arch.c) answers those leaves from it later,
+	 * because on some hosts a CPUID at CPL3 is answered by the outer
+	 * hypervisor instead. Then Xen discovery from the snapshot: the
+	 * signature, and the hypercall-page MSR from leaf 0x40000002.
+	 */
+	lea rt_cpuid_hv(%rip), %rdi
 	mov $0x40000000, %eax
+	xor %ecx, %ecx
 	cpuid
-	cmp $0x566e6558, %ebx /* "XenV" */
-	jne 1f
-	cmp $0x65584d4d, %ecx /* "MMXe" */
-	jne 1f
-	cmp $0x4d4d566e, %edx /* "nVMM" */
-	jne 1f
-	mov $0x40000002, %eax
+	mov %eax, 0(%rdi)
+	mov %ebx, 4(%rdi)
+	mov %ecx, 8(%rdi)
+	mov %edx, 12(%rdi)
+	mov $1, %r9d /* leaves to keep: 1 unless EAX names a hypervisor leaf */
+	sub $0x40000000, %eax
+	cmp $0xff, %eax
+	ja 3f
+	lea 1(%rax), %r9d
+	cmp $RT_CPUID_HV_LEAVES, %r9d
+	jbe 3f
+	mov $RT_CPUID_HV_LEAVES, %r9d
+3:
+	mov %r9d, rt_cpuid_hv_count(%rip)
+	mov $1, %r8d
+4:
+	cmp %r9d, %r8d
+	jae 5f
+	lea 0x40000000(%r8), %eax
+	xor %ecx, %ecx
 	cpuid
-	mov %ebx, %ecx
+	add $16, %rdi
+	mov %eax, 0(%rdi)
+	mov %ebx, 4(%rdi)
+	mov %ecx, 8(%rdi)
+	mov %edx, 12(%rdi)
+	inc %r8d
+	jmp 4b
+5:
+	cmpl $0x566e6558, rt_cpuid_hv+4(%rip) /* "XenV" */
+	jne 1f
+	cmpl $0x65584d4d, rt_cpuid_hv+8(%rip) /* "MMXe" */
+	jne 1f
+	cmpl $0x4d4d566e, rt_cpuid_hv+12(%rip) /* "nVMM" */
+	jne 1f
+	cmpl $3, rt_cpuid_hv_count(%rip)
+	jb 1f
+	mov rt_cpuid_hv+2*16+4(%rip), %ecx /* leaf 0x40000002 EBX: the MSR */
 	lea rt_hypercall_page(%rip), %rax
 	mov %rax, %rdx
 	shr $32, %rdx
@@ -258,6 +299,13 @@ rt_fault_info:
 	.fill 48, 1, 0
 	.globl rt_fault_depth
 rt_fault_depth:
+	.long 0
+	.balign 16
+	.globl rt_cpuid_hv
+rt_cpuid_hv:
+	.fill RT_CPUID_HV_LEAVES * 16, 1, 0
+	.globl rt_cpuid_hv_count
+rt_cpuid_hv_count:
 	.long 0
 	.balign 4096
 	.fill 8192, 1, 0

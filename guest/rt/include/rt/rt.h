@@ -42,8 +42,21 @@ int rt_snprintf(char *buf, size_t n, const char *fmt, ...) RT_PRINTF(3, 4);
 int rt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 void rt_console_write(const char *s, size_t len);
 
-/* CPUID as this guest sees it (hosted: the transport's hypervisor leaves). */
+/*
+ * CPUID as this guest sees it. On KVM the hypervisor leaves
+ * 0x40000000-0x400000ff come from what the boot stub read at CPL0 (the
+ * vCPU's own table on every host; subleaf 0, leaves past the snapshot read
+ * as zeros); other leaves run the instruction at CPL3. Hosted: the
+ * transport's table.
+ */
 void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+/*
+ * The CPUID instruction where the runtime runs (CPL3 on KVM), with no
+ * snapshot: on hosts whose KVM does not intercept CPUID at CPL3 the outer
+ * hypervisor answers it. For tests that look at the host; hosted, the same
+ * as rt_cpuid().
+ */
+void rt_cpuid_direct(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 
 /* Lifecycle. */
 RT_NORETURN void rt_shutdown(unsigned int reason);
