@@ -22,9 +22,12 @@
  *   when the first pin was taken (later changes to the entry's frame do
  *   not move existing maps, as in Xen).
  * - Per mapper a maptrack array: one record per handle (granter, ref,
- *   read-only or not, the GFN it is mapped at and the frame). Unmap and
- *   destruction use only this record, never the caller's flags, so a
- *   read-only unmap can never drop a writeable pin (the XSA-224 class).
+ *   read-only or not, the frame, and its two parts: the GFN of the host
+ *   map and the BFN of the device map, PV IOMMU; either may be absent).
+ *   Unmap removes the parts it names (Xen's rule) and frees the record
+ *   with its last part. Unmap and destruction use only this record, never
+ *   the caller's flags, so a read-only unmap can never drop a writeable
+ *   pin (the XSA-224 class).
  *
  * Invariants (checked by gnttab_audit_refs):
  * - every maptrack record in use holds exactly one reference on its frame,
@@ -32,8 +35,12 @@
  *   that ref is pinned by this mapper with the same frame;
  * - per granter, sum of read-only (writeable) pins == number of read-only
  *   (writeable) maptrack records naming it;
+ * - every record in use has a host or a device part;
  * - a live mapper's P2M maps each record's GFN to its frame with
  *   p2m_grant_map_ro/rw, and holds no other grant leaves;
+ * - its IOMMU context maps each record's BFN to its frame with a grant
+ *   leaf of the same access (holding the IOMMU's own reference), and holds
+ *   no other grant leaves;
  * - every PGC_xen frame owned by a domain is one of that domain's table
  *   frames, and is never mapped by another domain.
  * - a granter stays (as a dying zombie) while any of its frames is mapped,
