@@ -33,8 +33,8 @@
  * M2B entries one domain's context may hold at once (its budget; beyond it
  * map_foreign_page and lookup_foreign_page fail with -ENOMEM). 65,536
  * entries cover 256 MiB of foreign memory mapped page by page for about
- * 2.6 MiB of hypervisor heap, and also bound the M2B walks (entries of one
- * frame share a hash chain); docs/pv-iommu.md, "Limits".
+ * 3.7 MiB of hypervisor heap, and also bound the walk of one frame's
+ * entries when it is ballooned; docs/pv-iommu.md, "Limits".
  */
 #define IOMMU_M2B_MAX (1ULL << 16)
 
