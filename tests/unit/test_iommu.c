@@ -667,6 +667,77 @@ static void test_m2b_default_budget(void **state)
 	h_fini(h);
 }
 
+/* One frame at many BFNs, by two servers, swapped to the scratch frame by
+ * ballooning and then unmapped one server at a time: every entry sits in
+ * the same frame chain, first the target frame's, then the scratch's. */
+static void test_m2b_one_frame_many_bfns(void **state)
+{
+	enum { NB = 4096, BATCH = 256 };
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	static struct pv_iommu_op ops[BATCH];
+	struct page_info *pg;
+	ioservid_t ios2;
+	uint64_t g = RAM_GFN + 2, tot0;
+	uint32_t c0;
+	mfn_t m;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	hv_lock(h->hv);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	hv_unlock(h->hv);
+	pg = gfn_page(h, s.guest, g);
+	c0 = pg->count;
+	tot0 = s.guest->tot_pages;
+	for (unsigned int srv = 0; srv < 2; srv++) {
+		for (uint64_t b0 = 0; b0 < NB; b0 += BATCH) {
+			for (unsigned int i = 0; i < BATCH; i++)
+				ops[i] = fmap_op(0x1000 + b0 + i, s.guest->id, g, srv ? ios2 : s.ios,
+						 IOMMUOP_readable | IOMMUOP_swap_mfn);
+			assert_int_equal(iop(h, s.emu, ops, BATCH), 0);
+			for (unsigned int i = 0; i < BATCH; i++)
+				assert_int_equal(ops[i].status, 0);
+		}
+	}
+	assert_int_equal(iommu_m2b_count(s.emu), 2 * NB);
+	assert_int_equal(pg->count, c0 + 2 * NB);
+	h_audit(h);
+
+	/* Ballooned: all swapped, the frame freed, the BFNs still mapped. */
+	assert_int_equal(h_reservation(h, s.guest, XENMEM_decrease_reservation, &g, 1, 0, DOMID_SELF), 1);
+	h_audit(h);
+	assert_int_equal(s.guest->tot_pages, tot0 - 1);
+	assert_int_equal(iommu_m2b_count(s.emu), 2 * NB);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x1000 + NB - 1), false, &m), 0);
+
+	/* One server's unmaps keep the leaves (the other still maps them). */
+	for (uint64_t b0 = 0; b0 < NB; b0 += BATCH) {
+		for (unsigned int i = 0; i < BATCH; i++)
+			ops[i] = funmap_op(0x1000 + b0 + i, s.ios, 0);
+		assert_int_equal(iop(h, s.emu, ops, BATCH), 0);
+		for (unsigned int i = 0; i < BATCH; i++)
+			assert_int_equal(ops[i].status, 0);
+	}
+	h_audit(h);
+	assert_int_equal(iommu_m2b_count(s.emu), NB);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x1000), false, &m), 0);
+	ops[0] = funmap_op(0x1000, s.ios, 0);
+	assert_int_equal(iop1(h, s.emu, &ops[0]), -ENOENT);
+	/* The other's take them away. */
+	for (uint64_t b0 = 0; b0 < NB; b0 += BATCH) {
+		for (unsigned int i = 0; i < BATCH; i++)
+			ops[i] = funmap_op(0x1000 + b0 + i, ios2, 0);
+		assert_int_equal(iop(h, s.emu, ops, BATCH), 0);
+		for (unsigned int i = 0; i < BATCH; i++)
+			assert_int_equal(ops[i].status, 0);
+	}
+	h_audit(h);
+	assert_int_equal(iommu_m2b_count(s.emu), 0);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0x1000), false, &m), -ENXIO);
+	h_fini(h);
+}
+
 static void ring_get(struct domain *emu, struct buffered_iopage *b)
 {
 	h_get(emu, BUF_PAGE * PAGE_SIZE, b, sizeof(*b));
@@ -1113,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_without_iommu),
 		cmocka_unit_test(test_m2b_budget),
 		cmocka_unit_test(test_m2b_default_budget),
+		cmocka_unit_test(test_m2b_one_frame_many_bfns),
 		cmocka_unit_test(test_balloon_invalidate),
 		cmocka_unit_test(test_balloon_swap_mfn),
 		cmocka_unit_test(test_dma_copy_and_faults),
