@@ -22,9 +22,12 @@
  *   when the first pin was taken (later changes to the entry's frame do
  *   not move existing maps, as in Xen).
  * - Per mapper a maptrack array: one record per handle (granter, ref,
- *   read-only or not, the GFN it is mapped at and the frame). Unmap and
- *   destruction use only this record, never the caller's flags, so a
- *   read-only unmap can never drop a writeable pin (the XSA-224 class).
+ *   read-only or not, the frame, and its two parts: the GFN of the host
+ *   map and the BFN of the device map, PV IOMMU; either may be absent).
+ *   Unmap removes the parts it names (Xen's rule) and frees the record
+ *   with its last part. Unmap and destruction use only this record, never
+ *   the caller's flags, so a read-only unmap can never drop a writeable
+ *   pin (the XSA-224 class).
  *
  * Invariants (checked by gnttab_audit_refs):
  * - every maptrack record in use holds exactly one reference on its frame,
@@ -32,8 +35,12 @@
  *   that ref is pinned by this mapper with the same frame;
  * - per granter, sum of read-only (writeable) pins == number of read-only
  *   (writeable) maptrack records naming it;
+ * - every record in use has a host or a device part;
  * - a live mapper's P2M maps each record's GFN to its frame with
  *   p2m_grant_map_ro/rw, and holds no other grant leaves;
+ * - its IOMMU context maps each record's BFN to its frame with a grant
+ *   leaf of the same access (holding the IOMMU's own reference), and holds
+ *   no other grant leaves;
  * - every PGC_xen frame owned by a domain is one of that domain's table
  *   frames, and is never mapped by another domain.
  * - a granter stays (as a dying zombie) while any of its frames is mapped,
@@ -451,9 +458,10 @@ static int16_t gnttab_bfn_map(struct domain *mapper, mfn_t mfn, bool readonly, u
 	}
 }
 
-static void gnttab_bfn_unmap(struct domain *mapper, bfn_t bfn)
+/* Removes the bus mapping of mfn at bfn made by gnttab_bfn_map. */
+static void gnttab_bfn_unmap(struct domain *mapper, bfn_t bfn, mfn_t mfn)
 {
-	int rc = iommu_grant_unmap(mapper, bfn, INVALID_MFN);
+	int rc = iommu_grant_unmap(mapper, bfn, mfn);
 
 	/* Only a dying mapper has lost its IOMMU context (and the mapping
 	 * with it) before its grant maps are released. */
@@ -591,7 +599,7 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 
 err_bfn:
 	if (!bfn_eq(bfn, INVALID_BFN))
-		gnttab_bfn_unmap(ld, bfn);
+		gnttab_bfn_unmap(ld, bfn, mfn);
 err_ref:
 	mm_put_page(hv, pg); /* rd still holds its own references: no free */
 err_flags:
@@ -610,8 +618,9 @@ err_handle:
 	op->status = st;
 }
 
-/* Releases record h of ld: pins, flags, device map, then the reference
- * (last: it may free the frame and finalise a dying granter). */
+/* Releases record h of ld: device map (if still there), pins, flags,
+ * then the reference (last: it may free the frame and finalise a dying
+ * granter). The host map, if any, is the caller's business. */
 static void release_map(struct domain *ld, uint32_t h)
 {
 	struct hv *hv = ld->hv;
@@ -621,18 +630,27 @@ static void release_map(struct domain *ld, uint32_t h)
 	struct page_info *pg = mfn_to_page(&hv->ft, m->mfn);
 
 	BUG_ON(!rd || !rd->gnttab || !pg);
-	if (!bfn_eq(m->bfn, INVALID_BFN))
-		gnttab_bfn_unmap(ld, m->bfn);
+	if (!bfn_eq(m->bfn, INVALID_BFN)) {
+		gnttab_bfn_unmap(ld, m->bfn, m->mfn);
+		m->bfn = INVALID_BFN;
+	}
 	active_unpin(hv, rd->gnttab, m->ref, m->readonly);
 	maptrack_put(lgt, h);
 	lgt->maps_in_use--;
 	mm_put_page(hv, pg);
 }
 
+/*
+ * Xen's rule for the two parts of a handle: a zero host_addr or
+ * dev_bus_addr leaves that part alone; a non-zero one must name a part the
+ * handle still has (GNTST_general_error otherwise, and nothing changes).
+ * The handle, its pin and its reference go with the last part.
+ */
 static void unmap_one(struct domain *ld, struct gnttab_unmap_grant_ref *op)
 {
 	struct gnttab *lgt = ld->gnttab;
 	struct gnttab_map *m;
+	bool host = op->host_addr != 0, dev = false;
 	p2m_type_t t;
 
 	if (op->handle >= lgt->nr_maps_alloc || !lgt->maps[op->handle].in_use) {
@@ -640,27 +658,36 @@ static void unmap_one(struct domain *ld, struct gnttab_unmap_grant_ref *op)
 		return;
 	}
 	m = &lgt->maps[op->handle];
-	if (op->dev_bus_addr && op->dev_bus_addr != mfn_to_maddr(m->mfn) &&
-	    (bfn_eq(m->bfn, INVALID_BFN) || op->dev_bus_addr != bfn_x(m->bfn) << PAGE_SHIFT)) {
+	if (op->dev_bus_addr) {
+		if (!bfn_eq(m->bfn, INVALID_BFN))
+			dev = op->dev_bus_addr == bfn_x(m->bfn) << PAGE_SHIFT;
+		/* Without a device part, the machine address map returned is
+		 * accepted and ignored, like Xen. */
+		if (!dev && (!bfn_eq(m->bfn, INVALID_BFN) || op->dev_bus_addr != mfn_to_maddr(m->mfn))) {
+			op->status = GNTST_general_error;
+			return;
+		}
+	}
+	if (host && (gfn_eq(m->gfn, INVALID_GFN) || !gfn_eq(gaddr_to_gfn(op->host_addr), m->gfn))) {
 		op->status = GNTST_general_error;
 		return;
 	}
-	if (!op->host_addr) {
-		/* Xen: a zero address means "not the host mapping"; nothing to do. */
-		op->status = GNTST_okay;
-		return;
+	if (host) {
+		BUG_ON(!mfn_eq(p2m_lookup(ld, m->gfn, &t, NULL), m->mfn) || !p2m_is_grant(t));
+		/* Only a shatter of a merged grant superpage can fail here
+		 * (before anything changed). */
+		if (p2m_remove_range(ld, m->gfn, 1)) {
+			op->status = GNTST_general_error;
+			return;
+		}
+		m->gfn = INVALID_GFN;
 	}
-	if (!gfn_eq(gaddr_to_gfn(op->host_addr), m->gfn)) {
-		op->status = GNTST_general_error;
-		return;
+	if (dev) {
+		gnttab_bfn_unmap(ld, m->bfn, m->mfn);
+		m->bfn = INVALID_BFN;
 	}
-	BUG_ON(!mfn_eq(p2m_lookup(ld, m->gfn, &t, NULL), m->mfn) || !p2m_is_grant(t));
-	/* Only a shatter of a merged grant superpage can fail here. */
-	if (p2m_remove_range(ld, m->gfn, 1)) {
-		op->status = GNTST_general_error;
-		return;
-	}
-	release_map(ld, op->handle);
+	if (gfn_eq(m->gfn, INVALID_GFN) && bfn_eq(m->bfn, INVALID_BFN))
+		release_map(ld, op->handle);
 	op->status = GNTST_okay;
 }
 
@@ -927,7 +954,7 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 {
 	struct hv *hv = a->hv;
 	struct gnttab *gt = d->gnttab;
-	uint64_t mapped = 0;
+	uint64_t mapped = 0, dev_maps = 0;
 
 	if (!gt)
 		return gfail(a, "d%u has no grant table", d->id);
@@ -954,6 +981,19 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 		if (!m->in_use)
 			continue;
 		mapped++;
+		if (gfn_eq(m->gfn, INVALID_GFN) && bfn_eq(m->bfn, INVALID_BFN))
+			return gfail(a, "d%u handle %u has neither a host nor a device map", d->id, h);
+		if (!bfn_eq(m->bfn, INVALID_BFN)) {
+			mfn_t bm;
+			bool w;
+
+			dev_maps++;
+			if (iommu_grant_lookup(d, m->bfn, &bm, &w) || !mfn_eq(bm, m->mfn) ||
+			    w == m->readonly)
+				return gfail(a, "d%u handle %u: bfn %" PRI_bfn " is not its %s device map of mfn %"
+					     PRI_mfn, d->id, h, bfn_x(m->bfn),
+					     m->readonly ? "read-only" : "writeable", mfn_x(m->mfn));
+		}
 		rd = domain_by_id(hv, m->granter);
 		if (!rd || !rd->gnttab || rd == d)
 			return gfail(a, "d%u handle %u names missing or own granter d%u", d->id, h,
@@ -985,31 +1025,45 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 	if (mapped != gt->maps_in_use)
 		return gfail(a, "d%u counts %u grant maps but holds %" PRIu64, d->id, gt->maps_in_use,
 			     mapped);
+	/* Each grant bus leaf belongs to one handle (distinct BFNs). */
+	if (dev_maps != iommu_grant_count(d))
+		return gfail(a, "d%u has %" PRIu64 " grant device maps but %" PRIu64 " grant bus leaves",
+			     d->id, dev_maps, iommu_grant_count(d));
 
-	/* Pins add up to the records naming each entry. */
-	for (uint32_t r = 0; r < nr_entries(gt); r++) {
-		struct gnttab_active *act = &gt->active[r];
-		uint32_t ro = 0, rw = 0;
-		struct domain *md;
+	/* Pins add up to the records naming each entry: one pass over every
+	 * mapper's records (a maptrack can hold 262,144 of them). The record
+	 * loop above already checked each record's entry names its mapper. */
+	if (nr_entries(gt)) {
+		uint32_t (*cnt)[2] = calloc(nr_entries(gt), sizeof(*cnt));
 
-		if (!act->ro_pins && !act->rw_pins)
-			continue;
-		md = domain_by_id(hv, act->mapper);
-		if (!md || !md->gnttab)
-			return gfail(a, "d%u ref %u pinned by missing d%u", d->id, r, act->mapper);
-		for (uint32_t h = 0; h < md->gnttab->nr_maps_alloc; h++) {
-			struct gnttab_map *m = &md->gnttab->maps[h];
+		if (!cnt)
+			return gfail(a, "d%u: no memory to count pins", d->id);
+		for (struct domain *md = hv->domains; md; md = md->next) {
+			if (md == d || !md->gnttab)
+				continue;
+			for (uint32_t h = 0; h < md->gnttab->nr_maps_alloc; h++) {
+				struct gnttab_map *m = &md->gnttab->maps[h];
 
-			if (m->in_use && m->granter == d->id && m->ref == r) {
-				if (m->readonly)
-					ro++;
-				else
-					rw++;
+				if (m->in_use && m->granter == d->id && m->ref < nr_entries(gt))
+					cnt[m->ref][m->readonly ? 0 : 1]++;
 			}
 		}
-		if (ro != act->ro_pins || rw != act->rw_pins)
-			return gfail(a, "d%u ref %u pins %u/%u but d%u holds %u/%u maps", d->id, r,
-				     act->ro_pins, act->rw_pins, md->id, ro, rw);
+		for (uint32_t r = 0; r < nr_entries(gt); r++) {
+			struct gnttab_active *act = &gt->active[r];
+
+			if ((act->ro_pins || act->rw_pins) && !domain_by_id(hv, act->mapper)) {
+				free(cnt);
+				return gfail(a, "d%u ref %u pinned by missing d%u", d->id, r, act->mapper);
+			}
+			if (cnt[r][0] != act->ro_pins || cnt[r][1] != act->rw_pins) {
+				uint32_t ro = cnt[r][0], rw = cnt[r][1];
+
+				free(cnt);
+				return gfail(a, "d%u ref %u pins %u/%u but d%u holds %u/%u maps", d->id, r,
+					     act->ro_pins, act->rw_pins, act->mapper, ro, rw);
+			}
+		}
+		free(cnt);
 	}
 
 	/* The P2M holds exactly the host maps, and table frames only of d. */

@@ -40,7 +40,15 @@
 #include "../hypercall/hcall.h"
 #include "iommu_pt.h"
 
-#define M2B_BUCKETS 256
+/*
+ * Two hashes of 2048 chains each (32 KiB per context): by frame, so that
+ * ballooning finds every mapping of a frame at once, and by (frame, BFN),
+ * so that finding one entry, or counting those at a BFN, never walks all
+ * the mappings of a frame (an emulator may map one frame at up to its
+ * budget of BFNs, and every swapped entry shares the scratch frame).
+ */
+#define M2B_BITS 11
+#define M2B_BUCKETS (1u << M2B_BITS)
 #define M2B_W (1u << 0)       /* holds a writeable type reference */
 #define M2B_SWAP (1u << 1)    /* mapped with IOMMUOP_swap_mfn */
 #define M2B_STALE (1u << 2)   /* the target gave the frame up */
@@ -51,7 +59,9 @@
 #define OP_CHUNK 64 /* elements copied in and out at a time */
 
 struct m2b {
-	struct m2b *next;
+	struct m2b *next;   /* chain of bucket(mfn) */
+	struct m2b **pprev; /* what points at it there (unlinking in O(1)) */
+	struct m2b *at_next; /* chain of bucket_at(mfn, bfn) */
 	uint64_t mfn, bfn, gfn;
 	domid_t target;
 	ioservid_t ioserver;
@@ -67,10 +77,14 @@ struct iommu_ctx {
 	struct iommu_pt pt;
 	mfn_t scratch;
 	struct m2b *m2b[M2B_BUCKETS];
+	struct m2b *m2b_at[M2B_BUCKETS];
 	uint64_t m2b_nr;
+	uint64_t m2b_held; /* entries allocated: m2b_nr plus those of an op in progress */
+	uint64_t m2b_max;  /* budget for m2b_held (IOMMU_M2B_MAX by default) */
 	struct m2b *spare; /* freed entries, reused before allocating */
 	unsigned int nr_spare;
 	unsigned int pending; /* entries with M2B_PENDING */
+	uint64_t nr_grant;    /* leaves made by iommu_grant_map */
 	struct { uint64_t bfn, nr; } resv[IOMMU_MAX_RESERVED];
 	unsigned int nr_resv;
 	struct ioreq_server *servers;
@@ -79,7 +93,13 @@ struct iommu_ctx {
 
 static inline unsigned int bucket(uint64_t mfn)
 {
-	return (unsigned int)((mfn * 0x9E3779B97F4A7C15ULL) >> 56) & (M2B_BUCKETS - 1);
+	return (unsigned int)((mfn * 0x9E3779B97F4A7C15ULL) >> (64 - M2B_BITS));
+}
+
+static inline unsigned int bucket_at(uint64_t mfn, uint64_t bfn)
+{
+	return (unsigned int)(((mfn ^ (bfn * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL) >>
+			      (64 - M2B_BITS));
 }
 
 /* ----- contexts ----- */
@@ -129,6 +149,7 @@ int iommu_domain_init(struct domain *d, const struct iommu_params *p)
 	c->hw = d->flags & DOMF_privileged;
 	c->hwdom = p->hwdom;
 	c->scratch = INVALID_MFN;
+	c->m2b_max = IOMMU_M2B_MAX;
 	if (!p->present)
 		c->mode = IOMMU_CTX_NONE;
 	else if (c->hw && p->hwdom == IOMMU_HWDOM_PASSTHROUGH)
@@ -192,6 +213,16 @@ uint64_t iommu_m2b_count(const struct domain *d)
 	return d->iommu ? d->iommu->m2b_nr : 0;
 }
 
+int iommu_set_m2b_budget(struct domain *d, uint64_t max)
+{
+	struct iommu_ctx *c = ctx_get(d);
+
+	if (!c)
+		return -ENOMEM;
+	c->m2b_max = max;
+	return 0;
+}
+
 int iommu_reserve_bfn_range(struct domain *d, bfn_t bfn, uint64_t nr)
 {
 	struct iommu_ctx *c = ctx_get(d);
@@ -245,20 +276,37 @@ static void ref_put(struct hv *hv, struct page_info *pg, bool w)
 
 /* ----- M2B ----- */
 
+/*
+ * A new entry, or NULL when the heap or the context's budget is spent
+ * (both are -ENOMEM to the caller: memory the hypervisor will not give).
+ * The budget bounds what one emulator, however privileged, can make the
+ * hypervisor allocate: entries multiply with BFNs and IOREQ servers, not
+ * only with the frames of the targets.
+ */
 static struct m2b *m2b_alloc(struct iommu_ctx *c)
 {
 	struct m2b *e = c->spare;
 
+	if (c->m2b_held >= c->m2b_max) {
+		c->st.m2b_refused++;
+		return NULL;
+	}
 	if (e) {
 		c->spare = e->next;
 		c->nr_spare--;
-		return e;
+	} else {
+		e = hv_malloc(c->d->hv, sizeof(*e));
+		if (!e)
+			return NULL;
 	}
-	return hv_malloc(c->d->hv, sizeof(*e));
+	c->m2b_held++;
+	return e;
 }
 
 static void m2b_release(struct iommu_ctx *c, struct m2b *e)
 {
+	BUG_ON(!c->m2b_held);
+	c->m2b_held--;
 	if (c->nr_spare < 64) {
 		e->next = c->spare;
 		c->spare = e;
@@ -270,23 +318,42 @@ static void m2b_release(struct iommu_ctx *c, struct m2b *e)
 
 static void m2b_insert(struct iommu_ctx *c, struct m2b *e)
 {
-	struct m2b **b = &c->m2b[bucket(e->mfn)];
+	struct m2b **b = &c->m2b[bucket(e->mfn)], **a = &c->m2b_at[bucket_at(e->mfn, e->bfn)];
 
 	e->next = *b;
+	if (e->next)
+		e->next->pprev = &e->next;
+	e->pprev = b;
 	*b = e;
+	e->at_next = *a;
+	*a = e;
 	c->m2b_nr++;
 }
 
-static struct m2b **m2b_find(struct iommu_ctx *c, uint64_t mfn, uint64_t bfn, domid_t target,
-			     ioservid_t ios)
+/* Takes e out of both chains (walkers of its frame chain holding a pointer
+ * to the link that pointed at e see its successor there). */
+static void m2b_unlink(struct iommu_ctx *c, struct m2b *e)
 {
-	for (struct m2b **pp = &c->m2b[bucket(mfn)]; *pp; pp = &(*pp)->next) {
-		struct m2b *e = *pp;
+	struct m2b **a = &c->m2b_at[bucket_at(e->mfn, e->bfn)];
 
+	*e->pprev = e->next;
+	if (e->next)
+		e->next->pprev = e->pprev;
+	while (*a != e) {
+		BUG_ON(!*a);
+		a = &(*a)->at_next;
+	}
+	*a = e->at_next;
+	c->m2b_nr--;
+}
+
+static struct m2b *m2b_find(struct iommu_ctx *c, uint64_t mfn, uint64_t bfn, domid_t target,
+			    ioservid_t ios)
+{
+	for (struct m2b *e = c->m2b_at[bucket_at(mfn, bfn)]; e; e = e->at_next)
 		if (e->mfn == mfn && e->bfn == bfn && e->ioserver == ios &&
 		    (target == DOMID_INVALID || e->target == target))
-			return pp;
-	}
+			return e;
 	return NULL;
 }
 
@@ -294,19 +361,17 @@ static unsigned int m2b_count_bfn(const struct iommu_ctx *c, uint64_t mfn, uint6
 {
 	unsigned int n = 0;
 
-	for (const struct m2b *e = c->m2b[bucket(mfn)]; e; e = e->next)
+	for (const struct m2b *e = c->m2b_at[bucket_at(mfn, bfn)]; e; e = e->at_next)
 		n += e->mfn == mfn && e->bfn == bfn;
 	return n;
 }
 
 /* Drops an entry and what it holds. */
-static void m2b_remove(struct iommu_ctx *c, struct m2b **pp)
+static void m2b_remove(struct iommu_ctx *c, struct m2b *e)
 {
 	struct hv *hv = c->d->hv;
-	struct m2b *e = *pp;
 
-	*pp = e->next;
-	c->m2b_nr--;
+	m2b_unlink(c, e);
 	if (e->flags & M2B_PENDING)
 		c->pending--;
 	if (!(e->flags & M2B_SCRATCH))
@@ -355,6 +420,7 @@ static void swap_to_scratch(struct iommu_ctx *c, struct m2b *e, struct m2b **mov
 	struct page_info *pg = mfn_to_page(&hv->ft, _mfn(e->mfn));
 
 	BUG_ON(!(old & IOPTE_FOREIGN));
+	m2b_unlink(c, e); /* re-inserted by the caller, in the scratch frame's chains */
 	/* Same level, existing leaf: needs no table. */
 	iommu_pt_write(&c->pt, e->bfn, 0,
 		       iopte_leaf(c->scratch, (old & (IOPTE_R | IOPTE_W)) | IOPTE_FOREIGN | IOPTE_SCRATCH));
@@ -364,7 +430,6 @@ static void swap_to_scratch(struct iommu_ctx *c, struct m2b *e, struct m2b **mov
 	e->flags |= M2B_SCRATCH;
 	e->next = *moved;
 	*moved = e;
-	c->m2b_nr--; /* re-inserted by the caller */
 	ref_put(hv, pg, e->flags & M2B_W);
 }
 
@@ -421,8 +486,7 @@ static void invalidate_target_frames(struct domain *target, mfn_t mfn)
 				swap = c->mode == IOMMU_CTX_TRANSLATE && (m->flags & M2B_SWAP) &&
 				       (all || all_swap);
 				if (swap) {
-					*pp = m->next;
-					swap_to_scratch(c, m, &moved);
+					swap_to_scratch(c, m, &moved); /* *pp is now m's successor */
 				} else {
 					pp = &m->next;
 				}
@@ -474,7 +538,7 @@ void iommu_domain_destroy(struct domain *d)
 		return;
 	for (unsigned int b = 0; b < M2B_BUCKETS; b++)
 		while (c->m2b[b])
-			m2b_remove(c, &c->m2b[b]);
+			m2b_remove(c, c->m2b[b]);
 	if (c->mode == IOMMU_CTX_TRANSLATE) {
 		iommu_pt_for_each(&c->pt, drop_leaf_refs, c);
 		iommu_pt_teardown(&c->pt);
@@ -757,17 +821,20 @@ static int op_map_foreign(struct domain *d, struct pv_iommu_op *op)
 	want = (r ? IOPTE_R : 0) | (w ? IOPTE_W : 0);
 	/* Validate every frame and allocate the new entries first. */
 	for (i = 0; i < nr; i++) {
+		uint64_t e = 0;
+
 		fresh[i] = NULL;
 		if (translate) {
-			uint64_t e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
-
+			e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
 			if (e && (!(e & IOPTE_FOREIGN) || (e & IOPTE_SCRATCH) ||
 				  !mfn_eq(iopte_mfn(e), mfn[i]) || (e & (IOPTE_R | IOPTE_W)) != want)) {
 				rc = -EEXIST;
 				goto err_fresh;
 			}
 		}
-		if (m2b_find(c, mfn_x(mfn[i]), bfn + i, t->id, ios))
+		/* A free BFN has no entry (each entry has its leaf): no need to
+		 * walk the frame's other mappings. */
+		if ((!translate || e) && m2b_find(c, mfn_x(mfn[i]), bfn + i, t->id, ios))
 			continue; /* identical entry: nothing new */
 		fresh[i] = m2b_alloc(c);
 		if (!fresh[i]) {
@@ -878,7 +945,7 @@ static int op_unmap_foreign(struct domain *d, struct pv_iommu_op *op)
 	for (int pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nr; i++) {
 			uint64_t m = bfn + i, e = 0;
-			struct m2b **pp;
+			struct m2b *me;
 
 			if (translate) {
 				e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
@@ -886,12 +953,12 @@ static int op_unmap_foreign(struct domain *d, struct pv_iommu_op *op)
 					return -ENOENT; /* pass 0 only: pass 1 found them all */
 				m = mfn_x(iopte_mfn(e));
 			}
-			pp = m2b_find(c, m, bfn + i, DOMID_INVALID, ios);
-			if (!pp)
+			me = m2b_find(c, m, bfn + i, DOMID_INVALID, ios);
+			if (!me)
 				return -ENOENT;
 			if (pass == 0)
 				continue;
-			m2b_remove(c, pp);
+			m2b_remove(c, me);
 			c->st.foreign_unmaps++;
 			if (translate && !m2b_count_bfn(c, m, bfn + i)) {
 				iommu_pt_write(&c->pt, bfn + i, 0, 0);
@@ -993,6 +1060,7 @@ int iommu_grant_map(struct domain *d, bfn_t bfn, mfn_t mfn, bool writable)
 	iommu_pt_write(&c->pt, bfn_x(bfn), 0,
 		       iopte_leaf(mfn, IOPTE_R | IOPTE_REF | IOPTE_GRANT |
 					       (writable ? IOPTE_W | IOPTE_WREF : 0)));
+	c->nr_grant++;
 	c->st.maps++;
 	c->dirty = true;
 	flush(c);
@@ -1012,11 +1080,34 @@ int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn)
 	if (!(e & IOPTE_GRANT) || lo || (!mfn_eq(mfn, INVALID_MFN) && !mfn_eq(iopte_mfn(e), mfn)))
 		return -ENOENT;
 	iommu_pt_write(&c->pt, bfn_x(bfn), 0, 0);
-	ref_put(hv, mfn_to_page(&hv->ft, mfn), e & IOPTE_WREF);
+	/* The leaf's frame: mfn may be INVALID_MFN ("whatever is there"). */
+	ref_put(hv, mfn_to_page(&hv->ft, iopte_mfn(e)), e & IOPTE_WREF);
+	c->nr_grant--;
 	c->st.unmaps++;
 	c->dirty = true;
 	flush(c);
 	return 0;
+}
+
+int iommu_grant_lookup(const struct domain *d, bfn_t bfn, mfn_t *mfn, bool *writable)
+{
+	const struct iommu_ctx *c = d->iommu;
+	unsigned int lo;
+	uint64_t e;
+
+	if (!c || c->mode != IOMMU_CTX_TRANSLATE)
+		return -ENOENT;
+	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
+	if (!(e & IOPTE_GRANT) || lo)
+		return -ENOENT;
+	*mfn = iopte_mfn(e);
+	*writable = e & IOPTE_W;
+	return 0;
+}
+
+uint64_t iommu_grant_count(const struct domain *d)
+{
+	return d->iommu ? d->iommu->nr_grant : 0;
 }
 
 /* ----- device access ----- */
@@ -1129,6 +1220,7 @@ struct audit_walk {
 	uint32_t *refs;
 	struct audit_report rep;
 	uint64_t matched;
+	uint64_t grant; /* IOPTE_GRANT leaves */
 };
 
 #define afail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
@@ -1154,6 +1246,12 @@ static int audit_leaf(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
 	}
 	if ((e & IOPTE_WREF) && !(e & IOPTE_REF))
 		return afail(a, "d%u bfn %#" PRIx64 ": type reference without reference", id, bfn);
+	if (e & IOPTE_GRANT) {
+		/* One frame, referenced, writeable exactly when type-referenced. */
+		if (order || !(e & IOPTE_REF) || !(e & IOPTE_W) != !(e & IOPTE_WREF))
+			return afail(a, "d%u bfn %#" PRIx64 ": malformed grant leaf", id, bfn);
+		a->grant++;
+	}
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		mfn_t m = mfn_add(iopte_mfn(e), (int64_t)i);
 		struct page_info *pg = mfn_to_page(&a->hv->ft, m);
@@ -1177,19 +1275,31 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 
 	for (struct domain *d = hv->domains; d && !a.rep.failed; d = d->next) {
 		struct iommu_ctx *c = d->iommu;
-		uint64_t n = 0, pending = 0;
+		uint64_t n = 0, pending = 0, at_total = 0;
 
 		if (!c)
 			continue;
 		a.c = c;
 		a.matched = 0;
+		a.grant = 0;
 		for (unsigned int b = 0; b < M2B_BUCKETS && !a.rep.failed; b++) {
-			for (struct m2b *e = c->m2b[b]; e && !a.rep.failed; e = e->next) {
+			uint64_t at = 0;
+
+			for (struct m2b *e = c->m2b_at[b]; e && at <= c->m2b_nr; e = e->at_next, at++)
+				if (bucket_at(e->mfn, e->bfn) != b)
+					afail(&a, "d%u M2B entry (mfn %#" PRIx64 ", bfn %#" PRIx64
+						  ") in the wrong (frame, BFN) chain", d->id, e->mfn, e->bfn);
+			at_total += at;
+			for (struct m2b **pp = &c->m2b[b]; *pp && !a.rep.failed; pp = &(*pp)->next) {
+				struct m2b *e = *pp;
 				struct page_info *pg = mfn_to_page(&hv->ft, _mfn(e->mfn));
 
 				n++;
 				pending += !!(e->flags & M2B_PENDING);
-				if (bucket(e->mfn) != b)
+				if (e->pprev != pp)
+					afail(&a, "d%u M2B entry of mfn %#" PRIx64 ": broken back link",
+					      d->id, e->mfn);
+				else if (bucket(e->mfn) != b)
 					afail(&a, "d%u M2B entry of mfn %#" PRIx64 " in the wrong bucket",
 					      d->id, e->mfn);
 				else if ((e->flags & M2B_SCRATCH) && e->mfn != mfn_x(c->scratch))
@@ -1207,9 +1317,10 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 		}
 		if (a.rep.failed)
 			break;
-		if (n != c->m2b_nr || pending != c->pending) {
+		if (n != c->m2b_nr || pending != c->pending || c->m2b_held != n || at_total != n) {
 			afail(&a, "d%u M2B holds %" PRIu64 " entries (%" PRIu64 " pending), counted %" PRIu64
-				  " (%u)", d->id, n, pending, c->m2b_nr, c->pending);
+				  " (%u), allocated %" PRIu64 ", %" PRIu64 " in (frame, BFN) chains", d->id, n,
+			      pending, c->m2b_nr, c->pending, c->m2b_held, at_total);
 			break;
 		}
 		if (c->mode == IOMMU_CTX_TRANSLATE) {
@@ -1218,6 +1329,9 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 				afail(&a, "d%u: %" PRIu64 " M2B entries but %" PRIu64 " match foreign leaves",
 				      d->id, c->m2b_nr, a.matched);
 		}
+		if (!a.rep.failed && a.grant != c->nr_grant)
+			afail(&a, "d%u: %" PRIu64 " grant bus leaves, counted %" PRIu64, d->id, a.grant,
+			      c->nr_grant);
 	}
 	return a.rep.failed ? -1 : 0;
 }
