@@ -8,6 +8,9 @@
 #include <public/memory.h>
 #include <public/xen.h>
 
+#include <public/grant_table.h>
+#include <public/memory.h>
+
 #include "harness.h"
 
 static void h_log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
@@ -129,4 +132,28 @@ int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, cons
 bool h_log_has(struct harness *h, const char *needle)
 {
 	return strstr(h->log, needle) != NULL;
+}
+
+void h_populate(struct harness *h, struct domain *d, uint64_t gfn, uint64_t n)
+{
+	uint64_t gfns[16];
+
+	assert_true(n <= 16);
+	for (uint64_t i = 0; i < n; i++)
+		gfns[i] = gfn + i;
+	assert_int_equal(h_reservation(h, d, XENMEM_populate_physmap, gfns, n, 0, DOMID_SELF), (int64_t)n);
+}
+
+struct grant_entry_v1 *h_gnt_entry(struct domain *d, uint32_t ref)
+{
+	return (struct grant_entry_v1 *)h_va(d, (H_GNT_GFN << PAGE_SHIFT) + ref * 8ULL);
+}
+
+void h_grant(struct domain *d, uint32_t ref, uint16_t to, uint64_t gfn, uint16_t flags)
+{
+	struct grant_entry_v1 *e = h_gnt_entry(d, ref);
+
+	e->domid = to;
+	e->frame = (uint32_t)gfn;
+	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
 }

@@ -56,6 +56,17 @@ int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, cons
 /* Host pointer to guest-physical gaddr of d (through the window). */
 static inline void *h_va(struct domain *d, paddr_t gaddr) { return vmm_gpa_to_hva(d, gaddr); }
 
+/* Populates n (at most 16) single pages of d from gfn on, asserting success. */
+void h_populate(struct harness *h, struct domain *d, uint64_t gfn, uint64_t n);
+
+/* Where harness domains put their grant table: region 0 (0x38000000). */
+#define H_GNT_GFN 0x38000ULL
+struct grant_entry_v1;
+/* The granter's view of its v1 entry ref, through its own mapping of region 0. */
+struct grant_entry_v1 *h_gnt_entry(struct domain *d, uint32_t ref);
+/* Writes entry ref as the granter does: domid and frame first, flags last. */
+void h_grant(struct domain *d, uint32_t ref, uint16_t to, uint64_t gfn, uint16_t flags);
+
 bool h_log_has(struct harness *h, const char *needle);
 
 #endif

@@ -17,7 +17,7 @@
 #include "harness.h"
 
 #define RAM_GFN 0x40000ULL  /* guest RAM0 at 1 GiB */
-#define GNT_GFN 0x38000ULL  /* region 0: grant table at 0x38000000 */
+#define GNT_GFN H_GNT_GFN /* region 0: the grant table */
 #define MAP_GFN 0x100000ULL /* where backends put grant and foreign maps */
 
 static int64_t gop(struct harness *h, struct domain *d, uint64_t cmd, uint64_t off, uint64_t count)
@@ -32,31 +32,6 @@ static int atp_grant(struct harness *h, struct domain *d, uint64_t idx, uint64_t
 
 	h_put(d, 0, &x, sizeof(x));
 	return (int)h_call(h, d, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, h_gpa(0), 0, 0, 0);
-}
-
-static void populate(struct harness *h, struct domain *d, uint64_t gfn, uint64_t n)
-{
-	uint64_t gfns[16];
-
-	assert_true(n <= 16);
-	for (uint64_t i = 0; i < n; i++)
-		gfns[i] = gfn + i;
-	assert_int_equal(h_reservation(h, d, XENMEM_populate_physmap, gfns, n, 0, DOMID_SELF), (int64_t)n);
-}
-
-/* The granter's view of its entry (through its own mapping of region 0). */
-static struct grant_entry_v1 *entry(struct domain *d, grant_ref_t ref)
-{
-	return (struct grant_entry_v1 *)h_va(d, (GNT_GFN << PAGE_SHIFT) + ref * 8ULL);
-}
-
-static void grant(struct domain *d, grant_ref_t ref, domid_t to, uint64_t gfn, uint16_t flags)
-{
-	struct grant_entry_v1 *e = entry(d, ref);
-
-	e->domid = to;
-	e->frame = (uint32_t)gfn;
-	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
 }
 
 static int16_t map(struct harness *h, struct domain *ld, domid_t dom, grant_ref_t ref, uint64_t gfn,
@@ -99,7 +74,7 @@ static void pair(struct harness *h, struct domain **back, struct domain **front)
 	h_init_default(h);
 	*back = h_domain(h, "back", 0, 64);
 	*front = h_domain(h, "front", 0, 64);
-	populate(h, *front, RAM_GFN, 4);
+	h_populate(h, *front, RAM_GFN, 4);
 	strcpy(h_va(*front, RAM_GFN << PAGE_SHIFT), "frontend data");
 	assert_int_equal(atp_grant(h, *front, 0, GNT_GFN), 0);
 	h_audit(h);
@@ -158,7 +133,7 @@ static void test_table_setup(void **state)
 	assert_true(mfn_eq(p2m_lookup(d, _gfn(GNT_GFN), NULL, NULL), m0));
 	assert_int_equal(*(uint64_t *)h_va(d, GNT_GFN << PAGE_SHIFT), 0);
 	/* The guest writes an entry, the hypervisor sees it in its frame. */
-	grant(d, 9, other->id, RAM_GFN, GTF_permit_access);
+	h_grant(d, 9, other->id, RAM_GFN, GTF_permit_access);
 	assert_int_equal(((struct grant_entry_v1 *)frame_va(&h.hv->ft, m0))[9].domid, other->id);
 	/* Adding it again at the same place is a no-op. */
 	assert_int_equal(atp_grant(&h, d, 0, GNT_GFN), 0);
@@ -178,7 +153,7 @@ static void test_table_setup(void **state)
 	assert_int_equal(((struct grant_entry_v1 *)h_va(d, (GNT_GFN + 200) << PAGE_SHIFT))[9].domid,
 			 other->id);
 	/* Onto a RAM page: the page is released first, like gmfn moves. */
-	populate(&h, d, RAM_GFN, 1);
+	h_populate(&h, d, RAM_GFN, 1);
 	assert_int_equal(atp_grant(&h, d, 0, RAM_GFN), 0);
 	assert_int_equal(d->tot_pages, tot0);
 	h_audit(&h);
@@ -293,14 +268,14 @@ static void test_map_unmap(void **state)
 
 	(void)state;
 	pair(&h, &back, &front);
-	grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
+	h_grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
 
 	/* A writeable map: shared data both ways, flags set, one reference. */
 	assert_int_equal(map(&h, back, front->id, 8, MAP_GFN, GNTMAP_host_map, &hw), GNTST_okay);
 	assert_string_equal(h_va(back, MAP_GFN << PAGE_SHIFT), "frontend data");
 	strcpy(h_va(back, MAP_GFN << PAGE_SHIFT), "from backend");
 	assert_string_equal(h_va(front, RAM_GFN << PAGE_SHIFT), "from backend");
-	assert_int_equal(entry(front, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(front, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(page_count(&h, front, RAM_GFN), 2);
 	h_get(back, 0x100, &op, sizeof(op));
 	assert_int_equal(op.dev_bus_addr, mfn_to_maddr(p2m_lookup(front, _gfn(RAM_GFN), NULL, NULL)));
@@ -335,7 +310,7 @@ static void test_map_unmap(void **state)
 	/* XSA-224 style: unmapping the read-only map must not drop the
 	 * writeable pin; the record decides, not the caller. */
 	assert_int_equal(unmap(&h, back, (MAP_GFN + 1) << PAGE_SHIFT, hr, 0), GNTST_okay);
-	assert_int_equal(entry(front, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(front, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(page_count(&h, front, RAM_GFN), 2);
 	/* Double unmap and handles never mapped. */
 	assert_int_equal(unmap(&h, back, (MAP_GFN + 1) << PAGE_SHIFT, hr, 0), GNTST_bad_handle);
@@ -352,23 +327,23 @@ static void test_map_unmap(void **state)
 	assert_int_equal(page_count(&h, front, RAM_GFN), 2);
 	/* The real unmap clears both flags and drops the reference. */
 	assert_int_equal(unmap(&h, back, MAP_GFN << PAGE_SHIFT, hw, 0), GNTST_okay);
-	assert_int_equal(entry(front, 8)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, 8)->flags, GTF_permit_access);
 	assert_int_equal(page_count(&h, front, RAM_GFN), 1);
 	assert_true(mfn_eq(p2m_lookup(back, _gfn(MAP_GFN), NULL, NULL), INVALID_MFN));
 	assert_int_equal(gnttab_nr_maps(back), 0);
 
 	/* Read-only grant: read-only maps only. */
-	grant(front, 9, back->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
+	h_grant(front, 9, back->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(&h, back, front->id, 9, MAP_GFN, GNTMAP_host_map, NULL), GNTST_general_error);
-	assert_int_equal(entry(front, 9)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(h_gnt_entry(front, 9)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(&h, back, front->id, 9, MAP_GFN, GNTMAP_host_map | GNTMAP_readonly, &hx),
 			 GNTST_okay);
-	assert_int_equal(entry(front, 9)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
+	assert_int_equal(h_gnt_entry(front, 9)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
 	/* The P2M makes it read-only for the hypervisor's own accesses too. */
 	assert_int_equal(h_call(&h, back, __HYPERVISOR_grant_table_op, GNTTABOP_query_size,
 				MAP_GFN << PAGE_SHIFT, 1, 0, 0), -EFAULT);
 	assert_int_equal(unmap(&h, back, MAP_GFN << PAGE_SHIFT, hx, 0), GNTST_okay);
-	assert_int_equal(entry(front, 9)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(h_gnt_entry(front, 9)->flags, GTF_permit_access | GTF_readonly);
 	/* Handles are reused after unmap. */
 	assert_int_equal(map(&h, back, front->id, 9, MAP_GFN, GNTMAP_host_map | GNTMAP_readonly, &hr),
 			 GNTST_okay);
@@ -438,30 +413,30 @@ static void test_map_errors(void **state)
 		if (c->dom == -2 && gnttab_nr_frames(back) == 0)
 			assert_int_equal(atp_grant(&h, back, 0, GNT_GFN), 0);
 		if (c->dom == -2) {
-			populate(&h, back, RAM_GFN, 1);
-			grant(back, c->ref, back->id, RAM_GFN, c->gflags);
+			h_populate(&h, back, RAM_GFN, 1);
+			h_grant(back, c->ref, back->id, RAM_GFN, c->gflags);
 		} else {
-			grant(front, 8, gdom, c->gframe, c->gflags);
+			h_grant(front, 8, gdom, c->gframe, c->gflags);
 		}
 		st = map(&h, back, dom, c->ref, c->host_gfn, c->flags, NULL);
 		if (st != c->status)
 			fail_msg("%s: status %d, expected %d", c->what, st, c->status);
 		/* Nothing stays behind: no map, no pin flags, no reference. */
 		assert_int_equal(gnttab_nr_maps(back), 0);
-		assert_int_equal(entry(front, 8)->flags, c->dom == -2 ? GTF_permit_access : c->gflags);
+		assert_int_equal(h_gnt_entry(front, 8)->flags, c->dom == -2 ? GTF_permit_access : c->gflags);
 		assert_int_equal(page_count(&h, front, RAM_GFN), 1);
 	}
 
 	/* The granter's table has no frames at all. */
-	grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
+	h_grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
 	assert_int_equal(map(&h, back, other->id, 0, MAP_GFN, GNTMAP_host_map, NULL), GNTST_bad_gntref);
 
 	/* Pinned by one mapper: another domain cannot map the same entry even
 	 * if the granter rewrites its domid. */
 	assert_int_equal(map(&h, back, front->id, 8, MAP_GFN, GNTMAP_host_map, NULL), GNTST_okay);
-	entry(front, 8)->domid = other->id;
+	h_gnt_entry(front, 8)->domid = other->id;
 	assert_int_equal(map(&h, other, front->id, 8, MAP_GFN, GNTMAP_host_map, NULL), GNTST_general_error);
-	entry(front, 8)->domid = back->id;
+	h_gnt_entry(front, 8)->domid = back->id;
 
 	/* Pin counters saturate like Xen's 8-bit ones: the 129th read-only
 	 * map of one entry fails. */
@@ -493,8 +468,8 @@ static void test_destroy_mapper(void **state)
 	(void)state;
 	pair(&h, &back, &front);
 	bid = back->id;
-	grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
-	grant(front, 10, back->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
+	h_grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
+	h_grant(front, 10, back->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(&h, back, front->id, 8, MAP_GFN, GNTMAP_host_map, NULL), GNTST_okay);
 	assert_int_equal(map(&h, back, front->id, 10, MAP_GFN + 1, GNTMAP_host_map | GNTMAP_readonly, NULL),
 			 GNTST_okay);
@@ -504,8 +479,8 @@ static void test_destroy_mapper(void **state)
 	h_audit(&h);
 	/* Every pin and reference went with the mapper. */
 	assert_null(domain_by_id(h.hv, bid));
-	assert_int_equal(entry(front, 8)->flags, GTF_permit_access);
-	assert_int_equal(entry(front, 10)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(h_gnt_entry(front, 8)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, 10)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(page_count(&h, front, RAM_GFN), 1);
 	assert_int_equal(page_count(&h, front, RAM_GFN + 1), 1);
 	h_fini(&h);
@@ -522,7 +497,7 @@ static void test_destroy_granter(void **state)
 	(void)state;
 	pair(&h, &back, &front);
 	fid = front->id;
-	grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
+	h_grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
 	assert_int_equal(map(&h, back, front->id, 8, MAP_GFN, GNTMAP_host_map, &hd), GNTST_okay);
 	free0 = h.hv->heap.free_pages;
 	hv_lock(h.hv);
@@ -554,8 +529,8 @@ static void test_batches(void **state)
 
 	(void)state;
 	pair(&h, &back, &front);
-	grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
-	grant(front, 9, back->id, RAM_GFN + 1, GTF_permit_access);
+	h_grant(front, 8, back->id, RAM_GFN, GTF_permit_access);
+	h_grant(front, 9, back->id, RAM_GFN + 1, GTF_permit_access);
 
 	/* Per-element status: the middle one fails, the others map. */
 	memset(ops, 0, sizeof(ops));
@@ -610,7 +585,7 @@ static void test_batches(void **state)
 	for (unsigned int i = 1; i < n; i++)
 		assert_int_equal(un[i].status, GNTST_bad_handle);
 	assert_int_equal(gnttab_nr_maps(back), 0);
-	assert_int_equal(entry(front, 9)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, 9)->flags, GTF_permit_access);
 	free(un);
 	h_audit(&h);
 
@@ -672,7 +647,7 @@ static void test_maptrack_exhaustion(void **state)
 	for (uint64_t f = 0; f < 5; f++)
 		assert_int_equal(atp_grant(&h, front, f, GNT_GFN + f), 0);
 	for (grant_ref_t r = 0; r < NREFS; r++)
-		grant(front, FIRST + r, back->id, RAM_GFN + r, GTF_permit_access);
+		h_grant(front, FIRST + r, back->id, RAM_GFN + r, GTF_permit_access);
 	h_audit(&h);
 
 	ops = calloc(BATCH, sizeof(*ops));
@@ -700,12 +675,12 @@ static void test_maptrack_exhaustion(void **state)
 
 	/* Full: the next map, of a fresh grant or a pinned one, is refused
 	 * and leaves nothing behind. */
-	grant(front, FIRST + NREFS, back->id, RAM_GFN + NREFS - 1, GTF_permit_access);
+	h_grant(front, FIRST + NREFS, back->id, RAM_GFN + NREFS - 1, GTF_permit_access);
 	assert_int_equal(map(&h, back, front->id, FIRST + NREFS, MAP_GFN - 1, GNTMAP_host_map, NULL),
 			 GNTST_no_device_space);
 	assert_int_equal(map(&h, back, front->id, FIRST, MAP_GFN - 2, GNTMAP_host_map | GNTMAP_readonly,
 			     NULL), GNTST_no_device_space);
-	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, FIRST + NREFS)->flags, GTF_permit_access);
 	assert_int_equal(gnttab_nr_maps(back), GNTTAB_MAX_MAPTRACK);
 	assert_int_equal(page_count(&h, front, RAM_GFN), 1 + ROUNDS);
 	assert_true(mfn_eq(p2m_lookup(back, _gfn(MAP_GFN - 1), NULL, NULL), INVALID_MFN));
@@ -713,7 +688,7 @@ static void test_maptrack_exhaustion(void **state)
 	/* Nothing else broke: its maps still show the data, another domain
 	 * maps a grant, the full guest still answers other calls. */
 	assert_string_equal(h_va(back, (MAP_GFN + (ROUNDS - 1) * NREFS) << PAGE_SHIFT), "frontend data");
-	grant(front, FIRST + NREFS + 1, other->id, RAM_GFN + 1, GTF_permit_access);
+	h_grant(front, FIRST + NREFS + 1, other->id, RAM_GFN + 1, GTF_permit_access);
 	assert_int_equal(map(&h, other, front->id, FIRST + NREFS + 1, MAP_GFN, GNTMAP_host_map, &hx),
 			 GNTST_okay);
 	assert_int_equal(unmap(&h, other, MAP_GFN << PAGE_SHIFT, hx, 0), GNTST_okay);
@@ -726,7 +701,7 @@ static void test_maptrack_exhaustion(void **state)
 	assert_int_equal(map(&h, back, front->id, FIRST + NREFS, MAP_GFN - 1, GNTMAP_host_map, &hx),
 			 GNTST_okay);
 	assert_int_equal(hx, first);
-	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(front, FIRST + NREFS)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(map(&h, back, front->id, FIRST + 1, MAP_GFN - 2, GNTMAP_host_map | GNTMAP_readonly,
 			     NULL), GNTST_no_device_space);
 
@@ -738,8 +713,8 @@ static void test_maptrack_exhaustion(void **state)
 	assert_null(domain_by_id(h.hv, bid));
 	assert_int_equal(page_count(&h, front, RAM_GFN), 1);
 	assert_int_equal(page_count(&h, front, RAM_GFN + NREFS - 1), 1);
-	assert_int_equal(entry(front, FIRST)->flags, GTF_permit_access);
-	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, FIRST)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(front, FIRST + NREFS)->flags, GTF_permit_access);
 	h_fini(&h);
 }
 
@@ -841,7 +816,7 @@ static void test_foreign_errors(void **state)
 	assert_int_equal(back->st.foreign_mapped, 1);
 
 	/* Only RAM of the foreign domain: not its own foreign or grant maps. */
-	grant(front, 8, back->id, RAM_GFN + 2, GTF_permit_access);
+	h_grant(front, 8, back->id, RAM_GFN + 2, GTF_permit_access);
 	assert_int_equal(map(&h, back, front->id, 8, MAP_GFN + 10, GNTMAP_host_map, &hd), GNTST_okay);
 	idx[0] = MAP_GFN + 4;  gpfn[0] = 0x200000; /* back's foreign map of front */
 	idx[1] = MAP_GFN + 10; gpfn[1] = 0x200001; /* back's grant map */
@@ -916,7 +891,7 @@ static void test_foreign_errors(void **state)
 		uint64_t *ix = h_va(back, base), *gp = h_va(back, base + 0x3000);
 		uint64_t calls;
 
-		populate(&h, back, RAM_GFN, 8);
+		h_populate(&h, back, RAM_GFN, 8);
 		for (unsigned int i = 0; i < 1100; i++) {
 			ix[i] = RAM_GFN + 100 + i; /* unpopulated */
 			gp[i] = 0x300000 + i;

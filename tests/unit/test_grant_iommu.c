@@ -22,7 +22,7 @@
 #include "harness.h"
 
 #define RAM_GFN 0x40000ULL  /* guest RAM0 at 1 GiB */
-#define GNT_GFN 0x38000ULL  /* region 0: grant table */
+#define GNT_GFN H_GNT_GFN /* region 0: the grant table */
 #define MAP_GFN 0x100000ULL /* where the backend puts host maps */
 #define GBFN 0x500ULL	    /* bus frame the backend asks for the grant */
 #define OWN_BFN 0x20ULL	    /* backend's own buffer on its bus */
@@ -31,30 +31,6 @@
 static int64_t gop(struct harness *h, struct domain *d, uint64_t cmd, uint64_t off, uint64_t count)
 {
 	return h_call(h, d, __HYPERVISOR_grant_table_op, cmd, h_gpa(off), count, 0, 0);
-}
-
-static void populate(struct harness *h, struct domain *d, uint64_t gfn, uint64_t n)
-{
-	uint64_t gfns[8];
-
-	assert_true(n <= 8);
-	for (uint64_t i = 0; i < n; i++)
-		gfns[i] = gfn + i;
-	assert_int_equal(h_reservation(h, d, XENMEM_populate_physmap, gfns, n, 0, DOMID_SELF), (int64_t)n);
-}
-
-static struct grant_entry_v1 *entry(struct domain *d, grant_ref_t ref)
-{
-	return (struct grant_entry_v1 *)h_va(d, (GNT_GFN << PAGE_SHIFT) + ref * 8ULL);
-}
-
-static void grant(struct domain *d, grant_ref_t ref, domid_t to, uint64_t gfn, uint16_t flags)
-{
-	struct grant_entry_v1 *e = entry(d, ref);
-
-	e->domid = to;
-	e->frame = (uint32_t)gfn;
-	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
 }
 
 /* One map; dev_bus_addr is an input with GNTMAP_request_bfn_map. */
@@ -107,8 +83,8 @@ static void setup(struct pair *p, uint16_t gflags)
 	h_init_default(&p->h);
 	p->fe = h_domain(&p->h, "front", 0, 64);
 	p->be = h_domain(&p->h, "back", DOMF_iommu, 64);
-	populate(&p->h, p->fe, RAM_GFN, 2);
-	populate(&p->h, p->be, RAM_GFN, 1);
+	h_populate(&p->h, p->fe, RAM_GFN, 2);
+	h_populate(&p->h, p->be, RAM_GFN, 1);
 	strcpy(h_va(p->fe, RAM_GFN << PAGE_SHIFT), "frontend data");
 	h_put(p->fe, 0, &x, sizeof(x));
 	assert_int_equal(h_call(&p->h, p->fe, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, h_gpa(0), 0,
@@ -119,7 +95,7 @@ static void setup(struct pair *p, uint16_t gflags)
 	assert_int_equal(h_call(&p->h, p->be, __HYPERVISOR_iommu_op, h_gpa(0), 1, 0, 0, 0), 0);
 	h_get(p->be, 0, &op, sizeof(op));
 	assert_int_equal(op.status, 0);
-	grant(p->fe, REF, p->be->id, RAM_GFN, gflags);
+	h_grant(p->fe, REF, p->be->id, RAM_GFN, gflags);
 	p->pg = mfn_to_page(&p->h.hv->ft, p2m_lookup(p->fe, _gfn(RAM_GFN), NULL, NULL));
 	p->count0 = p->pg->count;
 	h_audit(&p->h);
@@ -146,7 +122,7 @@ static void assert_released(struct pair *p, uint16_t gflags)
 	mfn_t m;
 
 	assert_int_equal(gnttab_nr_maps(p->be), 0);
-	assert_int_equal(entry(p->fe, REF)->flags, gflags);
+	assert_int_equal(h_gnt_entry(p->fe, REF)->flags, gflags);
 	assert_int_equal(p->pg->count, p->count0);
 	assert_int_equal(p->pg->type_count, 0);
 	assert_true(mfn_eq(p2m_lookup(p->be, _gfn(MAP_GFN), NULL, NULL), INVALID_MFN));
@@ -168,7 +144,7 @@ static void test_host_device_unmap(void **state)
 	setup(&p, GTF_permit_access);
 	assert_int_equal(map(&p.h, p.be, p.fe->id, MAP_GFN << PAGE_SHIFT, HD, GBFN << PAGE_SHIFT, &hd),
 			 GNTST_okay);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	/* One reference for the handle, one for the bus mapping. */
 	assert_int_equal(p.pg->count, p.count0 + 2);
 	assert_string_equal(h_va(p.be, MAP_GFN << PAGE_SHIFT), "frontend data");
@@ -210,7 +186,7 @@ static void test_host_device_partial(void **state)
 	assert_int_equal(unmap(&p.h, p.be, MAP_GFN << PAGE_SHIFT, 0, hd), GNTST_okay);
 	assert_true(mfn_eq(p2m_lookup(p.be, _gfn(MAP_GFN), NULL, NULL), INVALID_MFN));
 	assert_int_equal(gnttab_nr_maps(p.be), 1);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(dma(&p, OWN_BFN << PAGE_SHIFT, GBFN << PAGE_SHIFT), 0);
 	assert_string_equal(own_buf(&p), "frontend data");
 	/* The host part is gone: naming it again is an error. */
@@ -242,7 +218,7 @@ static void test_device_only(void **state)
 	(void)state;
 	setup(&p, GTF_permit_access);
 	assert_int_equal(map(&p.h, p.be, p.fe->id, 0, DEV, GBFN << PAGE_SHIFT, &hd), GNTST_okay);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(p.pg->count, p.count0 + 2);
 	assert_int_equal(dma(&p, OWN_BFN << PAGE_SHIFT, GBFN << PAGE_SHIFT), 0);
 	assert_string_equal(own_buf(&p), "frontend data");
@@ -265,15 +241,15 @@ static void test_device_only(void **state)
 	assert_int_equal(unmap(&p.h, p.be, 0, GBFN << PAGE_SHIFT, hd), GNTST_bad_handle);
 
 	/* Read-only: the device may read but not write. */
-	grant(p.fe, REF, p.be->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
+	h_grant(p.fe, REF, p.be->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(&p.h, p.be, p.fe->id, 0, DEV, GBFN << PAGE_SHIFT, &hd), GNTST_general_error);
 	assert_int_equal(map(&p.h, p.be, p.fe->id, 0, DEV | GNTMAP_readonly, GBFN << PAGE_SHIFT, &hd),
 			 GNTST_okay);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
 	assert_int_equal(dma(&p, OWN_BFN << PAGE_SHIFT, GBFN << PAGE_SHIFT), 0);
 	assert_int_equal(dma(&p, GBFN << PAGE_SHIFT, OWN_BFN << PAGE_SHIFT), -EACCES);
 	assert_int_equal(unmap(&p.h, p.be, 0, GBFN << PAGE_SHIFT, hd), GNTST_okay);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(gnttab_nr_maps(p.be), 0);
 	assert_int_equal(dma(&p, OWN_BFN << PAGE_SHIFT, GBFN << PAGE_SHIFT), -ENXIO);
 	h_fini(&p.h);
@@ -313,11 +289,11 @@ static void test_map_errors(void **state)
 	assert_int_equal(dma(&p, OWN_BFN << PAGE_SHIFT, OWN_BFN << PAGE_SHIFT), 0);
 	/* A mapper without a translating context gets no device map. */
 	plain = h_domain(&p.h, "plain", 0, 64);
-	grant(p.fe, REF, plain->id, RAM_GFN, GTF_permit_access);
+	h_grant(p.fe, REF, plain->id, RAM_GFN, GTF_permit_access);
 	assert_int_equal(map(&p.h, plain, p.fe->id, MAP_GFN << PAGE_SHIFT, HD, GBFN << PAGE_SHIFT, NULL),
 			 GNTST_general_error);
 	assert_int_equal(gnttab_nr_maps(plain), 0);
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access);
 	assert_int_equal(p.pg->count, p.count0);
 	h_fini(&p.h);
 }
@@ -333,7 +309,7 @@ static void test_destroy_mapper(void **state)
 	bid = p.be->id;
 	assert_int_equal(map(&p.h, p.be, p.fe->id, MAP_GFN << PAGE_SHIFT, HD, GBFN << PAGE_SHIFT, NULL),
 			 GNTST_okay);
-	grant(p.fe, REF + 1, p.be->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
+	h_grant(p.fe, REF + 1, p.be->id, RAM_GFN + 1, GTF_permit_access | GTF_readonly);
 	{
 		struct gnttab_map_grant_ref op = {.flags = DEV | GNTMAP_readonly, .ref = REF + 1,
 						  .dom = p.fe->id, .dev_bus_addr = (GBFN + 1) << PAGE_SHIFT};
@@ -350,8 +326,8 @@ static void test_destroy_mapper(void **state)
 	hv_unlock(p.h.hv);
 	h_audit(&p.h);
 	assert_null(domain_by_id(p.h.hv, bid));
-	assert_int_equal(entry(p.fe, REF)->flags, GTF_permit_access);
-	assert_int_equal(entry(p.fe, REF + 1)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(h_gnt_entry(p.fe, REF)->flags, GTF_permit_access);
+	assert_int_equal(h_gnt_entry(p.fe, REF + 1)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(p.pg->count, p.count0);
 	assert_int_equal(p.pg->type_count, 0);
 	h_fini(&p.h);
