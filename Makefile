@@ -12,8 +12,9 @@ all: build
 deps:
 	@scripts/deps.sh
 
+# The default build type is debugoptimized (meson.build's default_options).
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=debugoptimized
+	meson setup $(BUILD)
 
 $(BUILD_SAN)/build.ninja:
 	CC=clang meson setup $(BUILD_SAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dsanitized=true

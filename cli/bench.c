@@ -415,12 +415,13 @@ static void bench_usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", bench_names[i].name, bench_names[i].help);
 }
 
-static bool selected(int argc, char **argv, int first, const char *name, bool dflt)
+/* Named benchmarks are argv[1..npos]; none named runs the default set. */
+static bool selected(const struct cli_args *p, const char *name, bool dflt)
 {
-	if (first >= argc)
+	if (!p->npos)
 		return dflt;
-	for (int i = first; i < argc; i++)
-		if (!strcmp(argv[i], name))
+	for (int i = 1; i <= p->npos; i++)
+		if (!strcmp(p->argv[i], name))
 			return true;
 	return false;
 }
@@ -433,11 +434,11 @@ int cmd_bench(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	struct cli_args p;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	cli_args_init(&p, "bench", argc, argv, "h", opts);
+	while ((c = cli_args_next(&p)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -446,12 +447,11 @@ int cmd_bench(int argc, char **argv)
 			bench_usage(stdout);
 			return 0;
 		default:
-			cli_bad_option("bench", argv[optind - 1], optopt);
 			bench_usage(stderr);
 			return 2;
 		}
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i <= p.npos; i++) {
 		size_t k;
 
 		for (k = 0; k < ARRAY_SIZE(bench_names); k++)
@@ -463,30 +463,36 @@ int cmd_bench(int argc, char **argv)
 			return 2;
 		}
 	}
+#ifndef __OPTIMIZE__
+	/* Said on stderr so that --json stays parseable. */
+	fprintf(stderr, "memvisor bench: warning: this memvisor was built without optimisation "
+			"(meson buildtype debug or plain?): its figures are several times slower "
+			"than an optimised build's\n");
+#endif
 	if (o.json)
 		printf("{\"results\":[");
-	if (selected(argc, argv, optind, "limits", true))
+	if (selected(&p, "limits", true))
 		bench_limits(&o);
-	if (selected(argc, argv, optind, "hypercall", true)) {
+	if (selected(&p, "hypercall", true)) {
 		bench_hypercall(&o);
 		bench_kvm_hypercall(&o);
 	}
-	if (selected(argc, argv, optind, "batch", true))
+	if (selected(&p, "batch", true))
 		bench_batch(&o);
-	if (selected(argc, argv, optind, "build", true))
+	if (selected(&p, "build", true))
 		bench_build(&o);
-	if (selected(argc, argv, optind, "foreign", true)) {
+	if (selected(&p, "foreign", true)) {
 		bench_foreign(&o, MiB(256), "foreign-256m");
 		bench_foreign(&o, GiB(3), "foreign-3g");
 		bench_kvm_foreign(&o, GiB(3), "foreign-3g-kvm");
 	}
-	if (selected(argc, argv, optind, "grant", true))
+	if (selected(&p, "grant", true))
 		bench_grant(&o);
-	if (selected(argc, argv, optind, "iommu", true))
+	if (selected(&p, "iommu", true))
 		bench_iommu(&o);
-	if (selected(argc, argv, optind, "planner", true))
+	if (selected(&p, "planner", true))
 		bench_planner(&o);
-	if (selected(argc, argv, optind, "scaling", false)) {
+	if (selected(&p, "scaling", false)) {
 		bench_populate_scaling(&o);
 		bench_planner_scaling(&o);
 		static const uint64_t sizes[] = {MiB(256), GiB(1), GiB(2), GiB(4), GiB(8)};
@@ -494,9 +500,9 @@ int cmd_bench(int argc, char **argv)
 		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++)
 			bench_foreign(&o, sizes[i], "foreign-scaling");
 	}
-	if (selected(argc, argv, optind, "overhead", true))
+	if (selected(&p, "overhead", true))
 		bench_overhead(&o);
-	if (selected(argc, argv, optind, "touch", true))
+	if (selected(&p, "touch", true))
 		bench_kvm_touch(&o);
 	if (o.json)
 		printf("\n]}\n");

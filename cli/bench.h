@@ -59,7 +59,6 @@ int64_t bench_call3(struct hv *hv, struct domain *d, uint64_t nr, uint64_t a0, u
 
 struct bench_kvm {
 	struct kvm_sys *sys;
-	char dir[PATH_MAX]; /* where this executable (and the bench guests) are */
 };
 
 /* false, with why, when KVM cannot be used. */

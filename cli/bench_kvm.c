@@ -6,8 +6,8 @@
  * hypervisor. Every other hypercall takes the same path as under `memvisor
  * run`: hv_hypercall_run(), then the "has the domain stopped?" check.
  *
- * The guest images are found next to this executable (/proc/self/exe), as
- * the build places them. Without a usable /dev/kvm or without the images,
+ * The guest images are found by cli_find_file() (next to this executable
+ * in a build directory, in <libdir>/memvisor installed). Without a usable /dev/kvm or without the images,
  * each benchmark prints a SKIP line saying why.
  */
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <public/xen.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "elfload.h"
 #include "runner.h"
 
@@ -123,18 +124,7 @@ static void bk_console(void *ctx, struct domain *d, const char *buf, size_t len)
 
 bool bench_kvm_open(struct bench_kvm *k, char *why, size_t whylen)
 {
-	char exe[PATH_MAX];
-	ssize_t n;
-
 	memset(k, 0, sizeof(*k));
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		snprintf(why, whylen, "cannot read /proc/self/exe: %s", strerror(errno));
-		return false;
-	}
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(k->dir, sizeof(k->dir), "%s", exe);
 	k->sys = kvm_open(why, whylen);
 	return k->sys != NULL;
 }
@@ -145,17 +135,23 @@ void bench_kvm_close(struct bench_kvm *k)
 	k->sys = NULL;
 }
 
-/* bench-<name>.elf next to the executable (or in its guest/ directory). */
+/* bench-<name>.elf, where memvisor ships its guest images (cli_find_file). */
 static void *bk_image(struct bench_kvm *k, const char *name, size_t *len, char *why,
 		      size_t whylen)
 {
-	char path[PATH_MAX + 64];
+	char file[64], tried[1024];
+	char *path;
 	void *img;
 
-	snprintf(path, sizeof(path), "%s/bench-%s.elf", k->dir, name);
-	if (access(path, R_OK))
-		snprintf(path, sizeof(path), "%s/guest/bench-%s.elf", k->dir, name);
+	(void)k;
+	snprintf(file, sizeof(file), "bench-%s.elf", name);
+	path = cli_find_file(CLI_GUEST, file, tried, sizeof(tried));
+	if (!path) {
+		snprintf(why, whylen, "no %s (looked at %s)", file, tried);
+		return NULL;
+	}
 	img = elf_read_file(path, len, why, whylen);
+	free(path);
 	return img;
 }
 

@@ -95,14 +95,14 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_args p;
 	int c, k;
 
 	memset(a, 0, sizeof(*a));
 	a->o.policy = XEN_POLICY_LATEST;
 	a->o.iommu = -1;
-	optind = 1;
-	opterr = 0; /* our own message names the command */
-	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+	cli_args_init(&p, "layout", argc, argv, "qh", lo);
+	while ((c = cli_args_next(&p)) != -1) {
 		uint64_t x, y;
 		char *tok, *save, *copy;
 
@@ -165,7 +165,6 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		case 'q': a->quiet = true; break;
 		case 'h': usage(stdout); return 1;
 		default:
-			cli_bad_option("layout", argv[optind - 1], optopt);
 			usage(stderr);
 			return -EINVAL;
 		}
@@ -177,13 +176,13 @@ bad:
 			lo[k].name ? lo[k].name : "?");
 		return -EINVAL;
 	}
-	if (optind >= argc || (optind != argc - 1 && (a->svg || a->dtb_out || !a->json))) {
+	if (!p.npos || (p.npos > 1 && (a->svg || a->dtb_out || !a->json))) {
 		usage(stderr);
 		return -EINVAL;
 	}
-	a->dtb = argv[optind];
-	a->dtbs = &argv[optind];
-	a->nr_dtbs = argc - optind;
+	a->dtb = argv[1];
+	a->dtbs = &argv[1];
+	a->nr_dtbs = p.npos;
 	return 0;
 }
 

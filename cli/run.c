@@ -47,7 +47,7 @@ static const struct {
 
 enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
 
-#define RUN_DEFAULT_SYSTEM "systems/seed-dom0.dts"
+#define RUN_DEFAULT_SYSTEM "seed-dom0.dts" /* in systems/ */
 #define RUN_DEFAULT_TIMEOUT_S 60
 #define RUN_MAX_MODULES 32
 
@@ -71,12 +71,13 @@ struct run_args {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: memvisor run [options] [SYSTEM.dtb|SYSTEM.dts]\n"
+		"usage: memvisor run [SYSTEM.dtb|SYSTEM.dts] [options]\n"
 		"\n"
 		"Builds every domain of the system device tree (Dom0 from /chosen modules\n"
 		"and dom0_mem=, dom0less domains from their nodes) and runs each as a KVM VM.\n"
 		"A domain's kernel is an ELF64 file named by the `memvisor,file` property of\n"
-		"its kernel module node, or given with --module. Default SYSTEM: %s.\n"
+		"its kernel module node, or given with --module. Default SYSTEM: systems/%s\n"
+		"(from the current directory, else the one memvisor was built or installed with).\n"
 		"\n"
 		"options:\n"
 		"  --module NAME=FILE  kernel for domain NAME (\"dom0\" or the domain node name)\n"
@@ -213,55 +214,35 @@ static char *kernel_path(const struct run_args *a, const struct bootinfo *bi,
 	return NULL;
 }
 
-/* Directory of the running executable ("" when unknown). */
-static void exe_dir(char *buf, size_t n)
-{
-	ssize_t l = readlink("/proc/self/exe", buf, n - 1);
-	char *slash;
-
-	buf[l > 0 ? l : 0] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		buf[0] = '\0';
-}
-
-/* The seed scenario: from the current directory, else next to the source
- * tree the executable was built in (build/memvisor -> systems/). */
+/* The seed scenario, wherever memvisor runs from (cli_find_file). */
 static char *default_system(void)
 {
-	char dir[4096], *p;
+	char tried[1024];
+	char *p = cli_find_file(CLI_SYSTEM, RUN_DEFAULT_SYSTEM, tried, sizeof(tried));
 
-	if (access(RUN_DEFAULT_SYSTEM, R_OK) == 0)
-		return strdup(RUN_DEFAULT_SYSTEM);
-	exe_dir(dir, sizeof(dir));
-	if (asprintf(&p, "%s/../%s", dir, RUN_DEFAULT_SYSTEM) < 0)
-		return NULL;
+	if (!p)
+		cli_error("run", "the seed scenario %s is not installed; looked at %s",
+			  RUN_DEFAULT_SYSTEM, tried);
 	return p;
 }
 
-/* A kernel named by the system DT may point into another build directory:
- * when it does not exist, the image of the same name built next to this
- * executable is used. */
+/* A kernel named by the system DT may point into another build directory
+ * or, installed, nowhere: when it does not exist, the image of the same
+ * name that memvisor ships is used. */
 static char *existing_kernel(char *path)
 {
-	char dir[4096], *alt;
 	const char *base;
+	char *alt;
 
 	if (!path || access(path, R_OK) == 0)
 		return path;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	exe_dir(dir, sizeof(dir));
-	if (asprintf(&alt, "%s/guest/%s", dir, base) < 0)
+	alt = cli_find_file(CLI_GUEST, base, NULL, 0);
+	if (!alt)
 		return path;
-	if (access(alt, R_OK) == 0) {
-		free(path);
-		return alt;
-	}
-	free(alt);
-	return path;
+	free(path);
+	return alt;
 }
 
 static void (*hosted_program(const char *path))(void)
@@ -307,13 +288,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_args p;
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
-	optind = 1;
-	opterr = 0; /* our own message names the command */
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	cli_args_init(&p, "run", argc, argv, "vh", opts);
+	while ((c = cli_args_next(&p)) != -1) {
 		char *eq, *end;
 
 		switch (c) {
@@ -365,17 +346,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			run_usage(stdout);
 			return 0;
 		default:
-			cli_bad_option("run", argv[optind - 1], optopt);
 			run_usage(stderr);
 			return 2;
 		}
 	}
-	if (optind + 1 < argc) {
+	if (p.npos > 1) {
+		cli_error("run", "one SYSTEM at most, not %d", p.npos);
 		run_usage(stderr);
 		return 2;
 	}
-	if (optind < argc) {
-		a->system = argv[optind];
+	if (p.npos == 1) {
+		a->system = argv[1];
 	} else {
 		a->default_system = default_system();
 		a->system = a->default_system;
@@ -489,10 +470,8 @@ int cmd_run(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	if (!a.system) {
-		cli_error("run", "out of memory");
-		return 1;
-	}
+	if (!a.system)
+		return 1; /* default_system() said why */
 	blob = load_system(a.system, &len);
 	if (!blob) {
 		free(a.default_system);

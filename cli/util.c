@@ -65,3 +65,38 @@ void cli_bad_option(const char *cmd, const char *arg, int opt)
 	else
 		cli_error(cmd, "unknown option or missing argument: '-%c'", opt);
 }
+
+void cli_args_init(struct cli_args *p, const char *cmd, int argc, char **argv,
+		   const char *shortopts, const struct option *longopts)
+{
+	*p = (struct cli_args){.cmd = cmd, .argc = argc, .argv = argv, .longopts = longopts};
+	/* A leading '-' makes getopt_long hand back each positional argument
+	 * where it stands (as option 1) instead of stopping at the first one
+	 * or permuting argv behind our back. */
+	snprintf(p->shortopts, sizeof(p->shortopts), "-%s", shortopts);
+	optind = 0; /* full re-initialisation: every command has its own options */
+	opterr = 0; /* our own message names the command */
+}
+
+int cli_args_next(struct cli_args *p)
+{
+	for (;;) {
+		int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
+
+		/* Positional arguments move down to argv[1..npos]: each goes
+		 * to a slot at or before its own, which getopt has read. */
+		if (c == 1) {
+			p->argv[++p->npos] = optarg;
+			continue;
+		}
+		if (c == -1) {
+			/* After "--": everything left is positional. */
+			while (optind < p->argc)
+				p->argv[++p->npos] = p->argv[optind++];
+			return -1;
+		}
+		if (c == '?')
+			cli_bad_option(p->cmd, p->argv[optind - 1], optopt);
+		return c;
+	}
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of memvisor: the normal build's full suite, then the
-# ASan/UBSan build's suite, and ends with one summary line
+# Runs every test of memvisor: the normal build's full suite, its installed
+# tree (meson install into a scratch DESTDIR, the default scenario run from
+# there), then the ASan/UBSan build's suite, and ends with one summary line
 # "N passed, N failed, N skipped". Exits nonzero if anything failed.
 set -u
 build=${1:-build}
@@ -48,8 +49,41 @@ run_suite() {
 	grep -E 'SKIP' "$dir/test-output.txt" | grep -v '^ *[0-9]*/[0-9]* ' | sort -u | head -20
 }
 
+# The installed tree: `meson install` of the normal build into a scratch
+# DESTDIR (nothing rebuilt), then the default scenario run by the installed
+# memvisor from another directory, which must use the installed systems and
+# guest images. Counted as one test.
+install_check() {
+	local dir=$1 dest rc=0
+	echo "== installed memvisor: meson install --destdir, then memvisor run from elsewhere"
+	dest=$(mktemp -d) || { total_fail=$((total_fail + 1)); return; }
+	if ! meson install -C "$dir" --no-rebuild --destdir "$dest" >"$dir/install-output.txt" 2>&1; then
+		echo "   FAIL: meson install"; tail -20 "$dir/install-output.txt"
+		rc=1
+	else
+		local exe
+		exe=$(find "$dest" -path '*/bin/memvisor' -type f | head -1)
+		( cd "$dest" && "$exe" run --timeout 120 ) >"$dir/install-run.txt" 2>&1 || rc=1
+		grep -q "d0 (dom0): $dest/.*/backend.elf" "$dir/install-run.txt" || rc=1
+		grep -q "d1 (domU): $dest/.*/frontend.elf" "$dir/install-run.txt" || rc=1
+		grep -q "d1 (domU): shut down (poweroff)" "$dir/install-run.txt" || rc=1
+		if [ $rc -ne 0 ]; then
+			echo "   FAIL: the installed memvisor run ($exe, cwd $dest):"
+			tail -30 "$dir/install-run.txt"
+		fi
+	fi
+	rm -rf "$dest"
+	if [ $rc -eq 0 ]; then
+		echo "   installed run: OK"
+		total_pass=$((total_pass + 1))
+	else
+		total_fail=$((total_fail + 1))
+	fi
+}
+
 start=$(date +%s)
 run_suite "$build" "normal build"
+install_check "$build"
 run_suite "$san" "ASan+UBSan build"
 end=$(date +%s)
 echo "test time: $((end - start)) s"

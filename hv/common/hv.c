@@ -212,8 +212,13 @@ void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr)
 			return;
 		}
 	}
+	/* A full batch goes out through hv_realize_flush(), not on its own:
+	 * the unmaps still pending may be of these very frames. A frame
+	 * punched while a guest window still maps it can be written again
+	 * by the guest's other vCPUs, and its next owner would then get it
+	 * with that data instead of zeroes. */
 	if (hv->nr_release == HV_RELEASE_BATCH)
-		flush_release(hv);
+		hv_realize_flush(hv);
 	hv->release[hv->nr_release].mfn = mfn;
 	hv->release[hv->nr_release].nr = nr;
 	hv->nr_release++;

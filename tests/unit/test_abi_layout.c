@@ -182,6 +182,8 @@ static void test_struct_layouts(void **state)
 	    OFF(struct xen_sysctl_physinfo, cpu_khz, 24),
 	    OFF(struct xen_sysctl_physinfo, capabilities, 28),
 	    OFF(struct xen_sysctl_physinfo, arch_capabilities, 32),
+	    /* memvisor's gpaddr_bits is upstream's padding word; the value the
+	     * hypervisor reports there is checked in test_hypercall.c. */
 	    OFF(struct xen_sysctl_physinfo, pad, 36),
 	    OFF(struct xen_sysctl_physinfo, gpaddr_bits, 36),
 	    OFF(struct xen_sysctl_physinfo, total_pages, 40),
@@ -478,17 +480,6 @@ static void test_iommu_page_order_helpers(void **state)
 	assert_int_equal(IOMMUOP_unmap_page_in_flags, 0xFC00);
 }
 
-static void test_physinfo_gpaddr_bits_aliases_pad(void **state)
-{
-	struct xen_sysctl s;
-
-	(void)state;
-	memset(&s, 0, sizeof(s));
-	s.u.physinfo.gpaddr_bits = 48;
-	assert_int_equal(s.u.physinfo.pad, 48);
-	assert_int_equal(((const unsigned char *)&s)[8 + 36], 48);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,7 +488,6 @@ int main(void)
 	    cmocka_unit_test(test_errno_matches_linux),
 	    cmocka_unit_test(test_bitfields),
 	    cmocka_unit_test(test_iommu_page_order_helpers),
-	    cmocka_unit_test(test_physinfo_gpaddr_bits_aliases_pad),
 	};
 
 	return cmocka_run_group_tests_name("abi_layout", tests, NULL, NULL);

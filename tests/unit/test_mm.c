@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <public/memory.h>
 #include <public/xen.h>
 
 #include "harness.h"
@@ -285,6 +286,111 @@ static void test_domain_ids(void **state)
 	h_fini(&h);
 }
 
+/*
+ * Realization order: a frame's host memory is released (its memfd range
+ * punched) only after every pending unmap of it reached the guest windows.
+ * A spy backend in front of the memfd one keeps a shadow of what each gfn
+ * maps and counts releases of frames still mapped there.
+ */
+#define SPY_GFNS 0x20000ULL
+static struct {
+	const struct hv_backend_ops *real;
+	uint64_t shadow[SPY_GFNS]; /* mfn + 1 mapped at gfn, 0 = none */
+	uint64_t releases, released_while_mapped;
+} spy;
+
+static int spy_domain_create(void *ctx, struct domain *d)
+{
+	return spy.real->domain_create(ctx, d);
+}
+
+static void spy_domain_destroy(void *ctx, struct domain *d)
+{
+	spy.real->domain_destroy(ctx, d);
+}
+
+static int spy_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
+		   enum hv_access access)
+{
+	for (uint64_t i = 0; i < nr; i++)
+		if (gfn_x(gfn) + i < SPY_GFNS)
+			spy.shadow[gfn_x(gfn) + i] = mfn_x(mfn) + i + 1;
+	return spy.real->map(ctx, d, gfn, mfn, nr, access);
+}
+
+static void spy_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	for (uint64_t i = 0; i < nr; i++)
+		if (gfn_x(gfn) + i < SPY_GFNS)
+			spy.shadow[gfn_x(gfn) + i] = 0;
+	spy.real->unmap(ctx, d, gfn, nr);
+}
+
+static void spy_release(void *ctx, mfn_t mfn, uint64_t nr)
+{
+	spy.releases++;
+	for (uint64_t g = 0; g < SPY_GFNS; g++)
+		if (spy.shadow[g] > mfn_x(mfn) && spy.shadow[g] <= mfn_x(mfn) + nr)
+			spy.released_while_mapped++;
+	spy.real->release(ctx, mfn, nr);
+}
+
+static const struct hv_backend_ops spy_ops = {
+	.domain_create = spy_domain_create,
+	.domain_destroy = spy_domain_destroy,
+	.map = spy_map,
+	.unmap = spy_unmap,
+	.release = spy_release,
+};
+
+static void test_release_after_unmap(void **state)
+{
+	/* More single frames than one release batch holds, so that the batch
+	 * fills in the middle of one hypercall. */
+	enum { N = 3 * HV_RELEASE_BATCH + 5, BASE = 0x100 };
+	struct harness h;
+	struct domain *d;
+	uint64_t gfns[N], punched0;
+
+	(void)state;
+	h_init_default(&h);
+	memset(&spy, 0, sizeof(spy));
+	spy.real = h.hv->cfg.backend;
+	h.hv->cfg.backend = &spy_ops;
+	d = h_domain(&h, "order", 0, 1024);
+	/* Even gfns first, then odd ones: neighbouring gfns get frames that
+	 * are not neighbours, so the releases do not coalesce while the
+	 * unmaps of the contiguous gfn range do (one pending run). */
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		unsigned int n = 0;
+
+		for (unsigned int i = pass; i < N; i += 2)
+			gfns[n++] = BASE + i;
+		assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, n, 0,
+					       DOMID_SELF), n);
+	}
+	h_audit(&h);
+	for (unsigned int i = 0; i + 1 < N; i++) {
+		uint64_t a = spy.shadow[BASE + i] - 1, b = spy.shadow[BASE + i + 1] - 1;
+
+		assert_true(spy.shadow[BASE + i] && spy.shadow[BASE + i + 1]);
+		assert_true(a + 1 != b && b + 1 != a);
+	}
+	for (unsigned int i = 0; i < N; i++)
+		gfns[i] = BASE + i;
+	punched0 = h.vmm.st.punched_bytes;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, N, 0,
+				       DOMID_SELF), N);
+	h_audit(&h);
+	/* Every frame went back to the host, none while a window mapped it. */
+	assert_true(spy.releases > HV_RELEASE_BATCH);
+	assert_int_equal(h.vmm.st.punched_bytes - punched0, (uint64_t)N * PAGE_SIZE);
+	assert_int_equal(spy.released_while_mapped, 0);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(spy.shadow[BASE + i], 0);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_p2m_bounds),
 		cmocka_unit_test(test_domain_accounting),
 		cmocka_unit_test(test_domain_ids),
+		cmocka_unit_test(test_release_after_unmap),
 	};
 
 	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);
