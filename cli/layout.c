@@ -51,7 +51,9 @@ static void usage(FILE *f)
 		"  --iommu on|off        override the IOMMU (default: DT + iommu=)\n"
 		"  --ipa-bits N          guest physical address width (default 44)\n"
 		"  --xen-image S:SZ      hypervisor image in host RAM (grant region 0)\n"
-		"  --xen VERSION         4.17, 4.19, 4.21 or latest (default)\n"
+		"  --xen VERSION         4.16 4.17 4.18 4.19 4.20 4.21 or latest (default);\n"
+		"                        4.19.0-4.19.2 and 4.20.0 (before the range-removal\n"
+		"                        fix) are their own policies: 4.19.2, 4.20.0\n"
 		"  --json                JSON instead of text\n"
 		"  --svg FILE            draw the address maps\n"
 		"  --dtb-out DIR         write each guest's device tree\n"
@@ -273,9 +275,13 @@ static void text_note(const struct ext_note *n)
 		       n->start, n->size);
 		break;
 	case EXT_NOTE_BUG417:
-		printf("      ! %#" PRIx64 " +%#" PRIx64 " (%s %s): Xen 4.17's rangeset "
-		       "bug changes the result here\n", n->start, n->size,
-		       ext_kind_name(n->what), n->label ? n->label : "");
+		printf("      ! %#" PRIx64 " +%#" PRIx64 " (%s %s): Xen's range-removal "
+		       "bug (before 4.19.3/4.20.1) changes the result here\n", n->start,
+		       n->size, ext_kind_name(n->what), n->label ? n->label : "");
+		break;
+	case EXT_NOTE_SHORT2M:
+		printf("      ! %#" PRIx64 " +%#" PRIx64 " lost: Xen 4.18-4.20 sizes the "
+		       "region 2 MiB short of its free range\n", n->start, n->size);
 		break;
 	case EXT_NOTE_ERROR:
 		printf("      ! search failed at %s %s address %#" PRIx64 "\n",
@@ -291,8 +297,9 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 {
 	unsigned int i, k;
 
-	printf("memvisor layout %s: Xen %s policy, IPA %u bits, host IOMMU %s%s\n",
-	       a->dtb, xen_policy_traits(p->policy)->name, p->ipa_bits,
+	printf("memvisor layout %s: Xen %s policy (%s), IPA %u bits, host IOMMU %s%s\n",
+	       a->dtb, xen_policy_traits(p->policy)->name,
+	       xen_policy_traits(p->policy)->models, p->ipa_bits,
 	       bi->iommu_present ? "present" : "absent",
 	       bi->args.ext_regions ? "" : ", ext_regions=no");
 	printf("  host\n");
@@ -397,7 +404,8 @@ static const char *note_kind_name(enum ext_note_kind k)
 	case EXT_NOTE_TOO_SMALL: return "too_small";
 	case EXT_NOTE_CAPPED: return "capped";
 	case EXT_NOTE_LIMIT: return "limit";
-	case EXT_NOTE_BUG417: return "xen417_bug";
+	case EXT_NOTE_BUG417: return "xen417_bug"; /* the name predates 4.16-4.20.0 */
+	case EXT_NOTE_SHORT2M: return "short_2mib";
 	case EXT_NOTE_ERROR: return "error";
 	default: return "info";
 	}
@@ -410,8 +418,9 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 
 	fputs("{\"file\":", f);
 	json_str(f, file);
-	fprintf(f, ",\"xen\":\"%s\",\"ipa_bits\":%u,\"boots\":%s,",
-		xen_policy_traits(p->policy)->name, p->ipa_bits,
+	fprintf(f, ",\"xen\":\"%s\",\"xen_models\":\"%s\",\"ipa_bits\":%u,\"boots\":%s,",
+		xen_policy_traits(p->policy)->name, xen_policy_traits(p->policy)->models,
+		p->ipa_bits,
 		p->no_boot.why ? "false" : "true");
 	if (p->no_boot.why) {
 		fprintf(f, "\"no_boot\":{\"why\":\"%s\",\"message\":", p->no_boot.why);

@@ -866,11 +866,15 @@ static int visit(struct walk *w, int node, int depth)
 	return add_pci_windows(w, node, depth);
 }
 
+/* By start, then size: equal starts (a board's "removed region" over the
+ * child it starts with) sort the same on every libc. */
 static int span_cmp(const void *a, const void *b)
 {
 	const struct ext_span *x = a, *y = b;
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
 }
 
 static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,
