@@ -206,6 +206,46 @@ static void test_region_limit(void **state)
 	assert_int_equal(r.region[0].size, MiB(126));
 	assert_int_equal(ext_check_regions(&ctx, r.region, r.nr), -1);
 	ext_result_free(&r);
+
+	/* 4.16: NR_MEM_BANKS was 128 (facts 1.2, 1.7). */
+	ctx.policy = XEN_POLICY_4_16;
+	ext_result_init(&r);
+	ext_find_iommu(&ctx, &in, &r);
+	assert_int_equal(r.nr, 128);
+	assert_int_equal(ext_check_regions(&ctx, r.region, r.nr), -1);
+	assert_int_equal(ext_check_regions(&ctx, r.region, 129), 128);
+	ext_result_free(&r);
+}
+
+/* The 2 MiB-short sizing (facts 8b.1): a free range of exactly 66 MiB ending
+ * on a 2 MiB boundary gives 64 MiB in 4.18-4.20; one of 64 MiB gives none
+ * there; one ending 1 MiB past a boundary loses nothing. */
+static void test_short_2m(void **state)
+{
+	static const struct ext_span ram[] = {
+		{0x40000000, MiB(66), EXT_K_RAM, "a"},
+		{0x50000000, MiB(64), EXT_K_RAM, "b"},
+		{0x60000000, MiB(65), EXT_K_RAM, "c"},
+	};
+	struct ext_host_input in = {.host_ram = ram, .nr_host_ram = 3};
+	unsigned int i;
+
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		struct ext_ctx ctx = {.policy = xen_policy_all[i], .ipa_bits = 40};
+		struct ext_result r;
+
+		ext_result_init(&r);
+		assert_int_equal(ext_find_host(&ctx, &in, &r), 0);
+		if (xen_policy_traits(ctx.policy)->short_2m) {
+			EXPECT(&r, {0x40000000, MiB(64)}, {0x60000000, MiB(64)});
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x44000000));
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x50000000));
+		} else {
+			EXPECT(&r, {0x40000000, MiB(66)}, {0x50000000, MiB(64)},
+			       {0x60000000, MiB(64)});
+		}
+		ext_result_free(&r);
+	}
 }
 
 /* An untranslatable reg disables the IOMMU search. */
@@ -421,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_domu_shm_policy),
 		cmocka_unit_test(test_alignment_and_minimum),
 		cmocka_unit_test(test_region_limit),
+		cmocka_unit_test(test_short_2m),
 		cmocka_unit_test(test_iommu_untranslatable),
 		cmocka_unit_test(test_zero_size_exclusion),
 		cmocka_unit_test(test_zero_reg_at_zero),

@@ -555,6 +555,210 @@ static void test_ram_overlap(void **state)
 	fx_free(&fx);
 }
 
+/*
+ * Every rule of facts sections 8 and 8b, release by release: one row per
+ * host tree, domain and group of releases that give the same result, the
+ * regions (or the refusal) written from the facts. Each (tree, domain) must
+ * be covered by every policy exactly once. Rules that do not change between
+ * releases (8.3 untranslatable reg, 8.7 reg cells) are rows for all.
+ */
+#define ALL_POLICIES "4.16 4.17 4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest"
+#define SHORT_2M "4.18 4.19.2 4.19 4.20.0 4.20"
+
+struct rel_row {
+	const char *rule;      /* facts items */
+	const char *tree;
+	int iommu;
+	const char *dom;
+	const char *policies;  /* --xen names, space-separated */
+	const char *no_boot;   /* NULL: the release boots the tree */
+	unsigned int nr;
+	struct reg r[6];
+};
+
+static const struct rel_row rel_rows[] = {
+	/* 8.8 calibration; 8b.1: every Dom0 region 2 MiB short in 4.18-4.20. */
+	{"8.8 8b.1", "qemu-virt", -1, "dom0", "4.16 4.17 4.21 latest", NULL, 2,
+	 {{0x40400000, 0x1fc00000}, {0x80000000, 0xc0000000}}},
+	{"8.8 8b.1", "qemu-virt", -1, "dom0", SHORT_2M, NULL, 2,
+	 {{0x40400000, 0x1fa00000}, {0x80000000, 0xbfe00000}}},
+	/* 8.6, 8b.7: DomU holes written directly, identical in 4.17-4.20;
+	 * 4.16 gives regions to Dom0 only (facts 1.7). */
+	{"8.6 8b.7", "qemu-virt", -1, "domU1", "4.17 4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest",
+	 NULL, 2, {{0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000}}},
+	{"1.7", "qemu-virt", -1, "domU1", "4.16", NULL, 0, {{0, 0}}},
+	/* 8.6 with static shared memory: not excluded before 4.19; 4.19 and
+	 * 4.20 rebuild the list through the shared post-processing (facts
+	 * 1.6), so 2 MiB short; 4.21 full. Dom0's shm host bank is reserved
+	 * memory before 4.19 and its own exclusion after: the same set. */
+	{"8.6 1.6", "shm", -1, "domU1", "4.17 4.18", NULL, 2,
+	 {{0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000}}},
+	{"1.6 8b.1", "shm", -1, "domU1", "4.19.2 4.19 4.20.0 4.20", NULL, 3,
+	 {{0x60000000, 0x2fe00000}, {0xa0000000, 0x5fe00000}, {0x200000000, 0xfdffe00000}}},
+	{"1.6", "shm", -1, "domU1", "4.21 latest", NULL, 3,
+	 {{0x60000000, 0x30000000}, {0xa0000000, 0x60000000}, {0x200000000, 0xfe00000000}}},
+	{"1.7", "shm", -1, "domU1", "4.16", NULL, 0, {{0, 0}}},
+	{"8.2 1.3", "shm", -1, "dom0", "4.16 4.17 4.21 latest", NULL, 3,
+	 {{0x40400000, 0x1fc00000}, {0x80000000, 0xa0000000}, {0x130000000, 0x10000000}}},
+	{"8.2 1.3 8b.1", "shm", -1, "dom0", SHORT_2M, NULL, 3,
+	 {{0x40400000, 0x1fa00000}, {0x80000000, 0x9fe00000}, {0x130000000, 0xfe00000}}},
+	/* 8.2, 8b.2: /memreserve/ (0x90000000 +256 MiB) excluded from 4.19. */
+	{"8.2", "memreserve", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x80400000, 0x1fc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	{"8.2 8b.1", "memreserve", -1, "dom0", "4.18", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2 8b.1", "memreserve", -1, "dom0", "4.19.2 4.19 4.20.0 4.20", NULL, 3,
+	 {{0x80400000, 0xfa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2", "memreserve", -1, "dom0", "4.21 latest", NULL, 3,
+	 {{0x80400000, 0xfc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	/* /memreserve/ over a reserved child: refused by 4.19 only (1.3
+	 * history); 4.20.0 removes the child after the entry that overlaps it
+	 * and its removal bug (8.4) gives back 0x9c000000-0x9fffffff. */
+	{"8.2", "memreserve-overlap", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x80400000, 0x1fc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	{"8.2 8b.1", "memreserve-overlap", -1, "dom0", "4.18", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"1.3 8b.4", "memreserve-overlap", -1, "dom0", "4.19.2 4.19",
+	 "reserved_regions_overlap", 0, {{0, 0}}},
+	{"8.4 8b.1", "memreserve-overlap", -1, "dom0", "4.20.0", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2 8b.3 8b.1", "memreserve-overlap", -1, "dom0", "4.20", NULL, 3,
+	 {{0x80400000, 0x1ba00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2", "memreserve-overlap", -1, "dom0", "4.21 latest", NULL, 3,
+	 {{0x80400000, 0x1bc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	/* 8.3, 8.4, 8b.3: the IOMMU path over PCI windows; the removal bug
+	 * grows the first range over dev@10000000 until 4.19.3 / 4.20.1. */
+	{"8.4", "pci-417", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x0, 0x18000000}, {0x28000000, 0x8000000}, {0x30200000, 0xfe00000},
+	  {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	{"8.4 8b.1", "pci-417", -1, "dom0", "4.18 4.19.2 4.20.0", NULL, 5,
+	 {{0x0, 0x17e00000}, {0x28000000, 0x7e00000}, {0x30200000, 0xfc00000},
+	  {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3 8b.1", "pci-417", -1, "dom0", "4.19 4.20", NULL, 5,
+	 {{0x0, 0xfe00000}, {0x28000000, 0x7e00000}, {0x30200000, 0xfc00000},
+	  {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3", "pci-417", -1, "dom0", "4.21 latest", NULL, 5,
+	 {{0x0, 0x10000000}, {0x28000000, 0x8000000}, {0x30200000, 0xfe00000},
+	  {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	/* 8.5: a zero-size reg splits a region while the removal is unfixed. */
+	{"8.5", "zero-size", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x1200000, 0x4ee00000}, {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	{"8.5 8b.1", "zero-size", -1, "dom0", "4.18 4.19.2 4.20.0", NULL, 3,
+	 {{0x1200000, 0x4ec00000}, {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3 8b.1", "zero-size", -1, "dom0", "4.19 4.20", NULL, 2,
+	 {{0x1200000, 0x7ec00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3", "zero-size", -1, "dom0", "4.21 latest", NULL, 2,
+	 {{0x1200000, 0x7ee00000}, {0x100000000, 0xfff00000000}}},
+	/* 8.3: one untranslatable reg, no regions at all, in every release. */
+	{"8.3", "iommu-untranslatable", -1, "dom0", ALL_POLICIES, NULL, 0, {{0, 0}}},
+	/* 8.7: 1/1-cell root; the values (and the truncation warning) alike. */
+	{"8.7", "cells1", 1, "dom0", "4.16 4.17 4.21 latest", NULL, 2,
+	 {{0x3b400000, 0xc2c00000}, {0xfe200000, 0xfff01e00000}}},
+	{"8.7 8b.1", "cells1", 1, "dom0", SHORT_2M, NULL, 2,
+	 {{0x3b400000, 0xc2a00000}, {0xfe200000, 0xfff01c00000}}},
+	/* 8.9: SDM630 reserved-memory order; 8b.4: refused from 4.18. */
+	{"8.9", "sdm630-reserved", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x80400000, 0x5200000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	{"8b.4", "sdm630-reserved", -1, "dom0", "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest",
+	 "reserved_regions_overlap", 0, {{0, 0}}},
+	{"8.9", "sdm630-reserved-sorted", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x80400000, 0x5e00000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	{"8b.4", "sdm630-reserved-sorted", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "reserved_regions_overlap", 0, {{0, 0}}},
+	/* 8.10: the board's memory@ children are RAM; 8b.4 comes first. */
+	{"8.10", "sdm630-ram-overlap", -1, "dom0", "4.16 4.17", "ram_banks_overlap", 0,
+	 {{0, 0}}},
+	{"8b.4", "sdm630-ram-overlap", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "reserved_regions_overlap", 0, {{0, 0}}},
+	/* 8.1, 8b.5: RAM by name until 4.19, depth-1 device_type from 4.20. */
+	{"8.1 8.10", "sdm630-memory-child", -1, "dom0", "4.16 4.17 4.18 4.19.2 4.19",
+	 "ram_banks_overlap", 0, {{0, 0}}},
+	{"8b.5 8b.1", "sdm630-memory-child", -1, "dom0", "4.20.0 4.20", NULL, 5,
+	 {{0x80400000, 0x5000000}, {0x94c00000, 0xaa00000}, {0xc0000000, 0x36600000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40000000}}},
+	{"8b.5", "sdm630-memory-child", -1, "dom0", "4.21 latest", NULL, 5,
+	 {{0x80400000, 0x5200000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	/* 8b.4: Dom0's kernel inside reserved memory is dropped from 4.18. */
+	{"8.2", "module-in-reserved", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x40400000, 0x7c00000}, {0x4c000000, 0x14000000}, {0x80000000, 0xc0000000}}},
+	{"8b.4", "module-in-reserved", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "dom0_kernel_in_reserved", 0, {{0, 0}}},
+};
+
+static void check_rel_row(const struct rel_row *row, enum xen_policy pol)
+{
+	struct fixture fx;
+	const char *name = xen_policy_traits(pol)->name;
+
+	plan_case(&fx, row->tree, pol, NULL, row->iommu);
+	if (row->no_boot) {
+		if (!fx.plan.no_boot.why || strcmp(fx.plan.no_boot.why, row->no_boot))
+			fail_msg("%s --xen %s (facts %s): verdict %s, want %s", row->tree, name,
+				 row->rule, fx.plan.no_boot.why ? fx.plan.no_boot.why : "boots",
+				 row->no_boot);
+		assert_int_equal(fx.plan.nr_dom, 0);
+		assert_non_null(strstr(fx.plan.no_boot.message, name));
+	} else {
+		const struct layout_domain *d;
+
+		if (fx.plan.no_boot.why)
+			fail_msg("%s --xen %s (facts %s): refused (%s)", row->tree, name,
+				 row->rule, fx.plan.no_boot.why);
+		d = dom(&fx, row->dom);
+		if (d->ext.nr != row->nr)
+			fail_msg("%s --xen %s (facts %s): %u regions, want %u", row->tree,
+				 name, row->rule, d->ext.nr, row->nr);
+		expect_regions(d, row->r, row->nr);
+		/* The /hypervisor reg encoding does not change (8.7). */
+		if (!strcmp(row->tree, "cells1"))
+			assert_true(has_diag(fx.plan.msg, fx.plan.nr_msg, BOOTINFO_WARN, "/",
+					     true, d->ext.region[1].size, "loses its high bits"));
+	}
+	fx_free(&fx);
+}
+
+static void test_releases(void **state)
+{
+	unsigned int i, k, p;
+
+	for (i = 0; i < ARRAY_SIZE(rel_rows); i++) {
+		char names[128], *tok, *save;
+
+		snprintf(names, sizeof(names), "%s", rel_rows[i].policies);
+		for (tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			enum xen_policy pol;
+
+			assert_int_equal(xen_policy_parse(tok, &pol), 0);
+			check_rel_row(&rel_rows[i], pol);
+		}
+	}
+	/* Every (tree, domain) has a row for every policy, exactly one. */
+	for (i = 0; i < ARRAY_SIZE(rel_rows); i++) {
+		for (p = 0; p < XEN_POLICY__COUNT; p++) {
+			const char *name = xen_policy_traits(xen_policy_all[p])->name;
+			unsigned int hits = 0;
+
+			for (k = 0; k < ARRAY_SIZE(rel_rows); k++) {
+				char names[128], *tok, *save;
+
+				if (strcmp(rel_rows[k].tree, rel_rows[i].tree) ||
+				    strcmp(rel_rows[k].dom, rel_rows[i].dom))
+					continue;
+				snprintf(names, sizeof(names), "%s", rel_rows[k].policies);
+				for (tok = strtok_r(names, " ", &save); tok;
+				     tok = strtok_r(NULL, " ", &save))
+					hits += !strcmp(tok, name);
+			}
+			if (hits != 1)
+				fail_msg("%s %s: %u rows for --xen %s", rel_rows[i].tree,
+					 rel_rows[i].dom, hits, name);
+		}
+	}
+}
+
 /* Guest DT of the 8.8 DomU: /hypervisor compatible, reg and interrupts. */
 static void test_guest_dt(void **state)
 {
@@ -654,6 +858,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_reserved_order),
 		cmocka_unit_test(test_ram_overlap),
+		cmocka_unit_test(test_releases),
 		cmocka_unit_test(test_guest_dt),
 		cmocka_unit_test(test_corrupt),
 	};
