@@ -1,20 +1,24 @@
 /*
- * Extended-region finders and their shared post-processing.
+ * Extended-region finders, their shared post-processing and the table of
+ * Xen releases.
  *
  * Design: every hypervisor finder is "start set, ordered exclusions, report":
  * it fills a rangeset, removes spans in the order Xen removes them (the order
- * matters only for the 4.17 removal bugs, which this file can imitate), and
- * hands the remaining ranges, ascending, to ext_add_regions(), the one place
- * where alignment, minimum size, the IPA cap and the region limit are
+ * matters only for the range-removal bug of releases before 4.19.3/4.20.1,
+ * which this file can imitate), and hands the remaining ranges, ascending,
+ * to ext_add_region_cb(), the one place where alignment, minimum size, the
+ * 2 MiB-short sizing of 4.18-4.20, the IPA cap and the region limit are
  * applied. libxl's finder follows its own rules and lives in its own
- * function.
+ * function. Every difference between releases is a field of the policy
+ * table below; nothing else in this file tests a release.
  *
  * Granule: releases since 4.18 store page frame numbers in the rangeset, so
- * an unaligned span is widened to whole pages; 4.17 stored byte addresses.
- * The engine keeps a shift (12 or 0) and converts at its edges.
+ * an unaligned span is widened to whole pages; 4.16 and 4.17 stored byte
+ * addresses. The engine keeps a shift (12 or 0) and converts at its edges.
  *
- * Invariants of a successful hypervisor result (non-4.17 policies):
- * regions ascending, disjoint, start and size 2 MiB aligned, size >= 64 MiB,
+ * Invariants of a successful hypervisor result (policies without the
+ * removal bug): regions ascending, disjoint, start 2 MiB aligned, size 2 MiB
+ * aligned except DomU holes written directly (before 4.21), size >= 64 MiB,
  * end <= 2^ipa_bits, count <= policy limit. ext_check_regions() checks them.
  * Every region or piece of space left out gets a note saying why.
  */
