@@ -17,7 +17,9 @@
 #  - releases that differ in one rule differ only by it: 4.20 is 4.21 with
 #    the 2 MiB-short sizing (each region the same or 2 MiB shorter, gone
 #    only if that leaves less than 64 MiB); 4.19.2 differs from 4.19 only
-#    where the removal bug is noted; 4.16 is 4.17 up to its 128-region cap.
+#    where the removal bug is noted; 4.16 is 4.17 up to its 128-region cap;
+#  - `--compare` over all releases puts every difference down to a rule of
+#    the release table.
 #
 # The package is fetched with `apt-get download` into
 # ${MEMVISOR_CACHE:-$HOME/.cache/memvisor}; arm64 is added as a foreign
@@ -87,6 +89,35 @@ for x in $policies; do
 	done
 done
 end=$(date +%s.%N)
+# --compare across all releases: every difference must be put down to a
+# rule of the table that differs between the two releases.
+"$bin" --json -q --compare "$(echo $policies | tr ' ' ,)" "${files[@]}" \
+	>"$out/compare.jsonl" 2>"$out/compare.err"
+rc=$?
+if [ $rc -gt 1 ]; then
+	echo "FAIL: --compare exit status $rc (crash?)"
+	exit 1
+fi
+python3 - "$out" "$n" <<'PY' || exit 1
+import json, sys, collections
+out, n = sys.argv[1], int(sys.argv[2])
+lines = open(out + "/compare.jsonl").read().splitlines()
+rules = collections.Counter()
+bad = 0
+for line in lines:
+    j = json.loads(line)
+    for c in j["changes"]:
+        for d in c["domains"]:
+            for x in d["changes"]:
+                rules[x["rule"]] += 1
+                if x["rule"] in ("other", "excluded", "too_small"):
+                    bad += 1
+                    if bad < 20:
+                        print("FAIL %s %s->%s %s: change %s+%s not put down to a release rule (%s)"
+                              % (j["file"].rsplit("/", 1)[-1], c["from"], c["to"], d["name"], x["start"], x["size"], x["why"]))
+print("corpus: --compare over %d trees: %s" % (len(lines), ", ".join("%s %d" % kv for kv in sorted(rules.items()))))
+sys.exit(1 if bad or len(lines) == 0 else 0)
+PY
 python3 - "$out" "$n" "$policies" "$start" "$end" <<'PY'
 import json, sys
 out, n, policies = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
