@@ -380,10 +380,12 @@ static int add_ram(struct walk *w, int node, int depth, int ac, int sc)
 				      "RAM bank wraps around the address space");
 			continue;
 		}
-		if (bi->ram.n >= BOOTINFO_MAX_RAM_BANKS) {
+		/* NR_MEM_BANKS bounds RAM banks as it bounds regions: 128 in
+		 * 4.16, 256 later (facts 1.1, 8.1). */
+		if (bi->ram.n >= MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit)) {
 			bootinfo_diag(bi, BOOTINFO_WARN, label, true, a,
-				      "more than %d RAM banks: rest ignored",
-				      BOOTINFO_MAX_RAM_BANKS);
+				      "more than %u RAM banks: rest ignored",
+				      MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit));
 			return 0;
 		}
 		if (bootinfo_spans_push(&bi->ram, a, s, EXT_K_RAM, label))

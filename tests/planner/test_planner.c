@@ -759,6 +759,48 @@ static void test_releases(void **state)
 	}
 }
 
+/* NR_MEM_BANKS (facts 1.1): 4.16 keeps 128 RAM banks, later releases 256. */
+static void test_ram_bank_cap(void **state)
+{
+	static char buf[65536];
+	unsigned int i, p;
+	fdt32_t reg[4];
+	char name[32];
+
+	assert_int_equal(fdt_create(buf, sizeof(buf)), 0);
+	assert_int_equal(fdt_finish_reservemap(buf), 0);
+	assert_int_equal(fdt_begin_node(buf, ""), 0);
+	assert_int_equal(fdt_property_u32(buf, "#address-cells", 2), 0);
+	assert_int_equal(fdt_property_u32(buf, "#size-cells", 2), 0);
+	for (i = 0; i < 130; i++) {
+		uint64_t a = 0x40000000ULL + (uint64_t)i * MiB(128);
+
+		snprintf(name, sizeof(name), "memory@%" PRIx64, a);
+		reg[0] = cpu_to_fdt32((uint32_t)(a >> 32));
+		reg[1] = cpu_to_fdt32((uint32_t)a);
+		reg[2] = cpu_to_fdt32(0);
+		reg[3] = cpu_to_fdt32(MiB(64));
+		assert_int_equal(fdt_begin_node(buf, name), 0);
+		assert_int_equal(fdt_property_string(buf, "device_type", "memory"), 0);
+		assert_int_equal(fdt_property(buf, "reg", reg, sizeof(reg)), 0);
+		assert_int_equal(fdt_end_node(buf), 0);
+	}
+	assert_int_equal(fdt_end_node(buf), 0);
+	assert_int_equal(fdt_finish(buf), 0);
+
+	for (p = 0; p < XEN_POLICY__COUNT; p++) {
+		struct bootinfo_opts bo = {.policy = xen_policy_all[p]};
+		struct bootinfo bi;
+		bool cap = xen_policy_all[p] == XEN_POLICY_4_16;
+
+		assert_int_equal(bootinfo_parse(&bi, buf, fdt_totalsize(buf), &bo), 0);
+		assert_int_equal(bi.ram.n, cap ? 128 : 130);
+		assert_int_equal(has_diag(bi.diag, bi.nr_diag, BOOTINFO_WARN, NULL, false, 0,
+					  "more than 128 RAM banks"), cap);
+		bootinfo_free(&bi);
+	}
+}
+
 /* Guest DT of the 8.8 DomU: /hypervisor compatible, reg and interrupts. */
 static void test_guest_dt(void **state)
 {
@@ -859,6 +901,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reserved_order),
 		cmocka_unit_test(test_ram_overlap),
 		cmocka_unit_test(test_releases),
+		cmocka_unit_test(test_ram_bank_cap),
 		cmocka_unit_test(test_guest_dt),
 		cmocka_unit_test(test_corrupt),
 	};
