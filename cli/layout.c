@@ -202,7 +202,7 @@ bad:
 		return -EINVAL;
 	}
 	if (!p.npos || (p.npos > 1 && (a->svg || a->dtb_out || !a->json)) ||
-	    (a->nr_compare && (a->svg || a->dtb_out))) {
+	    (a->nr_compare && a->dtb_out)) {
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -991,6 +991,40 @@ static int cmp_pair(const struct layout_args *a, struct cmp_side *x, struct cmp_
 	return rc;
 }
 
+/* --svg with --compare: Dom0 (else the first domain) under every release,
+ * one column each, next to the host as the first release that boots sees
+ * it. */
+static int cmp_svg(const struct layout_args *a, const struct cmp_side *sd)
+{
+	const struct layout_plan **plans = calloc(a->nr_compare, sizeof(*plans));
+	const struct cmp_side *host = NULL;
+	const char *dom = "dom0";
+	unsigned int i;
+	FILE *f;
+	int ret = 0;
+
+	if (!plans)
+		return 1;
+	for (i = 0; i < a->nr_compare; i++) {
+		plans[i] = &sd[i].plan;
+		if (!host && !sd[i].plan.no_boot.why)
+			host = &sd[i];
+	}
+	if (!host)
+		host = &sd[0];
+	if (host->plan.nr_dom && !cmp_dom(&host->plan, "dom0"))
+		dom = host->plan.dom[0].name;
+	f = fopen(a->svg, "w");
+	if (!f || svg_write_compare(f, &host->bi, plans, a->nr_compare, dom)) {
+		fprintf(stderr, "memvisor layout: cannot write %s\n", a->svg);
+		ret = 1;
+	}
+	if (f && fclose(f))
+		ret = 1;
+	free(plans);
+	return ret;
+}
+
 /* Plans one DTB under every release of --compare; 0, or 1 when the DTB
  * cannot be used. A release that refuses the tree is part of the answer,
  * not a failure. */
@@ -1063,6 +1097,8 @@ static int layout_compare(struct layout_args *a, const char *path)
 				ret = 1;
 		if (a->json)
 			fputs("]}\n", stdout);
+		if (!ret && a->svg)
+			ret = cmp_svg(a, sd);
 	}
 	for (i = 0; i < a->nr_compare; i++) {
 		layout_free(&sd[i].plan);

@@ -185,8 +185,23 @@ assert c[\"boot\"] == [None, \"reserved_regions_overlap\"] and c[\"domains\"] ==
 check "--compare needs two releases" '[ $? -eq 2 ]'
 "$bin" -q --compare 4.17,5.0 "$dir/qemu-virt.dtb" >/dev/null 2>&1
 check "--compare with a bad release is a usage error" '[ $? -eq 2 ]'
-"$bin" -q --compare 4.17,4.20 --svg "$tmp/x.svg" "$dir/qemu-virt.dtb" >/dev/null 2>&1
-check "--compare with --svg is a usage error (not drawn yet)" '[ $? -eq 2 ]'
+"$bin" -q --compare 4.17,4.20 --dtb-out "$tmp/cmpdtbs" "$dir/qemu-virt.dtb" >/dev/null 2>&1
+check "--compare with --dtb-out is a usage error" '[ $? -eq 2 ]'
+"$bin" -q --compare 4.17,4.20,4.21 --svg "$tmp/cmp.svg" "$dir/qemu-virt.dtb" >/dev/null
+check "--compare --svg: one column per release, each with its regions" '[ $? -eq 0 ] &&
+	grep -q ">Xen 4.17: dom0<" "$tmp/cmp.svg" && grep -q ">Xen 4.20: dom0<" "$tmp/cmp.svg" &&
+	grep -q ">Xen 4.21: dom0<" "$tmp/cmp.svg" &&
+	[ $(grep -c "<title>ext region" "$tmp/cmp.svg") -eq 6 ] &&
+	grep -q "ext region 0x40400000-0x5fdfffff (506 MiB)" "$tmp/cmp.svg" &&
+	grep -q "ext region 0x40400000-0x5fffffff (508 MiB)" "$tmp/cmp.svg"'
+"$bin" -q --compare 4.17,4.20 --svg "$tmp/cmp2.svg" "$dir/sdm630-reserved.dtb" >/dev/null
+check "--compare --svg: a release that refuses the tree has an empty column saying so" '[ $? -eq 0 ] &&
+	grep -q "does not boot: reserved_regions_overlap" "$tmp/cmp2.svg" &&
+	[ $(grep -c "<title>ext region" "$tmp/cmp2.svg") -eq 5 ]'
+if command -v rsvg-convert >/dev/null 2>&1; then
+	rsvg-convert -o "$tmp/cmp.png" "$tmp/cmp.svg" 2>"$tmp/rsvg2.err"
+	check "--compare svg renders to png" '[ -s "$tmp/cmp.png" ] && [ ! -s "$tmp/rsvg2.err" ]'
+fi
 for x in 4.16 4.18 4.19.2 4.20.0 4.20.4; do
 	"$bin" -q --json --xen $x "$dir/qemu-virt.dtb" >"$tmp/pol.json"
 	check "--xen $x accepted" '[ $? -eq 0 ] && grep -q "\"boots\":true" "$tmp/pol.json"'
