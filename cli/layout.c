@@ -35,6 +35,8 @@ struct layout_args {
 	const char *dtb_out;
 	bool json;
 	bool quiet;
+	enum xen_policy compare[XEN_POLICY__COUNT]; /* --compare A,B,...: releases */
+	unsigned int nr_compare;
 	struct layout_opts o;
 	struct ext_span banks[64];
 };
@@ -51,7 +53,11 @@ static void usage(FILE *f)
 		"  --iommu on|off        override the IOMMU (default: DT + iommu=)\n"
 		"  --ipa-bits N          guest physical address width (default 44)\n"
 		"  --xen-image S:SZ      hypervisor image in host RAM (grant region 0)\n"
-		"  --xen VERSION         4.17, 4.19, 4.21 or latest (default)\n"
+		"  --xen VERSION         4.16 4.17 4.18 4.19 4.20 4.21 or latest (default);\n"
+		"                        4.19.0-4.19.2 and 4.20.0 (before the range-removal\n"
+		"                        fix) are their own policies: 4.19.2, 4.20.0\n"
+		"  --compare A,B[,..]    what changes from release A to B (to C ...),\n"
+		"                        region by region, and which rule causes it\n"
 		"  --json                JSON instead of text\n"
 		"  --svg FILE            draw the address maps\n"
 		"  --dtb-out DIR         write each guest's device tree\n"
@@ -78,7 +84,7 @@ static int parse_pair(const char *s, uint64_t *a, uint64_t *b)
 static int parse_args(int argc, char **argv, struct layout_args *a)
 {
 	enum { O_BOOTARGS = 256, O_DOM0_MEM, O_DOM0_BANKS, O_IOMMU, O_IPA, O_XEN_IMAGE,
-	       O_XEN, O_JSON, O_SVG, O_DTB_OUT, O_NO_DOM0 };
+	       O_XEN, O_JSON, O_SVG, O_DTB_OUT, O_NO_DOM0, O_COMPARE };
 	static const struct option lo[] = {
 		{"bootargs", required_argument, NULL, O_BOOTARGS},
 		{"dom0-mem", required_argument, NULL, O_DOM0_MEM},
@@ -88,6 +94,7 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		{"ipa-bits", required_argument, NULL, O_IPA},
 		{"xen-image", required_argument, NULL, O_XEN_IMAGE},
 		{"xen", required_argument, NULL, O_XEN},
+		{"compare", required_argument, NULL, O_COMPARE},
 		{"json", no_argument, NULL, O_JSON},
 		{"svg", required_argument, NULL, O_SVG},
 		{"dtb-out", required_argument, NULL, O_DTB_OUT},
@@ -159,6 +166,24 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 			if (xen_policy_parse(optarg, &a->o.policy))
 				goto bad;
 			break;
+		case O_COMPARE:
+			copy = strdup(optarg);
+			if (!copy)
+				return -ENOMEM;
+			a->nr_compare = 0;
+			for (tok = strtok_r(copy, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (a->nr_compare >= ARRAY_SIZE(a->compare) ||
+				    xen_policy_parse(tok, &a->compare[a->nr_compare])) {
+					free(copy);
+					goto bad;
+				}
+				a->nr_compare++;
+			}
+			free(copy);
+			if (a->nr_compare < 2)
+				goto bad;
+			break;
 		case O_JSON: a->json = true; break;
 		case O_SVG: a->svg = optarg; break;
 		case O_DTB_OUT: a->dtb_out = optarg; break;
@@ -176,7 +201,8 @@ bad:
 			lo[k].name ? lo[k].name : "?");
 		return -EINVAL;
 	}
-	if (!p.npos || (p.npos > 1 && (a->svg || a->dtb_out || !a->json))) {
+	if (!p.npos || (p.npos > 1 && (a->svg || a->dtb_out || !a->json)) ||
+	    (a->nr_compare && a->dtb_out)) {
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -273,9 +299,13 @@ static void text_note(const struct ext_note *n)
 		       n->start, n->size);
 		break;
 	case EXT_NOTE_BUG417:
-		printf("      ! %#" PRIx64 " +%#" PRIx64 " (%s %s): Xen 4.17's rangeset "
-		       "bug changes the result here\n", n->start, n->size,
-		       ext_kind_name(n->what), n->label ? n->label : "");
+		printf("      ! %#" PRIx64 " +%#" PRIx64 " (%s %s): Xen's range-removal "
+		       "bug (before 4.19.3/4.20.1) changes the result here\n", n->start,
+		       n->size, ext_kind_name(n->what), n->label ? n->label : "");
+		break;
+	case EXT_NOTE_SHORT2M:
+		printf("      ! %#" PRIx64 " +%#" PRIx64 " lost: Xen 4.18-4.20 sizes the "
+		       "region 2 MiB short of its free range\n", n->start, n->size);
 		break;
 	case EXT_NOTE_ERROR:
 		printf("      ! search failed at %s %s address %#" PRIx64 "\n",
@@ -291,8 +321,9 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 {
 	unsigned int i, k;
 
-	printf("memvisor layout %s: Xen %s policy, IPA %u bits, host IOMMU %s%s\n",
-	       a->dtb, xen_policy_traits(p->policy)->name, p->ipa_bits,
+	printf("memvisor layout %s: Xen %s policy (%s), IPA %u bits, host IOMMU %s%s\n",
+	       a->dtb, xen_policy_traits(p->policy)->name,
+	       xen_policy_traits(p->policy)->models, p->ipa_bits,
 	       bi->iommu_present ? "present" : "absent",
 	       bi->args.ext_regions ? "" : ", ext_regions=no");
 	printf("  host\n");
@@ -397,7 +428,8 @@ static const char *note_kind_name(enum ext_note_kind k)
 	case EXT_NOTE_TOO_SMALL: return "too_small";
 	case EXT_NOTE_CAPPED: return "capped";
 	case EXT_NOTE_LIMIT: return "limit";
-	case EXT_NOTE_BUG417: return "xen417_bug";
+	case EXT_NOTE_BUG417: return "xen417_bug"; /* the name predates 4.16-4.20.0 */
+	case EXT_NOTE_SHORT2M: return "short_2mib";
 	case EXT_NOTE_ERROR: return "error";
 	default: return "info";
 	}
@@ -410,8 +442,9 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 
 	fputs("{\"file\":", f);
 	json_str(f, file);
-	fprintf(f, ",\"xen\":\"%s\",\"ipa_bits\":%u,\"boots\":%s,",
-		xen_policy_traits(p->policy)->name, p->ipa_bits,
+	fprintf(f, ",\"xen\":\"%s\",\"xen_models\":\"%s\",\"ipa_bits\":%u,\"boots\":%s,",
+		xen_policy_traits(p->policy)->name, xen_policy_traits(p->policy)->models,
+		p->ipa_bits,
 		p->no_boot.why ? "false" : "true");
 	if (p->no_boot.why) {
 		fprintf(f, "\"no_boot\":{\"why\":\"%s\",\"message\":", p->no_boot.why);
@@ -609,6 +642,473 @@ out_bi:
 	return ret;
 }
 
+/* ----- --compare: the same tree under several releases ----- */
+
+/* One release's view of the tree. */
+struct cmp_side {
+	const struct xen_policy_traits *t;
+	struct bootinfo bi;
+	struct layout_plan plan;
+	int rc;                /* bootinfo_parse / layout_plan result */
+};
+
+/* A piece of address space that is a region under one release only. */
+struct cmp_piece {
+	paddr_t start, size;
+	int only_in;           /* 0 or 1: which side of the pair has it */
+	const char *rule;      /* short name of the rule that makes the difference */
+	char why[200];
+};
+
+static const struct layout_domain *cmp_dom(const struct layout_plan *p, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_dom; i++)
+		if (!strcmp(p->dom[i].name, name))
+			return &p->dom[i];
+	return NULL;
+}
+
+static const struct ext_note *cmp_note(const struct layout_domain *d,
+				       enum ext_note_kind k, paddr_t s, paddr_t size)
+{
+	unsigned int i;
+
+	for (i = 0; d && i < d->ext.nr_note; i++) {
+		const struct ext_note *n = &d->ext.note[i];
+
+		if (n->kind == k && (!size || (n->start < s + size && s < n->start + n->size)))
+			return n;
+	}
+	return NULL;
+}
+
+/*
+ * Why [s, s+size) is a region under `has` (release th) and not under `lacks`
+ * (release tl). The notes of the release that leaves it out say what took
+ * it; the rule is the table row that differs between the two.
+ */
+static void cmp_explain(struct cmp_piece *pc, const struct layout_domain *has,
+			const struct layout_domain *lacks,
+			const struct xen_policy_traits *th, const struct xen_policy_traits *tl)
+{
+	const struct ext_note *n;
+
+	if (!lacks) {
+		pc->rule = "domain";
+		snprintf(pc->why, sizeof(pc->why), "the domain exists only under Xen %s",
+			 th->name);
+	} else if (lacks->algo == LAYOUT_ALGO_NONE && lacks->why_none) {
+		pc->rule = th->domu != tl->domu ? "domu_holes" : "no_regions";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s gives no regions: %s", tl->name,
+			 lacks->why_none);
+	} else if (tl->short_2m && !th->short_2m &&
+		   cmp_note(lacks, EXT_NOTE_SHORT2M, pc->start, pc->size)) {
+		pc->rule = "short_2m";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s sizes regions 2 MiB short of "
+			 "their free range (4.18-4.20, facts 8b.1)", tl->name);
+	} else if ((n = cmp_note(lacks, EXT_NOTE_LIMIT, pc->start, pc->size)) &&
+		   tl->region_limit < th->region_limit) {
+		pc->rule = "region_limit";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s stops at %u regions", tl->name,
+			 tl->region_limit);
+	} else if (th->removal_bug && !tl->removal_bug &&
+		   cmp_note(has, EXT_NOTE_BUG417, 0, 0)) {
+		pc->rule = "removal_bug";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s's range-removal bug gives back "
+			 "removed space (facts 8.4; fixed in 4.19.3, 4.20.1)", th->name);
+	} else if (tl->removal_bug && !th->removal_bug &&
+		   cmp_note(lacks, EXT_NOTE_BUG417, 0, 0)) {
+		pc->rule = "removal_bug";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s's range-removal bug changes the "
+			 "ranges here (facts 8.4, 8.5)", tl->name);
+	} else if (tl->short_2m && cmp_note(lacks, EXT_NOTE_SHORT2M, pc->start, pc->size)) {
+		/* Both releases have it: a range ends here under one of them
+		 * only (a new exclusion), and loses 2 MiB. */
+		pc->rule = "short_2m";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s sizes regions 2 MiB short of "
+			 "their free range (4.18-4.20, facts 8b.1), and under it a range "
+			 "ends here", tl->name);
+	} else if ((n = cmp_note(lacks, EXT_NOTE_EXCLUDED, pc->start, pc->size)) &&
+		   ((n->what == EXT_K_MEMRESERVE && tl->memreserve_excluded != th->memreserve_excluded) ||
+		    (n->what == EXT_K_XEN_REG && tl->xen_reg_excluded != th->xen_reg_excluded) ||
+		    (n->what == EXT_K_SHM && (tl->shm_excluded != th->shm_excluded ||
+					      tl->domu != th->domu)))) {
+		pc->rule = n->what == EXT_K_MEMRESERVE ? "memreserve_excluded"
+			   : n->what == EXT_K_XEN_REG ? "xen_reg_excluded" : "shm_excluded";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s takes away %s%s%s; Xen %s does not",
+			 tl->name, ext_kind_name(n->what), n->label ? " " : "",
+			 n->label && n->what != EXT_K_MEMRESERVE ? n->label
+			 : n->label ? n->label + strlen("/memreserve/ ") : "", th->name);
+	} else if (th->domu != tl->domu && !has->is_dom0 && !has->direct_map) {
+		pc->rule = "domu_holes";
+		snprintf(pc->why, sizeof(pc->why), "DomU holes are computed differently "
+			 "(Xen %s vs %s, facts 1.6)", th->name, tl->name);
+	} else if ((n = cmp_note(lacks, EXT_NOTE_EXCLUDED, pc->start, pc->size))) {
+		pc->rule = "excluded";
+		snprintf(pc->why, sizeof(pc->why), "Xen %s takes away %s %s here",
+			 tl->name, ext_kind_name(n->what), n->label ? n->label : "");
+	} else if (cmp_note(lacks, EXT_NOTE_TOO_SMALL, pc->start, pc->size)) {
+		pc->rule = "too_small";
+		snprintf(pc->why, sizeof(pc->why), "under Xen %s what is left here is below "
+			 "64 MiB", tl->name);
+	} else {
+		pc->rule = "other";
+		snprintf(pc->why, sizeof(pc->why), "the host scan differs (RAM nodes, "
+			 "reserved order: facts 8.1, 8.9)");
+	}
+}
+
+/* Pieces of x's regions not covered by y's (both ascending, disjoint). */
+static int cmp_pieces(const struct ext_result *x, const struct ext_result *y, int side,
+		      struct cmp_piece **out, unsigned int *nr)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < x->nr; i++) {
+		paddr_t cur = x->region[i].start, end = cur + x->region[i].size;
+
+		for (k = 0; y && k < y->nr && cur < end; k++) {
+			paddr_t ys = y->region[k].start, ye = ys + y->region[k].size;
+
+			if (ye <= cur || ys >= end)
+				continue;
+			if (ys > cur) {
+				struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
+
+				if (!n)
+					return -ENOMEM;
+				*out = n;
+				n[*nr] = (struct cmp_piece){.start = cur, .size = ys - cur,
+							    .only_in = side};
+				(*nr)++;
+			}
+			cur = ye;
+		}
+		if (cur < end) {
+			struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
+
+			if (!n)
+				return -ENOMEM;
+			*out = n;
+			n[*nr] = (struct cmp_piece){.start = cur, .size = end - cur, .only_in = side};
+			(*nr)++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Cuts pieces at the edges of the lacking release's 2 MiB-short notes, so
+ * that a piece lost partly to the short sizing and partly to an exclusion
+ * gets one reason each.
+ */
+static int cmp_split(struct cmp_piece **pc, unsigned int *npc,
+		     const struct layout_domain *lack[2])
+{
+	unsigned int i, k;
+
+	for (i = 0; i < *npc; i++) {
+		const struct layout_domain *d = lack[(*pc)[i].only_in];
+
+		for (k = 0; d && k < d->ext.nr_note; k++) {
+			const struct ext_note *n = &d->ext.note[k];
+			struct cmp_piece *p = &(*pc)[i], *m;
+			paddr_t cut = 0, end = p->start + p->size;
+
+			if (n->kind != EXT_NOTE_SHORT2M)
+				continue;
+			if (n->start > p->start && n->start < end)
+				cut = n->start;
+			else if (n->start + n->size > p->start && n->start + n->size < end)
+				cut = n->start + n->size;
+			if (!cut)
+				continue;
+			m = realloc(*pc, (*npc + 1) * sizeof(**pc));
+			if (!m)
+				return -ENOMEM;
+			*pc = m;
+			m[*npc] = m[i];
+			m[*npc].start = cut;
+			m[*npc].size = end - cut;
+			m[i].size = cut - m[i].start;
+			(*npc)++;
+		}
+	}
+	return 0;
+}
+
+static int cmp_piece_order(const void *a, const void *b)
+{
+	const struct cmp_piece *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void cmp_regions_json(FILE *f, const struct layout_domain *d)
+{
+	unsigned int k;
+
+	fputc('[', f);
+	for (k = 0; d && k < d->ext.nr; k++) {
+		fputs(k ? "," : "", f);
+		json_pair(f, d->ext.region[k].start, d->ext.region[k].size);
+	}
+	fputc(']', f);
+}
+
+static void cmp_regions_text(const char *rel, const struct layout_domain *d)
+{
+	unsigned int k;
+
+	printf("    Xen %-7s", rel);
+	if (!d) {
+		printf(" (no such domain)\n");
+		return;
+	}
+	if (!d->ext.nr)
+		printf(" no regions%s%s", d->why_none ? ": " : "", d->why_none ? d->why_none : "");
+	for (k = 0; k < d->ext.nr; k++)
+		printf("%s%#" PRIx64 "+%#" PRIx64, k ? ", " : " ", d->ext.region[k].start,
+		       d->ext.region[k].size);
+	printf("\n");
+}
+
+/* Compares sides x and y; prints text or one JSON object of the "changes". */
+static int cmp_pair(const struct layout_args *a, struct cmp_side *x, struct cmp_side *y,
+		    bool first)
+{
+	const struct cmp_side *sd[2] = {x, y};
+	unsigned int i, k, n, nd;
+	int rc = 0;
+
+	if (a->json) {
+		fprintf(stdout, "%s{\"from\":\"%s\",\"to\":\"%s\"", first ? "" : ",",
+			x->t->name, y->t->name);
+	} else {
+		printf("\n  Xen %s -> %s\n", x->t->name, y->t->name);
+	}
+	if (x->plan.no_boot.why || y->plan.no_boot.why) {
+		if (a->json) {
+			fputs(",\"boot\":[", stdout);
+			for (i = 0; i < 2; i++) {
+				fputs(i ? "," : "", stdout);
+				if (sd[i]->plan.no_boot.why)
+					json_str(stdout, sd[i]->plan.no_boot.why);
+				else
+					fputs("null", stdout);
+			}
+			fputs("],\"domains\":[]}", stdout);
+		} else {
+			for (i = 0; i < 2; i++)
+				printf("    Xen %-7s %s\n", sd[i]->t->name,
+				       sd[i]->plan.no_boot.why ? sd[i]->plan.no_boot.message
+							       : "boots");
+			printf("    no region comparison: %s\n",
+			       x->plan.no_boot.why && y->plan.no_boot.why
+				       ? "neither boots the tree" : "only one boots the tree");
+		}
+		return 0;
+	}
+
+	if (a->json)
+		fputs(",\"boot\":[null,null],\"domains\":[", stdout);
+	/* Domains of x, then those only in y. */
+	nd = x->plan.nr_dom + y->plan.nr_dom;
+	for (n = 0, i = 0; i < nd && !rc; i++) {
+		const char *name = i < x->plan.nr_dom ? x->plan.dom[i].name
+						      : y->plan.dom[i - x->plan.nr_dom].name;
+		const struct layout_domain *dx = cmp_dom(&x->plan, name), *dy = cmp_dom(&y->plan, name);
+		struct cmp_piece *pc = NULL;
+		unsigned int npc = 0, m;
+
+		if (i >= x->plan.nr_dom && dx)
+			continue;
+		rc = cmp_pieces(dx ? &dx->ext : NULL, dy ? &dy->ext : NULL, 0, &pc, &npc);
+		if (!rc && dy)
+			rc = cmp_pieces(&dy->ext, dx ? &dx->ext : NULL, 1, &pc, &npc);
+		if (!rc) {
+			const struct layout_domain *lack[2] = {dy, dx};
+
+			rc = cmp_split(&pc, &npc, lack);
+		}
+		for (k = 0; !rc && k < npc; k++) {
+			bool in_x = pc[k].only_in == 0;
+
+			cmp_explain(&pc[k], in_x ? dx : dy, in_x ? dy : dx,
+				    in_x ? x->t : y->t, in_x ? y->t : x->t);
+		}
+		if (npc > 1)
+			qsort(pc, npc, sizeof(*pc), cmp_piece_order);
+		/* Rejoin touching pieces that got the same reason. */
+		for (k = 1, m = 0; k < npc; k++) {
+			if (pc[m].start + pc[m].size == pc[k].start &&
+			    pc[m].only_in == pc[k].only_in && !strcmp(pc[m].why, pc[k].why))
+				pc[m].size += pc[k].size;
+			else
+				pc[++m] = pc[k];
+		}
+		if (npc)
+			npc = m + 1;
+		if (a->json) {
+			fprintf(stdout, "%s{\"name\":", n++ ? "," : "");
+			json_str(stdout, name);
+			fputs(",\"regions\":[", stdout);
+			cmp_regions_json(stdout, dx);
+			fputc(',', stdout);
+			cmp_regions_json(stdout, dy);
+			fputs("],\"changes\":[", stdout);
+			for (k = 0; k < npc; k++) {
+				fprintf(stdout, "%s{\"start\":\"%#" PRIx64 "\",\"size\":\"%#" PRIx64
+					"\",\"only_in\":\"%s\",\"rule\":\"%s\",\"why\":",
+					k ? "," : "", pc[k].start, pc[k].size,
+					sd[pc[k].only_in]->t->name, pc[k].rule);
+				json_str(stdout, pc[k].why);
+				fputc('}', stdout);
+			}
+			fputs("]}", stdout);
+		} else {
+			if (npc)
+				printf("    %s: %u change%s\n", name, npc, npc == 1 ? "" : "s");
+			else
+				printf("    %s: the same regions\n", name);
+			cmp_regions_text(x->t->name, dx);
+			cmp_regions_text(y->t->name, dy);
+			for (k = 0; k < npc; k++) {
+				char h[32];
+
+				human(h, sizeof(h), pc[k].size);
+				printf("      %#" PRIx64 " +%#" PRIx64 " (%s) only in Xen %s: %s [%s]\n",
+				       pc[k].start, pc[k].size, h, sd[pc[k].only_in]->t->name,
+				       pc[k].why, pc[k].rule);
+			}
+		}
+		free(pc);
+	}
+	if (a->json)
+		fputs("]}", stdout);
+	return rc;
+}
+
+/* --svg with --compare: Dom0 (else the first domain) under every release,
+ * one column each, next to the host as the first release that boots sees
+ * it. */
+static int cmp_svg(const struct layout_args *a, const struct cmp_side *sd)
+{
+	const struct layout_plan **plans = calloc(a->nr_compare, sizeof(*plans));
+	const struct cmp_side *host = NULL;
+	const char *dom = "dom0";
+	unsigned int i;
+	FILE *f;
+	int ret = 0;
+
+	if (!plans)
+		return 1;
+	for (i = 0; i < a->nr_compare; i++) {
+		plans[i] = &sd[i].plan;
+		if (!host && !sd[i].plan.no_boot.why)
+			host = &sd[i];
+	}
+	if (!host)
+		host = &sd[0];
+	if (host->plan.nr_dom && !cmp_dom(&host->plan, "dom0"))
+		dom = host->plan.dom[0].name;
+	f = fopen(a->svg, "w");
+	if (!f || svg_write_compare(f, &host->bi, plans, a->nr_compare, dom)) {
+		fprintf(stderr, "memvisor layout: cannot write %s\n", a->svg);
+		ret = 1;
+	}
+	if (f && fclose(f))
+		ret = 1;
+	free(plans);
+	return ret;
+}
+
+/* Plans one DTB under every release of --compare; 0, or 1 when the DTB
+ * cannot be used. A release that refuses the tree is part of the answer,
+ * not a failure. */
+static int layout_compare(struct layout_args *a, const char *path)
+{
+	struct cmp_side *sd;
+	void *blob;
+	size_t len = 0;
+	unsigned int i, k;
+	int ret = 0;
+
+	blob = read_file(path, &len);
+	if (!blob) {
+		fprintf(stderr, "memvisor layout: cannot read %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	sd = calloc(a->nr_compare, sizeof(*sd));
+	if (!sd) {
+		free(blob);
+		return 1;
+	}
+	for (i = 0; i < a->nr_compare && !ret; i++) {
+		struct bootinfo_opts bo = {.policy = a->compare[i], .bootargs = a->bootargs};
+		struct layout_opts o = a->o;
+
+		o.policy = a->compare[i];
+		sd[i].t = xen_policy_traits(a->compare[i]);
+		sd[i].rc = bootinfo_parse(&sd[i].bi, blob, len, &bo);
+		if (!a->quiet && i == 0)
+			for (k = 0; k < sd[i].bi.nr_diag; k++)
+				print_diag(&sd[i].bi.diag[k]);
+		if (sd[i].rc) {
+			fprintf(stderr, "memvisor layout: %s: unusable device tree\n", path);
+			ret = 1;
+			break;
+		}
+		sd[i].rc = layout_plan(&sd[i].bi, &o, &sd[i].plan);
+		if (sd[i].rc) {
+			fprintf(stderr, "memvisor layout: %s: planning failed under Xen %s: %s\n",
+				path, sd[i].t->name, strerror(-sd[i].rc));
+			ret = 1;
+		}
+	}
+	if (!ret) {
+		if (a->json) {
+			fputs("{\"file\":", stdout);
+			json_str(stdout, path);
+			fputs(",\"releases\":[", stdout);
+			for (i = 0; i < a->nr_compare; i++) {
+				fprintf(stdout, "%s{\"xen\":\"%s\",\"xen_models\":\"%s\",\"boots\":%s",
+					i ? "," : "", sd[i].t->name, sd[i].t->models,
+					sd[i].plan.no_boot.why ? "false" : "true");
+				if (sd[i].plan.no_boot.why) {
+					fprintf(stdout, ",\"no_boot\":{\"why\":\"%s\",\"message\":",
+						sd[i].plan.no_boot.why);
+					json_str(stdout, sd[i].plan.no_boot.message);
+					fputc('}', stdout);
+				}
+				fputc('}', stdout);
+			}
+			fputs("],\"changes\":[", stdout);
+		} else {
+			printf("memvisor layout %s: comparing", path);
+			for (i = 0; i < a->nr_compare; i++)
+				printf("%s Xen %s (%s)", i ? "," : "", sd[i].t->name, sd[i].t->models);
+			printf("\n");
+		}
+		for (i = 0; i + 1 < a->nr_compare && !ret; i++)
+			if (cmp_pair(a, &sd[i], &sd[i + 1], i == 0))
+				ret = 1;
+		if (a->json)
+			fputs("]}\n", stdout);
+		if (!ret && a->svg)
+			ret = cmp_svg(a, sd);
+	}
+	for (i = 0; i < a->nr_compare; i++) {
+		layout_free(&sd[i].plan);
+		bootinfo_free(&sd[i].bi);
+	}
+	free(sd);
+	free(blob);
+	return ret;
+}
+
 int cmd_layout(int argc, char **argv)
 {
 	struct layout_args *a = calloc(1, sizeof(*a));
@@ -622,7 +1122,7 @@ int cmd_layout(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < a->nr_dtbs; i++)
-		if (layout_one(a, a->dtbs[i]))
+		if (a->nr_compare ? layout_compare(a, a->dtbs[i]) : layout_one(a, a->dtbs[i]))
 			ret = 1;
 out:
 	free(a);

@@ -1,5 +1,6 @@
 /*
- * SVG address maps for `memvisor layout --svg`.
+ * SVG address maps for `memvisor layout --svg` (and, with --compare, one
+ * column per Xen release for the same domain).
  *
  * One column for the host (RAM, reserved, MMIO, PCI windows, modules, the
  * Xen image) and one per domain (RAM, grant region, extended regions; the
@@ -206,11 +207,11 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-static int build_items(struct sv *v, const struct bootinfo *bi,
-		       const struct layout_plan *p)
+/* Column 0: the host. */
+static int build_host(struct sv *v, const struct bootinfo *bi, const struct layout_plan *p)
 {
 	paddr_t limit = 1ULL << p->ipa_bits;
-	unsigned int i, k;
+	unsigned int i;
 	int rc = 0;
 
 	for (i = 0; i < bi->ram.n && !rc; i++)
@@ -229,21 +230,24 @@ static int build_items(struct sv *v, const struct bootinfo *bi,
 		rc = sv_add(v, 0, p->xen_image.start, p->xen_image.size, "xen", "Xen");
 	if (!rc)
 		rc = add_holes(v, 0, limit);
+	return rc;
+}
 
-	for (k = 0; k < p->nr_dom && !rc; k++) {
-		const struct layout_domain *d = &p->dom[k];
-		int col = (int)k + 1;
+/* One column for a domain's address space. */
+static int build_dom(struct sv *v, int col, const struct layout_domain *d, paddr_t limit)
+{
+	unsigned int i;
+	int rc = 0;
 
-		for (i = 0; i < d->mem.n && !rc; i++)
-			rc = sv_add(v, col, d->mem.s[i].start, d->mem.s[i].size, "ram", "RAM");
-		if (!rc && d->hypervisor_node)
-			rc = sv_add(v, col, d->gnttab.start, d->gnttab.size, "gnt", "grant");
-		for (i = 0; i < d->ext.nr && !rc; i++)
-			rc = sv_add(v, col, d->ext.region[i].start, d->ext.region[i].size,
-				    "ext", "ext region");
-		if (!rc)
-			rc = add_holes(v, col, limit);
-	}
+	for (i = 0; i < d->mem.n && !rc; i++)
+		rc = sv_add(v, col, d->mem.s[i].start, d->mem.s[i].size, "ram", "RAM");
+	if (!rc && d->hypervisor_node)
+		rc = sv_add(v, col, d->gnttab.start, d->gnttab.size, "gnt", "grant");
+	for (i = 0; i < d->ext.nr && !rc; i++)
+		rc = sv_add(v, col, d->ext.region[i].start, d->ext.region[i].size,
+			    "ext", "ext region");
+	if (!rc)
+		rc = add_holes(v, col, limit);
 	return rc;
 }
 
@@ -275,21 +279,21 @@ static int build_axis(struct sv *v)
 	return 0;
 }
 
-int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan *p)
+/*
+ * Writes the document for items already in v: `ncol` columns headed by
+ * head[i] with a second line sub[i] (column 0 is the host).
+ */
+static int emit(FILE *f, struct sv *v, unsigned int ncol, const char *title,
+		const char *const *head, const char *const *sub)
 {
-	struct sv v = {0};
-	unsigned int i, ncol = p->nr_dom + 1;
+	unsigned int i;
 	double width, height, last_label = -100;
-	int rc;
+	int rc = build_axis(v);
 
-	rc = build_items(&v, bi, p);
-	if (!rc)
-		rc = build_axis(&v);
 	if (rc)
-		goto out;
-
+		return rc;
 	width = MAX(AXIS_W + ncol * (COL_W + COL_GAP) + 20.0, 1010.0);
-	height = v.y[v.nbp - 1] + 60;
+	height = v->y[v->nbp - 1] + 60;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
 		   "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, sans-serif\" "
@@ -305,46 +309,42 @@ int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan 
 	      ".h{font-size:12px;font-weight:bold}</style>\n", f);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"white\" "
 		   "stroke=\"none\"/>\n", width, height);
-	fprintf(f, "<text x=\"10\" y=\"20\" class=\"h\">memvisor layout: Xen %s policy, IPA %u "
-		   "bits (address axis is piecewise: block heights grow with log(size))</text>\n",
-		xen_policy_traits(p->policy)->name, p->ipa_bits);
+	fprintf(f, "<text x=\"10\" y=\"20\" class=\"h\">");
+	xml_text(f, title);
+	fputs(" (address axis is piecewise: block heights grow with log(size))</text>\n", f);
 
 	/* Column headings. */
 	for (i = 0; i < ncol; i++) {
 		double x = AXIS_W + i * (COL_W + COL_GAP);
 
 		fprintf(f, "<text x=\"%.0f\" y=\"%d\" class=\"h\">", x, TOP - 20);
-		if (i == 0)
-			fputs("host physical", f);
-		else
-			xml_text(f, p->dom[i - 1].name);
+		xml_text(f, head[i]);
 		fputs("</text>\n", f);
-		if (i > 0) {
-			const struct layout_domain *d = &p->dom[i - 1];
-
-			fprintf(f, "<text x=\"%.0f\" y=\"%d\">%s, %u regions</text>\n", x,
-				TOP - 6, d->direct_map ? "direct-mapped" : "guest layout", d->ext.nr);
+		if (sub[i]) {
+			fprintf(f, "<text x=\"%.0f\" y=\"%d\">", x, TOP - 6);
+			xml_text(f, sub[i]);
+			fputs("</text>\n", f);
 		}
 	}
 
 	/* Axis labels at breakpoints (skip those that would collide). */
-	for (i = 0; i < v.nbp; i++) {
-		if (v.y[i] - last_label < 11 && i + 1 != v.nbp)
+	for (i = 0; i < v->nbp; i++) {
+		if (v->y[i] - last_label < 11 && i + 1 != v->nbp)
 			continue;
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"ax\" text-anchor=\"end\">%#" PRIx64
 			   "</text><line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
 			   "stroke=\"#eeeeee\"/>\n",
-			AXIS_W - 8, v.y[i] + 3, v.bp[i], AXIS_W - 4, v.y[i], width - 10, v.y[i]);
-		last_label = v.y[i];
+			AXIS_W - 8, v->y[i] + 3, v->bp[i], AXIS_W - 4, v->y[i], width - 10, v->y[i]);
+		last_label = v->y[i];
 	}
 
 	/* Blocks: holes first, then the rest so overlays stay visible. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < v.n; i++) {
-			const struct sv_item *it = &v.it[i];
-			unsigned int a = find_bp(&v, it->s);
-			unsigned int b = it->e == UINT64_MAX ? v.nbp - 1 : find_bp(&v, it->e + 1);
-			double x = AXIS_W + it->col * (COL_W + COL_GAP), y0 = v.y[a], y1 = v.y[b];
+		for (i = 0; i < v->n; i++) {
+			const struct sv_item *it = &v->it[i];
+			unsigned int a = find_bp(v, it->s);
+			unsigned int b = it->e == UINT64_MAX ? v->nbp - 1 : find_bp(v, it->e + 1);
+			double x = AXIS_W + it->col * (COL_W + COL_GAP), y0 = v->y[a], y1 = v->y[b];
 			bool hole = !strcmp(it->cls, "hole");
 			bool narrow = !strcmp(it->cls, "resv") || !strcmp(it->cls, "mod") ||
 				      !strcmp(it->cls, "xen") || !strcmp(it->cls, "pci") ||
@@ -385,10 +385,97 @@ int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan 
 		}
 	}
 	fputs("</svg>\n", f);
-	rc = ferror(f) ? -EIO : 0;
-out:
-	free(v.it);
-	free(v.bp);
-	free(v.y);
+	return ferror(f) ? -EIO : 0;
+}
+
+static void sv_free(struct sv *v)
+{
+	free(v->it);
+	free(v->bp);
+	free(v->y);
+}
+
+int svg_write_plan(FILE *f, const struct bootinfo *bi, const struct layout_plan *p)
+{
+	struct sv v = {0};
+	unsigned int i, ncol = p->nr_dom + 1;
+	const char **head = calloc(ncol, sizeof(*head)), **sub = calloc(ncol, sizeof(*sub));
+	char (*subbuf)[64] = calloc(ncol, sizeof(*subbuf));
+	char title[128];
+	int rc = (head && sub && subbuf) ? build_host(&v, bi, p) : -ENOMEM;
+
+	for (i = 0; i < p->nr_dom && !rc; i++)
+		rc = build_dom(&v, (int)i + 1, &p->dom[i], 1ULL << p->ipa_bits);
+	if (!rc) {
+		head[0] = "host physical";
+		for (i = 0; i < p->nr_dom; i++) {
+			const struct layout_domain *d = &p->dom[i];
+
+			head[i + 1] = d->name;
+			snprintf(subbuf[i + 1], sizeof(subbuf[i + 1]), "%s, %u regions",
+				 d->direct_map ? "direct-mapped" : "guest layout", d->ext.nr);
+			sub[i + 1] = subbuf[i + 1];
+		}
+		snprintf(title, sizeof(title), "memvisor layout: Xen %s policy, IPA %u bits",
+			 xen_policy_traits(p->policy)->name, p->ipa_bits);
+		rc = emit(f, &v, ncol, title, head, sub);
+	}
+	sv_free(&v);
+	free(head);
+	free(sub);
+	free(subbuf);
+	return rc;
+}
+
+int svg_write_compare(FILE *f, const struct bootinfo *bi, const struct layout_plan *const *plans,
+		      unsigned int n, const char *dom)
+{
+	struct sv v = {0};
+	unsigned int i, k, ncol = n + 1;
+	const struct layout_plan *hp = NULL;
+	const char **head = calloc(ncol, sizeof(*head)), **sub = calloc(ncol, sizeof(*sub));
+	char (*hbuf)[64] = calloc(ncol, sizeof(*hbuf)), (*sbuf)[64] = calloc(ncol, sizeof(*sbuf));
+	char title[160];
+	int rc = (head && sub && hbuf && sbuf) ? 0 : -ENOMEM;
+
+	for (i = 0; i < n && !hp; i++)
+		if (!plans[i]->no_boot.why)
+			hp = plans[i];
+	if (!hp)
+		hp = plans[0];
+	if (!rc)
+		rc = build_host(&v, bi, hp);
+	head[0] = "host physical";
+	for (i = 0; i < n && !rc; i++) {
+		const struct layout_plan *p = plans[i];
+		const struct layout_domain *d = NULL;
+
+		snprintf(hbuf[i + 1], sizeof(hbuf[i + 1]), "Xen %s: %s",
+			 xen_policy_traits(p->policy)->name, dom);
+		head[i + 1] = hbuf[i + 1];
+		for (k = 0; k < p->nr_dom; k++)
+			if (!strcmp(p->dom[k].name, dom))
+				d = &p->dom[k];
+		if (p->no_boot.why)
+			snprintf(sbuf[i + 1], sizeof(sbuf[i + 1]), "does not boot: %s",
+				 p->no_boot.why);
+		else if (!d)
+			snprintf(sbuf[i + 1], sizeof(sbuf[i + 1]), "no such domain");
+		else
+			snprintf(sbuf[i + 1], sizeof(sbuf[i + 1]), "%u regions", d->ext.nr);
+		sub[i + 1] = sbuf[i + 1];
+		if (d && !p->no_boot.why)
+			rc = build_dom(&v, (int)i + 1, d, 1ULL << p->ipa_bits);
+	}
+	if (!rc) {
+		snprintf(title, sizeof(title), "memvisor layout --compare: %s under each Xen "
+			 "release, IPA %u bits", dom, hp->ipa_bits);
+		rc = emit(f, &v, ncol, title, head, sub);
+	}
+	sv_free(&v);
+	free(head);
+	free(sub);
+	free(hbuf);
+	free(sbuf);
 	return rc;
 }

@@ -380,10 +380,12 @@ static int add_ram(struct walk *w, int node, int depth, int ac, int sc)
 				      "RAM bank wraps around the address space");
 			continue;
 		}
-		if (bi->ram.n >= BOOTINFO_MAX_RAM_BANKS) {
+		/* NR_MEM_BANKS bounds RAM banks as it bounds regions: 128 in
+		 * 4.16, 256 later (facts 1.1, 8.1). */
+		if (bi->ram.n >= MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit)) {
 			bootinfo_diag(bi, BOOTINFO_WARN, label, true, a,
-				      "more than %d RAM banks: rest ignored",
-				      BOOTINFO_MAX_RAM_BANKS);
+				      "more than %u RAM banks: rest ignored",
+				      MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit));
 			return 0;
 		}
 		if (bootinfo_spans_push(&bi->ram, a, s, EXT_K_RAM, label))
@@ -866,11 +868,15 @@ static int visit(struct walk *w, int node, int depth)
 	return add_pci_windows(w, node, depth);
 }
 
+/* By start, then size: equal starts (a board's "removed region" over the
+ * child it starts with) sort the same on every libc. */
 static int span_cmp(const void *a, const void *b)
 {
 	const struct ext_span *x = a, *y = b;
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
 }
 
 static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,

@@ -1,20 +1,24 @@
 /*
- * Extended-region finders and their shared post-processing.
+ * Extended-region finders, their shared post-processing and the table of
+ * Xen releases.
  *
  * Design: every hypervisor finder is "start set, ordered exclusions, report":
  * it fills a rangeset, removes spans in the order Xen removes them (the order
- * matters only for the 4.17 removal bugs, which this file can imitate), and
- * hands the remaining ranges, ascending, to ext_add_regions(), the one place
- * where alignment, minimum size, the IPA cap and the region limit are
+ * matters only for the range-removal bug of releases before 4.19.3/4.20.1,
+ * which this file can imitate), and hands the remaining ranges, ascending,
+ * to ext_add_region_cb(), the one place where alignment, minimum size, the
+ * 2 MiB-short sizing of 4.18-4.20, the IPA cap and the region limit are
  * applied. libxl's finder follows its own rules and lives in its own
- * function.
+ * function. Every difference between releases is a field of the policy
+ * table below; nothing else in this file tests a release.
  *
  * Granule: releases since 4.18 store page frame numbers in the rangeset, so
- * an unaligned span is widened to whole pages; 4.17 stored byte addresses.
- * The engine keeps a shift (12 or 0) and converts at its edges.
+ * an unaligned span is widened to whole pages; 4.16 and 4.17 stored byte
+ * addresses. The engine keeps a shift (12 or 0) and converts at its edges.
  *
- * Invariants of a successful hypervisor result (non-4.17 policies):
- * regions ascending, disjoint, start and size 2 MiB aligned, size >= 64 MiB,
+ * Invariants of a successful hypervisor result (policies without the
+ * removal bug): regions ascending, disjoint, start 2 MiB aligned, size 2 MiB
+ * aligned except DomU holes written directly (before 4.21), size >= 64 MiB,
  * end <= 2^ipa_bits, count <= policy limit. ext_check_regions() checks them.
  * Every region or piece of space left out gets a note saying why.
  */
@@ -25,45 +29,127 @@
 #include <hv/extregion.h>
 #include <hv/rangeset.h>
 
-static const struct xen_policy_traits policy_table[] = {
-	[XEN_POLICY_4_17] = {
-		.name = "4.17",
-		.buggy_rangeset = true,
-		.memreserve_excluded = false,
-		.shm_excluded = false,
-		.xen_reg_excluded = false,
-		.domu_rangeset = false,
+/*
+ * The releases, one row each. Sources: facts section 1.7 (commits and the
+ * release each entered), section 8 (real 4.17.7) and 8b (real 4.20.4).
+ * Rules not observed on a real release are carried over from the nearest
+ * observed one until the commit that changed them; docs/extended-regions.md
+ * marks which.
+ */
+#define COMMON .region_align = EXT_REGION_ALIGN, .region_min = EXT_REGION_MIN_SIZE, \
+	       .reg_root_cells_truncate = true, .major = 4
+
+static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
+	[XEN_POLICY_4_16] = {
+		COMMON, .name = "4.16", .models = "4.16.x", .minor = 16,
+		.region_limit = 128,
+		.removal_bug = true,
+		.domu = XEN_DOMU_NONE,
 		.memory_by_name_any_depth = true,
 		.reserved_tree_order = true,
 		.ram_overlap_no_boot = true,
+	},
+	[XEN_POLICY_4_17] = {
+		COMMON, .name = "4.17", .models = "4.17.x (observed: 4.17.7)", .minor = 17,
 		.region_limit = 256,
-		.libxl_iomem = false,
+		.removal_bug = true,
+		.domu = XEN_DOMU_DIRECT,
+		.memory_by_name_any_depth = true,
+		.reserved_tree_order = true,
+		.ram_overlap_no_boot = true,
+	},
+	[XEN_POLICY_4_18] = {
+		COMMON, .name = "4.18", .models = "4.18.x", .minor = 18,
+		.region_limit = 256,
+		.frame_granule = true,
+		.short_2m = true,
+		.removal_bug = true,
+		.domu = XEN_DOMU_DIRECT,
+		.memory_by_name_any_depth = true,
+		.reserved_tree_order = true,
+		.ram_overlap_no_boot = true,
+		.reserved_overlap_no_boot = true,
+	},
+	[XEN_POLICY_4_19_2] = {
+		COMMON, .name = "4.19.2", .models = "4.19.0-4.19.2", .minor = 19,
+		.region_limit = 256,
+		.frame_granule = true,
+		.short_2m = true,
+		.removal_bug = true,
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.domu = XEN_DOMU_DIRECT_SHM_RANGESET,
+		.memory_by_name_any_depth = true,
+		.reserved_tree_order = true,
+		.ram_overlap_no_boot = true,
+		.reserved_overlap_no_boot = true,
+		.memreserve_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_19] = {
-		.name = "4.19",
+		COMMON, .name = "4.19", .models = "4.19.3 and later 4.19.x", .minor = 19,
+		.region_limit = 256,
+		.frame_granule = true,
+		.short_2m = true,
 		.memreserve_excluded = true,
 		.shm_excluded = true,
-		.domu_rangeset = true,
+		.domu = XEN_DOMU_DIRECT_SHM_RANGESET,
+		.memory_by_name_any_depth = true,
+		.ram_overlap_no_boot = true,
+		.reserved_overlap_no_boot = true,
+		.memreserve_overlap_no_boot = true,
+	},
+	[XEN_POLICY_4_20_0] = {
+		COMMON, .name = "4.20.0", .models = "4.20.0", .minor = 20,
 		.region_limit = 256,
+		.frame_granule = true,
+		.short_2m = true,
+		.removal_bug = true,
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.domu = XEN_DOMU_DIRECT_SHM_RANGESET,
+		.reserved_tree_order = true,
+		.reserved_overlap_no_boot = true,
+	},
+	[XEN_POLICY_4_20] = {
+		COMMON, .name = "4.20", .models = "4.20.1 and later 4.20.x (observed: 4.20.4)",
+		.minor = 20,
+		.region_limit = 256,
+		.frame_granule = true,
+		.short_2m = true,
+		.memreserve_excluded = true,
+		.shm_excluded = true,
+		.domu = XEN_DOMU_DIRECT_SHM_RANGESET,
+		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_21] = {
-		.name = "4.21",
+		COMMON, .name = "4.21", .models = "4.21.x", .minor = 21,
+		.region_limit = 256,
+		.frame_granule = true,
 		.memreserve_excluded = true,
 		.shm_excluded = true,
 		.xen_reg_excluded = true,
-		.domu_rangeset = true,
-		.region_limit = 256,
+		.domu = XEN_DOMU_RANGESET,
 		.libxl_iomem = true,
+		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_LATEST] = {
-		.name = "latest",
+		COMMON, .name = "latest", .models = "master (4.23-dev)", .minor = 22,
+		.region_limit = 256,
+		.frame_granule = true,
 		.memreserve_excluded = true,
 		.shm_excluded = true,
 		.xen_reg_excluded = true,
-		.domu_rangeset = true,
-		.region_limit = 256,
+		.domu = XEN_DOMU_RANGESET,
 		.libxl_iomem = true,
+		.reserved_overlap_no_boot = true,
 	},
+};
+#undef COMMON
+
+const enum xen_policy xen_policy_all[XEN_POLICY__COUNT] = {
+	XEN_POLICY_4_16, XEN_POLICY_4_17, XEN_POLICY_4_18, XEN_POLICY_4_19_2,
+	XEN_POLICY_4_19, XEN_POLICY_4_20_0, XEN_POLICY_4_20, XEN_POLICY_4_21,
+	XEN_POLICY_LATEST,
 };
 
 const struct xen_policy_traits *xen_policy_traits(enum xen_policy p)
@@ -73,28 +159,57 @@ const struct xen_policy_traits *xen_policy_traits(enum xen_policy p)
 	return &policy_table[p];
 }
 
+/* A decimal number of 1..3 digits at *s; advances *s. */
+static int parse_num(const char **s, unsigned int *v)
+{
+	unsigned int n = 0, d = 0;
+
+	while (**s >= '0' && **s <= '9' && d < 3) {
+		n = n * 10 + (unsigned int)(**s - '0');
+		(*s)++;
+		d++;
+	}
+	if (!d || (**s >= '0' && **s <= '9'))
+		return -EINVAL;
+	*v = n;
+	return 0;
+}
+
 int xen_policy_parse(const char *s, enum xen_policy *out)
 {
-	static const struct {
-		const char *name;
-		enum xen_policy p;
-	} names[] = {
-		{"4.17", XEN_POLICY_4_17}, {"4.18", XEN_POLICY_4_17},
-		{"4.19", XEN_POLICY_4_19}, {"4.20", XEN_POLICY_4_19},
-		{"4.21", XEN_POLICY_4_21}, {"4.22", XEN_POLICY_LATEST},
-		{"latest", XEN_POLICY_LATEST}, {"head", XEN_POLICY_LATEST},
-	};
-	unsigned int i;
+	unsigned int major, minor, point = 0;
+	bool has_point = false;
 
 	if (!s)
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(s, names[i].name)) {
-			*out = names[i].p;
-			return 0;
-		}
+	if (!strcmp(s, "latest") || !strcmp(s, "head")) {
+		*out = XEN_POLICY_LATEST;
+		return 0;
 	}
-	return -EINVAL;
+	if (parse_num(&s, &major) || major != 4 || *s++ != '.' || parse_num(&s, &minor))
+		return -EINVAL;
+	if (*s == '.') {
+		s++;
+		if (parse_num(&s, &point))
+			return -EINVAL;
+		has_point = true;
+	}
+	if (*s)
+		return -EINVAL;
+	switch (minor) {
+	case 16: *out = XEN_POLICY_4_16; return 0;
+	case 17: *out = XEN_POLICY_4_17; return 0;
+	case 18: *out = XEN_POLICY_4_18; return 0;
+	case 19: /* the range-removal fix reached 4.19.3 */
+		*out = has_point && point < 3 ? XEN_POLICY_4_19_2 : XEN_POLICY_4_19;
+		return 0;
+	case 20: /* and 4.20.1 */
+		*out = has_point && point < 1 ? XEN_POLICY_4_20_0 : XEN_POLICY_4_20;
+		return 0;
+	case 21: *out = XEN_POLICY_4_21; return 0;
+	case 22: *out = XEN_POLICY_LATEST; return 0;
+	default: return -EINVAL;
+	}
 }
 
 const char *ext_kind_name(enum ext_kind k)
@@ -181,7 +296,8 @@ static paddr_t ipa_last(const struct ext_ctx *ctx)
 static bool ctx_valid(const struct ext_ctx *ctx)
 {
 	return ctx && ctx->ipa_bits >= 32 && ctx->ipa_bits <= 52 &&
-	       (unsigned int)ctx->policy < ARRAY_SIZE(policy_table);
+	       (unsigned int)ctx->policy < ARRAY_SIZE(policy_table) &&
+	       policy_table[ctx->policy].name;
 }
 
 /* ----- the engine shared by the three hypervisor finders ----- */
@@ -201,7 +317,7 @@ static int engine_init(struct ext_engine *en, const struct ext_ctx *ctx,
 		return -EINVAL;
 	en->ctx = ctx;
 	en->t = xen_policy_traits(ctx->policy);
-	en->shift = en->t->buggy_rangeset ? 0 : PAGE_SHIFT;
+	en->shift = en->t->frame_granule ? PAGE_SHIFT : 0;
 	en->out = out;
 	en->rs = rangeset_new();
 	return en->rs ? 0 : -ENOMEM;
@@ -232,8 +348,10 @@ static int engine_add(struct ext_engine *en, paddr_t start, paddr_t size)
 /*
  * Removes one span. `widen` rounds the span out to pages first, as the
  * IOMMU path does for DT `reg` entries (in frame mode every span is widened
- * anyway). A failed removal under the 4.17 policy (Xen would crash) stops
- * the search with status -EFAULT.
+ * anyway). Releases with the removal bug compute the range as Xen does, in
+ * wrapping arithmetic and without skipping zero-size spans, and remove it
+ * with the buggy removal; one that would crash Xen stops the search with
+ * status -EFAULT.
  */
 static int engine_remove(struct ext_engine *en, const struct ext_span *sp,
 			 bool widen)
@@ -242,8 +360,7 @@ static int engine_remove(struct ext_engine *en, const struct ext_span *sp,
 	bool buggy = false;
 	int rc;
 
-	if (en->t->buggy_rangeset) {
-		/* 4.17: byte addresses; zero-size not skipped; e may wrap. */
+	if (en->t->removal_bug) {
 		if (widen) {
 			s = sp->start & PAGE_MASK;
 			e = ((sp->start + sp->size + PAGE_SIZE - 1) & PAGE_MASK) - 1;
@@ -251,8 +368,11 @@ static int engine_remove(struct ext_engine *en, const struct ext_span *sp,
 			s = sp->start;
 			e = sp->start + sp->size - 1;
 		}
+		s >>= en->shift;
+		e >>= en->shift;
 		if (e >= s && rangeset_overlaps_range(en->rs, s, e))
-			ext_result_note(en->out, EXT_NOTE_EXCLUDED, s, e - s + 1,
+			ext_result_note(en->out, EXT_NOTE_EXCLUDED, s << en->shift,
+					((e - s) << en->shift) + (1ULL << en->shift),
 					sp->kind, sp->label);
 		rc = rangeset_remove_range_xen417(en->rs, s, e, &buggy);
 		if (rc == -EFAULT) {
@@ -267,9 +387,9 @@ static int engine_remove(struct ext_engine *en, const struct ext_span *sp,
 	}
 
 	if (!sp->size)
-		return 0; /* zero-size exclusions are skipped (since 4.18) */
-	s = sp->start >> PAGE_SHIFT;
-	e = span_last(sp->start, sp->size) >> PAGE_SHIFT;
+		return 0; /* zero-size exclusions are skipped */
+	s = sp->start >> en->shift;
+	e = span_last(sp->start, sp->size) >> en->shift;
 	if (rangeset_overlaps_range(en->rs, s, e))
 		ext_result_note(en->out, EXT_NOTE_EXCLUDED, sp->start, sp->size,
 				sp->kind, sp->label);
@@ -290,28 +410,43 @@ static int engine_remove_all(struct ext_engine *en, const struct ext_span *sp,
 	return 0;
 }
 
-/* The shared post-processing of one reported range (inclusive, in granules). */
+/*
+ * The shared post-processing of one reported range (inclusive, in granules):
+ * start rounded up, size rounded down, too small dropped, list limit.
+ * Releases with the 2 MiB-short sizing take the start of the range's last
+ * page as its end (facts 8b.1); what that costs is noted.
+ */
 static int ext_add_region_cb(uint64_t s, uint64_t e, void *ctx)
 {
 	struct ext_engine *en = ctx;
+	const struct xen_policy_traits *t = en->t;
 	struct ext_result *out = en->out;
 	paddr_t start = s << en->shift;
 	paddr_t end = ((e + 1) << en->shift) - 1; /* inclusive, no overflow: e < cap */
-	paddr_t astart = ALIGN_UP(start, EXT_REGION_ALIGN);
-	paddr_t size;
+	paddr_t xen_end = t->short_2m ? e << en->shift : end;
+	paddr_t astart = ALIGN_UP(start, t->region_align);
+	paddr_t size, full;
 
 	if (astart < start || astart > end) {
 		ext_result_note(out, EXT_NOTE_TOO_SMALL, start, end - start + 1,
 				EXT_K__COUNT, NULL);
 		return 0;
 	}
-	size = ALIGN_DOWN(end - astart + 1, EXT_REGION_ALIGN);
-	if (size < EXT_REGION_MIN_SIZE) {
+	full = ALIGN_DOWN(end - astart + 1, t->region_align);
+	size = astart > xen_end ? 0 : ALIGN_DOWN(xen_end - astart + 1, t->region_align);
+	if (full < t->region_min) {
 		ext_result_note(out, EXT_NOTE_TOO_SMALL, start, end - start + 1,
 				EXT_K__COUNT, NULL);
 		return 0;
 	}
-	if (out->nr >= en->t->region_limit) {
+	if (size < t->region_min)
+		size = 0;
+	if (size != full)
+		ext_result_note(out, EXT_NOTE_SHORT2M, astart + size, full - size,
+				EXT_K__COUNT, NULL);
+	if (!size)
+		return 0;
+	if (out->nr >= t->region_limit) {
 		ext_result_note(out, EXT_NOTE_LIMIT, astart, size, EXT_K__COUNT, NULL);
 		return 0;
 	}
@@ -512,8 +647,13 @@ int ext_find_domu(const struct ext_ctx *ctx, const struct ext_domu_input *in,
 	if (rc)
 		return out->status = rc;
 
-	if (!en.t->domu_rangeset) {
-		/* 4.17: one region per bank, written directly, size not rounded. */
+	if (en.t->domu == XEN_DOMU_NONE) {
+		/* 4.16: Dom0 only; the caller says so. */
+		goto err;
+	}
+	if (en.t->domu == XEN_DOMU_DIRECT ||
+	    (en.t->domu == XEN_DOMU_DIRECT_SHM_RANGESET && !in->nr_shm_guest)) {
+		/* One region per bank, written directly, size not rounded. */
 		for (i = 0; i < GUEST_RAM_BANKS; i++) {
 			if (!domu_tail(ctx, i, in->bank_used[i], false, &s, &e, out))
 				continue;
@@ -633,9 +773,10 @@ int ext_check_regions(const struct ext_ctx *ctx, const struct ext_region *r,
 	if (nr > t->region_limit)
 		return (int)t->region_limit;
 	for (i = 0; i < nr; i++) {
-		if (!IS_ALIGNED(r[i].start, EXT_REGION_ALIGN) ||
-		    (!t->buggy_rangeset && !IS_ALIGNED(r[i].size, EXT_REGION_ALIGN)) ||
-		    r[i].size < EXT_REGION_MIN_SIZE || r[i].start > last ||
+		/* Sizes written directly (DomU before 4.21) are not rounded. */
+		if (!IS_ALIGNED(r[i].start, t->region_align) ||
+		    (t->domu == XEN_DOMU_RANGESET && !IS_ALIGNED(r[i].size, t->region_align)) ||
+		    r[i].size < t->region_min || r[i].start > last ||
 		    r[i].size - 1 > last - r[i].start)
 			return (int)i;
 		if (i && r[i].start < r[i - 1].start + r[i - 1].size)

@@ -15,11 +15,12 @@
  *     GUEST_GNTTAB_BASE, regions by the DomU or host-layout finder.
  * Feature switches (ext_regions=no, 32-bit, no /hypervisor node) leave a
  * domain with region 0 only and a reason in why_none. Before step 1, a tree
- * the imitated release would not boot (4.17: overlapping RAM banks) ends
- * the plan with no domains and the reason in no_boot.
+ * the imitated release would not boot (overlapping RAM banks before 4.20,
+ * overlapping reserved regions from 4.18, Dom0's kernel in reserved memory
+ * from 4.18) ends the plan with no domains and the reason in no_boot.
  *
  * Invariants: every domain of the plan has gpaddr_bits == ipa_bits; its
- * regions satisfy ext_check_regions() for non-4.17 policies; strings in the
+ * regions satisfy ext_check_regions() for policies without the removal bug; strings in the
  * plan live in the plan's pool or in bootinfo.
  */
 #include <errno.h>
@@ -111,15 +112,27 @@ static bool label_under(const char *label, const char *prefix)
 	return label && !strncmp(label, prefix, n) && label[n] == '/';
 }
 
+static void set_no_boot(struct layout_plan *p, const char *why, const char *msg,
+			const char *fallback, const struct ext_span *a,
+			const struct ext_span *b)
+{
+	p->no_boot.why = why;
+	p->no_boot.message = plan_strdup(p, msg);
+	if (!p->no_boot.message)
+		p->no_boot.message = fallback;
+	p->no_boot.a = *a;
+	p->no_boot.b = *b;
+}
+
 /*
- * Xen 4.17 maps every RAM bank into its direct map early at boot; banks that
- * overlap make that fail and it panics before its console is up (facts
- * 8.10). As 4.17 takes every node named memory[@...] as RAM, the usual cause
- * on real boards is a /reserved-memory child named so. bi->ram is sorted by
+ * Releases that find RAM by node name (4.16-4.19) map every RAM bank into
+ * their direct map early at boot; banks that overlap make that fail and Xen
+ * panics before its console is up (facts 8.10). The usual cause on real
+ * boards is a /reserved-memory child named memory@.... bi->ram is sorted by
  * start, so keeping the bank that reaches furthest finds every overlap; the
- * first one is reported. Returns true when the release would not boot.
+ * first one is reported.
  */
-static bool check_boots(struct layout_plan *p, const struct bootinfo *bi)
+static bool check_ram_overlap(struct layout_plan *p, const struct bootinfo *bi)
 {
 	const struct xen_policy_traits *t = xen_policy_traits(p->policy);
 	const struct ext_span *far = NULL;
@@ -145,20 +158,107 @@ static bool check_boots(struct layout_plan *p, const struct bootinfo *bi)
 				 t->name, a->label ? a->label : "?", a->start,
 				 a->start + a->size, b->label ? b->label : "?", b->start,
 				 b->start + b->size,
-				 resv ? " (Xen 4.17 takes every node named memory@..., "
+				 resv ? " (Xen before 4.20 takes every node named memory@..., "
 					"/reserved-memory children too, as RAM)" : "");
-			p->no_boot.why = "ram_banks_overlap";
-			p->no_boot.message = plan_strdup(p, msg);
-			if (!p->no_boot.message)
-				p->no_boot.message = "RAM banks overlap";
-			p->no_boot.a = *a;
-			p->no_boot.b = *b;
+			set_no_boot(p, "ram_banks_overlap", msg, "RAM banks overlap", a, b);
 			return true;
 		}
 		if (!far || b->start + b->size - 1 > far->start + far->size - 1)
 			far = b;
 	}
 	return false;
+}
+
+static bool spans_overlap(const struct ext_span *a, const struct ext_span *b)
+{
+	return a->start < b->start + b->size && b->start < a->start + a->size;
+}
+
+/* Which reserved banks take part in the boot-time overlap check. */
+static bool resv_checked(const struct xen_policy_traits *t, const struct ext_span *r)
+{
+	return r->kind == EXT_K_RESERVED ||
+	       (r->kind == EXT_K_MEMRESERVE && t->memreserve_overlap_no_boot);
+}
+
+/*
+ * From 4.18 (facts 8b.4) Xen checks every reserved region it parses against
+ * those found before it: two that overlap make it log both ranges, report
+ * that the reserved-memory node failed to parse and panic ("Early FDT
+ * parsing failed") before its console is up. In 4.19 /memreserve/ entries
+ * are among them (in reserved_mem; 4.20 lets them overlap). The pair
+ * reported is the first one in the order the bank list holds (scan order
+ * under the releases with the removal bug, else address order). A boot
+ * module inside a reserved region is dropped: when that is Dom0's kernel,
+ * Dom0 cannot be built and Xen stops.
+ */
+static bool check_reserved_overlap(struct layout_plan *p, const struct bootinfo *bi,
+				   const struct layout_opts *o)
+{
+	const struct xen_policy_traits *t = xen_policy_traits(p->policy);
+	char msg[sizeof(((struct bootinfo_diag *)0)->msg) * 3];
+	unsigned int i, k;
+
+	if (!t->reserved_overlap_no_boot)
+		return false;
+	for (k = 1; k < bi->reserved.n; k++) {
+		const struct ext_span *b = &bi->reserved.s[k];
+
+		if (!resv_checked(t, b))
+			continue;
+		for (i = 0; i < k; i++) {
+			const struct ext_span *a = &bi->reserved.s[i];
+
+			if (!resv_checked(t, a) || !spans_overlap(a, b))
+				continue;
+			snprintf(msg, sizeof(msg),
+				 "Xen %s would not boot this tree: reserved regions %s "
+				 "[%#" PRIx64 ", %#" PRIx64 ") and %s [%#" PRIx64 ", %#"
+				 PRIx64 ") overlap; Xen logs both ranges, reports that the "
+				 "reserved-memory node failed to parse and panics (\"Early "
+				 "FDT parsing failed\") before its console is up",
+				 t->name, a->label ? a->label : "?", a->start,
+				 a->start + a->size, b->label ? b->label : "?", b->start,
+				 b->start + b->size);
+			set_no_boot(p, "reserved_regions_overlap", msg,
+				    "reserved regions overlap", a, b);
+			return true;
+		}
+	}
+	if (o->no_dom0)
+		return false;
+	for (i = 0; i < bi->nr_module; i++) {
+		const struct bootinfo_module *m = &bi->module[i];
+
+		if (m->domain >= 0 || m->kind != BOOTMOD_KERNEL)
+			continue;
+		for (k = 0; k < bi->reserved.n; k++) {
+			const struct ext_span *r = &bi->reserved.s[k];
+
+			if (r->kind != EXT_K_RESERVED || !spans_overlap(r, &m->span))
+				continue;
+			snprintf(msg, sizeof(msg),
+				 "Xen %s would not boot Dom0: its kernel module %s [%#"
+				 PRIx64 ", %#" PRIx64 ") lies in reserved region %s; Xen "
+				 "drops the module, and Dom0 then fails for a missing kernel",
+				 t->name, m->span.label ? m->span.label : "?",
+				 m->span.start, m->span.start + m->span.size,
+				 r->label ? r->label : "?");
+			set_no_boot(p, "dom0_kernel_in_reserved", msg,
+				    "Dom0 kernel in reserved memory", &m->span, r);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Returns true when the imitated release would not boot the tree; the
+ * reason Xen's own boot order meets first is reported (the FDT parse comes
+ * before the direct map). */
+static bool check_boots(struct layout_plan *p, const struct bootinfo *bi,
+			const struct layout_opts *o)
+{
+	return check_reserved_overlap(p, bi, o) || check_ram_overlap(p, bi);
 }
 
 /* ----- step 1: free host memory and the Xen image ----- */
@@ -667,6 +767,11 @@ static int plan_domu(struct layout_plan *p, const struct bootinfo *bi,
 	}
 	if (feature_off(bi, d))
 		return 0;
+	if (xen_policy_traits(p->policy)->domu == XEN_DOMU_NONE) {
+		d->why_none = "this release computes extended regions for Dom0 only "
+			      "(DomUs from 4.17, 2a2447757b)";
+		return 0;
+	}
 
 	if (bd->direct_map) {
 		rc = find_host_layout(p, bi, d, &bd->xen_reg, &bd->shm_guest);
@@ -683,20 +788,10 @@ static int plan_domu(struct layout_plan *p, const struct bootinfo *bi,
 	return rc == -ENOMEM ? rc : 0;
 }
 
-static void xen_version(enum xen_policy pol, unsigned int *maj, unsigned int *min)
-{
-	*maj = 4;
-	switch (pol) {
-	case XEN_POLICY_4_17: *min = 17; break;
-	case XEN_POLICY_4_19: *min = 19; break;
-	case XEN_POLICY_4_21: *min = 21; break;
-	default: *min = 22; break;
-	}
-}
-
 int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 		struct layout_plan *p)
 {
+	const struct xen_policy_traits *t;
 	struct rangeset *free_rs = NULL;
 	unsigned int i, n;
 	int rc;
@@ -704,20 +799,25 @@ int layout_plan(const struct bootinfo *bi, const struct layout_opts *o,
 	memset(p, 0, sizeof(*p));
 	p->policy = o->policy;
 	p->ipa_bits = o->ipa_bits ? o->ipa_bits : LAYOUT_DEFAULT_IPA_BITS;
-	xen_version(o->policy, &p->xen_major, &p->xen_minor);
+	t = xen_policy_traits(o->policy);
+	p->xen_major = t->major;
+	p->xen_minor = t->minor;
 	if (p->ipa_bits < 32 || p->ipa_bits > 52) {
 		plan_msg(p, BOOTINFO_ERR, NULL, false, 0,
 			 "IPA width %u is outside 32..52", p->ipa_bits);
 		return -EINVAL;
 	}
-	if (o->policy == XEN_POLICY_4_17)
+	if (t->removal_bug)
 		plan_msg(p, BOOTINFO_WARN, NULL, false, 0,
-			 "policy 4.17 reproduces Xen 4.17's bugs (range removal, "
-			 "zero-size entries, unrounded DomU sizes, /memreserve/ kept): "
-			 "its regions may cover memory in use");
+			 "Xen %s (%s) has the range-removal bug (fixed in 4.19.3, "
+			 "4.20.1): its regions may cover memory in use", t->name, t->models);
+	if (t->short_2m)
+		plan_msg(p, BOOTINFO_WARN, NULL, false, 0,
+			 "Xen %s sizes regions 2 MiB short of a free range that ends on "
+			 "a 2 MiB boundary (4.18-4.20; fixed in 4.21)", t->name);
 
 	/* Xen stops before any domain exists. */
-	if (check_boots(p, bi))
+	if (check_boots(p, bi, o))
 		return 0;
 
 	n = (o->no_dom0 ? 0 : 1) + bi->nr_domain;

@@ -115,13 +115,19 @@ assert nb[\"nodes\"] == [\"/memory@80000000\", \"/reserved-memory/memory@85e0000
 assert nb[\"between\"] == [[\"0x80000000\", \"0xc0000000\"], [\"0x85e00000\", \"0x200000\"]]
 "'
 check "4.17 overlapping RAM: the verdict survives -q" 'grep -q "would not boot" "$tmp/nbq.err"'
-for x in 4.19 4.21 latest; do
-	"$bin" "$dir/sdm630-ram-overlap.dtb" --xen $x --json -q >"$tmp/nb-$x.json"
+# Facts 8b.4: from 4.18 the same board stops earlier, on its overlapping
+# /reserved-memory children ("removed region" over qhee-code).
+for x in 4.18 4.19 4.20 4.21 latest; do
+	"$bin" "$dir/sdm630-ram-overlap.dtb" --xen $x --json -q >"$tmp/nb-$x.json" 2>/dev/null
 	rc=$?
-	check "--xen $x: the same tree boots and plans" '[ $rc -eq 0 ] && python3 -c "
+	check "--xen $x: the board is refused for its overlapping reserved regions" '[ $rc -eq 1 ] && python3 -c "
 import json; j = json.load(open(\"$tmp/nb-$x.json\"))
-assert j[\"boots\"] is True and \"no_boot\" not in j
-assert j[\"domains\"][0][\"extended_regions\"][0] == [\"0x80400000\", \"0x5200000\"]
+assert j[\"boots\"] is False and j[\"domains\"] == []
+nb = j[\"no_boot\"]
+assert nb[\"why\"] == \"reserved_regions_overlap\", nb
+assert nb[\"nodes\"] == [\"/reserved-memory/qhee-code@85800000\", \"/reserved-memory/removed_region@85800000\"]
+assert nb[\"between\"] == [[\"0x85800000\", \"0x600000\"], [\"0x85800000\", \"0x3700000\"]]
+assert \"Early FDT parsing failed\" in nb[\"message\"] and \"Xen $x would not boot\" in nb[\"message\"]
 "'
 done
 "$bin" --json -q --xen 4.17 "$dir/qemu-virt.dtb" "$dir/sdm630-ram-overlap.dtb" >"$tmp/multi.jsonl"
@@ -129,6 +135,81 @@ rc=$?
 check "several DTBs: one line each, exit 1 when one would not boot" '[ $rc -eq 1 ] && python3 -c "
 import json; l = [json.loads(x) for x in open(\"$tmp/multi.jsonl\")]
 assert [x[\"boots\"] for x in l] == [True, False]
+"'
+
+# --compare: region by region what changes between releases, and the rule.
+"$bin" -q --compare 4.17,4.20 "$dir/qemu-virt.dtb" >"$tmp/cmp.txt"
+rc=$?
+check "--compare 4.17,4.20 text: exit 0, both regions 2 MiB short, the rule named" '[ $rc -eq 0 ] &&
+	grep -q "Xen 4.17 -> 4.20" "$tmp/cmp.txt" &&
+	grep -q "dom0: 2 changes" "$tmp/cmp.txt" &&
+	grep -q "0x5fe00000 +0x200000 (2 MiB) only in Xen 4.17: Xen 4.20 sizes regions 2 MiB short.*\[short_2m\]" "$tmp/cmp.txt" &&
+	grep -q "0x13fe00000 +0x200000 (2 MiB) only in Xen 4.17: .*\[short_2m\]" "$tmp/cmp.txt" &&
+	grep -q "domU1: the same regions" "$tmp/cmp.txt"'
+cmpjson() { # tree releases python-assertions
+	"$bin" -q --json --compare "$2" "$dir/$1.dtb" >"$tmp/cmp-$1.json"
+	rc=$?
+	[ $rc -eq 0 ] && python3 -c "
+import json; j = json.load(open('$tmp/cmp-$1.json'))
+ch = {(c['from'], c['to']): {d['name']: d for d in c['domains']} for c in j['changes']}
+$3
+"
+}
+check "--compare json: the range-removal fix of 4.19.3 (pci-417)" 'cmpjson pci-417 4.19.2,4.19 "
+d = ch[(\"4.19.2\", \"4.19\")][\"dom0\"]
+assert d[\"changes\"] == [{\"start\": \"0xfe00000\", \"size\": \"0x8000000\", \"only_in\": \"4.19.2\", \"rule\": \"removal_bug\", \"why\": d[\"changes\"][0][\"why\"]}], d
+assert j[\"releases\"][0][\"xen_models\"] == \"4.19.0-4.19.2\"
+"'
+check "--compare json: /memreserve/ excluded from 4.19" 'cmpjson memreserve 4.18,4.19 "
+c = ch[(\"4.18\", \"4.19\")][\"dom0\"][\"changes\"]
+assert [(x[\"start\"], x[\"size\"], x[\"rule\"]) for x in c] == [(\"0x8fe00000\", \"0x200000\", \"short_2m\"), (\"0x90000000\", \"0xfe00000\", \"memreserve_excluded\")], c
+"'
+check "--compare json: xen,reg excluded from 4.21" 'cmpjson xenreg 4.20,4.21 "
+c = ch[(\"4.20\", \"4.21\")][\"dm\"][\"changes\"]
+assert (\"0xc0000000\", \"0x10000000\", \"4.20\", \"xen_reg_excluded\") in [(x[\"start\"], x[\"size\"], x[\"only_in\"], x[\"rule\"]) for x in c], c
+"'
+check "--compare json: three releases, DomU regions from 4.17 and shm from 4.19" 'cmpjson shm 4.16,4.17,4.19 "
+c = ch[(\"4.16\", \"4.17\")][\"domU1\"][\"changes\"]
+assert [x[\"rule\"] for x in c] == [\"domu_holes\", \"domu_holes\"] and all(x[\"only_in\"] == \"4.17\" for x in c), c
+c = ch[(\"4.17\", \"4.19\")][\"domU1\"][\"changes\"]
+assert (\"0x90000000\", \"0x10000000\", \"shm_excluded\") in [(x[\"start\"], x[\"size\"], x[\"rule\"]) for x in c], c
+assert ch[(\"4.16\", \"4.17\")][\"dom0\"][\"changes\"] == []
+"'
+check "--compare json: a release that refuses the tree says so, no regions compared" 'cmpjson sdm630-reserved 4.17,4.20 "
+assert [r[\"boots\"] for r in j[\"releases\"]] == [True, False]
+assert j[\"releases\"][1][\"no_boot\"][\"why\"] == \"reserved_regions_overlap\"
+c = j[\"changes\"][0]
+assert c[\"boot\"] == [None, \"reserved_regions_overlap\"] and c[\"domains\"] == []
+"'
+"$bin" -q --compare 4.17 "$dir/qemu-virt.dtb" >/dev/null 2>&1
+check "--compare needs two releases" '[ $? -eq 2 ]'
+"$bin" -q --compare 4.17,5.0 "$dir/qemu-virt.dtb" >/dev/null 2>&1
+check "--compare with a bad release is a usage error" '[ $? -eq 2 ]'
+"$bin" -q --compare 4.17,4.20 --dtb-out "$tmp/cmpdtbs" "$dir/qemu-virt.dtb" >/dev/null 2>&1
+check "--compare with --dtb-out is a usage error" '[ $? -eq 2 ]'
+"$bin" -q --compare 4.17,4.20,4.21 --svg "$tmp/cmp.svg" "$dir/qemu-virt.dtb" >/dev/null
+check "--compare --svg: one column per release, each with its regions" '[ $? -eq 0 ] &&
+	grep -q ">Xen 4.17: dom0<" "$tmp/cmp.svg" && grep -q ">Xen 4.20: dom0<" "$tmp/cmp.svg" &&
+	grep -q ">Xen 4.21: dom0<" "$tmp/cmp.svg" &&
+	[ $(grep -c "<title>ext region" "$tmp/cmp.svg") -eq 6 ] &&
+	grep -q "ext region 0x40400000-0x5fdfffff (506 MiB)" "$tmp/cmp.svg" &&
+	grep -q "ext region 0x40400000-0x5fffffff (508 MiB)" "$tmp/cmp.svg"'
+"$bin" -q --compare 4.17,4.20 --svg "$tmp/cmp2.svg" "$dir/sdm630-reserved.dtb" >/dev/null
+check "--compare --svg: a release that refuses the tree has an empty column saying so" '[ $? -eq 0 ] &&
+	grep -q "does not boot: reserved_regions_overlap" "$tmp/cmp2.svg" &&
+	[ $(grep -c "<title>ext region" "$tmp/cmp2.svg") -eq 5 ]'
+if command -v rsvg-convert >/dev/null 2>&1; then
+	rsvg-convert -o "$tmp/cmp.png" "$tmp/cmp.svg" 2>"$tmp/rsvg2.err"
+	check "--compare svg renders to png" '[ -s "$tmp/cmp.png" ] && [ ! -s "$tmp/rsvg2.err" ]'
+fi
+for x in 4.16 4.18 4.19.2 4.20.0 4.20.4; do
+	"$bin" -q --json --xen $x "$dir/qemu-virt.dtb" >"$tmp/pol.json"
+	check "--xen $x accepted" '[ $? -eq 0 ] && grep -q "\"boots\":true" "$tmp/pol.json"'
+done
+check "--xen 4.20.4 plans as 4.20 (2 MiB short)" 'python3 -c "
+import json; j = json.load(open(\"$tmp/pol.json\"))
+assert j[\"xen\"] == \"4.20\" and j[\"domains\"][0][\"extended_regions\"][1] == [\"0x80000000\", \"0xbfe00000\"]
+assert any(n[\"why\"] == \"short_2mib\" for n in j[\"domains\"][0][\"left_out\"])
 "'
 
 echo "$pass passed, $fail failed"

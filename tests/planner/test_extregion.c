@@ -46,19 +46,17 @@ static bool has_note(const struct ext_result *r, enum ext_note_kind k, paddr_t s
 	return false;
 }
 
-static const enum xen_policy all_policies[] = {
-	XEN_POLICY_4_17, XEN_POLICY_4_19, XEN_POLICY_4_21, XEN_POLICY_LATEST,
-};
-
-/* Facts 8.8: QEMU virt Dom0, no IOMMU, in every policy. */
+/* Facts 8.8 (4.17.7) and 8b.1 (4.20.4): QEMU virt Dom0, no IOMMU, in every
+ * policy. 4.18-4.20 end every region 2 MiB lower; 4.16, 4.17 and 4.21+ give
+ * the full ranges. */
 static void test_facts_88_dom0(void **state)
 {
 	static const struct ext_span ram = {0x40000000, 0x100000000, EXT_K_RAM, "ram"};
 	static const struct ext_span dom = {0x60000000, 0x20000000, EXT_K_DOM_RAM, "dom0"};
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
-		struct ext_ctx ctx = {.policy = all_policies[i], .ipa_bits = 44};
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		struct ext_ctx ctx = {.policy = xen_policy_all[i], .ipa_bits = 44};
 		struct ext_host_input in = {
 			.host_ram = &ram, .nr_host_ram = 1,
 			.dom_ram = &dom, .nr_dom_ram = 1,
@@ -68,7 +66,14 @@ static void test_facts_88_dom0(void **state)
 
 		ext_result_init(&r);
 		assert_int_equal(ext_find_host(&ctx, &in, &r), 0);
-		EXPECT(&r, {0x40400000, 0x1fc00000}, {0x80000000, 0xc0000000});
+		if (xen_policy_traits(ctx.policy)->short_2m) {
+			EXPECT(&r, {0x40400000, 0x1fa00000}, {0x80000000, 0xbfe00000});
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x5fe00000));
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x13fe00000));
+		} else {
+			EXPECT(&r, {0x40400000, 0x1fc00000}, {0x80000000, 0xc0000000});
+			assert_false(has_note(&r, EXT_NOTE_SHORT2M, 0x5fe00000));
+		}
 		assert_true(has_note(&r, EXT_NOTE_TOO_SMALL, 0x40000000));
 		assert_int_equal(ext_check_regions(&ctx, r.region, r.nr), -1);
 		ext_result_free(&r);
@@ -80,14 +85,19 @@ static void test_facts_88_domu(void **state)
 {
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
-		struct ext_ctx ctx = {.policy = all_policies[i], .ipa_bits = 44};
+	/* 8b.7: the same in every release with DomU regions (the 2 MiB-short
+	 * sizing does not touch holes written directly, 8b.1); 4.16 has none. */
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		struct ext_ctx ctx = {.policy = xen_policy_all[i], .ipa_bits = 44};
 		struct ext_domu_input in = {.bank_used = {MiB(512), 0}};
 		struct ext_result r;
 
 		ext_result_init(&r);
 		assert_int_equal(ext_find_domu(&ctx, &in, &r), 0);
-		EXPECT(&r, {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
+		if (ctx.policy == XEN_POLICY_4_16)
+			assert_int_equal(r.nr, 0);
+		else
+			EXPECT(&r, {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
 		ext_result_free(&r);
 	}
 }
@@ -114,7 +124,9 @@ static void test_domu_ipa_cap(void **state)
 	ext_result_free(&r);
 }
 
-/* Static shared memory in a DomU: excluded from 4.19 on. */
+/* Static shared memory in a DomU: excluded from 4.19 on; 4.19 and 4.20
+ * rebuild the list through the shared post-processing, so it comes out
+ * 2 MiB short there (facts 1.6, 8b.1). */
 static void test_domu_shm_policy(void **state)
 {
 	static const struct ext_span shm = {0x90000000, 0x10000000, EXT_K_SHM, "shm"};
@@ -128,7 +140,21 @@ static void test_domu_shm_policy(void **state)
 	EXPECT(&r, {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
 	ext_result_free(&r);
 
-	ctx.policy = XEN_POLICY_4_19;
+	ctx.policy = XEN_POLICY_4_18;
+	ext_result_init(&r);
+	ext_find_domu(&ctx, &in, &r);
+	EXPECT(&r, {0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000});
+	ext_result_free(&r);
+
+	ctx.policy = XEN_POLICY_4_20;
+	ext_result_init(&r);
+	ext_find_domu(&ctx, &in, &r);
+	EXPECT(&r, {0x60000000, 0x2fe00000}, {0xa0000000, 0x5fe00000},
+	       {0x200000000, 0xfdffe00000});
+	assert_true(has_note(&r, EXT_NOTE_EXCLUDED, 0x90000000));
+	ext_result_free(&r);
+
+	ctx.policy = XEN_POLICY_4_21;
 	ext_result_init(&r);
 	ext_find_domu(&ctx, &in, &r);
 	EXPECT(&r, {0x60000000, 0x30000000}, {0xa0000000, 0x60000000},
@@ -180,6 +206,46 @@ static void test_region_limit(void **state)
 	assert_int_equal(r.region[0].size, MiB(126));
 	assert_int_equal(ext_check_regions(&ctx, r.region, r.nr), -1);
 	ext_result_free(&r);
+
+	/* 4.16: NR_MEM_BANKS was 128 (facts 1.2, 1.7). */
+	ctx.policy = XEN_POLICY_4_16;
+	ext_result_init(&r);
+	ext_find_iommu(&ctx, &in, &r);
+	assert_int_equal(r.nr, 128);
+	assert_int_equal(ext_check_regions(&ctx, r.region, r.nr), -1);
+	assert_int_equal(ext_check_regions(&ctx, r.region, 129), 128);
+	ext_result_free(&r);
+}
+
+/* The 2 MiB-short sizing (facts 8b.1): a free range of exactly 66 MiB ending
+ * on a 2 MiB boundary gives 64 MiB in 4.18-4.20; one of 64 MiB gives none
+ * there; one ending 1 MiB past a boundary loses nothing. */
+static void test_short_2m(void **state)
+{
+	static const struct ext_span ram[] = {
+		{0x40000000, MiB(66), EXT_K_RAM, "a"},
+		{0x50000000, MiB(64), EXT_K_RAM, "b"},
+		{0x60000000, MiB(65), EXT_K_RAM, "c"},
+	};
+	struct ext_host_input in = {.host_ram = ram, .nr_host_ram = 3};
+	unsigned int i;
+
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		struct ext_ctx ctx = {.policy = xen_policy_all[i], .ipa_bits = 40};
+		struct ext_result r;
+
+		ext_result_init(&r);
+		assert_int_equal(ext_find_host(&ctx, &in, &r), 0);
+		if (xen_policy_traits(ctx.policy)->short_2m) {
+			EXPECT(&r, {0x40000000, MiB(64)}, {0x60000000, MiB(64)});
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x44000000));
+			assert_true(has_note(&r, EXT_NOTE_SHORT2M, 0x50000000));
+		} else {
+			EXPECT(&r, {0x40000000, MiB(66)}, {0x50000000, MiB(64)},
+			       {0x60000000, MiB(64)});
+		}
+		ext_result_free(&r);
+	}
 }
 
 /* An untranslatable reg disables the IOMMU search. */
@@ -267,7 +333,19 @@ static void test_memreserve_policy(void **state)
 	EXPECT(&r, {0x80000000, GiB(2)});
 	ext_result_free(&r);
 
+	ctx.policy = XEN_POLICY_4_18;
+	ext_result_init(&r);
+	ext_find_host(&ctx, &in, &r);
+	EXPECT(&r, {0x80000000, GiB(2) - MiB(2)});
+	ext_result_free(&r);
+
 	ctx.policy = XEN_POLICY_4_19;
+	ext_result_init(&r);
+	ext_find_host(&ctx, &in, &r);
+	EXPECT(&r, {0x80000000, MiB(254)}, {0xa0000000, 0x5fe00000});
+	ext_result_free(&r);
+
+	ctx.policy = XEN_POLICY_4_21;
 	ext_result_init(&r);
 	ext_find_host(&ctx, &in, &r);
 	EXPECT(&r, {0x80000000, MiB(256)}, {0xa0000000, 0x60000000});
@@ -299,20 +377,79 @@ static void test_libxl(void **state)
 	ext_result_free(&r);
 }
 
+/* Names, point releases and the rows of the policy table (facts 1.7, 8, 8b). */
 static void test_policy_parse(void **state)
 {
+	static const struct {
+		const char *s;
+		enum xen_policy p;
+	} ok[] = {
+		{"4.16", XEN_POLICY_4_16}, {"4.17", XEN_POLICY_4_17},
+		{"4.17.7", XEN_POLICY_4_17}, {"4.18", XEN_POLICY_4_18},
+		{"4.19", XEN_POLICY_4_19}, {"4.19.0", XEN_POLICY_4_19_2},
+		{"4.19.2", XEN_POLICY_4_19_2}, {"4.19.3", XEN_POLICY_4_19},
+		{"4.20", XEN_POLICY_4_20}, {"4.20.0", XEN_POLICY_4_20_0},
+		{"4.20.1", XEN_POLICY_4_20}, {"4.20.4", XEN_POLICY_4_20},
+		{"4.21", XEN_POLICY_4_21}, {"4.22", XEN_POLICY_LATEST},
+		{"latest", XEN_POLICY_LATEST}, {"head", XEN_POLICY_LATEST},
+	};
+	static const char *const bad[] = {"5.0", "4.15", "4.23", "4", "4.", "4.19.",
+					  "4.19.x", "4.190", "4.19.3.1", "", " 4.19",
+					  "4.1900"};
 	enum xen_policy p;
+	unsigned int i;
 
-	assert_int_equal(xen_policy_parse("4.17", &p), 0);
-	assert_int_equal(p, XEN_POLICY_4_17);
-	assert_int_equal(xen_policy_parse("latest", &p), 0);
-	assert_int_equal(p, XEN_POLICY_LATEST);
-	assert_int_equal(xen_policy_parse("4.21", &p), 0);
-	assert_int_equal(p, XEN_POLICY_4_21);
-	assert_int_equal(xen_policy_parse("5.0", &p), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		p = XEN_POLICY__COUNT;
+		if (xen_policy_parse(ok[i].s, &p) || p != ok[i].p)
+			fail_msg("%s: parsed as %d", ok[i].s, (int)p);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (!xen_policy_parse(bad[i], &p))
+			fail_msg("\"%s\" accepted", bad[i]);
+	/* Every policy's name parses back to it. */
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		const struct xen_policy_traits *t = xen_policy_traits(xen_policy_all[i]);
+
+		assert_non_null(t->name);
+		assert_int_equal(xen_policy_parse(t->name, &p), 0);
+		assert_int_equal(p, xen_policy_all[i]);
+		assert_int_equal(t->region_align, 0x200000);
+		assert_int_equal(t->region_min, 0x4000000);
+		assert_true(t->reg_root_cells_truncate);
+	}
+	/* Rows: the rules each release applies. */
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_16)->region_limit, 128);
 	assert_int_equal(xen_policy_traits(XEN_POLICY_4_17)->region_limit, 256);
-	assert_true(xen_policy_traits(XEN_POLICY_4_17)->buggy_rangeset);
-	assert_false(xen_policy_traits(XEN_POLICY_LATEST)->buggy_rangeset);
+	assert_false(xen_policy_traits(XEN_POLICY_4_17)->frame_granule);
+	assert_true(xen_policy_traits(XEN_POLICY_4_18)->frame_granule);
+	assert_true(xen_policy_traits(XEN_POLICY_4_17)->removal_bug);
+	assert_true(xen_policy_traits(XEN_POLICY_4_18)->removal_bug);
+	assert_true(xen_policy_traits(XEN_POLICY_4_19_2)->removal_bug);
+	assert_false(xen_policy_traits(XEN_POLICY_4_19)->removal_bug);
+	assert_true(xen_policy_traits(XEN_POLICY_4_20_0)->removal_bug);
+	assert_false(xen_policy_traits(XEN_POLICY_4_20)->removal_bug);
+	assert_false(xen_policy_traits(XEN_POLICY_LATEST)->removal_bug);
+	assert_false(xen_policy_traits(XEN_POLICY_4_17)->short_2m);
+	assert_true(xen_policy_traits(XEN_POLICY_4_18)->short_2m);
+	assert_true(xen_policy_traits(XEN_POLICY_4_20)->short_2m);
+	assert_false(xen_policy_traits(XEN_POLICY_4_21)->short_2m);
+	assert_false(xen_policy_traits(XEN_POLICY_4_18)->memreserve_excluded);
+	assert_true(xen_policy_traits(XEN_POLICY_4_19_2)->memreserve_excluded);
+	assert_true(xen_policy_traits(XEN_POLICY_4_19)->memory_by_name_any_depth);
+	assert_false(xen_policy_traits(XEN_POLICY_4_20_0)->memory_by_name_any_depth);
+	assert_false(xen_policy_traits(XEN_POLICY_4_17)->reserved_overlap_no_boot);
+	assert_true(xen_policy_traits(XEN_POLICY_4_18)->reserved_overlap_no_boot);
+	assert_true(xen_policy_traits(XEN_POLICY_LATEST)->reserved_overlap_no_boot);
+	assert_true(xen_policy_traits(XEN_POLICY_4_19)->memreserve_overlap_no_boot);
+	assert_false(xen_policy_traits(XEN_POLICY_4_20)->memreserve_overlap_no_boot);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_16)->domu, XEN_DOMU_NONE);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_18)->domu, XEN_DOMU_DIRECT);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_20)->domu,
+			 XEN_DOMU_DIRECT_SHM_RANGESET);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_21)->domu, XEN_DOMU_RANGESET);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_20)->minor, 20);
+	assert_int_equal(xen_policy_traits(XEN_POLICY_4_19_2)->minor, 19);
 }
 
 int main(void)
@@ -324,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_domu_shm_policy),
 		cmocka_unit_test(test_alignment_and_minimum),
 		cmocka_unit_test(test_region_limit),
+		cmocka_unit_test(test_short_2m),
 		cmocka_unit_test(test_iommu_untranslatable),
 		cmocka_unit_test(test_zero_size_exclusion),
 		cmocka_unit_test(test_zero_reg_at_zero),

@@ -376,7 +376,11 @@ static void test_xenreg(void **state)
 	plan_case(&fx, "xenreg", XEN_POLICY_LATEST, NULL, -1);
 	EXPECT(dom(&fx, "dm"), {0x50000000, 0x70000000}, {0xd0000000, 0x70000000});
 	fx_free(&fx);
+	/* Before 4.21 xen,reg is not taken away; 4.19 also sizes 2 MiB short. */
 	plan_case(&fx, "xenreg", XEN_POLICY_4_19, NULL, -1);
+	EXPECT(dom(&fx, "dm"), {0x50000000, 0xefe00000});
+	fx_free(&fx);
+	plan_case(&fx, "xenreg", XEN_POLICY_4_17, NULL, -1);
 	EXPECT(dom(&fx, "dm"), {0x50000000, 0xf0000000});
 	fx_free(&fx);
 }
@@ -416,59 +420,75 @@ static bool has_bug_note(const struct layout_domain *d)
 	return false;
 }
 
+static const enum xen_policy refuse_overlap[] = {
+	XEN_POLICY_4_18, XEN_POLICY_4_19_2, XEN_POLICY_4_19, XEN_POLICY_4_20_0,
+	XEN_POLICY_4_20, XEN_POLICY_4_21, XEN_POLICY_LATEST,
+};
+
+/* The plan of a tree the release refuses: the reason, the pair, no domain. */
+static void expect_no_boot(const struct fixture *fx, const char *why,
+			   const char *a, const char *b)
+{
+	if (!fx->plan.no_boot.why)
+		fail_msg("policy %s boots the tree", xen_policy_traits(fx->plan.policy)->name);
+	assert_string_equal(fx->plan.no_boot.why, why);
+	assert_string_equal(fx->plan.no_boot.a.label, a);
+	assert_string_equal(fx->plan.no_boot.b.label, b);
+	assert_int_equal(fx->plan.nr_dom, 0);
+}
+
 /*
  * Facts 8.9 on a real board's reserved-memory layout (SDM630, see the DTS):
  * Xen 4.17 removes /reserved-memory children in tree order. In the board's
  * order Dom0's first region is 82 MiB; the same children in address order
- * (what the planner used to do) make the 4.17 removal bug hand Dom0 12 MiB
- * of reserved memory (94 MiB). Later releases give 82 MiB in either order.
+ * make the 4.17 removal bug hand Dom0 12 MiB of reserved memory (94 MiB).
+ * 4.16 has the same rules. From 4.18 the tree does not boot at all: its
+ * "removed region" overlaps qhee-code and the rest (facts 8b.4).
  */
 static void test_reserved_order(void **state)
 {
-	static const enum xen_policy later[] = {XEN_POLICY_4_19, XEN_POLICY_4_21,
-						XEN_POLICY_LATEST};
+	static const enum xen_policy old[] = {XEN_POLICY_4_16, XEN_POLICY_4_17};
 	static const char *const cases[] = {"sdm630-reserved", "sdm630-reserved-sorted"};
 	struct fixture fx;
 	const struct layout_domain *d0;
 	unsigned int i, c;
 
-	plan_case(&fx, "sdm630-reserved", XEN_POLICY_4_17, NULL, -1);
-	d0 = dom(&fx, "dom0");
-	assert_int_equal(d0->mem.s[0].start, 0xa0000000);
-	assert_int_equal(d0->gnttab.start, 0x80200000);
-	EXPECT(d0, {0x80400000, 0x5200000}, {0x94c00000, 0xac00000},
-	       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
-	       {0xffe00000, 0x40200000});
-	assert_false(has_bug_note(d0));
-	/* The scan order is kept: the board lists removed_region last. */
-	assert_int_equal(fx.bi.reserved.n, 16); /* adsp-region has no reg */
-	assert_string_equal(fx.bi.reserved.s[15].label,
-			    "/reserved-memory/removed_region@85800000");
-	assert_string_equal(fx.bi.reserved.s[0].label,
-			    "/reserved-memory/wlan-msa-guard@85600000");
-	assert_false(fx.plan.no_boot.why);
-	fx_free(&fx);
+	for (i = 0; i < 2; i++) {
+		plan_case(&fx, "sdm630-reserved", old[i], NULL, -1);
+		d0 = dom(&fx, "dom0");
+		assert_int_equal(d0->mem.s[0].start, 0xa0000000);
+		assert_int_equal(d0->gnttab.start, 0x80200000);
+		EXPECT(d0, {0x80400000, 0x5200000}, {0x94c00000, 0xac00000},
+		       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
+		       {0xffe00000, 0x40200000});
+		assert_false(has_bug_note(d0));
+		/* The scan order is kept: the board lists removed_region last. */
+		assert_int_equal(fx.bi.reserved.n, 16); /* adsp-region has no reg */
+		assert_string_equal(fx.bi.reserved.s[15].label,
+				    "/reserved-memory/removed_region@85800000");
+		assert_string_equal(fx.bi.reserved.s[0].label,
+				    "/reserved-memory/wlan-msa-guard@85600000");
+		assert_false(fx.plan.no_boot.why);
+		fx_free(&fx);
 
-	plan_case(&fx, "sdm630-reserved-sorted", XEN_POLICY_4_17, NULL, -1);
-	d0 = dom(&fx, "dom0");
-	EXPECT(d0, {0x80400000, 0x5e00000}, {0x94c00000, 0xac00000},
-	       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
-	       {0xffe00000, 0x40200000});
-	assert_true(has_bug_note(d0));
-	fx_free(&fx);
+		plan_case(&fx, "sdm630-reserved-sorted", old[i], NULL, -1);
+		d0 = dom(&fx, "dom0");
+		EXPECT(d0, {0x80400000, 0x5e00000}, {0x94c00000, 0xac00000},
+		       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
+		       {0xffe00000, 0x40200000});
+		assert_true(has_bug_note(d0));
+		fx_free(&fx);
+	}
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(refuse_overlap); i++) {
 		for (c = 0; c < 2; c++) {
-			plan_case(&fx, cases[c], later[i], NULL, -1);
-			/* Sorted by address for display: order cannot matter here. */
-			assert_string_equal(fx.bi.reserved.s[0].label,
-					    "/reserved-memory/wlan-msa-guard@85600000");
-			assert_true(fx.bi.reserved.s[15].start == 0xffc00000);
-			d0 = dom(&fx, "dom0");
-			EXPECT(d0, {0x80400000, 0x5200000}, {0x94c00000, 0xac00000},
-			       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
-			       {0xffe00000, 0x40200000});
-			assert_false(has_bug_note(d0));
+			plan_case(&fx, cases[c], refuse_overlap[i], NULL, -1);
+			expect_no_boot(&fx, "reserved_regions_overlap",
+				       "/reserved-memory/qhee-code@85800000",
+				       "/reserved-memory/removed_region@85800000");
+			assert_non_null(strstr(fx.plan.no_boot.message,
+					       "Early FDT parsing failed"));
+			assert_int_equal(fx.plan.no_boot.b.size, 0x3700000);
 			fx_free(&fx);
 		}
 	}
@@ -478,62 +498,307 @@ static void test_reserved_order(void **state)
  * Facts 8.10: overlapping RAM banks stop Xen 4.17 at boot. The SDM630 tree
  * with its own node names has /reserved-memory children named memory@...,
  * which 4.17 takes as RAM inside /memory; a plain pair of overlapping
- * /memory nodes does the same. The plan says why and holds no domain. From
- * 4.19 on (depth-1 memory nodes only) the board plans as with the renamed
- * children.
+ * /memory nodes does the same. The plan says why and holds no domain. 4.16
+ * finds RAM the same way; from 4.18 the overlapping reserved children stop
+ * the boot first (8b.4).
  */
 static void test_ram_overlap(void **state)
 {
-	static const enum xen_policy later[] = {XEN_POLICY_4_19, XEN_POLICY_4_21,
-						XEN_POLICY_LATEST};
+	static const enum xen_policy by_name[] = {XEN_POLICY_4_16, XEN_POLICY_4_17,
+						  XEN_POLICY_4_18, XEN_POLICY_4_19_2,
+						  XEN_POLICY_4_19};
+	static const enum xen_policy by_type[] = {XEN_POLICY_4_20_0, XEN_POLICY_4_20,
+						  XEN_POLICY_4_21, XEN_POLICY_LATEST};
 	struct fixture fx;
 	unsigned int i;
 
-	plan_case(&fx, "sdm630-ram-overlap", XEN_POLICY_4_17, NULL, -1);
-	assert_int_equal(fx.bi.ram.n, 3);
-	assert_non_null(fx.plan.no_boot.why);
-	assert_string_equal(fx.plan.no_boot.why, "ram_banks_overlap");
-	assert_int_equal(fx.plan.nr_dom, 0);
-	assert_string_equal(fx.plan.no_boot.a.label, "/memory@80000000");
-	assert_string_equal(fx.plan.no_boot.b.label, "/reserved-memory/memory@85e00000");
-	assert_int_equal(fx.plan.no_boot.b.start, 0x85e00000);
-	assert_int_equal(fx.plan.no_boot.b.size, 0x200000);
-	assert_non_null(strstr(fx.plan.no_boot.message, "Xen 4.17 would not boot"));
-	assert_non_null(strstr(fx.plan.no_boot.message, "direct map"));
-	assert_non_null(strstr(fx.plan.no_boot.message, "/reserved-memory children too"));
-	fx_free(&fx);
+	for (i = 0; i < 2; i++) {
+		plan_case(&fx, "sdm630-ram-overlap", by_name[i], NULL, -1);
+		assert_int_equal(fx.bi.ram.n, 3);
+		expect_no_boot(&fx, "ram_banks_overlap", "/memory@80000000",
+			       "/reserved-memory/memory@85e00000");
+		assert_int_equal(fx.plan.no_boot.b.start, 0x85e00000);
+		assert_int_equal(fx.plan.no_boot.b.size, 0x200000);
+		assert_non_null(strstr(fx.plan.no_boot.message, "would not boot"));
+		assert_non_null(strstr(fx.plan.no_boot.message, "direct map"));
+		assert_non_null(strstr(fx.plan.no_boot.message,
+				       "/reserved-memory children too"));
+		fx_free(&fx);
+	}
+	for (i = 0; i < ARRAY_SIZE(refuse_overlap); i++) {
+		plan_case(&fx, "sdm630-ram-overlap", refuse_overlap[i], NULL, -1);
+		expect_no_boot(&fx, "reserved_regions_overlap",
+			       "/reserved-memory/qhee-code@85800000",
+			       "/reserved-memory/removed_region@85800000");
+		fx_free(&fx);
+	}
 
-	plan_case(&fx, "bad-overlap", XEN_POLICY_4_17, NULL, -1);
-	assert_non_null(fx.plan.no_boot.why);
-	assert_string_equal(fx.plan.no_boot.why, "ram_banks_overlap");
-	assert_string_equal(fx.plan.no_boot.a.label, "/memory@40000000");
-	assert_string_equal(fx.plan.no_boot.b.label, "/memory@60000000");
-	assert_null(strstr(fx.plan.no_boot.message, "/reserved-memory children"));
-	assert_int_equal(fx.plan.nr_dom, 0);
-	fx_free(&fx);
+	/* Two overlapping /memory nodes: every release that finds RAM by name. */
+	for (i = 0; i < ARRAY_SIZE(by_name); i++) {
+		plan_case(&fx, "bad-overlap", by_name[i], NULL, -1);
+		expect_no_boot(&fx, "ram_banks_overlap", "/memory@40000000",
+			       "/memory@60000000");
+		assert_null(strstr(fx.plan.no_boot.message, "/reserved-memory children"));
+		fx_free(&fx);
+	}
+	/* Later releases: reported as an error, planned on. */
+	for (i = 0; i < ARRAY_SIZE(by_type); i++) {
+		plan_case(&fx, "bad-overlap", by_type[i], NULL, -1);
+		assert_null(fx.plan.no_boot.why);
+		assert_true(fx.plan.nr_dom > 0);
+		fx_free(&fx);
+	}
 
-	/* Banks that only touch are fine; so is every other test board. */
+	/* Banks that only touch are fine. */
 	plan_case(&fx, "qemu-virt", XEN_POLICY_4_17, NULL, -1);
 	assert_null(fx.plan.no_boot.why);
 	fx_free(&fx);
+}
 
-	for (i = 0; i < 3; i++) {
-		const struct layout_domain *d0;
+/*
+ * Every rule of facts sections 8 and 8b, release by release: one row per
+ * host tree, domain and group of releases that give the same result, the
+ * regions (or the refusal) written from the facts. Each (tree, domain) must
+ * be covered by every policy exactly once. Rules that do not change between
+ * releases (8.3 untranslatable reg, 8.7 reg cells) are rows for all.
+ */
+#define ALL_POLICIES "4.16 4.17 4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest"
+#define SHORT_2M "4.18 4.19.2 4.19 4.20.0 4.20"
 
-		plan_case(&fx, "sdm630-ram-overlap", later[i], NULL, -1);
-		assert_null(fx.plan.no_boot.why);
-		assert_int_equal(fx.bi.ram.n, 1);
-		d0 = dom(&fx, "dom0");
-		EXPECT(d0, {0x80400000, 0x5200000}, {0x94c00000, 0xac00000},
-		       {0xc0000000, 0x36800000}, {0xf7c00000, 0x7000000},
-		       {0xffe00000, 0x40200000});
-		fx_free(&fx);
+struct rel_row {
+	const char *rule;      /* facts items */
+	const char *tree;
+	int iommu;
+	const char *dom;
+	const char *policies;  /* --xen names, space-separated */
+	const char *no_boot;   /* NULL: the release boots the tree */
+	unsigned int nr;
+	struct reg r[6];
+};
+
+static const struct rel_row rel_rows[] = {
+	/* 8.8 calibration; 8b.1: every Dom0 region 2 MiB short in 4.18-4.20. */
+	{"8.8 8b.1", "qemu-virt", -1, "dom0", "4.16 4.17 4.21 latest", NULL, 2,
+	 {{0x40400000, 0x1fc00000}, {0x80000000, 0xc0000000}}},
+	{"8.8 8b.1", "qemu-virt", -1, "dom0", SHORT_2M, NULL, 2,
+	 {{0x40400000, 0x1fa00000}, {0x80000000, 0xbfe00000}}},
+	/* 8.6, 8b.7: DomU holes written directly, identical in 4.17-4.20;
+	 * 4.16 gives regions to Dom0 only (facts 1.7). */
+	{"8.6 8b.7", "qemu-virt", -1, "domU1", "4.17 4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest",
+	 NULL, 2, {{0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000}}},
+	{"1.7", "qemu-virt", -1, "domU1", "4.16", NULL, 0, {{0, 0}}},
+	/* 8.6 with static shared memory: not excluded before 4.19; 4.19 and
+	 * 4.20 rebuild the list through the shared post-processing (facts
+	 * 1.6), so 2 MiB short; 4.21 full. Dom0's shm host bank is reserved
+	 * memory before 4.19 and its own exclusion after: the same set. */
+	{"8.6 1.6", "shm", -1, "domU1", "4.17 4.18", NULL, 2,
+	 {{0x60000000, 0xa0000000}, {0x200000000, 0xfe00000000}}},
+	{"1.6 8b.1", "shm", -1, "domU1", "4.19.2 4.19 4.20.0 4.20", NULL, 3,
+	 {{0x60000000, 0x2fe00000}, {0xa0000000, 0x5fe00000}, {0x200000000, 0xfdffe00000}}},
+	{"1.6", "shm", -1, "domU1", "4.21 latest", NULL, 3,
+	 {{0x60000000, 0x30000000}, {0xa0000000, 0x60000000}, {0x200000000, 0xfe00000000}}},
+	{"1.7", "shm", -1, "domU1", "4.16", NULL, 0, {{0, 0}}},
+	{"8.2 1.3", "shm", -1, "dom0", "4.16 4.17 4.21 latest", NULL, 3,
+	 {{0x40400000, 0x1fc00000}, {0x80000000, 0xa0000000}, {0x130000000, 0x10000000}}},
+	{"8.2 1.3 8b.1", "shm", -1, "dom0", SHORT_2M, NULL, 3,
+	 {{0x40400000, 0x1fa00000}, {0x80000000, 0x9fe00000}, {0x130000000, 0xfe00000}}},
+	/* 8.2, 8b.2: /memreserve/ (0x90000000 +256 MiB) excluded from 4.19. */
+	{"8.2", "memreserve", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x80400000, 0x1fc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	{"8.2 8b.1", "memreserve", -1, "dom0", "4.18", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2 8b.1", "memreserve", -1, "dom0", "4.19.2 4.19 4.20.0 4.20", NULL, 3,
+	 {{0x80400000, 0xfa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2", "memreserve", -1, "dom0", "4.21 latest", NULL, 3,
+	 {{0x80400000, 0xfc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	/* /memreserve/ over a reserved child: refused by 4.19 only (1.3
+	 * history); 4.20.0 removes the child after the entry that overlaps it
+	 * and its removal bug (8.4) gives back 0x9c000000-0x9fffffff. */
+	{"8.2", "memreserve-overlap", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x80400000, 0x1fc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	{"8.2 8b.1", "memreserve-overlap", -1, "dom0", "4.18", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"1.3 8b.4", "memreserve-overlap", -1, "dom0", "4.19.2 4.19",
+	 "reserved_regions_overlap", 0, {{0, 0}}},
+	{"8.4 8b.1", "memreserve-overlap", -1, "dom0", "4.20.0", NULL, 3,
+	 {{0x80400000, 0x1fa00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2 8b.3 8b.1", "memreserve-overlap", -1, "dom0", "4.20", NULL, 3,
+	 {{0x80400000, 0x1ba00000}, {0xa8000000, 0x17e00000}, {0xe0000000, 0x1fe00000}}},
+	{"8b.2", "memreserve-overlap", -1, "dom0", "4.21 latest", NULL, 3,
+	 {{0x80400000, 0x1bc00000}, {0xa8000000, 0x18000000}, {0xe0000000, 0x20000000}}},
+	/* 8.3, 8.4, 8b.3: the IOMMU path over PCI windows; the removal bug
+	 * grows the first range over dev@10000000 until 4.19.3 / 4.20.1. */
+	{"8.4", "pci-417", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x0, 0x18000000}, {0x28000000, 0x8000000}, {0x30200000, 0xfe00000},
+	  {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	{"8.4 8b.1", "pci-417", -1, "dom0", "4.18 4.19.2 4.20.0", NULL, 5,
+	 {{0x0, 0x17e00000}, {0x28000000, 0x7e00000}, {0x30200000, 0xfc00000},
+	  {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3 8b.1", "pci-417", -1, "dom0", "4.19 4.20", NULL, 5,
+	 {{0x0, 0xfe00000}, {0x28000000, 0x7e00000}, {0x30200000, 0xfc00000},
+	  {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3", "pci-417", -1, "dom0", "4.21 latest", NULL, 5,
+	 {{0x0, 0x10000000}, {0x28000000, 0x8000000}, {0x30200000, 0xfe00000},
+	  {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	/* 8.5: a zero-size reg splits a region while the removal is unfixed. */
+	{"8.5", "zero-size", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x1200000, 0x4ee00000}, {0x50000000, 0x30000000}, {0x100000000, 0xfff00000000}}},
+	{"8.5 8b.1", "zero-size", -1, "dom0", "4.18 4.19.2 4.20.0", NULL, 3,
+	 {{0x1200000, 0x4ec00000}, {0x50000000, 0x2fe00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3 8b.1", "zero-size", -1, "dom0", "4.19 4.20", NULL, 2,
+	 {{0x1200000, 0x7ec00000}, {0x100000000, 0xffeffe00000}}},
+	{"8b.3", "zero-size", -1, "dom0", "4.21 latest", NULL, 2,
+	 {{0x1200000, 0x7ee00000}, {0x100000000, 0xfff00000000}}},
+	/* 8.3: one untranslatable reg, no regions at all, in every release. */
+	{"8.3", "iommu-untranslatable", -1, "dom0", ALL_POLICIES, NULL, 0, {{0, 0}}},
+	/* 8.7: 1/1-cell root; the values (and the truncation warning) alike. */
+	{"8.7", "cells1", 1, "dom0", "4.16 4.17 4.21 latest", NULL, 2,
+	 {{0x3b400000, 0xc2c00000}, {0xfe200000, 0xfff01e00000}}},
+	{"8.7 8b.1", "cells1", 1, "dom0", SHORT_2M, NULL, 2,
+	 {{0x3b400000, 0xc2a00000}, {0xfe200000, 0xfff01c00000}}},
+	/* 8.9: SDM630 reserved-memory order; 8b.4: refused from 4.18. */
+	{"8.9", "sdm630-reserved", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x80400000, 0x5200000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	{"8b.4", "sdm630-reserved", -1, "dom0", "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest",
+	 "reserved_regions_overlap", 0, {{0, 0}}},
+	{"8.9", "sdm630-reserved-sorted", -1, "dom0", "4.16 4.17", NULL, 5,
+	 {{0x80400000, 0x5e00000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	{"8b.4", "sdm630-reserved-sorted", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "reserved_regions_overlap", 0, {{0, 0}}},
+	/* 8.10: the board's memory@ children are RAM; 8b.4 comes first. */
+	{"8.10", "sdm630-ram-overlap", -1, "dom0", "4.16 4.17", "ram_banks_overlap", 0,
+	 {{0, 0}}},
+	{"8b.4", "sdm630-ram-overlap", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "reserved_regions_overlap", 0, {{0, 0}}},
+	/* 8.1, 8b.5: RAM by name until 4.19, depth-1 device_type from 4.20. */
+	{"8.1 8.10", "sdm630-memory-child", -1, "dom0", "4.16 4.17 4.18 4.19.2 4.19",
+	 "ram_banks_overlap", 0, {{0, 0}}},
+	{"8b.5 8b.1", "sdm630-memory-child", -1, "dom0", "4.20.0 4.20", NULL, 5,
+	 {{0x80400000, 0x5000000}, {0x94c00000, 0xaa00000}, {0xc0000000, 0x36600000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40000000}}},
+	{"8b.5", "sdm630-memory-child", -1, "dom0", "4.21 latest", NULL, 5,
+	 {{0x80400000, 0x5200000}, {0x94c00000, 0xac00000}, {0xc0000000, 0x36800000},
+	  {0xf7c00000, 0x7000000}, {0xffe00000, 0x40200000}}},
+	/* 8b.4: Dom0's kernel inside reserved memory is dropped from 4.18. */
+	{"8.2", "module-in-reserved", -1, "dom0", "4.16 4.17", NULL, 3,
+	 {{0x40400000, 0x7c00000}, {0x4c000000, 0x14000000}, {0x80000000, 0xc0000000}}},
+	{"8b.4", "module-in-reserved", -1, "dom0",
+	 "4.18 4.19.2 4.19 4.20.0 4.20 4.21 latest", "dom0_kernel_in_reserved", 0, {{0, 0}}},
+};
+
+static void check_rel_row(const struct rel_row *row, enum xen_policy pol)
+{
+	struct fixture fx;
+	const char *name = xen_policy_traits(pol)->name;
+
+	plan_case(&fx, row->tree, pol, NULL, row->iommu);
+	if (row->no_boot) {
+		if (!fx.plan.no_boot.why || strcmp(fx.plan.no_boot.why, row->no_boot))
+			fail_msg("%s --xen %s (facts %s): verdict %s, want %s", row->tree, name,
+				 row->rule, fx.plan.no_boot.why ? fx.plan.no_boot.why : "boots",
+				 row->no_boot);
+		assert_int_equal(fx.plan.nr_dom, 0);
+		assert_non_null(strstr(fx.plan.no_boot.message, name));
+	} else {
+		const struct layout_domain *d;
+
+		if (fx.plan.no_boot.why)
+			fail_msg("%s --xen %s (facts %s): refused (%s)", row->tree, name,
+				 row->rule, fx.plan.no_boot.why);
+		d = dom(&fx, row->dom);
+		if (d->ext.nr != row->nr)
+			fail_msg("%s --xen %s (facts %s): %u regions, want %u", row->tree,
+				 name, row->rule, d->ext.nr, row->nr);
+		expect_regions(d, row->r, row->nr);
+		/* The /hypervisor reg encoding does not change (8.7). */
+		if (!strcmp(row->tree, "cells1"))
+			assert_true(has_diag(fx.plan.msg, fx.plan.nr_msg, BOOTINFO_WARN, "/",
+					     true, d->ext.region[1].size, "loses its high bits"));
 	}
-	/* Two overlapping /memory nodes: later policies report and plan on. */
-	plan_case(&fx, "bad-overlap", XEN_POLICY_LATEST, NULL, -1);
-	assert_null(fx.plan.no_boot.why);
-	assert_true(fx.plan.nr_dom > 0);
 	fx_free(&fx);
+}
+
+static void test_releases(void **state)
+{
+	unsigned int i, k, p;
+
+	for (i = 0; i < ARRAY_SIZE(rel_rows); i++) {
+		char names[128], *tok, *save;
+
+		snprintf(names, sizeof(names), "%s", rel_rows[i].policies);
+		for (tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			enum xen_policy pol;
+
+			assert_int_equal(xen_policy_parse(tok, &pol), 0);
+			check_rel_row(&rel_rows[i], pol);
+		}
+	}
+	/* Every (tree, domain) has a row for every policy, exactly one. */
+	for (i = 0; i < ARRAY_SIZE(rel_rows); i++) {
+		for (p = 0; p < XEN_POLICY__COUNT; p++) {
+			const char *name = xen_policy_traits(xen_policy_all[p])->name;
+			unsigned int hits = 0;
+
+			for (k = 0; k < ARRAY_SIZE(rel_rows); k++) {
+				char names[128], *tok, *save;
+
+				if (strcmp(rel_rows[k].tree, rel_rows[i].tree) ||
+				    strcmp(rel_rows[k].dom, rel_rows[i].dom))
+					continue;
+				snprintf(names, sizeof(names), "%s", rel_rows[k].policies);
+				for (tok = strtok_r(names, " ", &save); tok;
+				     tok = strtok_r(NULL, " ", &save))
+					hits += !strcmp(tok, name);
+			}
+			if (hits != 1)
+				fail_msg("%s %s: %u rows for --xen %s", rel_rows[i].tree,
+					 rel_rows[i].dom, hits, name);
+		}
+	}
+}
+
+/* NR_MEM_BANKS (facts 1.1): 4.16 keeps 128 RAM banks, later releases 256. */
+static void test_ram_bank_cap(void **state)
+{
+	static char buf[65536];
+	unsigned int i, p;
+	fdt32_t reg[4];
+	char name[32];
+
+	assert_int_equal(fdt_create(buf, sizeof(buf)), 0);
+	assert_int_equal(fdt_finish_reservemap(buf), 0);
+	assert_int_equal(fdt_begin_node(buf, ""), 0);
+	assert_int_equal(fdt_property_u32(buf, "#address-cells", 2), 0);
+	assert_int_equal(fdt_property_u32(buf, "#size-cells", 2), 0);
+	for (i = 0; i < 130; i++) {
+		uint64_t a = 0x40000000ULL + (uint64_t)i * MiB(128);
+
+		snprintf(name, sizeof(name), "memory@%" PRIx64, a);
+		reg[0] = cpu_to_fdt32((uint32_t)(a >> 32));
+		reg[1] = cpu_to_fdt32((uint32_t)a);
+		reg[2] = cpu_to_fdt32(0);
+		reg[3] = cpu_to_fdt32(MiB(64));
+		assert_int_equal(fdt_begin_node(buf, name), 0);
+		assert_int_equal(fdt_property_string(buf, "device_type", "memory"), 0);
+		assert_int_equal(fdt_property(buf, "reg", reg, sizeof(reg)), 0);
+		assert_int_equal(fdt_end_node(buf), 0);
+	}
+	assert_int_equal(fdt_end_node(buf), 0);
+	assert_int_equal(fdt_finish(buf), 0);
+
+	for (p = 0; p < XEN_POLICY__COUNT; p++) {
+		struct bootinfo_opts bo = {.policy = xen_policy_all[p]};
+		struct bootinfo bi;
+		bool cap = xen_policy_all[p] == XEN_POLICY_4_16;
+
+		assert_int_equal(bootinfo_parse(&bi, buf, fdt_totalsize(buf), &bo), 0);
+		assert_int_equal(bi.ram.n, cap ? 128 : 130);
+		assert_int_equal(has_diag(bi.diag, bi.nr_diag, BOOTINFO_WARN, NULL, false, 0,
+					  "more than 128 RAM banks"), cap);
+		bootinfo_free(&bi);
+	}
 }
 
 /* Guest DT of the 8.8 DomU: /hypervisor compatible, reg and interrupts. */
@@ -635,6 +900,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_reserved_order),
 		cmocka_unit_test(test_ram_overlap),
+		cmocka_unit_test(test_releases),
+		cmocka_unit_test(test_ram_bank_cap),
 		cmocka_unit_test(test_guest_dt),
 		cmocka_unit_test(test_corrupt),
 	};

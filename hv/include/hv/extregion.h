@@ -29,54 +29,120 @@
 
 #include <hv/types.h>
 
+/*
+ * The Xen releases the planner imitates. The first four values are kept as
+ * they were (the DT fuzzer picks a policy from two bits). A name models the
+ * newest point release of its series unless it says otherwise: "4.19" is
+ * 4.19.3 and later, "4.19.2" is 4.19.0-4.19.2 (before the range-removal
+ * fix), likewise "4.20" / "4.20.0".
+ */
 enum xen_policy {
 	XEN_POLICY_4_17,
 	XEN_POLICY_4_19,
 	XEN_POLICY_4_21,
 	XEN_POLICY_LATEST,
+	XEN_POLICY_4_16,
+	XEN_POLICY_4_18,
+	XEN_POLICY_4_19_2,
+	XEN_POLICY_4_20_0,
+	XEN_POLICY_4_20,
+	XEN_POLICY__COUNT
 };
 
-/* What differs between releases (facts sections 1.7 and 8). */
+/* How a release computes dom0less DomU (guest layout) regions (facts 1.6,
+ * 8.6, 8b.1, 8b.7). */
+enum xen_domu_holes {
+	/* 4.16: extended regions for Dom0 only. */
+	XEN_DOMU_NONE,
+	/* 4.17, 4.18: one region per guest RAM bank written directly: start
+	 * rounded up to 2 MiB, size not rounded, no exclusions. */
+	XEN_DOMU_DIRECT,
+	/* 4.19, 4.20: written directly as above; only when the domain has
+	 * static shared memory is the list rebuilt through a rangeset (shm
+	 * removed) and the shared post-processing (a0fee882c1). */
+	XEN_DOMU_DIRECT_SHM_RANGESET,
+	/* 4.21+: always through a rangeset: shm and xen,reg removed, then the
+	 * shared post-processing (3ef9211896, fba1b0974d). */
+	XEN_DOMU_RANGESET,
+};
+
+/*
+ * One release's rules: everything that differs between releases is a field
+ * here, and the finders, the boot-time scan (bootinfo.c) and the planner
+ * (layout.c) consult only this. The table is in extregion.c; the sources
+ * (facts sections 1, 8 and 8b) are named there, row by row.
+ */
 struct xen_policy_traits {
-	const char *name;
-	/* Xen 4.17 rangesets: byte addresses, the removal bugs of facts 8.4/8.5,
-	 * zero-size exclusions not skipped. */
-	bool buggy_rangeset;
-	/* /memreserve/ entries are in reserved_mem (4.19+). */
-	bool memreserve_excluded;
-	/* Static shared memory has its own exclusion step (4.19+); before, its
-	 * host banks were part of reserved_mem (host path only). */
+	const char *name;        /* what --xen accepts: "4.19" */
+	const char *models;      /* the point releases it stands for */
+	unsigned int major, minor; /* for the /hypervisor compatible */
+
+	/* --- the shared post-processing (add_ext_regions) --- */
+	unsigned int region_limit; /* NR_MEM_BANKS: 128 (4.16), 256 */
+	paddr_t region_align;      /* start up, size down: 2 MiB everywhere */
+	paddr_t region_min;        /* regions below are dropped: 64 MiB */
+	/* Rangesets hold page frame numbers (4.18+, f37a598139); before,
+	 * byte addresses. */
+	bool frame_granule;
+	/* A free range's last frame is taken as the end of the range, so a
+	 * region comes out 2 MiB short when the range ends on a 2 MiB
+	 * boundary (4.18-4.20; facts 8b.1). */
+	bool short_2m;
+	/* Range removal before upstream e118fc98e7 (facts 8.4, 8.5): a
+	 * removal starting in a gap extends the earlier range, zero-size
+	 * removals are not skipped, some removals crash. Fixed in 4.19.3,
+	 * 4.20.1, 4.21. */
+	bool removal_bug;
+
+	/* --- what the host-layout finders take away --- */
+	bool memreserve_excluded; /* /memreserve/ in reserved_mem (4.19+) */
+	/* Static shared memory has its own exclusion step (4.19+); before,
+	 * its host banks were part of reserved_mem (host path only). */
 	bool shm_excluded;
-	/* `xen,reg` passthrough ranges excluded (4.21+). */
-	bool xen_reg_excluded;
-	/* dom0less DomU holes go through a rangeset and add_ext_regions, so
-	 * their size is 2 MiB rounded (4.19+); 4.17 wrote one region per bank
-	 * with the size not rounded. */
-	bool domu_rangeset;
-	/* Memory nodes: 4.17 takes every node named memory[@...] at any depth,
-	 * ignoring status; later releases want depth 1, device_type "memory"
-	 * and an available status. */
-	bool memory_by_name_any_depth;
-	/* Reserved banks stay in the order Xen's boot-time scan finds them
-	 * (tree order) and are removed in that order (facts 8.9). Only 4.17
-	 * needs it: with its removal bug the order changes the result; with
-	 * the fixed rangeset any order gives the same set, so the planner
-	 * keeps them sorted by address for display. */
-	bool reserved_tree_order;
-	/* Overlapping RAM banks stop Xen at boot (4.17 panics building its
-	 * direct map, facts 8.10): the planner says so and plans nothing. */
-	bool ram_overlap_no_boot;
-	/* Hypervisor region limit (NR_MEM_BANKS). */
-	unsigned int region_limit;
-	/* libxl: iomem excluded and up to 256 regions (4.21+); before, at most
-	 * one region per guest RAM bank. */
+	bool xen_reg_excluded;    /* passthrough `xen,reg` (4.21+) */
+
+	/* --- dom0less DomUs and libxl guests --- */
+	enum xen_domu_holes domu;
+	/* libxl: iomem excluded and up to 256 regions (4.21+); before, at
+	 * most one region per guest RAM bank. */
 	bool libxl_iomem;
+
+	/* --- the boot-time scan of the host tree --- */
+	/* RAM = every node named memory[@...] at any depth, status ignored,
+	 * cells from the parent (facts 8.1; 4.16-4.19). From 4.20
+	 * (47d4d3cdc5, facts 8b.5): depth-1 nodes with device_type
+	 * "memory". */
+	bool memory_by_name_any_depth;
+	/* Reserved banks are removed in the order the scan finds them (tree
+	 * order, facts 8.9). Only the removal bug makes the order visible;
+	 * releases without it list them by address. */
+	bool reserved_tree_order;
+
+	/* --- trees the release refuses to boot --- */
+	/* Overlapping RAM banks: panic building the direct map (facts 8.10).
+	 * Set for the releases that find RAM by name (4.16-4.19). */
+	bool ram_overlap_no_boot;
+	/* Overlapping /reserved-memory children: "Early FDT parsing failed"
+	 * (4.18+, 6f7d56ccd3, facts 8b.4); a boot module inside a reserved
+	 * region is dropped, so Dom0 has no kernel. */
+	bool reserved_overlap_no_boot;
+	/* /memreserve/ entries are in reserved_mem and take part in that
+	 * overlap check (4.19 only: 4.20, a14593e399, lets them overlap). */
+	bool memreserve_overlap_no_boot;
+
+	/* Dom0's /hypervisor reg uses the host root's cells (defaults 2/1)
+	 * and keeps only the low 32 bits of a 1-cell value (facts 1.1, 8.7):
+	 * the same in every release. */
+	bool reg_root_cells_truncate;
 };
 
 const struct xen_policy_traits *xen_policy_traits(enum xen_policy p);
-/* "4.17", "4.19", "4.21", "latest" (also "4.18" -> 4.17 rules for memory,
- * "4.20" -> 4.19, "4.22" -> latest). -EINVAL for anything else. */
+/* "4.16" ... "4.21", "latest" (also "head", "4.22"), and point releases
+ * "4.M.P" mapped to the policy that models them ("4.19.2" -> 4.19.0-4.19.2,
+ * "4.20.4" -> "4.20"). -EINVAL for anything else. */
 int xen_policy_parse(const char *s, enum xen_policy *out);
+/* Every policy in release order (for --compare, tests and docs). */
+extern const enum xen_policy xen_policy_all[XEN_POLICY__COUNT];
 
 /* Guest memory map constants (facts section 2). */
 #define GUEST_GNTTAB_BASE 0x38000000ULL
@@ -129,7 +195,9 @@ enum ext_note_kind {
 	EXT_NOTE_TOO_SMALL, /* dropped: < 64 MiB after 2 MiB alignment */
 	EXT_NOTE_CAPPED,    /* space at or above 2^ipa_bits not usable */
 	EXT_NOTE_LIMIT,     /* dropped: region list full */
-	EXT_NOTE_BUG417,    /* 4.17 rangeset bug changed the result here */
+	EXT_NOTE_BUG417,    /* the range-removal bug (facts 8.4, 8.5) changed the
+			     * result here (every release before the fix) */
+	EXT_NOTE_SHORT2M,   /* lost to the 2 MiB-short sizing (4.18-4.20) */
 	EXT_NOTE_ERROR,     /* the search failed (untranslatable reg, crash) */
 	EXT_NOTE_INFO,
 };
