@@ -500,6 +500,13 @@ int cmd_run(int argc, char **argv)
 		cli_error("run", "%s: planning failed: %s", a.system, strerror(-rc));
 		goto out_plan;
 	}
+	if (plan.no_boot.why) {
+		/* The release memvisor imitates would stop here; running the
+		 * domains anyway would show a system real Xen never builds. */
+		cli_error("run", "%s: %s", a.system,
+			  plan.no_boot.message);
+		goto out_plan;
+	}
 	if (!plan.nr_dom) {
 		cli_error("run", "%s: no domains to run", a.system);
 		goto out_plan;

@@ -50,5 +50,12 @@ done
 run 0 "$dir/qemu-virt.dtb" --xen 4.17 --json -q
 expect "$tmp/out" '"boots":true' "qemu-virt"
 
+# 5. memvisor run plans with the same policy: a tree the release would not
+#    boot is refused before any domain exists, with the planner's reason.
+"$mv" run --transport inproc "$dir/sdm630-reserved.dtb" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "run sdm630-reserved.dtb: exit status $rc, expected 1"
+expect "$tmp/err" "would not boot this tree: reserved regions" "run's refusal"
+
 [ "$fails" -eq 0 ] && echo "layout_noboot: all checks passed"
 [ "$fails" -eq 0 ]
