@@ -416,13 +416,13 @@ static void retry_pending(struct iommu_ctx *c)
 static void swap_to_scratch(struct iommu_ctx *c, struct m2b *e, struct m2b **moved)
 {
 	struct hv *hv = c->d->hv;
-	uint64_t old = iommu_pt_lookup(&c->pt, e->bfn, NULL);
+	uint64_t old = iommu_pt_lookup(&c->pt, _bfn(e->bfn), NULL);
 	struct page_info *pg = mfn_to_page(&hv->ft, _mfn(e->mfn));
 
 	BUG_ON(!(old & IOPTE_FOREIGN));
 	m2b_unlink(c, e); /* re-inserted by the caller, in the scratch frame's chains */
 	/* Same level, existing leaf: needs no table. */
-	iommu_pt_write(&c->pt, e->bfn, 0,
+	iommu_pt_write(&c->pt, _bfn(e->bfn), 0,
 		       iopte_leaf(c->scratch, (old & (IOPTE_R | IOPTE_W)) | IOPTE_FOREIGN | IOPTE_SCRATCH));
 	c->dirty = true;
 	c->st.swapped++;
@@ -512,7 +512,7 @@ void iommu_gfn_removed(struct domain *d, gfn_t gfn, mfn_t mfn)
 
 /* ----- teardown ----- */
 
-static int drop_leaf_refs(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
+static int drop_leaf_refs(void *ctx, bfn_t bfn, unsigned int order, uint64_t e)
 {
 	struct iommu_ctx *c = ctx;
 	struct hv *hv = c->d->hv;
@@ -635,7 +635,7 @@ static int op_map_page(struct iommu_ctx *c, struct pv_iommu_op *op)
 	if (reserved(c, bfn, nr))
 		return -EACCES;
 	for (i = 0; i < nr; i++) {
-		if (iommu_pt_lookup(&c->pt, bfn + i, NULL))
+		if (iommu_pt_lookup(&c->pt, _bfn(bfn + i), NULL))
 			return -EEXIST;
 		rc = own_frame(c, gfn + i, w, &mfn[i]);
 		if (rc)
@@ -651,17 +651,17 @@ static int op_map_page(struct iommu_ctx *c, struct pv_iommu_op *op)
 			}
 		}
 	}
-	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, bfn, 0, false));
+	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, _bfn(bfn), 0, false));
 	if (rc)
 		goto err_refs;
 
 	lf = (op->flags & IOMMU_OP_readable ? IOPTE_R : 0) |
 	     (w ? IOPTE_W : 0) | (noref ? 0 : IOPTE_REF | (w ? IOPTE_WREF : 0));
 	if (order == 9 && contig && IS_ALIGNED(mfn_x(mfn[0]), 512)) {
-		iommu_pt_write(&c->pt, bfn, 9, iopte_leaf(mfn[0], lf));
+		iommu_pt_write(&c->pt, _bfn(bfn), 9, iopte_leaf(mfn[0], lf));
 	} else {
 		for (i = 0; i < nr; i++)
-			iommu_pt_write(&c->pt, bfn + i, 0, iopte_leaf(mfn[i], lf));
+			iommu_pt_write(&c->pt, _bfn(bfn + i), 0, iopte_leaf(mfn[i], lf));
 	}
 	c->st.maps += nr;
 	c->dirty = true;
@@ -689,7 +689,7 @@ static int op_unmap_page(struct iommu_ctx *c, struct pv_iommu_op *op)
 	if (!order_ok(order, bfn, 0) || !bfn_in_range(bfn, nr))
 		return -ENOSPC;
 	for (i = 0; i < nr; i++) {
-		e = iommu_pt_lookup(&c->pt, bfn + i, &lo);
+		e = iommu_pt_lookup(&c->pt, _bfn(bfn + i), &lo);
 		if (!e || (e & (IOPTE_FOREIGN | IOPTE_GRANT)))
 			return -ENOENT;
 		if (lo > order) {
@@ -699,16 +699,16 @@ static int op_unmap_page(struct iommu_ctx *c, struct pv_iommu_op *op)
 		i += (1ULL << lo) - 1;
 	}
 	/* A 4 KiB unmap inside a 2 MiB leaf splits it: one table. */
-	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, bfn, order, true));
+	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, _bfn(bfn), order, true));
 	if (rc)
 		return rc;
 	for (i = 0; i < nr;) {
 		uint64_t base, n;
 
-		e = iommu_pt_lookup(&c->pt, bfn + i, &lo);
+		e = iommu_pt_lookup(&c->pt, _bfn(bfn + i), &lo);
 		base = ALIGN_DOWN(bfn + i, 1ULL << lo);
 		n = lo > order ? 1 : 1ULL << lo;
-		iommu_pt_write(&c->pt, bfn + i, lo > order ? order : lo, 0);
+		iommu_pt_write(&c->pt, _bfn(bfn + i), lo > order ? order : lo, 0);
 		if (e & IOPTE_REF)
 			for (uint64_t k = 0; k < (lo > order ? nr : n); k++)
 				ref_put(hv,
@@ -825,7 +825,7 @@ static int op_map_foreign(struct domain *d, struct pv_iommu_op *op)
 
 		fresh[i] = NULL;
 		if (translate) {
-			e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
+			e = iommu_pt_lookup(&c->pt, _bfn(bfn + i), NULL);
 			if (e && (!(e & IOPTE_FOREIGN) || (e & IOPTE_SCRATCH) ||
 				  !mfn_eq(iopte_mfn(e), mfn[i]) || (e & (IOPTE_R | IOPTE_W)) != want)) {
 				rc = -EEXIST;
@@ -849,7 +849,7 @@ static int op_map_foreign(struct domain *d, struct pv_iommu_op *op)
 		}
 	}
 	if (translate) {
-		rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, bfn, 0, false));
+		rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, _bfn(bfn), 0, false));
 		if (rc)
 			goto err_fresh;
 	}
@@ -861,8 +861,8 @@ static int op_map_foreign(struct domain *d, struct pv_iommu_op *op)
 					 .flags = (uint16_t)((w ? M2B_W : 0) | (r ? M2B_R : 0) |
 							     (op->flags & IOMMUOP_swap_mfn ? M2B_SWAP : 0))};
 		m2b_insert(c, fresh[i]);
-		if (translate && !iommu_pt_lookup(&c->pt, bfn + i, NULL)) {
-			iommu_pt_write(&c->pt, bfn + i, 0, iopte_leaf(mfn[i], want | IOPTE_FOREIGN));
+		if (translate && !iommu_pt_lookup(&c->pt, _bfn(bfn + i), NULL)) {
+			iommu_pt_write(&c->pt, _bfn(bfn + i), 0, iopte_leaf(mfn[i], want | IOPTE_FOREIGN));
 			c->dirty = true;
 		}
 		c->st.foreign_maps++;
@@ -948,7 +948,7 @@ static int op_unmap_foreign(struct domain *d, struct pv_iommu_op *op)
 			struct m2b *me;
 
 			if (translate) {
-				e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
+				e = iommu_pt_lookup(&c->pt, _bfn(bfn + i), NULL);
 				if (!(e & IOPTE_FOREIGN))
 					return -ENOENT; /* pass 0 only: pass 1 found them all */
 				m = mfn_x(iopte_mfn(e));
@@ -961,7 +961,7 @@ static int op_unmap_foreign(struct domain *d, struct pv_iommu_op *op)
 			m2b_remove(c, me);
 			c->st.foreign_unmaps++;
 			if (translate && !m2b_count_bfn(c, m, bfn + i)) {
-				iommu_pt_write(&c->pt, bfn + i, 0, 0);
+				iommu_pt_write(&c->pt, _bfn(bfn + i), 0, 0);
 				c->dirty = true;
 			}
 		}
@@ -1048,16 +1048,16 @@ int iommu_grant_map(struct domain *d, bfn_t bfn, mfn_t mfn, bool writable)
 		return -ENOSPC;
 	if (reserved(c, bfn_x(bfn), 1))
 		return -EACCES;
-	if (iommu_pt_lookup(&c->pt, bfn_x(bfn), NULL))
+	if (iommu_pt_lookup(&c->pt, bfn, NULL))
 		return -EEXIST;
 	if (!pg || (pg->flags & PGC_xen) || !ref_get(c, pg, writable))
 		return -EPERM;
-	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, bfn_x(bfn), 0, false));
+	rc = iommu_pt_reserve(hv, &c->pt, iommu_pt_need(&c->pt, bfn, 0, false));
 	if (rc) {
 		ref_put(hv, pg, writable);
 		return rc;
 	}
-	iommu_pt_write(&c->pt, bfn_x(bfn), 0,
+	iommu_pt_write(&c->pt, bfn, 0,
 		       iopte_leaf(mfn, IOPTE_R | IOPTE_REF | IOPTE_GRANT |
 					       (writable ? IOPTE_W | IOPTE_WREF : 0)));
 	c->nr_grant++;
@@ -1076,10 +1076,10 @@ int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn)
 
 	if (!c || c->mode != IOMMU_CTX_TRANSLATE)
 		return -ENOENT;
-	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
+	e = iommu_pt_lookup(&c->pt, bfn, &lo);
 	if (!(e & IOPTE_GRANT) || lo || (!mfn_eq(mfn, INVALID_MFN) && !mfn_eq(iopte_mfn(e), mfn)))
 		return -ENOENT;
-	iommu_pt_write(&c->pt, bfn_x(bfn), 0, 0);
+	iommu_pt_write(&c->pt, bfn, 0, 0);
 	/* The leaf's frame: mfn may be INVALID_MFN ("whatever is there"). */
 	ref_put(hv, mfn_to_page(&hv->ft, iopte_mfn(e)), e & IOPTE_WREF);
 	c->nr_grant--;
@@ -1097,7 +1097,7 @@ int iommu_grant_lookup(const struct domain *d, bfn_t bfn, mfn_t *mfn, bool *writ
 
 	if (!c || c->mode != IOMMU_CTX_TRANSLATE)
 		return -ENOENT;
-	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
+	e = iommu_pt_lookup(&c->pt, bfn, &lo);
 	if (!(e & IOPTE_GRANT) || lo)
 		return -ENOENT;
 	*mfn = iopte_mfn(e);
@@ -1130,7 +1130,7 @@ int iommu_translate(struct domain *d, bfn_t bfn, bool write, mfn_t *mfn)
 	}
 	if (c->mode != IOMMU_CTX_TRANSLATE)
 		return -ENXIO;
-	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
+	e = iommu_pt_lookup(&c->pt, bfn, &lo);
 	if (!e)
 		return -ENXIO;
 	if (!(e & (write ? IOPTE_W : IOPTE_R)))
@@ -1225,8 +1225,9 @@ struct audit_walk {
 
 #define afail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
 
-static int audit_leaf(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
+static int audit_leaf(void *ctx, bfn_t b, unsigned int order, uint64_t e)
 {
+	uint64_t bfn = bfn_x(b);
 	struct audit_walk *a = ctx;
 	struct iommu_ctx *c = a->c;
 	domid_t id = c->d->id;
