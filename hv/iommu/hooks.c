@@ -7,9 +7,10 @@
  * Design:
  * - A grant map is an own leaf marked IOPTE_GRANT that holds one reference
  *   (and a writeable type reference when writable) of the IOMMU's own;
- *   only iommu_grant_unmap removes it (iommu_op's unmap_page refuses), and
- *   both flush the IOTLB before returning, so the grant table can rely on
- *   the device having lost access when the unmap returns.
+ *   only iommu_grant_unmap (or the context's teardown) removes it:
+ *   iommu_op's unmap_page refuses. Map and unmap flush the IOTLB before
+ *   returning, so the grant table can rely on the device having lost
+ *   access when the unmap returns.
  * - Devices see a context only through iommu_translate(): a translating
  *   context gives exactly its leaves with their access bits, passthrough
  *   every machine frame in use but the hypervisor's, mode none nothing.

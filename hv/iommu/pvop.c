@@ -15,8 +15,10 @@
  *   returning, also before a continuation; invalidations still owed to
  *   the caller's IOREQ servers are retried first.
  *
- * Invariants: a failed sub-op leaves the context, the M2B and every
- * reference count as they were (the audit runs after each in the tests).
+ * Invariants: a failed sub-op leaves the table, the M2B and every
+ * reference count as they were (the tests audit after each); only spare
+ * tables it reserved stay in the table's pool, and a context created on
+ * first use stays.
  */
 #include <errno.h>
 #include <string.h>
