@@ -116,9 +116,10 @@ void iommu_pt_teardown(struct iommu_pt *pt)
 	pt->pool_cap = 0;
 }
 
-uint64_t iommu_pt_lookup(const struct iommu_pt *pt, uint64_t bfn, unsigned int *order)
+uint64_t iommu_pt_lookup(const struct iommu_pt *pt, bfn_t b, unsigned int *order)
 {
 	const uint64_t *t = pt->root;
+	uint64_t bfn = bfn_x(b);
 
 	if (!t || bfn >> IOMMU_PT_BFN_BITS)
 		return 0;
@@ -138,9 +139,10 @@ uint64_t iommu_pt_lookup(const struct iommu_pt *pt, uint64_t bfn, unsigned int *
 	return 0;
 }
 
-unsigned int iommu_pt_need(const struct iommu_pt *pt, uint64_t bfn, unsigned int order, bool clear)
+unsigned int iommu_pt_need(const struct iommu_pt *pt, bfn_t b, unsigned int order, bool clear)
 {
 	const uint64_t *t = pt->root;
+	uint64_t bfn = bfn_x(b);
 	unsigned int lvl = order / 9;
 
 	/* Walking down, the first level with no table below needs one new
@@ -179,9 +181,10 @@ int iommu_pt_reserve(struct hv *hv, struct iommu_pt *pt, unsigned int n)
 	return 0;
 }
 
-void iommu_pt_write(struct iommu_pt *pt, uint64_t bfn, unsigned int order, uint64_t e)
+void iommu_pt_write(struct iommu_pt *pt, bfn_t b, unsigned int order, uint64_t e)
 {
 	uint64_t *path[IOMMU_PT_LEVELS];
+	uint64_t bfn = bfn_x(b);
 	unsigned int lvl = order / 9;
 	uint64_t *t = pt->root;
 	unsigned int l;
@@ -248,7 +251,7 @@ static int walk(const uint64_t *t, unsigned int level, uint64_t base, iommu_pt_c
 		if (level > 0 && is_table(e))
 			rc = walk(to_table(e), level - 1, b, cb, ctx);
 		else
-			rc = cb(ctx, b, 9u * level, e);
+			rc = cb(ctx, _bfn(b), 9u * level, e);
 		if (rc)
 			return rc;
 	}

@@ -11,6 +11,9 @@
  * context's pool (the only step that can fail), and iommu_pt_write() then
  * cannot fail. Freed tables go back to the pool (up to a cap), so steady
  * map/unmap traffic allocates nothing.
+ *
+ * The interface takes bus frames as bfn_t (what comes in is never an MFN
+ * or a GFN by mistake); leaves carry mfn_t (iopte_leaf, iopte_mfn).
  */
 #ifndef HV_IOMMU_PT_H
 #define HV_IOMMU_PT_H
@@ -59,9 +62,9 @@ int iommu_pt_init(struct hv *hv, struct iommu_pt *pt);
 void iommu_pt_teardown(struct iommu_pt *pt);
 
 /* The leaf covering bfn (0 when none); *order gets its order (0 or 9). */
-uint64_t iommu_pt_lookup(const struct iommu_pt *pt, uint64_t bfn, unsigned int *order);
+uint64_t iommu_pt_lookup(const struct iommu_pt *pt, bfn_t bfn, unsigned int *order);
 /* Tables a write of a leaf of `order` at bfn may take from the pool. */
-unsigned int iommu_pt_need(const struct iommu_pt *pt, uint64_t bfn, unsigned int order, bool clear);
+unsigned int iommu_pt_need(const struct iommu_pt *pt, bfn_t bfn, unsigned int order, bool clear);
 /* Makes sure the pool holds n tables. 0 or -ENOMEM. */
 int iommu_pt_reserve(struct hv *hv, struct iommu_pt *pt, unsigned int n);
 /*
@@ -69,9 +72,9 @@ int iommu_pt_reserve(struct hv *hv, struct iommu_pt *pt, unsigned int n);
  * which must be aligned to it. A larger leaf around it is split first.
  * Cannot fail once iommu_pt_need() tables were reserved.
  */
-void iommu_pt_write(struct iommu_pt *pt, uint64_t bfn, unsigned int order, uint64_t e);
+void iommu_pt_write(struct iommu_pt *pt, bfn_t bfn, unsigned int order, uint64_t e);
 
-typedef int (*iommu_pt_cb)(void *ctx, uint64_t bfn, unsigned int order, uint64_t e);
+typedef int (*iommu_pt_cb)(void *ctx, bfn_t bfn, unsigned int order, uint64_t e);
 /* Every leaf in ascending BFN order; stops when cb returns nonzero. */
 int iommu_pt_for_each(const struct iommu_pt *pt, iommu_pt_cb cb, void *ctx);
 

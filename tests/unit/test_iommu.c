@@ -928,12 +928,14 @@ static void test_dma_copy_and_faults(void **state)
 	assert_int_equal(fault, 0x21000);
 	assert_int_equal(iommu_stats(d)->faults, f0 + 1);
 	assert_true(iommu_stats(d)->last_fault_write);
+	assert_int_equal(bfn_x(iommu_stats(d)->last_fault_bfn), 0x21);
 	for (int i = 0; i < 8192; i++)
 		assert_int_equal(dst[i], 0);
 	/* A read from an unmapped BFN too. */
 	assert_int_equal(iommu_dma_copy(d, 0x20000, 0x11800, 4096, &fault), -ENXIO);
 	assert_int_equal(fault, 0x12000);
 	assert_false(iommu_stats(d)->last_fault_write);
+	assert_int_equal(bfn_x(iommu_stats(d)->last_fault_bfn), 0x12);
 	for (int i = 0; i < 8192; i++)
 		assert_int_equal(dst[i], 0);
 	/* After unmap, the BFN faults. */

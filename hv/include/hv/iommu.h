@@ -64,7 +64,7 @@ struct iommu_stats {
 	uint64_t swapped;	 /* foreign frames switched to the scratch frame */
 	uint64_t faults;	 /* device accesses refused */
 	uint64_t m2b_refused;	 /* M2B entries refused by the budget */
-	uint64_t last_fault_bfn;
+	bfn_t last_fault_bfn;
 	bool last_fault_write;
 };
 
