@@ -14,12 +14,11 @@
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
+#include <hv/hypercall.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>
-
-#include "hcall.h"
 
 /* Largest extent a guest may ask for: 1 GiB. */
 #define MEMOP_MAX_ORDER 18
@@ -149,7 +148,7 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 		return (int64_t)start;
 	if (r.nr_extents > (UINT64_MAX >> MEMOP_EXTENT_SHIFT))
 		return -EINVAL;
-	t = hcall_target_domain(d, r.domid, &err);
+	t = domain_hcall_target(d, r.domid, &err);
 	if (!t)
 		return err;
 
@@ -199,7 +198,7 @@ static int64_t reservation_query(struct domain *d, struct hv_hcall *hc, unsigned
 
 	if (copy_from_guest(d, &id, hc->args[1], sizeof(id)))
 		return -EFAULT;
-	t = hcall_target_domain(d, id, &err);
+	t = domain_hcall_target(d, id, &err);
 	if (!t)
 		return err;
 	return (int64_t)(op == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
@@ -280,7 +279,7 @@ static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
 		return -EFAULT;
-	t = hcall_target_domain(d, x.domid, &err);
+	t = domain_hcall_target(d, x.domid, &err);
 	if (!t)
 		return err;
 	switch (x.space) {
@@ -317,7 +316,7 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &b, hc->args[1], sizeof(b)))
 		return -EFAULT;
-	t = hcall_target_domain(d, b.domid, &err);
+	t = domain_hcall_target(d, b.domid, &err);
 	if (!t)
 		return err;
 	if (b.space == XENMAPSPACE_gmfn_foreign) {
@@ -381,7 +380,7 @@ static int64_t remove_from_physmap(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
 		return -EFAULT;
-	t = hcall_target_domain(d, x.domid, &err);
+	t = domain_hcall_target(d, x.domid, &err);
 	if (!t)
 		return err;
 	if (x.gpfn >= t->p2m.max_gfn)

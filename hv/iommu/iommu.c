@@ -37,7 +37,7 @@
 #include <public/iommu_op.h>
 #include <public/xen.h>
 
-#include "../hypercall/hcall.h"
+#include <hv/hypercall.h>
 #include "iommu_pt.h"
 
 /*

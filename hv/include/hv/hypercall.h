@@ -20,6 +20,10 @@
 /* Internal only, never returned to a guest (Xen's ERESTART is 85). */
 #define HV_HCALL_CONTINUE (-85)
 
+/* How many elements a handler processes before offering a continuation:
+ * bounds the time one call holds the hypervisor lock. */
+#define HCALL_PREEMPT_EVERY 1024
+
 struct hv_hcall {
 	uint64_t nr;
 	uint64_t args[5];
