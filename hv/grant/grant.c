@@ -56,8 +56,8 @@
 #include <hv/audit.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
-#include <hv/hypercall.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <public/grant_table.h>

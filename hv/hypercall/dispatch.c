@@ -15,7 +15,7 @@
 #include <hv/mm.h>
 #include <public/xen.h>
 
-#include "hcall.h"
+#include "handlers.h"
 
 typedef int64_t (*hcall_fn)(struct hv *, struct domain *, struct hv_hcall *);
 

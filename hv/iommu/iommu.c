@@ -37,7 +37,7 @@
 #include <public/iommu_op.h>
 #include <public/xen.h>
 
-#include <hv/hypercall.h>
+#include <hv/hcall.h>
 #include "iommu_pt.h"
 
 /*

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
-#include <hv/hypercall.h>
 #include <hv/ioreq.h>
 #include <hv/p2m.h>
 #include <public/dm_op.h>

@@ -14,8 +14,8 @@
 
 #include <hv/grant.h>
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
-#include <hv/hypercall.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>

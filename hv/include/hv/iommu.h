@@ -146,7 +146,7 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len);
 
 struct hv_hcall;
 /* The hypercall handler for the PV IOMMU operations (IOMMUOP_*): runs with the hypervisor lock held,
- * returns the guest's rax or HV_HCALL_CONTINUE (see hypercall.h). */
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
 int64_t do_iommu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 
 #endif

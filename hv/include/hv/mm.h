@@ -38,7 +38,7 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn);
 
 struct hv_hcall;
 /* The hypercall handler for memory operations (XENMEM_*), foreign mapping included: runs with the hypervisor lock held,
- * returns the guest's rax or HV_HCALL_CONTINUE (see hypercall.h). */
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
 int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 
 #endif

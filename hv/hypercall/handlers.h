@@ -4,10 +4,11 @@
  * their handlers in their own public internal header (do_memory_op in
  * mm.h, do_grant_table_op in grant.h, do_iommu_op in iommu.h, do_dm_op in
  * ioreq.h). Handlers run with the hypervisor lock held and return a value
- * for the guest's rax, or HV_HCALL_CONTINUE after updating hc->args.
+ * for the guest's rax, or HV_HCALL_CONTINUE after updating hc->args
+ * (see hcall.h).
  */
-#ifndef HV_HCALL_INTERNAL_H
-#define HV_HCALL_INTERNAL_H
+#ifndef HV_HYPERCALL_HANDLERS_H
+#define HV_HYPERCALL_HANDLERS_H
 
 #include <hv/hypercall.h>
 
