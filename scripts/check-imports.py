@@ -60,8 +60,6 @@ KNOWN_BACK_EDGES = {
     ('mm', 'iommu'): 'mm_remove_gfn tells PV IOMMU emulators (iommu_gfn_removed)',
     ('dom', 'grant'): 'domain_create/destroy set up and tear down the grant table',
     ('dom', 'iommu'): 'domain_destroy and the builder set up and tear down IOMMU contexts',
-    ('grant', 'hv'): 'the audit report helper audit_fail is declared in audit.h',
-    ('iommu', 'hv'): 'the audit report helper audit_fail is declared in audit.h',
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/audit.h>
+#include <hv/audit_report.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hcall.h>

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <hv/audit.h>
+#include <hv/audit_report.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
