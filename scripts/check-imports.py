@@ -55,9 +55,7 @@ KNOWN_BACK_EDGES = {
     ('common', 'mm'): 'struct hv embeds the frame table and the heap; hv_init sets them up',
     ('common', 'dom'): 'hv.h includes domain.h; hv_destroy destroys every domain',
     ('mm', 'dom'): 'struct domain (domain.h) embeds the P2M and page lists; mm looks '
-                   'domains up (domain_by_id, domain_hcall_target) and finalises dying ones',
-    ('mm', 'grant'): 'memory_op maps grant-table frames (gnttab_add_to_physmap)',
-    ('mm', 'iommu'): 'mm_remove_gfn tells PV IOMMU emulators (iommu_gfn_removed)',
+                   'domains up (domain_by_id, domain_may_map, domain_hcall_target)',
     ('dom', 'grant'): 'domain_create/destroy set up and tear down the grant table',
     ('dom', 'iommu'): 'domain_destroy and the builder set up and tear down IOMMU contexts',
 }

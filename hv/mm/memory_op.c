@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
 #include <hv/hv.h>
@@ -269,7 +268,7 @@ static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 			return -EFAULT;
 		return rc;
 	case XENMAPSPACE_grant_table:
-		return gnttab_add_to_physmap(t, x.idx, x.gpfn);
+		return mm_hooks.map_grant_frame(t, x.idx, x.gpfn);
 	case XENMAPSPACE_gmfn_foreign:
 		return -EINVAL; /* batch call only */
 	default:
