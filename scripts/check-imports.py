@@ -237,7 +237,8 @@ def main(argv):
             print('check-imports: ' + e, file=sys.stderr)
         return 1
     print('OK: no private header included across subdirectories, no back edge '
-          'besides the known ones%s.' % (', no circle' if strict else ''))
+          'besides the known ones%s.' % (', no circle' if strict else ''),
+          file=sys.stderr if dot else sys.stdout)
     return 0
 
 
