@@ -17,7 +17,6 @@
  *   map frames of other domains, and each RAM frame is mapped at most once.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +34,6 @@ struct audit {
 	uint8_t *mapped;  /* RAM frames mapped as RAM by their owner */
 	struct audit_report rep;
 };
-
-int audit_fail(struct audit_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->failed)
-		return -1;
-	r->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(r->buf, r->len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 #define fail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
 

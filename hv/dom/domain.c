@@ -112,6 +112,24 @@ bool domain_may_map(const struct domain *d, const struct domain *target)
 	return false;
 }
 
+struct domain *domain_hcall_target(struct domain *caller, domid_t id, int *err)
+{
+	struct domain *t;
+
+	if (id == DOMID_SELF || id == caller->id)
+		return caller;
+	t = domain_by_id(caller->hv, id);
+	if (!t || t->state == DOMS_dying) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (!(caller->flags & DOMF_privileged)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return t;
+}
+
 struct leaf_vec {
 	struct { gfn_t gfn; mfn_t mfn; uint64_t nr; p2m_type_t t; } *v;
 	size_t n, cap;

@@ -53,17 +53,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/audit.h>
+#include <hv/audit_report.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <public/xen.h>
-
-#include "../hypercall/hcall.h"
 
 /* Bits of the command word above the sub-op (Xen's continuation argument,
  * used only by cache_flush, which memvisor does not implement). */
@@ -709,7 +708,7 @@ void gnttab_relinquish(struct domain *d)
 static struct domain *table_domain(struct domain *caller, domid_t id, int16_t *st)
 {
 	int err = 0;
-	struct domain *t = hcall_target_domain(caller, id, &err);
+	struct domain *t = domain_hcall_target(caller, id, &err);
 
 	if (!t)
 		*st = err == -EPERM ? GNTST_permission_denied : GNTST_bad_domain;
@@ -795,7 +794,7 @@ static int64_t get_version(struct domain *d, uint64_t uop)
 
 	if (copy_from_guest(d, &op, uop, sizeof(op)))
 		return -EFAULT;
-	if (!hcall_target_domain(d, op.dom, &err))
+	if (!domain_hcall_target(d, op.dom, &err))
 		return err;
 	op.version = 1;
 	if (copy_to_guest(d, uop, &op, sizeof(op)))

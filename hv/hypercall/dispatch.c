@@ -8,10 +8,14 @@
  */
 #include <errno.h>
 
+#include <hv/grant.h>
 #include <hv/hypercall.h>
+#include <hv/iommu.h>
+#include <hv/ioreq.h>
+#include <hv/mm.h>
 #include <public/xen.h>
 
-#include "hcall.h"
+#include "handlers.h"
 
 typedef int64_t (*hcall_fn)(struct hv *, struct domain *, struct hv_hcall *);
 
@@ -26,24 +30,6 @@ static const hcall_fn table[] = {
 	[__HYPERVISOR_iommu_op] = do_iommu_op,
 	[__HYPERVISOR_dm_op] = do_dm_op,
 };
-
-struct domain *hcall_target_domain(struct domain *caller, domid_t id, int *err)
-{
-	struct domain *t;
-
-	if (id == DOMID_SELF || id == caller->id)
-		return caller;
-	t = domain_by_id(caller->hv, id);
-	if (!t || t->state == DOMS_dying) {
-		*err = -ESRCH;
-		return NULL;
-	}
-	if (!(caller->flags & DOMF_privileged)) {
-		*err = -EPERM;
-		return NULL;
-	}
-	return t;
-}
 
 int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {

@@ -9,7 +9,7 @@
 #include <public/version.h>
 #include <public/xen.h>
 
-#include "hcall.h"
+#include "handlers.h"
 
 static int put_string(struct domain *d, uint64_t gaddr, const char *s, size_t field)
 {

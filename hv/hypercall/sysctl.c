@@ -12,7 +12,7 @@
 #include <public/sysctl.h>
 #include <public/xen.h>
 
-#include "hcall.h"
+#include "handlers.h"
 
 int64_t do_sysctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {

@@ -16,7 +16,7 @@
  * bfn == mfn without translation; the entry, pending, allocated and grant
  * counters match what is found.
  */
-#include <hv/audit.h>
+#include <hv/audit_report.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>

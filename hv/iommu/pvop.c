@@ -31,7 +31,7 @@
 #include <public/iommu_op.h>
 #include <public/xen.h>
 
-#include "../hypercall/hcall.h"
+#include <hv/hcall.h>
 #include "iommu_pt.h"
 
 #include "iommu_priv.h"

@@ -14,13 +14,12 @@
 #include <string.h>
 
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/ioreq.h>
 #include <hv/p2m.h>
 #include <public/dm_op.h>
 #include <public/xen.h>
-
-#include "../hypercall/hcall.h"
 
 /* A ring page must be ordinary writable RAM of the caller. */
 static bool own_ram_page(struct domain *d, xen_pfn_t gfn)

@@ -7,11 +7,14 @@
  * destruction) and unmapping only ever put references; the frame is freed
  * by whoever puts the last one, so a frame mapped by a backend outlives its
  * owner's interest in it. Invariants: see mm.h and page.h.
+ *
+ * The layers above hear of what happens here through mm_hooks (mm.h): a
+ * removed RAM gfn (PV IOMMU invalidation), a dying domain's last frame
+ * (the domain lifecycle frees it).
  */
 #include <errno.h>
 
 #include <hv/hv.h>
-#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
@@ -96,7 +99,7 @@ static void free_owned_page(struct hv *hv, struct page_info *pg)
 		heap_free(hv, pg, 0);
 	}
 	if (d->state == DOMS_dying && d->tot_pages == 0)
-		domain_finalise(d);
+		mm_hooks.domain_released(d);
 }
 
 void mm_put_page(struct hv *hv, struct page_info *pg)
@@ -145,7 +148,7 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn)
 		return rc;
 	if (p2m_is_ram(t)) {
 		BUG_ON(pg->owner != d->id);
-		iommu_gfn_removed(d, gfn, mfn); /* PV IOMMU: tell emulators mapping it */
+		mm_hooks.gfn_removed(d, gfn, mfn); /* PV IOMMU: tell emulators mapping it */
 		/* Direct-mapped domains keep the frame: it can only ever be
 		 * mapped back at gfn == mfn. */
 		if (!(d->flags & DOMF_directmap))

@@ -91,5 +91,9 @@ void domain_finalise(struct domain *d);
 struct domain *domain_by_id(struct hv *hv, domid_t id);
 /* d may access target's memory (itself, Dom0-privileged, or declared). */
 bool domain_may_map(const struct domain *d, const struct domain *target);
+/* Resolves a domid argument of a hypercall (DOMID_SELF allowed) that the
+ * caller may control: itself, or any live domain when privileged. NULL with
+ * *err = -ESRCH (no such live domain) or -EPERM. */
+struct domain *domain_hcall_target(struct domain *caller, domid_t id, int *err);
 
 #endif

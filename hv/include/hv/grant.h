@@ -44,4 +44,9 @@ unsigned int gnttab_nr_maps(const struct domain *d);
 /* Machine frame of table frame idx, INVALID_MFN when not allocated. */
 mfn_t gnttab_frame_mfn(const struct domain *d, unsigned int idx);
 
+struct hv_hcall;
+/* The hypercall handler for grant table operations (GNTTABOP_*): runs with the hypervisor lock held,
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
+int64_t do_grant_table_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+
 #endif

@@ -15,15 +15,8 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
+#include <hv/hcall.h>
 #include <hv/hv.h>
-
-/* Internal only, never returned to a guest (Xen's ERESTART is 85). */
-#define HV_HCALL_CONTINUE (-85)
-
-struct hv_hcall {
-	uint64_t nr;
-	uint64_t args[5];
-};
 
 /* Returns the value for the guest's rax (a negative Xen errno on error). */
 int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc);

@@ -144,4 +144,9 @@ int iommu_dma_copy(struct domain *d, uint64_t dst, uint64_t src, uint64_t len,
  * M2B against the tables. 0, or -1 with a description in buf. */
 int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len);
 
+struct hv_hcall;
+/* The hypercall handler for the PV IOMMU operations (IOMMUOP_*): runs with the hypervisor lock held,
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
+int64_t do_iommu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+
 #endif

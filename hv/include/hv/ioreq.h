@@ -57,4 +57,9 @@ int ioreq_send_invalidate(struct ioreq_server *s, uint64_t bfn);
 /* The list head of emulator d's servers (in its IOMMU context). */
 struct ioreq_server **iommu_ioreq_list(struct domain *d);
 
+struct hv_hcall;
+/* The hypercall handler for device-model operations (XEN_DMOP_*) on IOREQ servers: runs with the hypervisor lock held,
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
+int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+
 #endif

@@ -36,4 +36,30 @@ void mm_put_page_writable(struct hv *hv, struct page_info *pg);
  */
 int mm_remove_gfn(struct domain *d, gfn_t gfn);
 
+/*
+ * What the memory layer asks of the subsystems above it. mm/ causes events
+ * they must hear of (a RAM frame leaving a P2M, a dying domain's last frame
+ * going) and serves a map space one of them owns, but it sits below them
+ * and includes none of their headers. The top of the core (hv/hooks.c)
+ * fills this table in at link time: a const table has no registration step
+ * that could come too late, adds no mutable global state, and every
+ * instance in a process has the same subsystems.
+ */
+struct mm_hooks {
+	/* A RAM frame of d left d's P2M at gfn (the PV IOMMU then invalidates
+	 * the maps emulators hold of it). */
+	void (*gfn_removed)(struct domain *d, gfn_t gfn, mfn_t mfn);
+	/* d is dying and its last frame went: the domain may be freed. */
+	void (*domain_released)(struct domain *d);
+	/* add_to_physmap, XENMAPSPACE_grant_table: puts frame idx of d's grant
+	 * table at gpfn. 0 or -errno. */
+	int (*map_grant_frame)(struct domain *d, uint64_t idx, uint64_t gpfn);
+};
+extern const struct mm_hooks mm_hooks;
+
+struct hv_hcall;
+/* The hypercall handler for memory operations (XENMEM_*), foreign mapping included: runs with the hypervisor lock held,
+ * returns the guest's rax or HV_HCALL_CONTINUE (see hcall.h). */
+int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
+
 #endif

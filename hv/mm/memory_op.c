@@ -1,5 +1,6 @@
 /*
- * memory_op: reservations, physmap changes, the memory map.
+ * memory_op: reservations, physmap changes, the memory map. Foreign
+ * mapping (XENMAPSPACE_gmfn_foreign) is in foreign.c.
  *
  * Xen's rules, kept here: reservation calls return the number of extents
  * done (a short count is partial progress, not an error); a continuation
@@ -11,15 +12,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include <hv/grant.h>
 #include <hv/guest_access.h>
+#include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>
 
-#include "hcall.h"
+#include "foreign.h"
 
 /* Largest extent a guest may ask for: 1 GiB. */
 #define MEMOP_MAX_ORDER 18
@@ -149,7 +150,7 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 		return (int64_t)start;
 	if (r.nr_extents > (UINT64_MAX >> MEMOP_EXTENT_SHIFT))
 		return -EINVAL;
-	t = hcall_target_domain(d, r.domid, &err);
+	t = domain_hcall_target(d, r.domid, &err);
 	if (!t)
 		return err;
 
@@ -199,7 +200,7 @@ static int64_t reservation_query(struct domain *d, struct hv_hcall *hc, unsigned
 
 	if (copy_from_guest(d, &id, hc->args[1], sizeof(id)))
 		return -EFAULT;
-	t = hcall_target_domain(d, id, &err);
+	t = domain_hcall_target(d, id, &err);
 	if (!t)
 		return err;
 	return (int64_t)(op == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
@@ -239,39 +240,6 @@ static int move_gmfn(struct domain *d, uint64_t idx, uint64_t gpfn)
 	return rc;
 }
 
-/* Maps a frame of `fd` (foreign gfn idx) at the caller's gpfn. */
-static int map_foreign(struct domain *d, struct domain *fd, uint64_t idx, uint64_t gpfn)
-{
-	struct hv *hv = d->hv;
-	p2m_type_t t;
-	mfn_t mfn;
-	struct page_info *pg;
-	int rc;
-
-	if (gpfn >= d->p2m.max_gfn)
-		return -EINVAL;
-	mfn = p2m_lookup(fd, _gfn(idx), &t, NULL);
-	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
-		return -EINVAL;
-	pg = mfn_to_page(&hv->ft, mfn);
-	if (!pg || !mm_get_page(pg, fd))
-		return -EINVAL;
-	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			goto err_put;
-	}
-	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
-	if (rc)
-		goto err_put;
-	d->st.foreign_mapped++;
-	return 0;
-
-err_put:
-	mm_put_page(hv, pg);
-	return rc;
-}
-
 static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 {
 	struct xen_add_to_physmap x;
@@ -280,7 +248,7 @@ static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
 		return -EFAULT;
-	t = hcall_target_domain(d, x.domid, &err);
+	t = domain_hcall_target(d, x.domid, &err);
 	if (!t)
 		return err;
 	switch (x.space) {
@@ -300,7 +268,7 @@ static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 			return -EFAULT;
 		return rc;
 	case XENMAPSPACE_grant_table:
-		return gnttab_add_to_physmap(t, x.idx, x.gpfn);
+		return mm_hooks.map_grant_frame(t, x.idx, x.gpfn);
 	case XENMAPSPACE_gmfn_foreign:
 		return -EINVAL; /* batch call only */
 	default:
@@ -317,7 +285,7 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &b, hc->args[1], sizeof(b)))
 		return -EFAULT;
-	t = hcall_target_domain(d, b.domid, &err);
+	t = domain_hcall_target(d, b.domid, &err);
 	if (!t)
 		return err;
 	if (b.space == XENMAPSPACE_gmfn_foreign) {
@@ -328,13 +296,7 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 		 * be Dom0 or declared a backend of fd, not of the caller) are
 		 * per-entry errors and the call itself succeeds.
 		 */
-		fd = domain_by_id(d->hv, b.u.foreign_domid == DOMID_SELF ? d->id : b.u.foreign_domid);
-		if (!fd || fd->state == DOMS_dying)
-			fd_err = -ESRCH;
-		else if (fd == t)
-			fd_err = -EINVAL;
-		else if (!domain_may_map(t, fd))
-			fd_err = -EPERM;
+		fd_err = foreign_resolve(d, t, b.u.foreign_domid, &fd);
 	} else if (b.space == XENMAPSPACE_gmfn) {
 		if (b.u.res0)
 			return -EINVAL;
@@ -361,7 +323,7 @@ static int64_t add_to_physmap_batch(struct domain *d, struct hv_hcall *hc)
 			return -EFAULT;
 		for (unsigned int k = 0; k < n; k++)
 			rcs[k] = b.space != XENMAPSPACE_gmfn_foreign ? move_gmfn(t, idx[k], gpfn[k])
-				 : fd_err ? fd_err : map_foreign(t, fd, idx[k], gpfn[k]);
+				 : fd_err ? fd_err : foreign_map_one(t, fd, idx[k], gpfn[k]);
 		if (copy_to_guest(d, b.errs, rcs, n * sizeof(rcs[0])))
 			return -EFAULT;
 		b.idxs += n * sizeof(xen_ulong_t);
@@ -381,7 +343,7 @@ static int64_t remove_from_physmap(struct domain *d, struct hv_hcall *hc)
 
 	if (copy_from_guest(d, &x, hc->args[1], sizeof(x)))
 		return -EFAULT;
-	t = hcall_target_domain(d, x.domid, &err);
+	t = domain_hcall_target(d, x.domid, &err);
 	if (!t)
 		return err;
 	if (x.gpfn >= t->p2m.max_gfn)

@@ -1,0 +1,79 @@
+/*
+ * Foreign mapping: a domain maps frames of another domain's RAM into its
+ * own P2M (XENMEM_add_to_physmap_batch, XENMAPSPACE_gmfn_foreign).
+ *
+ * Design: the system description decides who may map whom (Dom0 anyone,
+ * another domain only those its system-DT node names as backend-for, in
+ * d->targets); the foreign domain is looked up once per batch and a
+ * refusal becomes every entry's error, as in Xen where each entry checks
+ * it. Each entry is independent: one that fails leaves the others done.
+ *
+ * Invariants:
+ * - A foreign leaf (p2m_foreign_rw/ro) holds exactly one general reference
+ *   on its frame, taken before the P2M changes; the reference goes with the
+ *   leaf (mm_remove_gfn, the mapper's destruction), which the audit checks
+ *   by recounting every frame.
+ * - Only RAM of the foreign domain is mapped: never a foreign, grant or
+ *   MMIO leaf of it, and never a grant-table frame (nobody can take a
+ *   reference on a PGC_xen frame). A read-only source gives a read-only
+ *   leaf.
+ * - A dying domain is never a new source; frames already mapped keep their
+ *   owner alive as a zombie until the last reference goes.
+ */
+#include <errno.h>
+
+#include <hv/hv.h>
+#include <hv/mm.h>
+#include <public/xen.h>
+
+#include "foreign.h"
+
+int foreign_resolve(struct domain *caller, struct domain *t, domid_t foreign_domid,
+		    struct domain **fd)
+{
+	struct domain *f;
+
+	f = domain_by_id(caller->hv, foreign_domid == DOMID_SELF ? caller->id : foreign_domid);
+	*fd = f;
+	if (!f || f->state == DOMS_dying)
+		return -ESRCH;
+	if (f == t)
+		return -EINVAL;
+	/* The target's privilege counts, not the caller's. */
+	if (!domain_may_map(t, f))
+		return -EPERM;
+	return 0;
+}
+
+int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t gpfn)
+{
+	struct hv *hv = d->hv;
+	p2m_type_t t;
+	mfn_t mfn;
+	struct page_info *pg;
+	int rc;
+
+	if (gpfn >= d->p2m.max_gfn)
+		return -EINVAL;
+	mfn = p2m_lookup(fd, _gfn(idx), &t, NULL);
+	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
+		return -EINVAL;
+	pg = mfn_to_page(&hv->ft, mfn);
+	if (!pg || !mm_get_page(pg, fd))
+		return -EINVAL;
+	/* Whatever the mapper had at gpfn is released first, as in Xen. */
+	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
+		rc = mm_remove_gfn(d, _gfn(gpfn));
+		if (rc)
+			goto err_put;
+	}
+	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
+	if (rc)
+		goto err_put;
+	d->st.foreign_mapped++;
+	return 0;
+
+err_put:
+	mm_put_page(hv, pg);
+	return rc;
+}
