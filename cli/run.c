@@ -26,6 +26,7 @@
 #include "blkdev.h"
 #include "cli.h"
 #include "elfload.h"
+#include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
 #include "runner.h"
@@ -450,6 +451,7 @@ int cmd_run(int argc, char **argv)
 	struct vmm_config cfg;
 	struct vmm m;
 	struct kvm_sys *k = NULL;
+	struct inproc_transport inproc;
 	struct runner r;
 	struct runner_dom *rd = NULL;
 	struct run_report_dom *rep = NULL;
@@ -547,8 +549,8 @@ int cmd_run(int argc, char **argv)
 		cli_error("run", "cannot set up machine RAM: %s", strerror(-rc));
 		goto out_kvm;
 	}
-	if (use_kvm)
-		kvm_attach(&m, k);
+	inproc_transport_init(&inproc, rt_hosted_start);
+	vmm_set_transport(&m, use_kvm ? kvm_transport(k) : &inproc.t);
 	rc = build_system(&m.hv, &bi, &plan, &res);
 	if (rc) {
 		cli_error("run", "%s", res.err);
@@ -564,8 +566,6 @@ int cmd_run(int argc, char **argv)
 		goto out_build;
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
-	r.transport = use_kvm ? RUNNER_KVM : RUNNER_INPROC;
-	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = a.timeout_s * 1000;
 	/* With --json the report owns stdout. */
 	r.out = a.json ? stderr : stdout;

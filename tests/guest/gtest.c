@@ -14,6 +14,8 @@
 #include "dmadev.h"
 #include "elfload.h"
 #include "gtest.h"
+#include "inproc.h"
+#include "kvm.h"
 
 void rt_hosted_start(const struct inproc_env *env);
 
@@ -99,6 +101,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	struct vmm_config cfg;
 	struct vmm m;
 	struct kvm_sys *k = NULL;
+	struct inproc_transport inproc;
 	struct runner r;
 	struct runner_dom rd;
 	char err[256], *console = NULL;
@@ -162,8 +165,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 		fprintf(stderr, "gtest: vmm_init: %s\n", strerror(-rc));
 		return GTEST_FAIL;
 	}
-	if (kvm)
-		kvm_attach(&m, k);
+	inproc_transport_init(&inproc, rt_hosted_start);
+	vmm_set_transport(&m, kvm ? kvm_transport(k) : &inproc.t);
 	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs, dma_base))
 		return GTEST_FAIL;
 	/* A guest whose CPL3 CPUID cannot reach memvisor's table, on any host. */
@@ -175,8 +178,6 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
-	r.transport = kvm ? RUNNER_KVM : RUNNER_INPROC;
-	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = timeout_ms;
 	r.out = open_memstream(&console, &console_len);
 	r.err = stderr;
