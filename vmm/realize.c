@@ -64,20 +64,18 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 	d->backend_priv = NULL;
 }
 
-static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
-		  enum hv_access access)
+static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
+		  uint64_t nr, enum hv_access access)
 {
 	struct vmm *m = vmm_of(ctx);
 	struct vmm_dom *vd = d->backend_priv;
-	const struct frame_bank *b = frame_bank_of(&m->hv.ft, mfn);
-	uint64_t off;
 	void *want, *got;
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
 
-	if (!vd || !b)
+	(void)mfn;
+	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
-	off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
 	want = vd->window + gfn_to_gaddr(gfn);
 	if (m->prefault)
 		flags |= MAP_POPULATE;
@@ -117,15 +115,13 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 						 nr << PAGE_SHIFT);
 }
 
-static void be_release(void *ctx, mfn_t mfn, uint64_t nr)
+static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 {
 	struct vmm *m = vmm_of(ctx);
-	const struct frame_bank *b = frame_bank_of(&m->hv.ft, mfn);
-	uint64_t off;
 
-	if (!b)
+	(void)mfn;
+	if (off == HV_RAM_OFF_NONE)
 		return;
-	off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
 	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)(nr << PAGE_SHIFT)) == 0) {
 		m->st.punches++;
