@@ -551,7 +551,7 @@ int cmd_run(int argc, char **argv)
 	}
 	inproc_transport_init(&inproc, rt_hosted_start);
 	vmm_set_transport(&m, use_kvm ? kvm_transport(k) : &inproc.t);
-	rc = build_system(&m.hv, &bi, &plan, &res);
+	rc = build_system(&m.hv, &bi, &plan, runner_devices, RUNNER_NR_DEVICES, &res);
 	if (rc) {
 		cli_error("run", "%s", res.err);
 		goto out_vmm;
@@ -574,7 +574,7 @@ int cmd_run(int argc, char **argv)
 	r.dom = rd;
 	r.nr = res.nr;
 	for (unsigned int i = 0; i < res.nr; i++)
-		nr_blk += res.dom[i].blk_base != 0;
+		nr_blk += res.dom[i].dev_base[RUNNER_DEV_BLK] != 0;
 	if (nr_blk > 1) {
 		cli_error("run", "%u domains have a block device; memvisor run gives one its disk "
 			  "file, so at most one may", nr_blk);
@@ -592,8 +592,8 @@ int cmd_run(int argc, char **argv)
 
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
-		rd[i].dma_base = bd->dma_base;
-		rd[i].blk_base = bd->blk_base;
+		rd[i].dma_base = bd->dev_base[RUNNER_DEV_DMA];
+		rd[i].blk_base = bd->dev_base[RUNNER_DEV_BLK];
 		rd[i].blk_fd = disk_fd;
 		rd[i].blk_blocks = BLKDEV_DEFAULT_BLOCKS;
 		plan_index[i] = bd->plan_index;

@@ -51,6 +51,13 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+const struct build_device runner_devices[RUNNER_NR_DEVICES] = {
+	[RUNNER_DEV_DMA] = {.prop = "memvisor,dma-device", .node = "dma",
+			    .compatible = "memvisor,dma-v1", .size = DMADEV_WINDOW, .dma = true},
+	[RUNNER_DEV_BLK] = {.prop = "memvisor,blk-device", .dom0_prop = "memvisor,dom0-blk-device",
+			    .node = "blk", .compatible = "memvisor,blk-v1", .size = BLKDEV_WINDOW},
+};
+
 /* --- memory map of a built domain --- */
 
 static int ram_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)

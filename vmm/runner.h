@@ -14,12 +14,26 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include <hv/build.h>
+
 #include "boot.h"
 #include "guest.h"
 #include "realize.h"
 #include "transport.h"
 
 struct runner;
+
+/*
+ * The emulated devices the runner can put into a domain, described for the
+ * builder (build_system() places them in the guest DT and keeps them out of
+ * the P2M); build_domain.dev_base[RUNNER_DEV_*] is where a domain has each.
+ */
+enum {
+	RUNNER_DEV_DMA,  /* the DMA engine (dmadev.h): runner_dom.dma_base */
+	RUNNER_DEV_BLK,  /* the block device (blkdev.h): runner_dom.blk_base */
+	RUNNER_NR_DEVICES,
+};
+extern const struct build_device runner_devices[RUNNER_NR_DEVICES];
 
 struct runner_dom {
 	/* in */

@@ -183,7 +183,8 @@ static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
 
 static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
-	struct guestdt_device dma = {"dma", "memvisor,dma-v1", gd->dma_base, DMADEV_WINDOW};
+	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
+	struct guestdt_device dma = {dd->node, dd->compatible, gd->dma_base, dd->size};
 	char args[256];
 	struct ext_span mem[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_mem = guest_banks(gd, mem);
