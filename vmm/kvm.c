@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <hv/hypercall.h>
 #include <public/xen.h>
 
 #include "kvm.h"
@@ -100,7 +101,8 @@ static int build_cpuid(struct kvm_sys *k, char *why, size_t whylen)
 	for (uint32_t leaf = BOOT_CPUID_BASE; leaf <= BOOT_CPUID_MAX; leaf++) {
 		uint32_t r[4];
 
-		boot_xen_cpuid(leaf, r);
+		/* leaf +1 is rewritten by kvm_attach() for the hv's release */
+		boot_xen_cpuid(leaf, XEN_VERSION_ENCODED, r);
 		e = &c->entries[n++];
 		memset(e, 0, sizeof(*e));
 		e->function = leaf;
@@ -674,6 +676,12 @@ static int hook_mapped(struct vmm *m, struct vmm_dom *vd, gfn_t gfn, uint64_t nr
 
 void kvm_attach(struct vmm *m, struct kvm_sys *k)
 {
+	uint32_t ver = hv_xen_version(&m->hv);
+
+	/* vCPUs created from now on see the release this hv presents. */
+	for (unsigned int i = 0; i < k->cpuid->nent; i++)
+		if (k->cpuid->entries[i].function == BOOT_CPUID_BASE + 1)
+			k->cpuid->entries[i].eax = ver;
 	m->transport = k;
 	m->hooks.dom_create = hook_dom_create;
 	m->hooks.dom_destroy = hook_dom_destroy;
@@ -860,7 +868,7 @@ int kvm_cpuid_cpl3_intercepted(struct kvm_sys *k, char sig[13])
 	if (!probe_done) {
 		rc = probe_run(k, seen);
 		if (!rc) {
-			boot_xen_cpuid(BOOT_CPUID_BASE, want);
+			boot_xen_cpuid(BOOT_CPUID_BASE, XEN_VERSION_ENCODED, want);
 			rc = !memcmp(seen, want, sizeof(want));
 			memcpy(probe_sig, &seen[1], 4);
 			memcpy(probe_sig + 4, &seen[2], 4);

@@ -141,6 +141,7 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	if (boot_setup(gm, entry, rd->dtb, img.seg, img.nr_seg, r->transport == RUNNER_KVM,
 		       &rd->boot, err, errlen))
 		return -1;
+	rd->boot.xen_version = hv_xen_version(&r->m->hv);
 	if (r->transport == RUNNER_INPROC) {
 		rd->ip = inproc_vm_create(gm, r->inproc_start, rd->guest_main);
 		if (!rd->ip) {
