@@ -34,7 +34,12 @@ int64_t do_console_io(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		}
 		return 0;
 	case CONSOLEIO_read:
-		return 0; /* no input */
+		/* Xen's limit is 2 GiB; memvisor never buffers console input,
+		 * so there is never a character to read and the buffer is not
+		 * touched. */
+		if (count > INT32_MAX)
+			return -EINVAL;
+		return 0;
 	default:
 		return -ENOSYS;
 	}
@@ -46,7 +51,13 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 
 	switch (hc->args[0]) {
 	case SCHEDOP_yield:
+		return 0;
 	case SCHEDOP_block:
+		/* Xen returns at once when events are pending, and a guest
+		 * must re-check its condition after any wakeup. memvisor has
+		 * no event source yet (no event channels, timers or virtual
+		 * interrupts) that could ever end a block, so it always
+		 * returns at once rather than stop the vCPU for good. */
 		return 0;
 	case SCHEDOP_shutdown:
 	case SCHEDOP_shutdown_code:
@@ -54,10 +65,16 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 			return -EFAULT;
 		if (s.reason > SHUTDOWN_soft_reset)
 			return -EINVAL;
-		d->shutdown_reason = s.reason;
-		if (hc->args[0] == SCHEDOP_shutdown && d->state == DOMS_running) {
+		if (hc->args[0] == SCHEDOP_shutdown_code) {
+			/* Latched, not acted on; the last one counts. */
+			d->shutdown_code_set = true;
+			d->shutdown_code = s.reason;
+			return 0;
+		}
+		if (d->state == DOMS_running) {
+			d->shutdown_reason = d->shutdown_code_set ? d->shutdown_code : s.reason;
 			d->state = DOMS_shutdown;
-			hv_info(hv, "d%u shut down: reason %u", d->id, s.reason);
+			hv_info(hv, "d%u shut down: reason %u", d->id, d->shutdown_reason);
 		}
 		return 0;
 	default:
