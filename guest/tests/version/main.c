@@ -134,6 +134,37 @@ static void check_interface_versions(const struct release *r)
 		  r->domctl, r->sysctl, sys_ok == 1 && dom_ok == 1 ? "yes" : "no");
 }
 
+/* The discovery calls again, batched in one multicall: same answers, each
+ * in its entry; a nested multicall and an unknown call refused per entry. */
+static void check_multicall(const struct release *r, uint32_t want_feat)
+{
+	struct xen_feature_info fi = {.submap_idx = 0};
+	struct multicall_entry mc[5];
+	long rc;
+
+	memset(mc, 0, sizeof(mc));
+	mc[0].op = __HYPERVISOR_xen_version;
+	mc[0].args[0] = XENVER_version;
+	mc[1].op = __HYPERVISOR_xen_version;
+	mc[1].args[0] = XENVER_get_features;
+	mc[1].args[1] = rt_handle(&fi);
+	mc[2].op = __HYPERVISOR_multicall;
+	mc[3].op = 63;
+	mc[4].op = __HYPERVISOR_xen_version;
+	mc[4].args[0] = XENVER_pagesize;
+	rc = HYPERVISOR_multicall(mc, 5);
+	rt_check(rc == 0, "multicall: %ld", rc);
+	rt_check(mc[0].result == (4u << 16 | r->minor), "multicall version %#lx",
+		 (unsigned long)mc[0].result);
+	rt_check(mc[1].result == 0 && fi.submap == want_feat, "multicall features %#x (%ld)",
+		 fi.submap, (long)mc[1].result);
+	rt_check((long)mc[2].result == -XEN_EINVAL, "nested multicall: %ld", (long)mc[2].result);
+	rt_check((long)mc[3].result == -XEN_ENOSYS, "hypercall 63 in a multicall: %ld",
+		 (long)mc[3].result);
+	rt_check(mc[4].result == 4096, "multicall pagesize %ld", (long)mc[4].result);
+	rt_printf("multicall: 5 entries, results as direct calls\n");
+}
+
 static void check_identity(const struct release *r)
 {
 	struct xen_platform_parameters pp;
@@ -215,6 +246,7 @@ static void check_identity(const struct release *r)
 		rt_check(rc == -XEN_EPERM, "commandline2: %ld", rc);
 	}
 	check_interface_versions(r);
+	check_multicall(r, want_feat);
 }
 
 void test_main(void)
