@@ -189,7 +189,7 @@ int fz_put(struct fz_env *e, unsigned int i, paddr_t gaddr, const void *p, size_
 	int rc;
 
 	hv_lock(e->hv);
-	rc = copy_to_guest(e->dom[i], gaddr, p, len);
+	rc = copy_to_guest_phys(e->dom[i], gaddr, p, len);
 	hv_unlock(e->hv);
 	return rc;
 }
@@ -199,7 +199,7 @@ int fz_get(struct fz_env *e, unsigned int i, paddr_t gaddr, void *p, size_t len)
 	int rc;
 
 	hv_lock(e->hv);
-	rc = copy_from_guest(e->dom[i], p, gaddr, len);
+	rc = copy_from_guest_phys(e->dom[i], p, gaddr, len);
 	hv_unlock(e->hv);
 	return rc;
 }

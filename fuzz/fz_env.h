@@ -7,8 +7,8 @@
  * Every domain has an 8-page argument scratch area. For heap domains it is
  * at FZ_SCRATCH_GFN; for static domains it is the first 8 frames of their
  * static bank (at FZ_SCRATCH_GFN, or at the machine address when direct-
- * mapped). Host access to guest memory goes through copy_to_guest /
- * copy_from_guest, so a fuzz sequence that unmaps the scratch area only
+ * mapped). Host access to guest memory goes through copy_to_guest_phys /
+ * copy_from_guest_phys, so a fuzz sequence that unmaps the scratch area only
  * makes later calls fail with -EFAULT instead of touching PROT_NONE memory.
  */
 #ifndef FUZZ_FZ_ENV_H

@@ -52,6 +52,8 @@ void inproc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 {
 	struct inproc_vm *vm = c;
+	/* a hosted guest has no page tables: the runtime passes guest-physical
+	 * pointers, so the paging state stays zeroed (hcall.h) */
 	struct hv_hcall hc = {.nr = nr};
 	int64_t rc;
 

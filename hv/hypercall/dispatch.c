@@ -36,6 +36,8 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	int64_t rc;
 
 	hv_lock(hv);
+	/* pointers of this call are the caller's linear addresses */
+	d->hcall_paging = &hc->pg;
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)
@@ -44,6 +46,7 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		rc = table[hc->nr](hv, d, hc);
 	else
 		rc = -ENOSYS;
+	d->hcall_paging = NULL;
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;
