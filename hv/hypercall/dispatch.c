@@ -38,6 +38,7 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	hv_lock(hv);
 	/* pointers of this call are the caller's linear addresses */
 	d->hcall_paging = &hc->pg;
+	hc->pg.tlb_valid = false;
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)

@@ -63,7 +63,9 @@ static int read_pte(struct domain *d, paddr_t gpa, uint64_t *e)
 	return 0;
 }
 
-int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, paddr_t *gpa)
+/* As guest_walk; *w_ok says whether a write to the page would pass. */
+static int walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, paddr_t *gpa,
+		bool *w_ok)
 {
 	uint64_t table, e = 0, size = PAGE_SIZE;
 	bool rw = true, us = true;
@@ -71,6 +73,7 @@ int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, 
 	if (!pg->valid) {
 		if (!pg->fetch) {
 			*gpa = la; /* no paging: the address is guest-physical */
+			*w_ok = true;
 			return 0;
 		}
 		if (pg->fetch(pg->ctx, pg) || !pg->valid)
@@ -78,6 +81,7 @@ int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, 
 	}
 	if (!(pg->cr0 & X86_CR0_PG)) {
 		*gpa = la;
+		*w_ok = true;
 		return 0;
 	}
 	if (!(pg->efer & X86_EFER_LMA) || !(pg->cr4 & X86_CR4_PAE) || (pg->cr4 & X86_CR4_LA57))
@@ -108,9 +112,44 @@ int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, 
 	}
 	if (pg->cpl == 3 && !us)
 		return -EFAULT;
-	if (write && !rw && (pg->cpl == 3 || (pg->cr0 & X86_CR0_WP)))
+	*w_ok = rw || (pg->cpl != 3 && !(pg->cr0 & X86_CR0_WP));
+	if (write && !*w_ok)
 		return -EFAULT;
 	*gpa = (e & PTE_ADDR & ~(size - 1)) + (la & (size - 1));
+	return 0;
+}
+
+int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, paddr_t *gpa)
+{
+	bool w_ok;
+
+	return walk(d, pg, la, write, gpa, &w_ok);
+}
+
+/*
+ * guest_walk with a one-entry cache, so that arrays walked element by
+ * element (extent lists, batches) pay one walk per page. The entry lives
+ * for one handler invocation: a call that changes the page tables it runs
+ * on (freeing a table page) may still use it until the next continuation,
+ * which only affects what the guest's own pointers mean; the page reached
+ * is checked against the P2M at every access regardless.
+ */
+static int translate(struct domain *d, struct hv_paging *pg, uint64_t la, bool write,
+		     paddr_t *gpa)
+{
+	uint64_t page = la & PAGE_MASK;
+	bool w_ok;
+
+	if (pg->tlb_valid && pg->tlb_la == page && (!write || pg->tlb_write)) {
+		*gpa = pg->tlb_gpa + (la & ~PAGE_MASK);
+		return 0;
+	}
+	if (walk(d, pg, la, write, gpa, &w_ok))
+		return -EFAULT;
+	pg->tlb_valid = true;
+	pg->tlb_write = w_ok;
+	pg->tlb_la = page;
+	pg->tlb_gpa = *gpa & PAGE_MASK;
 	return 0;
 }
 
@@ -127,7 +166,7 @@ static int guest_copy(struct domain *d, struct hv_paging *pg, uint64_t gaddr, vo
 		paddr_t gpa = gaddr;
 		void *p;
 
-		if (pg && guest_walk(d, pg, gaddr, write, &gpa))
+		if (pg && translate(d, pg, gaddr, write, &gpa))
 			return -EFAULT;
 		p = guest_page(d, gpa, write);
 		if (!p)

@@ -201,6 +201,8 @@ static void test_walk_faults(void **state)
 	assert_int_equal(copy_as(&h, d, &pg, VA_PG(4), &v, sizeof(v), false), -EFAULT);
 	assert_int_equal(copy_as(&h, d, &pg, VA_PG(2), &v, sizeof(v), true), -EFAULT);
 	assert_int_equal(copy_as(&h, d, &pg, VA_PG(2), &v, sizeof(v), false), 0);
+	/* a translation remembered from a read does not allow a write */
+	assert_int_equal(copy_as(&h, d, &pg, VA_PG(2) + 8, &v, sizeof(v), true), -EFAULT);
 	/* a copy that runs from a good page into a missing one */
 	assert_int_equal(copy_as(&h, d, &pg, VA_PG(3) - 4, &v, sizeof(v), false), -EFAULT);
 	h_audit(&h);

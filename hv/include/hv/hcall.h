@@ -41,6 +41,10 @@ struct hv_paging {
 	/* 0, or -errno when the state cannot be read (the call then faults). */
 	int (*fetch)(void *ctx, struct hv_paging *pg);
 	void *ctx;
+	/* The last translation (guest_access.c), for the handler invocation
+	 * that made it: the dispatcher clears it before each one. */
+	bool tlb_valid, tlb_write;
+	uint64_t tlb_la, tlb_gpa;
 };
 
 struct hv_hcall {
