@@ -93,6 +93,9 @@ static inline paddr_t fz_gpa(struct fz_env *e, unsigned int i, uint64_t off)
  * return INT64_MIN. */
 int64_t fz_call(struct fz_env *e, unsigned int i, uint64_t nr, uint64_t a0, uint64_t a1,
 		uint64_t a2, uint64_t a3, uint64_t a4);
+/* The same from a caller with paging state pg (its pointers are linear). */
+int64_t fz_call_paged(struct fz_env *e, unsigned int i, const struct hv_paging *pg, uint64_t nr,
+		      uint64_t a0, uint64_t a1, uint64_t a2);
 /* Runs the audit; 0, or -1 with e->why set (aborts in strict mode). */
 int fz_audit(struct fz_env *e);
 
