@@ -87,6 +87,12 @@ void bench_kvm_hypercall(struct bench_out *o)
 		     bench_median(p.s[5], p.n[5]) / iters * 1e6, "us",
 		     "bare exit from CPL0 (us)", bench_median(p.s[4], p.n[4]) / iters * 1e6,
 		     "report");
+	bench_report(o, "hcall-kvm", "xen_version, 16-byte result via identity-mapped ptr",
+		     bench_median(p.s[6], p.n[6]) / iters * 1e6, "us",
+		     "xen_version round trip (us)", full, "report");
+	bench_report(o, "hcall-kvm", "xen_version, 16-byte result via 4 KiB-mapped ptr",
+		     bench_median(p.s[7], p.n[7]) / iters * 1e6, "us",
+		     "xen_version round trip (us)", full, "report");
 	bench_report(o, "memop-batch-kvm", "per element, 512-extent populate+decrease", batch,
 		     "us", "one KVM round trip (us)", full, "<= 0.02x");
 out_vmm:

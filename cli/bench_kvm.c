@@ -98,7 +98,7 @@ static int bk_write_guest(void *ctx, uint64_t gpa, const void *src, size_t len)
 	int rc;
 
 	hv_lock(b->hv);
-	rc = copy_to_guest(b->d, gpa, src, len);
+	rc = copy_to_guest_phys(b->d, gpa, src, len);
 	hv_unlock(b->hv);
 	return rc;
 }

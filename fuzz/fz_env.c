@@ -189,7 +189,7 @@ int fz_put(struct fz_env *e, unsigned int i, paddr_t gaddr, const void *p, size_
 	int rc;
 
 	hv_lock(e->hv);
-	rc = copy_to_guest(e->dom[i], gaddr, p, len);
+	rc = copy_to_guest_phys(e->dom[i], gaddr, p, len);
 	hv_unlock(e->hv);
 	return rc;
 }
@@ -199,7 +199,7 @@ int fz_get(struct fz_env *e, unsigned int i, paddr_t gaddr, void *p, size_t len)
 	int rc;
 
 	hv_lock(e->hv);
-	rc = copy_from_guest(e->dom[i], p, gaddr, len);
+	rc = copy_from_guest_phys(e->dom[i], p, gaddr, len);
 	hv_unlock(e->hv);
 	return rc;
 }
@@ -218,14 +218,31 @@ int fz_audit(struct fz_env *e)
 	return -1;
 }
 
+static int64_t call(struct fz_env *e, unsigned int i, struct hv_hcall *hc);
+
 int64_t fz_call(struct fz_env *e, unsigned int i, uint64_t nr, uint64_t a0, uint64_t a1,
 		uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	struct hv_hcall hc = {.nr = nr, .args = {a0, a1, a2, a3, a4}};
+
+	return call(e, i, &hc);
+}
+
+int64_t fz_call_paged(struct fz_env *e, unsigned int i, const struct hv_paging *pg, uint64_t nr,
+		      uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct hv_hcall hc = {.nr = nr, .args = {a0, a1, a2}, .pg = *pg};
+
+	return call(e, i, &hc);
+}
+
+static int64_t call(struct fz_env *e, unsigned int i, struct hv_hcall *hc)
+{
+	uint64_t nr = hc->nr, a0 = hc->args[0], a1 = hc->args[1];
 	int64_t rc;
 
 	e->calls++;
-	rc = hv_hypercall_run(e->hv, e->dom[i], &hc);
+	rc = hv_hypercall_run(e->hv, e->dom[i], hc);
 	/* Xen errnos are small; the continuation code must never leak out. */
 	if (rc < 0 && (rc < -200 || rc == HV_HCALL_CONTINUE)) {
 		snprintf(e->why, sizeof(e->why),

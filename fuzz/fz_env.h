@@ -7,8 +7,8 @@
  * Every domain has an 8-page argument scratch area. For heap domains it is
  * at FZ_SCRATCH_GFN; for static domains it is the first 8 frames of their
  * static bank (at FZ_SCRATCH_GFN, or at the machine address when direct-
- * mapped). Host access to guest memory goes through copy_to_guest /
- * copy_from_guest, so a fuzz sequence that unmaps the scratch area only
+ * mapped). Host access to guest memory goes through copy_to_guest_phys /
+ * copy_from_guest_phys, so a fuzz sequence that unmaps the scratch area only
  * makes later calls fail with -EFAULT instead of touching PROT_NONE memory.
  */
 #ifndef FUZZ_FZ_ENV_H
@@ -93,6 +93,9 @@ static inline paddr_t fz_gpa(struct fz_env *e, unsigned int i, uint64_t off)
  * return INT64_MIN. */
 int64_t fz_call(struct fz_env *e, unsigned int i, uint64_t nr, uint64_t a0, uint64_t a1,
 		uint64_t a2, uint64_t a3, uint64_t a4);
+/* The same from a caller with paging state pg (its pointers are linear). */
+int64_t fz_call_paged(struct fz_env *e, unsigned int i, const struct hv_paging *pg, uint64_t nr,
+		      uint64_t a0, uint64_t a1, uint64_t a2);
 /* Runs the audit; 0, or -1 with e->why set (aborts in strict mode). */
 int fz_audit(struct fz_env *e);
 

@@ -416,6 +416,72 @@ static void g_raw(struct fz_env *e, struct fz_in *in, unsigned int i)
 	fz_call(e, i, nr, a[0], a[1], a[2], a[3], a[4]);
 }
 
+/* ---- guest-virtual pointers ---- */
+
+/*
+ * A call from a caller with paging on: a 4-level chain for one linear
+ * address laid out in the scratch area (tables at 0x1000..0x4000, the
+ * leaf on 0x5000), each entry's flags (present, R/W, U/S, PS) from the
+ * input and sometimes a whole raw entry; CPL, CR0.WP, CR3 and the mode
+ * bits from the input too. The call reads or writes through the address.
+ */
+static void g_paged(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	uint64_t va = fz_u8(in) < 224 ? 0x0000600000000000ULL + ((uint64_t)fz_u16(in) << 12) +
+						fz_below(in, 4096)
+				      : fz_u64(in);
+	uint8_t mode = fz_u8(in);
+	struct hv_paging pg = {
+		.valid = true,
+		.cpl = (uint8_t)(fz_below(in, 2) ? 3 : 0),
+		.cr0 = 0x80000001ULL | (fz_below(in, 4) ? 1ULL << 16 : 0),
+		.cr3 = mode < 240 ? fz_gpa(e, i, 0x1000) : fz_pick_gfn(e, i, in) << 12,
+		.cr4 = 0x20 | (mode == 255 ? 1ULL << 12 : 0),
+		.efer = mode == 254 ? 0 : 0x500,
+	};
+	uint64_t leaf_off = 0x5000 + (va & 0xfff);
+	struct xen_memory_reservation r = {.extent_start = va + 8, .nr_extents = fz_below(in, 4),
+					   .domid = DOMID_SELF};
+
+	for (unsigned int l = 0; l < 4; l++) {
+		unsigned int shift = 39 - 9 * l;
+		uint8_t c = fz_u8(in);
+		uint64_t ent = l < 3 ? fz_gpa(e, i, 0x2000 + 0x1000 * l) : fz_gpa(e, i, 0x5000);
+
+		if (c >= 248) {
+			ent = fz_u64(in);
+		} else {
+			if (c & 0x20)
+				ent = fz_pick_gfn(e, i, in) << 12;
+			if ((c & 8) && l > 0 && l < 3)
+				ent &= ~((1ULL << shift) - 1); /* a large leaf's base */
+			ent |= (!(c & 0x10) || (c & 1) ? 0x1 : 0) | (c & 2 ? 0x2 : 0) |
+			       (c & 4 ? 0x4 : 0) | (c & 8 ? 0x80 : 0);
+		}
+		put_or_skip(e, i, 0x1000 * (l + 1) + ((va >> shift) & 511) * 8, &ent, sizeof(ent));
+	}
+	/* what the leaf page holds at va: a domid, or a reservation whose
+	 * extent list follows it (both through va) */
+	if (leaf_off + sizeof(r) <= 0x6000)
+		put_or_skip(e, i, leaf_off, &r, sizeof(r));
+	switch (fz_below(in, 4)) {
+	case 0:
+		fz_call_paged(e, i, &pg, __HYPERVISOR_xen_version, XENVER_extraversion, va, 0);
+		break;
+	case 1:
+		fz_call_paged(e, i, &pg, __HYPERVISOR_memory_op, XENMEM_current_reservation, va, 0);
+		break;
+	case 2:
+		fz_call_paged(e, i, &pg, __HYPERVISOR_grant_table_op, GNTTABOP_query_size, va, 1);
+		break;
+	default:
+		fz_call_paged(e, i, &pg, __HYPERVISOR_memory_op,
+			      fz_below(in, 2) ? XENMEM_populate_physmap : XENMEM_decrease_reservation,
+			      va, 0);
+		break;
+	}
+}
+
 /* ---- host-side events ---- */
 
 static void g_domain_life(struct fz_env *e, struct fz_in *in, unsigned int i)
@@ -478,6 +544,7 @@ static const struct {
 	{"raw", g_raw, 1},
 	{"domain_life", g_domain_life, 1},
 	{"ioreq_server", g_ioreq_server, 1},
+	{"paged", g_paged, 2},
 };
 
 static unsigned int total_weight(void)

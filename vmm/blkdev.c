@@ -4,7 +4,7 @@
  * Design: the device state is its registers, the file descriptor and a
  * bounce buffer. An operation is checked completely (command, count,
  * alignment, bounds with overflow) before it touches the file or guest
- * memory. Guest memory is reached only with copy_to_guest/copy_from_guest
+ * memory. Guest memory is reached only with copy_to_guest_phys/copy_from_guest_phys
  * under the hypervisor lock, so every page is checked against the P2M at
  * the moment of the copy (a buffer the guest unmaps is a fault, not a use
  * after free); the file is read or written outside the lock, so slow host
@@ -147,7 +147,7 @@ static int do_op(struct blkdev *dev, uint64_t cmd)
 		if (rc)
 			return rc;
 		hv_lock(dev->hv);
-		rc = copy_to_guest(dev->d, dev->gpa, dev->bounce, len);
+		rc = copy_to_guest_phys(dev->d, dev->gpa, dev->bounce, len);
 		hv_unlock(dev->hv);
 		if (rc)
 			return -rc;
@@ -156,7 +156,7 @@ static int do_op(struct blkdev *dev, uint64_t cmd)
 		return 0;
 	}
 	hv_lock(dev->hv);
-	rc = copy_from_guest(dev->d, dev->bounce, dev->gpa, len);
+	rc = copy_from_guest_phys(dev->d, dev->bounce, dev->gpa, len);
 	hv_unlock(dev->hv);
 	if (rc)
 		return -rc;

@@ -53,6 +53,8 @@ void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
 static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 {
 	struct inproc_vm *vm = c;
+	/* a hosted guest has no page tables: the runtime passes guest-physical
+	 * pointers, so the paging state stays zeroed (hcall.h) */
 	struct hv_hcall hc = {.nr = nr};
 	int64_t rc;
 

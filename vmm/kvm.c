@@ -468,13 +468,36 @@ static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
 	ops->note(ctx, buf);
 }
 
+/*
+ * The calling vCPU's paging state, read only when the hypercall follows a
+ * pointer (hv_paging.fetch): one KVM_GET_SREGS per hypercall exit at most,
+ * none for calls without pointers. Syncing the sregs on every exit
+ * (KVM_SYNC_X86_SREGS) would charge every exit instead.
+ */
+static int kvm_fetch_paging(void *ctx, struct hv_paging *pg)
+{
+	struct kvm_vm *vm = ctx;
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	pg->cr0 = s.cr0;
+	pg->cr3 = s.cr3;
+	pg->cr4 = s.cr4;
+	pg->efer = s.efer;
+	pg->cpl = s.ss.dpl; /* what KVM takes the CPL from */
+	pg->valid = true;
+	vm->st.paging_fetches++;
+	return 0;
+}
+
 /* A 32-bit OUT to the hypercall port: number in the data, args in regs. */
 static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx,
 			 struct guest_exit *ex)
 {
 	struct kvm_run *run = vm->run;
 	struct kvm_regs *regs = &run->s.regs.regs;
-	struct hv_hcall hc;
+	struct hv_hcall hc = {.pg = {.fetch = kvm_fetch_paging, .ctx = vm}};
 	uint32_t nr;
 
 	memcpy(&nr, (uint8_t *)run + run->io.data_offset, sizeof(nr));

@@ -36,6 +36,7 @@ void kvm_close(struct kvm_sys *k);
 
 struct kvm_vm_stats {
 	uint64_t exits, hypercalls, msr_exits, mmio_exits, slots;
+	uint64_t paging_fetches; /* hypercalls that read the paging state */
 	uint64_t slot_bytes;
 };
 

@@ -242,7 +242,7 @@ static int op_write_guest(void *ctx, uint64_t gpa, const void *src, size_t len)
 	int rc;
 
 	hv_lock(hv);
-	rc = copy_to_guest(rd->d, gpa, src, len);
+	rc = copy_to_guest_phys(rd->d, gpa, src, len);
 	hv_unlock(hv);
 	return rc;
 }

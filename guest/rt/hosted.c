@@ -16,6 +16,14 @@ static __thread const struct inproc_env *rt_env;
 static __thread bool rt_warned;
 
 void rt_hosted_start(const struct inproc_env *env);
+int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags)
+{
+	(void)va;
+	(void)pa;
+	(void)flags;
+	return -1; /* a hosted guest has no page tables */
+}
+
 void rt_arch_halt(void) RT_NORETURN;
 bool rt_arch_image_range(struct rt_range *r);
 

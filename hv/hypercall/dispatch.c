@@ -113,6 +113,9 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	int64_t rc;
 
 	hv_lock(hv);
+	/* pointers of this call are the caller's linear addresses */
+	d->hcall_paging = &hc->pg;
+	hc->pg.tlb_valid = false;
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)
@@ -121,6 +124,7 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		rc = table[hc->nr](hv, d, hc);
 	else
 		rc = -ENOSYS;
+	d->hcall_paging = NULL;
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;

@@ -132,7 +132,7 @@ static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 	if (gfn_eq(s->buf_gfn, INVALID_GFN))
 		return -EBUSY;
 	base = gfn_to_gaddr(s->buf_gfn);
-	if (copy_from_guest(emu, ptr, base + offsetof(struct buffered_iopage, read_pointer),
+	if (copy_from_guest_phys(emu, ptr, base + offsetof(struct buffered_iopage, read_pointer),
 			    sizeof(ptr)))
 		return -EBUSY;
 	/* ptr[0] = read, ptr[1] = write; a bogus read_pointer only makes the
@@ -154,12 +154,12 @@ static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 		paddr_t at = base + offsetof(struct buffered_iopage, buf_ioreq) +
 			     ((ptr[1] + k) % IOREQ_BUFFER_SLOT_NUM) * sizeof(struct buf_ioreq);
 
-		if (copy_to_guest(emu, at, &slot[k], sizeof(slot[k])))
+		if (copy_to_guest_phys(emu, at, &slot[k], sizeof(slot[k])))
 			return -EBUSY;
 	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ptr[1] += 2;
-	if (copy_to_guest(emu, base + offsetof(struct buffered_iopage, write_pointer), &ptr[1],
+	if (copy_to_guest_phys(emu, base + offsetof(struct buffered_iopage, write_pointer), &ptr[1],
 			  sizeof(ptr[1])))
 		return -EBUSY;
 	s->st.buffered++;
@@ -176,7 +176,7 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 	if (gfn_eq(s->sync_gfn, INVALID_GFN))
 		return -EBUSY;
 	at = gfn_to_gaddr(s->sync_gfn) + offsetof(struct shared_iopage, vcpu_ioreq);
-	if (copy_from_guest(emu, &r, at, sizeof(r)))
+	if (copy_from_guest_phys(emu, &r, at, sizeof(r)))
 		return -EBUSY;
 	if (r.state != STATE_IOREQ_NONE)
 		return -EBUSY;
@@ -187,12 +187,12 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 	r.dir = IOREQ_WRITE;
 	r.type = IOREQ_TYPE_INVALIDATE;
 	r.state = STATE_IOREQ_NONE;
-	if (copy_to_guest(emu, at, &r, sizeof(r)))
+	if (copy_to_guest_phys(emu, at, &r, sizeof(r)))
 		return -EBUSY;
 	/* The request becomes visible only once it is complete. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r.state = STATE_IOREQ_READY;
-	if (copy_to_guest(emu, at + 30, (const uint8_t *)&r + 30, 1))
+	if (copy_to_guest_phys(emu, at + 30, (const uint8_t *)&r + 30, 1))
 		return -EBUSY;
 	s->st.sync++;
 	return 0;

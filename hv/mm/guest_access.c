@@ -1,15 +1,41 @@
 /*
  * Guest memory access for hypercalls.
  *
- * Each page of the guest range is translated through the P2M and reached
- * through the core's mapping of machine RAM, so a guest can only make the
- * hypervisor read what it could read itself, and write what it could write.
+ * A hypercall's pointers are the caller's linear addresses (as Xen takes
+ * them from HVM guests). Each page of a guest range is first translated
+ * through the calling vCPU's page tables (x86-64 4-level paging: 4 KiB,
+ * 2 MiB and 1 GiB pages), then through the P2M, and reached through the
+ * core's mapping of machine RAM; so a guest can only make the hypervisor
+ * read what it could read itself, and write what it could write.
+ *
+ * The walk reads the page-table entries through the P2M as well: a table
+ * outside the domain's memory (or in an MMIO range) is a fault, never a
+ * host access. Permissions follow the hardware for an access made at the
+ * caller's privilege: writes need R/W at every level (for a supervisor
+ * caller only when CR0.WP is set), a CPL 3 caller needs U/S at every level
+ * (Xen checks user-mode accesses the same way when an HVM guest calls from
+ * CPL 3). Not modelled: SMAP/PKE (no access from the hypervisor is a
+ * supervisor access to a user page in the guest's eyes here), accessed and
+ * dirty bits (not set), 5-level and 32-bit paging (-EFAULT).
  */
 #include <errno.h>
 #include <string.h>
 
 #include <hv/guest_access.h>
 #include <hv/hv.h>
+
+#define X86_CR0_WP (1ULL << 16)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define X86_CR4_LA57 (1ULL << 12)
+#define X86_EFER_LMA (1ULL << 10)
+
+#define PTE_P (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_US (1ULL << 2)
+#define PTE_PS (1ULL << 7)
+#define PTE_PAT_LARGE (1ULL << 12) /* PAT bit of a 2 MiB / 1 GiB leaf */
+#define PTE_ADDR 0x000ffffffffff000ULL
 
 static void *guest_page(struct domain *d, paddr_t gaddr, bool write)
 {
@@ -25,7 +51,111 @@ static void *guest_page(struct domain *d, paddr_t gaddr, bool write)
 	return (uint8_t *)frame_va(&d->hv->ft, mfn) + (gaddr & ~PAGE_MASK);
 }
 
-static int guest_copy(struct domain *d, paddr_t gaddr, void *buf, size_t len, bool write)
+/* One page-table entry at guest-physical gpa (8-byte aligned). */
+static int read_pte(struct domain *d, paddr_t gpa, uint64_t *e)
+{
+	const uint64_t *p = guest_page(d, gpa, false);
+
+	if (!p)
+		return -EFAULT;
+	/* the guest (or a domain it granted the page to) may change it under us */
+	*e = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* As guest_walk; *w_ok says whether a write to the page would pass. */
+static int walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, paddr_t *gpa,
+		bool *w_ok)
+{
+	uint64_t table, e = 0, size = PAGE_SIZE;
+	bool rw = true, us = true;
+
+	if (!pg->valid) {
+		if (!pg->fetch) {
+			*gpa = la; /* no paging: the address is guest-physical */
+			*w_ok = true;
+			return 0;
+		}
+		if (pg->fetch(pg->ctx, pg) || !pg->valid)
+			return -EFAULT;
+	}
+	if (!(pg->cr0 & X86_CR0_PG)) {
+		*gpa = la;
+		*w_ok = true;
+		return 0;
+	}
+	if (!(pg->efer & X86_EFER_LMA) || !(pg->cr4 & X86_CR4_PAE) || (pg->cr4 & X86_CR4_LA57))
+		return -EFAULT;
+	if ((uint64_t)((int64_t)(la << 16) >> 16) != la)
+		return -EFAULT; /* not canonical */
+
+	table = pg->cr3 & PTE_ADDR;
+	for (unsigned int level = 4; level >= 1; level--) {
+		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
+
+		if (read_pte(d, table + ((la >> shift) & 511) * 8, &e))
+			return -EFAULT;
+		if (!(e & PTE_P))
+			return -EFAULT;
+		rw = rw && (e & PTE_RW);
+		us = us && (e & PTE_US);
+		if (level > 1 && (e & PTE_PS)) {
+			/* a leaf: 1 GiB at level 3, 2 MiB at level 2; none at level 4 */
+			if (level == 4)
+				return -EFAULT;
+			size = 1ULL << shift;
+			if (e & PTE_ADDR & (size - 1) & ~PTE_PAT_LARGE)
+				return -EFAULT; /* reserved address bits of a large leaf */
+			break;
+		}
+		table = e & PTE_ADDR;
+	}
+	if (pg->cpl == 3 && !us)
+		return -EFAULT;
+	*w_ok = rw || (pg->cpl != 3 && !(pg->cr0 & X86_CR0_WP));
+	if (write && !*w_ok)
+		return -EFAULT;
+	*gpa = (e & PTE_ADDR & ~(size - 1)) + (la & (size - 1));
+	return 0;
+}
+
+int guest_walk(struct domain *d, struct hv_paging *pg, uint64_t la, bool write, paddr_t *gpa)
+{
+	bool w_ok;
+
+	return walk(d, pg, la, write, gpa, &w_ok);
+}
+
+/*
+ * guest_walk with a one-entry cache, so that arrays walked element by
+ * element (extent lists, batches) pay one walk per page. The entry lives
+ * for one handler invocation: a call that changes the page tables it runs
+ * on (freeing a table page) may still use it until the next continuation,
+ * which only affects what the guest's own pointers mean; the page reached
+ * is checked against the P2M at every access regardless.
+ */
+static int translate(struct domain *d, struct hv_paging *pg, uint64_t la, bool write,
+		     paddr_t *gpa)
+{
+	uint64_t page = la & PAGE_MASK;
+	bool w_ok;
+
+	if (pg->tlb_valid && pg->tlb_la == page && (!write || pg->tlb_write)) {
+		*gpa = pg->tlb_gpa + (la & ~PAGE_MASK);
+		return 0;
+	}
+	if (walk(d, pg, la, write, gpa, &w_ok))
+		return -EFAULT;
+	pg->tlb_valid = true;
+	pg->tlb_write = w_ok;
+	pg->tlb_la = page;
+	pg->tlb_gpa = *gpa & PAGE_MASK;
+	return 0;
+}
+
+/* pg NULL: gaddr is guest-physical. */
+static int guest_copy(struct domain *d, struct hv_paging *pg, uint64_t gaddr, void *buf,
+		      size_t len, bool write)
 {
 	uint8_t *b = buf;
 
@@ -33,8 +163,12 @@ static int guest_copy(struct domain *d, paddr_t gaddr, void *buf, size_t len, bo
 		return -EFAULT;
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (gaddr & ~PAGE_MASK));
-		void *p = guest_page(d, gaddr, write);
+		paddr_t gpa = gaddr;
+		void *p;
 
+		if (pg && translate(d, pg, gaddr, write, &gpa))
+			return -EFAULT;
+		p = guest_page(d, gpa, write);
 		if (!p)
 			return -EFAULT;
 		if (write)
@@ -48,12 +182,22 @@ static int guest_copy(struct domain *d, paddr_t gaddr, void *buf, size_t len, bo
 	return 0;
 }
 
-int copy_from_guest(struct domain *d, void *dst, paddr_t gaddr, size_t len)
+int copy_from_guest(struct domain *d, void *dst, uint64_t gaddr, size_t len)
 {
-	return guest_copy(d, gaddr, dst, len, false);
+	return guest_copy(d, d->hcall_paging, gaddr, dst, len, false);
 }
 
-int copy_to_guest(struct domain *d, paddr_t gaddr, const void *src, size_t len)
+int copy_to_guest(struct domain *d, uint64_t gaddr, const void *src, size_t len)
 {
-	return guest_copy(d, gaddr, (void *)src, len, true);
+	return guest_copy(d, d->hcall_paging, gaddr, (void *)src, len, true);
+}
+
+int copy_from_guest_phys(struct domain *d, void *dst, paddr_t gpa, size_t len)
+{
+	return guest_copy(d, NULL, gpa, dst, len, false);
+}
+
+int copy_to_guest_phys(struct domain *d, paddr_t gpa, const void *src, size_t len)
+{
+	return guest_copy(d, NULL, gpa, (void *)src, len, true);
 }

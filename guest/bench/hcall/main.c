@@ -12,6 +12,10 @@
  * taken from CPL0 instead (entered from CPL3 through an interrupt gate, as
  * a runtime could do): 4 bare, 5 xen_version. On hosts whose KVM emulates
  * port I/O from CPL3 at a higher cost than from CPL0, 4 and 5 show it.
+ * The cost of translating a pointer (the vCPU's paging state, the walk of
+ * its page tables): 6 xen_version(extraversion) into a buffer under the
+ * identity map (2 MiB leaves), 7 the same buffer mapped with a 4 KiB page
+ * at a high linear address.
  */
 #include <rt/mm.h>
 
@@ -79,9 +83,13 @@ void rt_main(void)
 	uint64_t iters = bench_arg("iters", 2000), reps = bench_arg("reps", 5);
 	uint64_t nb = bench_arg("batches", 20), gfn = bench_arg("batch_gfn", 0x100000);
 	uint64_t *gfns = rt_alloc_pages(1);
+	char *buf = rt_alloc_pages(1);
+	const uint64_t high = 0x0000600000000000ULL;
 
-	if (!gfns)
+	if (!gfns || !buf)
 		rt_crash("no page for the GFN list");
+	if (rt_map_page_at(high, rt_virt_to_phys(buf), RT_MAP_WRITABLE))
+		rt_crash("cannot map the high buffer");
 	gate_install();
 	for (uint64_t r = 0; r < reps; r++) {
 		bench_mark(1);
@@ -99,6 +107,15 @@ void rt_main(void)
 		for (uint64_t i = 0; i < iters; i++)
 			if (gate_call(__HYPERVISOR_xen_version, XENVER_version, 0) != XEN_VERSION_ENCODED)
 				rt_crash("xen_version through the gate");
+		bench_mark(6);
+		for (uint64_t i = 0; i < iters; i++)
+			if (rt_hypercall(__HYPERVISOR_xen_version, XENVER_extraversion,
+					 (uint64_t)(uintptr_t)buf, 0, 0, 0))
+				rt_crash("extraversion");
+		bench_mark(7);
+		for (uint64_t i = 0; i < iters; i++)
+			if (rt_hypercall(__HYPERVISOR_xen_version, XENVER_extraversion, high, 0, 0, 0))
+				rt_crash("extraversion at a high address");
 	}
 	bench_mark(0);
 }

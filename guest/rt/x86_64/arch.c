@@ -147,6 +147,30 @@ int rt_map_range(uint64_t pa, uint64_t size)
 	return 0;
 }
 
+int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags)
+{
+	uint64_t *t = (uint64_t *)(uintptr_t)(rt_boot_area + BOOT_PML4_OFF);
+	uint64_t leaf = pa | PTE_PRESENT | 0x4ULL;
+
+	if ((va | pa) & (RT_PAGE_SIZE - 1))
+		return -1;
+	for (unsigned int shift = 39; shift > 12; shift -= 9) {
+		if ((t[(va >> shift) & 511] & PTE_PRESENT) && (t[(va >> shift) & 511] & 0x80ULL))
+			return -1; /* a large leaf covers va already */
+		t = pt_next(t, (va >> shift) & 511);
+		if (!t)
+			return -1;
+	}
+	if (t[(va >> 12) & 511] & PTE_PRESENT)
+		return -1;
+	if (flags & RT_MAP_WRITABLE)
+		leaf |= 0x2ULL;
+	if (flags & RT_MAP_SUPERVISOR)
+		leaf &= ~0x4ULL;
+	t[(va >> 12) & 511] = leaf;
+	return 0;
+}
+
 void rt_arch_halt(void)
 {
 	for (;;)

@@ -40,6 +40,8 @@ struct iommu_ctx;
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_TARGETS 8
 
+struct hv_paging;
+
 struct domain {
 	struct hv *hv;
 	domid_t id;
@@ -72,6 +74,12 @@ struct domain {
 	struct gnttab *gnttab;
 	struct iommu_ctx *iommu;
 	void *backend_priv; /* owned by the realization backend */
+
+	/* While a hypercall of this domain runs (set by the dispatcher under
+	 * the lock): the calling vCPU's paging state, through which
+	 * copy_from_guest/copy_to_guest translate its pointers. NULL otherwise
+	 * (addresses are then guest-physical). Domains have one vCPU. */
+	struct hv_paging *hcall_paging;
 
 	struct domain_stats st;
 	struct domain *next;

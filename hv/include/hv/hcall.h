@@ -12,6 +12,7 @@
 #ifndef HV_HCALL_H
 #define HV_HCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Internal only, never returned to a guest (Xen's ERESTART is 85). */
@@ -21,9 +22,35 @@
  * bounds the time one call holds the hypervisor lock. */
 #define HCALL_PREEMPT_EVERY 1024
 
+/*
+ * The calling vCPU's paging state: pointer arguments (and handles inside
+ * structures) are guest linear addresses, translated through it
+ * (guest_access.h). The transport that makes the call supplies it:
+ * - fetch set: called once, at the first pointer the call follows, to fill
+ *   cr0/cr3/cr4/efer/cpl and set valid (so calls that follow no pointer
+ *   cost the transport nothing); valid stays set across continuations.
+ * - fetch NULL and valid clear (a zeroed struct): the caller has no paging,
+ *   its pointers are guest-physical (the in-process transport's hosted
+ *   guests, host-side callers).
+ * With CR0.PG clear the pointers are guest-physical as well.
+ */
+struct hv_paging {
+	bool valid;
+	uint8_t cpl;        /* the caller's privilege level (0..3) */
+	uint64_t cr0, cr3, cr4, efer;
+	/* 0, or -errno when the state cannot be read (the call then faults). */
+	int (*fetch)(void *ctx, struct hv_paging *pg);
+	void *ctx;
+	/* The last translation (guest_access.c), for the handler invocation
+	 * that made it: the dispatcher clears it before each one. */
+	bool tlb_valid, tlb_write;
+	uint64_t tlb_la, tlb_gpa;
+};
+
 struct hv_hcall {
 	uint64_t nr;
 	uint64_t args[5];
+	struct hv_paging pg;
 };
 
 #endif

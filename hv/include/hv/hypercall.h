@@ -4,8 +4,10 @@
  * A transport (KVM vCPU exit, in-process guest thread) fills a struct
  * hv_hcall with the hypercall number and up to five arguments (rdi, rsi,
  * rdx, r10, r8 on x86-64) and calls hv_hypercall(). Pointer arguments are
- * guest-physical addresses: memvisor guests run identity-mapped, and the
- * in-process runtime converts its pointers before the call.
+ * the caller's linear addresses, translated through the paging state the
+ * transport puts in hc->pg (hcall.h); a transport whose guests have no
+ * paging (in-process: the runtime converts its pointers to guest-physical
+ * before the call) leaves it zeroed.
  *
  * Continuations: a long operation may stop part-way, update hc->args (for
  * memory_op, the start extent goes into the high bits of the command, like

@@ -1,8 +1,11 @@
 /*
  * Hypercalls through the hypercall page (freestanding) or the in-process
- * transport (hosted). Pointer arguments are converted to guest-physical
- * addresses here; handles inside structures are the caller's job
- * (rt_handle()).
+ * transport (hosted). Pointer arguments are converted here to the address
+ * the hypervisor takes; handles inside structures are the caller's job
+ * (rt_handle()). Freestanding, that is the pointer itself (a linear
+ * address the hypervisor translates through this vCPU's page tables; under
+ * the identity map it equals the guest-physical one); hosted, the
+ * guest-physical address (in-process guests have no page tables).
  */
 #ifndef RT_HYPERCALL_H
 #define RT_HYPERCALL_H
@@ -17,7 +20,7 @@
 long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		  uint64_t a5);
 
-/* A guest handle (guest-physical address) for a pointer. */
+/* A guest handle for a pointer (see above). */
 static inline uint64_t rt_handle(const void *p)
 {
 	return rt_virt_to_phys(p);

@@ -23,6 +23,17 @@ uint64_t rt_free_page_count(void);
  */
 int rt_map_range(uint64_t pa, uint64_t size);
 
+/*
+ * Maps the 4 KiB page at guest-physical pa at linear address va (both page
+ * aligned), present, user, writable when writable. va must not be mapped
+ * yet and must lie outside the identity map's 2 MiB slots (its page tables
+ * are made here; no TLB entry can be stale). 0, or -1 when out of pages,
+ * va is taken, or (hosted) there are no page tables to map it in.
+ */
+#define RT_MAP_WRITABLE 1U
+#define RT_MAP_SUPERVISOR 2U /* leave U/S clear: CPL3 accesses fault */
+int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags);
+
 /* Built by rt_start(); programs do not call it. */
 int rt_mm_init(const void *fdt);
 
