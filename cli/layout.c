@@ -215,36 +215,13 @@ bad:
 static void *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	void *buf;
 
 	if (!f)
 		return NULL;
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= MAX_DTB)
-				break;
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (!r)
-			break;
-	}
+	buf = cli_read_all(f, MAX_DTB, len);
 	fclose(f);
-	*len = n;
-	return buf ? buf : malloc(1);
+	return buf;
 }
 
 static void print_diag(const struct bootinfo_diag *d)

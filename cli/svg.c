@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/vec.h>
+
 #include "svg.h"
 
 #define AXIS_W 150
@@ -43,15 +45,8 @@ static int sv_add(struct sv *v, int col, paddr_t s, paddr_t size, const char *cl
 {
 	if (!size)
 		return 0;
-	if (v->n == v->cap) {
-		unsigned int ncap = v->cap ? v->cap * 2 : 64;
-		struct sv_item *n = realloc(v->it, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		v->it = n;
-		v->cap = ncap;
-	}
+	if (VEC_RESERVE(v->it, v->cap, (size_t)v->n + 1, 64))
+		return -ENOMEM;
 	if (size - 1 > UINT64_MAX - s)
 		size = UINT64_MAX - s + 1;
 	v->it[v->n++] = (struct sv_item){s, s + size - 1, cls, label, col};

@@ -67,6 +67,13 @@ void *hv_calloc(struct hv *hv, size_t n, size_t sz)
 	return calloc(n, sz);
 }
 
+void *hv_realloc(struct hv *hv, void *p, size_t sz)
+{
+	if (hv_failinject_hit(hv))
+		return NULL;
+	return realloc(p, sz);
+}
+
 void hv_free(void *p) { free(p); }
 
 void *hv_alloc_table(struct hv *hv)
