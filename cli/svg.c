@@ -60,13 +60,6 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cmp_span(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 /* Device registers merged for display (sorted copy, gaps < 2 MiB closed). */
 static int add_mmio(struct sv *v, const struct bootinfo *bi)
 {
@@ -82,7 +75,7 @@ static int add_mmio(struct sv *v, const struct bootinfo *bi)
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, bi->dev_regs.s, bi->dev_regs.n * sizeof(*c));
-	qsort(c, bi->dev_regs.n, sizeof(*c), cmp_span);
+	qsort(c, bi->dev_regs.n, sizeof(*c), ext_span_cmp);
 	for (i = 0; i < bi->dev_regs.n && !rc; i++) {
 		paddr_t cs = c[i].start, ce;
 		unsigned int k;
