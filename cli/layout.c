@@ -22,6 +22,7 @@
 #include <hv/layout.h>
 
 #include "cli.h"
+#include "json.h"
 #include "svg.h"
 
 #define MAX_DTB (64u << 20)
@@ -362,27 +363,6 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 	}
 }
 
-static void json_pair(FILE *f, paddr_t s, paddr_t size)
-{
-	fprintf(f, "[\"%#" PRIx64 "\",\"%#" PRIx64 "\"]", s, size);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* "name":[[start,size,kind,node],...] */
 static void json_spans(FILE *f, const char *name, const struct bootinfo_spans *sp)
 {
@@ -427,9 +407,9 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 		fprintf(f, "\"no_boot\":{\"why\":\"%s\",\"message\":", p->no_boot.why);
 		json_str(f, p->no_boot.message);
 		fputs(",\"between\":[", f);
-		json_pair(f, p->no_boot.a.start, p->no_boot.a.size);
+		json_hex_pair(f, p->no_boot.a.start, p->no_boot.a.size);
 		fputc(',', f);
-		json_pair(f, p->no_boot.b.start, p->no_boot.b.size);
+		json_hex_pair(f, p->no_boot.b.start, p->no_boot.b.size);
 		fputs("],\"nodes\":[", f);
 		json_str(f, p->no_boot.a.label);
 		fputc(',', f);
@@ -443,7 +423,7 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 	fputc(',', f);
 	json_spans(f, "devices", &bi->dev_regs);
 	fputs(",\"xen_image\":", f);
-	json_pair(f, p->xen_image.start, p->xen_image.size);
+	json_hex_pair(f, p->xen_image.start, p->xen_image.size);
 	fputs("},\"domains\":[", f);
 	for (i = 0; i < p->nr_dom; i++) {
 		const struct layout_domain *d = &p->dom[i];
@@ -455,18 +435,18 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 			d->gpaddr_bits);
 		for (k = 0; k < d->mem.n; k++) {
 			fputs(k ? "," : "", f);
-			json_pair(f, d->mem.s[k].start, d->mem.s[k].size);
+			json_hex_pair(f, d->mem.s[k].start, d->mem.s[k].size);
 		}
 		fprintf(f, "],\"hypervisor_node\":%s,\"grant_table\":",
 			d->hypervisor_node ? "true" : "false");
 		if (d->hypervisor_node)
-			json_pair(f, d->gnttab.start, d->gnttab.size);
+			json_hex_pair(f, d->gnttab.start, d->gnttab.size);
 		else
 			fputs("null", f);
 		fputs(",\"extended_regions\":[", f);
 		for (k = 0; k < d->ext.nr; k++) {
 			fputs(k ? "," : "", f);
-			json_pair(f, d->ext.region[k].start, d->ext.region[k].size);
+			json_hex_pair(f, d->ext.region[k].start, d->ext.region[k].size);
 		}
 		fprintf(f, "],\"algorithm\":\"%s\"", layout_algo_name(d->algo));
 		if (d->why_none) {
@@ -830,7 +810,7 @@ static void cmp_regions_json(FILE *f, const struct layout_domain *d)
 	fputc('[', f);
 	for (k = 0; d && k < d->ext.nr; k++) {
 		fputs(k ? "," : "", f);
-		json_pair(f, d->ext.region[k].start, d->ext.region[k].size);
+		json_hex_pair(f, d->ext.region[k].start, d->ext.region[k].size);
 	}
 	fputc(']', f);
 }
