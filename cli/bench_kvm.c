@@ -160,7 +160,7 @@ int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefaul
 	int rc = bench_vmm_init(m, ram, prefault);
 
 	if (!rc)
-		kvm_attach(m, k->sys);
+		vmm_set_transport(m, kvm_transport(k->sys));
 	return rc;
 }
 
@@ -247,7 +247,6 @@ int bench_kvm_run(struct bench_kvm *k, struct vmm *m, struct domain *d, const ch
 	memset(&r, 0, sizeof(r));
 	memset(&rd, 0, sizeof(rd));
 	r.m = m;
-	r.transport = RUNNER_KVM;
 	r.out = stdout;
 	r.err = stderr;
 	r.dom = &rd;

@@ -26,6 +26,7 @@
 #include "blkdev.h"
 #include "cli.h"
 #include "elfload.h"
+#include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
 #include "runner.h"
@@ -425,6 +426,7 @@ int cmd_run(int argc, char **argv)
 	struct vmm_config cfg;
 	struct vmm m;
 	struct kvm_sys *k = NULL;
+	struct inproc_transport inproc;
 	struct runner r;
 	struct runner_dom *rd = NULL;
 	struct run_report_dom *rep = NULL;
@@ -529,9 +531,9 @@ int cmd_run(int argc, char **argv)
 		cli_error("run", "cannot set up machine RAM: %s", strerror(-rc));
 		goto out_kvm;
 	}
-	if (use_kvm)
-		kvm_attach(&m, k);
-	rc = build_system(&m.hv, &bi, &plan, &res);
+	inproc_transport_init(&inproc, rt_hosted_start);
+	vmm_set_transport(&m, use_kvm ? kvm_transport(k) : &inproc.t);
+	rc = build_system(&m.hv, &bi, &plan, runner_devices, RUNNER_NR_DEVICES, &res);
 	if (rc) {
 		cli_error("run", "%s", res.err);
 		goto out_vmm;
@@ -546,8 +548,6 @@ int cmd_run(int argc, char **argv)
 		goto out_build;
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
-	r.transport = use_kvm ? RUNNER_KVM : RUNNER_INPROC;
-	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = a.timeout_s * 1000;
 	/* With --json the report owns stdout. */
 	r.out = a.json ? stderr : stdout;
@@ -556,7 +556,7 @@ int cmd_run(int argc, char **argv)
 	r.dom = rd;
 	r.nr = res.nr;
 	for (unsigned int i = 0; i < res.nr; i++)
-		nr_blk += res.dom[i].blk_base != 0;
+		nr_blk += res.dom[i].dev_base[RUNNER_DEV_BLK] != 0;
 	if (nr_blk > 1) {
 		cli_error("run", "%u domains have a block device; memvisor run gives one its disk "
 			  "file, so at most one may", nr_blk);
@@ -574,8 +574,8 @@ int cmd_run(int argc, char **argv)
 
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
-		rd[i].dma_base = bd->dma_base;
-		rd[i].blk_base = bd->blk_base;
+		rd[i].dma_base = bd->dev_base[RUNNER_DEV_DMA];
+		rd[i].blk_base = bd->dev_base[RUNNER_DEV_BLK];
 		rd[i].blk_fd = disk_fd;
 		rd[i].blk_blocks = BLKDEV_DEFAULT_BLOCKS;
 		plan_index[i] = bd->plan_index;

@@ -13,7 +13,6 @@
 #include <public/xen.h>
 
 #include "json.h"
-#include "kvm.h"
 #include "run_report.h"
 
 struct foreign_walk {
@@ -93,12 +92,8 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 		rep[i].superpages = d->p2m.st.leaves[1] + d->p2m.st.leaves[2];
 		rep[i].hypercalls = d->st.hypercalls;
 		rep[i].exits = d->st.hypercalls;
-		if (r->transport == RUNNER_KVM && kvm_vm_of(d)) {
-			struct kvm_vm_stats ks;
-
-			kvm_vm_get_stats(kvm_vm_of(d), &ks);
-			rep[i].exits = ks.exits;
-		}
+		if (r->m->transport->ops->exits && vmm_dom(d)->transport)
+			rep[i].exits = r->m->transport->ops->exits(r->m->transport, vmm_dom(d));
 		rep[i].wall_ms = rd->run_ms;
 		runner_describe(rd, rep[i].result, sizeof(rep[i].result));
 		rep[i].ok = rd->ex.kind == GEXIT_SHUTDOWN && rd->ex.reason != SHUTDOWN_crash;

@@ -10,16 +10,19 @@
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "inproc.h"
+#include "realize.h"
 
 #define INPROC_KICK_GRACE_MS 2000
 
 struct inproc_vm {
-	struct guest_mem gm;
+	uint8_t *window;
+	uint64_t window_size;
 	inproc_start_t start;
 	void (*guest_main)(void);
 	struct inproc_env env;
@@ -79,19 +82,26 @@ static uint64_t env_mmio(void *c, uint64_t gpa, unsigned int size, int write, ui
 	longjmp(vm->jb, 1);
 }
 
-struct inproc_vm *inproc_vm_create(const struct guest_mem *gm, inproc_start_t start,
-				   void (*guest_main)(void))
+struct inproc_vm *inproc_vm_create(uint8_t *window, uint64_t window_size, inproc_start_t start)
 {
 	struct inproc_vm *vm = calloc(1, sizeof(*vm));
 
 	if (!vm)
 		return NULL;
-	vm->gm = *gm;
+	vm->window = window;
+	vm->window_size = window_size;
 	vm->start = start;
-	vm->guest_main = guest_main;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	return vm;
+}
+
+void inproc_vm_load(struct inproc_vm *vm, void (*guest_main)(void))
+{
+	/* Before any run thread exists (runner_prepare), so no kick races it. */
+	vm->guest_main = guest_main;
+	__atomic_store_n(&vm->stop, 0, __ATOMIC_RELEASE);
+	vm->kicked = false;
 }
 
 void inproc_vm_destroy(struct inproc_vm *vm)
@@ -131,8 +141,8 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 	vm->ctx = ctx;
 	vm->done = false;
 	vm->env = (struct inproc_env){
-		.window = vm->gm.window,
-		.window_size = vm->gm.window_size,
+		.window = vm->window,
+		.window_size = vm->window_size,
 		.dt = b->dt,
 		.area = b->area,
 		.area_size = b->area_size,
@@ -143,7 +153,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		.mmio = env_mmio,
 	};
 	pthread_attr_init(&attr);
-	rc = pthread_attr_setstack(&attr, vm->gm.window + b->area + BOOT_STACK_OFF,
+	rc = pthread_attr_setstack(&attr, vm->window + b->area + BOOT_STACK_OFF,
 				   BOOT_AREA_SIZE - BOOT_STACK_OFF);
 	if (!rc)
 		rc = pthread_create(&th, &attr, guest_thread, vm);
@@ -189,4 +199,96 @@ void inproc_vm_kick(struct inproc_vm *vm)
 	vm->kicked = true;
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+}
+
+/* --- the transport (transport.h) --- */
+
+static int tp_create(struct transport *t, struct vmm_dom *vd)
+{
+	struct inproc_transport *it = (struct inproc_transport *)(void *)t;
+
+	vd->transport = inproc_vm_create(vd->window, vd->window_size, it->start);
+	return vd->transport ? 0 : -ENOMEM;
+}
+
+static void tp_destroy(struct transport *t, struct vmm_dom *vd)
+{
+	(void)t;
+	inproc_vm_destroy(vd->transport);
+	vd->transport = NULL;
+}
+
+/* The guest reaches its memory through the window itself: nothing to tell. */
+static int tp_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
+{
+	(void)t;
+	(void)vd;
+	(void)gpa;
+	(void)len;
+	return 0;
+}
+
+static void tp_remove_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
+			     uint64_t len)
+{
+	(void)t;
+	(void)vd;
+	(void)gpa;
+	(void)len;
+}
+
+/* A hosted guest calls env.mmio for device windows: nothing to set up. */
+static int tp_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
+{
+	(void)t;
+	(void)vd;
+	(void)gpa;
+	(void)len;
+	return 0;
+}
+
+static int tp_load(struct transport *t, struct vmm_dom *vd, const struct guest_mem *gm,
+		   const struct guest_program *prog, struct elf_image *img, char *err,
+		   size_t errlen)
+{
+	(void)t;
+	(void)gm;
+	(void)img;
+	if (!prog->main) {
+		snprintf(err, errlen, "no hosted guest program");
+		return -1;
+	}
+	inproc_vm_load(vd->transport, prog->main);
+	return 0;
+}
+
+static int tp_run(struct transport *t, struct vmm_dom *vd, const struct guest_boot *b,
+		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex)
+{
+	(void)t;
+	return inproc_vm_run(vd->transport, b, ops, ctx, ex);
+}
+
+static void tp_stop(struct transport *t, struct vmm_dom *vd)
+{
+	(void)t;
+	inproc_vm_kick(vd->transport);
+}
+
+static const struct transport_ops inproc_transport_ops = {
+	.create = tp_create,
+	.destroy = tp_destroy,
+	.add_memory = tp_add_memory,
+	.remove_memory = tp_remove_memory,
+	.add_device = tp_add_device,
+	.load = tp_load,
+	.run = tp_run,
+	.stop = tp_stop,
+};
+
+void inproc_transport_init(struct inproc_transport *it, inproc_start_t start)
+{
+	it->t = (struct transport){.ops = &inproc_transport_ops, .name = "inproc",
+				   .page_tables = false};
+	it->start = start;
 }

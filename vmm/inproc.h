@@ -16,12 +16,25 @@
 #include "boot.h"
 #include "guest.h"
 #include "inproc_env.h"
+#include "transport.h"
 
 struct inproc_vm;
 
-struct inproc_vm *inproc_vm_create(const struct guest_mem *gm, inproc_start_t start,
-				   void (*guest_main)(void));
+/* The in-process transport (transport.h): every domain gets an inproc_vm in
+ * vmm_dom.transport; its guest program is the hosted runtime entered at
+ * start with the program's main. */
+struct inproc_transport {
+	struct transport t;
+	inproc_start_t start;
+};
+
+void inproc_transport_init(struct inproc_transport *it, inproc_start_t start);
+
+/* A VM over window[0, window_size); NULL when out of memory. */
+struct inproc_vm *inproc_vm_create(uint8_t *window, uint64_t window_size, inproc_start_t start);
 void inproc_vm_destroy(struct inproc_vm *vm);
+/* The program the next run starts; also forgets an earlier run's kick. */
+void inproc_vm_load(struct inproc_vm *vm, void (*guest_main)(void));
 
 /*
  * Runs the guest from boot state b (built with page_tables = false) until it

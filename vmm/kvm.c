@@ -8,6 +8,7 @@
  * bookkeeping has its own mutex so the transport does not depend on it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -21,8 +22,10 @@
 
 #include <public/xen.h>
 
+#include "elfload.h"
 #include "kvm.h"
 #include "realize.h"
+#include "transport.h"
 
 /* Newer than the installed UAPI headers may know. */
 #ifndef KVM_EXIT_MEMORY_FAULT
@@ -34,6 +37,7 @@
 #define CPUID_MAX_ENTRIES 256
 
 struct kvm_sys {
+	struct transport t;
 	int fd;
 	int run_size;
 	struct kvm_cpuid2 *cpuid; /* what every vCPU gets */
@@ -59,6 +63,8 @@ struct kvm_vm {
 	volatile int stop;
 	struct kvm_vm_stats st;
 };
+
+static const struct transport_ops kvm_transport_ops;
 
 static void kick_handler(int sig)
 {
@@ -172,6 +178,7 @@ struct kvm_sys *kvm_open(char *why, size_t whylen)
 	sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
+	k->t = (struct transport){.ops = &kvm_transport_ops, .name = "kvm", .page_tables = true};
 	return k;
 
 err_close:
@@ -647,37 +654,104 @@ void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* --- hooks on the realization --- */
+/* --- the transport (transport.h) --- */
 
-static int hook_dom_create(struct vmm *m, struct vmm_dom *vd)
+static struct kvm_sys *sys_of(struct transport *t)
+{
+	return (struct kvm_sys *)((char *)t - offsetof(struct kvm_sys, t));
+}
+
+static int tp_create(struct transport *t, struct vmm_dom *vd)
 {
 	int err = 0;
 
-	vd->transport = kvm_vm_create(m->transport, vd->window, vd->window_size, &err);
+	vd->transport = kvm_vm_create(sys_of(t), vd->window, vd->window_size, &err);
 	return vd->transport ? 0 : err;
 }
 
-static void hook_dom_destroy(struct vmm *m, struct vmm_dom *vd)
+static void tp_destroy(struct transport *t, struct vmm_dom *vd)
 {
-	(void)m;
+	(void)t;
 	kvm_vm_destroy(vd->transport);
 	vd->transport = NULL;
 }
 
-static int hook_mapped(struct vmm *m, struct vmm_dom *vd, gfn_t gfn, uint64_t nr)
+static int tp_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
 {
-	(void)m;
+	(void)t;
 	if (!vd->transport)
 		return -ENODEV;
-	return kvm_vm_map(vd->transport, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
+	return kvm_vm_map(vd->transport, gpa, len);
 }
 
-void kvm_attach(struct vmm *m, struct kvm_sys *k)
+/* Slots stay: the range is PROT_NONE in the window again, so a guest access
+ * there fails KVM_RUN with EFAULT, which is reported as a crash. */
+static void tp_remove_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
+			     uint64_t len)
 {
-	m->transport = k;
-	m->hooks.dom_create = hook_dom_create;
-	m->hooks.dom_destroy = hook_dom_destroy;
-	m->hooks.mapped = hook_mapped;
+	(void)t;
+	(void)vd;
+	(void)gpa;
+	(void)len;
+}
+
+static int tp_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
+{
+	(void)t;
+	return kvm_vm_add_hole(vd->transport, gpa, len);
+}
+
+static int tp_load(struct transport *t, struct vmm_dom *vd, const struct guest_mem *gm,
+		   const struct guest_program *prog, struct elf_image *img, char *err,
+		   size_t errlen)
+{
+	(void)t;
+	(void)vd;
+	if (!prog->image) {
+		snprintf(err, errlen, "no kernel image");
+		return -1;
+	}
+	return elf_load(gm, prog->image, prog->image_len, img, err, errlen);
+}
+
+static int tp_run(struct transport *t, struct vmm_dom *vd, const struct guest_boot *b,
+		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex)
+{
+	(void)t;
+	kvm_vm_run(vd->transport, b, ops, ctx, ex);
+	return 0;
+}
+
+static void tp_stop(struct transport *t, struct vmm_dom *vd)
+{
+	(void)t;
+	kvm_vm_kick(vd->transport);
+}
+
+static uint64_t tp_exits(struct transport *t, struct vmm_dom *vd)
+{
+	struct kvm_vm_stats st;
+
+	(void)t;
+	kvm_vm_get_stats(vd->transport, &st);
+	return st.exits;
+}
+
+static const struct transport_ops kvm_transport_ops = {
+	.create = tp_create,
+	.destroy = tp_destroy,
+	.add_memory = tp_add_memory,
+	.remove_memory = tp_remove_memory,
+	.add_device = tp_add_device,
+	.load = tp_load,
+	.run = tp_run,
+	.stop = tp_stop,
+	.exits = tp_exits,
+};
+
+struct transport *kvm_transport(struct kvm_sys *k)
+{
+	return &k->t;
 }
 
 struct kvm_vm *kvm_vm_of(struct domain *d)

@@ -27,7 +27,7 @@
 
 struct kvm_sys;
 struct kvm_vm;
-struct vmm;
+struct transport;
 
 /* Opens /dev/kvm and checks every capability we rely on. Returns NULL with
  * a reason in why when KVM is missing or unusable. */
@@ -64,10 +64,11 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 void kvm_vm_kick(struct kvm_vm *vm);
 void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st);
 
-/* Installs the KVM hooks on a realization (m->transport = k): a VM per
- * domain in vmm_dom.transport, slots as mappings appear. */
-void kvm_attach(struct vmm *m, struct kvm_sys *k);
-/* The VM of a domain of a KVM-attached realization. */
+/* The KVM transport (transport.h), owned by k: vmm_set_transport() gives
+ * every domain a VM in vmm_dom.transport, with slots as mappings appear and
+ * holes for device windows. */
+struct transport *kvm_transport(struct kvm_sys *k);
+/* The VM of a domain of a realization with the KVM transport. */
 struct kvm_vm *kvm_vm_of(struct domain *d);
 
 /*

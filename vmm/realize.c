@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "realize.h"
+#include "transport.h"
 
 static struct vmm *vmm_of(void *ctx) { return ctx; }
 
@@ -37,8 +38,8 @@ static int be_domain_create(void *ctx, struct domain *d)
 		return rc;
 	}
 	d->backend_priv = vd;
-	if (m->hooks.dom_create) {
-		rc = m->hooks.dom_create(m, vd);
+	if (m->transport) {
+		rc = m->transport->ops->create(m->transport, vd);
 		if (rc) {
 			munmap(vd->window, vd->window_size);
 			free(vd);
@@ -56,27 +57,25 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 
 	if (!vd)
 		return;
-	if (m->hooks.dom_destroy)
-		m->hooks.dom_destroy(m, vd);
+	if (m->transport)
+		m->transport->ops->destroy(m->transport, vd);
 	munmap(vd->window, vd->window_size);
 	free(vd);
 	d->backend_priv = NULL;
 }
 
-static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
-		  enum hv_access access)
+static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
+		  uint64_t nr, enum hv_access access)
 {
 	struct vmm *m = vmm_of(ctx);
 	struct vmm_dom *vd = d->backend_priv;
-	const struct frame_bank *b = frame_bank_of(&m->hv.ft, mfn);
-	uint64_t off;
 	void *want, *got;
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
 
-	if (!vd || !b)
+	(void)mfn;
+	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
-	off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
 	want = vd->window + gfn_to_gaddr(gfn);
 	if (m->prefault)
 		flags |= MAP_POPULATE;
@@ -86,8 +85,9 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr
 	m->st.mmaps++;
 	vd->nr_mmaps++;
 	vd->mapped_pages += nr;
-	if (m->hooks.mapped)
-		return m->hooks.mapped(m, vd, gfn, nr);
+	if (m->transport)
+		return m->transport->ops->add_memory(m->transport, vd, gfn_to_gaddr(gfn),
+						     nr << PAGE_SHIFT);
 	return 0;
 }
 
@@ -110,17 +110,18 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	}
 	m->st.munmaps++;
 	vd->mapped_pages = vd->mapped_pages >= nr ? vd->mapped_pages - nr : 0;
+	if (m->transport)
+		m->transport->ops->remove_memory(m->transport, vd, gfn_to_gaddr(gfn),
+						 nr << PAGE_SHIFT);
 }
 
-static void be_release(void *ctx, mfn_t mfn, uint64_t nr)
+static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 {
 	struct vmm *m = vmm_of(ctx);
-	const struct frame_bank *b = frame_bank_of(&m->hv.ft, mfn);
-	uint64_t off;
 
-	if (!b)
+	(void)mfn;
+	if (off == HV_RAM_OFF_NONE)
 		return;
-	off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
 	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)(nr << PAGE_SHIFT)) == 0) {
 		m->st.punches++;
@@ -187,6 +188,13 @@ err_fd:
 	close(m->memfd);
 	m->memfd = -1;
 	return rc;
+}
+
+void vmm_set_transport(struct vmm *m, struct transport *t)
+{
+	/* Domains created before have no VM: a misuse, not a guest mistake. */
+	BUG_ON(m->hv.domains != NULL);
+	m->transport = t;
 }
 
 void vmm_destroy(struct vmm *m)

@@ -9,14 +9,16 @@
  * the heap are punched out of the memfd (FALLOC_FL_PUNCH_HOLE), so free
  * memory really returns to the host.
  *
- * Transport hooks: the KVM transport registers memory slots over the parts
- * of the window that hold mappings; it is told through struct vmm_hooks.
+ * Transport (vmm/transport.h): when one is set, each domain's VM is created
+ * and destroyed with its window, and told of every range that gains or
+ * loses a mapping (KVM registers memory slots over those parts).
  */
 #ifndef VMM_REALIZE_H
 #define VMM_REALIZE_H
 
 #include <hv/hv.h>
 
+struct transport;
 struct vmm;
 
 /* Per-domain realization state, in d->backend_priv. */
@@ -26,15 +28,7 @@ struct vmm_dom {
 	uint64_t window_size;  /* bytes */
 	uint64_t mapped_pages; /* pages currently realized in the window */
 	uint64_t nr_mmaps;     /* mmap calls made for this domain */
-	void *transport;       /* owned by the transport (e.g. KVM VM state) */
-};
-
-struct vmm_hooks {
-	/* A domain got its window (create the VM...). */
-	int (*dom_create)(struct vmm *m, struct vmm_dom *vd);
-	void (*dom_destroy)(struct vmm *m, struct vmm_dom *vd);
-	/* [gfn, gfn+nr) of vd's window now holds a mapping (ensure slots). */
-	int (*mapped)(struct vmm *m, struct vmm_dom *vd, gfn_t gfn, uint64_t nr);
+	void *transport;       /* the transport's per-domain state (its VM) */
 };
 
 struct vmm_stats {
@@ -47,8 +41,7 @@ struct vmm {
 	uint64_t ram_size;
 	bool prefault;          /* MAP_POPULATE guest mappings */
 	struct hv hv;
-	struct vmm_hooks hooks; /* zeroed for the in-process transport */
-	void *transport;        /* transport-global state */
+	struct transport *transport; /* NULL: memory only, nothing can run */
 	struct vmm_stats st;
 };
 
@@ -65,6 +58,9 @@ struct vmm_config {
 /* Creates the memfd and the hypervisor on top of it. */
 int vmm_init(struct vmm *m, const struct vmm_config *cfg);
 void vmm_destroy(struct vmm *m);
+/* Sets the transport every domain created from now on gets a VM from.
+ * Before the first domain exists. */
+void vmm_set_transport(struct vmm *m, struct transport *t);
 
 static inline struct vmm_dom *vmm_dom(struct domain *d) { return d->backend_priv; }
 /* Host pointer for guest-physical address gaddr of d (window base + gaddr). */

@@ -20,7 +20,6 @@
 
 #include "blkdev.h"
 #include "dmadev.h"
-#include "elfload.h"
 #include "runner.h"
 
 #define RUNNER_KICK_GRACE_MS 3000
@@ -51,6 +50,13 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
 }
+
+const struct build_device runner_devices[RUNNER_NR_DEVICES] = {
+	[RUNNER_DEV_DMA] = {.prop = "memvisor,dma-device", .node = "dma",
+			    .compatible = "memvisor,dma-v1", .size = DMADEV_WINDOW, .dma = true},
+	[RUNNER_DEV_BLK] = {.prop = "memvisor,blk-device", .dom0_prop = "memvisor,dom0-blk-device",
+			    .node = "blk", .compatible = "memvisor,blk-v1", .size = BLKDEV_WINDOW},
+};
 
 /* --- memory map of a built domain --- */
 
@@ -102,14 +108,19 @@ static void add_region0(struct guest_mem *gm, const void *dtb)
 
 int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t errlen)
 {
+	struct transport *t = r->m->transport;
 	struct vmm_dom *vd = vmm_dom(rd->d);
 	struct guest_mem *gm = &rd->gm;
+	struct guest_program prog = {rd->image, rd->image_len, rd->guest_main};
 	struct elf_image img;
-	uint64_t entry = 0;
 	int rc;
 
 	memset(gm, 0, sizeof(*gm));
 	rd->r = r;
+	if (!t || !vd || !vd->transport) {
+		seterr(err, errlen, "no transport to run the domain on");
+		return -1;
+	}
 	gm->window = vd->window;
 	gm->window_size = vd->window_size;
 	hv_lock(&r->m->hv);
@@ -126,37 +137,18 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	add_region0(gm, rd->dtb);
 
 	memset(&img, 0, sizeof(img));
-	if (r->transport == RUNNER_KVM) {
-		if (!rd->image) {
-			seterr(err, errlen, "no kernel image");
-			return -1;
-		}
-		if (elf_load(gm, rd->image, rd->image_len, &img, err, errlen))
-			return -1;
-		entry = img.entry;
-	} else if (!rd->guest_main) {
-		seterr(err, errlen, "no hosted guest program");
+	if (t->ops->load(t, vd, gm, &prog, &img, err, errlen))
 		return -1;
-	}
-	if (boot_setup(gm, entry, rd->dtb, img.seg, img.nr_seg, r->transport == RUNNER_KVM,
-		       &rd->boot, err, errlen))
+	if (boot_setup(gm, img.entry, rd->dtb, img.seg, img.nr_seg, t->page_tables, &rd->boot,
+		       err, errlen))
 		return -1;
-	if (r->transport == RUNNER_INPROC) {
-		rd->ip = inproc_vm_create(gm, r->inproc_start, rd->guest_main);
-		if (!rd->ip) {
-			seterr(err, errlen, "out of memory");
-			return -1;
-		}
-	}
 	if (rd->dma_base && !rd->dma) {
-		/* The window stays unbacked: on KVM no slot covers it, so accesses exit. */
-		if (r->transport == RUNNER_KVM) {
-			rc = kvm_vm_add_hole(kvm_vm_of(rd->d), rd->dma_base, DMADEV_WINDOW);
-			if (rc) {
-				seterr(err, errlen, "DMA device window %#llx: %s",
-				       (unsigned long long)rd->dma_base, strerror(-rc));
-				return -1;
-			}
+		/* The window stays unbacked, so accesses reach op_mmio. */
+		rc = t->ops->add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
+		if (rc) {
+			seterr(err, errlen, "DMA device window %#llx: %s",
+			       (unsigned long long)rd->dma_base, strerror(-rc));
+			return -1;
 		}
 		rd->dma = dmadev_create(&r->m->hv, rd->d, rd->dma_base);
 		if (!rd->dma) {
@@ -165,13 +157,11 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 		}
 	}
 	if (rd->blk_base && !rd->blk) {
-		if (r->transport == RUNNER_KVM) {
-			rc = kvm_vm_add_hole(kvm_vm_of(rd->d), rd->blk_base, BLKDEV_WINDOW);
-			if (rc) {
-				seterr(err, errlen, "block device window %#llx: %s",
-				       (unsigned long long)rd->blk_base, strerror(-rc));
-				return -1;
-			}
+		rc = t->ops->add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
+		if (rc) {
+			seterr(err, errlen, "block device window %#llx: %s",
+			       (unsigned long long)rd->blk_base, strerror(-rc));
+			return -1;
 		}
 		rd->blk = blkdev_create(&r->m->hv, rd->d, rd->blk_base, rd->blk_fd, rd->blk_blocks);
 		if (!rd->blk) {
@@ -347,12 +337,10 @@ static void *dom_thread(void *arg)
 	struct runner_dom *rd = arg;
 	struct runner *r = rd->r;
 	double t0 = now_ms();
-	int rc = 0;
+	struct transport *t = r->m->transport;
+	int rc;
 
-	if (r->transport == RUNNER_KVM)
-		kvm_vm_run(kvm_vm_of(rd->d), &rd->boot, &runner_ops, rd, &rd->ex);
-	else
-		rc = inproc_vm_run(rd->ip, &rd->boot, &runner_ops, rd, &rd->ex);
+	rc = t->ops->run(t, vmm_dom(rd->d), &rd->boot, &runner_ops, rd, &rd->ex);
 	rd->run_ms = now_ms() - t0;
 
 	hv_lock(&r->m->hv);
@@ -384,10 +372,9 @@ static void deadline_after(struct timespec *ts, unsigned int ms)
 
 static void kick(struct runner_dom *rd)
 {
-	if (rd->r->transport == RUNNER_KVM)
-		kvm_vm_kick(kvm_vm_of(rd->d));
-	else
-		inproc_vm_kick(rd->ip);
+	struct transport *t = rd->r->m->transport;
+
+	t->ops->stop(t, vmm_dom(rd->d));
 }
 
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
@@ -499,9 +486,6 @@ void runner_release(struct runner *r)
 	for (unsigned int i = 0; i < r->nr; i++) {
 		struct runner_dom *rd = &r->dom[i];
 
-		if (rd->ip && !rd->stuck)
-			inproc_vm_destroy(rd->ip);
-		rd->ip = NULL;
 		if (!rd->stuck) {
 			dmadev_destroy(rd->dma);
 			blkdev_destroy(rd->blk);

@@ -1,5 +1,6 @@
 /*
- * Running a set of built domains on one transport, each in its own thread:
+ * Running a set of built domains on the vmm's transport (transport.h; the
+ * runner never knows which one), each in its own thread:
  * console output per domain with a "(dN) " prefix, an optional time limit,
  * and one report line per domain (shutdown reason, or crash with reason,
  * rip and faulting address when known).
@@ -13,25 +14,33 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include <hv/build.h>
+
 #include "boot.h"
 #include "guest.h"
-#include "inproc.h"
-#include "kvm.h"
 #include "realize.h"
-
-enum runner_transport {
-	RUNNER_KVM,
-	RUNNER_INPROC,
-};
+#include "transport.h"
 
 struct runner;
+
+/*
+ * The emulated devices the runner can put into a domain, described for the
+ * builder (build_system() places them in the guest DT and keeps them out of
+ * the P2M); build_domain.dev_base[RUNNER_DEV_*] is where a domain has each.
+ */
+enum {
+	RUNNER_DEV_DMA,  /* the DMA engine (dmadev.h): runner_dom.dma_base */
+	RUNNER_DEV_BLK,  /* the block device (blkdev.h): runner_dom.blk_base */
+	RUNNER_NR_DEVICES,
+};
+extern const struct build_device runner_devices[RUNNER_NR_DEVICES];
 
 struct runner_dom {
 	/* in */
 	struct domain *d;
-	const void *image;          /* ELF64 kernel (KVM) */
+	const void *image;          /* ELF64 kernel (for KVM) */
 	size_t image_len;
-	void (*guest_main)(void);   /* hosted program (in-process) */
+	void (*guest_main)(void);   /* hosted program (for in-process) */
 	const void *dtb;            /* the domain's guest device tree */
 	uint64_t dma_base;          /* 0, or an emulated DMA engine (vmm/dmadev.h) here */
 	uint64_t blk_base;          /* 0, or an emulated block device (vmm/blkdev.h) here */
@@ -44,7 +53,6 @@ struct runner_dom {
 	struct runner *r;
 	struct guest_mem gm;
 	struct guest_boot boot;
-	struct inproc_vm *ip;
 	struct dmadev *dma;
 	struct blkdev *blk;
 	pthread_t th;
@@ -54,9 +62,7 @@ struct runner_dom {
 };
 
 struct runner {
-	struct vmm *m;
-	enum runner_transport transport;
-	inproc_start_t inproc_start; /* the hosted runtime's entry */
+	struct vmm *m;               /* with its transport set (vmm_set_transport) */
 	unsigned int timeout_ms;     /* 0: no limit */
 	FILE *out;                   /* guest consoles */
 	FILE *err;                   /* reports and notes */
@@ -73,8 +79,9 @@ struct runner {
 	bool progress_shown; /* the terminal's last line is a progress line */
 };
 
-/* Collects the domain's memory map and loads it (ELF for KVM, boot area
- * and device tree for both). 0, or -1 with a message in err. */
+/* Collects the domain's memory map, has the transport load the guest
+ * program, writes boot area and device tree, and sets up the devices.
+ * 0, or -1 with a message in err. */
 int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t errlen);
 /* Runs every prepared domain to its end; reports each to r->err. Returns
  * the number of domains that crashed or timed out. */

@@ -133,6 +133,14 @@ void hv_destroy(struct hv *hv)
 	pthread_mutex_destroy(&hv->lock);
 }
 
+/* Where a run lies in machine RAM, so the backend need not ask the frame table. */
+static uint64_t ram_off(const struct hv *hv, mfn_t mfn)
+{
+	uint64_t off;
+
+	return frame_ram_offset(&hv->ft, mfn, &off) ? off : HV_RAM_OFF_NONE;
+}
+
 static void flush_pending(struct hv *hv)
 {
 	struct hv_realize_run *r = &hv->pending;
@@ -147,7 +155,8 @@ static void flush_pending(struct hv *hv)
 	} else {
 		hv->st.backend_maps++;
 		if (be && be->map) {
-			int rc = be->map(hv->cfg.backend_ctx, r->d, r->gfn, r->mfn, r->nr, r->access);
+			int rc = be->map(hv->cfg.backend_ctx, r->d, r->gfn, r->mfn,
+					 ram_off(hv, r->mfn), r->nr, r->access);
 
 			if (rc)
 				hv_domain_crash(r->d, "a P2M change could not be realized");
@@ -164,7 +173,8 @@ static void flush_release(struct hv *hv)
 		hv->st.backend_releases++;
 		hv->st.released_pages += hv->release[i].nr;
 		if (be && be->release)
-			be->release(hv->cfg.backend_ctx, hv->release[i].mfn, hv->release[i].nr);
+			be->release(hv->cfg.backend_ctx, hv->release[i].mfn,
+				    ram_off(hv, hv->release[i].mfn), hv->release[i].nr);
 	}
 	hv->nr_release = 0;
 }

@@ -26,8 +26,6 @@
 #include <public/xen.h>
 
 #define BUILD_DTB_MAX (64 * 1024)
-/* Emulated device windows: vmm/dmadev.h DMADEV_WINDOW, vmm/blkdev.h BLKDEV_WINDOW. */
-#define BUILD_DEV_WINDOW 0x1000ULL
 
 static int fail(struct build_result *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -156,27 +154,25 @@ map_1to1:
 }
 
 static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
-		    const struct bootinfo *bi)
+		    const struct bootinfo *bi, const struct build_device *dev, unsigned int nr_dev)
 {
 	void *buf = hv_malloc(bd->d->hv, BUILD_DTB_MAX);
 	struct guestdt_info gi;
-	struct guestdt_device dev[2];
-	unsigned int nr_dev = 0;
+	struct guestdt_device gdev[BUILD_MAX_DEVICES];
+	unsigned int nr_gdev = 0;
 	int len;
 
 	if (!buf)
 		return -ENOMEM;
 
 	layout_guestdt_info(plan, bi, bd->plan_index, &gi);
-	if (bd->dma_base)
-		dev[nr_dev++] = (struct guestdt_device){"dma", "memvisor,dma-v1", bd->dma_base,
-							BUILD_DEV_WINDOW};
-	if (bd->blk_base)
-		dev[nr_dev++] = (struct guestdt_device){"blk", "memvisor,blk-v1", bd->blk_base,
-							BUILD_DEV_WINDOW};
-	if (nr_dev) {
-		gi.devices = dev;
-		gi.nr_devices = nr_dev;
+	for (unsigned int i = 0; i < nr_dev; i++)
+		if (bd->dev_base[i])
+			gdev[nr_gdev++] = (struct guestdt_device){dev[i].node, dev[i].compatible,
+								  bd->dev_base[i], dev[i].size};
+	if (nr_gdev) {
+		gi.devices = gdev;
+		gi.nr_devices = nr_gdev;
 	}
 	len = guestdt_build(buf, BUILD_DTB_MAX, &gi, NULL);
 	if (len < 0) {
@@ -201,7 +197,8 @@ static bool spans_meet(paddr_t a, paddr_t as, paddr_t b, paddr_t bs)
  * device). 0 with *base set, or -EINVAL with a message naming path/prop.
  */
 static int device_window(struct build_result *r, const char *path, const char *prop,
-			 const struct layout_domain *ld, const uint8_t *v, int len, paddr_t *base)
+			 paddr_t size, const struct layout_domain *ld, const uint8_t *v, int len,
+			 paddr_t *base)
 {
 	paddr_t a = 0;
 
@@ -213,12 +210,12 @@ static int device_window(struct build_result *r, const char *path, const char *p
 		return fail(r, -EINVAL, "%s: %s %#" PRIx64 " is not a non-zero page-aligned address",
 			    path, prop, a);
 	for (unsigned int b = 0; b < ld->mem.n; b++)
-		if (spans_meet(a, BUILD_DEV_WINDOW, ld->mem.s[b].start, ld->mem.s[b].size))
+		if (spans_meet(a, size, ld->mem.s[b].start, ld->mem.s[b].size))
 			goto overlap;
-	if (ld->gnttab.size && spans_meet(a, BUILD_DEV_WINDOW, ld->gnttab.start, ld->gnttab.size))
+	if (ld->gnttab.size && spans_meet(a, size, ld->gnttab.start, ld->gnttab.size))
 		goto overlap;
 	for (unsigned int e = 0; e < ld->ext.nr; e++)
-		if (spans_meet(a, BUILD_DEV_WINDOW, ld->ext.region[e].start, ld->ext.region[e].size))
+		if (spans_meet(a, size, ld->ext.region[e].start, ld->ext.region[e].size))
 			goto overlap;
 	*base = a;
 	return 0;
@@ -228,30 +225,73 @@ overlap:
 }
 
 /*
- * The window of device property `prop` of a dom0less domain (on its node),
- * or for Dom0 of `dom0_prop` in the host's /chosen (NULL: Dom0 cannot have
- * it). 0 with *base = 0 when the property is absent.
+ * The window of device dev in domain ld: its property on a dom0less
+ * domain's node, or for Dom0 its dom0_prop in the host's /chosen (NULL: Dom0
+ * cannot have it). 0 with *base = 0 when the property is absent.
  */
 static int device_of(struct build_result *r, const struct bootinfo *bi,
-		     const struct layout_domain *ld, const char *prop, const char *dom0_prop,
-		     paddr_t *base)
+		     const struct layout_domain *ld, const struct build_device *dev, paddr_t *base)
 {
 	const struct bootinfo_domain *bdn;
 
 	*base = 0;
 	if (ld->is_dom0) {
-		int chosen = dom0_prop ? fdt_path_offset(bi->fdt, "/chosen") : -1, len;
-		const void *v = chosen >= 0 ? fdt_getprop(bi->fdt, chosen, dom0_prop, &len) : NULL;
+		int chosen = dev->dom0_prop ? fdt_path_offset(bi->fdt, "/chosen") : -1, len;
+		const void *v = chosen >= 0 ? fdt_getprop(bi->fdt, chosen, dev->dom0_prop, &len)
+					    : NULL;
 
-		return v ? device_window(r, "/chosen", dom0_prop, ld, v, len, base) : 0;
+		return v ? device_window(r, "/chosen", dev->dom0_prop, dev->size, ld, v, len, base)
+			 : 0;
 	}
 	if (ld->bootinfo_index < 0)
 		return 0;
 	bdn = &bi->domain[ld->bootinfo_index];
 	for (unsigned int p = 0; p < bdn->nr_props; p++)
-		if (!strcmp(bdn->props[p].name, prop))
-			return device_window(r, bdn->path, prop, ld, bdn->props[p].val,
-					     bdn->props[p].len, base);
+		if (!strcmp(bdn->props[p].name, dev->prop))
+			return device_window(r, bdn->path, dev->prop, dev->size, ld,
+					     bdn->props[p].val, bdn->props[p].len, base);
+	return 0;
+}
+
+/* The property that gave domain ld device dev. */
+static const char *dev_prop(const struct layout_domain *ld, const struct build_device *dev)
+{
+	return ld->is_dom0 ? dev->dom0_prop : dev->prop;
+}
+
+/*
+ * Every device window of domain ld (base[i] for dev[i], 0: none), checked
+ * against each other and, for a device that does DMA, against the IOMMU.
+ * *dma tells whether the domain has such a device. 0 or -errno with a message.
+ */
+static int devices_of(struct build_result *r, const struct bootinfo *bi,
+		      const struct layout_domain *ld, const struct build_device *dev,
+		      unsigned int nr_dev, bool iommu, paddr_t *base, bool *dma)
+{
+	*dma = false;
+	for (unsigned int i = 0; i < nr_dev; i++) {
+		int rc = device_of(r, bi, ld, &dev[i], &base[i]);
+
+		if (rc)
+			return rc;
+	}
+	for (unsigned int i = 0; i < nr_dev; i++) {
+		if (!base[i])
+			continue;
+		for (unsigned int j = i + 1; j < nr_dev; j++)
+			if (base[j] && spans_meet(base[i], dev[i].size, base[j], dev[j].size))
+				return fail(r, -EINVAL, "%s: %s and %s share the window %#" PRIx64,
+					    ld->name, dev_prop(ld, &dev[i]), dev_prop(ld, &dev[j]),
+					    base[i]);
+	}
+	for (unsigned int i = 0; i < nr_dev; i++) {
+		if (!base[i] || !dev[i].dma)
+			continue;
+		if (!iommu)
+			return fail(r, -ENODEV, "%s: %s needs an IOMMU (none in the system, or "
+				    "iommu=off)", ld->name, dev_prop(ld, &dev[i]));
+		*dma = true;
+	}
 	return 0;
 }
 
@@ -334,7 +374,7 @@ static int check_static(struct hv *hv, const struct bootinfo *bi, const struct l
 }
 
 int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
-		 struct build_result *out)
+		 const struct build_device *dev, unsigned int nr_dev, struct build_result *out)
 {
 	int rc = 0;
 	domid_t next_id = 1;
@@ -343,6 +383,8 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 	bool host_iommu = bi->args.iommu != 0 && bi->iommu_present;
 
 	memset(out, 0, sizeof(*out));
+	if (nr_dev > BUILD_MAX_DEVICES)
+		return fail(out, -EINVAL, "more than %d emulated devices", BUILD_MAX_DEVICES);
 	out->dom = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
 	if (!out->dom)
 		return fail(out, -ENOMEM, "out of memory");
@@ -402,31 +444,19 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		struct build_domain *bd = &out->dom[out->nr];
 		struct domain_config cfg = {.name = ld->name, .gpaddr_bits = ld->gpaddr_bits};
 		uint64_t pages = 0;
-		paddr_t dma_base, blk_base;
+		paddr_t dev_base[BUILD_MAX_DEVICES] = {0};
+		bool dma;
 
-		rc = device_of(out, bi, ld, "memvisor,dma-device", NULL, &dma_base);
-		if (!rc)
-			rc = device_of(out, bi, ld, "memvisor,blk-device", "memvisor,dom0-blk-device",
-				       &blk_base);
+		rc = devices_of(out, bi, ld, dev, nr_dev, iop.present, dev_base, &dma);
 		if (rc)
 			goto err;
-		if (dma_base && blk_base && dma_base == blk_base) {
-			rc = fail(out, -EINVAL, "%s: memvisor,dma-device and the block device share "
-				  "the window %#" PRIx64, ld->name, dma_base);
-			goto err;
-		}
-		if (dma_base && !iop.present) {
-			rc = fail(out, -ENODEV, "%s: memvisor,dma-device needs an IOMMU (none in the "
-				  "system, or iommu=off)", ld->name);
-			goto err;
-		}
 		for (unsigned int b = 0; b < ld->mem.n; b++)
 			pages += ld->mem.s[b].size >> PAGE_SHIFT;
 		cfg.max_pages = pages;
 		cfg.domid = ld->is_dom0 ? 0 : next_id++;
 		cfg.flags = (ld->is_dom0 ? DOMF_privileged : 0) | (ld->static_mem ? DOMF_static : 0) |
 			    (ld->direct_map ? DOMF_directmap : 0) | (ld->is_32bit ? DOMF_32bit : 0) |
-			    (ld->iommu || dma_base ? DOMF_iommu : 0);
+			    (ld->iommu || dma ? DOMF_iommu : 0);
 		bd->plan_index = i;
 		bd->bootinfo_index = ld->bootinfo_index;
 		bd->d = domain_create(hv, &cfg, &rc);
@@ -435,8 +465,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 			goto err;
 		}
 		out->nr++;
-		bd->dma_base = dma_base;
-		bd->blk_base = blk_base;
+		memcpy(bd->dev_base, dev_base, sizeof(bd->dev_base));
 		rc = iommu_domain_init(bd->d, &iop);
 		if (rc) {
 			rc = fail(out, rc, "%s: cannot set up its IOMMU context: error %d", ld->name, rc);
@@ -475,7 +504,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 				  ld->name, pages >> 8, rc);
 			goto err;
 		}
-		rc = make_dtb(bd, plan, bi);
+		rc = make_dtb(bd, plan, bi, dev, nr_dev);
 		if (rc) {
 			rc = fail(out, rc, "%s: cannot generate its device tree: error %d", ld->name, rc);
 			goto err;

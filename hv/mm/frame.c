@@ -115,12 +115,22 @@ mfn_t page_to_mfn(const struct frame_table *ft, const struct page_info *pg)
 	return mfn_add(ft->banks[lo].start, (int64_t)(pdx - ft->banks[lo].pdx));
 }
 
-void *frame_va(const struct frame_table *ft, mfn_t mfn)
+bool frame_ram_offset(const struct frame_table *ft, mfn_t mfn, uint64_t *off)
 {
 	const struct frame_bank *b = frame_bank_of(ft, mfn);
 
-	BUG_ON(!b);
-	return ft->ram_va + b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
+	if (!b)
+		return false;
+	*off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
+	return true;
+}
+
+void *frame_va(const struct frame_table *ft, mfn_t mfn)
+{
+	uint64_t off = 0;
+
+	BUG_ON(!frame_ram_offset(ft, mfn, &off));
+	return ft->ram_va + off;
 }
 
 bool frame_range_in_one_bank(const struct frame_table *ft, mfn_t mfn, uint64_t nr)

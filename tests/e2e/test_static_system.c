@@ -23,6 +23,7 @@
 #include <public/xen.h>
 
 #include "harness.h"
+#include "runner.h"
 
 static const char *dtb_path;
 
@@ -120,7 +121,8 @@ static void test_build(void **state)
 
 	(void)state;
 	sys_init(&s);
-	if (build_system(s.h.hv, &s.bi, &s.plan, &s.res))
+	if (build_system(s.h.hv, &s.bi, &s.plan, runner_devices, RUNNER_NR_DEVICES,
+			 &s.res))
 		fail_msg("build_system: %s", s.res.err);
 	h_audit(&s.h);
 	assert_int_equal(s.res.nr, 3);
@@ -173,7 +175,8 @@ static void test_balloon(void **state)
 
 	(void)state;
 	sys_init(&s);
-	if (build_system(s.h.hv, &s.bi, &s.plan, &s.res))
+	if (build_system(s.h.hv, &s.bi, &s.plan, runner_devices, RUNNER_NR_DEVICES,
+			 &s.res))
 		fail_msg("build_system: %s", s.res.err);
 	st = dom(&s, "static");
 	dm = dom(&s, "direct");
@@ -263,7 +266,8 @@ static void test_bad_bank_refused(void **state)
 	/* Move the direct domain's bank onto the static domain's first bank. */
 	direct->static_banks.s[0].start = 0x63000000;
 	heap0 = s.h.hv->heap.free_pages;
-	assert_int_equal(build_system(s.h.hv, &s.bi, &s.plan, &s.res), -EINVAL);
+	assert_int_equal(build_system(s.h.hv, &s.bi, &s.plan, runner_devices, RUNNER_NR_DEVICES,
+				      &s.res), -EINVAL);
 	assert_string_equal(s.res.err,
 			    "/chosen/direct: static bank 0 [0x63000000, 0x65000000): overlaps static bank "
 			    "0 [0x60000000, 0x64000000) of domain /chosen/static");

@@ -14,6 +14,8 @@
 #include "dmadev.h"
 #include "elfload.h"
 #include "gtest.h"
+#include "inproc.h"
+#include "kvm.h"
 
 void rt_hosted_start(const struct inproc_env *env);
 
@@ -34,7 +36,8 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 		/* An assigned DMA engine means a translating IOMMU context. */
 		.flags = dma_base ? DOMF_iommu : 0,
 	};
-	struct guestdt_device dma = {"dma", "memvisor,dma-v1", dma_base, DMADEV_WINDOW};
+	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
+	struct guestdt_device dma = {dd->node, dd->compatible, dma_base, dd->size};
 	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = GTEST_RAM};
 	struct ext_region ext = {GTEST_RAM_BASE + GTEST_RAM, GiB(4) - (GTEST_RAM_BASE + GTEST_RAM)};
 	struct guestdt_info gi = {
@@ -99,6 +102,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	struct vmm_config cfg;
 	struct vmm m;
 	struct kvm_sys *k = NULL;
+	struct inproc_transport inproc;
 	struct runner r;
 	struct runner_dom rd;
 	char err[256], *console = NULL;
@@ -162,8 +166,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 		fprintf(stderr, "gtest: vmm_init: %s\n", strerror(-rc));
 		return GTEST_FAIL;
 	}
-	if (kvm)
-		kvm_attach(&m, k);
+	inproc_transport_init(&inproc, rt_hosted_start);
+	vmm_set_transport(&m, kvm ? kvm_transport(k) : &inproc.t);
 	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs, dma_base))
 		return GTEST_FAIL;
 	/* A guest whose CPL3 CPUID cannot reach memvisor's table, on any host. */
@@ -175,8 +179,6 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 
 	memset(&r, 0, sizeof(r));
 	r.m = &m;
-	r.transport = kvm ? RUNNER_KVM : RUNNER_INPROC;
-	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = timeout_ms;
 	r.out = open_memstream(&console, &console_len);
 	r.err = stderr;

@@ -19,6 +19,8 @@
 #include "elfload.h"
 #include "gtest.h"
 #include "gtest_multi.h"
+#include "inproc.h"
+#include "kvm.h"
 
 void rt_hosted_start(const struct inproc_env *env);
 
@@ -181,7 +183,8 @@ static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
 
 static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
-	struct guestdt_device dma = {"dma", "memvisor,dma-v1", gd->dma_base, DMADEV_WINDOW};
+	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
+	struct guestdt_device dma = {dd->node, dd->compatible, gd->dma_base, dd->size};
 	char args[256];
 	struct ext_span mem[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_mem = guest_banks(gd, mem);
@@ -281,8 +284,6 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 	if (!n)
 		return 0;
 	r.m = &g->m;
-	r.transport = g->kvm ? RUNNER_KVM : RUNNER_INPROC;
-	r.inproc_start = rt_hosted_start;
 	r.timeout_ms = timeout_ms;
 	r.out = open_memstream(&console, &console_len);
 	r.err = stderr;
@@ -495,6 +496,7 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 	static struct gmulti g;
 	struct vmm_config cfg;
 	struct kvm_sys *k = NULL;
+	struct inproc_transport inproc;
 	const char *name = NULL;
 	void *image = NULL;
 	size_t image_len = 0;
@@ -563,8 +565,8 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 		fprintf(stderr, "gmulti: vmm_init: %s\n", strerror(-rc));
 		return GTEST_FAIL;
 	}
-	if (g.kvm)
-		kvm_attach(&g.m, k);
+	inproc_transport_init(&inproc, rt_hosted_start);
+	vmm_set_transport(&g.m, g.kvm ? kvm_transport(k) : &inproc.t);
 	/* Static banks leave the heap before any domain exists (build_system's
 	 * order), so the heap's count below excludes them for good. */
 	hv_lock(&g.m.hv);

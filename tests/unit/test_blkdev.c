@@ -24,6 +24,7 @@
 
 #include "blkdev.h"
 #include "harness.h"
+#include "runner.h"
 
 #define RAM_GFN 0x40000ULL
 #define RAM_GPA (RAM_GFN << PAGE_SHIFT)
@@ -299,9 +300,10 @@ static void *compile(const char *dts, size_t *len)
 	return buf;
 }
 
-/* Parses, plans and builds the system on a hypervisor over its RAM;
- * returns build_system's result. */
-static int sys_build(struct sys *s, const char *dts, bool dom0)
+/* Parses, plans and builds the system on a hypervisor over its RAM with
+ * the emulated devices dev[0..nr_dev); returns build_system's result. */
+static int sys_build_devs(struct sys *s, const char *dts, bool dom0,
+			  const struct build_device *dev, unsigned int nr_dev)
 {
 	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
 	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1, .no_dom0 = !dom0};
@@ -318,9 +320,15 @@ static int sys_build(struct sys *s, const char *dts, bool dom0)
 		banks[i][1] = s->bi.ram.s[i].size;
 	}
 	h_init(&s->h, (const paddr_t(*)[2])banks, s->bi.ram.n);
-	rc = build_system(s->h.hv, &s->bi, &s->plan, &s->res);
+	rc = build_system(s->h.hv, &s->bi, &s->plan, dev, nr_dev, &s->res);
 	h_audit(&s->h);
 	return rc;
+}
+
+/* The same with the runner's devices (what memvisor run builds). */
+static int sys_build(struct sys *s, const char *dts, bool dom0)
+{
+	return sys_build_devs(s, dts, dom0, runner_devices, RUNNER_NR_DEVICES);
 }
 
 static void sys_fini(struct sys *s)
@@ -370,14 +378,56 @@ static void test_build_domu(void **state)
 	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("memvisor,blk-device = <0x0 0x28000000>;")
 				   " }; };", false), 0);
 	assert_int_equal(s.res.nr, 1);
-	assert_int_equal(s.res.dom[0].blk_base, 0x28000000ULL);
-	assert_int_equal(s.res.dom[0].dma_base, 0);
+	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0x28000000ULL);
+	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_DMA], 0);
 	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
 	sys_fini(&s);
 	/* Without the property: no node. */
 	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("") " }; };", false), 0);
-	assert_int_equal(s.res.dom[0].blk_base, 0);
+	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0);
 	assert_true(fdt_path_offset(s.res.dom[0].dtb, "/blk@28000000") < 0);
+	sys_fini(&s);
+}
+
+/*
+ * The builder knows no device by name: a device the VMM describes (here an
+ * 8 KiB one that memvisor does not have) is placed where its property says,
+ * with the VMM's node name, compatible and size; a device property the VMM
+ * did not describe is ignored; two described windows that meet are refused.
+ */
+#define TDEV "memvisor,test-device = <0x0 0x28000000>;"
+static void test_build_vmm_devices(void **state)
+{
+	static const struct build_device tdev[] = {
+		{.prop = "memvisor,test-device", .node = "tdev", .compatible = "memvisor,test-v1",
+		 .size = 0x2000},
+		{.prop = "memvisor,test2-device", .node = "tdev2",
+		 .compatible = "memvisor,test2-v1", .size = 0x1000},
+	};
+	struct sys s;
+	int node, len;
+	const fdt32_t *reg;
+
+	(void)state;
+	assert_int_equal(sys_build_devs(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,blk-device = "
+							      "<0x0 0x29000000>;") " }; };",
+					false, tdev, 1), 0);
+	assert_int_equal(s.res.dom[0].dev_base[0], 0x28000000ULL);
+	node = fdt_path_offset(s.res.dom[0].dtb, "/tdev@28000000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_node_check_compatible(s.res.dom[0].dtb, node, "memvisor,test-v1"), 0);
+	reg = fdt_getprop(s.res.dom[0].dtb, node, "reg", &len);
+	assert_non_null(reg);
+	assert_int_equal(len, 16);
+	assert_int_equal(((uint64_t)fdt32_to_cpu(reg[2]) << 32) | fdt32_to_cpu(reg[3]), 0x2000);
+	assert_true(fdt_path_offset(s.res.dom[0].dtb, "/blk@29000000") < 0);
+	sys_fini(&s);
+	/* 0x28001000 lies inside the first device's 8 KiB window. */
+	assert_int_equal(sys_build_devs(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,test2-device = "
+							      "<0x0 0x28001000>;") " }; };",
+					false, tdev, 2), -EINVAL);
+	assert_non_null(strstr(s.res.err, "share the window"));
+	assert_int_equal(s.res.nr, 0);
 	sys_fini(&s);
 }
 
@@ -394,7 +444,7 @@ static void test_build_dom0(void **state)
 	assert_int_equal(sys_build(&s, dts, true), 0);
 	assert_int_equal(s.res.nr, 1);
 	assert_int_equal(s.res.dom[0].d->id, 0);
-	assert_int_equal(s.res.dom[0].blk_base, 0x28000000ULL);
+	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0x28000000ULL);
 	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
 	sys_fini(&s);
 }
@@ -435,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 		cmocka_unit_test(test_build_domu),
 		cmocka_unit_test(test_build_dom0),
+		cmocka_unit_test(test_build_vmm_devices),
 		cmocka_unit_test(test_build_refused),
 	};
 

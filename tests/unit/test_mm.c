@@ -290,14 +290,28 @@ static void test_domain_ids(void **state)
  * Realization order: a frame's host memory is released (its memfd range
  * punched) only after every pending unmap of it reached the guest windows.
  * A spy backend in front of the memfd one keeps a shadow of what each gfn
- * maps and counts releases of frames still mapped there.
+ * maps and counts releases of frames still mapped there. It also checks the
+ * machine-RAM offset the core hands over with every map and release
+ * against the default harness banks ({1 GiB, 64 MiB}, {4 GiB, 64 MiB}:
+ * the second bank starts 64 MiB into machine RAM).
  */
 #define SPY_GFNS 0x20000ULL
 static struct {
 	const struct hv_backend_ops *real;
 	uint64_t shadow[SPY_GFNS]; /* mfn + 1 mapped at gfn, 0 = none */
 	uint64_t releases, released_while_mapped;
+	uint64_t offsets_checked, bad_offsets;
 } spy;
+
+static void spy_check_offset(mfn_t mfn, uint64_t off)
+{
+	paddr_t pa = mfn_to_maddr(mfn);
+	uint64_t want = pa >= GiB(4) ? MiB(64) + (pa - GiB(4)) : pa - GiB(1);
+
+	spy.offsets_checked++;
+	if (off != want)
+		spy.bad_offsets++;
+}
 
 static int spy_domain_create(void *ctx, struct domain *d)
 {
@@ -309,13 +323,14 @@ static void spy_domain_destroy(void *ctx, struct domain *d)
 	spy.real->domain_destroy(ctx, d);
 }
 
-static int spy_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
-		   enum hv_access access)
+static int spy_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
+		   uint64_t nr, enum hv_access access)
 {
 	for (uint64_t i = 0; i < nr; i++)
 		if (gfn_x(gfn) + i < SPY_GFNS)
 			spy.shadow[gfn_x(gfn) + i] = mfn_x(mfn) + i + 1;
-	return spy.real->map(ctx, d, gfn, mfn, nr, access);
+	spy_check_offset(mfn, off);
+	return spy.real->map(ctx, d, gfn, mfn, off, nr, access);
 }
 
 static void spy_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
@@ -326,13 +341,14 @@ static void spy_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	spy.real->unmap(ctx, d, gfn, nr);
 }
 
-static void spy_release(void *ctx, mfn_t mfn, uint64_t nr)
+static void spy_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 {
 	spy.releases++;
+	spy_check_offset(mfn, off);
 	for (uint64_t g = 0; g < SPY_GFNS; g++)
 		if (spy.shadow[g] > mfn_x(mfn) && spy.shadow[g] <= mfn_x(mfn) + nr)
 			spy.released_while_mapped++;
-	spy.real->release(ctx, mfn, nr);
+	spy.real->release(ctx, mfn, off, nr);
 }
 
 static const struct hv_backend_ops spy_ops = {
@@ -386,6 +402,9 @@ static void test_release_after_unmap(void **state)
 	assert_true(spy.releases > HV_RELEASE_BATCH);
 	assert_int_equal(h.vmm.st.punched_bytes - punched0, (uint64_t)N * PAGE_SIZE);
 	assert_int_equal(spy.released_while_mapped, 0);
+	/* The backend got each run's place in machine RAM from the core. */
+	assert_true(spy.offsets_checked > 2 * N);
+	assert_int_equal(spy.bad_offsets, 0);
 	for (unsigned int i = 0; i < N; i++)
 		assert_int_equal(spy.shadow[BASE + i], 0);
 	h_fini(&h);

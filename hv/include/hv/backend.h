@@ -9,8 +9,10 @@
  * calling, so one call is usually one mmap.
  *
  * Machine RAM itself (one memfd, mapped once for the core at ram_va) is set
- * up by the realization layer in vmm/machine.c and described to the core by
- * struct hv_config.
+ * up by the realization layer (vmm/realize.c) and described to the core by
+ * struct hv_config. The core tells the backend where each frame run lies in
+ * it (ram_off, a byte offset from ram_va), so a backend never looks into
+ * the core's frame table.
  */
 #ifndef HV_BACKEND_H
 #define HV_BACKEND_H
@@ -18,6 +20,9 @@
 #include <hv/types.h>
 
 struct domain;
+
+/* ram_off of a frame that is not machine RAM. */
+#define HV_RAM_OFF_NONE UINT64_MAX
 
 enum hv_access {
 	HV_ACCESS_RO = 1,
@@ -30,17 +35,19 @@ struct hv_backend_ops {
 	/* The domain is gone from the core; tear its window down. */
 	void (*domain_destroy)(void *ctx, struct domain *d);
 	/*
-	 * [gfn, gfn+nr) now maps [mfn, mfn+nr) with the given access.
+	 * [gfn, gfn+nr) now maps [mfn, mfn+nr) with the given access; the
+	 * frames are machine RAM [ram_off, ram_off + nr pages) (one bank).
 	 * Failure (e.g. out of host mappings) is reported as -errno and makes
 	 * the core crash the domain: a P2M entry that is not realized would
 	 * otherwise fault later with no context.
 	 */
-	int (*map)(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
-		   enum hv_access access);
+	int (*map)(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t ram_off,
+		   uint64_t nr, enum hv_access access);
 	/* [gfn, gfn+nr) no longer maps anything. Cannot fail. */
 	void (*unmap)(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr);
-	/* Machine frames [mfn, mfn+nr) went back to the heap: release host memory. */
-	void (*release)(void *ctx, mfn_t mfn, uint64_t nr);
+	/* Machine frames [mfn, mfn+nr), machine RAM from ram_off on (one bank),
+	 * went back to the heap: release host memory. */
+	void (*release)(void *ctx, mfn_t mfn, uint64_t ram_off, uint64_t nr);
 };
 
 #endif

@@ -12,9 +12,16 @@
  *
  * IOMMU: every domain gets its context at build (iommu_domain_init) with
  * the mode the bootargs' iommu= and the plan give it: translating for a
- * domain with an assigned device (the plan's iommu, or a
- * memvisor,dma-device) on a host with an IOMMU, Dom0 strict, relaxed or
- * passthrough as iommu= says.
+ * domain with an assigned device (the plan's iommu, or an emulated device
+ * that does DMA, such as memvisor,dma-device) on a host with an IOMMU, Dom0
+ * strict, relaxed or passthrough as iommu= says.
+ *
+ * Emulated devices: the VMM describes the devices it can emulate (struct
+ * build_device); the builder knows none by name. For each domain it finds
+ * each device's window in the host DT, checks that it stays clear of the
+ * domain's RAM, region 0, extended regions and the other windows (the P2M
+ * never maps it, so guest accesses reach the device), and describes it in
+ * the guest DT.
  */
 #ifndef HV_BUILD_H
 #define HV_BUILD_H
@@ -23,16 +30,26 @@
 #include <hv/hv.h>
 #include <hv/layout.h>
 
+#define BUILD_MAX_DEVICES 4
+
+struct build_device {
+	const char *prop;       /* property of a dom0less domain's node: the
+				 * window's guest-physical address (1 or 2 cells) */
+	const char *dom0_prop;  /* Dom0's property in the host /chosen (NULL: none) */
+	const char *node;       /* guest DT node name, e.g. "dma" */
+	const char *compatible; /* guest DT compatible */
+	paddr_t size;           /* window bytes, page aligned */
+	bool dma;               /* does DMA: the domain needs an IOMMU */
+};
+
 struct build_domain {
 	struct domain *d;
 	unsigned int plan_index;  /* index in layout_plan.dom */
 	int bootinfo_index;       /* -1 for Dom0 */
 	void *dtb;                /* generated guest DT (malloc'd) */
-	paddr_t dma_base;         /* memvisor,dma-device window (0: none); the
-				   * runner puts the DMA engine (vmm/dmadev.h) there */
-	paddr_t blk_base;         /* memvisor,blk-device (Dom0: /chosen
-				   * memvisor,dom0-blk-device) window (0: none); the
-				   * runner puts the block device (vmm/blkdev.h) there */
+	/* Window of each device given to build_system (same index); 0: the
+	 * domain does not have it. The VMM puts the device there. */
+	paddr_t dev_base[BUILD_MAX_DEVICES];
 	size_t dtb_len;
 };
 
@@ -42,9 +59,11 @@ struct build_result {
 	char err[256];
 };
 
-/* 0 or -errno with a message in out->err. build_result_free() in every case. */
+/* Builds every domain of plan, with the emulated devices dev[0..nr_dev)
+ * where the host DT places them (at most BUILD_MAX_DEVICES). 0 or -errno
+ * with a message in out->err. build_result_free() in every case. */
 int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_plan *plan,
-		 struct build_result *out);
+		 const struct build_device *dev, unsigned int nr_dev, struct build_result *out);
 void build_result_free(struct build_result *r);
 
 /* Populates [gaddr, gaddr+size) of d with heap frames, largest extents first. */

@@ -99,6 +99,9 @@ static inline struct page_info *pdx_to_page(const struct frame_table *ft, uint32
 {
 	return pdx == PDX_NONE ? NULL : &ft->pages[pdx];
 }
+/* Byte offset of a RAM frame in machine RAM (the memory ram_va maps);
+ * false when mfn is not RAM. */
+bool frame_ram_offset(const struct frame_table *ft, mfn_t mfn, uint64_t *off);
 /* Host pointer to the contents of a RAM frame (BUG if not RAM). */
 void *frame_va(const struct frame_table *ft, mfn_t mfn);
 /* True when [mfn, mfn+nr) lies inside one bank. */
