@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <hv/diag.h>
 #include <public/xen.h>
 
 #include "elfload.h"
@@ -443,7 +444,7 @@ static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt
 
 	ex->kind = GEXIT_CRASH;
 	va_start(ap, fmt);
-	vsnprintf(ex->why, sizeof(ex->why), fmt, ap);
+	diag_vfmt(ex->why, sizeof(ex->why), fmt, ap);
 	va_end(ap);
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0) {
 		ex->rip = r.rip;
@@ -461,7 +462,7 @@ static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
 	if (!ops->note)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ops->note(ctx, buf);
 }
