@@ -717,6 +717,18 @@ static void cmp_explain(struct cmp_piece *pc, const struct layout_domain *has,
 	}
 }
 
+/* Appends p to the list (*pc, *n); -ENOMEM leaves the list as it was. */
+static int cmp_push(struct cmp_piece **pc, unsigned int *n, struct cmp_piece p)
+{
+	struct cmp_piece *m = realloc(*pc, (*n + 1) * sizeof(**pc));
+
+	if (!m)
+		return -ENOMEM;
+	*pc = m;
+	m[(*n)++] = p;
+	return 0;
+}
+
 /* Pieces of x's regions not covered by y's (both ascending, disjoint). */
 static int cmp_pieces(const struct ext_result *x, const struct ext_result *y, int side,
 		      struct cmp_piece **out, unsigned int *nr)
@@ -731,27 +743,16 @@ static int cmp_pieces(const struct ext_result *x, const struct ext_result *y, in
 
 			if (ye <= cur || ys >= end)
 				continue;
-			if (ys > cur) {
-				struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
-
-				if (!n)
-					return -ENOMEM;
-				*out = n;
-				n[*nr] = (struct cmp_piece){.start = cur, .size = ys - cur,
-							    .only_in = side};
-				(*nr)++;
-			}
+			if (ys > cur &&
+			    cmp_push(out, nr, (struct cmp_piece){.start = cur, .size = ys - cur,
+								 .only_in = side}))
+				return -ENOMEM;
 			cur = ye;
 		}
-		if (cur < end) {
-			struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
-
-			if (!n)
-				return -ENOMEM;
-			*out = n;
-			n[*nr] = (struct cmp_piece){.start = cur, .size = end - cur, .only_in = side};
-			(*nr)++;
-		}
+		if (cur < end &&
+		    cmp_push(out, nr, (struct cmp_piece){.start = cur, .size = end - cur,
+							 .only_in = side}))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -771,7 +772,7 @@ static int cmp_split(struct cmp_piece **pc, unsigned int *npc,
 
 		for (k = 0; d && k < d->ext.nr_note; k++) {
 			const struct ext_note *n = &d->ext.note[k];
-			struct cmp_piece *p = &(*pc)[i], *m;
+			struct cmp_piece *p = &(*pc)[i], tail;
 			paddr_t cut = 0, end = p->start + p->size;
 
 			if (n->kind != EXT_NOTE_SHORT2M)
@@ -782,15 +783,12 @@ static int cmp_split(struct cmp_piece **pc, unsigned int *npc,
 				cut = n->start + n->size;
 			if (!cut)
 				continue;
-			m = realloc(*pc, (*npc + 1) * sizeof(**pc));
-			if (!m)
+			tail = *p;
+			tail.start = cut;
+			tail.size = end - cut;
+			if (cmp_push(pc, npc, tail))
 				return -ENOMEM;
-			*pc = m;
-			m[*npc] = m[i];
-			m[*npc].start = cut;
-			m[*npc].size = end - cut;
-			m[i].size = cut - m[i].start;
-			(*npc)++;
+			(*pc)[i].size = cut - (*pc)[i].start;
 		}
 	}
 	return 0;
