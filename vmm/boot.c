@@ -40,13 +40,18 @@ bool guest_range_in_ram(const struct guest_mem *gm, uint64_t base, uint64_t size
 	return false;
 }
 
+void guest_exit_vcrash(struct guest_exit *ex, const char *fmt, va_list ap)
+{
+	ex->kind = GEXIT_CRASH;
+	diag_vfmt(ex->why, sizeof(ex->why), fmt, ap);
+}
+
 void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 {
 	va_list ap;
 
-	ex->kind = GEXIT_CRASH;
 	va_start(ap, fmt);
-	diag_vfmt(ex->why, sizeof(ex->why), fmt, ap);
+	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
 }
 

@@ -442,9 +442,8 @@ static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt
 	struct kvm_regs r;
 	va_list ap;
 
-	ex->kind = GEXIT_CRASH;
 	va_start(ap, fmt);
-	diag_vfmt(ex->why, sizeof(ex->why), fmt, ap);
+	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0) {
 		ex->rip = r.rip;
