@@ -684,17 +684,6 @@ static int tp_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa, 
 	return kvm_vm_map(vd->transport, gpa, len);
 }
 
-/* Slots stay: the range is PROT_NONE in the window again, so a guest access
- * there fails KVM_RUN with EFAULT, which is reported as a crash. */
-static void tp_remove_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
-			     uint64_t len)
-{
-	(void)t;
-	(void)vd;
-	(void)gpa;
-	(void)len;
-}
-
 static int tp_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
 {
 	(void)t;
@@ -741,7 +730,9 @@ static const struct transport_ops kvm_transport_ops = {
 	.create = tp_create,
 	.destroy = tp_destroy,
 	.add_memory = tp_add_memory,
-	.remove_memory = tp_remove_memory,
+	/* No remove_memory: slots stay, the range is PROT_NONE in the window
+	 * again, so a guest access there fails KVM_RUN with EFAULT, which is
+	 * reported as a crash. */
 	.add_device = tp_add_device,
 	.load = tp_load,
 	.run = tp_run,

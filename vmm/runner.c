@@ -133,7 +133,7 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 		return -1;
 	if (rd->dma_base && !rd->dma) {
 		/* The window stays unbacked, so accesses reach op_mmio. */
-		rc = t->ops->add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
+		rc = transport_add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
 		if (rc) {
 			diag_fmt(err, errlen, "DMA device window %#llx: %s",
 				 (unsigned long long)rd->dma_base, strerror(-rc));
@@ -146,7 +146,7 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 		}
 	}
 	if (rd->blk_base && !rd->blk) {
-		rc = t->ops->add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
+		rc = transport_add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
 		if (rc) {
 			diag_fmt(err, errlen, "block device window %#llx: %s",
 				 (unsigned long long)rd->blk_base, strerror(-rc));
