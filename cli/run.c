@@ -66,6 +66,7 @@ struct run_args {
 	enum run_transport transport;
 	const char *bootargs;
 	const char *disk;     /* --disk: the block device's file */
+	const char *xen;      /* --xen: the release to present (wins over the DT's) */
 	char *default_system; /* allocated when no SYSTEM was given */
 };
 
@@ -89,6 +90,10 @@ static void run_usage(FILE *f)
 		"  --disk FILE         the blocks of the domain's emulated block device\n"
 		"                      (memvisor,blk-device; created when missing, extended\n"
 		"                      to %llu KiB); default: a temporary file, removed at exit\n"
+		"  --xen VERSION       the Xen release presented for the whole run: version,\n"
+		"                      CPUID, /hypervisor, domctl/sysctl versions, feature\n"
+		"                      bits, extended regions; as `memvisor layout --xen`\n"
+		"                      (default: /chosen memvisor,xen-release, else latest)\n"
 		"  --json              the final report as JSON on stdout (guest consoles go\n"
 		"                      to stderr)\n"
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
@@ -232,6 +237,27 @@ static void (*hosted_program(const char *path))(void)
 	return NULL;
 }
 
+/* The release to present: --xen, else the system DT's /chosen
+ * memvisor,xen-release (docs/system-dt.md), else the newest, as `memvisor
+ * layout` defaults to. -EINVAL (said) for a name the planner does not know. */
+static int run_release(const struct run_args *a, const void *fdt, enum xen_policy *out)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen"), len = 0;
+	const char *s = chosen >= 0 ? fdt_getprop(fdt, chosen, "memvisor,xen-release", &len) : NULL;
+
+	*out = XEN_POLICY_LATEST;
+	if (a->xen)
+		return xen_policy_parse(a->xen, out);
+	if (!s)
+		return 0;
+	if (len < 2 || s[len - 1] != '\0' || xen_policy_parse(s, out)) {
+		cli_error("run", "%s: /chosen memvisor,xen-release: not a release memvisor knows "
+			  "(4.16 .. 4.21, 4.19.2, 4.20.0, latest)", a->system);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static bool has_dom0_kernel(const struct run_args *a, const struct bootinfo *bi)
 {
 	for (unsigned int i = 0; i < a->nr_mod; i++)
@@ -261,6 +287,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"bootargs", required_argument, NULL, 'b'},
 		{"disk", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
+		{"xen", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -318,6 +345,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'x': {
+			enum xen_policy pol;
+
+			if (xen_policy_parse(optarg, &pol)) {
+				cli_error("run", "--xen wants 4.16 .. 4.21, 4.19.2, 4.20.0 or latest, "
+					  "not '%s'", optarg);
+				return 2;
+			}
+			a->xen = optarg;
+			break;
+		}
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -420,6 +458,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a;
 	struct bootinfo bi;
 	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	enum xen_policy release;
 	struct layout_opts lo;
 	struct layout_plan plan;
 	struct build_result res;
@@ -457,6 +496,12 @@ int cmd_run(int argc, char **argv)
 	memset(&bi, 0, sizeof(bi));
 	memset(&plan, 0, sizeof(plan));
 	memset(&res, 0, sizeof(res));
+	if (run_release(&a, blob, &release)) {
+		free(blob);
+		free(a.default_system);
+		return 1;
+	}
+	bo.policy = release;
 	bo.bootargs = a.bootargs;
 	rc = bootinfo_parse(&bi, blob, len, &bo);
 	free(blob);
@@ -468,7 +513,7 @@ int cmd_run(int argc, char **argv)
 		goto out_bi;
 	}
 	memset(&lo, 0, sizeof(lo));
-	lo.policy = XEN_POLICY_LATEST;
+	lo.policy = release;
 	lo.no_dom0 = !has_dom0_kernel(&a, &bi);
 	rc = layout_plan(&bi, &lo, &plan);
 	if (rc) {
@@ -526,6 +571,7 @@ int cmd_run(int argc, char **argv)
 	cfg.log_ctx = &a;
 	cfg.log_level = a.verbose ? HV_LOG_DEBUG : HV_LOG_WARN;
 	cfg.prefault = true;
+	cfg.release = xen_policy_traits(release);
 	rc = vmm_init(&m, &cfg);
 	if (rc) {
 		cli_error("run", "cannot set up machine RAM: %s", strerror(-rc));

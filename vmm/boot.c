@@ -251,7 +251,7 @@ int boot_setup(const struct guest_mem *gm, uint64_t entry, const void *dtb,
 	return 0;
 }
 
-bool boot_xen_cpuid(uint32_t leaf, uint32_t regs[4])
+bool boot_xen_cpuid(uint32_t leaf, uint32_t xen_version, uint32_t regs[4])
 {
 	memset(regs, 0, 4 * sizeof(regs[0]));
 	switch (leaf) {
@@ -262,7 +262,7 @@ bool boot_xen_cpuid(uint32_t leaf, uint32_t regs[4])
 		memcpy(&regs[3], "nVMM", 4);
 		return true;
 	case BOOT_CPUID_BASE + 1:
-		regs[0] = (XEN_VERSION_MAJOR << 16) | XEN_VERSION_MINOR;
+		regs[0] = xen_version;
 		return true;
 	case BOOT_CPUID_BASE + 2:
 		regs[0] = 1; /* hypercall pages */

@@ -45,6 +45,7 @@ struct guest_boot {
 	uint64_t cr3;       /* 0 when no page tables were built */
 	uint64_t gdt;
 	uint16_t gdt_limit;
+	uint32_t xen_version; /* CPUID leaf 0x40000001 (hv_xen_version()) */
 };
 
 /* Base of the boot area for gm (0 if the first bank is too small). */
@@ -65,8 +66,9 @@ int boot_setup(const struct guest_mem *gm, uint64_t entry, const void *dtb,
 #define BOOT_CPUID_MAX (BOOT_CPUID_BASE + 2)
 #define BOOT_CPUID_LAST (BOOT_CPUID_BASE + 0xff)
 /* The hypervisor leaves both transports present: fills eax..edx and returns
- * true for BOOT_CPUID_BASE..BOOT_CPUID_LAST (zeros past BOOT_CPUID_MAX). */
-bool boot_xen_cpuid(uint32_t leaf, uint32_t regs[4]);
+ * true for BOOT_CPUID_BASE..BOOT_CPUID_LAST (zeros past BOOT_CPUID_MAX).
+ * xen_version is the running release's (hv_xen_version()), leaf +1. */
+bool boot_xen_cpuid(uint32_t leaf, uint32_t xen_version, uint32_t regs[4]);
 
 /* Fills page (4 KiB) with the hypercall stubs. */
 void boot_fill_hypercall_page(uint8_t *page);

@@ -38,9 +38,10 @@ struct inproc_vm {
 	int stop;
 };
 
-void inproc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
+		  uint32_t regs[4])
 {
-	if (boot_xen_cpuid(leaf, regs))
+	if (boot_xen_cpuid(leaf, env->xen_version, regs))
 		return;
 	__asm__ volatile("cpuid"
 			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
@@ -150,6 +151,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		.ctx = vm,
 		.main = vm->guest_main,
 		.cpuid = inproc_cpuid,
+		.xen_version = b->xen_version,
 		.mmio = env_mmio,
 	};
 	pthread_attr_init(&attr);

@@ -48,6 +48,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 void inproc_vm_kick(struct inproc_vm *vm);
 
 /* CPUID as a KVM guest would see it: our hypervisor leaves, else the host's. */
-void inproc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
+		  uint32_t regs[4]);
 
 #endif

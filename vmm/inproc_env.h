@@ -24,7 +24,9 @@ struct inproc_env {
 	void *ctx;
 	void (*main)(void);   /* the guest program */
 	/* CPUID as the guest would see it under KVM (hypervisor leaves). */
-	void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+	void (*cpuid)(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
+		      uint32_t regs[4]);
+	uint32_t xen_version; /* what CPUID leaf 0x40000001 reports */
 	/* An MMIO access (what a KVM guest's load/store to a device window
 	 * exits with): size 1, 2, 4 or 8; reads return the value. An access
 	 * no device takes stops the domain (does not return), as on KVM. */

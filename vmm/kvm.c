@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <hv/diag.h>
+#include <hv/hypercall.h>
 #include <public/xen.h>
 
 #include "elfload.h"
@@ -107,7 +108,8 @@ static int build_cpuid(struct kvm_sys *k, char *why, size_t whylen)
 	for (uint32_t leaf = BOOT_CPUID_BASE; leaf <= BOOT_CPUID_MAX; leaf++) {
 		uint32_t r[4];
 
-		boot_xen_cpuid(leaf, r);
+		/* leaf +1 is rewritten by tp_create() for the hv's release */
+		boot_xen_cpuid(leaf, XEN_VERSION_ENCODED, r);
 		e = &c->entries[n++];
 		memset(e, 0, sizeof(*e));
 		e->function = leaf;
@@ -663,9 +665,16 @@ static struct kvm_sys *sys_of(struct transport *t)
 
 static int tp_create(struct transport *t, struct vmm_dom *vd)
 {
+	struct kvm_sys *k = sys_of(t);
+	uint32_t ver = hv_xen_version(vd->d->hv);
 	int err = 0;
 
-	vd->transport = kvm_vm_create(sys_of(t), vd->window, vd->window_size, &err);
+	/* The VM's vCPUs are made from the shared table: give them the release
+	 * this domain's hypervisor presents (leaf 0x40000001). */
+	for (unsigned int i = 0; i < k->cpuid->nent; i++)
+		if (k->cpuid->entries[i].function == BOOT_CPUID_BASE + 1)
+			k->cpuid->entries[i].eax = ver;
+	vd->transport = kvm_vm_create(k, vd->window, vd->window_size, &err);
 	return vd->transport ? 0 : err;
 }
 
@@ -925,7 +934,7 @@ int kvm_cpuid_cpl3_intercepted(struct kvm_sys *k, char sig[13])
 	if (!probe_done) {
 		rc = probe_run(k, seen);
 		if (!rc) {
-			boot_xen_cpuid(BOOT_CPUID_BASE, want);
+			boot_xen_cpuid(BOOT_CPUID_BASE, XEN_VERSION_ENCODED, want);
 			rc = !memcmp(seen, want, sizeof(want));
 			memcpy(probe_sig, &seen[1], 4);
 			memcpy(probe_sig + 4, &seen[2], 4);

@@ -175,6 +175,7 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 	hc.log_ctx = cfg->log_ctx;
 	hc.log_level = cfg->log_level;
 	hc.gpaddr_bits = cfg->gpaddr_bits;
+	hc.release = cfg->release;
 	rc = hv_init(&m->hv, &hc);
 	if (rc)
 		goto err_map;

@@ -53,6 +53,7 @@ struct vmm_config {
 	enum hv_log_level log_level;
 	unsigned int gpaddr_bits;
 	bool prefault;
+	const struct xen_policy_traits *release; /* hv_config.release */
 };
 
 /* Creates the memfd and the hypervisor on top of it. */

@@ -131,6 +131,7 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	if (boot_setup(gm, img.entry, rd->dtb, img.seg, img.nr_seg, t->page_tables, &rd->boot,
 		       err, errlen))
 		return -1;
+	rd->boot.xen_version = hv_xen_version(&r->m->hv);
 	if (rd->dma_base && !rd->dma) {
 		/* The window stays unbacked, so accesses reach op_mmio. */
 		rc = transport_add_device(t, vd, rd->dma_base, DMADEV_WINDOW);

@@ -47,7 +47,7 @@ void *rt_phys_to_virt(uint64_t pa)
 void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
 	if (rt_env->cpuid) {
-		rt_env->cpuid(leaf, subleaf, regs);
+		rt_env->cpuid(rt_env, leaf, subleaf, regs);
 		return;
 	}
 	__asm__ volatile("cpuid"

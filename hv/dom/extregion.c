@@ -41,6 +41,7 @@
 
 static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 	[XEN_POLICY_4_16] = {
+		.extraversion = ".0", .domctl_version = 0x14, .sysctl_version = 0x14,
 		COMMON, .name = "4.16", .models = "4.16.x", .minor = 16,
 		.region_limit = 128,
 		.removal_bug = true,
@@ -50,6 +51,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.ram_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_17] = {
+		.extraversion = ".7", .domctl_version = 0x15, .sysctl_version = 0x15,
 		COMMON, .name = "4.17", .models = "4.17.x (observed: 4.17.7)", .minor = 17,
 		.region_limit = 256,
 		.removal_bug = true,
@@ -59,6 +61,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.ram_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_18] = {
+		.extraversion = ".0", .domctl_version = 0x16, .sysctl_version = 0x15,
 		COMMON, .name = "4.18", .models = "4.18.x", .minor = 18,
 		.region_limit = 256,
 		.frame_granule = true,
@@ -71,6 +74,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_19_2] = {
+		.extraversion = ".2", .domctl_version = 0x17, .sysctl_version = 0x15,
 		COMMON, .name = "4.19.2", .models = "4.19.0-4.19.2", .minor = 19,
 		.region_limit = 256,
 		.frame_granule = true,
@@ -86,6 +90,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.memreserve_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_19] = {
+		.extraversion = ".3", .domctl_version = 0x17, .sysctl_version = 0x15,
 		COMMON, .name = "4.19", .models = "4.19.3 and later 4.19.x", .minor = 19,
 		.region_limit = 256,
 		.frame_granule = true,
@@ -99,6 +104,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.memreserve_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_20_0] = {
+		.extraversion = ".0", .domctl_version = 0x17, .sysctl_version = 0x15,
 		COMMON, .name = "4.20.0", .models = "4.20.0", .minor = 20,
 		.region_limit = 256,
 		.frame_granule = true,
@@ -111,6 +117,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_20] = {
+		.extraversion = ".4", .domctl_version = 0x17, .sysctl_version = 0x15,
 		COMMON, .name = "4.20", .models = "4.20.1 and later 4.20.x (observed: 4.20.4)",
 		.minor = 20,
 		.region_limit = 256,
@@ -122,6 +129,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_4_21] = {
+		.extraversion = ".0", .domctl_version = 0x17, .sysctl_version = 0x16,
 		COMMON, .name = "4.21", .models = "4.21.x", .minor = 21,
 		.region_limit = 256,
 		.frame_granule = true,
@@ -133,6 +141,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 		.reserved_overlap_no_boot = true,
 	},
 	[XEN_POLICY_LATEST] = {
+		.extraversion = ".0", .domctl_version = 0x18, .sysctl_version = 0x16,
 		COMMON, .name = "latest", .models = "master (4.23-dev)", .minor = 22,
 		.region_limit = 256,
 		.frame_granule = true,

@@ -1,13 +1,18 @@
 /*
  * sysctl (physinfo) and domctl (getdomaininfo): the toolstack's view.
  * Both are for privileged domains only and check the interface version,
- * like Xen.
+ * like Xen and in Xen's order: the structure is read (-EFAULT), its
+ * interface_version must be the one the presented release accepts
+ * (-EACCES; hv_release()), and only then is the caller's privilege
+ * checked (-EPERM).
  */
 #include <errno.h>
 #include <string.h>
 
 #include <hv/guest_access.h>
+#include <hv/extregion.h>
 #include <hv/hv.h>
+#include <hv/hypercall.h>
 #include <public/domctl.h>
 #include <public/sysctl.h>
 #include <public/xen.h>
@@ -18,12 +23,12 @@ int64_t do_sysctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	struct xen_sysctl op;
 
-	if (!(d->flags & DOMF_privileged))
-		return -EPERM;
 	if (copy_from_guest(d, &op, hc->args[0], sizeof(op)))
 		return -EFAULT;
-	if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+	if (op.interface_version != hv_release(hv)->sysctl_version)
 		return -EACCES;
+	if (!(d->flags & DOMF_privileged))
+		return -EPERM;
 	switch (op.cmd) {
 	case XEN_SYSCTL_physinfo: {
 		struct xen_sysctl_physinfo *pi = &op.u.physinfo;
@@ -73,12 +78,12 @@ int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	struct xen_domctl op;
 	struct domain *t;
 
-	if (!(d->flags & DOMF_privileged))
-		return -EPERM;
 	if (copy_from_guest(d, &op, hc->args[0], sizeof(op)))
 		return -EFAULT;
-	if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+	if (op.interface_version != hv_release(hv)->domctl_version)
 		return -EACCES;
+	if (!(d->flags & DOMF_privileged))
+		return -EPERM;
 	switch (op.cmd) {
 	case XEN_DOMCTL_getdomaininfo:
 		t = domain_by_id(hv, op.domain == DOMID_SELF ? d->id : op.domain);

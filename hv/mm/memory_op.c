@@ -390,9 +390,12 @@ int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	case XENMEM_maximum_reservation:
 		return reservation_query(d, hc, op);
 	case XENMEM_maximum_ram_page: {
+		/* Xen's max_page: one past the highest machine RAM frame (a
+		 * frame count, whatever the header's wording); the argument
+		 * is ignored and the call never fails (docs/abi.md). */
 		const struct frame_bank *b = &hv->ft.banks[hv->ft.nr_banks - 1];
 
-		return (int64_t)(mfn_x(b->start) + b->nr - 1);
+		return (int64_t)(mfn_x(b->start) + b->nr);
 	}
 	case XENMEM_add_to_physmap:
 		return add_to_physmap(d, hc);

@@ -14,11 +14,13 @@
 #include <stdint.h>
 
 /*
- * The Xen release whose interface memvisor presents. XENVER_version returns
- * (XEN_VERSION_MAJOR << 16) | XEN_VERSION_MINOR.
+ * The release memvisor presents by default (`memvisor run --xen latest`):
+ * XENVER_version returns (XEN_VERSION_MAJOR << 16) | XEN_VERSION_MINOR.
+ * `--xen` selects another release for a whole run (docs/abi.md,
+ * "Releases"); a guest must ask XENVER_version rather than trust this.
  */
 #define XEN_VERSION_MAJOR 4
-#define XEN_VERSION_MINOR 21
+#define XEN_VERSION_MINOR 22
 #define XEN_VERSION_ENCODED ((XEN_VERSION_MAJOR << 16) | XEN_VERSION_MINOR)
 
 /*
@@ -38,6 +40,11 @@
 #define XENVER_guest_handle 8	     /* arg: xen_domain_handle_t (16 bytes) */
 #define XENVER_commandline 9	     /* arg: xen_commandline_t */
 #define XENVER_build_id 10	     /* arg: struct xen_build_id */
+/* Variable-size variants (Xen 4.20 and later): arg struct xen_varbuf. */
+#define XENVER_extraversion2 11
+#define XENVER_capabilities2 12
+#define XENVER_changeset2 13
+#define XENVER_commandline2 14
 
 /* NUL-terminated strings of fixed capacity. */
 typedef char xen_extraversion_t[16];
@@ -70,6 +77,39 @@ struct xen_build_id {
 };
 typedef struct xen_build_id xen_build_id_t;
 
+/* Sub-ops 11-14: a NULL argument returns the length; otherwise len is the
+ * capacity of buf, the bytes are copied without a NUL and their count is
+ * returned (-ENOBUFS when len is too small). */
+struct xen_varbuf {
+	uint32_t len;	     /* IN: capacity of buf */
+	unsigned char buf[]; /* OUT */
+};
+typedef struct xen_varbuf xen_varbuf_t;
+
+/* XENVER_get_features: bit numbers in submap 0 (the only submap). */
+#define XENFEAT_writable_page_tables 0
+#define XENFEAT_writable_descriptor_tables 1
+#define XENFEAT_auto_translated_physmap 2
+#define XENFEAT_supervisor_mode_kernel 3
+#define XENFEAT_pae_pgdir_above_4gb 4
+#define XENFEAT_mmu_pt_update_preserve_ad 5
+#define XENFEAT_highmem_assist 6
+#define XENFEAT_gnttab_map_avail_bits 7
+#define XENFEAT_hvm_callback_vector 8
+#define XENFEAT_hvm_safe_pvclock 9
+#define XENFEAT_hvm_pirqs 10
+#define XENFEAT_dom0 11
+#define XENFEAT_grant_map_identity 12
+#define XENFEAT_memory_op_vnode_supported 13
+#define XENFEAT_ARM_SMCCC_supported 14
+#define XENFEAT_linux_rsdp_unrestricted 15
+#define XENFEAT_not_direct_mapped 16
+#define XENFEAT_direct_mapped 17
+#define XENFEAT_runstate_phys_area 18
+#define XENFEAT_vcpu_time_phys_area 19
+#define XENFEAT_dm_msix_all_writes 20
+#define XENFEAT_NR_SUBMAPS 1
+
 _Static_assert(sizeof(xen_extraversion_t) == 16, "xen_extraversion_t size");
 _Static_assert(sizeof(xen_capabilities_info_t) == 1024, "xen_capabilities_info_t size");
 _Static_assert(sizeof(xen_changeset_info_t) == 64, "xen_changeset_info_t size");
@@ -86,5 +126,6 @@ _Static_assert(offsetof(struct xen_feature_info, submap_idx) == 0, "feature_info
 _Static_assert(offsetof(struct xen_feature_info, submap) == 4, "feature_info.submap");
 _Static_assert(sizeof(struct xen_build_id) == 4, "xen_build_id header size");
 _Static_assert(offsetof(struct xen_build_id, buf) == 4, "xen_build_id.buf");
+_Static_assert(sizeof(struct xen_varbuf) == 4, "xen_varbuf header size");
 
 #endif /* MEMVISOR_PUBLIC_VERSION_H */

@@ -123,12 +123,30 @@ struct sched_remote_shutdown {
 };
 typedef struct sched_remote_shutdown sched_remote_shutdown_t;
 
+/*
+ * multicall (__HYPERVISOR_multicall): (array of entries, count). Each entry
+ * runs as the hypercall `op` with args[0..4]; its return value lands in
+ * `result` and a failure does not stop the batch. The call itself returns
+ * 0, or -XEN_EFAULT when the array cannot be read or written. A multicall
+ * entry inside a multicall gets -XEN_EINVAL. Only `result` is meaningful
+ * afterwards: an entry whose call was continued has had its args rewritten.
+ */
+struct multicall_entry {
+	xen_ulong_t op;
+	xen_ulong_t result;
+	xen_ulong_t args[6];
+};
+typedef struct multicall_entry multicall_entry_t;
+
 /* The xen_version sub-ops and memvisor's reported version live here. */
 #include "version.h"
 
 _Static_assert(sizeof(xen_pfn_t) == 8, "xen_pfn_t is 64-bit");
 _Static_assert(sizeof(xen_ulong_t) == 8, "xen_ulong_t is 64-bit");
 _Static_assert(sizeof(domid_t) == 2, "domid_t is 16-bit");
+_Static_assert(sizeof(struct multicall_entry) == 64, "multicall_entry size");
+_Static_assert(offsetof(struct multicall_entry, result) == 8, "multicall_entry.result");
+_Static_assert(offsetof(struct multicall_entry, args) == 16, "multicall_entry.args");
 _Static_assert(sizeof(xen_domain_handle_t) == 16, "domain handle is 16 bytes");
 _Static_assert(sizeof(XEN_GUEST_HANDLE(void)) == 8, "guest handle is 8 bytes");
 _Static_assert(_Alignof(XEN_GUEST_HANDLE(void)) == 8, "guest handle is 8-aligned");

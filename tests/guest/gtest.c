@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/extregion.h>
 #include <hv/guestdt.h>
+#include <hv/hypercall.h>
 #include <hv/layout.h>
 #include <public/version.h>
 
@@ -29,6 +31,7 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
 		       const char *bootargs, uint64_t dma_base)
 {
+	const struct xen_policy_traits *t = hv_release(&m->hv);
 	struct domain_config cfg = {
 		.name = "guest-test",
 		.max_pages = (GTEST_RAM >> PAGE_SHIFT) + GTEST_EXTRA_PAGES,
@@ -41,8 +44,8 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = GTEST_RAM};
 	struct ext_region ext = {GTEST_RAM_BASE + GTEST_RAM, GiB(4) - (GTEST_RAM_BASE + GTEST_RAM)};
 	struct guestdt_info gi = {
-		.xen_major = XEN_VERSION_MAJOR,
-		.xen_minor = XEN_VERSION_MINOR,
+		.xen_major = t->major,
+		.xen_minor = t->minor,
 		.addr_cells = 2,
 		.size_cells = 2,
 		.mem = &mem,
@@ -115,6 +118,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	int rc, status;
 
 	const char *bootargs = "guest-test", *expect = NULL;
+	enum xen_policy release = XEN_POLICY_LATEST;
+	char args[512];
 	uint64_t dma_base = 0;
 	unsigned int timeout_ms = 30000;
 	int argi;
@@ -122,7 +127,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
 	    (!strcmp(argv[1], "kvm") && argc < 3)) {
 		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf [--bootargs S] "
-			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR]\n", argv[0]);
+			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR] [--xen RELEASE]\n", argv[0]);
 		return GTEST_FAIL;
 	}
 	kvm = !strcmp(argv[1], "kvm");
@@ -135,6 +140,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 			timeout_ms = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
 		else if (!strcmp(argv[argi], "--dma"))
 			dma_base = strtoull(argv[argi + 1], NULL, 0);
+		else if (!strcmp(argv[argi], "--xen") && !xen_policy_parse(argv[argi + 1], &release))
+			continue;
 		else
 			break;
 	}
@@ -161,6 +168,11 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	cfg.log = log_sink;
 	cfg.log_level = HV_LOG_DEBUG;
 	cfg.prefault = true;
+	/* The guest learns the release's name from its command line, to
+	 * check what it finds against what that release shows. */
+	cfg.release = xen_policy_traits(release);
+	snprintf(args, sizeof(args), "%s xen=%s", bootargs, cfg.release->name);
+	bootargs = args;
 	rc = vmm_init(&m, &cfg);
 	if (rc) {
 		fprintf(stderr, "gtest: vmm_init: %s\n", strerror(-rc));

@@ -300,7 +300,7 @@ static void test_numbers(void **state)
 	    VAL(XENVER_version, 0),
 	    VAL(XENVER_get_features, 6),
 	    VAL(XENVER_build_id, 10),
-	    VAL(XEN_VERSION_ENCODED, 0x00040015),
+	    VAL(XEN_VERSION_ENCODED, 0x00040016),
 	    VAL(MEMOP_EXTENT_SHIFT, 6),
 	    VAL(MEMOP_CMD_MASK, 0x3f),
 	    VAL(XENMEM_increase_reservation, 0),

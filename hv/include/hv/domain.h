@@ -48,6 +48,10 @@ struct domain {
 	enum domain_state state;
 	bool relinquishing; /* inside domain_destroy: do not finalise yet */
 	unsigned int shutdown_reason;
+	/* SCHEDOP_shutdown_code: latched, it becomes the reason of the
+	 * guest's next SCHEDOP_shutdown (docs/abi.md, sched_op). */
+	bool shutdown_code_set;
+	unsigned int shutdown_code;
 	char crash_why[128]; /* set when the hypervisor (not the guest) stopped it */
 
 	uint64_t tot_pages;

@@ -134,6 +134,13 @@ struct xen_policy_traits {
 	 * and keeps only the low 32 bits of a 1-cell value (facts 1.1, 8.7):
 	 * the same in every release. */
 	bool reg_root_cells_truncate;
+
+	/* --- the identity a running guest sees (docs/abi.md "Releases") --- */
+	/* XENVER_extraversion: the point release the row stands for. */
+	const char *extraversion;
+	/* The one interface_version each of domctl and sysctl accepts
+	 * (xen-facts-devices 4.4); any other is -EACCES. */
+	uint32_t domctl_version, sysctl_version;
 };
 
 const struct xen_policy_traits *xen_policy_traits(enum xen_policy p);

@@ -16,9 +16,9 @@
 #include <hv/log.h>
 #include <hv/page.h>
 
-#define HV_VERSION_MAJOR 4
-#define HV_VERSION_MINOR 21
 #define HV_DEFAULT_GPADDR_BITS 40
+
+struct xen_policy_traits;
 
 /* Console output of guests (console_io write). */
 typedef void (*hv_console_sink_t)(void *ctx, struct domain *d, const char *buf, size_t len);
@@ -37,6 +37,10 @@ struct hv_config {
 	enum hv_log_level log_level;
 	unsigned int gpaddr_bits;   /* default guest physical width */
 	unsigned int gnttab_max_frames;
+	/* The Xen release presented to every guest for the whole run
+	 * (xen_version, CPUID, domctl/sysctl versions, feature bits); NULL
+	 * means the newest, as `memvisor run` defaults to. See hv_release(). */
+	const struct xen_policy_traits *release;
 };
 
 /* Pending realization work, coalesced across one hypercall. */

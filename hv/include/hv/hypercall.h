@@ -23,6 +23,15 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 /* Runs continuations to completion (what both transports do). */
 int64_t hv_hypercall_run(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 
+/* The Xen release presented for the whole run: hv_config.release, or the
+ * newest when none was chosen. */
+const struct xen_policy_traits *hv_release(const struct hv *hv);
+/* (major << 16) | minor of that release: XENVER_version and CPUID leaf
+ * 0x40000001 (the transports ask here). */
+uint32_t hv_xen_version(const struct hv *hv);
+/* XENVER_get_features submap 0 for d under that release (docs/abi.md). */
+uint32_t hv_domain_features(const struct hv *hv, const struct domain *d);
+
 /* Console output from a guest goes here (set by the transport/CLI). */
 void hv_set_console_sink(struct hv *hv, hv_console_sink_t sink, void *ctx);
 

@@ -52,6 +52,12 @@ static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop, unsign
 			    0);
 }
 
+/* Pointer arguments inside the entries are the caller's job (rt_handle()). */
+static inline long HYPERVISOR_multicall(struct multicall_entry *list, unsigned int count)
+{
+	return rt_hypercall(__HYPERVISOR_multicall, rt_virt_to_phys(list), count, 0, 0, 0);
+}
+
 /* Is the hypercall transport up (freestanding: the VMM filled the page)? */
 bool rt_hypercalls_ready(void);
 
