@@ -24,6 +24,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "json.h"
 #include "realize.h"
 
 
@@ -73,16 +74,9 @@ void bench_report(struct bench_out *o, const char *name, const char *what, doubl
 void bench_skip(struct bench_out *o, const char *name, const char *why)
 {
 	if (o->json) {
-		printf("%s\n  {\"name\":\"%s\",\"skip\":\"", o->first ? "" : ",", name);
-		for (const char *p = why; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				printf("\\%c", *p);
-			else if ((unsigned char)*p < 0x20)
-				printf("\\u%04x", (unsigned char)*p);
-			else
-				putchar(*p);
-		}
-		printf("\"}");
+		printf("%s\n  {\"name\":\"%s\",\"skip\":", o->first ? "" : ",", name);
+		json_str(stdout, why);
+		printf("}");
 		o->first = false;
 	} else {
 		printf("%-16s SKIP: %s\n", name, why);

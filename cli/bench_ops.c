@@ -15,6 +15,7 @@
 #include <hv/build.h>
 #include <hv/iommu.h>
 #include <hv/layout.h>
+#include <hv/vec.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/memory.h>
@@ -181,10 +182,8 @@ static void bo_find_dtbs(const char *dir, char ***list, size_t *n, size_t *cap)
 		if (de->d_type == DT_DIR) {
 			bo_find_dtbs(path, list, n, cap);
 		} else if (l > 4 && !strcmp(de->d_name + l - 4, ".dtb")) {
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 256;
-				*list = realloc(*list, *cap * sizeof(**list));
-			}
+			if (VEC_RESERVE(*list, *cap, *n + 1, 256))
+				continue; /* the benchmark runs over the files found */
 			(*list)[(*n)++] = strdup(path);
 		}
 	}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 int cmd_run(int argc, char **argv);
 int cmd_layout(int argc, char **argv);
@@ -56,6 +57,9 @@ void cli_args_init(struct cli_args *p, const char *cmd, int argc, char **argv,
 /* The next option's value, with optarg set as by getopt_long; -1 once all
  * arguments are read; '?' after cli_bad_option() said what was wrong. */
 int cli_args_next(struct cli_args *p);
+/* The rest of f, at most max bytes (malloc'd; never NULL for an empty
+ * stream), its length in *len; NULL when out of memory. */
+void *cli_read_all(FILE *f, size_t max, size_t *len);
 /* Prints "memvisor <cmd>: <msg>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

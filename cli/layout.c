@@ -22,6 +22,7 @@
 #include <hv/layout.h>
 
 #include "cli.h"
+#include "json.h"
 #include "svg.h"
 
 #define MAX_DTB (64u << 20)
@@ -215,36 +216,13 @@ bad:
 static void *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	void *buf;
 
 	if (!f)
 		return NULL;
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= MAX_DTB)
-				break;
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (!r)
-			break;
-	}
+	buf = cli_read_all(f, MAX_DTB, len);
 	fclose(f);
-	*len = n;
-	return buf ? buf : malloc(1);
+	return buf;
 }
 
 static void print_diag(const struct bootinfo_diag *d)
@@ -385,27 +363,6 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 	}
 }
 
-static void json_pair(FILE *f, paddr_t s, paddr_t size)
-{
-	fprintf(f, "[\"%#" PRIx64 "\",\"%#" PRIx64 "\"]", s, size);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* "name":[[start,size,kind,node],...] */
 static void json_spans(FILE *f, const char *name, const struct bootinfo_spans *sp)
 {
@@ -450,9 +407,9 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 		fprintf(f, "\"no_boot\":{\"why\":\"%s\",\"message\":", p->no_boot.why);
 		json_str(f, p->no_boot.message);
 		fputs(",\"between\":[", f);
-		json_pair(f, p->no_boot.a.start, p->no_boot.a.size);
+		json_hex_pair(f, p->no_boot.a.start, p->no_boot.a.size);
 		fputc(',', f);
-		json_pair(f, p->no_boot.b.start, p->no_boot.b.size);
+		json_hex_pair(f, p->no_boot.b.start, p->no_boot.b.size);
 		fputs("],\"nodes\":[", f);
 		json_str(f, p->no_boot.a.label);
 		fputc(',', f);
@@ -466,7 +423,7 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 	fputc(',', f);
 	json_spans(f, "devices", &bi->dev_regs);
 	fputs(",\"xen_image\":", f);
-	json_pair(f, p->xen_image.start, p->xen_image.size);
+	json_hex_pair(f, p->xen_image.start, p->xen_image.size);
 	fputs("},\"domains\":[", f);
 	for (i = 0; i < p->nr_dom; i++) {
 		const struct layout_domain *d = &p->dom[i];
@@ -478,18 +435,18 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 			d->gpaddr_bits);
 		for (k = 0; k < d->mem.n; k++) {
 			fputs(k ? "," : "", f);
-			json_pair(f, d->mem.s[k].start, d->mem.s[k].size);
+			json_hex_pair(f, d->mem.s[k].start, d->mem.s[k].size);
 		}
 		fprintf(f, "],\"hypervisor_node\":%s,\"grant_table\":",
 			d->hypervisor_node ? "true" : "false");
 		if (d->hypervisor_node)
-			json_pair(f, d->gnttab.start, d->gnttab.size);
+			json_hex_pair(f, d->gnttab.start, d->gnttab.size);
 		else
 			fputs("null", f);
 		fputs(",\"extended_regions\":[", f);
 		for (k = 0; k < d->ext.nr; k++) {
 			fputs(k ? "," : "", f);
-			json_pair(f, d->ext.region[k].start, d->ext.region[k].size);
+			json_hex_pair(f, d->ext.region[k].start, d->ext.region[k].size);
 		}
 		fprintf(f, "],\"algorithm\":\"%s\"", layout_algo_name(d->algo));
 		if (d->why_none) {
@@ -760,6 +717,18 @@ static void cmp_explain(struct cmp_piece *pc, const struct layout_domain *has,
 	}
 }
 
+/* Appends p to the list (*pc, *n); -ENOMEM leaves the list as it was. */
+static int cmp_push(struct cmp_piece **pc, unsigned int *n, struct cmp_piece p)
+{
+	struct cmp_piece *m = realloc(*pc, (*n + 1) * sizeof(**pc));
+
+	if (!m)
+		return -ENOMEM;
+	*pc = m;
+	m[(*n)++] = p;
+	return 0;
+}
+
 /* Pieces of x's regions not covered by y's (both ascending, disjoint). */
 static int cmp_pieces(const struct ext_result *x, const struct ext_result *y, int side,
 		      struct cmp_piece **out, unsigned int *nr)
@@ -774,27 +743,16 @@ static int cmp_pieces(const struct ext_result *x, const struct ext_result *y, in
 
 			if (ye <= cur || ys >= end)
 				continue;
-			if (ys > cur) {
-				struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
-
-				if (!n)
-					return -ENOMEM;
-				*out = n;
-				n[*nr] = (struct cmp_piece){.start = cur, .size = ys - cur,
-							    .only_in = side};
-				(*nr)++;
-			}
+			if (ys > cur &&
+			    cmp_push(out, nr, (struct cmp_piece){.start = cur, .size = ys - cur,
+								 .only_in = side}))
+				return -ENOMEM;
 			cur = ye;
 		}
-		if (cur < end) {
-			struct cmp_piece *n = realloc(*out, (*nr + 1) * sizeof(**out));
-
-			if (!n)
-				return -ENOMEM;
-			*out = n;
-			n[*nr] = (struct cmp_piece){.start = cur, .size = end - cur, .only_in = side};
-			(*nr)++;
-		}
+		if (cur < end &&
+		    cmp_push(out, nr, (struct cmp_piece){.start = cur, .size = end - cur,
+							 .only_in = side}))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -814,7 +772,7 @@ static int cmp_split(struct cmp_piece **pc, unsigned int *npc,
 
 		for (k = 0; d && k < d->ext.nr_note; k++) {
 			const struct ext_note *n = &d->ext.note[k];
-			struct cmp_piece *p = &(*pc)[i], *m;
+			struct cmp_piece *p = &(*pc)[i], tail;
 			paddr_t cut = 0, end = p->start + p->size;
 
 			if (n->kind != EXT_NOTE_SHORT2M)
@@ -825,15 +783,12 @@ static int cmp_split(struct cmp_piece **pc, unsigned int *npc,
 				cut = n->start + n->size;
 			if (!cut)
 				continue;
-			m = realloc(*pc, (*npc + 1) * sizeof(**pc));
-			if (!m)
+			tail = *p;
+			tail.start = cut;
+			tail.size = end - cut;
+			if (cmp_push(pc, npc, tail))
 				return -ENOMEM;
-			*pc = m;
-			m[*npc] = m[i];
-			m[*npc].start = cut;
-			m[*npc].size = end - cut;
-			m[i].size = cut - m[i].start;
-			(*npc)++;
+			(*pc)[i].size = cut - (*pc)[i].start;
 		}
 	}
 	return 0;
@@ -853,7 +808,7 @@ static void cmp_regions_json(FILE *f, const struct layout_domain *d)
 	fputc('[', f);
 	for (k = 0; d && k < d->ext.nr; k++) {
 		fputs(k ? "," : "", f);
-		json_pair(f, d->ext.region[k].start, d->ext.region[k].size);
+		json_hex_pair(f, d->ext.region[k].start, d->ext.region[k].size);
 	}
 	fputc(']', f);
 }

@@ -105,31 +105,6 @@ static void run_usage(FILE *f)
 		RUN_DEFAULT_TIMEOUT_S);
 }
 
-static void *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	*len = n;
-	return buf;
-}
-
 /* Reads a DTB, or compiles a DTS with dtc. */
 static void *load_system(const char *path, size_t *len)
 {
@@ -153,7 +128,7 @@ static void *load_system(const char *path, size_t *len)
 			cli_error("run", "cannot run dtc: %s", strerror(errno));
 			return NULL;
 		}
-		blob = read_all(f, len);
+		blob = cli_read_all(f, SIZE_MAX, len);
 		st = pclose(f);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			cli_error("run", "%s: dtc failed", path);
@@ -167,7 +142,7 @@ static void *load_system(const char *path, size_t *len)
 		cli_error("run", "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	blob = read_all(f, len);
+	blob = cli_read_all(f, SIZE_MAX, len);
 	fclose(f);
 	return blob;
 }

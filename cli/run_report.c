@@ -12,6 +12,7 @@
 
 #include <public/xen.h>
 
+#include "json.h"
 #include "run_report.h"
 
 struct foreign_walk {
@@ -142,20 +143,6 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 	}
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		     const char *system, const char *transport, double wall_ms)
 {
@@ -175,9 +162,10 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			   ",\"ranges\":[",
 			d->ram_before, d->ram_after, d->foreign_frames,
 			d->foreign_maps_made, d->foreign_ranges, d->foreign_outside_regions);
-		for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++)
-			fprintf(f, "%s[\"%#" PRIx64 "\",\"%#" PRIx64 "\"]", k ? "," : "",
-				d->range[k][0], d->range[k][1]);
+		for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++) {
+			fputs(k ? "," : "", f);
+			json_hex_pair(f, d->range[k][0], d->range[k][1]);
+		}
 		fprintf(f, "],\"superpages_shattered\":%" PRIu64 ",\"superpages\":%" PRIu64
 			   ",\"hypercalls\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"wall_ms\":%.1f,\"result\":",
 			d->shattered, d->superpages, d->hypercalls, d->exits, d->wall_ms);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/vec.h>
+
 #include "svg.h"
 
 #define AXIS_W 150
@@ -43,15 +45,8 @@ static int sv_add(struct sv *v, int col, paddr_t s, paddr_t size, const char *cl
 {
 	if (!size)
 		return 0;
-	if (v->n == v->cap) {
-		unsigned int ncap = v->cap ? v->cap * 2 : 64;
-		struct sv_item *n = realloc(v->it, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		v->it = n;
-		v->cap = ncap;
-	}
+	if (VEC_RESERVE(v->it, v->cap, (size_t)v->n + 1, 64))
+		return -ENOMEM;
 	if (size - 1 > UINT64_MAX - s)
 		size = UINT64_MAX - s + 1;
 	v->it[v->n++] = (struct sv_item){s, s + size - 1, cls, label, col};
@@ -63,13 +58,6 @@ static int cmp_u64(const void *a, const void *b)
 	paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /* Device registers merged for display (sorted copy, gaps < 2 MiB closed). */
@@ -87,7 +75,7 @@ static int add_mmio(struct sv *v, const struct bootinfo *bi)
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, bi->dev_regs.s, bi->dev_regs.n * sizeof(*c));
-	qsort(c, bi->dev_regs.n, sizeof(*c), cmp_span);
+	qsort(c, bi->dev_regs.n, sizeof(*c), ext_span_cmp);
 	for (i = 0; i < bi->dev_regs.n && !rc; i++) {
 		paddr_t cs = c[i].start, ce;
 		unsigned int k;

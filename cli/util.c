@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/vec.h>
+
 #include "cli.h"
 
 bool cli_parse_size(const char *s, uint64_t *out)
@@ -99,4 +101,25 @@ int cli_args_next(struct cli_args *p)
 			cli_bad_option(p->cmd, p->argv[optind - 1], optopt);
 		return c;
 	}
+}
+
+void *cli_read_all(FILE *f, size_t max, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	while (n < max) {
+		size_t got;
+
+		if (n == cap && VEC_RESERVE(buf, cap, n + 1, 65536)) {
+			free(buf);
+			return NULL;
+		}
+		got = fread(buf + n, 1, (cap < max ? cap : max) - n, f);
+		if (!got)
+			break;
+		n += got;
+	}
+	*len = n;
+	return buf ? buf : malloc(1);
 }

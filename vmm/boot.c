@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/diag.h>
 #include <public/version.h>
 
 #include "boot.h"
@@ -39,26 +40,18 @@ bool guest_range_in_ram(const struct guest_mem *gm, uint64_t base, uint64_t size
 	return false;
 }
 
+void guest_exit_vcrash(struct guest_exit *ex, const char *fmt, va_list ap)
+{
+	ex->kind = GEXIT_CRASH;
+	diag_vfmt(ex->why, sizeof(ex->why), fmt, ap);
+}
+
 void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 {
 	va_list ap;
 
-	ex->kind = GEXIT_CRASH;
 	va_start(ap, fmt);
-	vsnprintf(ex->why, sizeof(ex->why), fmt, ap);
-	va_end(ap);
-}
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
+	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
 }
 
@@ -154,12 +147,12 @@ static int build_page_tables(const struct guest_mem *gm, uint64_t area, uint64_t
 	for (unsigned int i = 0; !rc && i < gm->nr_map; i++)
 		rc = pt_map_range(&b, &gm->map[i]);
 	if (rc == -ENOSPC) {
-		seterr(err, errlen, "identity map needs more than %llu KiB of page tables",
-		       (unsigned long long)((BOOT_PT_END - BOOT_PT_OFF) >> 10));
+		diag_fmt(err, errlen, "identity map needs more than %llu KiB of page tables",
+			 (unsigned long long)((BOOT_PT_END - BOOT_PT_OFF) >> 10));
 		return -1;
 	}
 	if (rc) {
-		seterr(err, errlen, "identity map: range outside the guest address space");
+		diag_fmt(err, errlen, "identity map: range outside the guest address space");
 		return -1;
 	}
 	*cr3 = b.pml4;
@@ -184,18 +177,18 @@ static int place_dt(const struct guest_mem *gm, const void *dtb, uint64_t area,
 
 	rc = fdt_check_header(dtb);
 	if (rc) {
-		seterr(err, errlen, "guest device tree: %s", fdt_strerror(rc));
+		diag_fmt(err, errlen, "guest device tree: %s", fdt_strerror(rc));
 		return -1;
 	}
 	cap = fdt_totalsize(dtb) + (nr_rsv + 2) * 16 + 64;
 	if (cap > BOOT_DT_MAX) {
-		seterr(err, errlen, "guest device tree too large (%zu bytes, at most %llu)",
-		       cap, (unsigned long long)BOOT_DT_MAX);
+		diag_fmt(err, errlen, "guest device tree too large (%zu bytes, at most %llu)",
+			 cap, (unsigned long long)BOOT_DT_MAX);
 		return -1;
 	}
 	buf = calloc(1, cap);
 	if (!buf) {
-		seterr(err, errlen, "out of memory");
+		diag_fmt(err, errlen, "out of memory");
 		return -1;
 	}
 	rc = fdt_open_into(dtb, buf, (int)cap);
@@ -209,7 +202,7 @@ static int place_dt(const struct guest_mem *gm, const void *dtb, uint64_t area,
 	if (!rc)
 		rc = fdt_pack(buf);
 	if (rc) {
-		seterr(err, errlen, "guest device tree: %s", fdt_strerror(rc));
+		diag_fmt(err, errlen, "guest device tree: %s", fdt_strerror(rc));
 		free(buf);
 		return -1;
 	}
@@ -226,18 +219,18 @@ int boot_setup(const struct guest_mem *gm, uint64_t entry, const void *dtb,
 
 	memset(out, 0, sizeof(*out));
 	if (!area || !guest_range_in_ram(gm, area, BOOT_AREA_SIZE)) {
-		seterr(err, errlen, "first RAM bank too small for the %llu KiB boot area",
-		       (unsigned long long)(BOOT_AREA_SIZE >> 10));
+		diag_fmt(err, errlen, "first RAM bank too small for the %llu KiB boot area",
+			 (unsigned long long)(BOOT_AREA_SIZE >> 10));
 		return -1;
 	}
 	for (unsigned int i = 0; i < nr_rsv; i++) {
 		if (rsv[i].base < area + BOOT_AREA_SIZE && area < rsv[i].base + rsv[i].size) {
-			seterr(err, errlen,
-			       "image range [%#llx, %#llx) overlaps the boot area [%#llx, %#llx)",
-			       (unsigned long long)rsv[i].base,
-			       (unsigned long long)(rsv[i].base + rsv[i].size),
-			       (unsigned long long)area,
-			       (unsigned long long)(area + BOOT_AREA_SIZE));
+			diag_fmt(err, errlen,
+				 "image range [%#llx, %#llx) overlaps the boot area [%#llx, %#llx)",
+				 (unsigned long long)rsv[i].base,
+				 (unsigned long long)(rsv[i].base + rsv[i].size),
+				 (unsigned long long)area,
+				 (unsigned long long)(area + BOOT_AREA_SIZE));
 			return -1;
 		}
 	}

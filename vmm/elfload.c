@@ -7,28 +7,15 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hv/diag.h>
+
 #include "elfload.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static bool add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {
@@ -45,28 +32,28 @@ int elf_check(const struct guest_mem *gm, const void *img, size_t len, struct el
 
 	memset(out, 0, sizeof(*out));
 	if (len < sizeof(eh))
-		return fail(err, errlen, "not an ELF file (only %zu bytes)", len);
+		return diag_fail(err, errlen, -1, "not an ELF file (only %zu bytes)", len);
 	memcpy(&eh, p, sizeof(eh));
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return diag_fail(err, errlen, -1, "not an ELF file (bad magic)");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "wrong ELF class %u: need ELFCLASS64",
-			    eh.e_ident[EI_CLASS]);
+		return diag_fail(err, errlen, -1, "wrong ELF class %u: need ELFCLASS64",
+				 eh.e_ident[EI_CLASS]);
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "wrong ELF byte order: need little-endian");
+		return diag_fail(err, errlen, -1, "wrong ELF byte order: need little-endian");
 	if (eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "wrong ELF machine %u: need x86-64 (%u)", eh.e_machine,
-			    EM_X86_64);
+		return diag_fail(err, errlen, -1, "wrong ELF machine %u: need x86-64 (%u)",
+				 eh.e_machine, EM_X86_64);
 	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, "wrong ELF type %u: need an executable (ET_EXEC)",
-			    eh.e_type);
+		return diag_fail(err, errlen, -1, "wrong ELF type %u: need an executable (ET_EXEC)",
+				 eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "bad program header size %u", eh.e_phentsize);
+		return diag_fail(err, errlen, -1, "bad program header size %u", eh.e_phentsize);
 	if (eh.e_phnum == 0)
-		return fail(err, errlen, "no program headers");
+		return diag_fail(err, errlen, -1, "no program headers");
 	if (add_overflows(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), &phend) ||
 	    phend > len)
-		return fail(err, errlen, "program headers outside the file");
+		return diag_fail(err, errlen, -1, "program headers outside the file");
 
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
@@ -76,32 +63,35 @@ int elf_check(const struct guest_mem *gm, const void *img, size_t len, struct el
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(err, errlen, "segment %u: file size above memory size", i);
+			return diag_fail(err, errlen, -1, "segment %u: file size above memory size",
+					 i);
 		if (add_overflows(ph.p_offset, ph.p_filesz, &fend) || fend > len)
-			return fail(err, errlen, "segment %u: data outside the file", i);
+			return diag_fail(err, errlen, -1, "segment %u: data outside the file", i);
 		if (add_overflows(ph.p_paddr, ph.p_memsz, &mend))
-			return fail(err, errlen, "segment %u: address range overflows", i);
+			return diag_fail(err, errlen, -1, "segment %u: address range overflows", i);
 		if (gm && !guest_range_in_ram(gm, ph.p_paddr, ph.p_memsz))
-			return fail(err, errlen,
-				    "segment %u [%#llx, %#llx) is outside the domain's RAM", i,
-				    (unsigned long long)ph.p_paddr, (unsigned long long)mend);
+			return diag_fail(err, errlen, -1,
+					 "segment %u [%#llx, %#llx) is outside the domain's RAM", i,
+					 (unsigned long long)ph.p_paddr, (unsigned long long)mend);
 		if (out->nr_seg == ELF_MAX_SEGMENTS)
-			return fail(err, errlen, "more than %d loadable segments",
-				    ELF_MAX_SEGMENTS);
+			return diag_fail(err, errlen, -1, "more than %d loadable segments",
+					 ELF_MAX_SEGMENTS);
 		for (unsigned int j = 0; j < out->nr_seg; j++) {
 			const struct guest_range *o = &out->seg[j];
 			if (ph.p_paddr < o->base + o->size && o->base < mend)
-				return fail(err, errlen, "segment %u overlaps another segment", i);
+				return diag_fail(err, errlen, -1,
+						 "segment %u overlaps another segment", i);
 		}
 		out->seg[out->nr_seg++] = (struct guest_range){ph.p_paddr, ph.p_memsz};
 		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_paddr && eh.e_entry < mend)
 			entry_ok = true;
 	}
 	if (!out->nr_seg)
-		return fail(err, errlen, "no loadable segments");
+		return diag_fail(err, errlen, -1, "no loadable segments");
 	if (!entry_ok)
-		return fail(err, errlen, "entry point %#llx is not in an executable segment",
-			    (unsigned long long)eh.e_entry);
+		return diag_fail(err, errlen, -1,
+				 "entry point %#llx is not in an executable segment",
+				 (unsigned long long)eh.e_entry);
 	out->entry = eh.e_entry;
 	return 0;
 }
@@ -135,25 +125,25 @@ void *elf_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		diag_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > (1ULL << 31)) {
-		fail(err, errlen, "%s: not a regular file of a usable size", path);
+		diag_fmt(err, errlen, "%s: not a regular file of a usable size", path);
 		close(fd);
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size);
 	if (!buf) {
-		fail(err, errlen, "%s: out of memory", path);
+		diag_fmt(err, errlen, "%s: out of memory", path);
 		close(fd);
 		return NULL;
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n <= 0) {
-			fail(err, errlen, "%s: read failed", path);
+			diag_fmt(err, errlen, "%s: read failed", path);
 			free(buf);
 			close(fd);
 			return NULL;

@@ -13,6 +13,7 @@
 #ifndef VMM_GUEST_H
 #define VMM_GUEST_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,8 @@ struct guest_exit {
 /* Fills ex as a crash (printf-style reason). */
 void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void guest_exit_vcrash(struct guest_exit *ex, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Calls a transport makes while a guest runs (from the guest's thread). */
 struct guest_ops {

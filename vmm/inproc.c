@@ -222,35 +222,6 @@ static void tp_destroy(struct transport *t, struct vmm_dom *vd)
 	vd->transport = NULL;
 }
 
-/* The guest reaches its memory through the window itself: nothing to tell. */
-static int tp_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
-{
-	(void)t;
-	(void)vd;
-	(void)gpa;
-	(void)len;
-	return 0;
-}
-
-static void tp_remove_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
-			     uint64_t len)
-{
-	(void)t;
-	(void)vd;
-	(void)gpa;
-	(void)len;
-}
-
-/* A hosted guest calls env.mmio for device windows: nothing to set up. */
-static int tp_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
-{
-	(void)t;
-	(void)vd;
-	(void)gpa;
-	(void)len;
-	return 0;
-}
-
 static int tp_load(struct transport *t, struct vmm_dom *vd, const struct guest_mem *gm,
 		   const struct guest_program *prog, struct elf_image *img, char *err,
 		   size_t errlen)
@@ -282,9 +253,9 @@ static void tp_stop(struct transport *t, struct vmm_dom *vd)
 static const struct transport_ops inproc_transport_ops = {
 	.create = tp_create,
 	.destroy = tp_destroy,
-	.add_memory = tp_add_memory,
-	.remove_memory = tp_remove_memory,
-	.add_device = tp_add_device,
+	/* No add_memory/remove_memory: the guest reaches its memory through
+	 * the window itself. No add_device: a hosted guest calls env.mmio for
+	 * device windows. */
 	.load = tp_load,
 	.run = tp_run,
 	.stop = tp_stop,

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <hv/diag.h>
 #include <hv/hypercall.h>
 #include <public/xen.h>
 
@@ -443,9 +444,8 @@ static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt
 	struct kvm_regs r;
 	va_list ap;
 
-	ex->kind = GEXIT_CRASH;
 	va_start(ap, fmt);
-	vsnprintf(ex->why, sizeof(ex->why), fmt, ap);
+	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0) {
 		ex->rip = r.rip;
@@ -463,7 +463,7 @@ static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
 	if (!ops->note)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ops->note(ctx, buf);
 }
@@ -716,17 +716,6 @@ static int tp_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa, 
 	return kvm_vm_map(vd->transport, gpa, len);
 }
 
-/* Slots stay: the range is PROT_NONE in the window again, so a guest access
- * there fails KVM_RUN with EFAULT, which is reported as a crash. */
-static void tp_remove_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
-			     uint64_t len)
-{
-	(void)t;
-	(void)vd;
-	(void)gpa;
-	(void)len;
-}
-
 static int tp_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len)
 {
 	(void)t;
@@ -773,7 +762,9 @@ static const struct transport_ops kvm_transport_ops = {
 	.create = tp_create,
 	.destroy = tp_destroy,
 	.add_memory = tp_add_memory,
-	.remove_memory = tp_remove_memory,
+	/* No remove_memory: slots stay, the range is PROT_NONE in the window
+	 * again, so a guest access there fails KVM_RUN with EFAULT, which is
+	 * reported as a crash. */
 	.add_device = tp_add_device,
 	.load = tp_load,
 	.run = tp_run,

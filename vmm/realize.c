@@ -86,8 +86,7 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	vd->nr_mmaps++;
 	vd->mapped_pages += nr;
 	if (m->transport)
-		return m->transport->ops->add_memory(m->transport, vd, gfn_to_gaddr(gfn),
-						     nr << PAGE_SHIFT);
+		return transport_add_memory(m->transport, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
 	return 0;
 }
 
@@ -111,8 +110,7 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	m->st.munmaps++;
 	vd->mapped_pages = vd->mapped_pages >= nr ? vd->mapped_pages - nr : 0;
 	if (m->transport)
-		m->transport->ops->remove_memory(m->transport, vd, gfn_to_gaddr(gfn),
-						 nr << PAGE_SHIFT);
+		transport_remove_memory(m->transport, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
 }
 
 static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)

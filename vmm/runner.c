@@ -9,11 +9,11 @@
  */
 #include <errno.h>
 #include <libfdt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <hv/diag.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <public/xen.h>
@@ -38,17 +38,6 @@ const char *runner_shutdown_name(unsigned int reason)
 					    "crash", "watchdog", "soft_reset"};
 
 	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
-}
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
 }
 
 const struct build_device runner_devices[RUNNER_NR_DEVICES] = {
@@ -118,7 +107,7 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	memset(gm, 0, sizeof(*gm));
 	rd->r = r;
 	if (!t || !vd || !vd->transport) {
-		seterr(err, errlen, "no transport to run the domain on");
+		diag_fmt(err, errlen, "no transport to run the domain on");
 		return -1;
 	}
 	gm->window = vd->window;
@@ -127,11 +116,11 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	rc = p2m_for_each_leaf(rd->d, ram_leaf, gm);
 	hv_unlock(&r->m->hv);
 	if (rc) {
-		seterr(err, errlen, "more than %d RAM ranges", GUEST_MAX_RANGES);
+		diag_fmt(err, errlen, "more than %d RAM ranges", GUEST_MAX_RANGES);
 		return -1;
 	}
 	if (!gm->nr_ram) {
-		seterr(err, errlen, "the domain has no RAM");
+		diag_fmt(err, errlen, "the domain has no RAM");
 		return -1;
 	}
 	add_region0(gm, rd->dtb);
@@ -145,28 +134,28 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 	rd->boot.xen_version = hv_xen_version(&r->m->hv);
 	if (rd->dma_base && !rd->dma) {
 		/* The window stays unbacked, so accesses reach op_mmio. */
-		rc = t->ops->add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
+		rc = transport_add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
 		if (rc) {
-			seterr(err, errlen, "DMA device window %#llx: %s",
-			       (unsigned long long)rd->dma_base, strerror(-rc));
+			diag_fmt(err, errlen, "DMA device window %#llx: %s",
+				 (unsigned long long)rd->dma_base, strerror(-rc));
 			return -1;
 		}
 		rd->dma = dmadev_create(&r->m->hv, rd->d, rd->dma_base);
 		if (!rd->dma) {
-			seterr(err, errlen, "out of memory");
+			diag_fmt(err, errlen, "out of memory");
 			return -1;
 		}
 	}
 	if (rd->blk_base && !rd->blk) {
-		rc = t->ops->add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
+		rc = transport_add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
 		if (rc) {
-			seterr(err, errlen, "block device window %#llx: %s",
-			       (unsigned long long)rd->blk_base, strerror(-rc));
+			diag_fmt(err, errlen, "block device window %#llx: %s",
+				 (unsigned long long)rd->blk_base, strerror(-rc));
 			return -1;
 		}
 		rd->blk = blkdev_create(&r->m->hv, rd->d, rd->blk_base, rd->blk_fd, rd->blk_blocks);
 		if (!rd->blk) {
-			seterr(err, errlen, "out of memory");
+			diag_fmt(err, errlen, "out of memory");
 			return -1;
 		}
 	}

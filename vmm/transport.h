@@ -14,6 +14,8 @@
  *   holds a mapping (called with the hypervisor lock held, in P2M order).
  * - add_device: a range that must stay unbacked so that guest accesses reach
  *   guest_ops.mmio (an emulated device's window). Before its first run.
+ *   These three are optional: NULL when the transport needs no notice (the
+ *   guest reaches the window directly).
  * - load: puts the guest program into the domain: an ELF kernel copied into
  *   guest RAM (img gets its entry and segments), or a hosted program.
  * - run: runs the guest from boot state b in the calling thread until it
@@ -48,11 +50,12 @@ struct guest_program {
 struct transport_ops {
 	int (*create)(struct transport *t, struct vmm_dom *vd);
 	void (*destroy)(struct transport *t, struct vmm_dom *vd);
-	/* 0 or -errno (the core then crashes the domain). */
+	/* Optional. 0 or -errno (the core then crashes the domain). */
 	int (*add_memory)(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len);
+	/* Optional. */
 	void (*remove_memory)(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
 			      uint64_t len);
-	/* 0 or -errno. */
+	/* Optional. 0 or -errno. */
 	int (*add_device)(struct transport *t, struct vmm_dom *vd, uint64_t gpa, uint64_t len);
 	/* 0, or -1 with a message in err. */
 	int (*load)(struct transport *t, struct vmm_dom *vd, const struct guest_mem *gm,
@@ -74,5 +77,25 @@ struct transport {
 	/* The boot state needs page tables (the guest starts in long mode). */
 	bool page_tables;
 };
+
+/* The optional ops, called when the transport has them. */
+static inline int transport_add_memory(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
+				       uint64_t len)
+{
+	return t->ops->add_memory ? t->ops->add_memory(t, vd, gpa, len) : 0;
+}
+
+static inline void transport_remove_memory(struct transport *t, struct vmm_dom *vd,
+					   uint64_t gpa, uint64_t len)
+{
+	if (t->ops->remove_memory)
+		t->ops->remove_memory(t, vd, gpa, len);
+}
+
+static inline int transport_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa,
+				       uint64_t len)
+{
+	return t->ops->add_device ? t->ops->add_device(t, vd, gpa, len) : 0;
+}
 
 #endif

@@ -3,9 +3,9 @@
  * that a cascade of consequences does not hide its cause.
  */
 #include <stdarg.h>
-#include <stdio.h>
 
 #include <hv/audit_report.h>
+#include <hv/diag.h>
 
 int audit_fail(struct audit_report *r, const char *fmt, ...)
 {
@@ -15,7 +15,7 @@ int audit_fail(struct audit_report *r, const char *fmt, ...)
 		return -1;
 	r->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(r->buf, r->len, fmt, ap);
+	diag_vfmt(r->buf, r->len, fmt, ap);
 	va_end(ap);
 	return -1;
 }

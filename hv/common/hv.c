@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/diag.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
 #include <public/xen.h>
@@ -31,7 +32,7 @@ void hv_log(struct hv *hv, enum hv_log_level lvl, const char *fmt, ...)
 	if (!hv->cfg.log || lvl > hv->cfg.log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	hv->cfg.log(hv->cfg.log_ctx, lvl, buf);
 }
@@ -65,6 +66,13 @@ void *hv_calloc(struct hv *hv, size_t n, size_t sz)
 	if (hv_failinject_hit(hv))
 		return NULL;
 	return calloc(n, sz);
+}
+
+void *hv_realloc(struct hv *hv, void *p, size_t sz)
+{
+	if (hv_failinject_hit(hv))
+		return NULL;
+	return realloc(p, sz);
 }
 
 void hv_free(void *p) { free(p); }

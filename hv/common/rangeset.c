@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <hv/rangeset.h>
+#include <hv/vec.h>
 
 struct rs_range {
 	uint64_t s, e;
@@ -42,20 +43,7 @@ void rangeset_free(struct rangeset *rs)
 
 static int rs_reserve(struct rangeset *rs, unsigned int extra)
 {
-	unsigned int want = rs->nr + extra, ncap;
-	struct rs_range *n;
-
-	if (want <= rs->cap)
-		return 0;
-	ncap = rs->cap ? rs->cap : 8;
-	while (ncap < want)
-		ncap *= 2;
-	n = realloc(rs->r, (size_t)ncap * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	rs->r = n;
-	rs->cap = ncap;
-	return 0;
+	return VEC_RESERVE(rs->r, rs->cap, (size_t)rs->nr + extra, 8);
 }
 
 /* Index of the last range with start <= v, or -1 when there is none. */

@@ -21,6 +21,7 @@
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/staticmem.h>
+#include <hv/vec.h>
 #include <public/xen.h>
 
 static bool domid_in_use(struct hv *hv, domid_t id)
@@ -142,16 +143,10 @@ static int collect_leaf(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m
 
 	if (!p2m_is_foreign(t))
 		return 0;
-	if (lv->n == lv->cap) {
-		size_t nc = lv->cap ? lv->cap * 2 : 64;
-		void *nv = realloc(lv->v, nc * sizeof(*lv->v));
-
-		if (!nv) {
-			lv->oom = true;
-			return 1;
-		}
-		lv->v = nv;
-		lv->cap = nc;
+	/* Plain realloc, not hv_realloc: destruction cannot fail (see below). */
+	if (VEC_RESERVE(lv->v, lv->cap, lv->n + 1, 64)) {
+		lv->oom = true;
+		return 1;
 	}
 	lv->v[lv->n].gfn = gfn;
 	lv->v[lv->n].mfn = mfn;

@@ -19,26 +19,31 @@
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
-int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
+void mm_assign_frames(struct domain *d, mfn_t mfn, uint64_t nr, domid_t from)
 {
 	struct hv *hv = d->hv;
-	uint64_t n = 1ULL << order;
-	mfn_t mfn = page_to_mfn(&hv->ft, pg);
 
-	if (d->state == DOMS_dying)
-		return -ESRCH;
-	if (d->tot_pages + n > d->max_pages)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < nr; i++) {
 		struct page_info *p = mfn_to_page(&hv->ft, mfn_add(mfn, (int64_t)i));
 
-		BUG_ON(p->state != PGS_inuse || p->count || p->owner != DOMID_INVALID);
+		BUG_ON(p->state != PGS_inuse || p->count || p->owner != from);
 		p->owner = d->id;
 		p->count = 1;
 		p->flags |= PGC_allocated;
 		page_list_add_tail(&hv->ft, &d->page_list, p, PGL_DOMAIN);
 	}
-	d->tot_pages += n;
+	d->tot_pages += nr;
+}
+
+int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
+{
+	uint64_t n = 1ULL << order;
+
+	if (d->state == DOMS_dying)
+		return -ESRCH;
+	if (d->tot_pages + n > d->max_pages)
+		return -ENOMEM;
+	mm_assign_frames(d, page_to_mfn(&d->hv->ft, pg), n, DOMID_INVALID);
 	return 0;
 }
 

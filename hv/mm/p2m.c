@@ -208,9 +208,7 @@ static int pool_fill(struct hv *hv, struct p2m *p, uint64_t need)
 		uint64_t cap = MAX(need, (uint64_t)P2M_POOL_KEEP);
 		uint64_t **np;
 
-		if (hv_failinject_hit(hv))
-			return -ENOMEM;
-		np = realloc(p->pool, cap * sizeof(*np));
+		np = hv_realloc(hv, p->pool, cap * sizeof(*np));
 		if (!np)
 			return -ENOMEM;
 		p->pool = np;

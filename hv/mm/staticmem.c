@@ -164,15 +164,7 @@ int staticmem_acquire_domstatic(struct domain *d, mfn_t mfn, uint64_t nr)
 	}
 	if (staticmem_prepare(hv, mfn, nr, STATICMEM_OWNER_UNBUILT))
 		return -ENOENT;
-	for (uint64_t i = 0; i < nr; i++) {
-		struct page_info *pg = frame(hv, mfn, i);
-
-		pg->owner = d->id;
-		pg->count = 1;
-		pg->flags |= PGC_allocated;
-		page_list_add_tail(&hv->ft, &d->page_list, pg, PGL_DOMAIN);
-	}
-	d->tot_pages += nr;
+	mm_assign_frames(d, mfn, nr, STATICMEM_OWNER_UNBUILT);
 	return 0;
 }
 

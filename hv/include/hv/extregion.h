@@ -193,6 +193,21 @@ struct ext_span {
 	const char *label; /* node path or other name; may be NULL */
 };
 
+/*
+ * The one qsort() order of spans: by start, then by size. The size breaks
+ * ties so that equal starts (a board's removed region over the child it
+ * starts with) sort the same on every libc, whose qsort need not be stable.
+ * Inline so that every user, planner or CLI, gets it without a link edge.
+ */
+static inline int ext_span_cmp(const void *a, const void *b)
+{
+	const struct ext_span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
 struct ext_region {
 	paddr_t start, size;
 };

@@ -102,6 +102,8 @@ void hv_domain_crash(struct domain *d, const char *why);
 /* Host allocation wrappers: the failure-injection build can fail them. */
 void *hv_malloc(struct hv *hv, size_t sz);
 void *hv_calloc(struct hv *hv, size_t n, size_t sz);
+/* realloc(p, sz); on failure (real or injected) p is left as it was. */
+void *hv_realloc(struct hv *hv, void *p, size_t sz);
 void hv_free(void *p);
 /* A zeroed, page-aligned 4 KiB table (P2M, IOMMU); free() releases it. */
 void *hv_alloc_table(struct hv *hv);

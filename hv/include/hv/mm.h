@@ -16,6 +16,14 @@
 
 /* Assigns 2^order in-use frames (count 0, no owner) to d. -ENOMEM over max_pages, -ESRCH if dying. */
 int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order);
+/*
+ * The assignment itself, shared by heap and static frames: d gets the
+ * allocation reference on nr frames from mfn and lists them; tot_pages
+ * grows. The caller has checked d's limits; the frames must be in use,
+ * unreferenced and owned by `from` (DOMID_INVALID for heap frames,
+ * STATICMEM_OWNER_UNBUILT for static ones), else it is a hypervisor bug.
+ */
+void mm_assign_frames(struct domain *d, mfn_t mfn, uint64_t nr, domid_t from);
 /* Allocates 2^order frames from the heap and assigns them to d. */
 struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *err);
 /* Takes a general reference on a frame owned by `owner` with the allocation
