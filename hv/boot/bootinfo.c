@@ -868,24 +868,13 @@ static int visit(struct walk *w, int node, int depth)
 	return add_pci_windows(w, node, depth);
 }
 
-/* By start, then size: equal starts (a board's "removed region" over the
- * child it starts with) sort the same on every libc. */
-static int span_cmp(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->size < y->size ? -1 : x->size > y->size;
-}
-
 static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,
 			   const char *what)
 {
 	unsigned int i;
 
 	if (sp->n > 1)
-		qsort(sp->s, sp->n, sizeof(sp->s[0]), span_cmp);
+		qsort(sp->s, sp->n, sizeof(sp->s[0]), ext_span_cmp);
 	for (i = 1; i < sp->n; i++) {
 		const struct ext_span *a = &sp->s[i - 1], *b = &sp->s[i];
 
@@ -1111,7 +1100,7 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 	 * and with its rangeset bug that order shows in the result (facts
 	 * 8.9): keep it. Later releases give the same set in any order. */
 	if (bi->reserved.n > 1 && !xen_policy_traits(bi->policy)->reserved_tree_order)
-		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
+		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), ext_span_cmp);
 
 	if (opts && opts->bootargs) {
 		args = opts->bootargs;

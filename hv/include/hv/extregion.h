@@ -186,6 +186,11 @@ struct ext_span {
 	const char *label; /* node path or other name; may be NULL */
 };
 
+/* qsort comparator of struct ext_span: by start, then size, so spans with
+ * equal starts (a board's "removed region" over the child it starts with)
+ * sort the same on every libc. The one span order of hv/boot. */
+int ext_span_cmp(const void *a, const void *b);
+
 struct ext_region {
 	paddr_t start, size;
 };
