@@ -174,16 +174,16 @@ static void test_ext_regions_off(void **state)
 
 	/* Bootargs parsing: sizes, booleans, frames. */
 	{
-		struct bootinfo_bootargs ba;
+		struct cmdline_args ba;
 
-		bootinfo_parse_bootargs(NULL, "dom0_mem=1G,max:2G iommu=no gnttab_max_frames=32",
+		cmdline_parse(NULL, "dom0_mem=1G,max:2G iommu=no gnttab_max_frames=32",
 					&ba);
 		assert_true(ba.dom0_mem_set);
 		assert_int_equal(ba.dom0_mem, GiB(1));
 		assert_int_equal(ba.iommu, 0);
 		assert_int_equal(ba.gnttab_max_frames, 32);
 		assert_true(ba.ext_regions);
-		bootinfo_parse_bootargs(NULL, "dom0_mem=4096 no-ext_regions", &ba);
+		cmdline_parse(NULL, "dom0_mem=4096 no-ext_regions", &ba);
 		assert_int_equal(ba.dom0_mem, MiB(4)); /* no suffix: KiB */
 		assert_false(ba.ext_regions);
 	}
