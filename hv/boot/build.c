@@ -348,7 +348,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		return fail(out, -ENOMEM, "out of memory");
 
 	/* The IOMMU: the host's (as the plan saw it) and the iommu= modes. */
-	iommu_parse_bootargs(bi->args.raw, &iop);
+	iop = cmdline_iommu_params(&bi->args);
 	for (unsigned int i = 0; i < plan->nr_dom; i++)
 		host_iommu |= plan->dom[i].iommu;
 	iop.present = iop.present && host_iommu;

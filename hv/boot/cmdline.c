@@ -6,7 +6,8 @@
  * a bad value of a known key is a warning that names the token and leaves
  * the default. Everything that reads the command line takes struct
  * cmdline_args from here (bootinfo.args): the planner, the builder and,
- * through the builder, the IOMMU's modes; nothing else parses it.
+ * through the builder (cmdline_iommu_params), the IOMMU's modes; nothing
+ * else parses it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/iommu.h>
 
 int cmdline_parse_size(const char *s, const char **end, uint64_t *out)
 {
@@ -68,12 +70,74 @@ static void bad_arg(struct bootinfo *bi, const char *tok, size_t n)
 			      "cannot parse \"%.*s\": ignored", (int)(n > 60 ? 60 : n), tok);
 }
 
-void cmdline_parse(struct bootinfo *bi, const char *s,
-			     struct cmdline_args *ba)
+/* Does the list element e[0..n) spell `word` or, when neg is given,
+ * `no-word` (then *neg is set)? */
+static bool elem_is(const char *e, size_t n, const char *word, bool *neg)
+{
+	size_t l = strlen(word);
+
+	if (neg && n == l + 3 && !strncmp(e, "no-", 3) && !strncmp(e + 3, word, l)) {
+		*neg = true;
+		return true;
+	}
+	if (neg)
+		*neg = false;
+	return n == l && !strncmp(e, word, l);
+}
+
+/*
+ * iommu=<list> and dom0-iommu=<list>: comma lists in Xen's spellings, every
+ * element applied in order (the last word on a setting wins). iommu= takes
+ * a boolean, force / required (on), [no-]dom0-strict (no-: relaxed) and
+ * [no-]dom0-passthrough or [no-]passthrough; dom0-iommu= takes
+ * [no-]strict and [no-]passthrough. An element neither knows is a warning
+ * naming it and changes nothing; the others still apply.
+ */
+static void parse_iommu(struct bootinfo *bi, bool dom0_key, const char *val, size_t vlen,
+			struct cmdline_args *ba)
+{
+	while (vlen) {
+		const char *comma = memchr(val, ',', vlen);
+		size_t n = comma ? (size_t)(comma - val) : vlen;
+		int b = dom0_key ? -1 : parse_bool(val, n);
+		bool neg;
+
+		if (b >= 0)
+			ba->iommu = b;
+		else if (!dom0_key && (elem_is(val, n, "force", NULL) ||
+				       elem_is(val, n, "required", NULL)))
+			ba->iommu = 1;
+		else if (elem_is(val, n, dom0_key ? "strict" : "dom0-strict", &neg))
+			ba->iommu_hwdom = neg ? IOMMU_HWDOM_RELAXED : IOMMU_HWDOM_STRICT;
+		else if ((!dom0_key && elem_is(val, n, "dom0-passthrough", &neg)) ||
+			 elem_is(val, n, "passthrough", &neg))
+			ba->iommu_hwdom = neg ? IOMMU_HWDOM_STRICT : IOMMU_HWDOM_PASSTHROUGH;
+		else if (bi)
+			bootinfo_diag(bi, BOOTINFO_WARN, "bootargs", false, 0,
+				      "%s=: unknown option \"%.*s\": ignored",
+				      dom0_key ? "dom0-iommu" : "iommu",
+				      (int)(n > 60 ? 60 : n), val);
+		if (!comma)
+			break;
+		vlen -= n + 1;
+		val = comma + 1;
+	}
+}
+
+struct iommu_params cmdline_iommu_params(const struct cmdline_args *ba)
+{
+	return (struct iommu_params){
+		.present = ba->iommu != 0,
+		.hwdom = ba->iommu_hwdom,
+	};
+}
+
+void cmdline_parse(struct bootinfo *bi, const char *s, struct cmdline_args *ba)
 {
 	memset(ba, 0, sizeof(*ba));
 	ba->ext_regions = true;
 	ba->iommu = -1;
+	ba->iommu_hwdom = IOMMU_HWDOM_STRICT;
 	ba->gnttab_max_frames = 64;
 	if (!s)
 		return;
@@ -122,19 +186,8 @@ void cmdline_parse(struct bootinfo *bi, const char *s,
 				ba->ext_regions = b;
 		} else if (KEY("no-ext_regions") && !val) {
 			ba->ext_regions = false;
-		} else if (KEY("iommu") && val) {
-			const char *comma = memchr(val, ',', vlen);
-			size_t first = comma ? (size_t)(comma - val) : vlen;
-			int b = parse_bool(val, first);
-
-			if (b < 0 && first == 5 && !strncmp(val, "force", 5))
-				b = 1;
-			if (b < 0 && first == 8 && !strncmp(val, "required", 8))
-				b = 1;
-			if (b < 0)
-				bad_arg(bi, tok, n);
-			else
-				ba->iommu = b;
+		} else if ((KEY("iommu") || KEY("dom0-iommu")) && val) {
+			parse_iommu(bi, KEY("dom0-iommu"), val, vlen, ba);
 		} else if (KEY("no-iommu") && !val) {
 			ba->iommu = 0;
 		} else if (KEY("gnttab_max_frames") && val) {

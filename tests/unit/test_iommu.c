@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/cmdline.h>
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <public/dm_op.h>
@@ -120,6 +121,7 @@ static void test_query_caps(void **state)
 	struct harness h;
 	struct domain *dev, *plain, *hw;
 	struct iommu_params p;
+	struct cmdline_args ba;
 	struct pv_iommu_op op = {.subop_id = IOMMUOP_query_caps};
 
 	(void)state;
@@ -138,8 +140,10 @@ static void test_query_caps(void **state)
 	assert_int_equal(iop1(&h, dev, &op), 0);
 	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_page_order(IOMMU_MAX_ORDER));
 
-	/* Hardware domain modes from the bootargs. */
-	iommu_parse_bootargs("console=x iommu=on,no-dom0-strict", &p);
+	/* Hardware domain modes from the bootargs (the boot command-line
+	 * parser, hv/boot/cmdline.c, is the only one). */
+	cmdline_parse(NULL, "console=x iommu=on,no-dom0-strict", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_true(p.present);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_RELAXED);
 	hv_lock(h.hv);
@@ -149,11 +153,16 @@ static void test_query_caps(void **state)
 	assert_int_equal(iop1(&h, hw, &op), 0);
 	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns |
 					   IOMMU_page_order(IOMMU_MAX_ORDER));
-	iommu_parse_bootargs("iommu=dom0-passthrough", &p);
+	cmdline_parse(NULL, "iommu=dom0-passthrough", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_PASSTHROUGH);
-	iommu_parse_bootargs("iommu=0", &p);
+	cmdline_parse(NULL, "iommu=0", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_false(p.present);
-	iommu_parse_bootargs(NULL, &p);
+	cmdline_parse(NULL, "no-iommu", &ba);
+	assert_false(cmdline_iommu_params(&ba).present);
+	cmdline_parse(NULL, NULL, &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_true(p.present);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_STRICT);
 	h_audit(&h);

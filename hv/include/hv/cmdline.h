@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <hv/iommu.h>
 #include <hv/types.h>
 
 struct bootinfo;
@@ -19,6 +20,7 @@ struct cmdline_args {
 	paddr_t dom0_mem;         /* bytes */
 	bool ext_regions;         /* default true */
 	int iommu;                /* -1 not given, 0 off, 1 on */
+	enum iommu_hwdom_mode iommu_hwdom; /* default strict */
 	bool gnttab_max_frames_set;
 	unsigned int gnttab_max_frames; /* default 64 */
 };
@@ -26,6 +28,11 @@ struct cmdline_args {
 /* Parses a Xen command line into *ba (defaults first). Unknown options are
  * ignored; bad values of known ones add a warning to bi when bi != NULL. */
 void cmdline_parse(struct bootinfo *bi, const char *s, struct cmdline_args *ba);
+
+/* What the IOMMU takes from the command line: present unless iommu= or
+ * no-iommu turned it off (the builder also asks whether the host has one),
+ * and the hardware domain's mode. */
+struct iommu_params cmdline_iommu_params(const struct cmdline_args *ba);
 
 /* Parses "512M", "0x1000", "2G" (no suffix = bytes); -EINVAL when bad. */
 int cmdline_parse_size(const char *s, const char **end, uint64_t *out);
