@@ -1,7 +1,7 @@
 /*
  * System and domain builder.
  *
- * Design: the layout plan (hv/dom/layout.c) decides where every domain's
+ * Design: the layout plan (hv/boot/layout.c) decides where every domain's
  * RAM is, in guest and host terms, and which extended regions it gets; the
  * builder only carries that out, so `memvisor layout` predicts exactly what
  * `memvisor run` builds. Heap domains get their RAM in the largest extents
