@@ -69,7 +69,7 @@ static int parse_size_arg(const char *s, uint64_t *v)
 {
 	const char *end;
 
-	return (bootinfo_parse_size(s, &end, v) || *end) ? -EINVAL : 0;
+	return (cmdline_parse_size(s, &end, v) || *end) ? -EINVAL : 0;
 }
 
 /* "START:SIZE" */
@@ -77,7 +77,7 @@ static int parse_pair(const char *s, uint64_t *a, uint64_t *b)
 {
 	const char *end;
 
-	if (bootinfo_parse_size(s, &end, a) || *end != ':')
+	if (cmdline_parse_size(s, &end, a) || *end != ':')
 		return -EINVAL;
 	return parse_size_arg(end + 1, b);
 }

@@ -48,7 +48,7 @@ OWNER = {
 }
 
 # Bottom to top: a subdirectory may include the headers of those before it.
-# 'boot' is the planned home of boot planning (issue 12, item 2).
+# 'boot' holds boot planning: host DT, command line, plan, builder.
 LAYERS = ['common', 'mm', 'dom', 'ioreq', 'iommu', 'grant', 'boot', 'hypercall', 'hv']
 
 # Edges that still go up LAYERS, each with why. Each one closes a circle;
@@ -59,7 +59,7 @@ KNOWN_BACK_EDGES = {
     ('mm', 'dom'): 'struct domain (domain.h) embeds the P2M and page lists; mm looks '
                    'domains up (domain_by_id, domain_may_map, domain_hcall_target)',
     ('dom', 'grant'): 'domain_create/destroy set up and tear down the grant table',
-    ('dom', 'iommu'): 'domain_destroy and the builder set up and tear down IOMMU contexts',
+    ('dom', 'iommu'): 'domain_destroy tears down IOMMU contexts',
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -28,36 +28,6 @@
 
 #include "iommu_priv.h"
 
-void iommu_parse_bootargs(const char *s, struct iommu_params *p)
-{
-	p->present = true;
-	p->hwdom = IOMMU_HWDOM_STRICT;
-	while (s && (s = strstr(s, "iommu="))) {
-		bool neg;
-
-		s += 6;
-		while (*s && *s != ' ' && *s != '\t') {
-			size_t n = strcspn(s, ", \t");
-
-			neg = n > 3 && !strncmp(s, "no-", 3);
-#define WORD(w) (n - (neg ? 3 : 0) == strlen(w) && !strncmp(s + (neg ? 3 : 0), w, strlen(w)))
-			if (WORD("0") || WORD("off") || WORD("false") || WORD("no"))
-				p->present = neg;
-			else if (WORD("1") || WORD("on") || WORD("true") || WORD("yes") ||
-				 WORD("force") || WORD("required"))
-				p->present = !neg;
-			else if (WORD("dom0-strict"))
-				p->hwdom = neg ? IOMMU_HWDOM_RELAXED : IOMMU_HWDOM_STRICT;
-			else if (WORD("dom0-passthrough") || WORD("passthrough"))
-				p->hwdom = neg ? IOMMU_HWDOM_STRICT : IOMMU_HWDOM_PASSTHROUGH;
-#undef WORD
-			s += n;
-			if (*s == ',')
-				s++;
-		}
-	}
-}
-
 int iommu_domain_init(struct domain *d, const struct iommu_params *p)
 {
 	struct hv *hv = d->hv;

@@ -174,19 +174,52 @@ static void test_ext_regions_off(void **state)
 
 	/* Bootargs parsing: sizes, booleans, frames. */
 	{
-		struct bootinfo_bootargs ba;
+		struct cmdline_args ba;
 
-		bootinfo_parse_bootargs(NULL, "dom0_mem=1G,max:2G iommu=no gnttab_max_frames=32",
-					&ba);
+		cmdline_parse(NULL, "dom0_mem=1G,max:2G iommu=no gnttab_max_frames=32", &ba);
 		assert_true(ba.dom0_mem_set);
 		assert_int_equal(ba.dom0_mem, GiB(1));
 		assert_int_equal(ba.iommu, 0);
 		assert_int_equal(ba.gnttab_max_frames, 32);
 		assert_true(ba.ext_regions);
-		bootinfo_parse_bootargs(NULL, "dom0_mem=4096 no-ext_regions", &ba);
+		cmdline_parse(NULL, "dom0_mem=4096 no-ext_regions", &ba);
 		assert_int_equal(ba.dom0_mem, MiB(4)); /* no suffix: KiB */
 		assert_false(ba.ext_regions);
 	}
+}
+
+/* iommu= has one parser (issue 12): the boot command line's. Before, the
+ * IOMMU parsed iommu= again and accepted dom0-passthrough, which the boot
+ * parser warned it could not parse. */
+static void test_iommu_bootargs(void **state)
+{
+	struct fixture fx;
+
+	(void)state;
+	/* The hardware domain's modes the
+	 * builder hands the IOMMU are accepted without a warning, every
+	 * element of the list applies, and an unknown one is named. */
+	plan_case(&fx, "qemu-virt", XEN_POLICY_LATEST, "iommu=dom0-passthrough", -1);
+	assert_false(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN, "bootargs", false, 0,
+			      NULL));
+	assert_int_equal(fx.bi.args.iommu, -1);
+	assert_int_equal(fx.bi.args.iommu_hwdom, IOMMU_HWDOM_PASSTHROUGH);
+	assert_true(cmdline_iommu_params(&fx.bi.args).present);
+	fx_free(&fx);
+	plan_case(&fx, "qemu-virt", XEN_POLICY_LATEST,
+		  "iommu=on,no-dom0-strict,bogus dom0-iommu=passthrough", -1);
+	assert_true(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN, "bootargs", false, 0,
+			     "iommu=: unknown option \"bogus\""));
+	assert_int_equal(fx.bi.args.iommu, 1);
+	assert_int_equal(fx.bi.args.iommu_hwdom, IOMMU_HWDOM_PASSTHROUGH);
+	fx_free(&fx);
+	plan_case(&fx, "qemu-virt", XEN_POLICY_LATEST, "iommu=force,off,no-passthrough", -1);
+	assert_false(has_diag(fx.bi.diag, fx.bi.nr_diag, BOOTINFO_WARN, "bootargs", false, 0,
+			      NULL));
+	assert_int_equal(fx.bi.args.iommu, 0);
+	assert_int_equal(fx.bi.args.iommu_hwdom, IOMMU_HWDOM_STRICT);
+	assert_false(cmdline_iommu_params(&fx.bi.args).present);
+	fx_free(&fx);
 }
 
 static void test_dom0less_variants(void **state)
@@ -887,6 +920,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_virt),
 		cmocka_unit_test(test_ext_regions_off),
+		cmocka_unit_test(test_iommu_bootargs),
 		cmocka_unit_test(test_dom0less_variants),
 		cmocka_unit_test(test_iommu),
 		cmocka_unit_test(test_iommu_untranslatable),

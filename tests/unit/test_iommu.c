@@ -8,10 +8,16 @@
  * after every step.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <hv/bootinfo.h>
+#include <hv/build.h>
+#include <hv/cmdline.h>
 #include <hv/iommu.h>
+#include <hv/layout.h>
 #include <hv/ioreq.h>
 #include <public/dm_op.h>
 #include <public/grant_table.h>
@@ -120,6 +126,7 @@ static void test_query_caps(void **state)
 	struct harness h;
 	struct domain *dev, *plain, *hw;
 	struct iommu_params p;
+	struct cmdline_args ba;
 	struct pv_iommu_op op = {.subop_id = IOMMUOP_query_caps};
 
 	(void)state;
@@ -138,8 +145,10 @@ static void test_query_caps(void **state)
 	assert_int_equal(iop1(&h, dev, &op), 0);
 	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_page_order(IOMMU_MAX_ORDER));
 
-	/* Hardware domain modes from the bootargs. */
-	iommu_parse_bootargs("console=x iommu=on,no-dom0-strict", &p);
+	/* Hardware domain modes from the bootargs (the boot command-line
+	 * parser, hv/boot/cmdline.c, is the only one). */
+	cmdline_parse(NULL, "console=x iommu=on,no-dom0-strict", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_true(p.present);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_RELAXED);
 	hv_lock(h.hv);
@@ -149,15 +158,101 @@ static void test_query_caps(void **state)
 	assert_int_equal(iop1(&h, hw, &op), 0);
 	assert_int_equal(op.flags, IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns |
 					   IOMMU_page_order(IOMMU_MAX_ORDER));
-	iommu_parse_bootargs("iommu=dom0-passthrough", &p);
+	cmdline_parse(NULL, "iommu=dom0-passthrough", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_PASSTHROUGH);
-	iommu_parse_bootargs("iommu=0", &p);
+	cmdline_parse(NULL, "iommu=0", &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_false(p.present);
-	iommu_parse_bootargs(NULL, &p);
+	cmdline_parse(NULL, "no-iommu", &ba);
+	assert_false(cmdline_iommu_params(&ba).present);
+	cmdline_parse(NULL, NULL, &ba);
+	p = cmdline_iommu_params(&ba);
 	assert_true(p.present);
 	assert_int_equal(p.hwdom, IOMMU_HWDOM_STRICT);
 	h_audit(&h);
 	h_fini(&h);
+}
+
+/* Builds a host with an IOMMU and a Dom0 whose xen,xen-bootargs is `args`
+ * (dtc compiles the tree); returns Dom0's IOMMU mode after the build. */
+static enum iommu_ctx_mode built_dom0_mode(const char *args, unsigned int *bootargs_diags)
+{
+	char dts[1024], path[] = "/tmp/memvisor-test-iommu-dts-XXXXXX", cmd[128];
+	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1};
+	struct bootinfo bi;
+	struct layout_plan plan;
+	struct build_result res;
+	struct harness h;
+	enum iommu_ctx_mode mode;
+	paddr_t banks[1][2];
+	uint8_t *blob = malloc(1 << 16);
+	size_t len;
+	int fd;
+	FILE *f;
+
+	assert_non_null(blob);
+	snprintf(dts, sizeof(dts),
+		 "/dts-v1/; / { #address-cells = <2>; #size-cells = <2>;"
+		 " memory@30000000 { device_type = \"memory\"; reg = <0x0 0x30000000 0x0 0x20000000>; };"
+		 " iommu@1000000 { compatible = \"arm,smmu-v3\"; reg = <0x0 0x1000000 0x0 0x20000>;"
+		 " #iommu-cells = <1>; };"
+		 " chosen { #address-cells = <2>; #size-cells = <2>; xen,xen-bootargs = \"%s\";"
+		 " module@4f100000 { compatible = \"multiboot,kernel\", \"multiboot,module\";"
+		 " reg = <0x0 0x4f100000 0x0 0x1000>; }; }; };", args);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, dts, strlen(dts)), (ssize_t)strlen(dts));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb %s", path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	len = fread(blob, 1, 1 << 16, f);
+	assert_int_equal(pclose(f), 0);
+	unlink(path);
+	assert_true(len > 0);
+
+	assert_int_equal(bootinfo_parse(&bi, blob, len, &bo), 0);
+	assert_true(bi.iommu_present);
+	*bootargs_diags = 0;
+	for (unsigned int i = 0; i < bi.nr_diag; i++)
+		*bootargs_diags += bi.diag[i].path && !strcmp(bi.diag[i].path, "bootargs");
+	assert_int_equal(layout_plan(&bi, &lo, &plan), 0);
+	banks[0][0] = bi.ram.s[0].start;
+	banks[0][1] = bi.ram.s[0].size;
+	h_init(&h, (const paddr_t(*)[2])banks, 1);
+	assert_int_equal(build_system(h.hv, &bi, &plan, NULL, 0, &res), 0);
+	assert_int_equal(res.nr, 1);
+	assert_int_equal(res.dom[0].d->id, 0);
+	mode = iommu_mode(res.dom[0].d);
+	h_audit(&h);
+	build_result_free(&res);
+	layout_free(&plan);
+	bootinfo_free(&bi);
+	free(blob);
+	h_fini(&h);
+	return mode;
+}
+
+/* The builder hands the IOMMU what the boot command-line parser read
+ * (issue 12: one parser): iommu=dom0-passthrough, accepted without a
+ * warning, gives Dom0 a passthrough context; iommu=off wins over it. */
+static void test_build_dom0_passthrough(void **state)
+{
+	unsigned int diags;
+
+	(void)state;
+	assert_int_equal(built_dom0_mode("dom0_mem=64M iommu=dom0-passthrough", &diags),
+			 IOMMU_CTX_PASSTHROUGH);
+	assert_int_equal(diags, 0);
+	assert_int_equal(built_dom0_mode("dom0_mem=64M dom0-iommu=passthrough", &diags),
+			 IOMMU_CTX_PASSTHROUGH);
+	assert_int_equal(diags, 0);
+	assert_int_equal(built_dom0_mode("dom0_mem=64M iommu=dom0-passthrough,off", &diags),
+			 IOMMU_CTX_NONE);
+	assert_int_equal(diags, 0);
+	assert_int_not_equal(built_dom0_mode("dom0_mem=64M", &diags), IOMMU_CTX_PASSTHROUGH);
 }
 
 static void test_map_unmap_refs(void **state)
@@ -1179,6 +1274,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_caps),
+		cmocka_unit_test(test_build_dom0_passthrough),
 		cmocka_unit_test(test_map_unmap_refs),
 		cmocka_unit_test(test_balloon_own_mapping),
 		cmocka_unit_test(test_superpage),

@@ -5,7 +5,7 @@
  * everything the domain builder and the planner need: RAM banks, reserved
  * banks by kind, boot modules, every device `reg` translated to a CPU
  * address, PCI host-bridge windows, whether an IOMMU is present, the Xen
- * command line parsed into struct bootinfo_bootargs, and the dom0less
+ * command line parsed into struct cmdline_args (cmdline.h), and the dom0less
  * domains with their properties. It never prints: problems are collected as
  * diagnostics naming the node path and, where there is one, the address.
  *
@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hv/cmdline.h>
 #include <hv/extregion.h>
 #include <hv/types.h>
 
@@ -41,17 +42,6 @@ struct bootinfo_diag {
 	bool has_addr;
 	paddr_t addr;
 	char msg[160];
-};
-
-/* Parsed `xen,xen-bootargs` (or the --bootargs override). */
-struct bootinfo_bootargs {
-	const char *raw;          /* NULL when none */
-	bool dom0_mem_set;
-	paddr_t dom0_mem;         /* bytes */
-	bool ext_regions;         /* default true */
-	int iommu;                /* -1 not given, 0 off, 1 on */
-	bool gnttab_max_frames_set;
-	unsigned int gnttab_max_frames; /* default 64 */
 };
 
 enum bootinfo_module_kind {
@@ -120,7 +110,7 @@ struct bootinfo {
 	paddr_t untranslatable_addr;
 	unsigned int nr_untranslatable;
 
-	struct bootinfo_bootargs args;
+	struct cmdline_args args;
 	struct bootinfo_domain *domain;  /* dom0less domains, DT order */
 	unsigned int nr_domain, cap_domain;
 
@@ -146,14 +136,6 @@ struct bootinfo_opts {
 int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 		   const struct bootinfo_opts *opts);
 void bootinfo_free(struct bootinfo *bi);
-
-/* Parses a Xen command line into *ba (defaults first). Unknown options are
- * ignored; bad values of known ones add a warning to bi when bi != NULL. */
-void bootinfo_parse_bootargs(struct bootinfo *bi, const char *s,
-			     struct bootinfo_bootargs *ba);
-
-/* Parses "512M", "0x1000", "2G" (no suffix = bytes); -EINVAL when bad. */
-int bootinfo_parse_size(const char *s, const char **end, uint64_t *out);
 
 /* Appends a span (used by the planner too). -ENOMEM. */
 int bootinfo_spans_push(struct bootinfo_spans *sp, paddr_t start, paddr_t size,

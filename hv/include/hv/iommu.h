@@ -44,7 +44,8 @@ enum iommu_ctx_mode {
 	IOMMU_CTX_PASSTHROUGH,
 };
 
-/* How the hardware domain's devices are treated (bootargs iommu=...). */
+/* How the hardware domain's devices are treated (iommu=..., parsed by
+ * hv/boot/cmdline.c). */
 enum iommu_hwdom_mode {
 	IOMMU_HWDOM_STRICT = 0, /* dom0-strict: only its own frames (default) */
 	IOMMU_HWDOM_RELAXED,	/* no-dom0-strict: any non-hypervisor frame, no_ref_cnt allowed */
@@ -67,13 +68,6 @@ struct iommu_stats {
 	bfn_t last_fault_bfn;
 	bool last_fault_write;
 };
-
-/*
- * Parses the iommu= bootarg (a comma list, Xen's spellings): on/off/force/
- * required, [no-]dom0-strict, [no-]dom0-passthrough, passthrough. Unknown
- * words are ignored. Defaults: present = true, hwdom = strict.
- */
-void iommu_parse_bootargs(const char *bootargs, struct iommu_params *p);
 
 /*
  * Gives d a context: TRANSLATE when the host has an IOMMU and d has an

@@ -1,7 +1,7 @@
 /*
  * System and domain builder.
  *
- * Design: the layout plan (hv/dom/layout.c) decides where every domain's
+ * Design: the layout plan (hv/boot/layout.c) decides where every domain's
  * RAM is, in guest and host terms, and which extended regions it gets; the
  * builder only carries that out, so `memvisor layout` predicts exactly what
  * `memvisor run` builds. Heap domains get their RAM in the largest extents
@@ -390,7 +390,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		return fail(out, -ENOMEM, "out of memory");
 
 	/* The IOMMU: the host's (as the plan saw it) and the iommu= modes. */
-	iommu_parse_bootargs(bi->args.raw, &iop);
+	iop = cmdline_iommu_params(&bi->args);
 	for (unsigned int i = 0; i < plan->nr_dom; i++)
 		host_iommu |= plan->dom[i].iommu;
 	iop.present = iop.present && host_iommu;

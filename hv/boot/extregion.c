@@ -697,13 +697,6 @@ err:
 
 /* ----- (c1) libxl ----- */
 
-static int span_cmp(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static int libxl_piece(const struct xen_policy_traits *t, struct ext_result *out,
 		       paddr_t s, paddr_t e)
 {
@@ -737,7 +730,7 @@ int ext_find_libxl(const struct ext_ctx *ctx, const struct ext_libxl_input *in,
 		if (!io)
 			return out->status = -ENOMEM;
 		memcpy(io, in->iomem, in->nr_iomem * sizeof(*io));
-		qsort(io, in->nr_iomem, sizeof(*io), span_cmp);
+		qsort(io, in->nr_iomem, sizeof(*io), ext_span_cmp);
 	}
 
 	for (i = 0; i < GUEST_RAM_BANKS && !rc; i++) {

@@ -1,5 +1,9 @@
 /*
- * Host device tree -> struct bootinfo.
+ * Host device tree -> struct bootinfo: the system-DT binding.
+ *
+ * Its neighbours do the other jobs: fdt_cells.c reads cells and properties,
+ * bootinfo_check.c checks the result (overlaps, dom0less domain rules),
+ * cmdline.c parses the command line found in /chosen.
  *
  * Design: the blob is checked with fdt_check_full() before anything else,
  * then copied, so every later libfdt call works on a structurally valid tree
@@ -35,10 +39,10 @@
 #include <common/fdt_tags.h>
 
 #include <hv/bootinfo.h>
+#include <hv/cmdline.h>
 
-#define DEF_ADDR_CELLS 2
-#define DEF_SIZE_CELLS 1
-#define MAX_CELLS 4
+#include "bootinfo_priv.h"
+#include "fdt_cells.h"
 
 /* ----- small helpers ----- */
 
@@ -129,87 +133,6 @@ const char *bootinfo_module_kind_name(enum bootinfo_module_kind k)
 	}
 }
 
-static uint64_t read_cells(const fdt32_t *c, unsigned int n, bool *high_lost)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (i + 2 < n && fdt32_to_cpu(c[i]))
-			*high_lost = true;
-		v = (v << 32) | fdt32_to_cpu(c[i]);
-	}
-	return v;
-}
-
-static bool prop_is_string(const char *p, int len)
-{
-	return p && len > 0 && memchr(p, '\0', (size_t)len) == p + len - 1;
-}
-
-/* Does a string-list property contain `want` (case-insensitive if ci)? */
-static bool strlist_has(const char *p, int len, const char *want, bool ci)
-{
-	while (p && len > 0) {
-		size_t l = strnlen(p, (size_t)len);
-
-		if (l < (size_t)len &&
-		    (ci ? !strcasecmp(p, want) : !strcmp(p, want)))
-			return true;
-		p += l + 1;
-		len -= (int)l + 1;
-	}
-	return false;
-}
-
-static bool node_compatible(const void *fdt, int node, const char *c)
-{
-	int len;
-	const char *p = fdt_getprop(fdt, node, "compatible", &len);
-
-	return strlist_has(p, len, c, false);
-}
-
-static bool node_is_pci(const void *fdt, int node)
-{
-	int len;
-	const char *p = fdt_getprop(fdt, node, "device_type", &len);
-
-	return prop_is_string(p, len) && !strcasecmp(p, "pci");
-}
-
-static bool node_available(const void *fdt, int node)
-{
-	int len;
-	const char *p = fdt_getprop(fdt, node, "status", &len);
-
-	if (!p)
-		return true;
-	return len > 0 && (!strncmp(p, "ok", (size_t)len) || !strncmp(p, "okay", (size_t)len));
-}
-
-static bool name_matches(const char *name, const char *want)
-{
-	size_t l = strlen(want);
-
-	return !strncmp(name, want, l) && (name[l] == '\0' || name[l] == '@');
-}
-
-/* #address-cells / #size-cells of a node itself; -1 when absent, -2 bad. */
-static int own_cells(const void *fdt, int node, const char *prop)
-{
-	int len;
-	const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
-	uint32_t v;
-
-	if (!p)
-		return -1;
-	if (len != 4)
-		return -2;
-	v = fdt32_to_cpu(*p);
-	return v > MAX_CELLS ? -2 : (int)v;
-}
-
 /* ----- the walk ----- */
 
 struct walk {
@@ -277,25 +200,14 @@ static void inherited_cells(struct walk *w, int depth, int *ac, int *sc)
 	*sc = -1;
 	for (d = depth; d >= 0 && (*ac < 0 || *sc < 0); d--) {
 		if (*ac == -1)
-			*ac = own_cells(w->bi->fdt, w->stack[d], "#address-cells");
+			*ac = fdtc_own_cells(w->bi->fdt, w->stack[d], "#address-cells");
 		if (*sc == -1)
-			*sc = own_cells(w->bi->fdt, w->stack[d], "#size-cells");
+			*sc = fdtc_own_cells(w->bi->fdt, w->stack[d], "#size-cells");
 	}
 	if (*ac == -1)
-		*ac = DEF_ADDR_CELLS;
+		*ac = FDTC_DEF_ADDR_CELLS;
 	if (*sc == -1)
-		*sc = DEF_SIZE_CELLS;
-}
-
-/* Cells of a node's own properties, not inherited, defaults 2/1 (boot scan). */
-static void direct_cells(const void *fdt, int node, int *ac, int *sc)
-{
-	*ac = own_cells(fdt, node, "#address-cells");
-	*sc = own_cells(fdt, node, "#size-cells");
-	if (*ac == -1)
-		*ac = DEF_ADDR_CELLS;
-	if (*sc == -1)
-		*sc = DEF_SIZE_CELLS;
+		*sc = FDTC_DEF_SIZE_CELLS;
 }
 
 /*
@@ -323,12 +235,12 @@ static bool translate(struct walk *w, int d, uint64_t *addr)
 		for (i = 0; i + ent <= len; i += ent) {
 			const fdt32_t *c = (const fdt32_t *)((const char *)r + i);
 			bool lost = false;
-			uint64_t ca = read_cells(c, (unsigned int)cac, &lost);
-			uint64_t pa = read_cells(c + cac, (unsigned int)pac, &lost);
-			uint64_t sz = read_cells(c + cac + pac, (unsigned int)csc, &lost);
+			uint64_t ca = fdtc_read_cells(c, (unsigned int)cac, &lost);
+			uint64_t pa = fdtc_read_cells(c + cac, (unsigned int)pac, &lost);
+			uint64_t sz = fdtc_read_cells(c + cac + pac, (unsigned int)csc, &lost);
 
 			if (cac == 3)
-				ca = read_cells(c + 1, 2, &lost); /* PCI: skip phys.hi */
+				ca = fdtc_read_cells(c + 1, 2, &lost); /* PCI: skip phys.hi */
 			if (*addr >= ca && *addr - ca < sz) {
 				*addr = pa + (*addr - ca);
 				break;
@@ -370,8 +282,8 @@ static int add_ram(struct walk *w, int node, int depth, int ac, int sc)
 	for (i = 0; i < n; i++) {
 		bool lost = false;
 		const fdt32_t *c = reg + i * (ac + sc);
-		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
-		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t a = fdtc_read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = fdtc_read_cells(c + ac, (unsigned int)sc, &lost);
 
 		if (!s)
 			continue;
@@ -418,8 +330,8 @@ static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
 	for (i = 0; i < n; i++) {
 		bool lost = false;
 		const fdt32_t *c = reg + i * (ac + sc);
-		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
-		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t a = fdtc_read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = fdtc_read_cells(c + ac, (unsigned int)sc, &lost);
 
 		if (!s)
 			continue;
@@ -456,7 +368,7 @@ static int add_dev_regs(struct walk *w, int node, int depth)
 	/* Only nodes on a memory-mapped bus: parent is the root or has ranges. */
 	if (depth > 1 && !fdt_getprop(fdt, parent, "ranges", NULL))
 		return 0;
-	if (node_is_pci(fdt, parent))
+	if (fdtc_is_pci(fdt, parent))
 		return 0; /* described by assigned-addresses */
 	inherited_cells(w, depth - 1, &ac, &sc);
 	if (sc == 0)
@@ -471,8 +383,8 @@ static int add_dev_regs(struct walk *w, int node, int depth)
 	for (i = 0; i < n; i++) {
 		bool lost = false;
 		const fdt32_t *c = reg + i * (ac + sc);
-		uint64_t a = read_cells(c, (unsigned int)ac, &lost);
-		uint64_t s = read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t a = fdtc_read_cells(c, (unsigned int)ac, &lost);
+		uint64_t s = fdtc_read_cells(c + ac, (unsigned int)sc, &lost);
 		uint64_t orig = a;
 
 		if (!label)
@@ -504,7 +416,7 @@ static int add_pci_windows(struct walk *w, int node, int depth)
 	const char *label;
 	int len, cac, csc, pac, psc, ent, i;
 
-	if (!node_is_pci(fdt, node))
+	if (!fdtc_is_pci(fdt, node))
 		return 0;
 	r = fdt_getprop(fdt, node, "ranges", &len);
 	if (!r || len == 0)
@@ -521,8 +433,8 @@ static int add_pci_windows(struct walk *w, int node, int depth)
 	for (i = 0; i < len / 4 / ent; i++) {
 		const fdt32_t *c = r + i * ent;
 		bool lost = false;
-		uint64_t pa = read_cells(c + cac, (unsigned int)pac, &lost);
-		uint64_t sz = read_cells(c + cac + pac, (unsigned int)csc, &lost);
+		uint64_t pa = fdtc_read_cells(c + cac, (unsigned int)pac, &lost);
+		uint64_t sz = fdtc_read_cells(c + cac + pac, (unsigned int)csc, &lost);
 		uint64_t orig = pa;
 
 		if (!translate(w, depth - 1, &pa)) {
@@ -542,15 +454,15 @@ static int add_pci_windows(struct walk *w, int node, int depth)
 
 static enum bootinfo_module_kind module_kind(const void *fdt, int node)
 {
-	if (node_compatible(fdt, node, "multiboot,kernel") ||
-	    node_compatible(fdt, node, "xen,linux-zimage"))
+	if (fdtc_compatible(fdt, node, "multiboot,kernel") ||
+	    fdtc_compatible(fdt, node, "xen,linux-zimage"))
 		return BOOTMOD_KERNEL;
-	if (node_compatible(fdt, node, "multiboot,ramdisk") ||
-	    node_compatible(fdt, node, "xen,linux-initrd"))
+	if (fdtc_compatible(fdt, node, "multiboot,ramdisk") ||
+	    fdtc_compatible(fdt, node, "xen,linux-initrd"))
 		return BOOTMOD_RAMDISK;
-	if (node_compatible(fdt, node, "multiboot,device-tree"))
+	if (fdtc_compatible(fdt, node, "multiboot,device-tree"))
 		return BOOTMOD_DTB;
-	if (node_compatible(fdt, node, "xen,xsm-policy"))
+	if (fdtc_compatible(fdt, node, "xen,xsm-policy"))
 		return BOOTMOD_XSM;
 	return BOOTMOD_UNKNOWN;
 }
@@ -573,7 +485,7 @@ static int add_module(struct walk *w, int node, int depth)
 	bool lost = false;
 	struct bootinfo_module *m;
 
-	direct_cells(bi->fdt, parent, &ac, &sc);
+	fdtc_direct_cells(bi->fdt, parent, &ac, &sc);
 	reg = fdt_getprop(bi->fdt, node, "reg", &len);
 	if (!reg || ac < 1 || sc < 1 || len < (ac + sc) * 4) {
 		bootinfo_diag(bi, BOOTINFO_ERR, node_path(w, node), false, 0,
@@ -590,8 +502,8 @@ static int add_module(struct walk *w, int node, int depth)
 		bi->cap_module = ncap;
 	}
 	m = &bi->module[bi->nr_module++];
-	m->span.start = read_cells(reg, (unsigned int)ac, &lost);
-	m->span.size = read_cells(reg + ac, (unsigned int)sc, &lost);
+	m->span.start = fdtc_read_cells(reg, (unsigned int)ac, &lost);
+	m->span.size = fdtc_read_cells(reg + ac, (unsigned int)sc, &lost);
 	m->span.kind = EXT_K_MODULE;
 	m->span.label = pool_path(w, node);
 	m->kind = module_kind(bi->fdt, node);
@@ -633,7 +545,7 @@ static int add_domain(struct walk *w, int node, int depth)
 		bool lost = false;
 
 		d->has_memory = true;
-		d->memory_kb = read_cells(p, (unsigned int)len / 4, &lost);
+		d->memory_kb = fdtc_read_cells(p, (unsigned int)len / 4, &lost);
 	} else if (p) {
 		bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
 			      "memory property of %d bytes (want 4 or 8)", len);
@@ -647,10 +559,10 @@ static int add_domain(struct walk *w, int node, int depth)
 
 	s = fdt_getprop(fdt, node, "xen,enhanced", &len);
 	d->enhanced_present = s != NULL;
-	if (s && prop_is_string(s, len))
+	if (s && fdtc_is_string(s, len))
 		d->enhanced = bootinfo_strdup(bi, s);
 	/* Empty or not a string counts as "enabled" (Xen's read errors). */
-	d->hypervisor_node = s && (len == 0 || !prop_is_string(s, len) ||
+	d->hypervisor_node = s && (len == 0 || !fdtc_is_string(s, len) ||
 				   !strcmp(s, "enabled") || !strcmp(s, "no-xenstore"));
 	if (s && !d->hypervisor_node)
 		bootinfo_diag(bi, BOOTINFO_WARN, d->path, false, 0,
@@ -658,7 +570,7 @@ static int add_domain(struct walk *w, int node, int depth)
 			      s);
 
 	/* xen,static-mem uses /chosen's cells (since 4.17). */
-	direct_cells(fdt, w->stack[depth - 1], &ac, &sc);
+	fdtc_direct_cells(fdt, w->stack[depth - 1], &ac, &sc);
 	if (fdt_getprop(fdt, node, "xen,static-mem", NULL)) {
 		d->static_mem = true;
 		if (add_pairs(w, node, "xen,static-mem", ac, sc, &d->static_banks,
@@ -696,7 +608,7 @@ static int add_shm(struct walk *w, int node, int depth)
 	uint64_t host = 0, guest, size;
 	const char *label;
 
-	direct_cells(bi->fdt, parent, &ac, &sc);
+	fdtc_direct_cells(bi->fdt, parent, &ac, &sc);
 	p = fdt_getprop(bi->fdt, node, "xen,shared-mem", &len);
 	label = pool_path(w, node);
 	if (!p || ac < 1 || sc < 1) {
@@ -714,11 +626,11 @@ static int add_shm(struct walk *w, int node, int depth)
 		return 0;
 	}
 	if (has_host) {
-		host = read_cells(p, (unsigned int)ac, &lost);
+		host = fdtc_read_cells(p, (unsigned int)ac, &lost);
 		p += ac;
 	}
-	guest = read_cells(p, (unsigned int)ac, &lost);
-	size = read_cells(p + ac, (unsigned int)sc, &lost);
+	guest = fdtc_read_cells(p, (unsigned int)ac, &lost);
+	size = fdtc_read_cells(p + ac, (unsigned int)sc, &lost);
 	if (!size || size - 1 > UINT64_MAX - guest ||
 	    (has_host && size - 1 > UINT64_MAX - host)) {
 		bootinfo_diag(bi, BOOTINFO_ERR, label, true, guest,
@@ -757,8 +669,8 @@ static int add_xen_reg(struct walk *w, int node, int depth, int dom)
 	for (i = 0; i < n; i++) {
 		const fdt32_t *c = p + i * (2 * ac + sc);
 		bool lost = false;
-		uint64_t size = read_cells(c + ac, (unsigned int)sc, &lost);
-		uint64_t guest = read_cells(c + ac + sc, (unsigned int)ac, &lost);
+		uint64_t size = fdtc_read_cells(c + ac, (unsigned int)sc, &lost);
+		uint64_t guest = fdtc_read_cells(c + ac + sc, (unsigned int)ac, &lost);
 
 		if (!size || size - 1 > UINT64_MAX - guest)
 			continue;
@@ -781,7 +693,7 @@ static int visit(struct walk *w, int node, int depth)
 		return 0;
 
 	/* RAM. */
-	if (!w->ram_scan_stopped && depth >= 1 && name_matches(name, "memory")) {
+	if (!w->ram_scan_stopped && depth >= 1 && fdtc_name_is(name, "memory")) {
 		bool is_ram;
 
 		if (w->t->memory_by_name_any_depth) {
@@ -790,15 +702,15 @@ static int visit(struct walk *w, int node, int depth)
 			int len;
 			const char *dt = fdt_getprop(fdt, node, "device_type", &len);
 
-			is_ram = depth == 1 && prop_is_string(dt, len) &&
-				 !strcmp(dt, "memory") && node_available(fdt, node);
+			is_ram = depth == 1 && fdtc_is_string(dt, len) &&
+				 !strcmp(dt, "memory") && fdtc_available(fdt, node);
 			if (!is_ram && depth == 1)
 				bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
 					      "node named memory but not an available "
 					      "device_type=\"memory\" node: not RAM");
 		}
 		if (is_ram) {
-			direct_cells(fdt, parent, &ac, &sc);
+			fdtc_direct_cells(fdt, parent, &ac, &sc);
 			rc = add_ram(w, node, depth, ac, sc);
 			if (rc)
 				return rc;
@@ -807,14 +719,14 @@ static int visit(struct walk *w, int node, int depth)
 
 	if (depth == 1 && !strcmp(name, "reserved-memory"))
 		w->reserved_root = node;
-	if (depth == 1 && name_matches(name, "chosen"))
+	if (depth == 1 && fdtc_name_is(name, "chosen"))
 		w->chosen = node;
 
 	/* Reserved memory: any descendant of /reserved-memory. */
 	if (depth >= 2 && w->reserved_root >= 0 && w->stack[1] == w->reserved_root &&
 	    !w->ram_scan_stopped &&
-	    (w->t->memory_by_name_any_depth || node_available(fdt, node))) {
-		direct_cells(fdt, parent, &ac, &sc);
+	    (w->t->memory_by_name_any_depth || fdtc_available(fdt, node))) {
+		fdtc_direct_cells(fdt, parent, &ac, &sc);
 		rc = add_pairs(w, node, "reg", ac, sc, &bi->reserved, EXT_K_RESERVED,
 			       false);
 		if (rc)
@@ -830,20 +742,20 @@ static int visit(struct walk *w, int node, int depth)
 			if (rc)
 				return rc;
 		}
-		if (depth == 2 && node_compatible(fdt, node, "xen,domain")) {
+		if (depth == 2 && fdtc_compatible(fdt, node, "xen,domain")) {
 			rc = add_domain(w, node, depth);
 			if (rc)
 				return rc;
 		}
 		if (depth >= 2 && depth <= 3 &&
-		    (node_compatible(fdt, node, "multiboot,module") ||
-		     node_compatible(fdt, node, "xen,multiboot-module"))) {
+		    (fdtc_compatible(fdt, node, "multiboot,module") ||
+		     fdtc_compatible(fdt, node, "xen,multiboot-module"))) {
 			rc = add_module(w, node, depth);
 			if (rc)
 				return rc;
 		}
 		if (depth >= 2 && depth <= 3 &&
-		    node_compatible(fdt, node, "xen,domain-shared-memory-v1")) {
+		    fdtc_compatible(fdt, node, "xen,domain-shared-memory-v1")) {
 			rc = add_shm(w, node, depth);
 			if (rc)
 				return rc;
@@ -856,7 +768,7 @@ static int visit(struct walk *w, int node, int depth)
 	}
 
 	/* IOMMU presence: any available node providing #iommu-cells. */
-	if (fdt_getprop(fdt, node, "#iommu-cells", NULL) && node_available(fdt, node) &&
+	if (fdt_getprop(fdt, node, "#iommu-cells", NULL) && fdtc_available(fdt, node) &&
 	    !bi->iommu_present) {
 		bi->iommu_present = true;
 		bi->iommu_path = pool_path(w, node);
@@ -866,93 +778,6 @@ static int visit(struct walk *w, int node, int depth)
 	if (rc)
 		return rc;
 	return add_pci_windows(w, node, depth);
-}
-
-/* By start, then size: equal starts (a board's "removed region" over the
- * child it starts with) sort the same on every libc. */
-static int span_cmp(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->size < y->size ? -1 : x->size > y->size;
-}
-
-static void check_overlaps(struct bootinfo *bi, struct bootinfo_spans *sp,
-			   const char *what)
-{
-	unsigned int i;
-
-	if (sp->n > 1)
-		qsort(sp->s, sp->n, sizeof(sp->s[0]), span_cmp);
-	for (i = 1; i < sp->n; i++) {
-		const struct ext_span *a = &sp->s[i - 1], *b = &sp->s[i];
-
-		if (b->start <= a->start + a->size - 1)
-			bootinfo_diag(bi, BOOTINFO_ERR, b->label, true, b->start,
-				      "%s bank overlaps the one of %s at %#" PRIx64,
-				      what, a->label ? a->label : "?", a->start);
-	}
-}
-
-static bool inside_ram(const struct bootinfo *bi, paddr_t s, paddr_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < bi->ram.n; i++) {
-		const struct ext_span *r = &bi->ram.s[i];
-
-		if (s >= r->start && s - r->start < r->size &&
-		    size <= r->size - (s - r->start))
-			return true;
-	}
-	return false;
-}
-
-static int check_domains(struct bootinfo *bi)
-{
-	unsigned int i, k;
-
-	for (i = 0; i < bi->nr_domain; i++) {
-		struct bootinfo_domain *d = &bi->domain[i];
-		uint64_t sum = 0;
-
-		if (!d->has_memory && !d->static_mem) {
-			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
-				      "domain has no memory property");
-			d->invalid = true;
-		}
-		if (d->direct_map && !d->static_mem) {
-			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
-				      "direct-map is only valid with xen,static-mem");
-			d->invalid = true;
-		}
-		for (k = 0; k < d->static_banks.n; k++) {
-			const struct ext_span *b = &d->static_banks.s[k];
-
-			sum += b->size;
-			if (!inside_ram(bi, b->start, b->size)) {
-				bootinfo_diag(bi, BOOTINFO_ERR, d->path, true, b->start,
-					      "static bank of size %#" PRIx64
-					      " is not inside host RAM", b->size);
-				d->invalid = true;
-			}
-			if (bootinfo_spans_push(&bi->reserved, b->start, b->size,
-						EXT_K_STATIC_DOMAIN, d->path))
-				return -ENOMEM;
-		}
-		if (d->static_mem && d->has_memory && sum != d->memory_kb * 1024) {
-			bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
-				      "memory (%" PRIu64 " KiB) does not match the sum of "
-				      "static banks (%" PRIu64 " KiB)", d->memory_kb,
-				      sum / 1024);
-			d->invalid = true;
-		}
-		if (d->static_mem && !d->has_memory)
-			d->memory_kb = sum / 1024;
-	}
-	return 0;
 }
 
 static int parse_memreserve(struct bootinfo *bi)
@@ -987,14 +812,14 @@ static int parse_memreserve(struct bootinfo *bi)
 
 static void root_cells(struct bootinfo *bi)
 {
-	int ac = own_cells(bi->fdt, 0, "#address-cells");
-	int sc = own_cells(bi->fdt, 0, "#size-cells");
+	int ac = fdtc_own_cells(bi->fdt, 0, "#address-cells");
+	int sc = fdtc_own_cells(bi->fdt, 0, "#size-cells");
 
 	if (ac == -2 || sc == -2)
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
 			      "bad #address-cells/#size-cells at the root");
-	bi->root_addr_cells = ac > 0 ? (uint32_t)ac : DEF_ADDR_CELLS;
-	bi->root_size_cells = sc > 0 ? (uint32_t)sc : DEF_SIZE_CELLS;
+	bi->root_addr_cells = ac > 0 ? (uint32_t)ac : FDTC_DEF_ADDR_CELLS;
+	bi->root_size_cells = sc > 0 ? (uint32_t)sc : FDTC_DEF_SIZE_CELLS;
 	if (bi->root_addr_cells == 1 || bi->root_size_cells == 1)
 		bootinfo_diag(bi, BOOTINFO_WARN, "/", false, 0,
 			      "root #address-cells = %u, #size-cells = %u: Dom0's "
@@ -1099,19 +924,19 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 	rc = walk_tree(bi);
 	if (rc)
 		return rc;
-	rc = check_domains(bi);
+	rc = bootinfo_check_domains(bi);
 	if (rc)
 		return rc;
 
 	if (!bi->ram.n)
 		bootinfo_diag(bi, BOOTINFO_ERR, "/", false, 0,
 			      "no RAM: the tree has no usable memory node");
-	check_overlaps(bi, &bi->ram, "RAM");
+	bootinfo_check_overlaps(bi, &bi->ram, "RAM");
 	/* Xen 4.17 removes reserved banks in the order its scan found them,
 	 * and with its rangeset bug that order shows in the result (facts
 	 * 8.9): keep it. Later releases give the same set in any order. */
 	if (bi->reserved.n > 1 && !xen_policy_traits(bi->policy)->reserved_tree_order)
-		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), span_cmp);
+		qsort(bi->reserved.s, bi->reserved.n, sizeof(bi->reserved.s[0]), ext_span_cmp);
 
 	if (opts && opts->bootargs) {
 		args = opts->bootargs;
@@ -1121,11 +946,11 @@ int bootinfo_parse(struct bootinfo *bi, const void *buf, size_t len,
 			int l;
 			const char *p = fdt_getprop(bi->fdt, chosen, "xen,xen-bootargs", &l);
 
-			if (prop_is_string(p, l))
+			if (fdtc_is_string(p, l))
 				args = p;
 		}
 	}
-	bootinfo_parse_bootargs(bi, args, &bi->args);
+	cmdline_parse(bi, args, &bi->args);
 	return 0;
 }
 
@@ -1152,144 +977,4 @@ void bootinfo_free(struct bootinfo *bi)
 	free(bi->str);
 	free(bi->fdt);
 	memset(bi, 0, sizeof(*bi));
-}
-
-/* ----- command line ----- */
-
-int bootinfo_parse_size(const char *s, const char **end, uint64_t *out)
-{
-	char *e;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &e, 0);
-	if (errno)
-		return -EINVAL;
-	switch (*e) {
-	case 'T': case 't': shift = 40; e++; break;
-	case 'G': case 'g': shift = 30; e++; break;
-	case 'M': case 'm': shift = 20; e++; break;
-	case 'K': case 'k': shift = 10; e++; break;
-	case 'B': case 'b': e++; break;
-	default: break;
-	}
-	if (shift && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	if (end)
-		*end = e;
-	return 0;
-}
-
-/* Xen's boolean spellings; -1 when none. */
-static int parse_bool(const char *s, size_t n)
-{
-	static const char *const yes[] = {"1", "yes", "on", "true", "enable"};
-	static const char *const no[] = {"0", "no", "off", "false", "disable"};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(yes); i++)
-		if (strlen(yes[i]) == n && !strncmp(s, yes[i], n))
-			return 1;
-	for (i = 0; i < ARRAY_SIZE(no); i++)
-		if (strlen(no[i]) == n && !strncmp(s, no[i], n))
-			return 0;
-	return -1;
-}
-
-static void bad_arg(struct bootinfo *bi, const char *tok, size_t n)
-{
-	if (bi)
-		bootinfo_diag(bi, BOOTINFO_WARN, "bootargs", false, 0,
-			      "cannot parse \"%.*s\": ignored", (int)(n > 60 ? 60 : n), tok);
-}
-
-void bootinfo_parse_bootargs(struct bootinfo *bi, const char *s,
-			     struct bootinfo_bootargs *ba)
-{
-	memset(ba, 0, sizeof(*ba));
-	ba->ext_regions = true;
-	ba->iommu = -1;
-	ba->gnttab_max_frames = 64;
-	if (!s)
-		return;
-	ba->raw = bi ? bootinfo_strdup(bi, s) : s;
-
-	while (*s) {
-		const char *tok, *eq, *val;
-		size_t n, klen, vlen;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		tok = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		n = (size_t)(s - tok);
-		if (!n)
-			break;
-		eq = memchr(tok, '=', n);
-		klen = eq ? (size_t)(eq - tok) : n;
-		val = eq ? eq + 1 : NULL;
-		vlen = eq ? n - klen - 1 : 0;
-
-#define KEY(k) (klen == strlen(k) && !strncmp(tok, k, klen))
-		if (KEY("dom0_mem") && val) {
-			uint64_t v;
-			const char *e;
-			char buf[40];
-
-			snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 39 ? vlen : 39), val);
-			/* Arm takes a plain size; x86 lists ("1G,max:2G") give
-			 * their first plain element. No suffix means KiB. */
-			if (!bootinfo_parse_size(buf, &e, &v) && (*e == '\0' || *e == ',')) {
-				if (e > buf && isdigit((unsigned char)e[-1]))
-					v <<= 10;
-				ba->dom0_mem_set = true;
-				ba->dom0_mem = v;
-			} else {
-				bad_arg(bi, tok, n);
-			}
-		} else if (KEY("ext_regions")) {
-			int b = val ? parse_bool(val, vlen) : 1;
-
-			if (b < 0)
-				bad_arg(bi, tok, n);
-			else
-				ba->ext_regions = b;
-		} else if (KEY("no-ext_regions") && !val) {
-			ba->ext_regions = false;
-		} else if (KEY("iommu") && val) {
-			const char *comma = memchr(val, ',', vlen);
-			size_t first = comma ? (size_t)(comma - val) : vlen;
-			int b = parse_bool(val, first);
-
-			if (b < 0 && first == 5 && !strncmp(val, "force", 5))
-				b = 1;
-			if (b < 0 && first == 8 && !strncmp(val, "required", 8))
-				b = 1;
-			if (b < 0)
-				bad_arg(bi, tok, n);
-			else
-				ba->iommu = b;
-		} else if (KEY("no-iommu") && !val) {
-			ba->iommu = 0;
-		} else if (KEY("gnttab_max_frames") && val) {
-			char buf[24], *e;
-			unsigned long v;
-
-			snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 23 ? vlen : 23), val);
-			errno = 0;
-			v = strtoul(buf, &e, 0);
-			if (errno || *e || e == buf || v > 0x100000) {
-				bad_arg(bi, tok, n);
-			} else {
-				ba->gnttab_max_frames_set = true;
-				ba->gnttab_max_frames = (unsigned int)v;
-			}
-		}
-#undef KEY
-	}
 }

@@ -409,13 +409,6 @@ static paddr_t pow2_floor(paddr_t v)
 	return r;
 }
 
-static int span_cmp(const void *a, const void *b)
-{
-	const struct ext_span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 /* Picks one block for Dom0 into *a / *blk; -ENOSPC when nothing fits. */
 static int pick_block(const struct bootinfo_spans *fr, paddr_t left, bool first,
 		      paddr_t *a, paddr_t *blk)
@@ -476,7 +469,7 @@ static int place_dom0(struct layout_plan *p, struct rangeset *free_rs,
 	/* Sort and merge touching blocks into banks. */
 	if (d->host_mem.n > 1)
 		if (d->host_mem.n > 1)
-			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
+			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), ext_span_cmp);
 	for (i = 1, k = 0; i < d->host_mem.n; i++) {
 		struct ext_span *prev = &d->host_mem.s[k];
 
@@ -649,7 +642,7 @@ static int plan_dom0(struct layout_plan *p, const struct bootinfo *bi,
 		}
 		if (d->host_mem.n > 1)
 		if (d->host_mem.n > 1)
-			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), span_cmp);
+			qsort(d->host_mem.s, d->host_mem.n, sizeof(d->host_mem.s[0]), ext_span_cmp);
 		check_dom0_banks(p, bi, d);
 		d->placement = "given with --dom0-banks";
 	} else {
