@@ -451,9 +451,10 @@ static int16_t gnttab_bfn_map(struct domain *mapper, mfn_t mfn, bool readonly, u
 	}
 }
 
-static void gnttab_bfn_unmap(struct domain *mapper, bfn_t bfn)
+/* Removes the bus mapping of mfn at bfn made by gnttab_bfn_map. */
+static void gnttab_bfn_unmap(struct domain *mapper, bfn_t bfn, mfn_t mfn)
 {
-	int rc = iommu_grant_unmap(mapper, bfn, INVALID_MFN);
+	int rc = iommu_grant_unmap(mapper, bfn, mfn);
 
 	/* Only a dying mapper has lost its IOMMU context (and the mapping
 	 * with it) before its grant maps are released. */
@@ -591,7 +592,7 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 
 err_bfn:
 	if (!bfn_eq(bfn, INVALID_BFN))
-		gnttab_bfn_unmap(ld, bfn);
+		gnttab_bfn_unmap(ld, bfn, mfn);
 err_ref:
 	mm_put_page(hv, pg); /* rd still holds its own references: no free */
 err_flags:
@@ -610,8 +611,9 @@ err_handle:
 	op->status = st;
 }
 
-/* Releases record h of ld: pins, flags, device map, then the reference
- * (last: it may free the frame and finalise a dying granter). */
+/* Releases record h of ld: device map (if still there), pins, flags,
+ * then the reference (last: it may free the frame and finalise a dying
+ * granter). The host map, if any, is the caller's business. */
 static void release_map(struct domain *ld, uint32_t h)
 {
 	struct hv *hv = ld->hv;
@@ -621,18 +623,27 @@ static void release_map(struct domain *ld, uint32_t h)
 	struct page_info *pg = mfn_to_page(&hv->ft, m->mfn);
 
 	BUG_ON(!rd || !rd->gnttab || !pg);
-	if (!bfn_eq(m->bfn, INVALID_BFN))
-		gnttab_bfn_unmap(ld, m->bfn);
+	if (!bfn_eq(m->bfn, INVALID_BFN)) {
+		gnttab_bfn_unmap(ld, m->bfn, m->mfn);
+		m->bfn = INVALID_BFN;
+	}
 	active_unpin(hv, rd->gnttab, m->ref, m->readonly);
 	maptrack_put(lgt, h);
 	lgt->maps_in_use--;
 	mm_put_page(hv, pg);
 }
 
+/*
+ * Xen's rule for the two parts of a handle: a zero host_addr or
+ * dev_bus_addr leaves that part alone; a non-zero one must name a part the
+ * handle still has (GNTST_general_error otherwise, and nothing changes).
+ * The handle, its pin and its reference go with the last part.
+ */
 static void unmap_one(struct domain *ld, struct gnttab_unmap_grant_ref *op)
 {
 	struct gnttab *lgt = ld->gnttab;
 	struct gnttab_map *m;
+	bool host = op->host_addr != 0, dev = false;
 	p2m_type_t t;
 
 	if (op->handle >= lgt->nr_maps_alloc || !lgt->maps[op->handle].in_use) {
@@ -640,27 +651,36 @@ static void unmap_one(struct domain *ld, struct gnttab_unmap_grant_ref *op)
 		return;
 	}
 	m = &lgt->maps[op->handle];
-	if (op->dev_bus_addr && op->dev_bus_addr != mfn_to_maddr(m->mfn) &&
-	    (bfn_eq(m->bfn, INVALID_BFN) || op->dev_bus_addr != bfn_x(m->bfn) << PAGE_SHIFT)) {
+	if (op->dev_bus_addr) {
+		if (!bfn_eq(m->bfn, INVALID_BFN))
+			dev = op->dev_bus_addr == bfn_x(m->bfn) << PAGE_SHIFT;
+		/* Without a device part, the machine address map returned is
+		 * accepted and ignored, like Xen. */
+		if (!dev && (!bfn_eq(m->bfn, INVALID_BFN) || op->dev_bus_addr != mfn_to_maddr(m->mfn))) {
+			op->status = GNTST_general_error;
+			return;
+		}
+	}
+	if (host && (gfn_eq(m->gfn, INVALID_GFN) || !gfn_eq(gaddr_to_gfn(op->host_addr), m->gfn))) {
 		op->status = GNTST_general_error;
 		return;
 	}
-	if (!op->host_addr) {
-		/* Xen: a zero address means "not the host mapping"; nothing to do. */
-		op->status = GNTST_okay;
-		return;
+	if (host) {
+		BUG_ON(!mfn_eq(p2m_lookup(ld, m->gfn, &t, NULL), m->mfn) || !p2m_is_grant(t));
+		/* Only a shatter of a merged grant superpage can fail here
+		 * (before anything changed). */
+		if (p2m_remove_range(ld, m->gfn, 1)) {
+			op->status = GNTST_general_error;
+			return;
+		}
+		m->gfn = INVALID_GFN;
 	}
-	if (!gfn_eq(gaddr_to_gfn(op->host_addr), m->gfn)) {
-		op->status = GNTST_general_error;
-		return;
+	if (dev) {
+		gnttab_bfn_unmap(ld, m->bfn, m->mfn);
+		m->bfn = INVALID_BFN;
 	}
-	BUG_ON(!mfn_eq(p2m_lookup(ld, m->gfn, &t, NULL), m->mfn) || !p2m_is_grant(t));
-	/* Only a shatter of a merged grant superpage can fail here. */
-	if (p2m_remove_range(ld, m->gfn, 1)) {
-		op->status = GNTST_general_error;
-		return;
-	}
-	release_map(ld, op->handle);
+	if (gfn_eq(m->gfn, INVALID_GFN) && bfn_eq(m->bfn, INVALID_BFN))
+		release_map(ld, op->handle);
 	op->status = GNTST_okay;
 }
 
@@ -927,7 +947,7 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 {
 	struct hv *hv = a->hv;
 	struct gnttab *gt = d->gnttab;
-	uint64_t mapped = 0;
+	uint64_t mapped = 0, dev_maps = 0;
 
 	if (!gt)
 		return gfail(a, "d%u has no grant table", d->id);
@@ -954,6 +974,19 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 		if (!m->in_use)
 			continue;
 		mapped++;
+		if (gfn_eq(m->gfn, INVALID_GFN) && bfn_eq(m->bfn, INVALID_BFN))
+			return gfail(a, "d%u handle %u has neither a host nor a device map", d->id, h);
+		if (!bfn_eq(m->bfn, INVALID_BFN)) {
+			mfn_t bm;
+			bool w;
+
+			dev_maps++;
+			if (iommu_grant_lookup(d, m->bfn, &bm, &w) || !mfn_eq(bm, m->mfn) ||
+			    w == m->readonly)
+				return gfail(a, "d%u handle %u: bfn %" PRI_bfn " is not its %s device map of mfn %"
+					     PRI_mfn, d->id, h, bfn_x(m->bfn),
+					     m->readonly ? "read-only" : "writeable", mfn_x(m->mfn));
+		}
 		rd = domain_by_id(hv, m->granter);
 		if (!rd || !rd->gnttab || rd == d)
 			return gfail(a, "d%u handle %u names missing or own granter d%u", d->id, h,
@@ -985,6 +1018,10 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 	if (mapped != gt->maps_in_use)
 		return gfail(a, "d%u counts %u grant maps but holds %" PRIu64, d->id, gt->maps_in_use,
 			     mapped);
+	/* Each grant bus leaf belongs to one handle (distinct BFNs). */
+	if (dev_maps != iommu_grant_count(d))
+		return gfail(a, "d%u has %" PRIu64 " grant device maps but %" PRIu64 " grant bus leaves",
+			     d->id, dev_maps, iommu_grant_count(d));
 
 	/* Pins add up to the records naming each entry. */
 	for (uint32_t r = 0; r < nr_entries(gt); r++) {

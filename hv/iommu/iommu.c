@@ -71,6 +71,7 @@ struct iommu_ctx {
 	struct m2b *spare; /* freed entries, reused before allocating */
 	unsigned int nr_spare;
 	unsigned int pending; /* entries with M2B_PENDING */
+	uint64_t nr_grant;    /* leaves made by iommu_grant_map */
 	struct { uint64_t bfn, nr; } resv[IOMMU_MAX_RESERVED];
 	unsigned int nr_resv;
 	struct ioreq_server *servers;
@@ -993,6 +994,7 @@ int iommu_grant_map(struct domain *d, bfn_t bfn, mfn_t mfn, bool writable)
 	iommu_pt_write(&c->pt, bfn_x(bfn), 0,
 		       iopte_leaf(mfn, IOPTE_R | IOPTE_REF | IOPTE_GRANT |
 					       (writable ? IOPTE_W | IOPTE_WREF : 0)));
+	c->nr_grant++;
 	c->st.maps++;
 	c->dirty = true;
 	flush(c);
@@ -1012,11 +1014,34 @@ int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn)
 	if (!(e & IOPTE_GRANT) || lo || (!mfn_eq(mfn, INVALID_MFN) && !mfn_eq(iopte_mfn(e), mfn)))
 		return -ENOENT;
 	iommu_pt_write(&c->pt, bfn_x(bfn), 0, 0);
-	ref_put(hv, mfn_to_page(&hv->ft, mfn), e & IOPTE_WREF);
+	/* The leaf's frame: mfn may be INVALID_MFN ("whatever is there"). */
+	ref_put(hv, mfn_to_page(&hv->ft, iopte_mfn(e)), e & IOPTE_WREF);
+	c->nr_grant--;
 	c->st.unmaps++;
 	c->dirty = true;
 	flush(c);
 	return 0;
+}
+
+int iommu_grant_lookup(const struct domain *d, bfn_t bfn, mfn_t *mfn, bool *writable)
+{
+	const struct iommu_ctx *c = d->iommu;
+	unsigned int lo;
+	uint64_t e;
+
+	if (!c || c->mode != IOMMU_CTX_TRANSLATE)
+		return -ENOENT;
+	e = iommu_pt_lookup(&c->pt, bfn_x(bfn), &lo);
+	if (!(e & IOPTE_GRANT) || lo)
+		return -ENOENT;
+	*mfn = iopte_mfn(e);
+	*writable = e & IOPTE_W;
+	return 0;
+}
+
+uint64_t iommu_grant_count(const struct domain *d)
+{
+	return d->iommu ? d->iommu->nr_grant : 0;
 }
 
 /* ----- device access ----- */
@@ -1129,6 +1154,7 @@ struct audit_walk {
 	uint32_t *refs;
 	struct audit_report rep;
 	uint64_t matched;
+	uint64_t grant; /* IOPTE_GRANT leaves */
 };
 
 #define afail(a, ...) audit_fail(&(a)->rep, __VA_ARGS__)
@@ -1154,6 +1180,12 @@ static int audit_leaf(void *ctx, uint64_t bfn, unsigned int order, uint64_t e)
 	}
 	if ((e & IOPTE_WREF) && !(e & IOPTE_REF))
 		return afail(a, "d%u bfn %#" PRIx64 ": type reference without reference", id, bfn);
+	if (e & IOPTE_GRANT) {
+		/* One frame, referenced, writeable exactly when type-referenced. */
+		if (order || !(e & IOPTE_REF) || !(e & IOPTE_W) != !(e & IOPTE_WREF))
+			return afail(a, "d%u bfn %#" PRIx64 ": malformed grant leaf", id, bfn);
+		a->grant++;
+	}
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		mfn_t m = mfn_add(iopte_mfn(e), (int64_t)i);
 		struct page_info *pg = mfn_to_page(&a->hv->ft, m);
@@ -1183,6 +1215,7 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 			continue;
 		a.c = c;
 		a.matched = 0;
+		a.grant = 0;
 		for (unsigned int b = 0; b < M2B_BUCKETS && !a.rep.failed; b++) {
 			for (struct m2b *e = c->m2b[b]; e && !a.rep.failed; e = e->next) {
 				struct page_info *pg = mfn_to_page(&hv->ft, _mfn(e->mfn));
@@ -1218,6 +1251,9 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 				afail(&a, "d%u: %" PRIu64 " M2B entries but %" PRIu64 " match foreign leaves",
 				      d->id, c->m2b_nr, a.matched);
 		}
+		if (!a.rep.failed && a.grant != c->nr_grant)
+			afail(&a, "d%u: %" PRIu64 " grant bus leaves, counted %" PRIu64, d->id, a.grant,
+			      c->nr_grant);
 	}
 	return a.rep.failed ? -1 : 0;
 }

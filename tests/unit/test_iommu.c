@@ -2,8 +2,9 @@
  * PV IOMMU tests through the dispatcher (iommu_op, hypercall 43): every
  * sub-op and its errors, batches (per-element status, one IOTLB flush,
  * continuation), foreign maps by IOREQ servers with the M2B, the
- * ballooning flow (buffered ring, ring full, swap_mfn), grant maps at a
- * chosen bus address, the DMA engine core, and destruction. The audit runs
+ * ballooning flow (buffered ring, ring full, swap_mfn), the DMA engine
+ * core, and destruction. Grant maps at a chosen bus address go through the
+ * grant table: tests/unit/test_grant_iommu.c. The audit runs
  * after every step.
  */
 #include <errno.h>
@@ -742,45 +743,6 @@ static void test_dma_copy_and_faults(void **state)
 	h_fini(&h);
 }
 
-static void test_grant_bfn_hook(void **state)
-{
-	struct harness h;
-	struct domain *be, *fe;
-	struct page_info *pg;
-	mfn_t m, got;
-	uint32_t c0;
-
-	(void)state;
-	h_init_default(&h);
-	fe = h_domain(&h, "fe", 0, 256);
-	be = h_domain(&h, "be", DOMF_iommu, 256);
-	assert_int_equal(populate(&h, fe, RAM_GFN, 1, 0), 1);
-	m = p2m_lookup(fe, _gfn(RAM_GFN), NULL, NULL);
-	pg = mfn_to_page(&h.hv->ft, m);
-	c0 = pg->count;
-	hv_lock(h.hv);
-	assert_int_equal(iommu_grant_map(be, _bfn(0x99), m, false), 0);
-	assert_int_equal(iommu_grant_map(be, _bfn(0x99), m, false), -EEXIST);
-	assert_int_equal(iommu_grant_map(fe, _bfn(0x99), m, false), -EOPNOTSUPP);
-	hv_unlock(h.hv);
-	assert_int_equal(pg->count, c0 + 1);
-	assert_int_equal(iommu_translate(be, _bfn(0x99), true, &got), -EACCES);
-	assert_int_equal(iommu_translate(be, _bfn(0x99), false, &got), 0);
-	assert_true(mfn_eq(got, m));
-	h_audit(&h);
-	/* The PV IOMMU cannot remove a grant's bus mapping behind its back. */
-	struct pv_iommu_op op = unmap_op(0x99, 0);
-
-	assert_int_equal(iop1(&h, be, &op), -ENOENT);
-	hv_lock(h.hv);
-	assert_int_equal(iommu_grant_unmap(be, _bfn(0x99), m), 0);
-	assert_int_equal(iommu_grant_unmap(be, _bfn(0x99), m), -ENOENT);
-	hv_unlock(h.hv);
-	assert_int_equal(pg->count, c0);
-	h_audit(&h);
-	h_fini(&h);
-}
-
 /* dm_op from the scratch area: bufs[0] at page 1, the op at page 2. */
 static int64_t dmop(struct harness *h, struct domain *d, domid_t target, struct xen_dm_op *op,
 		    uint64_t size)
@@ -1021,7 +983,6 @@ int main(void)
 		cmocka_unit_test(test_balloon_invalidate),
 		cmocka_unit_test(test_balloon_swap_mfn),
 		cmocka_unit_test(test_dma_copy_and_faults),
-		cmocka_unit_test(test_grant_bfn_hook),
 		cmocka_unit_test(test_dmadev_registers),
 		cmocka_unit_test(test_dm_op_ioreq_server),
 		cmocka_unit_test(test_ioreq_id_reuse),
