@@ -2,8 +2,10 @@
  * Hypercall sequence fuzzer.
  *
  * An input is a program: a header choosing 2..FZ_MAX_DOMS domains and their
- * kinds (plain, privileged, static, static direct-mapped) and which plain
- * domains may foreign-map which, then up to FZ_MAX_OPS operations. Each
+ * kinds (plain, privileged, static, static direct-mapped, with IOMMU
+ * contexts) and which domains may foreign-map which, then FZ_MAX_OPS
+ * operations (those past the end of the input chosen by a PRNG seeded by
+ * the input). Each
  * operation byte picks a generator from `gens` and a calling domain; the
  * generator reads its arguments from the input, lays out the hypercall's
  * structures in the caller's scratch area and makes the call. After every
@@ -213,7 +215,7 @@ static void reach_print(void)
  */
 #define FZ_GMAPS 16
 static struct fz_gmap {
-	bool live;
+	bool live, host, dev; /* dev: a bus (BFN) part */
 	uint32_t flags;
 	uint64_t host_addr, dev_bus_addr;
 } gmaps[FZ_MAX_DOMS][FZ_GMAPS];
@@ -698,6 +700,8 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 			if (ok && m[k].handle < FZ_GMAPS)
 				gmaps[i][m[k].handle] = (struct fz_gmap){
 					.live = true, .flags = w->flags,
+					.host = w->flags & GNTMAP_host_map,
+					.dev = w->flags & GNTMAP_device_map,
 					.host_addr = w->flags & GNTMAP_host_map ? w->host_addr : 0,
 					.dev_bus_addr = m[k].dev_bus_addr};
 		}
@@ -716,9 +720,13 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 				bool bfn = g->flags & GNTMAP_request_bfn_map;
 
 				reach(e, i, bfn ? R_GUNMAP_BFN : R_GUNMAP_HOST, ok);
-				/* A zero host address leaves the host mapping alone. */
-				if (ok && (w->host_addr || !(g->flags & GNTMAP_host_map)))
-					g->live = false;
+				/* A non-zero address names the part it undoes; the
+				 * handle goes with the last part. */
+				if (ok && w->host_addr)
+					g->host = false;
+				if (ok && g->dev && w->dev_bus_addr == g->dev_bus_addr)
+					g->dev = false;
+				g->live = g->host || g->dev;
 			}
 		}
 	}
@@ -1095,6 +1103,15 @@ void fz_hcall_setup(struct fz_env *e, struct fz_in *in)
 	fz_audit(e);
 }
 
+static uint64_t fz_tail_seed(const uint8_t *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t k = 0; k < size; k++)
+		h = (h ^ data[k]) * 0x100000001b3ULL;
+	return h | 1; /* nonzero: PRNG mode */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_env e;
@@ -1111,8 +1128,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	e.strict = true;
 	fz_hcall_setup(&e, &in);
-	for (unsigned int op = 0; op < FZ_MAX_OPS && fz_more(&in); op++)
+	for (unsigned int op = 0; op < FZ_MAX_OPS; op++) {
+		/* A short input's program goes on with choices from a PRNG
+		 * seeded by the input (deterministic, so a crash reproduces):
+		 * every execution is a whole program, which spreads the cost
+		 * of creating and destroying the hypervisor over FZ_MAX_OPS
+		 * operations. */
+		if (!fz_more(&in))
+			in.rng = fz_tail_seed(data, size);
 		fz_hcall_one(&e, &in);
+	}
 	fz_audit(&e);
 	fz_env_fini(&e);
 	return 0;
