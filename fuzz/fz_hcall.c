@@ -46,6 +46,8 @@
 #define OFF_RAW 0x6000
 /* Where guests usually put the grant table frames (Arm guest layout). */
 #define FZ_GNTTAB_GFN 0x38000ULL
+/* Where the fuzzer's grant maps mostly go (free in every domain kind). */
+#define FZ_GRANT_MAP_GFN 0x60000ULL
 
 typedef void (*fz_gen_fn)(struct fz_env *e, struct fz_in *in, unsigned int i);
 
@@ -232,7 +234,12 @@ static struct fz_gmap {
 static struct fz_prog {
 	uint8_t offer[FZ_MAX_DOMS][FZ_OFFERS];
 	struct { bool live; uint8_t target; ioservid_t id; } srv[FZ_MAX_DOMS][FZ_SERVERS];
-	uint64_t bfn[FZ_MAX_DOMS][FZ_BFNS];
+	struct fz_iomap {
+		uint64_t bfn, gfn;
+		uint16_t flags, domid; /* domid: the target of a foreign map */
+		ioservid_t ios;
+		bool foreign;
+	} bfn[FZ_MAX_DOMS][FZ_BFNS];
 	unsigned int nr_bfn[FZ_MAX_DOMS];
 } prog;
 
@@ -254,9 +261,16 @@ static void prog_server(struct fz_env *e, unsigned int emu, unsigned int target,
 	prog.srv[emu][k].id = id;
 }
 
-static void prog_bfn(unsigned int slot, uint64_t bfn)
+static void prog_bfn(unsigned int slot, const struct pv_iommu_op *o, uint64_t bfn)
 {
-	prog.bfn[slot][prog.nr_bfn[slot]++ % FZ_BFNS] = bfn;
+	struct fz_iomap *m = &prog.bfn[slot][prog.nr_bfn[slot]++ % FZ_BFNS];
+
+	m->bfn = bfn;
+	m->gfn = o->u.map_page.gfn; /* the same offset in both map sub-ops */
+	m->flags = o->flags;
+	m->foreign = o->subop_id == IOMMUOP_map_foreign_page;
+	m->domid = o->u.map_foreign_page.domid;
+	m->ios = o->u.map_foreign_page.ioserver;
 }
 
 static void put_or_skip(struct fz_env *e, unsigned int i, uint64_t off, const void *p, size_t len)
@@ -583,6 +597,13 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 	/* Map and unmap are the interesting ones: half of the calls. */
 	unsigned int cmd = sel < 80 ? GNTTABOP_map_grant_ref : sel < 128 ? GNTTABOP_unmap_grant_ref
 			 : sel < 240 ? fz_below(in, 13) : fz_u32(in);
+	bool holds = false;
+
+	/* A caller holding maps mostly undoes one. */
+	for (unsigned int h = 0; h < FZ_GMAPS; h++)
+		holds |= gmaps[i][h].live;
+	if (holds && (sel & 1))
+		cmd = GNTTABOP_unmap_grant_ref;
 	unsigned int count;
 
 	c = fz_u8(in);
@@ -617,7 +638,9 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 				}
 			}
 
-			m.host_addr = fz_pick_gfn(e, i, in) << PAGE_SHIFT;
+			/* Half of the host addresses in a region nothing else uses. */
+			m.host_addr = (fz_u8(in) & 1 ? FZ_GRANT_MAP_GFN + fz_u8(in) % 64
+						    : fz_pick_gfn(e, i, in)) << PAGE_SHIFT;
 			m.dev_bus_addr = fz_pick_gfn(e, i, in) << PAGE_SHIFT;
 			if (fz_u8(in) >= 240)
 				m.dev_bus_addr |= fz_u16(in) & (PAGE_SIZE - 1);
@@ -745,15 +768,20 @@ static uint64_t pick_own_gfn(struct fz_env *e, unsigned int t, struct fz_in *in,
 	return fz_pick_gfn(e, t, in);
 }
 
-/* Mostly a bus frame the caller mapped before. */
-static uint64_t pick_bfn(struct fz_env *e, unsigned int i, struct fz_in *in)
+/* Mostly a mapping the caller made before (foreign or not, as asked):
+ * its bus frame, and often its order, IOREQ server, target and frame. */
+static const struct fz_iomap *pick_iomap(struct fz_in *in, unsigned int i, bool foreign)
 {
 	uint8_t c = fz_u8(in);
 	unsigned int nr = prog.nr_bfn[i] < FZ_BFNS ? prog.nr_bfn[i] : FZ_BFNS;
 
-	if (c < 160 && nr)
-		return prog.bfn[i][c % nr];
-	return fz_pick_gfn(e, i, in);
+	for (unsigned int k = 0; c < 192 && k < nr; k++) {
+		const struct fz_iomap *m = &prog.bfn[i][(c + k) % nr];
+
+		if (m->foreign == foreign)
+			return m;
+	}
+	return NULL;
 }
 
 /* Mostly an IOREQ server the caller created (and its target, if asked). */
@@ -852,12 +880,33 @@ static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 			o->u.map_page.gfn = pick_own_gfn(e, i, in, order);
 			break;
 		case IOMMUOP_unmap_page:
-			o->u.unmap_page.bfn = pick_bfn(e, i, in);
+		case IOMMUOP_unmap_foreign_page: {
+			bool foreign = o->subop_id == IOMMUOP_unmap_foreign_page;
+			const struct fz_iomap *m = pick_iomap(in, i, foreign);
+			uint8_t how = fz_u8(in);
+
+			o->u.unmap_page.bfn = m ? m->bfn : fz_pick_gfn(e, i, in);
+			if (m && (how & 1))
+				o->flags = IOMMU_set_page_order(o->flags,
+								IOMMU_get_page_order(m->flags));
+			if (foreign)
+				o->u.unmap_foreign_page.ioserver = m && (how & 2)
+					? m->ios : pick_server(e, i, in, NULL);
 			break;
-		case IOMMUOP_unmap_foreign_page:
-			o->u.unmap_foreign_page.bfn = pick_bfn(e, i, in);
-			o->u.unmap_foreign_page.ioserver = pick_server(e, i, in, NULL);
-			break;
+		}
+		case IOMMUOP_lookup_foreign_page: {
+			/* Often the frame of a foreign map (translated contexts
+			 * only find those). */
+			const struct fz_iomap *m = pick_iomap(in, i, true);
+
+			if (m) {
+				o->u.lookup_foreign_page.gfn = m->gfn;
+				o->u.lookup_foreign_page.domid = m->domid;
+				o->u.lookup_foreign_page.ioserver = m->ios;
+				break;
+			}
+		}
+			/* fall through */
 		default: {
 			uint16_t domid = fz_pick_domid(e, in);
 			unsigned int t;
@@ -894,7 +943,7 @@ static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		reach_iommu(e, i, &ops[k], ok);
 		if (ok && (ops[k].subop_id == IOMMUOP_map_page ||
 			   ops[k].subop_id == IOMMUOP_map_foreign_page))
-			prog_bfn(i, done[k].u.map_page.bfn); /* bfn is at the same offset in both */
+			prog_bfn(i, &ops[k], done[k].u.map_page.bfn); /* bfn: same offset in both */
 	}
 }
 
