@@ -22,9 +22,12 @@
  *   when the first pin was taken (later changes to the entry's frame do
  *   not move existing maps, as in Xen).
  * - Per mapper a maptrack array: one record per handle (granter, ref,
- *   read-only or not, the GFN it is mapped at and the frame). Unmap and
- *   destruction use only this record, never the caller's flags, so a
- *   read-only unmap can never drop a writeable pin (the XSA-224 class).
+ *   read-only or not, the frame, and its two parts: the GFN of the host
+ *   map and the BFN of the device map, PV IOMMU; either may be absent).
+ *   Unmap removes the parts it names (Xen's rule) and frees the record
+ *   with its last part. Unmap and destruction use only this record, never
+ *   the caller's flags, so a read-only unmap can never drop a writeable
+ *   pin (the XSA-224 class).
  *
  * Invariants (checked by gnttab_audit_refs):
  * - every maptrack record in use holds exactly one reference on its frame,
@@ -32,8 +35,12 @@
  *   that ref is pinned by this mapper with the same frame;
  * - per granter, sum of read-only (writeable) pins == number of read-only
  *   (writeable) maptrack records naming it;
+ * - every record in use has a host or a device part;
  * - a live mapper's P2M maps each record's GFN to its frame with
  *   p2m_grant_map_ro/rw, and holds no other grant leaves;
+ * - its IOMMU context maps each record's BFN to its frame with a grant
+ *   leaf of the same access (holding the IOMMU's own reference), and holds
+ *   no other grant leaves;
  * - every PGC_xen frame owned by a domain is one of that domain's table
  *   frames, and is never mapped by another domain.
  * - a granter stays (as a dying zombie) while any of its frames is mapped,
@@ -1023,30 +1030,40 @@ static int gaudit_domain(struct gaudit *a, struct domain *d, uint32_t *refs, uin
 		return gfail(a, "d%u has %" PRIu64 " grant device maps but %" PRIu64 " grant bus leaves",
 			     d->id, dev_maps, iommu_grant_count(d));
 
-	/* Pins add up to the records naming each entry. */
-	for (uint32_t r = 0; r < nr_entries(gt); r++) {
-		struct gnttab_active *act = &gt->active[r];
-		uint32_t ro = 0, rw = 0;
-		struct domain *md;
+	/* Pins add up to the records naming each entry: one pass over every
+	 * mapper's records (a maptrack can hold 262,144 of them). The record
+	 * loop above already checked each record's entry names its mapper. */
+	if (nr_entries(gt)) {
+		uint32_t (*cnt)[2] = calloc(nr_entries(gt), sizeof(*cnt));
 
-		if (!act->ro_pins && !act->rw_pins)
-			continue;
-		md = domain_by_id(hv, act->mapper);
-		if (!md || !md->gnttab)
-			return gfail(a, "d%u ref %u pinned by missing d%u", d->id, r, act->mapper);
-		for (uint32_t h = 0; h < md->gnttab->nr_maps_alloc; h++) {
-			struct gnttab_map *m = &md->gnttab->maps[h];
+		if (!cnt)
+			return gfail(a, "d%u: no memory to count pins", d->id);
+		for (struct domain *md = hv->domains; md; md = md->next) {
+			if (md == d || !md->gnttab)
+				continue;
+			for (uint32_t h = 0; h < md->gnttab->nr_maps_alloc; h++) {
+				struct gnttab_map *m = &md->gnttab->maps[h];
 
-			if (m->in_use && m->granter == d->id && m->ref == r) {
-				if (m->readonly)
-					ro++;
-				else
-					rw++;
+				if (m->in_use && m->granter == d->id && m->ref < nr_entries(gt))
+					cnt[m->ref][m->readonly ? 0 : 1]++;
 			}
 		}
-		if (ro != act->ro_pins || rw != act->rw_pins)
-			return gfail(a, "d%u ref %u pins %u/%u but d%u holds %u/%u maps", d->id, r,
-				     act->ro_pins, act->rw_pins, md->id, ro, rw);
+		for (uint32_t r = 0; r < nr_entries(gt); r++) {
+			struct gnttab_active *act = &gt->active[r];
+
+			if ((act->ro_pins || act->rw_pins) && !domain_by_id(hv, act->mapper)) {
+				free(cnt);
+				return gfail(a, "d%u ref %u pinned by missing d%u", d->id, r, act->mapper);
+			}
+			if (cnt[r][0] != act->ro_pins || cnt[r][1] != act->rw_pins) {
+				uint32_t ro = cnt[r][0], rw = cnt[r][1];
+
+				free(cnt);
+				return gfail(a, "d%u ref %u pins %u/%u but d%u holds %u/%u maps", d->id, r,
+					     act->ro_pins, act->rw_pins, act->mapper, ro, rw);
+			}
+		}
+		free(cnt);
 	}
 
 	/* The P2M holds exactly the host maps, and table frames only of d. */

@@ -40,7 +40,10 @@
 #include "../hypercall/hcall.h"
 #include "iommu_pt.h"
 
-#define M2B_BUCKETS 256
+/* Entries of one frame share a chain; 4096 chains keep the walks short up
+ * to the budget (IOMMU_M2B_MAX) for 32 KiB per context. */
+#define M2B_BITS 12
+#define M2B_BUCKETS (1u << M2B_BITS)
 #define M2B_W (1u << 0)       /* holds a writeable type reference */
 #define M2B_SWAP (1u << 1)    /* mapped with IOMMUOP_swap_mfn */
 #define M2B_STALE (1u << 2)   /* the target gave the frame up */
@@ -68,6 +71,8 @@ struct iommu_ctx {
 	mfn_t scratch;
 	struct m2b *m2b[M2B_BUCKETS];
 	uint64_t m2b_nr;
+	uint64_t m2b_held; /* entries allocated: m2b_nr plus those of an op in progress */
+	uint64_t m2b_max;  /* budget for m2b_held (IOMMU_M2B_MAX by default) */
 	struct m2b *spare; /* freed entries, reused before allocating */
 	unsigned int nr_spare;
 	unsigned int pending; /* entries with M2B_PENDING */
@@ -80,7 +85,7 @@ struct iommu_ctx {
 
 static inline unsigned int bucket(uint64_t mfn)
 {
-	return (unsigned int)((mfn * 0x9E3779B97F4A7C15ULL) >> 56) & (M2B_BUCKETS - 1);
+	return (unsigned int)((mfn * 0x9E3779B97F4A7C15ULL) >> (64 - M2B_BITS));
 }
 
 /* ----- contexts ----- */
@@ -130,6 +135,7 @@ int iommu_domain_init(struct domain *d, const struct iommu_params *p)
 	c->hw = d->flags & DOMF_privileged;
 	c->hwdom = p->hwdom;
 	c->scratch = INVALID_MFN;
+	c->m2b_max = IOMMU_M2B_MAX;
 	if (!p->present)
 		c->mode = IOMMU_CTX_NONE;
 	else if (c->hw && p->hwdom == IOMMU_HWDOM_PASSTHROUGH)
@@ -193,6 +199,16 @@ uint64_t iommu_m2b_count(const struct domain *d)
 	return d->iommu ? d->iommu->m2b_nr : 0;
 }
 
+int iommu_set_m2b_budget(struct domain *d, uint64_t max)
+{
+	struct iommu_ctx *c = ctx_get(d);
+
+	if (!c)
+		return -ENOMEM;
+	c->m2b_max = max;
+	return 0;
+}
+
 int iommu_reserve_bfn_range(struct domain *d, bfn_t bfn, uint64_t nr)
 {
 	struct iommu_ctx *c = ctx_get(d);
@@ -246,20 +262,37 @@ static void ref_put(struct hv *hv, struct page_info *pg, bool w)
 
 /* ----- M2B ----- */
 
+/*
+ * A new entry, or NULL when the heap or the context's budget is spent
+ * (both are -ENOMEM to the caller: memory the hypervisor will not give).
+ * The budget bounds what one emulator, however privileged, can make the
+ * hypervisor allocate: entries multiply with BFNs and IOREQ servers, not
+ * only with the frames of the targets.
+ */
 static struct m2b *m2b_alloc(struct iommu_ctx *c)
 {
 	struct m2b *e = c->spare;
 
+	if (c->m2b_held >= c->m2b_max) {
+		c->st.m2b_refused++;
+		return NULL;
+	}
 	if (e) {
 		c->spare = e->next;
 		c->nr_spare--;
-		return e;
+	} else {
+		e = hv_malloc(c->d->hv, sizeof(*e));
+		if (!e)
+			return NULL;
 	}
-	return hv_malloc(c->d->hv, sizeof(*e));
+	c->m2b_held++;
+	return e;
 }
 
 static void m2b_release(struct iommu_ctx *c, struct m2b *e)
 {
+	BUG_ON(!c->m2b_held);
+	c->m2b_held--;
 	if (c->nr_spare < 64) {
 		e->next = c->spare;
 		c->spare = e;
@@ -758,17 +791,20 @@ static int op_map_foreign(struct domain *d, struct pv_iommu_op *op)
 	want = (r ? IOPTE_R : 0) | (w ? IOPTE_W : 0);
 	/* Validate every frame and allocate the new entries first. */
 	for (i = 0; i < nr; i++) {
+		uint64_t e = 0;
+
 		fresh[i] = NULL;
 		if (translate) {
-			uint64_t e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
-
+			e = iommu_pt_lookup(&c->pt, bfn + i, NULL);
 			if (e && (!(e & IOPTE_FOREIGN) || (e & IOPTE_SCRATCH) ||
 				  !mfn_eq(iopte_mfn(e), mfn[i]) || (e & (IOPTE_R | IOPTE_W)) != want)) {
 				rc = -EEXIST;
 				goto err_fresh;
 			}
 		}
-		if (m2b_find(c, mfn_x(mfn[i]), bfn + i, t->id, ios))
+		/* A free BFN has no entry (each entry has its leaf): no need to
+		 * walk the frame's other mappings. */
+		if ((!translate || e) && m2b_find(c, mfn_x(mfn[i]), bfn + i, t->id, ios))
 			continue; /* identical entry: nothing new */
 		fresh[i] = m2b_alloc(c);
 		if (!fresh[i]) {
@@ -1240,9 +1276,10 @@ int iommu_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 		}
 		if (a.rep.failed)
 			break;
-		if (n != c->m2b_nr || pending != c->pending) {
+		if (n != c->m2b_nr || pending != c->pending || c->m2b_held != n) {
 			afail(&a, "d%u M2B holds %" PRIu64 " entries (%" PRIu64 " pending), counted %" PRIu64
-				  " (%u)", d->id, n, pending, c->m2b_nr, c->pending);
+				  " (%u), allocated %" PRIu64, d->id, n, pending, c->m2b_nr, c->pending,
+			      c->m2b_held);
 			break;
 		}
 		if (c->mode == IOMMU_CTX_TRANSLATE) {

@@ -643,6 +643,106 @@ static void test_batches(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A guest that fills its maptrack (GNTTAB_MAX_MAPTRACK handles: 2048
+ * grants mapped read-only 128 times each, the pin limit) gets
+ * GNTST_no_device_space for the next map and nothing else: its maps stay
+ * usable, other domains still map, an unmap frees a handle for the next
+ * map, and destroying it releases all of them.
+ */
+static void test_maptrack_exhaustion(void **state)
+{
+	enum { NREFS = 2048, ROUNDS = 128, BATCH = 512, FIRST = 8 };
+	struct harness h;
+	struct domain *back, *front, *other;
+	struct gnttab_map_grant_ref *ops;
+	const uint64_t chunks[] = {RAM_GFN, RAM_GFN + 512, RAM_GFN + 1024, RAM_GFN + 1536};
+	grant_handle_t first = 0, hx;
+	domid_t bid;
+
+	(void)state;
+	assert_int_equal(NREFS * ROUNDS, GNTTAB_MAX_MAPTRACK);
+	h_init_default(&h);
+	back = h_domain(&h, "back", 0, 64);
+	front = h_domain(&h, "front", 0, 4096);
+	other = h_domain(&h, "other", 0, 64);
+	bid = back->id;
+	assert_int_equal(h_reservation(&h, front, XENMEM_populate_physmap, chunks, 4, 9, DOMID_SELF), 4);
+	strcpy(h_va(front, RAM_GFN << PAGE_SHIFT), "frontend data");
+	for (uint64_t f = 0; f < 5; f++)
+		assert_int_equal(atp_grant(&h, front, f, GNT_GFN + f), 0);
+	for (grant_ref_t r = 0; r < NREFS; r++)
+		grant(front, FIRST + r, back->id, RAM_GFN + r, GTF_permit_access);
+	h_audit(&h);
+
+	ops = calloc(BATCH, sizeof(*ops));
+	assert_non_null(ops);
+	for (uint64_t round = 0; round < ROUNDS; round++) {
+		for (grant_ref_t r0 = 0; r0 < NREFS; r0 += BATCH) {
+			for (unsigned int i = 0; i < BATCH; i++)
+				ops[i] = (struct gnttab_map_grant_ref){
+					.host_addr = (MAP_GFN + round * NREFS + r0 + i) << PAGE_SHIFT,
+					.flags = GNTMAP_host_map | GNTMAP_readonly,
+					.ref = FIRST + r0 + i, .dom = front->id, .status = 99};
+			h_put(back, 0x100, ops, BATCH * sizeof(*ops));
+			assert_int_equal(gop(&h, back, GNTTABOP_map_grant_ref, 0x100, BATCH), 0);
+			h_get(back, 0x100, ops, BATCH * sizeof(*ops));
+			for (unsigned int i = 0; i < BATCH; i++)
+				assert_int_equal(ops[i].status, GNTST_okay);
+			if (round == 0 && r0 == 0)
+				first = ops[0].handle;
+		}
+	}
+	free(ops);
+	assert_int_equal(gnttab_nr_maps(back), GNTTAB_MAX_MAPTRACK);
+	assert_int_equal(page_count(&h, front, RAM_GFN), 1 + ROUNDS);
+	h_audit(&h);
+
+	/* Full: the next map, of a fresh grant or a pinned one, is refused
+	 * and leaves nothing behind. */
+	grant(front, FIRST + NREFS, back->id, RAM_GFN + NREFS - 1, GTF_permit_access);
+	assert_int_equal(map(&h, back, front->id, FIRST + NREFS, MAP_GFN - 1, GNTMAP_host_map, NULL),
+			 GNTST_no_device_space);
+	assert_int_equal(map(&h, back, front->id, FIRST, MAP_GFN - 2, GNTMAP_host_map | GNTMAP_readonly,
+			     NULL), GNTST_no_device_space);
+	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access);
+	assert_int_equal(gnttab_nr_maps(back), GNTTAB_MAX_MAPTRACK);
+	assert_int_equal(page_count(&h, front, RAM_GFN), 1 + ROUNDS);
+	assert_true(mfn_eq(p2m_lookup(back, _gfn(MAP_GFN - 1), NULL, NULL), INVALID_MFN));
+
+	/* Nothing else broke: its maps still show the data, another domain
+	 * maps a grant, the full guest still answers other calls. */
+	assert_string_equal(h_va(back, (MAP_GFN + (ROUNDS - 1) * NREFS) << PAGE_SHIFT), "frontend data");
+	grant(front, FIRST + NREFS + 1, other->id, RAM_GFN + 1, GTF_permit_access);
+	assert_int_equal(map(&h, other, front->id, FIRST + NREFS + 1, MAP_GFN, GNTMAP_host_map, &hx),
+			 GNTST_okay);
+	assert_int_equal(unmap(&h, other, MAP_GFN << PAGE_SHIFT, hx, 0), GNTST_okay);
+	assert_int_equal(h_call(&h, back, __HYPERVISOR_grant_table_op, GNTTABOP_query_size, h_gpa(0), 1, 0,
+				0), 0);
+
+	/* An unmap frees one handle, which the next map gets; then full again. */
+	assert_int_equal(unmap(&h, back, MAP_GFN << PAGE_SHIFT, first, 0), GNTST_okay);
+	assert_int_equal(gnttab_nr_maps(back), GNTTAB_MAX_MAPTRACK - 1);
+	assert_int_equal(map(&h, back, front->id, FIRST + NREFS, MAP_GFN - 1, GNTMAP_host_map, &hx),
+			 GNTST_okay);
+	assert_int_equal(hx, first);
+	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(map(&h, back, front->id, FIRST + 1, MAP_GFN - 2, GNTMAP_host_map | GNTMAP_readonly,
+			     NULL), GNTST_no_device_space);
+
+	/* Destruction releases every handle, pin and reference. */
+	hv_lock(h.hv);
+	domain_destroy(back);
+	hv_unlock(h.hv);
+	h_audit(&h);
+	assert_null(domain_by_id(h.hv, bid));
+	assert_int_equal(page_count(&h, front, RAM_GFN), 1);
+	assert_int_equal(page_count(&h, front, RAM_GFN + NREFS - 1), 1);
+	assert_int_equal(entry(front, FIRST)->flags, GTF_permit_access);
+	assert_int_equal(entry(front, FIRST + NREFS)->flags, GTF_permit_access);
+	h_fini(&h);
+}
+
 static void test_versions(void **state)
 {
 	struct harness h;
@@ -866,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_mapper),
 		cmocka_unit_test(test_destroy_granter),
 		cmocka_unit_test(test_batches),
+		cmocka_unit_test(test_maptrack_exhaustion),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_foreign_errors),
 	};

@@ -536,6 +536,137 @@ static void test_foreign_without_iommu(void **state)
 	h_fini(h);
 }
 
+/* Item 4 of issue 18: an emulator's M2B entries are bounded; past its
+ * budget map_foreign_page and lookup_foreign_page fail with -ENOMEM and
+ * leave nothing behind, and the other emulators are not affected. */
+static void test_m2b_budget(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op ops[3];
+	struct domain *emu2;
+	struct page_info *pg;
+	ioservid_t ios2;
+	uint32_t c0;
+	mfn_t m;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	pg = gfn_page(h, s.guest, RAM_GFN + 8);
+	c0 = pg->count;
+	hv_lock(h->hv);
+	assert_int_equal(iommu_set_m2b_budget(s.emu, 8), 0);
+	hv_unlock(h->hv);
+
+	/* Two order-2 maps spend the budget. */
+	ops[0] = fmap_op(0x80, s.guest->id, RAM_GFN + 8, s.ios, RW | IOMMU_page_order(2));
+	ops[1] = fmap_op(0x90, s.guest->id, RAM_GFN + 16, s.ios, RW | IOMMU_page_order(2));
+	assert_int_equal(iop(h, s.emu, ops, 2), 0);
+	assert_int_equal(ops[0].status, 0);
+	assert_int_equal(ops[1].status, 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 8);
+	h_audit(h);
+
+	/* One more entry is refused: the same frame at another BFN, another
+	 * frame, a lookup. A repeated identical map needs none. */
+	ops[0] = fmap_op(0xa0, s.guest->id, RAM_GFN + 8, s.ios, RW);
+	ops[1] = fmap_op(0x80, s.guest->id, RAM_GFN + 8, s.ios, RW | IOMMU_page_order(2));
+	ops[2] = fmap_op(0xa1, s.guest->id, RAM_GFN + 30, s.ios, IOMMUOP_readable);
+	assert_int_equal(iop(h, s.emu, ops, 3), 0);
+	assert_int_equal(ops[0].status, -ENOMEM);
+	assert_int_equal(ops[1].status, 0);
+	assert_int_equal(ops[2].status, -ENOMEM);
+	h_audit(h);
+	assert_int_equal(iommu_m2b_count(s.emu), 8);
+	assert_int_equal(pg->count, c0 + 1);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0xa0), false, &m), -ENXIO);
+	assert_int_equal(iommu_translate(s.emu, _bfn(0xa1), false, &m), -ENXIO);
+	assert_true(iommu_stats(s.emu)->m2b_refused >= 2);
+
+	/* All or nothing: an order-3 map needing 8 entries after 4 are freed
+	 * fails whole. */
+	ops[0] = funmap_op(0x90, s.ios, IOMMU_page_order(2));
+	assert_int_equal(iop1(h, s.emu, &ops[0]), 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 4);
+	ops[0] = fmap_op(0xb0, s.guest->id, RAM_GFN + 32, s.ios, RW | IOMMU_page_order(3));
+	assert_int_equal(iop1(h, s.emu, &ops[0]), -ENOMEM);
+	h_audit(h);
+	assert_int_equal(iommu_m2b_count(s.emu), 4);
+	for (uint64_t i = 0; i < 8; i++) {
+		assert_int_equal(iommu_translate(s.emu, _bfn(0xb0 + i), false, &m), -ENXIO);
+		assert_int_equal(gfn_page(h, s.guest, RAM_GFN + 32 + i)->count, c0);
+	}
+	/* Four fit again. */
+	ops[0] = fmap_op(0xb0, s.guest->id, RAM_GFN + 32, s.ios, RW | IOMMU_page_order(2));
+	assert_int_equal(iop1(h, s.emu, &ops[0]), 0);
+	assert_int_equal(iommu_m2b_count(s.emu), 8);
+	h_audit(h);
+
+	/* Another emulator has its own budget; this one without an IOMMU
+	 * context is refused at lookup the same way. */
+	emu2 = h_domain(h, "emu2", 0, 256);
+	hv_lock(h->hv);
+	emu2->targets[emu2->nr_targets++] = s.guest->id;
+	assert_int_equal(ioreq_server_create(emu2, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(iommu_set_m2b_budget(emu2, 1), 0);
+	hv_unlock(h->hv);
+	ops[0] = lookup_op(s.guest->id, RAM_GFN + 8, ios2);
+	assert_int_equal(iop1(h, emu2, &ops[0]), 0);
+	assert_int_equal(iop1(h, emu2, &ops[0]), 0); /* the same entry */
+	ops[0] = lookup_op(s.guest->id, RAM_GFN + 9, ios2);
+	assert_int_equal(iop1(h, emu2, &ops[0]), -ENOMEM);
+	ops[0] = fmap_op(0, s.guest->id, RAM_GFN + 9, ios2, RW);
+	assert_int_equal(iop1(h, emu2, &ops[0]), -ENOMEM);
+	assert_int_equal(iommu_m2b_count(emu2), 1);
+	assert_int_equal(pg->count, c0 + 2);
+	h_audit(h);
+
+	/* Destroying the emulator frees everything it held. */
+	hv_lock(h->hv);
+	domain_destroy(s.emu);
+	domain_destroy(emu2);
+	hv_unlock(h->hv);
+	h_audit(h);
+	assert_int_equal(pg->count, c0);
+	h_fini(h);
+}
+
+/* The default budget (IOMMU_M2B_MAX) holds against an emulator that maps
+ * the same frames at ever new BFNs, the cheapest way to grow the M2B. */
+static void test_m2b_default_budget(void **state)
+{
+	struct emu_setup s;
+	struct harness *h = &s.h;
+	struct pv_iommu_op ops[64];
+	const uint64_t gfn = RAM_GFN + 512, per = 512;
+	uint64_t done = 0, bfn = 0x100000, frames = 4;
+	int32_t last = 0;
+
+	(void)state;
+	emu_setup(&s, DOMF_iommu);
+	/* 2048 frames, 32 BFNs each: short M2B chains keep the audit cheap. */
+	assert_int_equal(populate(h, s.guest, gfn, frames, 9), (int64_t)frames);
+	for (uint64_t k = 0; !last; k++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(ops); i++, bfn += per)
+			ops[i] = fmap_op(bfn, s.guest->id, gfn + ((k * ARRAY_SIZE(ops) + i) % frames) * per,
+					 s.ios, IOMMUOP_readable | IOMMU_page_order(9));
+		assert_int_equal(iop(h, s.emu, ops, ARRAY_SIZE(ops)), 0);
+		for (unsigned int i = 0; i < ARRAY_SIZE(ops); i++) {
+			if (ops[i].status == 0 && !last) {
+				done += per;
+				continue;
+			}
+			assert_int_equal(ops[i].status, -ENOMEM);
+			last = ops[i].status;
+		}
+		assert_true(done <= IOMMU_M2B_MAX);
+	}
+	assert_int_equal(done, IOMMU_M2B_MAX);
+	assert_int_equal(iommu_m2b_count(s.emu), IOMMU_M2B_MAX);
+	h_audit(h);
+	h_fini(h);
+}
+
 static void ring_get(struct domain *emu, struct buffered_iopage *b)
 {
 	h_get(emu, BUF_PAGE * PAGE_SIZE, b, sizeof(*b));
@@ -980,6 +1111,8 @@ int main(void)
 		cmocka_unit_test(test_batch_flush_and_continuation),
 		cmocka_unit_test(test_foreign_map_lookup_unmap),
 		cmocka_unit_test(test_foreign_without_iommu),
+		cmocka_unit_test(test_m2b_budget),
+		cmocka_unit_test(test_m2b_default_budget),
 		cmocka_unit_test(test_balloon_invalidate),
 		cmocka_unit_test(test_balloon_swap_mfn),
 		cmocka_unit_test(test_dma_copy_and_faults),

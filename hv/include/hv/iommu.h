@@ -29,6 +29,14 @@
 
 #define IOMMU_MAX_ORDER 9 /* largest page order of any sub-op (2 MiB) */
 #define IOMMU_MAX_RESERVED 8
+/*
+ * M2B entries one domain's context may hold at once (its budget; beyond it
+ * map_foreign_page and lookup_foreign_page fail with -ENOMEM). 65,536
+ * entries cover 256 MiB of foreign memory mapped page by page for about
+ * 2.6 MiB of hypervisor heap, and also bound the M2B walks (entries of one
+ * frame share a hash chain); docs/pv-iommu.md, "Limits".
+ */
+#define IOMMU_M2B_MAX (1ULL << 16)
 
 enum iommu_ctx_mode {
 	IOMMU_CTX_NONE = 0,
@@ -55,6 +63,7 @@ struct iommu_stats {
 	uint64_t invalidates_sent;
 	uint64_t swapped;	 /* foreign frames switched to the scratch frame */
 	uint64_t faults;	 /* device accesses refused */
+	uint64_t m2b_refused;	 /* M2B entries refused by the budget */
 	uint64_t last_fault_bfn;
 	bool last_fault_write;
 };
@@ -80,6 +89,9 @@ enum iommu_ctx_mode iommu_mode(const struct domain *d);
 const struct iommu_stats *iommu_stats(const struct domain *d);
 /* Number of live M2B entries of d's context (0 without one). */
 uint64_t iommu_m2b_count(const struct domain *d);
+/* Sets d's M2B budget (tests, tools); entries beyond it stay, new ones
+ * fail. Creates the context if needed: 0 or -ENOMEM. */
+int iommu_set_m2b_budget(struct domain *d, uint64_t max);
 
 /* An RMRR-like bus range no map may use (-EACCES). 0, -ENOSPC, -ENODEV. */
 int iommu_reserve_bfn_range(struct domain *d, bfn_t bfn, uint64_t nr);
@@ -99,10 +111,15 @@ void iommu_gfn_removed(struct domain *d, gfn_t gfn, mfn_t mfn);
  * own. 0, -EOPNOTSUPP (no translating context), -ENOSPC (bfn out of
  * range), -EACCES (reserved), -EEXIST (bfn in use), -ENOMEM, -EPERM (frame
  * not referenceable). iommu_grant_unmap removes exactly such a mapping
- * (of mfn, or of any frame with INVALID_MFN; -ENOENT otherwise). Both flush the IOTLB before returning.
+ * (of mfn, or of whatever frame it maps with INVALID_MFN; -ENOENT
+ * otherwise) and drops the reference it held. Both flush the IOTLB before
+ * returning. iommu_grant_lookup finds one (0 with its frame and access, or
+ * -ENOENT); iommu_grant_count is the number d's context holds (audit).
  */
 int iommu_grant_map(struct domain *d, bfn_t bfn, mfn_t mfn, bool writable);
 int iommu_grant_unmap(struct domain *d, bfn_t bfn, mfn_t mfn);
+int iommu_grant_lookup(const struct domain *d, bfn_t bfn, mfn_t *mfn, bool *writable);
+uint64_t iommu_grant_count(const struct domain *d);
 
 /*
  * Device access through d's context (the DMA engine). Translates bfn for a
