@@ -22,7 +22,8 @@ while [ "$(audited)" -lt "$target" ] 2>/dev/null || [ ! -s "$reach" ]; do
 	start=$(date -u +%s)
 	secs=$chunk
 	if [ "$deadline" -gt 0 ]; then
-		# The seed corpus is run again first (not counted by libFuzzer's clock).
+		# Each chunk first runs the whole corpus, which -max_total_time does
+		# not cut short: keep a margin.
 		left=$((deadline - start - 120))
 		[ "$left" -lt "$secs" ] && secs=$left
 		if [ "$secs" -lt 30 ]; then
