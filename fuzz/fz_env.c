@@ -7,10 +7,13 @@
 #include <string.h>
 
 #include <hv/guest_access.h>
+#include <hv/iommu.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
 #include "fz_env.h"
+
+uint64_t fz_total_calls, fz_total_audited;
 
 /* ---- choice stream ---- */
 
@@ -104,10 +107,15 @@ void fz_env_fini(struct fz_env *e)
 int fz_dom_create(struct fz_env *e, unsigned int i, enum fz_kind k)
 {
 	static const char *const names[] = {"plain", "priv", "static", "static11", "iommu",
-					    "priv-iommu"};
+					    "priv-iommu", "priv-relaxed", "priv-passthrough"};
 	static const uint32_t flags[] = {0, DOMF_privileged, DOMF_static,
 					 DOMF_static | DOMF_directmap, DOMF_iommu,
-					 DOMF_privileged | DOMF_iommu};
+					 DOMF_privileged | DOMF_iommu,
+					 DOMF_privileged | DOMF_iommu, DOMF_privileged};
+	/* Other domains get the default (strict) context on first use. */
+	static const struct iommu_params relaxed = {.present = true, .hwdom = IOMMU_HWDOM_RELAXED},
+					 passthrough = {.present = true,
+							.hwdom = IOMMU_HWDOM_PASSTHROUGH};
 	bool is_static;
 	struct domain_config cfg = {.domid = -1};
 	struct domain *d;
@@ -127,6 +135,14 @@ int fz_dom_create(struct fz_env *e, unsigned int i, enum fz_kind k)
 	d = domain_create(e->hv, &cfg, &rc);
 	if (!d)
 		goto out;
+	if (k == FZ_PRIV_IOMMU_RELAXED || k == FZ_PRIV_PASSTHROUGH) {
+		rc = iommu_domain_init(d, k == FZ_PRIV_PASSTHROUGH ? &passthrough : &relaxed);
+		if (rc) {
+			domain_destroy(d);
+			d = NULL;
+			goto out;
+		}
+	}
 	if (is_static) {
 		mfn_t base = e->static_base[e->nr_static_used];
 		gfn_t at = k == FZ_STATIC_1TO1 ? _gfn(mfn_x(base)) : _gfn(FZ_SCRATCH_GFN);
@@ -242,6 +258,7 @@ static int64_t call(struct fz_env *e, unsigned int i, struct hv_hcall *hc)
 	int64_t rc;
 
 	e->calls++;
+	fz_total_calls++;
 	rc = hv_hypercall_run(e->hv, e->dom[i], hc);
 	/* Xen errnos are small; the continuation code must never leak out. */
 	if (rc < 0 && (rc < -200 || rc == HV_HCALL_CONTINUE)) {
@@ -256,8 +273,11 @@ static int64_t call(struct fz_env *e, unsigned int i, struct hv_hcall *hc)
 			abort();
 		return INT64_MIN;
 	}
-	if ((e->audit_every <= 1 || e->calls % e->audit_every == 0) && fz_audit(e))
-		return INT64_MIN;
+	if (e->audit_every <= 1 || e->calls % e->audit_every == 0) {
+		if (fz_audit(e))
+			return INT64_MIN;
+		fz_total_audited++;
+	}
 	return rc;
 }
 

@@ -50,6 +50,8 @@ enum fz_kind {
 	FZ_STATIC_1TO1, /* static memory, direct-mapped */
 	FZ_PLAIN_IOMMU, /* heap memory, an assigned device (IOMMU context) */
 	FZ_PRIV_IOMMU,  /* privileged, with an IOMMU context */
+	FZ_PRIV_IOMMU_RELAXED, /* the same in no-dom0-strict mode (map_all_gfns, no_ref_cnt) */
+	FZ_PRIV_PASSTHROUGH,   /* privileged, dom0-passthrough (1:1, no PV IOMMU map) */
 	FZ_NR_KINDS
 };
 
@@ -68,6 +70,11 @@ struct fz_env {
 	unsigned int failures; /* bad results and failed audits (non-strict mode) */
 	char why[512];
 };
+
+/* Process-wide totals over every environment, for the fuzzer's reach
+ * report: hypercalls made through fz_call, and those of them the audit ran
+ * after (and passed, or the fuzzer would have aborted). */
+extern uint64_t fz_total_calls, fz_total_audited;
 
 /* bank_mib MiB at 1 GiB + bank_mib MiB at 4 GiB (bank_mib >= 4); 0 or -errno.
  * The audit's cost grows with the machine size: the fuzzer uses a small one. */

@@ -2,8 +2,10 @@
  * Hypercall sequence fuzzer.
  *
  * An input is a program: a header choosing 2..FZ_MAX_DOMS domains and their
- * kinds (plain, privileged, static, static direct-mapped) and which plain
- * domains may foreign-map which, then up to FZ_MAX_OPS operations. Each
+ * kinds (plain, privileged, static, static direct-mapped, with IOMMU
+ * contexts) and which domains may foreign-map which, then FZ_MAX_OPS
+ * operations (those past the end of the input chosen by a PRNG seeded by
+ * the input). Each
  * operation byte picks a generator from `gens` and a calling domain; the
  * generator reads its arguments from the input, lays out the hypercall's
  * structures in the caller's scratch area and makes the call. After every
@@ -15,9 +17,14 @@
  * (the op byte is taken modulo the table size, so appending still changes
  * the mapping of some bytes; the corpus stays a valid, if different, seed).
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <public/dm_op.h>
 #include <public/domctl.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
@@ -39,8 +46,232 @@
 #define OFF_RAW 0x6000
 /* Where guests usually put the grant table frames (Arm guest layout). */
 #define FZ_GNTTAB_GFN 0x38000ULL
+/* Where the fuzzer's grant maps mostly go (free in every domain kind). */
+#define FZ_GRANT_MAP_GFN 0x60000ULL
 
 typedef void (*fz_gen_fn)(struct fz_env *e, struct fz_in *in, unsigned int i);
+
+/* ---- reach report ----
+ *
+ * Which grant-map flags, iommu_op sub-ops and flags and dm_op sub-ops the
+ * calls exercised and how often they succeeded, split by whether the caller
+ * has a translating IOMMU context (an assigned device). A grant map or
+ * iommu_op element counts once for every listed flag it carries, and
+ * succeeds when its own status is 0. With FZ_REACH set, the counts and the
+ * process totals are printed at exit (libFuzzer leaves through exit() when
+ * its time or run budget ends, so an atexit handler sees the whole run):
+ * FZ_REACH=1 prints this process's counts; FZ_REACH=<file> adds them to
+ * the totals kept in <file> (under a lock, so sequential chunks and -fork
+ * children add up) and prints the sums.
+ */
+enum reach_key {
+	R_GMAP_DEVICE, R_GMAP_HOST, R_GMAP_RO, R_GMAP_APP, R_GMAP_PTE, R_GMAP_CANFAIL, R_GMAP_BFN,
+	R_GMAP_AVAIL, R_GMAP_UNDEF, R_GMAP_DEVBFN, R_GMAP_DEVBFN_HOST,
+	R_GUNMAP, R_GUNMAP_HOST, R_GUNMAP_BFN,
+	R_IO_QUERY, R_IO_MAP, R_IO_MAP_R, R_IO_MAP_W, R_IO_MAP_NOREF, R_IO_MAP_ORDER,
+	R_IO_UNMAP, R_IO_UNMAP_ORDER,
+	R_IO_MAPF, R_IO_MAPF_R, R_IO_MAPF_W, R_IO_MAPF_SWAP, R_IO_MAPF_ORDER,
+	R_IO_LOOKUPF, R_IO_UNMAPF, R_IO_UNMAPF_ORDER, R_IO_UNDEF_FLAGS, R_IO_BAD_SUBOP,
+	R_DM_CREATE, R_DM_DESTROY, R_DM_MV_CREATE, R_DM_OTHER,
+	R_NR
+};
+
+static const char *const reach_name[R_NR] = {
+	[R_GMAP_DEVICE] = "grant map GNTMAP_device_map",
+	[R_GMAP_HOST] = "grant map GNTMAP_host_map",
+	[R_GMAP_RO] = "grant map GNTMAP_readonly",
+	[R_GMAP_APP] = "grant map GNTMAP_application_map",
+	[R_GMAP_PTE] = "grant map GNTMAP_contains_pte",
+	[R_GMAP_CANFAIL] = "grant map GNTMAP_can_fail",
+	[R_GMAP_BFN] = "grant map GNTMAP_request_bfn_map",
+	[R_GMAP_AVAIL] = "grant map guest_avail bits",
+	[R_GMAP_UNDEF] = "grant map undefined bits 7-15",
+	[R_GMAP_DEVBFN] = "grant map device+bfn, no host",
+	[R_GMAP_DEVBFN_HOST] = "grant map device+bfn+host",
+	[R_GUNMAP] = "grant unmap (any handle)",
+	[R_GUNMAP_HOST] = "grant unmap of a host-only map",
+	[R_GUNMAP_BFN] = "grant unmap of a bfn map",
+	[R_IO_QUERY] = "iommu_op query_caps",
+	[R_IO_MAP] = "iommu_op map_page",
+	[R_IO_MAP_R] = "iommu_op map_page readable",
+	[R_IO_MAP_W] = "iommu_op map_page writeable",
+	[R_IO_MAP_NOREF] = "iommu_op map_page no_ref_cnt",
+	[R_IO_MAP_ORDER] = "iommu_op map_page order>0",
+	[R_IO_UNMAP] = "iommu_op unmap_page",
+	[R_IO_UNMAP_ORDER] = "iommu_op unmap_page order>0",
+	[R_IO_MAPF] = "iommu_op map_foreign_page",
+	[R_IO_MAPF_R] = "iommu_op map_foreign_page readable",
+	[R_IO_MAPF_W] = "iommu_op map_foreign_page writeable",
+	[R_IO_MAPF_SWAP] = "iommu_op map_foreign_page swap_mfn",
+	[R_IO_MAPF_ORDER] = "iommu_op map_foreign_page order>0",
+	[R_IO_LOOKUPF] = "iommu_op lookup_foreign_page",
+	[R_IO_UNMAPF] = "iommu_op unmap_foreign_page",
+	[R_IO_UNMAPF_ORDER] = "iommu_op unmap_foreign_page order>0",
+	[R_IO_UNDEF_FLAGS] = "iommu_op undefined flag bits 3-9",
+	[R_IO_BAD_SUBOP] = "iommu_op unknown sub-op",
+	[R_DM_CREATE] = "dm_op create_ioreq_server (1)",
+	[R_DM_DESTROY] = "dm_op destroy_ioreq_server (6)",
+	[R_DM_MV_CREATE] = "dm_op memvisor_create_ioreq_server",
+	[R_DM_OTHER] = "dm_op other sub-op",
+};
+
+/* [key][caller has a translating IOMMU context] */
+static uint64_t reach_calls[R_NR][2], reach_ok[R_NR][2];
+static uint64_t reach_execs;
+
+/* Elements of a batch of count the report counts: all of a short batch
+ * (n == count), the first of a long one (its elements repeat). */
+static unsigned int reach_n(unsigned int count, unsigned int n)
+{
+	return count == n ? n : n ? 1 : 0;
+}
+
+static void reach(struct fz_env *e, unsigned int i, enum reach_key k, bool ok)
+{
+	unsigned int io = e->kind[i] == FZ_PLAIN_IOMMU || e->kind[i] == FZ_PRIV_IOMMU ||
+			  e->kind[i] == FZ_PRIV_IOMMU_RELAXED;
+
+	reach_calls[k][io]++;
+	reach_ok[k][io] += ok;
+}
+
+/* Adds the totals kept in path to ours (and writes the sums back). */
+static void reach_accumulate(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	FILE *f;
+	char line[256];
+
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		perror(path);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	f = fdopen(fd, "r+");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[4];
+		char *tab = strchr(line, '\t');
+
+		if (!tab)
+			continue;
+		*tab = 0;
+		if (sscanf(tab + 1, "%llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) < 1)
+			continue;
+		if (!strcmp(line, "executions"))
+			reach_execs += v[0];
+		else if (!strcmp(line, "hypercalls"))
+			fz_total_calls += v[0];
+		else if (!strcmp(line, "audited"))
+			fz_total_audited += v[0];
+		for (unsigned int k = 0; k < R_NR; k++) {
+			if (strcmp(line, reach_name[k]))
+				continue;
+			reach_calls[k][0] += v[0];
+			reach_ok[k][0] += v[1];
+			reach_calls[k][1] += v[2];
+			reach_ok[k][1] += v[3];
+		}
+	}
+	rewind(f);
+	if (ftruncate(fd, 0) == 0) {
+		fprintf(f, "executions\t%llu\nhypercalls\t%llu\naudited\t%llu\n",
+			(unsigned long long)reach_execs, (unsigned long long)fz_total_calls,
+			(unsigned long long)fz_total_audited);
+		for (unsigned int k = 0; k < R_NR; k++)
+			fprintf(f, "%s\t%llu %llu %llu %llu\n", reach_name[k],
+				(unsigned long long)reach_calls[k][0], (unsigned long long)reach_ok[k][0],
+				(unsigned long long)reach_calls[k][1], (unsigned long long)reach_ok[k][1]);
+	}
+	fclose(f); /* also drops the lock */
+}
+
+static void reach_print(void)
+{
+	const char *where = getenv("FZ_REACH");
+
+	if (where && strcmp(where, "1"))
+		reach_accumulate(where);
+	fprintf(stderr,
+		"fz_reach: executions %llu, hypercalls %llu, audited hypercalls %llu%s\n"
+		"fz_reach: %-38s %12s %12s %12s %12s\n",
+		(unsigned long long)reach_execs, (unsigned long long)fz_total_calls,
+		(unsigned long long)fz_total_audited,
+		where && strcmp(where, "1") ? " (totals so far in FZ_REACH's file)" : "", "",
+		"calls", "ok", "calls(iommu)", "ok(iommu)");
+	for (unsigned int k = 0; k < R_NR; k++)
+		fprintf(stderr, "fz_reach: %-38s %12llu %12llu %12llu %12llu\n", reach_name[k],
+			(unsigned long long)(reach_calls[k][0] + reach_calls[k][1]),
+			(unsigned long long)(reach_ok[k][0] + reach_ok[k][1]),
+			(unsigned long long)reach_calls[k][1], (unsigned long long)reach_ok[k][1]);
+}
+
+/*
+ * The grant maps each slot made (handles below FZ_GMAPS), so unmaps can
+ * name live handles with their addresses and the report can tell which
+ * kind of map an unmap undid. Reset with the environment.
+ */
+#define FZ_GMAPS 16
+static struct fz_gmap {
+	bool live, host, dev; /* dev: a bus (BFN) part */
+	uint32_t flags;
+	uint64_t host_addr, dev_bus_addr;
+} gmaps[FZ_MAX_DOMS][FZ_GMAPS];
+
+/*
+ * What else the program set up, so later calls can name it and succeed
+ * often: the grant entries each slot offered (mapper slot + 1, 0: none),
+ * the IOREQ servers each slot created as an emulator, and the bus frames
+ * each slot mapped through iommu_op. Stale records only make a call fail.
+ */
+#define FZ_OFFERS 8
+#define FZ_SERVERS 4
+#define FZ_BFNS 8
+static struct fz_prog {
+	uint8_t offer[FZ_MAX_DOMS][FZ_OFFERS];
+	struct { bool live; uint8_t target; ioservid_t id; } srv[FZ_MAX_DOMS][FZ_SERVERS];
+	struct fz_iomap {
+		uint64_t bfn, gfn;
+		uint16_t flags, domid; /* domid: the target of a foreign map */
+		ioservid_t ios;
+		bool foreign;
+	} bfn[FZ_MAX_DOMS][FZ_BFNS];
+	unsigned int nr_bfn[FZ_MAX_DOMS];
+} prog;
+
+static void prog_forget(unsigned int slot)
+{
+	memset(gmaps[slot], 0, sizeof(gmaps[slot]));
+	memset(prog.offer[slot], 0, sizeof(prog.offer[slot]));
+	memset(prog.srv[slot], 0, sizeof(prog.srv[slot]));
+	prog.nr_bfn[slot] = 0;
+}
+
+static void prog_server(struct fz_env *e, unsigned int emu, unsigned int target, ioservid_t id)
+{
+	unsigned int k = (unsigned int)id % FZ_SERVERS;
+
+	(void)e;
+	prog.srv[emu][k].live = true;
+	prog.srv[emu][k].target = (uint8_t)target;
+	prog.srv[emu][k].id = id;
+}
+
+static void prog_bfn(unsigned int slot, const struct pv_iommu_op *o, uint64_t bfn)
+{
+	struct fz_iomap *m = &prog.bfn[slot][prog.nr_bfn[slot]++ % FZ_BFNS];
+
+	m->bfn = bfn;
+	m->gfn = o->u.map_page.gfn; /* the same offset in both map sub-ops */
+	m->flags = o->flags;
+	m->foreign = o->subop_id == IOMMUOP_map_foreign_page;
+	m->domid = o->u.map_foreign_page.domid;
+	m->ios = o->u.map_foreign_page.ioserver;
+}
 
 static void put_or_skip(struct fz_env *e, unsigned int i, uint64_t off, const void *p, size_t len)
 {
@@ -262,13 +493,125 @@ static void g_grant_entry(struct fz_env *e, struct fz_in *in, unsigned int i)
 		     sizeof(ge));
 }
 
+/* Host side: the granting guest (i) puts its first grant frame where
+ * g_grant_entry writes (through add_to_physmap, a hypercall) and offers a
+ * frame of its scratch area to another domain in a low entry: the steps
+ * a grant map needs, in one operation so that maps succeed often. */
+static void g_grant_offer(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+				       .idx = 0, .gpfn = FZ_GNTTAB_GFN};
+	struct grant_entry_v1 ge;
+	unsigned int ref = fz_below(in, FZ_OFFERS);
+	uint8_t c = fz_u8(in);
+	int m = fz_pick_dom(e, in);
+	paddr_t at = (FZ_GNTTAB_GFN << PAGE_SHIFT) + (uint64_t)ref * sizeof(ge);
+
+	ge.flags = (uint16_t)(GTF_permit_access | (c & 2 ? GTF_readonly : 0));
+	ge.domid = m >= 0 ? e->dom[m]->id : DOMID_SELF;
+	/* Scratch pages 6 and 7 carry no arguments the generators rely on. */
+	ge.frame = (uint32_t)((e->scratch[i] >> PAGE_SHIFT) + (c & 4 ? 7 : c & 8 ? 6 : (c >> 4) & 7));
+	/* The frame goes (back) to FZ_GNTTAB_GFN when it is not there, and
+	 * now and then anyway. */
+	if ((c & 1) || fz_put(e, i, at, &ge, sizeof(ge))) {
+		put_or_skip(e, i, OFF_ARG, &x, sizeof(x));
+		fz_call(e, i, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, fz_gpa(e, i, OFF_ARG),
+			0, 0, 0);
+		(void)fz_put(e, i, at, &ge, sizeof(ge));
+	}
+	prog.offer[i][ref] = (uint8_t)(m + 1);
+}
+
+/* Mostly the entries g_grant_offer fills. */
+static uint32_t pick_ref(struct fz_in *in)
+{
+	uint8_t c = fz_u8(in);
+
+	return c < 180 ? c % 8 : c < 240 ? c % 32 : fz_u32(in);
+}
+
+/* GNTMAP_* combinations worth trying; also a raw value now and then. */
+static uint32_t pick_map_flags(struct fz_in *in)
+{
+	static const uint32_t combos[] = {
+		GNTMAP_host_map,
+		GNTMAP_host_map | GNTMAP_readonly,
+		GNTMAP_device_map | GNTMAP_request_bfn_map,
+		GNTMAP_device_map | GNTMAP_request_bfn_map | GNTMAP_readonly,
+		GNTMAP_device_map | GNTMAP_request_bfn_map | GNTMAP_host_map,
+		GNTMAP_device_map | GNTMAP_request_bfn_map | GNTMAP_host_map | GNTMAP_readonly,
+		GNTMAP_device_map,
+		GNTMAP_device_map | GNTMAP_host_map,
+		GNTMAP_request_bfn_map | GNTMAP_host_map,
+		GNTMAP_host_map | GNTMAP_application_map,
+		GNTMAP_host_map | GNTMAP_contains_pte,
+		GNTMAP_device_map | GNTMAP_request_bfn_map | GNTMAP_contains_pte,
+		GNTMAP_host_map | GNTMAP_can_fail,
+		GNTMAP_host_map | (1U << _GNTMAP_guest_avail0),
+		GNTMAP_readonly,
+		0,
+	};
+	uint8_t c = fz_u8(in);
+
+	if (c < 200)
+		return combos[c % ARRAY_SIZE(combos)];
+	if (c < 240)
+		return combos[c % ARRAY_SIZE(combos)] ^ (1U << (fz_u8(in) % 8));
+	return fz_u32(in);
+}
+
+static void reach_grant_map(struct fz_env *e, unsigned int i, uint32_t fl, bool ok)
+{
+	static const struct { uint32_t flag; enum reach_key k; } bits[] = {
+		{GNTMAP_device_map, R_GMAP_DEVICE}, {GNTMAP_host_map, R_GMAP_HOST},
+		{GNTMAP_readonly, R_GMAP_RO}, {GNTMAP_application_map, R_GMAP_APP},
+		{GNTMAP_contains_pte, R_GMAP_PTE}, {GNTMAP_can_fail, R_GMAP_CANFAIL},
+		{GNTMAP_request_bfn_map, R_GMAP_BFN}, {GNTMAP_guest_avail_mask, R_GMAP_AVAIL},
+		{0xff80, R_GMAP_UNDEF},
+	};
+	uint32_t devbfn = GNTMAP_device_map | GNTMAP_request_bfn_map;
+
+	for (unsigned int b = 0; b < ARRAY_SIZE(bits); b++)
+		if (fl & bits[b].flag)
+			reach(e, i, bits[b].k, ok);
+	if ((fl & devbfn) == devbfn)
+		reach(e, i, fl & GNTMAP_host_map ? R_GMAP_DEVBFN_HOST : R_GMAP_DEVBFN, ok);
+}
+
+/* A handle to unmap: mostly one the caller holds. */
+static uint32_t pick_handle(struct fz_in *in, unsigned int i)
+{
+	uint8_t c = fz_u8(in);
+	unsigned int start = fz_below(in, FZ_GMAPS);
+
+	if (c < 160)
+		for (unsigned int k = 0; k < FZ_GMAPS; k++)
+			if (gmaps[i][(start + k) % FZ_GMAPS].live)
+				return (start + k) % FZ_GMAPS;
+	return c < 240 ? start : fz_u32(in);
+}
+
 static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 {
-	unsigned int cmd = fz_u8(in) < 240 ? fz_below(in, 13) : fz_u32(in);
-	uint8_t c = fz_u8(in);
-	unsigned int count = c < 240 ? c % 5 : c < 250 ? 600 : fz_u32(in);
+	uint8_t sel = fz_u8(in), c;
+	/* Map and unmap are the interesting ones: half of the calls. */
+	unsigned int cmd = sel < 80 ? GNTTABOP_map_grant_ref : sel < 128 ? GNTTABOP_unmap_grant_ref
+			 : sel < 240 ? fz_below(in, 13) : fz_u32(in);
+	bool holds = false;
+
+	/* A caller holding maps mostly undoes one. */
+	for (unsigned int h = 0; h < FZ_GMAPS; h++)
+		holds |= gmaps[i][h].live;
+	if (holds && (sel & 1))
+		cmd = GNTTABOP_unmap_grant_ref;
+	unsigned int count;
+
+	c = fz_u8(in);
+	count = c < 240 ? c % 5 : c < 250 ? 600 : fz_u32(in);
 	unsigned int n = count < 16 ? count : 16;
 	uint8_t buf[16 * 40];
+	uint64_t ptr;
+	int64_t rc;
 
 	memset(buf, 0, sizeof(buf));
 	for (unsigned int k = 0; k < n; k++) {
@@ -277,23 +620,46 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		switch (cmd) {
 		case GNTTABOP_map_grant_ref: {
 			struct gnttab_map_grant_ref m = {
-				.flags = fz_u8(in) < 230 ? (fz_u8(in) & 0x47) | GNTMAP_host_map
-							 : fz_u32(in),
-				.ref = fz_u8(in) < 220 ? fz_below(in, 32) : fz_u32(in),
+				.flags = pick_map_flags(in),
+				.ref = pick_ref(in),
 				.dom = fz_pick_domid(e, in),
 			};
+			unsigned int start = fz_below(in, FZ_MAX_DOMS * FZ_OFFERS);
 
-			m.host_addr = fz_pick_gfn(e, i, in) << PAGE_SHIFT;
+			/* Mostly an entry offered to the caller. */
+			for (unsigned int o = 0; o < FZ_MAX_DOMS * FZ_OFFERS && (start & 3); o++) {
+				unsigned int at = (start + o) % (FZ_MAX_DOMS * FZ_OFFERS);
+				unsigned int g = at / FZ_OFFERS, r = at % FZ_OFFERS;
+
+				if (prog.offer[g][r] == i + 1 && e->dom[g]) {
+					m.dom = e->dom[g]->id;
+					m.ref = r;
+					break;
+				}
+			}
+
+			/* Half of the host addresses in a region nothing else uses. */
+			m.host_addr = (fz_u8(in) & 1 ? FZ_GRANT_MAP_GFN + fz_u8(in) % 64
+						    : fz_pick_gfn(e, i, in)) << PAGE_SHIFT;
 			m.dev_bus_addr = fz_pick_gfn(e, i, in) << PAGE_SHIFT;
+			if (fz_u8(in) >= 240)
+				m.dev_bus_addr |= fz_u16(in) & (PAGE_SIZE - 1);
 			memcpy(buf + k * sizeof(m), &m, sizeof(m));
 			continue;
 		}
 		case GNTTABOP_unmap_grant_ref: {
-			struct gnttab_unmap_grant_ref u = {.handle = fz_u8(in) < 230 ? fz_below(in, 16)
-										  : fz_u32(in)};
+			struct gnttab_unmap_grant_ref u = {.handle = pick_handle(in, i)};
+			const struct fz_gmap *g = u.handle < FZ_GMAPS ? &gmaps[i][u.handle] : NULL;
+			uint8_t a = fz_u8(in);
 
-			u.host_addr = fz_u8(in) & 1 ? fz_pick_gfn(e, i, in) << PAGE_SHIFT : 0;
-			u.dev_bus_addr = fz_u8(in) & 1 ? fz_pick_gfn(e, i, in) << PAGE_SHIFT : 0;
+			/* The addresses the map used, zero, or others. */
+			if (g && g->live && (a & 3) != 3) {
+				u.host_addr = a & 4 ? 0 : g->host_addr;
+				u.dev_bus_addr = a & 8 ? 0 : g->dev_bus_addr;
+			} else {
+				u.host_addr = a & 1 ? fz_pick_gfn(e, i, in) << PAGE_SHIFT : 0;
+				u.dev_bus_addr = a & 2 ? fz_pick_gfn(e, i, in) << PAGE_SHIFT : 0;
+			}
 			memcpy(buf + k * sizeof(u), &u, sizeof(u));
 			continue;
 		}
@@ -342,18 +708,162 @@ static void g_grant_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		}
 	}
 	put_or_skip(e, i, OFF_ARG, buf, sizeof(buf));
-	fz_call(e, i, __HYPERVISOR_grant_table_op, cmd, fz_pick_ptr(e, i, in, OFF_ARG), count, 0,
-		0);
+	ptr = fz_pick_ptr(e, i, in, OFF_ARG);
+	rc = fz_call(e, i, __HYPERVISOR_grant_table_op, cmd, ptr, count, 0, 0);
+	if (cmd == GNTTABOP_map_grant_ref) {
+		struct gnttab_map_grant_ref m[16];
+		bool back = ptr == fz_gpa(e, i, OFF_ARG) && rc >= 0 &&
+			    !fz_get(e, i, ptr, m, n * sizeof(m[0]));
+
+		for (unsigned int k = 0; k < reach_n(count, n); k++) {
+			const struct gnttab_map_grant_ref *w = (const void *)(buf + k * sizeof(m[0]));
+			bool ok = back && m[k].status == GNTST_okay;
+
+			reach_grant_map(e, i, w->flags, ok);
+			if (ok && m[k].handle < FZ_GMAPS)
+				gmaps[i][m[k].handle] = (struct fz_gmap){
+					.live = true, .flags = w->flags,
+					.host = w->flags & GNTMAP_host_map,
+					.dev = w->flags & GNTMAP_device_map,
+					.host_addr = w->flags & GNTMAP_host_map ? w->host_addr : 0,
+					.dev_bus_addr = m[k].dev_bus_addr};
+		}
+	} else if (cmd == GNTTABOP_unmap_grant_ref) {
+		struct gnttab_unmap_grant_ref u[16];
+		bool back = ptr == fz_gpa(e, i, OFF_ARG) && rc >= 0 &&
+			    !fz_get(e, i, ptr, u, n * sizeof(u[0]));
+
+		for (unsigned int k = 0; k < reach_n(count, n); k++) {
+			const struct gnttab_unmap_grant_ref *w = (const void *)(buf + k * sizeof(u[0]));
+			struct fz_gmap *g = w->handle < FZ_GMAPS ? &gmaps[i][w->handle] : NULL;
+			bool ok = back && u[k].status == GNTST_okay;
+
+			reach(e, i, R_GUNMAP, ok);
+			if (g && g->live) {
+				bool bfn = g->flags & GNTMAP_request_bfn_map;
+
+				reach(e, i, bfn ? R_GUNMAP_BFN : R_GUNMAP_HOST, ok);
+				/* A non-zero address names the part it undoes; the
+				 * handle goes with the last part. */
+				if (ok && w->host_addr)
+					g->host = false;
+				if (ok && g->dev && w->dev_bus_addr == g->dev_bus_addr)
+					g->dev = false;
+				g->live = g->host || g->dev;
+			}
+		}
+	}
 }
 
 /* ---- PV IOMMU ---- */
 
+/* Mostly a frame of slot t's scratch area, aligned to 2^order. */
+static uint64_t pick_own_gfn(struct fz_env *e, unsigned int t, struct fz_in *in,
+			     unsigned int order)
+{
+	uint8_t c = fz_u8(in);
+
+	if (c < 128 && order < 3)
+		return ((e->scratch[t] >> PAGE_SHIFT) + (c % FZ_SCRATCH_PAGES)) & ~((1ULL << order) - 1);
+	return fz_pick_gfn(e, t, in);
+}
+
+/* Mostly a mapping the caller made before (foreign or not, as asked):
+ * its bus frame, and often its order, IOREQ server, target and frame. */
+static const struct fz_iomap *pick_iomap(struct fz_in *in, unsigned int i, bool foreign)
+{
+	uint8_t c = fz_u8(in);
+	unsigned int nr = prog.nr_bfn[i] < FZ_BFNS ? prog.nr_bfn[i] : FZ_BFNS;
+
+	for (unsigned int k = 0; c < 192 && k < nr; k++) {
+		const struct fz_iomap *m = &prog.bfn[i][(c + k) % nr];
+
+		if (m->foreign == foreign)
+			return m;
+	}
+	return NULL;
+}
+
+/* Mostly an IOREQ server the caller created (and its target, if asked). */
+static ioservid_t pick_server(struct fz_env *e, unsigned int i, struct fz_in *in, uint16_t *domid)
+{
+	uint8_t c = fz_u8(in);
+
+	if (c < 160) {
+		for (unsigned int k = 0; k < FZ_SERVERS; k++) {
+			unsigned int at = (c + k) % FZ_SERVERS;
+			unsigned int t = prog.srv[i][at].target;
+
+			if (prog.srv[i][at].live && e->dom[t]) {
+				if (domid)
+					*domid = e->dom[t]->id;
+				return prog.srv[i][at].id;
+			}
+		}
+	}
+	return c < 240 ? (ioservid_t)(c % 3) : fz_u16(in);
+}
+
+/* What the element asked for (its input flags). */
+static void reach_iommu(struct fz_env *e, unsigned int i, const struct pv_iommu_op *o, bool ok)
+{
+	bool order = IOMMU_get_page_order(o->flags) != 0;
+
+	if (o->flags & 0x3f8)
+		reach(e, i, R_IO_UNDEF_FLAGS, ok);
+	switch (o->subop_id) {
+	case IOMMUOP_query_caps:
+		reach(e, i, R_IO_QUERY, ok);
+		break;
+	case IOMMUOP_map_page:
+		reach(e, i, R_IO_MAP, ok);
+		if (o->flags & IOMMU_OP_readable)
+			reach(e, i, R_IO_MAP_R, ok);
+		if (o->flags & IOMMU_OP_writeable)
+			reach(e, i, R_IO_MAP_W, ok);
+		if (o->flags & IOMMU_MAP_OP_no_ref_cnt)
+			reach(e, i, R_IO_MAP_NOREF, ok);
+		if (order)
+			reach(e, i, R_IO_MAP_ORDER, ok);
+		break;
+	case IOMMUOP_unmap_page:
+		reach(e, i, R_IO_UNMAP, ok);
+		if (order)
+			reach(e, i, R_IO_UNMAP_ORDER, ok);
+		break;
+	case IOMMUOP_map_foreign_page:
+		reach(e, i, R_IO_MAPF, ok);
+		if (o->flags & IOMMUOP_readable)
+			reach(e, i, R_IO_MAPF_R, ok);
+		if (o->flags & IOMMUOP_writeable)
+			reach(e, i, R_IO_MAPF_W, ok);
+		if (o->flags & IOMMUOP_swap_mfn)
+			reach(e, i, R_IO_MAPF_SWAP, ok);
+		if (order)
+			reach(e, i, R_IO_MAPF_ORDER, ok);
+		break;
+	case IOMMUOP_lookup_foreign_page:
+		reach(e, i, R_IO_LOOKUPF, ok);
+		break;
+	case IOMMUOP_unmap_foreign_page:
+		reach(e, i, R_IO_UNMAPF, ok);
+		if (order)
+			reach(e, i, R_IO_UNMAPF_ORDER, ok);
+		break;
+	default:
+		reach(e, i, R_IO_BAD_SUBOP, ok);
+	}
+}
+
 static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 {
-	struct pv_iommu_op ops[16];
+	struct pv_iommu_op ops[16], done[16];
 	uint8_t c = fz_u8(in);
 	unsigned int count = c < 240 ? c % 9 : c < 250 ? 1500 : fz_u32(in);
 	unsigned int n = count < 16 ? count : 16;
+	uint64_t off = OFF_ARG, ptr;
+	bool back;
+	int64_t rc;
 
 	memset(ops, 0, sizeof(ops));
 	for (unsigned int k = 0; k < n; k++) {
@@ -367,18 +877,46 @@ static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		switch (o->subop_id) {
 		case IOMMUOP_map_page:
 			o->u.map_page.bfn = fz_pick_gfn(e, i, in);
-			o->u.map_page.gfn = fz_pick_gfn(e, i, in);
+			o->u.map_page.gfn = pick_own_gfn(e, i, in, order);
 			break;
 		case IOMMUOP_unmap_page:
-			o->u.unmap_page.bfn = fz_pick_gfn(e, i, in);
+		case IOMMUOP_unmap_foreign_page: {
+			bool foreign = o->subop_id == IOMMUOP_unmap_foreign_page;
+			const struct fz_iomap *m = pick_iomap(in, i, foreign);
+			uint8_t how = fz_u8(in);
+
+			o->u.unmap_page.bfn = m ? m->bfn : fz_pick_gfn(e, i, in);
+			if (m && (how & 1))
+				o->flags = IOMMU_set_page_order(o->flags,
+								IOMMU_get_page_order(m->flags));
+			if (foreign)
+				o->u.unmap_foreign_page.ioserver = m && (how & 2)
+					? m->ios : pick_server(e, i, in, NULL);
 			break;
+		}
+		case IOMMUOP_lookup_foreign_page: {
+			/* Often the frame of a foreign map (translated contexts
+			 * only find those). */
+			const struct fz_iomap *m = pick_iomap(in, i, true);
+
+			if (m) {
+				o->u.lookup_foreign_page.gfn = m->gfn;
+				o->u.lookup_foreign_page.domid = m->domid;
+				o->u.lookup_foreign_page.ioserver = m->ios;
+				break;
+			}
+		}
+			/* fall through */
 		default: {
 			uint16_t domid = fz_pick_domid(e, in);
+			unsigned int t;
 
+			o->u.map_foreign_page.ioserver = pick_server(e, i, in, &domid);
+			t = slot_of(e, i, domid);
 			o->u.map_foreign_page.bfn = fz_pick_gfn(e, i, in);
-			o->u.map_foreign_page.gfn = fz_pick_gfn(e, slot_of(e, i, domid), in);
+			o->u.map_foreign_page.gfn = t != i ? pick_own_gfn(e, t, in, order)
+							   : fz_pick_gfn(e, t, in);
 			o->u.map_foreign_page.domid = domid;
-			o->u.map_foreign_page.ioserver = fz_u8(in) < 200 ? fz_below(in, 3) : fz_u16(in);
 		}
 		}
 	}
@@ -391,11 +929,90 @@ static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 			many[k].u.map_page.bfn += k;
 		}
 		put_or_skip(e, i, OFF_A1, many, FZ_SCRATCH_PAGES * PAGE_SIZE - OFF_A1);
-		fz_call(e, i, __HYPERVISOR_iommu_op, fz_pick_ptr(e, i, in, OFF_A1), count, 0, 0, 0);
-		return;
+		off = OFF_A1;
 	}
-	put_or_skip(e, i, OFF_ARG, ops, n * sizeof(ops[0]));
-	fz_call(e, i, __HYPERVISOR_iommu_op, fz_pick_ptr(e, i, in, OFF_ARG), count, 0, 0, 0);
+	if (count <= n)
+		put_or_skip(e, i, OFF_ARG, ops, n * sizeof(ops[0]));
+	ptr = fz_pick_ptr(e, i, in, off);
+	rc = fz_call(e, i, __HYPERVISOR_iommu_op, ptr, count, 0, 0, 0);
+	/* The first n elements' statuses (a long batch repeats them). */
+	back = ptr == fz_gpa(e, i, off) && rc >= 0 && !fz_get(e, i, ptr, done, n * sizeof(done[0]));
+	for (unsigned int k = 0; k < reach_n(count, n); k++) {
+		bool ok = back && done[k].status == 0;
+
+		reach_iommu(e, i, &ops[k], ok);
+		if (ok && (ops[k].subop_id == IOMMUOP_map_page ||
+			   ops[k].subop_id == IOMMUOP_map_foreign_page))
+			prog_bfn(i, &ops[k], done[k].u.map_page.bfn); /* bfn: same offset in both */
+	}
+}
+
+/* ---- dm_op ---- */
+
+/* A ring page for an IOREQ server: none, a spare scratch page, or anywhere. */
+static uint64_t pick_ring_gfn(struct fz_env *e, unsigned int i, struct fz_in *in)
+{
+	uint8_t c = fz_u8(in);
+
+	if (c < 64)
+		return XEN_DMOP_NO_PAGE;
+	if (c < 200)
+		return (e->scratch[i] >> PAGE_SHIFT) + 6 + (c & 1);
+	return fz_pick_gfn(e, i, in);
+}
+
+/* An emulator (the caller) creates or destroys an IOREQ server for a target. */
+static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	static const uint32_t subops[] = {
+		XEN_DMOP_memvisor_create_ioreq_server, XEN_DMOP_memvisor_create_ioreq_server,
+		XEN_DMOP_destroy_ioreq_server, XEN_DMOP_destroy_ioreq_server,
+		XEN_DMOP_create_ioreq_server,
+	};
+	uint16_t domid = fz_pick_domid(e, in);
+	uint8_t c = fz_u8(in), shape = fz_u8(in);
+	struct xen_dm_op op;
+	struct xen_dm_op_buf b;
+	enum reach_key k;
+	uint64_t ptr;
+	unsigned int nr_bufs = shape < 245 ? 1 : shape % 3;
+	int64_t rc;
+
+	memset(&op, 0, sizeof(op));
+	op.op = c < 240 ? subops[c % ARRAY_SIZE(subops)] : fz_u32(in);
+	switch (op.op) {
+	case XEN_DMOP_memvisor_create_ioreq_server:
+		op.u.memvisor_create_ioreq_server.buf_gfn = pick_ring_gfn(e, i, in);
+		op.u.memvisor_create_ioreq_server.sync_gfn = pick_ring_gfn(e, i, in);
+		op.u.memvisor_create_ioreq_server.id = fz_u16(in); /* OUT: ignored */
+		if (fz_u8(in) >= 250)
+			op.u.memvisor_create_ioreq_server.pad[fz_below(in, 3)] = 1;
+		k = R_DM_MV_CREATE;
+		break;
+	case XEN_DMOP_destroy_ioreq_server:
+		op.u.destroy_ioreq_server.id = pick_server(e, i, in, &domid);
+		op.u.destroy_ioreq_server.pad = fz_u8(in) >= 250;
+		k = R_DM_DESTROY;
+		break;
+	case XEN_DMOP_create_ioreq_server:
+		k = R_DM_CREATE;
+		break;
+	default:
+		for (unsigned int b2 = 0; b2 < 16; b2++)
+			op.u.space[b2] = fz_u8(in);
+		k = R_DM_OTHER;
+	}
+	op.pad = fz_u8(in) >= 250;
+	put_or_skip(e, i, OFF_ARG, &op, sizeof(op));
+	b.h = fz_pick_ptr(e, i, in, OFF_ARG);
+	/* Sometimes too short for the header or for the sub-op. */
+	b.size = shape < 230 ? sizeof(op) : fz_below(in, sizeof(op) + 1);
+	put_or_skip(e, i, OFF_A1, &b, sizeof(b));
+	ptr = fz_pick_ptr(e, i, in, OFF_A1);
+	rc = fz_call(e, i, __HYPERVISOR_dm_op, domid, nr_bufs, ptr, 0, 0);
+	reach(e, i, k, rc == 0);
+	if (rc == 0 && k == R_DM_MV_CREATE && !fz_get(e, i, b.h, &op, sizeof(op)))
+		prog_server(e, i, slot_of(e, i, domid), op.u.memvisor_create_ioreq_server.id);
 }
 
 /* ---- anything ---- */
@@ -489,6 +1106,7 @@ static void g_domain_life(struct fz_env *e, struct fz_in *in, unsigned int i)
 	unsigned int slot = fz_below(in, FZ_MAX_DOMS);
 
 	(void)i;
+	prog_forget(slot);
 	if (e->dom[slot]) {
 		fz_dom_destroy(e, slot);
 	} else {
@@ -519,7 +1137,8 @@ static void g_ioreq_server(struct fz_env *e, struct fz_in *in, unsigned int i)
 		gfn_t buf = c & 0x10 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
 		gfn_t sync = c & 0x20 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
 
-		(void)ioreq_server_create(e->dom[i], e->dom[t], buf, sync, &id);
+		if (!ioreq_server_create(e->dom[i], e->dom[t], buf, sync, &id))
+			prog_server(e, i, (unsigned int)t, id);
 	}
 	hv_realize_flush(e->hv);
 	hv_unlock(e->hv);
@@ -545,6 +1164,8 @@ static const struct {
 	{"domain_life", g_domain_life, 1},
 	{"ioreq_server", g_ioreq_server, 1},
 	{"paged", g_paged, 2},
+	{"grant_offer", g_grant_offer, 2},
+	{"dm_op", g_dm_op, 2},
 };
 
 static unsigned int total_weight(void)
@@ -578,6 +1199,9 @@ void fz_hcall_setup(struct fz_env *e, struct fz_in *in)
 	uint8_t h = fz_u8(in);
 	unsigned int nr = 2 + h % (FZ_MAX_DOMS - 1);
 
+	memset(gmaps, 0, sizeof(gmaps));
+	memset(&prog, 0, sizeof(prog));
+
 	for (unsigned int k = 0; k < nr; k++) {
 		/* Slot 0 is privileged unless the input says otherwise. */
 		enum fz_kind kind = k == 0 && !(h & 0x80) ? FZ_PRIV : (enum fz_kind)fz_below(in, FZ_NR_KINDS);
@@ -595,17 +1219,41 @@ void fz_hcall_setup(struct fz_env *e, struct fz_in *in)
 	fz_audit(e);
 }
 
+static uint64_t fz_tail_seed(const uint8_t *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t k = 0; k < size; k++)
+		h = (h ^ data[k]) * 0x100000001b3ULL;
+	return h | 1; /* nonzero: PRNG mode */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_env e;
+	static bool once;
 	struct fz_in in = {.p = data, .n = size};
 
+	if (!once) {
+		once = true;
+		if (getenv("FZ_REACH"))
+			atexit(reach_print);
+	}
+	reach_execs++;
 	if (fz_env_init(&e, 8))
 		abort();
 	e.strict = true;
 	fz_hcall_setup(&e, &in);
-	for (unsigned int op = 0; op < FZ_MAX_OPS && fz_more(&in); op++)
+	for (unsigned int op = 0; op < FZ_MAX_OPS; op++) {
+		/* A short input's program goes on with choices from a PRNG
+		 * seeded by the input (deterministic, so a crash reproduces):
+		 * every execution is a whole program, which spreads the cost
+		 * of creating and destroying the hypervisor over FZ_MAX_OPS
+		 * operations. */
+		if (!fz_more(&in))
+			in.rng = fz_tail_seed(data, size);
 		fz_hcall_one(&e, &in);
+	}
 	fz_audit(&e);
 	fz_env_fini(&e);
 	return 0;
