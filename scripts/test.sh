@@ -50,7 +50,17 @@ run_suite() {
 	total_fail=$((total_fail + fail + timeout))
 	total_skip=$((total_skip + skip))
 	# Skips must say why: print each skipped test's reason line.
-	grep -E 'SKIP' "$dir/test-output.txt" | grep -v '^ *[0-9]*/[0-9]* ' | sort -u | head -20
+	# meson keeps a skipped test's output only in its JSON log.
+	python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get("result") != "SKIP":
+        continue
+    out = [l for l in (t.get("stdout") or "").splitlines() if l.strip()]
+    why = [l for l in out if "SKIP" in l or "unavailable" in l]
+    print("   skipped %s: %s" % (t["name"], (why or out or ["(no reason printed)"])[0]))
+PY
 }
 
 # The installed tree: `meson install` of the normal build into a scratch
