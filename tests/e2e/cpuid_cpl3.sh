@@ -11,10 +11,7 @@ mv=$1 dts=$2 version=$3
 
 "$mv" run --transport kvm --timeout 20 --module "domU1=$version" "$dts" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if grep -q "KVM unavailable" "$tmp/err"; then
-	echo "kvm: unavailable: $(sed -n 's/.*KVM unavailable: //p' "$tmp/err")"
-	exit 77
-fi
+skip_without_kvm
 [ "$rc" -eq 0 ] || fail "version guest: exit status $rc"
 expect "$tmp/out" "(d1) Test result: SUCCESS" "version guest"
 if grep -q "cannot tell whether CPUID at CPL3" "$tmp/err"; then

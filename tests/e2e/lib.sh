@@ -14,3 +14,12 @@ fail() {
 expect() { # file pattern what
 	grep -qF -- "$2" "$1" || fail "$3: missing '$2'"
 }
+
+# After a `memvisor run --transport kvm`: when it said KVM is unusable here,
+# report the reason as the suite's kvm line and skip (exit 77).
+skip_without_kvm() {
+	if grep -q "KVM unavailable" "$tmp/err"; then
+		echo "kvm: unavailable: $(sed -n 's/.*KVM unavailable: //p' "$tmp/err")"
+		exit 77
+	fi
+}

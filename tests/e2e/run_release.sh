@@ -15,10 +15,7 @@ run() { # what expected-release args...
 	shift 2
 	"$mv" run --transport kvm --timeout 20 --module "domU1=$version" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	if grep -q "KVM unavailable" "$tmp/err"; then
-		echo "kvm: unavailable: $(sed -n 's/.*KVM unavailable: //p' "$tmp/err")"
-		exit 77
-	fi
+	skip_without_kvm
 	[ "$rc" -eq 0 ] || fail "$what: exit status $rc"
 	expect "$tmp/out" "(d1) release presented: $want" "$what"
 	expect "$tmp/out" "(d1) Test result: SUCCESS" "$what"

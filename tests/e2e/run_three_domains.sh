@@ -16,10 +16,7 @@ for round in 1 2 3; do
 	"$mv" run --timeout 3 --module "domU1=$fault" --module "domU2=$fault" \
 		--module "domU3=$memop" "$dts" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	if grep -q "KVM unavailable" "$tmp/err"; then
-		echo "kvm: unavailable: $(sed -n 's/.*KVM unavailable: //p' "$tmp/err")"
-		exit 77
-	fi
+	skip_without_kvm
 	[ "$rc" -eq 1 ] || fail "round $round: exit status $rc, expected 1"
 	expect "$tmp/out" "(d3) Test result: SUCCESS" "round $round"
 	expect "$tmp/err" "d3 (domU3): shut down (poweroff)" "round $round"

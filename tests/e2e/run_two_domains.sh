@@ -13,10 +13,7 @@ run() { # dts timeout domU2-kernel
 	"$mv" run --timeout "$2" --module "domU1=$version" --module "domU2=$3" "$1" \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	if grep -q "KVM unavailable" "$tmp/err"; then
-		echo "kvm: unavailable: $(sed -n 's/.*KVM unavailable: //p' "$tmp/err")"
-		exit 77
-	fi
+	skip_without_kvm
 }
 
 # 1. Both domains run to completion.
