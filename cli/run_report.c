@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/p2m.h>
 #include <public/xen.h>
 
 #include "json.h"

@@ -33,6 +33,7 @@
 #include <public/version.h>
 #include <public/xen.h>
 #include <hv/ioreq.h>
+#include <hv/realize.h>
 
 #include "fz_env.h"
 #include "fz_hcall.h"

@@ -16,6 +16,7 @@
 #include <hv/diag.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
+#include <hv/p2m.h>
 #include <public/xen.h>
 
 #include "blkdev.h"

@@ -18,9 +18,14 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
+#include <hv/heap.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticcheck.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>

@@ -56,9 +56,12 @@
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <public/xen.h>

@@ -25,6 +25,7 @@
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
+#include <hv/realize.h>
 #include <public/xen.h>
 
 #include "handlers.h"

@@ -32,6 +32,8 @@
 #include <public/xen.h>
 
 #include <hv/hcall.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include "iommu_pt.h"
 
 #include "iommu_priv.h"

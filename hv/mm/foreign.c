@@ -24,6 +24,8 @@
 
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 #include "foreign.h"

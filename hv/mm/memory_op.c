@@ -16,6 +16,8 @@
 #include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>

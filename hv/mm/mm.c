@@ -14,8 +14,11 @@
  */
 #include <errno.h>
 
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/extregion.h>
 #include <hv/guestdt.h>
 #include <hv/hypercall.h>
 #include <hv/layout.h>
+#include <hv/realize.h>
 #include <public/version.h>
 
 #include "dmadev.h"

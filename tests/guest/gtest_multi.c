@@ -9,9 +9,12 @@
 
 #include <hv/audit.h>
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
 #include <hv/layout.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/version.h>
 

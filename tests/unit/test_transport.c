@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
+#include <hv/realize.h>
 #include <public/memory.h>
 #include <public/version.h>
 #include <public/xen.h>

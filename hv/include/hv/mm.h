@@ -12,7 +12,7 @@
 #ifndef HV_MM_H
 #define HV_MM_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 /* Assigns 2^order in-use frames (count 0, no owner) to d. -ENOMEM over max_pages, -ESRCH if dying. */
 int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order);

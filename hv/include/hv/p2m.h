@@ -19,7 +19,7 @@
 #ifndef HV_P2M_H
 #define HV_P2M_H
 
-#include <hv/types.h>
+#include <hv/mm_types.h>
 
 typedef enum {
 	p2m_invalid = 0,
@@ -47,28 +47,7 @@ static inline bool p2m_is_writable(p2m_type_t t)
 #define P2M_ORDER_2M 9
 #define P2M_ORDER_1G 18
 
-struct p2m_stats {
-	uint64_t tables;             /* tables currently allocated */
-	uint64_t tables_peak;
-	uint64_t leaves[3];          /* current leaves per level (4K, 2M, 1G) */
-	uint64_t superpages_created; /* 2M + 1G leaves ever written */
-	uint64_t shattered[3];       /* superpages split, indexed by level of the split leaf */
-	uint64_t merged;             /* 4K runs merged back into a 2M leaf */
-	uint64_t updates;            /* p2m_set_range calls that changed something */
-	uint64_t ram_frames;         /* frames mapped with a RAM type (the guest's usable RAM) */
-	uint64_t ram_frames_low;     /* lowest ram_frames since the owner last reset it */
-};
-
 struct domain;
-
-struct p2m {
-	uint64_t *root;
-	unsigned int gpaddr_bits;
-	uint64_t max_gfn;   /* exclusive: 2^(gpaddr_bits-12) */
-	struct p2m_stats st;
-	uint64_t **pool;    /* preallocated tables of the current update */
-	unsigned int pool_nr, pool_cap;
-};
 
 int p2m_init(struct domain *d, unsigned int gpaddr_bits);
 /* Frees every table; does not touch pages (the domain code released them). */
