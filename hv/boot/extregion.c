@@ -28,6 +28,7 @@
 
 #include <hv/extregion.h>
 #include <hv/rangeset.h>
+#include <hv/vec.h>
 
 /*
  * The releases, one row each. Sources: facts section 1.7 (commits and the
@@ -260,15 +261,8 @@ void ext_result_free(struct ext_result *r)
 int ext_result_note(struct ext_result *r, enum ext_note_kind kind, paddr_t start,
 		    paddr_t size, enum ext_kind what, const char *label)
 {
-	if (r->nr_note == r->cap_note) {
-		unsigned int ncap = r->cap_note ? r->cap_note * 2 : 16;
-		struct ext_note *n = realloc(r->note, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->note = n;
-		r->cap_note = ncap;
-	}
+	if (VEC_RESERVE(r->note, r->cap_note, r->nr_note + 1, 16))
+		return -ENOMEM;
 	r->note[r->nr_note++] = (struct ext_note){
 		.kind = kind, .start = start, .size = size, .what = what, .label = label,
 	};
@@ -277,15 +271,8 @@ int ext_result_note(struct ext_result *r, enum ext_note_kind kind, paddr_t start
 
 static int result_push(struct ext_result *r, paddr_t start, paddr_t size)
 {
-	if (r->nr == r->cap) {
-		unsigned int ncap = r->cap ? r->cap * 2 : 16;
-		struct ext_region *n = realloc(r->region, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->region = n;
-		r->cap = ncap;
-	}
+	if (VEC_RESERVE(r->region, r->cap, r->nr + 1, 16))
+		return -ENOMEM;
 	r->region[r->nr].start = start;
 	r->region[r->nr].size = size;
 	r->nr++;
