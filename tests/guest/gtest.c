@@ -207,7 +207,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	rd.image_len = image_len;
 	rd.guest_main = guest_main;
 	rd.dtb = dtb;
-	rd.dma_base = dma_base;
+	rd.dev_base[RUNNER_DEV_DMA] = dma_base;
 	if (runner_prepare(&r, &rd, err, sizeof(err))) {
 		fprintf(stderr, "gtest: %s\n", err);
 		return GTEST_FAIL;
