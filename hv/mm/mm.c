@@ -134,6 +134,13 @@ void mm_drop_allocation(struct hv *hv, struct page_info *pg)
 	}
 }
 
+int mm_vacate_gfn(struct domain *d, gfn_t gfn)
+{
+	if (mfn_eq(p2m_lookup(d, gfn, NULL, NULL), INVALID_MFN))
+		return 0;
+	return mm_remove_gfn(d, gfn);
+}
+
 int mm_remove_gfn(struct domain *d, gfn_t gfn)
 {
 	struct hv *hv = d->hv;

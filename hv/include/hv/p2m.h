@@ -71,6 +71,18 @@ static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
  */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
 
+/* The RAM frame at gfn (RAM type in *t when t is not NULL), or INVALID_MFN
+ * when gfn maps no RAM (nothing, or a foreign, grant or MMIO leaf). */
+static inline mfn_t p2m_lookup_ram(struct domain *d, gfn_t gfn, p2m_type_t *t)
+{
+	p2m_type_t ty;
+	mfn_t mfn = p2m_lookup(d, gfn, &ty, NULL);
+
+	if (t)
+		*t = ty;
+	return p2m_is_ram(ty) ? mfn : INVALID_MFN;
+}
+
 /* Calls cb for every leaf in ascending GFN order; stops early if cb returns nonzero. */
 typedef int (*p2m_leaf_cb)(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t);
 int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx);
