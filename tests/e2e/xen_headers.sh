@@ -51,6 +51,7 @@ for want in "latest|Xen 4.22.0 (0x00040016)|0x00052005" "4.17|Xen 4.17.7 (0x0004
 	rc=$?
 	skip_without_kvm
 	cat "$tmp/out" "$tmp/err" >"$tmp/all" # the console goes to stdout off a terminal
+	echo "--xen $rel:"; grep "^(d1)" "$tmp/all"
 	[ "$rc" -eq 0 ] || fail "--xen $rel: exit status $rc"
 	expect "$tmp/all" "(d1) xen_version: $ver" "--xen $rel: version"
 	expect "$tmp/all" "(d1) XENFEAT submap 0: $feat writable_page_tables auto_translated_physmap" \

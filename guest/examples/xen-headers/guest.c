@@ -126,6 +126,9 @@ static const struct {
 	{XENFEAT_ARM_SMCCC_supported, "ARM_SMCCC_supported"},
 	{XENFEAT_not_direct_mapped, "not_direct_mapped"},
 	{XENFEAT_direct_mapped, "direct_mapped"},
+#ifdef XENFEAT_runstate_phys_area /* headers of 4.18 and later */
+	{XENFEAT_runstate_phys_area, "runstate_phys_area"},
+#endif
 };
 
 static void print_features(uint32_t submap)
