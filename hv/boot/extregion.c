@@ -143,7 +143,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 	},
 	[XEN_POLICY_LATEST] = {
 		.extraversion = ".0", .domctl_version = 0x18, .sysctl_version = 0x16,
-		COMMON, .name = "latest", .models = "master (4.23-dev)", .minor = 22,
+		COMMON, .name = "latest", .models = "4.22.x (the newest release)", .minor = 22,
 		.region_limit = 256,
 		.frame_granule = true,
 		.memreserve_excluded = true,
@@ -192,7 +192,8 @@ int xen_policy_parse(const char *s, enum xen_policy *out)
 
 	if (!s)
 		return -EINVAL;
-	if (!strcmp(s, "latest") || !strcmp(s, "head")) {
+	/* No "head": master (4.23-dev) has no release identity to present. */
+	if (!strcmp(s, "latest")) {
 		*out = XEN_POLICY_LATEST;
 		return 0;
 	}

@@ -70,6 +70,7 @@ static int64_t multicall_one(struct hv *hv, struct domain *d, uint64_t ent, stru
 			return -EFAULT;
 		return HV_HCALL_CONTINUE;
 	}
+	d->st.multicall_entries++;
 	e.result = (uint64_t)rc;
 	if (copy_to_guest(d, ent + offsetof(struct multicall_entry, result), &e.result,
 			  sizeof(e.result)))

@@ -46,6 +46,7 @@ enum domain_state {
 
 struct domain_stats {
 	uint64_t hypercalls;
+	uint64_t multicall_entries; /* calls run as entries of a multicall */
 	uint64_t populated, decreased;
 	uint64_t foreign_mapped;
 };
