@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hv/diag.h>
 #include <hv/hv.h>
@@ -100,6 +101,12 @@ int hv_init(struct hv *hv, const struct hv_config *cfg)
 	if (!hv->cfg.gnttab_max_frames)
 		hv->cfg.gnttab_max_frames = 64;
 	pthread_mutex_init(&hv->lock, NULL);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		hv->boot_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
 	rc = frame_table_init(&hv->ft, (const paddr_t(*)[2])cfg->banks, cfg->nr_banks, cfg->ram_va);
 	if (rc)
 		return rc;

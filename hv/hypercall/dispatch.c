@@ -116,6 +116,9 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	/* pointers of this call are the caller's linear addresses */
 	d->hcall_paging = &hc->pg;
 	hc->pg.tlb_valid = false;
+	/* d stays allocated while a handler of it runs, even when it drops
+	 * the lock to sleep (sched_op block/poll) and d is destroyed meanwhile. */
+	d->hcall_pins++;
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)
@@ -125,6 +128,9 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	else
 		rc = -ENOSYS;
 	d->hcall_paging = NULL;
+	BUG_ON(!d->hcall_pins);
+	if (!--d->hcall_pins && d->state == DOMS_dying && !d->tot_pages && !d->relinquishing)
+		domain_finalise(d); /* destroyed while this call ran */
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;

@@ -36,6 +36,36 @@ struct domain_stats {
 
 struct gnttab;
 struct iommu_ctx;
+struct evtchn_domain;
+
+/* vCPUs per domain: one today (issue 17 adds SMP); per-vCPU state already
+ * lives in struct vcpu so that code indexes it as Xen does. */
+#define DOMAIN_MAX_VCPUS 1
+
+/*
+ * Per-vCPU state of the event subsystem (hv/event/; owned and documented
+ * there). Changed only with the hypervisor lock held.
+ */
+struct vcpu {
+	unsigned int id;
+	/* vcpu_info: slot `id` of shared_info, or (after
+	 * VCPUOP_register_vcpu_info) at vi_mfn + vi_offset, on whose frame
+	 * the event subsystem holds a page reference. */
+	bool vi_registered;
+	mfn_t vi_mfn;
+	uint32_t vi_offset;
+	/* HVMOP_set_evtchn_upcall_vector (0: none) and whether a 0->1 of
+	 * upcall_pending is waiting for the transport to inject it (edge). */
+	uint8_t upcall_vector;
+	bool upcall_edge;
+	/* Sleeping in SCHEDOP_block/poll with the lock released. */
+	bool sleeping;
+	const uint32_t *poll_ports; /* SCHEDOP_poll's ports while sleeping */
+	unsigned int nr_poll_ports;
+	uint64_t wake_gen; /* bumped by every wake-up of this vCPU */
+	pthread_cond_t wake; /* waited on with hv->lock (CLOCK_MONOTONIC) */
+	bool wake_init;
+};
 
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_TARGETS 8
@@ -73,6 +103,13 @@ struct domain {
 
 	struct gnttab *gnttab;
 	struct iommu_ctx *iommu;
+	struct evtchn_domain *evtchn; /* hv/event/ */
+	unsigned int nr_vcpus;
+	struct vcpu vcpu[DOMAIN_MAX_VCPUS];
+	/* Hypercalls of this domain in progress that released the lock
+	 * (a vCPU sleeping in sched_op): the domain is not freed while any
+	 * runs; the dispatcher finalises it after the last one returns. */
+	unsigned int hcall_pins;
 	void *backend_priv; /* owned by the realization backend */
 
 	/* While a hypercall of this domain runs (set by the dispatcher under
@@ -107,5 +144,20 @@ bool domain_may_map(const struct domain *d, const struct domain *target);
  * caller may control: itself, or any live domain when privileged. NULL with
  * *err = -ESRCH (no such live domain) or -EPERM. */
 struct domain *domain_hcall_target(struct domain *caller, domid_t id, int *err);
+
+/*
+ * What the domain lifecycle calls in subsystems above dom/ (today: the
+ * event channels of hv/event/), bound at the top of the core (hv/hooks.c)
+ * like mm_hooks, so that dom/ includes none of their headers.
+ */
+struct domain_hooks {
+	/* domain_create, before the backend hears of d: 0 or -errno. */
+	int (*init)(struct domain *d);
+	/* domain_destroy, first step (d is already DOMS_dying). */
+	void (*destroy)(struct domain *d);
+	/* domain_finalise / failed create: free what init allocated. */
+	void (*free)(struct domain *d);
+};
+extern const struct domain_hooks domain_hooks;
 
 #endif

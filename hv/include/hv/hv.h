@@ -74,6 +74,8 @@ struct hv {
 	unsigned int nr_release;
 
 	struct hv_stats st;
+	/* CLOCK_MONOTONIC at hv_init, ns: system time 0 (hv_system_time). */
+	uint64_t boot_ns;
 	hv_console_sink_t console;
 	void *console_ctx;
 	/* Allocation-failure injection: with fi_nth != 0, the fi_nth-th
