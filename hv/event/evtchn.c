@@ -402,11 +402,11 @@ static int bind_vcpu_op(struct domain *d, struct evtchn_bind_vcpu *b)
 {
 	struct evtchn *c;
 
+	if (b->vcpu >= d->nr_vcpus)
+		return -ENOENT;
 	if (!evtchn_port_valid(d, b->port))
 		return -EINVAL;
 	c = evtchn_port(d, b->port);
-	if (b->vcpu >= d->nr_vcpus)
-		return -ENOENT;
 	if (c->xen)
 		return -EINVAL;
 	switch (c->state) {
