@@ -207,6 +207,14 @@ static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t
 	uint64_t gen = v->wake_gen;
 	struct timespec ts;
 
+	if (hv->cfg.max_sleep_ns) {
+		uint64_t now = hv_system_time(hv), cap = now + hv->cfg.max_sleep_ns;
+
+		if (!deadline || deadline > cap)
+			deadline = cap;
+		if (deadline <= now + 1)
+			return; /* no sleep at all (the fuzzer's setting) */
+	}
 	if (deadline) {
 		uint64_t abs = hv->boot_ns + deadline;
 
