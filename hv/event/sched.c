@@ -174,6 +174,16 @@ void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu)
 	hv_unlock(hv);
 }
 
+bool hv_vcpu_blocked(struct hv *hv, struct domain *d, unsigned int vcpu)
+{
+	bool b;
+
+	hv_lock(hv);
+	b = vcpu < d->nr_vcpus && d->vcpu[vcpu].sleeping;
+	hv_unlock(hv);
+	return b;
+}
+
 int hv_vcpu_upcall_vector(struct hv *hv, struct domain *d, unsigned int vcpu)
 {
 	struct vcpu *v;

@@ -951,12 +951,7 @@ static void start(struct sleeper *s, struct harness *h, struct domain *d, uint64
 static void wait_sleeping(struct harness *h, struct domain *d)
 {
 	for (unsigned int i = 0; i < 200000; i++) {
-		bool s;
-
-		hv_lock(h->hv);
-		s = d->vcpu[0].sleeping;
-		hv_unlock(h->hv);
-		if (s)
+		if (hv_vcpu_blocked(h->hv, d, 0))
 			return;
 		sched_yield();
 		if (i > 1000) {
