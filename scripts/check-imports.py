@@ -45,6 +45,7 @@ OWNER = {
     'hypercall.h': 'hypercall',  # the dispatcher (hypercall/dispatch.c)
     'iommu.h': 'iommu',     # the PV IOMMU, split by job over iommu/*.c
     'audit.h': 'hv',        # the invariant checker (hv/audit.c; iommu/ has its own audit.c)
+    'event.h': 'event',     # event channels, upcalls, blocking: split by job over event/*.c
 }
 
 # Bottom to top: a subdirectory may include the headers of those before it.
