@@ -25,6 +25,7 @@
 
 #include <hv/heap.h>
 #include <hv/ioreq.h>
+#include <public/dm_op.h>
 #include <public/event_channel.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
@@ -272,7 +273,8 @@ static void scenario(struct fz_env *e, struct step_log *l)
 	rc = iommu_ops(e, DI, ops, 3);
 	note(l, "iommu map", rc, rc == 0 && !ops[0].status && !ops[1].status && !ops[2].status);
 	hv_lock(e->hv);
-	rc = ioreq_server_create(e->dom[D0], e->dom[DB], INVALID_GFN, INVALID_GFN, &sid);
+	rc = ioreq_server_create(e->dom[D0], e->dom[DB], false, HVM_IOREQSRV_BUFIOREQ_LEGACY,
+				 INVALID_GFN, INVALID_GFN, &sid);
 	hv_unlock(e->hv);
 	note(l, "ioreq server", rc, rc == 0);
 	fz_audit(e);

@@ -1162,7 +1162,11 @@ static void g_ioreq_server(struct fz_env *e, struct fz_in *in, unsigned int i)
 		gfn_t buf = c & 0x10 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
 		gfn_t sync = c & 0x20 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
 
-		if (!ioreq_server_create(e->dom[i], e->dom[t], buf, sync, &id))
+		/* bit 6: a standard server (hypervisor pages, ports), bit 3 with it: bufioreq */
+		if (!ioreq_server_create(e->dom[i], e->dom[t], !(c & 0x40),
+					 (c & 0x48) == 0x48 ? HVM_IOREQSRV_BUFIOREQ_LEGACY
+							    : HVM_IOREQSRV_BUFIOREQ_OFF,
+					 buf, sync, &id))
 			prog_server(e, i, (unsigned int)t, id);
 	}
 	hv_realize_flush(e->hv);

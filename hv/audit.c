@@ -25,6 +25,7 @@
 #include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/iommu.h>
+#include <hv/ioreq.h>
 #include <hv/mm.h>
 #include <hv/p2m.h>
 #include <hv/page.h>
@@ -231,6 +232,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 	if (!a.rep.failed && iommu_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed && evtchn_audit_refs(hv, a.refs, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed && ioreq_audit(hv, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed)
 		check_frames(&a);

@@ -85,13 +85,6 @@ struct iommu_ctx *iommu_ctx_get(struct domain *d)
 	return d->iommu;
 }
 
-struct ioreq_server **iommu_ioreq_list(struct domain *d)
-{
-	struct iommu_ctx *c = iommu_ctx_get(d);
-
-	return c ? &c->servers : NULL;
-}
-
 enum iommu_ctx_mode iommu_mode(const struct domain *d)
 {
 	return d->iommu ? d->iommu->mode : IOMMU_CTX_NONE;

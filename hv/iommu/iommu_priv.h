@@ -88,7 +88,6 @@ struct iommu_ctx {
 	uint64_t nr_grant;    /* leaves made by iommu_grant_map */
 	struct { bfn_t bfn; uint64_t nr; } resv[IOMMU_MAX_RESERVED];
 	unsigned int nr_resv;
-	struct ioreq_server *servers;
 	struct iommu_stats st;
 };
 

@@ -1,14 +1,15 @@
 /*
- * dm_op (hypercall 41): the subset emulators need to get IOREQ servers
- * for the PV IOMMU's foreign sub-ops (include/public/dm_op.h,
- * docs/pv-iommu.md).
+ * dm_op (hypercall 41): Xen's IOREQ-server sub-ops (include/public/dm_op.h,
+ * facts 6.1-6.2) and memvisor's legacy create for the PV IOMMU.
  *
- * Design: bufs[0] is read once into a struct xen_dm_op (only the bytes the
- * sub-op uses must be present), the sub-op runs on the registry
- * (hv/ioreq.h), and OUT fields are written back to bufs[0]. Privilege:
- * the caller must be allowed to map the target (domain_may_map:
- * privileged, or named in its target list) and may not target itself;
- * ioreq_server_create checks that again, so no path skips it.
+ * Design: the checks run in Xen's order: nr_bufs (> 2: -E2BIG), the target
+ * (-ESRCH; the caller itself: -EPERM), the privilege (control domain or a
+ * domain naming the target as backend-for, domain_may_map: -EPERM),
+ * nr_bufs 0 (-ENODATA), bufs[0] (too small for the sub-op: -EFAULT), pad
+ * (-EINVAL), the sub-op (unknown: -EOPNOTSUPP). OUT fields go back to
+ * bufs[0]; when that copy fails after a create, the server is destroyed
+ * again so that a failed call leaves nothing behind. Later sub-ops on a
+ * server: unknown id -ENOENT, another emulator's -EPERM.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,7 +22,7 @@
 #include <public/dm_op.h>
 #include <public/xen.h>
 
-/* A ring page must be ordinary writable RAM of the caller. */
+/* A legacy ring page must be ordinary writable RAM of the caller. */
 static bool own_ram_page(struct domain *d, xen_pfn_t gfn)
 {
 	p2m_type_t t;
@@ -36,6 +37,112 @@ static gfn_t page_arg(xen_pfn_t gfn)
 	return gfn == XEN_DMOP_NO_PAGE ? INVALID_GFN : _gfn(gfn);
 }
 
+static size_t sub_op_size(uint32_t op)
+{
+	struct xen_dm_op o;
+
+	switch (op) {
+	case XEN_DMOP_create_ioreq_server:
+		return sizeof(o.u.create_ioreq_server);
+	case XEN_DMOP_get_ioreq_server_info:
+		return sizeof(o.u.get_ioreq_server_info);
+	case XEN_DMOP_map_io_range_to_ioreq_server:
+	case XEN_DMOP_unmap_io_range_from_ioreq_server:
+		return sizeof(o.u.map_io_range_to_ioreq_server);
+	case XEN_DMOP_set_ioreq_server_state:
+		return sizeof(o.u.set_ioreq_server_state);
+	case XEN_DMOP_destroy_ioreq_server:
+		return sizeof(o.u.destroy_ioreq_server);
+	case XEN_DMOP_nr_vcpus:
+		return sizeof(o.u.nr_vcpus);
+	case XEN_DMOP_memvisor_create_ioreq_server:
+		return sizeof(o.u.memvisor_create_ioreq_server);
+	default:
+		return 0;
+	}
+}
+
+static int64_t run_op(struct domain *d, struct domain *t, struct xen_dm_op *op, bool *out)
+{
+	struct ioreq_server *s;
+	int rc;
+
+	switch (op->op) {
+	case XEN_DMOP_create_ioreq_server: {
+		struct xen_dm_op_create_ioreq_server *c = &op->u.create_ioreq_server;
+
+		if (c->pad[0] || c->pad[1] || c->pad[2] ||
+		    c->handle_bufioreq > HVM_IOREQSRV_BUFIOREQ_ATOMIC)
+			return -EINVAL;
+		rc = ioreq_server_create(d, t, false, c->handle_bufioreq, INVALID_GFN, INVALID_GFN,
+					 &c->id);
+		*out = !rc;
+		return rc;
+	}
+	case XEN_DMOP_memvisor_create_ioreq_server: {
+		struct xen_dm_op_memvisor_create_ioreq_server *c = &op->u.memvisor_create_ioreq_server;
+
+		if (c->pad[0] || c->pad[1] || c->pad[2])
+			return -EINVAL;
+		if (!own_ram_page(d, c->buf_gfn) || !own_ram_page(d, c->sync_gfn) ||
+		    (c->buf_gfn == c->sync_gfn && c->buf_gfn != XEN_DMOP_NO_PAGE))
+			return -EINVAL;
+		rc = ioreq_server_create(d, t, true, HVM_IOREQSRV_BUFIOREQ_OFF, page_arg(c->buf_gfn),
+					 page_arg(c->sync_gfn), &c->id);
+		*out = !rc;
+		return rc;
+	}
+	case XEN_DMOP_get_ioreq_server_info: {
+		struct xen_dm_op_get_ioreq_server_info *g = &op->u.get_ioreq_server_info;
+
+		if (g->flags & ~XEN_DMOP_no_gfns)
+			return -EINVAL;
+		s = ioreq_server_get(d, t, g->id, &rc);
+		if (!s)
+			return rc;
+		/* As on Arm: the pages have no GFN in the target; the resource
+		 * is the only way to them. */
+		if (!(g->flags & XEN_DMOP_no_gfns))
+			return -EOPNOTSUPP;
+		g->bufioreq_port = s->buf_port;
+		*out = true;
+		return 0;
+	}
+	case XEN_DMOP_map_io_range_to_ioreq_server:
+	case XEN_DMOP_unmap_io_range_from_ioreq_server: {
+		struct xen_dm_op_ioreq_server_range *r = &op->u.map_io_range_to_ioreq_server;
+
+		if (r->pad)
+			return -EINVAL;
+		s = ioreq_server_get(d, t, r->id, &rc);
+		if (!s)
+			return rc;
+		if (op->op == XEN_DMOP_map_io_range_to_ioreq_server)
+			return ioreq_server_map_range(s, r->type, r->start, r->end);
+		return ioreq_server_unmap_range(s, r->type, r->start, r->end);
+	}
+	case XEN_DMOP_set_ioreq_server_state: {
+		struct xen_dm_op_set_ioreq_server_state *st = &op->u.set_ioreq_server_state;
+
+		if (st->pad)
+			return -EINVAL;
+		s = ioreq_server_get(d, t, st->id, &rc);
+		if (!s)
+			return rc;
+		return ioreq_server_set_state(s, st->enabled != 0);
+	}
+	case XEN_DMOP_destroy_ioreq_server:
+		if (op->u.destroy_ioreq_server.pad)
+			return -EINVAL;
+		return ioreq_server_destroy(d, t->id, op->u.destroy_ioreq_server.id);
+	case XEN_DMOP_nr_vcpus:
+		op->u.nr_vcpus.vcpus = t->nr_vcpus;
+		*out = true;
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
 int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	domid_t domid = (domid_t)hc->args[0];
@@ -44,31 +151,11 @@ int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	struct xen_dm_op op;
 	struct domain *t;
 	size_t need;
-	int rc;
+	bool out = false;
+	int64_t rc;
 
-	if (nr_bufs < 1)
-		return -EINVAL;
-	if (copy_from_guest(d, &buf, hc->args[2], sizeof(buf)))
-		return -EFAULT;
-	memset(&op, 0, sizeof(op));
-	if (buf.size < offsetof(struct xen_dm_op, u))
-		return -EFAULT;
-	if (copy_from_guest(d, &op, buf.h, offsetof(struct xen_dm_op, u)))
-		return -EFAULT;
-	switch (op.op) {
-	case XEN_DMOP_memvisor_create_ioreq_server:
-		need = offsetof(struct xen_dm_op, u) + sizeof(op.u.memvisor_create_ioreq_server);
-		break;
-	case XEN_DMOP_destroy_ioreq_server:
-		need = offsetof(struct xen_dm_op, u) + sizeof(op.u.destroy_ioreq_server);
-		break;
-	case XEN_DMOP_create_ioreq_server:
-		return -EOPNOTSUPP;
-	default:
-		return -EOPNOTSUPP;
-	}
-	if (buf.size < need || copy_from_guest(d, &op, buf.h, need))
-		return -EFAULT;
+	if (nr_bufs > 2)
+		return -E2BIG;
 	if (domid == DOMID_SELF || domid == d->id)
 		return -EPERM; /* an emulator serves another domain */
 	t = domain_by_id(hv, domid);
@@ -76,37 +163,31 @@ int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		return -ESRCH;
 	if (!domain_may_map(d, t))
 		return -EPERM;
-
-	switch (op.op) {
-	case XEN_DMOP_memvisor_create_ioreq_server: {
-		struct xen_dm_op_memvisor_create_ioreq_server *c = &op.u.memvisor_create_ioreq_server;
-		ioservid_t id;
-
-		if (c->pad[0] || c->pad[1] || c->pad[2])
-			return -EINVAL;
-		if (!own_ram_page(d, c->buf_gfn) || !own_ram_page(d, c->sync_gfn) ||
-		    (c->buf_gfn == c->sync_gfn && c->buf_gfn != XEN_DMOP_NO_PAGE))
-			return -EINVAL;
-		rc = ioreq_server_create(d, t, page_arg(c->buf_gfn), page_arg(c->sync_gfn), &id);
-		if (rc)
-			return rc;
-		c->id = id;
-		if (copy_to_guest(d, buf.h, &op, need)) {
-			(void)ioreq_server_destroy(d, t->id, id);
-			return -EFAULT;
-		}
-		return 0;
+	if (nr_bufs < 1)
+		return -ENODATA;
+	if (copy_from_guest(d, &buf, hc->args[2], sizeof(buf)))
+		return -EFAULT;
+	memset(&op, 0, sizeof(op));
+	if (buf.size < offsetof(struct xen_dm_op, u) ||
+	    copy_from_guest(d, &op, buf.h, offsetof(struct xen_dm_op, u)))
+		return -EFAULT;
+	need = sub_op_size(op.op);
+	if (!need)
+		return -EOPNOTSUPP;
+	need += offsetof(struct xen_dm_op, u);
+	if (buf.size < need || copy_from_guest(d, &op, buf.h, need))
+		return -EFAULT;
+	if (op.pad)
+		return -EINVAL;
+	rc = run_op(d, t, &op, &out);
+	if (rc || !out)
+		return rc;
+	if (copy_to_guest(d, buf.h, &op, need)) {
+		if (op.op == XEN_DMOP_create_ioreq_server)
+			(void)ioreq_server_destroy(d, t->id, op.u.create_ioreq_server.id);
+		else if (op.op == XEN_DMOP_memvisor_create_ioreq_server)
+			(void)ioreq_server_destroy(d, t->id, op.u.memvisor_create_ioreq_server.id);
+		return -EFAULT;
 	}
-	case XEN_DMOP_destroy_ioreq_server: {
-		struct ioreq_server *s = ioreq_server_find(hv, t->id, op.u.destroy_ioreq_server.id);
-
-		if (op.u.destroy_ioreq_server.pad)
-			return -EINVAL;
-		/* Only the emulator that created a server may destroy it. */
-		if (!s || s->emulator != d)
-			return -ENOENT;
-		return ioreq_server_destroy(d, t->id, s->id);
-	}
-	}
-	return -EOPNOTSUPP;
+	return 0;
 }

@@ -1,139 +1,510 @@
 /*
- * IOREQ servers and the invalidate requests of the PV IOMMU.
+ * IOREQ servers: registry, ranges, pages, ports, the synchronous MMIO
+ * protocol and the PV IOMMU's INVALIDATE requests.
  *
- * Design: see hv/ioreq.h. Delivery of IOREQ_TYPE_INVALIDATE follows the
- * draft: the buffered ring first; when it is full, the synchronous slot.
- * The 64-bit BFN does not fit a 32-bit buffered slot, so it goes as one
- * 8-byte request (size field 3) over two consecutive slots, the low half
- * in the first slot's data and the high half in the second's, the way
- * buffered writes of 8 bytes are split. The producer writes the slots,
- * then (after a release fence) advances write_pointer; the emulator owns
- * read_pointer. Both pointers run freely; the ring holds
- * write_pointer - read_pointer slots.
+ * Design (see hv/ioreq.h for the model):
+ * - Servers live in their target (d->ioreq, allocated at the first create,
+ *   freed with the target), indexed by id like Xen's table; the emulator
+ *   is a pointer, never dangling: ioreq_domain_destroy of either domain
+ *   frees the server first.
+ * - A standard server's pages are target domheap frames allocated at
+ *   create (zeroed by the heap), whose allocation reference the server
+ *   holds; acquire_resource mappings hold one reference each (mm/).
+ *   Destroying the server drops its reference only.
+ * - Per-vCPU ports are Xen-attached ports of the target (event/): the
+ *   emulator's send on its bound end calls port_notify, which counts an
+ *   answer for that vCPU and wakes it; our sends (evtchn_xen_send) make the
+ *   emulator's end pending.
+ * - INVALIDATE (PV IOMMU): the buffered ring first; when it is full, the
+ *   synchronous slot of vCPU 0 (not waited for: the PV IOMMU's safety does
+ *   not depend on the emulator, docs/pv-iommu.md). The 64-bit BFN goes as
+ *   one 8-byte buffered request (size code 3) over two slots, low half
+ *   first. The producer writes the slots, then (release fence) advances
+ *   write_pointer; the emulator owns read_pointer; pointers run freely.
  *
- * Safety does not depend on the emulator reading anything: a mapping it is
- * told about keeps its reference until it unmaps it (or is swapped to the
- * scratch frame by the hypervisor), so a slow or dead emulator only delays
- * the frame's return to the heap. When both paths are busy the request is
- * owed (pending) and sent again on the emulator's next iommu_op.
+ * Invariants (ioreq_audit): server[i]->id == i and its target is the
+ * table's domain; a standard server's frames are in use, owned by the
+ * target, allocated; its ports are Xen-attached ports of the target;
+ * ranges are ordered pairs, at most IOREQ_MAX_RANGES, none overlapping
+ * within a type; waiting[v] is a server of the table or NULL.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <hv/audit_report.h>
+#include <hv/event.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
 #include <hv/ioreq.h>
+#include <hv/mm.h>
+#include <hv/page.h>
+#include <public/dm_op.h>
+#include <public/event_channel.h>
+#include <public/memory.h>
 #include <public/xen.h>
 
-int ioreq_server_create(struct domain *emu, struct domain *target, gfn_t buf_gfn, gfn_t sync_gfn,
-			ioservid_t *id)
+static struct ioreq_domain *iod(const struct domain *d)
+{
+	return d->ioreq;
+}
+
+struct ioreq_server *ioreq_server_find(struct hv *hv, domid_t target, ioservid_t id)
+{
+	struct domain *t = domain_by_id(hv, target);
+
+	if (!t || !iod(t) || id >= IOREQ_MAX_SERVERS)
+		return NULL;
+	return iod(t)->server[id];
+}
+
+struct ioreq_server *ioreq_server_get(struct domain *emu, struct domain *target, ioservid_t id,
+				      int *err)
+{
+	struct ioreq_server *s = ioreq_server_find(emu->hv, target->id, id);
+
+	if (!s) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	if (s->emulator != emu) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ports                                                               */
+
+/* The emulator sent on its end of one of our ports (lock held). */
+static void port_notify(void *ctx, struct domain *d, uint32_t port)
+{
+	struct ioreq_server *s = ctx;
+
+	for (unsigned int v = 0; v < d->nr_vcpus && v < DOMAIN_MAX_VCPUS; v++) {
+		if (s->vcpu_port[v] != port)
+			continue;
+		iod(d)->answered[v]++;
+		/* Waking is the event layer's primitive; a waiter re-checks. */
+		d->vcpu[v].wake_gen++;
+		if (d->vcpu[v].wake_init)
+			pthread_cond_broadcast(&d->vcpu[v].wake);
+	}
+}
+
+static void free_ports(struct ioreq_server *s)
+{
+	struct domain *t = s->target_d;
+
+	for (unsigned int v = 0; v < DOMAIN_MAX_VCPUS; v++)
+		if (s->vcpu_port[v]) {
+			evtchn_free_xen_port(t, s->vcpu_port[v]);
+			s->vcpu_port[v] = 0;
+		}
+	if (s->buf_port) {
+		evtchn_free_xen_port(t, s->buf_port);
+		s->buf_port = 0;
+	}
+}
+
+static int alloc_ports(struct ioreq_server *s)
+{
+	struct domain *t = s->target_d;
+	int p;
+
+	for (unsigned int v = 0; v < t->nr_vcpus && v < DOMAIN_MAX_VCPUS; v++) {
+		p = evtchn_alloc_xen_port(t, s->emulator->id, port_notify, s);
+		if (p < 0)
+			goto err_port;
+		s->vcpu_port[v] = (uint32_t)p;
+	}
+	if (s->bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF) {
+		p = evtchn_alloc_xen_port(t, s->emulator->id, port_notify, s);
+		if (p < 0)
+			goto err_port;
+		s->buf_port = (uint32_t)p;
+	}
+	return 0;
+
+err_port:
+	free_ports(s);
+	return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Create / destroy                                                    */
+
+static void put_frame(struct hv *hv, mfn_t *mfn)
+{
+	if (mfn_eq(*mfn, INVALID_MFN))
+		return;
+	mm_drop_allocation(hv, mfn_to_page(&hv->ft, *mfn));
+	*mfn = INVALID_MFN;
+}
+
+static int alloc_frame(struct domain *t, mfn_t *mfn)
+{
+	struct page_info *pg;
+	int err;
+
+	pg = mm_alloc_domheap(t, 0, &err);
+	if (!pg)
+		return err;
+	*mfn = page_to_mfn(&t->hv->ft, pg);
+	memset(frame_va(&t->hv->ft, *mfn), 0, PAGE_SIZE);
+	return 0;
+}
+
+static void server_free(struct ioreq_server *s)
+{
+	struct hv *hv = s->target_d->hv;
+	struct ioreq_domain *io = iod(s->target_d);
+
+	for (unsigned int v = 0; v < DOMAIN_MAX_VCPUS; v++)
+		if (io->waiting[v] == s) {
+			/* The waiter finds no server and gives up (all ones). */
+			io->waiting[v] = NULL;
+			s->target_d->vcpu[v].wake_gen++;
+			if (s->target_d->vcpu[v].wake_init)
+				pthread_cond_broadcast(&s->target_d->vcpu[v].wake);
+		}
+	io->server[s->id] = NULL;
+	free_ports(s);
+	put_frame(hv, &s->ioreq_mfn);
+	put_frame(hv, &s->buf_mfn);
+	for (unsigned int k = 0; k < IOREQ_NR_RANGE_TYPES; k++)
+		hv_free(s->ranges[k]);
+	hv_info(hv, "d%u: IOREQ server %u for d%u destroyed", s->emulator->id, s->id, s->target);
+	hv_free(s);
+}
+
+int ioreq_server_create(struct domain *emu, struct domain *target, bool legacy,
+			uint8_t bufioreq, gfn_t buf_gfn, gfn_t sync_gfn, ioservid_t *id)
 {
 	struct hv *hv = emu->hv;
-	struct ioreq_server **head, *s;
+	struct ioreq_server *s;
 	unsigned int cand;
+	int rc;
 
-	if (emu == target || !domain_may_map(emu, target) || target->state == DOMS_dying)
+	if (emu == target || !domain_may_map(emu, target))
 		return -EPERM;
-	head = iommu_ioreq_list(emu);
-	if (!head)
-		return -ENOMEM;
-	/* Smallest id not used by any server of this target. */
-	for (cand = 0; cand <= UINT16_MAX; cand++)
-		if (!ioreq_server_find(hv, target->id, (ioservid_t)cand))
+	if (target->state == DOMS_dying)
+		return -ESRCH;
+	if (!target->ioreq) {
+		target->ioreq = hv_calloc(hv, 1, sizeof(*target->ioreq));
+		if (!target->ioreq)
+			return -ENOMEM;
+	}
+	for (cand = 0; cand < IOREQ_MAX_SERVERS; cand++)
+		if (!target->ioreq->server[cand])
 			break;
-	if (cand > UINT16_MAX)
+	if (cand == IOREQ_MAX_SERVERS)
 		return -ENOSPC;
 	s = hv_calloc(hv, 1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->emulator = emu;
+	s->target_d = target;
 	s->target = target->id;
 	s->id = (ioservid_t)cand;
+	s->legacy = legacy;
+	s->bufioreq = bufioreq;
+	s->ioreq_mfn = s->buf_mfn = INVALID_MFN;
 	s->buf_gfn = buf_gfn;
 	s->sync_gfn = sync_gfn;
-	s->next = *head;
-	*head = s;
+	if (!legacy) {
+		rc = alloc_frame(target, &s->ioreq_mfn);
+		if (rc)
+			goto err_frames;
+		if (bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF) {
+			rc = alloc_frame(target, &s->buf_mfn);
+			if (rc)
+				goto err_frames;
+		}
+		rc = alloc_ports(s);
+		if (rc)
+			goto err_frames;
+	}
+	target->ioreq->server[cand] = s;
 	*id = s->id;
 	hv_info(hv, "d%u: IOREQ server %u for d%u created", emu->id, s->id, target->id);
 	return 0;
-}
 
-static void unlink_matching(struct domain *emu, domid_t target, bool any_id, ioservid_t id,
-			    unsigned int *removed)
-{
-	struct ioreq_server **head = emu->iommu ? iommu_ioreq_list(emu) : NULL;
-
-	if (!head)
-		return;
-	for (struct ioreq_server **pp = head; *pp;) {
-		struct ioreq_server *s = *pp;
-
-		if (s->target == target && (any_id || s->id == id)) {
-			*pp = s->next;
-			hv_free(s);
-			(*removed)++;
-		} else {
-			pp = &s->next;
-		}
-	}
+err_frames:
+	put_frame(hv, &s->ioreq_mfn);
+	put_frame(hv, &s->buf_mfn);
+	hv_free(s);
+	return rc;
 }
 
 int ioreq_server_destroy(struct domain *emu, domid_t target, ioservid_t id)
 {
-	unsigned int n = 0;
+	struct domain *t = domain_by_id(emu->hv, target);
+	struct ioreq_server *s;
+	int rc;
 
-	unlink_matching(emu, target, false, id, &n);
-	return n ? 0 : -ENOENT;
-}
-
-struct ioreq_server *ioreq_server_find(struct hv *hv, domid_t target, ioservid_t id)
-{
-	for (struct domain *d = hv->domains; d; d = d->next) {
-		struct ioreq_server **head;
-
-		if (!d->iommu)
-			continue;
-		head = iommu_ioreq_list(d);
-		for (struct ioreq_server *s = head ? *head : NULL; s; s = s->next)
-			if (s->target == target && s->id == id)
-				return s;
-	}
-	return NULL;
+	if (!t)
+		return -ENOENT;
+	s = ioreq_server_get(emu, t, id, &rc);
+	if (!s)
+		return rc;
+	server_free(s);
+	return 0;
 }
 
 void ioreq_domain_destroy(struct domain *d)
 {
 	struct hv *hv = d->hv;
-	unsigned int n = 0;
 
-	if (d->iommu) {
-		struct ioreq_server **head = iommu_ioreq_list(d);
+	for (struct domain *t = hv->domains; t; t = t->next) {
+		if (!iod(t))
+			continue;
+		for (unsigned int i = 0; i < IOREQ_MAX_SERVERS; i++) {
+			struct ioreq_server *s = iod(t)->server[i];
 
-		while (head && *head) {
-			struct ioreq_server *s = *head;
-
-			*head = s->next;
-			hv_free(s);
+			if (s && (t == d || s->emulator == d))
+				server_free(s);
 		}
 	}
-	for (struct domain *e = hv->domains; e; e = e->next)
-		if (e != d)
-			unlink_matching(e, d->id, true, 0, &n);
+	hv_free(d->ioreq);
+	d->ioreq = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ranges and state                                                    */
+
+int ioreq_server_map_range(struct ioreq_server *s, uint32_t type, uint64_t start, uint64_t end)
+{
+	struct ioreq_range *r;
+
+	if (type >= IOREQ_NR_RANGE_TYPES || start > end)
+		return -EINVAL;
+	r = s->ranges[type];
+	for (unsigned int i = 0; i < s->nr_ranges[type]; i++)
+		if (start <= r[i].end && r[i].start <= end)
+			return -EEXIST;
+	if (s->nr_ranges[type] == IOREQ_MAX_RANGES)
+		return -ENOSPC;
+	if (!r) {
+		r = hv_calloc(s->target_d->hv, IOREQ_MAX_RANGES, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->ranges[type] = r;
+	}
+	r[s->nr_ranges[type]++] = (struct ioreq_range){start, end};
+	return 0;
+}
+
+int ioreq_server_unmap_range(struct ioreq_server *s, uint32_t type, uint64_t start,
+			     uint64_t end)
+{
+	struct ioreq_range *r;
+
+	if (type >= IOREQ_NR_RANGE_TYPES || start > end)
+		return -EINVAL;
+	r = s->ranges[type];
+	for (unsigned int i = 0; i < s->nr_ranges[type]; i++) {
+		if (start < r[i].start || end > r[i].end)
+			continue;
+		/* [start, end] leaves r[i]: what is left is 0, 1 or 2 pieces. */
+		if (start > r[i].start && end < r[i].end) {
+			if (s->nr_ranges[type] == IOREQ_MAX_RANGES)
+				return -ENOSPC;
+			r[s->nr_ranges[type]++] = (struct ioreq_range){end + 1, r[i].end};
+			r[i].end = start - 1;
+		} else if (start > r[i].start) {
+			r[i].end = start - 1;
+		} else if (end < r[i].end) {
+			r[i].start = end + 1;
+		} else {
+			r[i] = r[--s->nr_ranges[type]];
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static struct ioreq *slot_of(const struct ioreq_server *s, unsigned int vcpu)
+{
+	BUG_ON(mfn_eq(s->ioreq_mfn, INVALID_MFN) || vcpu >= PAGE_SIZE / sizeof(struct ioreq));
+	return (struct ioreq *)frame_va(&s->target_d->hv->ft, s->ioreq_mfn) + vcpu;
+}
+
+int ioreq_server_set_state(struct ioreq_server *s, bool enabled)
+{
+	if (enabled && !s->enabled && !s->legacy)
+		/* vp_eport becomes valid now (pitfall 2): the emulator reads
+		 * its vCPUs' ports from the page after enabling. */
+		for (unsigned int v = 0; v < s->target_d->nr_vcpus && v < DOMAIN_MAX_VCPUS; v++)
+			__atomic_store_n(&slot_of(s, v)->vp_eport, s->vcpu_port[v],
+					 __ATOMIC_RELEASE);
+	s->enabled = enabled;
+	return 0;
+}
+
+int ioreq_resource_frame(struct domain *emu, struct domain *t, uint32_t id, uint64_t frame,
+			 mfn_t *mfn)
+{
+	struct ioreq_server *s;
+	int rc;
+
+	if (id >= IOREQ_MAX_SERVERS)
+		return -ENOENT;
+	s = ioreq_server_get(emu, t, (ioservid_t)id, &rc);
+	if (!s)
+		return rc;
+	if (s->legacy)
+		return -EINVAL; /* its pages are the emulator's own */
+	if (frame == XENMEM_resource_ioreq_server_frame_bufioreq) {
+		if (mfn_eq(s->buf_mfn, INVALID_MFN))
+			return -ENOENT;
+		*mfn = s->buf_mfn;
+		return 0;
+	}
+	if (frame != (uint64_t)XENMEM_resource_ioreq_server_frame_ioreq(0))
+		return -EINVAL;
+	*mfn = s->ioreq_mfn;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The synchronous MMIO protocol                                       */
+
+static bool range_holds(const struct ioreq_server *s, uint32_t type, uint64_t first,
+			uint64_t last)
+{
+	for (unsigned int i = 0; i < s->nr_ranges[type]; i++)
+		if (first >= s->ranges[type][i].start && last <= s->ranges[type][i].end)
+			return true;
+	return false;
+}
+
+int ioreq_mmio_send(struct domain *d, unsigned int vcpu, uint64_t gpa, unsigned int size,
+		    bool write, uint64_t data)
+{
+	struct ioreq_domain *io = iod(d);
+	struct ioreq_server *s = NULL;
+	struct ioreq *slot, r;
+
+	BUG_ON(vcpu >= d->nr_vcpus || !size || size > 8);
+	if (!io)
+		return 0;
+	if (io->waiting[vcpu])
+		return 1; /* resumed after an interrupted wait */
+	if (gpa + size - 1 < gpa)
+		return 0;
+	for (unsigned int i = 0; i < IOREQ_MAX_SERVERS && !s; i++) {
+		struct ioreq_server *c = io->server[i];
+
+		if (c && c->enabled && !c->legacy &&
+		    range_holds(c, XEN_DMOP_IO_RANGE_MEMORY, gpa, gpa + size - 1))
+			s = c;
+	}
+	if (!s)
+		return 0;
+	slot = slot_of(s, vcpu);
+	if (__atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_ACQUIRE) & 0xf ||
+	    __atomic_load_n(&slot->vp_eport, __ATOMIC_RELAXED) != s->vcpu_port[vcpu]) {
+		/* Xen: "device model set bad IO state / event channel": the
+		 * access is not forwarded. */
+		hv_domain_crash(d, "IOREQ: device model set bad IO state or event channel");
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.addr = gpa;
+	r.data = write ? data : 0;
+	r.count = 1;
+	r.size = size;
+	r.vp_eport = s->vcpu_port[vcpu];
+	r.dir = write ? IOREQ_WRITE : IOREQ_READ;
+	r.type = IOREQ_TYPE_COPY;
+	r.state = STATE_IOREQ_NONE;
+	memcpy(slot, &r, 30);
+	((uint8_t *)slot)[31] = r.type;
+	/* The request must be complete before READY is seen (pitfall 1). */
+	r.state = STATE_IOREQ_READY;
+	__atomic_store_n(&((uint8_t *)slot)[30], ((const uint8_t *)&r)[30], __ATOMIC_RELEASE);
+	io->waiting[vcpu] = s;
+	s->st.mmio++;
+	evtchn_xen_send(d, s->vcpu_port[vcpu]);
+	return 1;
+}
+
+int ioreq_mmio_complete(struct domain *d, unsigned int vcpu, uint64_t *data)
+{
+	struct ioreq_domain *io = iod(d);
+	struct ioreq_server *s = io ? io->waiting[vcpu] : NULL;
+	struct ioreq *slot;
+	uint8_t state;
+
+	if (!s || d->state == DOMS_dying) {
+		if (io)
+			io->waiting[vcpu] = NULL;
+		*data = ~0ULL;
+		return -1;
+	}
+	slot = slot_of(s, vcpu);
+	state = __atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_ACQUIRE) & 0xf;
+	switch (state) {
+	case STATE_IOREQ_READY:
+	case STATE_IOREQ_INPROCESS:
+		return 0;
+	case STATE_IORESP_READY:
+		*data = __atomic_load_n(&slot->data, __ATOMIC_RELAXED);
+		/* The vCPU, not the emulator, frees the slot (pitfall 1). */
+		__atomic_and_fetch(&((uint8_t *)slot)[30], (uint8_t)~0xf, __ATOMIC_RELEASE);
+		io->waiting[vcpu] = NULL;
+		return 1;
+	default:
+		/* NONE written by the emulator (backwards) */
+		io->waiting[vcpu] = NULL;
+		*data = ~0ULL;
+		hv_domain_crash(d, "IOREQ: device model set a bad IO state");
+		return -1;
+	}
+}
+
+uint64_t ioreq_answer_gen(const struct domain *d, unsigned int vcpu)
+{
+	return iod(d) ? iod(d)->answered[vcpu] : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* INVALIDATE for the PV IOMMU                                         */
+
+/* Reads/writes the server's page: a frame of ours, or (legacy) emulator RAM. */
+static int page_rw(struct ioreq_server *s, bool buf, size_t off, void *p, size_t n, bool wr)
+{
+	mfn_t mfn = buf ? s->buf_mfn : s->ioreq_mfn;
+	gfn_t gfn = buf ? s->buf_gfn : s->sync_gfn;
+
+	if (!s->legacy) {
+		uint8_t *va;
+
+		if (mfn_eq(mfn, INVALID_MFN))
+			return -EBUSY;
+		va = (uint8_t *)frame_va(&s->target_d->hv->ft, mfn) + off;
+		if (wr)
+			memcpy(va, p, n);
+		else
+			memcpy(p, va, n);
+		return 0;
+	}
+	if (gfn_eq(gfn, INVALID_GFN))
+		return -EBUSY;
+	if (wr)
+		return copy_to_guest_phys(s->emulator, gfn_to_gaddr(gfn) + off, p, n) ? -EBUSY : 0;
+	return copy_from_guest_phys(s->emulator, p, gfn_to_gaddr(gfn) + off, n) ? -EBUSY : 0;
 }
 
 /* Two slots on the buffered ring, or -EBUSY. */
 static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 {
-	struct domain *emu = s->emulator;
-	paddr_t base;
 	uint32_t ptr[2];
 	struct buf_ioreq slot[2];
 
-	if (gfn_eq(s->buf_gfn, INVALID_GFN))
-		return -EBUSY;
-	base = gfn_to_gaddr(s->buf_gfn);
-	if (copy_from_guest_phys(emu, ptr, base + offsetof(struct buffered_iopage, read_pointer),
-			    sizeof(ptr)))
+	if (page_rw(s, true, offsetof(struct buffered_iopage, read_pointer), ptr, sizeof(ptr),
+		    false))
 		return -EBUSY;
 	/* ptr[0] = read, ptr[1] = write; a bogus read_pointer only makes the
 	 * ring look full or empty, it cannot make us write outside it. */
@@ -142,41 +513,38 @@ static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 		return -EBUSY;
 	}
 	memset(slot, 0, sizeof(slot));
-	slot[0].type = IOREQ_TYPE_INVALIDATE;
-	slot[0].dir = IOREQ_WRITE;
-	slot[0].size = 3; /* 8 bytes: the next slot carries the high half */
-	slot[0].data = (uint32_t)bfn;
-	slot[1].type = IOREQ_TYPE_INVALIDATE;
-	slot[1].dir = IOREQ_WRITE;
-	slot[1].size = 3;
-	slot[1].data = (uint32_t)(bfn >> 32);
 	for (unsigned int k = 0; k < 2; k++) {
-		paddr_t at = base + offsetof(struct buffered_iopage, buf_ioreq) +
-			     ((ptr[1] + k) % IOREQ_BUFFER_SLOT_NUM) * sizeof(struct buf_ioreq);
+		slot[k].type = IOREQ_TYPE_INVALIDATE;
+		slot[k].dir = IOREQ_WRITE;
+		slot[k].size = 3; /* 8 bytes: the second slot carries the high half */
+		slot[k].data = (uint32_t)(bfn >> (32 * k));
+	}
+	for (unsigned int k = 0; k < 2; k++) {
+		size_t at = offsetof(struct buffered_iopage, buf_ioreq) +
+			    ((ptr[1] + k) % IOREQ_BUFFER_SLOT_NUM) * sizeof(struct buf_ioreq);
 
-		if (copy_to_guest_phys(emu, at, &slot[k], sizeof(slot[k])))
+		if (page_rw(s, true, at, &slot[k], sizeof(slot[k]), true))
 			return -EBUSY;
 	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ptr[1] += 2;
-	if (copy_to_guest_phys(emu, base + offsetof(struct buffered_iopage, write_pointer), &ptr[1],
-			  sizeof(ptr[1])))
+	if (page_rw(s, true, offsetof(struct buffered_iopage, write_pointer), &ptr[1],
+		    sizeof(ptr[1]), true))
 		return -EBUSY;
 	s->st.buffered++;
+	if (s->buf_port && s->enabled)
+		evtchn_xen_send(s->target_d, s->buf_port);
 	return 0;
 }
 
-/* The synchronous slot (vcpu_ioreq[0]), or -EBUSY while it holds a request. */
+/* The synchronous slot of vCPU 0, or -EBUSY while it holds a request. */
 static int send_sync(struct ioreq_server *s, uint64_t bfn)
 {
-	struct domain *emu = s->emulator;
 	struct ioreq r;
-	paddr_t at;
 
-	if (gfn_eq(s->sync_gfn, INVALID_GFN))
-		return -EBUSY;
-	at = gfn_to_gaddr(s->sync_gfn) + offsetof(struct shared_iopage, vcpu_ioreq);
-	if (copy_from_guest_phys(emu, &r, at, sizeof(r)))
+	if (!s->legacy && iod(s->target_d)->waiting[0] == s)
+		return -EBUSY; /* vCPU 0's own access owns the slot */
+	if (page_rw(s, false, 0, &r, sizeof(r), false))
 		return -EBUSY;
 	if (r.state != STATE_IOREQ_NONE)
 		return -EBUSY;
@@ -187,14 +555,18 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 	r.dir = IOREQ_WRITE;
 	r.type = IOREQ_TYPE_INVALIDATE;
 	r.state = STATE_IOREQ_NONE;
-	if (copy_to_guest_phys(emu, at, &r, sizeof(r)))
+	if (!s->legacy)
+		r.vp_eport = s->enabled ? s->vcpu_port[0] : 0;
+	if (page_rw(s, false, 0, &r, sizeof(r), true))
 		return -EBUSY;
 	/* The request becomes visible only once it is complete. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r.state = STATE_IOREQ_READY;
-	if (copy_to_guest_phys(emu, at + 30, (const uint8_t *)&r + 30, 1))
+	if (page_rw(s, false, 30, (uint8_t *)&r + 30, 1, true))
 		return -EBUSY;
 	s->st.sync++;
+	if (!s->legacy && s->enabled)
+		evtchn_xen_send(s->target_d, s->vcpu_port[0]);
 	return 0;
 }
 
@@ -206,4 +578,77 @@ int ioreq_send_invalidate(struct ioreq_server *s, uint64_t bfn)
 		return 0;
 	s->st.backlog++;
 	return -EBUSY;
+}
+
+/* ------------------------------------------------------------------ */
+/* Audit                                                               */
+
+static bool frame_ok(struct hv *hv, mfn_t mfn, domid_t owner)
+{
+	struct page_info *pg = mfn_to_page(&hv->ft, mfn);
+
+	return pg && pg->state == PGS_inuse && pg->owner == owner &&
+	       (pg->flags & PGC_allocated) && !(pg->flags & PGC_xen);
+}
+
+int ioreq_audit(struct hv *hv, char *buf, size_t len)
+{
+	struct audit_report rep = {.buf = buf, .len = len};
+
+	for (struct domain *t = hv->domains; t; t = t->next) {
+		struct ioreq_domain *io = iod(t);
+
+		if (!io)
+			continue;
+		for (unsigned int i = 0; i < IOREQ_MAX_SERVERS; i++) {
+			struct ioreq_server *s = io->server[i];
+
+			if (!s)
+				continue;
+			if (s->id != i || s->target_d != t || s->target != t->id)
+				return audit_fail(&rep, "d%u IOREQ server slot %u holds id %u of d%u",
+						  t->id, i, s->id, s->target);
+			if (!domain_by_id(hv, s->emulator->id) || s->emulator == t)
+				return audit_fail(&rep, "d%u IOREQ server %u has a bad emulator",
+						  t->id, i);
+			if (!s->legacy) {
+				if (!frame_ok(hv, s->ioreq_mfn, t->id) ||
+				    (s->bufioreq && !frame_ok(hv, s->buf_mfn, t->id)) ||
+				    (!s->bufioreq && !mfn_eq(s->buf_mfn, INVALID_MFN)))
+					return audit_fail(&rep, "d%u IOREQ server %u: bad page", t->id, i);
+				for (unsigned int v = 0; v < t->nr_vcpus && v < DOMAIN_MAX_VCPUS; v++) {
+					int st = evtchn_port_state(t, s->vcpu_port[v]);
+
+					if (t->state != DOMS_dying &&
+					    (!s->vcpu_port[v] ||
+					     (st != EVTCHNSTAT_unbound && st != EVTCHNSTAT_interdomain)))
+						return audit_fail(&rep, "d%u IOREQ server %u: vCPU %u port %u in state %d",
+								  t->id, i, v, s->vcpu_port[v], st);
+				}
+				if (!!s->buf_port != !!s->bufioreq)
+					return audit_fail(&rep, "d%u IOREQ server %u: bufioreq port", t->id, i);
+			}
+			for (unsigned int k = 0; k < IOREQ_NR_RANGE_TYPES; k++) {
+				const struct ioreq_range *r = s->ranges[k];
+
+				if (s->nr_ranges[k] > IOREQ_MAX_RANGES || (s->nr_ranges[k] && !r))
+					return audit_fail(&rep, "d%u IOREQ server %u: range count", t->id, i);
+				for (unsigned int a = 0; a < s->nr_ranges[k]; a++) {
+					if (r[a].start > r[a].end)
+						return audit_fail(&rep, "d%u IOREQ server %u: range %u reversed",
+								  t->id, i, a);
+					for (unsigned int b = a + 1; b < s->nr_ranges[k]; b++)
+						if (r[a].start <= r[b].end && r[b].start <= r[a].end)
+							return audit_fail(&rep, "d%u IOREQ server %u: ranges overlap",
+									  t->id, i);
+				}
+			}
+		}
+		for (unsigned int v = 0; v < DOMAIN_MAX_VCPUS; v++)
+			if (io->waiting[v] && (io->waiting[v]->target_d != t ||
+					       io->server[io->waiting[v]->id] != io->waiting[v]))
+				return audit_fail(&rep, "d%u vCPU %u waits for a server not its own",
+						  t->id, v);
+	}
+	return 0;
 }

@@ -493,7 +493,7 @@ static void emu_setup(struct emu_setup *s, uint32_t emu_flags)
 	assert_int_equal(populate(&s->h, s->guest, RAM_GFN, 64, 0), 64);
 	hv_lock(s->h.hv);
 	s->emu->targets[s->emu->nr_targets++] = s->guest->id;
-	assert_int_equal(ioreq_server_create(s->emu, s->guest, _gfn(H_SCRATCH_GFN + BUF_PAGE),
+	assert_int_equal(ioreq_server_create(s->emu, s->guest, true, 0, _gfn(H_SCRATCH_GFN + BUF_PAGE),
 					     _gfn(H_SCRATCH_GFN + SYNC_PAGE), &s->ios), 0);
 	hv_unlock(s->h.hv);
 	h_audit(&s->h);
@@ -560,7 +560,7 @@ static void test_foreign_map_lookup_unmap(void **state)
 
 	/* A second IOREQ server of the same emulator: one more entry, one more reference. */
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
 	hv_unlock(h->hv);
 	assert_int_not_equal(ios2, s.ios);
 	op = fmap_op(0x40, s.guest->id, RAM_GFN + 3, ios2, RW);
@@ -705,7 +705,7 @@ static void test_m2b_budget(void **state)
 	emu2 = h_domain(h, "emu2", 0, 256);
 	hv_lock(h->hv);
 	emu2->targets[emu2->nr_targets++] = s.guest->id;
-	assert_int_equal(ioreq_server_create(emu2, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(emu2, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
 	assert_int_equal(iommu_set_m2b_budget(emu2, 1), 0);
 	hv_unlock(h->hv);
 	ops[0] = lookup_op(s.guest->id, RAM_GFN + 8, ios2);
@@ -783,7 +783,7 @@ static void test_m2b_one_frame_many_bfns(void **state)
 	(void)state;
 	emu_setup(&s, DOMF_iommu);
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
 	hv_unlock(h->hv);
 	pg = gfn_page(h, s.guest, g);
 	c0 = pg->count;
@@ -966,7 +966,7 @@ static void test_balloon_swap_mfn(void **state)
 
 	gfn = RAM_GFN + 20;
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
 	hv_unlock(h->hv);
 	op = fmap_op(0x70, s.guest->id, gfn, s.ios, RW | IOMMUOP_swap_mfn);
 	assert_int_equal(iop1(h, s.emu, &op), 0);
@@ -1105,10 +1105,8 @@ static void test_dm_op_ioreq_server(void **state)
 	op = create_op(buf, sync);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, 16), -EFAULT);
 	assert_int_equal(h_call(&h, emu, __HYPERVISOR_dm_op, guest->id, 0, h_gpa(PAGE_SIZE), 0, 0),
-			 -EINVAL);
+			 -ENODATA);
 	op = create_op(buf, sync);
-	op.op = XEN_DMOP_create_ioreq_server;
-	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
 	op.op = 0x1234;
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
 
@@ -1128,10 +1126,10 @@ static void test_dm_op_ioreq_server(void **state)
 	assert_int_equal(iop1(&h, emu, &fop), 0);
 	h_audit(&h);
 
-	/* Destroy: only by its creator; then the id is free again. */
+	/* Destroy: only by its creator (Xen: -EPERM); then the id is free again. */
 	op = (struct xen_dm_op){.op = XEN_DMOP_destroy_ioreq_server};
 	op.u.destroy_ioreq_server.id = 0;
-	assert_int_equal(dmop(&h, priv, guest->id, &op, sizeof(op)), -ENOENT);
+	assert_int_equal(dmop(&h, priv, guest->id, &op, sizeof(op)), -EPERM);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -ENOENT);
 	assert_null(ioreq_server_find(h.hv, guest->id, 0));
@@ -1248,7 +1246,7 @@ static void test_ioreq_id_reuse(void **state)
 	a = h_domain(&h, "emuA", DOMF_privileged, 256);
 	b = h_domain(&h, "emuB", DOMF_privileged, 256);
 	hv_lock(h.hv);
-	assert_int_equal(ioreq_server_create(a, t, INVALID_GFN, INVALID_GFN, &ida), 0);
+	assert_int_equal(ioreq_server_create(a, t, true, 0, INVALID_GFN, INVALID_GFN, &ida), 0);
 	hv_unlock(h.hv);
 	memset(&op, 0, sizeof(op));
 	op.subop_id = IOMMUOP_map_foreign_page;
@@ -1263,7 +1261,7 @@ static void test_ioreq_id_reuse(void **state)
 	hv_lock(h.hv);
 	assert_int_equal(ioreq_server_destroy(a, t->id, ida), 0);
 	memset(h_va(b, H_SCRATCH_GPA + 0x2000), 0, 4096);
-	assert_int_equal(ioreq_server_create(b, t, _gfn(H_SCRATCH_GFN + 2), INVALID_GFN, &idb), 0);
+	assert_int_equal(ioreq_server_create(b, t, true, 0, _gfn(H_SCRATCH_GFN + 2), INVALID_GFN, &idb), 0);
 	hv_unlock(h.hv);
 	assert_int_equal(idb, ida);
 	assert_int_equal(h_reservation(&h, t, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);

@@ -816,29 +816,19 @@ static void dmop_attacker(void)
 	EXPECT(dm_create(op, ADV_NOBODY, ring, NP), -XEN_ESRCH, "create a server for nobody");
 	EXPECT(dm_create(op, DOMID_XEN, ring, NP), -XEN_ESRCH, "create a server for DOMID_XEN");
 	EXPECT(dm_destroy(op, ADV_NOBODY, 0), -XEN_ESRCH, "destroy a server of nobody");
-	/* Xen's create (rings in the target) and unknown sub-ops. */
+	/* Xen checks the privilege over the target before the buffers and
+	 * the sub-op: without it every call is -EPERM, whatever it holds. */
 	memset(op, 0, sizeof(*op));
 	op->op = XEN_DMOP_create_ioreq_server;
-	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EOPNOTSUPP, "Xen's create_ioreq_server");
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "Xen's create_ioreq_server");
 	op->op = 77;
-	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EOPNOTSUPP, "dm_op sub-op 77");
-	/* Malformed buffers: none, shorter than the header or the sub-op, wild. */
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "dm_op sub-op 77");
 	EXPECT(dm_create(op, ADV_VICTIM, ring, NP), -XEN_EPERM, "create (again)");
-	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_EINVAL, "dm_op with no buffer");
-	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EFAULT, "buffer shorter than the header");
-	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 8 + 16), -XEN_EFAULT, "buffer shorter than create");
+	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_EPERM, "dm_op with no buffer");
+	EXPECT(dmop_raw(ADV_VICTIM, 3, op, sizeof(*op)), -XEN_E2BIG, "dm_op with three buffers");
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EPERM, "buffer shorter than the header");
 	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0xfffffffffffffff8ULL, 0, 0),
-	       -XEN_EFAULT, "buffer array wrapping the address space");
-	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0x7fff00000000ULL, 0, 0), -XEN_EFAULT,
-	       "buffer array in unpopulated space");
-	{
-		struct xen_dm_op_buf *b = (struct xen_dm_op_buf *)(op + 1);
-
-		b->h = 0x7fff00000000ULL;
-		b->size = sizeof(*op);
-		EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, rt_handle(b), 0, 0),
-		       -XEN_EFAULT, "buffer in unpopulated space");
-	}
+	       -XEN_EPERM, "buffer array wrapping the address space");
 	rt_free_pages(op, 1);
 }
 
@@ -853,7 +843,18 @@ static void dmop_snoop(void)
 	ioservid_t id;
 	int err;
 
-	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_ENOENT, "destroy someone else's server");
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_EPERM, "destroy someone else's server");
+	/* Malformed calls from a domain that may serve the victim. */
+	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_ENODATA, "dm_op with no buffer");
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EFAULT, "buffer shorter than the header");
+	op->op = XEN_DMOP_memvisor_create_ioreq_server;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 8 + 16), -XEN_EFAULT, "buffer shorter than create");
+	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0xfffffffffffffff8ULL, 0, 0),
+	       -XEN_EFAULT, "buffer array wrapping the address space");
+	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0x7fff00000000ULL, 0, 0), -XEN_EFAULT,
+	       "buffer array in unpopulated space");
+	op->op = 77;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EOPNOTSUPP, "dm_op sub-op 77");
 	/* The emulator's server is not usable through it (nor ids 1-3, unused). */
 	iommu_foreign_subops((struct pv_iommu_op *)op, ADV_VICTIM, -XEN_ENODEV,
 			     "the victim through server 0");
@@ -901,7 +902,7 @@ static void dmop_snoop(void)
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EINVAL, "destroy with padding set");
 	EXPECT(dm_destroy(op, ADV_VICTIM, id), 0, "destroy its server");
 	EXPECT(dm_destroy(op, ADV_VICTIM, id), -XEN_ENOENT, "destroy its server twice");
-	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_ENOENT, "destroy the emulator's server again");
+	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_EPERM, "destroy the emulator's server again");
 	rt_free_pages(op, 1);
 }
 

@@ -120,6 +120,7 @@ struct domain {
 	struct gnttab *gnttab;
 	struct iommu_ctx *iommu;
 	struct evtchn_domain *evtchn; /* hv/event/ */
+	struct ioreq_domain *ioreq;   /* hv/ioreq/: servers targeting this domain, or NULL */
 	unsigned int nr_vcpus;
 	struct vcpu vcpu[DOMAIN_MAX_VCPUS];
 	/* Hypercalls of this domain in progress that released the lock
