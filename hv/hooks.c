@@ -9,6 +9,7 @@
 #include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/iommu.h>
+#include <hv/ioreq.h>
 #include <hv/mm.h>
 
 const struct mm_hooks mm_hooks = {
@@ -16,6 +17,7 @@ const struct mm_hooks mm_hooks = {
 	.domain_released = domain_finalise,
 	.map_grant_frame = gnttab_add_to_physmap,
 	.map_shared_info = evtchn_map_shared_info,
+	.ioreq_frame = ioreq_resource_frame,
 };
 
 const struct domain_hooks domain_hooks = {

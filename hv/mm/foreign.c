@@ -77,3 +77,27 @@ err_put:
 	mm_put_page(hv, pg);
 	return rc;
 }
+
+int foreign_map_frame(struct domain *d, struct domain *fd, mfn_t mfn, uint64_t gpfn)
+{
+	struct hv *hv = d->hv;
+	struct page_info *pg = mfn_to_page(&hv->ft, mfn);
+	int rc;
+
+	if (gpfn >= d->p2m.max_gfn)
+		return -EINVAL;
+	if (!pg || (pg->flags & PGC_xen) || !mm_get_page(pg, fd))
+		return -EINVAL;
+	rc = mm_vacate_gfn(d, _gfn(gpfn));
+	if (rc)
+		goto err_put;
+	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, p2m_foreign_rw);
+	if (rc)
+		goto err_put;
+	d->st.foreign_mapped++;
+	return 0;
+
+err_put:
+	mm_put_page(hv, pg);
+	return rc;
+}

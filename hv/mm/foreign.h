@@ -22,4 +22,9 @@ int foreign_resolve(struct domain *caller, struct domain *t, domid_t foreign_dom
  * whatever d had at gpfn may already be released. */
 int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t gpfn);
 
+/* Maps frame mfn of fd (in use by fd, not a hypervisor frame; an IOREQ
+ * server's page, XENMEM_acquire_resource) at d's gfn gpfn as a foreign_rw
+ * leaf holding one reference. 0 or -errno, as foreign_map_one. */
+int foreign_map_frame(struct domain *d, struct domain *fd, mfn_t mfn, uint64_t gpfn);
+
 #endif

@@ -24,6 +24,9 @@
 
 #include "foreign.h"
 
+/* Frames of an IOREQ server resource: bufioreq (0) and one ioreq page (1). */
+#define IOREQ_RESOURCE_MAX 2
+
 /* Largest extent a guest may ask for: 1 GiB. */
 #define MEMOP_MAX_ORDER 18
 
@@ -374,6 +377,62 @@ static int64_t memory_map(struct domain *d, struct hv_hcall *hc)
 	return 0;
 }
 
+/*
+ * XENMEM_acquire_resource (facts 6.3): the caller maps frames of another
+ * domain's resource at GFNs of its own (a translated caller: frame_list
+ * holds them; memvisor has no PV callers). Only IOREQ server frames today:
+ * grant-table frames are hypervisor frames that no foreign leaf may hold
+ * (-EOPNOTSUPP, as an unknown type). Size query: nr_frames 0 and a NULL
+ * frame_list. Every frame is resolved before any is mapped; a mapping that
+ * then fails gives -EIO and leaves the earlier ones for the caller to
+ * unmap, as in Xen.
+ */
+#define ACQUIRE_MAX_FRAMES 32 /* Xen's chunk; more is never needed here */
+
+static int64_t acquire_resource(struct domain *d, struct hv_hcall *hc)
+{
+	struct xen_mem_acquire_resource r;
+	xen_pfn_t gfns[IOREQ_RESOURCE_MAX];
+	mfn_t mfns[IOREQ_RESOURCE_MAX];
+	struct domain *t;
+	int rc;
+
+	if (copy_from_guest(d, &r, hc->args[1], sizeof(r)))
+		return -EFAULT;
+	if (r.pad)
+		return -EINVAL;
+	t = domain_by_id(d->hv, r.domid == DOMID_SELF ? d->id : r.domid);
+	if (!t || t->state == DOMS_dying)
+		return -ESRCH;
+	if (!domain_may_map(d, t))
+		return -EPERM;
+	if (r.type != XENMEM_resource_ioreq_server)
+		return -EOPNOTSUPP;
+	if (r.nr_frames == 0 && r.frame_list == 0) {
+		r.nr_frames = IOREQ_RESOURCE_MAX;
+		return copy_to_guest(d, hc->args[1] + offsetof(struct xen_mem_acquire_resource,
+							       nr_frames),
+				     &r.nr_frames, sizeof(r.nr_frames))
+			       ? -EFAULT
+			       : 0;
+	}
+	if (r.nr_frames > ACQUIRE_MAX_FRAMES)
+		return -E2BIG;
+	if (r.nr_frames > IOREQ_RESOURCE_MAX || r.frame > IOREQ_RESOURCE_MAX - r.nr_frames)
+		return -EINVAL;
+	if (r.nr_frames && copy_from_guest(d, gfns, r.frame_list, r.nr_frames * sizeof(gfns[0])))
+		return -EFAULT;
+	for (uint32_t i = 0; i < r.nr_frames; i++) {
+		rc = mm_hooks.ioreq_frame(d, t, r.id, r.frame + i, &mfns[i]);
+		if (rc)
+			return rc;
+	}
+	for (uint32_t i = 0; i < r.nr_frames; i++)
+		if (foreign_map_frame(d, t, mfns[i], gfns[i]))
+			return -EIO;
+	return 0;
+}
+
 int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	unsigned int op = (unsigned int)(hc->args[0] & MEMOP_CMD_MASK);
@@ -407,6 +466,8 @@ int64_t do_memory_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		return remove_from_physmap(d, hc);
 	case XENMEM_memory_map:
 		return memory_map(d, hc);
+	case XENMEM_acquire_resource:
+		return acquire_resource(d, hc);
 	default:
 		return -ENOSYS;
 	}

@@ -34,6 +34,32 @@ uint32_t hv_xen_version(const struct hv *hv);
 /* XENVER_get_features submap 0 for d under that release (docs/abi.md). */
 uint32_t hv_domain_features(const struct hv *hv, const struct domain *d);
 
+/*
+ * A guest MMIO access the transport could not satisfy from guest RAM
+ * (KVM_EXIT_MMIO; in-process, an access to a device window) goes here
+ * first. vCPU `vcpu` of d accesses `size` (1, 2, 4, 8) bytes at gpa;
+ * a write carries *data. Results:
+ * - HV_MMIO_DONE: an IOREQ server answered (a read's value in *data);
+ * - HV_MMIO_UNCLAIMED: no enabled server holds the whole access; the
+ *   transport goes on as without IOREQ (its own device table, then Xen's
+ *   x86 null handler: reads all ones, writes dropped);
+ * - HV_MMIO_PENDING: the wait was interrupted (hv_vcpu_wake, a spurious
+ *   wake-up) with the request still in flight: stop the vCPU, or call again
+ *   with the same access to resume waiting (it is not sent twice);
+ * - HV_MMIO_GONE: the answer will never come (server destroyed, target
+ *   crashed or dying): *data = all ones; a running vCPU may continue.
+ * Takes the hypervisor lock (never call with it held) and sleeps with it
+ * released: a waiting vCPU costs no host CPU.
+ */
+enum hv_mmio_result {
+	HV_MMIO_DONE = 0,
+	HV_MMIO_UNCLAIMED,
+	HV_MMIO_PENDING,
+	HV_MMIO_GONE,
+};
+enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int vcpu,
+				  uint64_t gpa, unsigned int size, bool write, uint64_t *data);
+
 /* Console output from a guest goes here (set by the transport/CLI). */
 void hv_set_console_sink(struct hv *hv, hv_console_sink_t sink, void *ctx);
 

@@ -43,7 +43,6 @@
 #define IOREQ_MAX_SERVERS 8	 /* per target (Xen's MAX_NR_IOREQ_SERVERS) */
 #define IOREQ_MAX_RANGES 256	 /* per server and range type (Xen's limit) */
 #define IOREQ_NR_RANGE_TYPES 3	 /* XEN_DMOP_IO_RANGE_PORT, _MEMORY, _PCI */
-#define IOREQ_RESOURCE_FRAMES 2 /* bufioreq + one ioreq page (<= 128 vCPUs) */
 
 struct ioreq_server_stats {
 	uint64_t buffered;  /* requests put on the buffered ring */

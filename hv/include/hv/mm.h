@@ -69,6 +69,10 @@ struct mm_hooks {
 	/* add_to_physmap, XENMAPSPACE_shared_info: puts d's shared_info page
 	 * at gpfn (idx must be 0). 0 or -errno. */
 	int (*map_shared_info)(struct domain *d, uint64_t idx, uint64_t gpfn);
+	/* XENMEM_acquire_resource, type ioreq_server: frame `frame` of server
+	 * id of t for caller d. 0 with *mfn (a frame t owns) or -errno. */
+	int (*ioreq_frame)(struct domain *d, struct domain *t, uint32_t id, uint64_t frame,
+			   mfn_t *mfn);
 };
 extern const struct mm_hooks mm_hooks;
 
