@@ -36,7 +36,9 @@
 #include <public/version.h>
 #include <public/xen.h>
 #include <hv/event.h>
+#include <hv/hypercall.h>
 #include <hv/ioreq.h>
+#include <hv/page.h>
 #include <hv/realize.h>
 
 #include "fz_env.h"
@@ -53,6 +55,8 @@
 #define FZ_GNTTAB_GFN 0x38000ULL
 /* Where the fuzzer's grant maps mostly go (free in every domain kind). */
 #define FZ_GRANT_MAP_GFN 0x60000ULL
+/* Guest-physical window of IOREQ ranges and MMIO accesses (not RAM). */
+#define FZ_MMIO_BASE 0xfe000000ULL
 
 typedef void (*fz_gen_fn)(struct fz_env *e, struct fz_in *in, unsigned int i);
 
@@ -82,6 +86,8 @@ enum reach_key {
 	R_EV_BIND_INTERDOMAIN, R_EV_BIND_VIRQ, R_EV_BIND_PIRQ, R_EV_CLOSE, R_EV_SEND, R_EV_STATUS,
 	R_EV_ALLOC_UNBOUND, R_EV_BIND_IPI, R_EV_BIND_VCPU, R_EV_UNMASK, R_EV_RESET,
 	R_HVM_SET_PARAM, R_HVM_GET_PARAM, R_VCPU_REGISTER, R_SCHED_POLL, R_SHINFO_MAP,
+	R_DM_INFO, R_DM_MAP, R_DM_UNMAP, R_DM_STATE, R_DM_NR_VCPUS, R_ACQUIRE, R_MMIO_SERVED,
+	R_MMIO_UNCLAIMED,
 	R_NR
 };
 
@@ -122,6 +128,14 @@ static const char *const reach_name[R_NR] = {
 	[R_DM_DESTROY] = "dm_op destroy_ioreq_server (6)",
 	[R_DM_MV_CREATE] = "dm_op memvisor_create_ioreq_server",
 	[R_DM_OTHER] = "dm_op other sub-op",
+	[R_DM_INFO] = "dm_op get_ioreq_server_info (2)",
+	[R_DM_MAP] = "dm_op map_io_range_to_ioreq_server (3)",
+	[R_DM_UNMAP] = "dm_op unmap_io_range_from_ioreq_server (4)",
+	[R_DM_STATE] = "dm_op set_ioreq_server_state (5)",
+	[R_DM_NR_VCPUS] = "dm_op nr_vcpus (20)",
+	[R_ACQUIRE] = "memory_op acquire_resource ioreq_server",
+	[R_MMIO_SERVED] = "MMIO access to a served range (answered)",
+	[R_MMIO_UNCLAIMED] = "MMIO access nobody serves",
 	[R_EV_BIND_INTERDOMAIN] = "evtchn bind_interdomain",
 	[R_EV_BIND_VIRQ] = "evtchn bind_virq",
 	[R_EV_BIND_PIRQ] = "evtchn bind_pirq (ENOSYS)",
@@ -992,7 +1006,10 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 	static const uint32_t subops[] = {
 		XEN_DMOP_memvisor_create_ioreq_server, XEN_DMOP_memvisor_create_ioreq_server,
 		XEN_DMOP_destroy_ioreq_server, XEN_DMOP_destroy_ioreq_server,
-		XEN_DMOP_create_ioreq_server,
+		XEN_DMOP_create_ioreq_server, XEN_DMOP_create_ioreq_server,
+		XEN_DMOP_get_ioreq_server_info, XEN_DMOP_map_io_range_to_ioreq_server,
+		XEN_DMOP_map_io_range_to_ioreq_server, XEN_DMOP_unmap_io_range_from_ioreq_server,
+		XEN_DMOP_set_ioreq_server_state, XEN_DMOP_set_ioreq_server_state, XEN_DMOP_nr_vcpus,
 	};
 	uint16_t domid = fz_pick_domid(e, in);
 	uint8_t c = fz_u8(in), shape = fz_u8(in);
@@ -1020,7 +1037,38 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		k = R_DM_DESTROY;
 		break;
 	case XEN_DMOP_create_ioreq_server:
+		op.u.create_ioreq_server.handle_bufioreq = fz_below(in, 4);
+		if (fz_u8(in) >= 250)
+			op.u.create_ioreq_server.pad[fz_below(in, 3)] = 1;
 		k = R_DM_CREATE;
+		break;
+	case XEN_DMOP_get_ioreq_server_info:
+		op.u.get_ioreq_server_info.id = pick_server(e, i, in, &domid);
+		op.u.get_ioreq_server_info.flags = fz_u8(in) < 200 ? XEN_DMOP_no_gfns : fz_u16(in);
+		k = R_DM_INFO;
+		break;
+	case XEN_DMOP_map_io_range_to_ioreq_server:
+	case XEN_DMOP_unmap_io_range_from_ioreq_server: {
+		struct xen_dm_op_ioreq_server_range *r = &op.u.map_io_range_to_ioreq_server;
+		uint8_t f = fz_u8(in);
+
+		r->id = pick_server(e, i, in, &domid);
+		r->type = f < 200 ? XEN_DMOP_IO_RANGE_MEMORY : f < 250 ? fz_below(in, 3) : fz_u32(in);
+		/* mostly small ranges in the MMIO window the mmio generator uses */
+		r->start = fz_u8(in) < 230 ? FZ_MMIO_BASE + fz_below(in, 0x4000) : fz_u64(in);
+		r->end = fz_u8(in) < 230 ? r->start + fz_below(in, 0x1000) : fz_u64(in);
+		r->pad = fz_u8(in) >= 250;
+		k = op.op == XEN_DMOP_map_io_range_to_ioreq_server ? R_DM_MAP : R_DM_UNMAP;
+		break;
+	}
+	case XEN_DMOP_set_ioreq_server_state:
+		op.u.set_ioreq_server_state.id = pick_server(e, i, in, &domid);
+		op.u.set_ioreq_server_state.enabled = fz_u8(in) < 200;
+		op.u.set_ioreq_server_state.pad = fz_u8(in) >= 250;
+		k = R_DM_STATE;
+		break;
+	case XEN_DMOP_nr_vcpus:
+		k = R_DM_NR_VCPUS;
 		break;
 	default:
 		for (unsigned int b2 = 0; b2 < 16; b2++)
@@ -1038,6 +1086,92 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 	reach(e, i, k, rc == 0);
 	if (rc == 0 && k == R_DM_MV_CREATE && !fz_get(e, i, b.h, &op, sizeof(op)))
 		prog_server(e, i, slot_of(e, i, domid), op.u.memvisor_create_ioreq_server.id);
+	if (rc == 0 && k == R_DM_CREATE && !fz_get(e, i, b.h, &op, sizeof(op)))
+		prog_server(e, i, slot_of(e, i, domid), op.u.create_ioreq_server.id);
+}
+
+/* ---- IOREQ: acquire_resource and the MMIO path ---- */
+
+/* The caller maps frames of one of its servers (or anything) at its GFNs. */
+static void g_acquire(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	struct xen_mem_acquire_resource r;
+	uint16_t domid = fz_pick_domid(e, in);
+	uint64_t gfns[4];
+	uint8_t c = fz_u8(in);
+	int64_t rc;
+
+	memset(&r, 0, sizeof(r));
+	r.id = pick_server(e, i, in, &domid);
+	r.domid = domid;
+	r.type = c < 230 ? XENMEM_resource_ioreq_server : fz_below(in, 4);
+	r.frame = fz_u8(in) < 230 ? fz_below(in, 3) : fz_u64(in);
+	r.nr_frames = fz_u8(in) < 230 ? 1 + fz_below(in, 2) : fz_u32(in);
+	r.pad = fz_u8(in) >= 250;
+	for (unsigned int k = 0; k < 4; k++)
+		gfns[k] = fz_u8(in) < 200 ? (e->scratch[i] >> PAGE_SHIFT) + 6 + (k & 1)
+					 : fz_pick_gfn(e, i, in);
+	put_or_skip(e, i, OFF_A1, gfns, sizeof(gfns));
+	r.frame_list = fz_u8(in) < 240 ? fz_pick_ptr(e, i, in, OFF_A1) : 0;
+	if (fz_u8(in) >= 240) { /* the size query */
+		r.nr_frames = 0;
+		r.frame_list = 0;
+	}
+	put_or_skip(e, i, OFF_ARG, &r, sizeof(r));
+	rc = fz_call(e, i, __HYPERVISOR_memory_op, XENMEM_acquire_resource,
+		     fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0);
+	reach(e, i, R_ACQUIRE, rc == 0);
+}
+
+/*
+ * A vCPU of some domain touches MMIO: mostly the window servers map. With a
+ * request in flight, the generator plays the emulator first: writes some
+ * state (mostly IORESP_READY, sometimes a wrong one) into the slot and
+ * sends on the vCPU's port from the server's side. The hypervisor's wait is
+ * bounded by hv_config.max_sleep_ns, so an unanswered access returns.
+ */
+static void g_mmio(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	static const unsigned int sizes[] = {1, 2, 4, 8, 3};
+	int t = fz_pick_dom(e, in); /* the accessing domain: mostly a served one */
+	struct domain *d = t < 0 ? e->dom[i] : e->dom[t];
+	uint64_t gpa = fz_u8(in) < 230 ? FZ_MMIO_BASE + fz_below(in, 0x5000) : fz_u64(in);
+	unsigned int size = sizes[fz_below(in, ARRAY_SIZE(sizes))];
+	bool write = fz_u8(in) & 1;
+	uint64_t data = fz_u64(in);
+	enum hv_mmio_result res;
+
+	if (!d || d->state == DOMS_dying)
+		return;
+	hv_lock(e->hv);
+	if (d->ioreq && fz_u8(in) < 64) {
+		/* Shortcut to the served path: a standard server of d claims
+		 * the window and is enabled (the dm_op generator reaches the
+		 * same state only rarely). */
+		struct ioreq_server *s = d->ioreq->server[fz_below(in, IOREQ_MAX_SERVERS)];
+
+		if (s && !s->legacy) {
+			(void)ioreq_server_map_range(s, XEN_DMOP_IO_RANGE_MEMORY, FZ_MMIO_BASE,
+						     FZ_MMIO_BASE + 0x4fff);
+			(void)ioreq_server_set_state(s, true);
+		}
+	}
+	if (d->ioreq && d->ioreq->waiting[0]) {
+		struct ioreq_server *s = d->ioreq->waiting[0];
+		struct ioreq *slot = (struct ioreq *)frame_va(&e->hv->ft, s->ioreq_mfn);
+		uint8_t st = fz_u8(in) < 220 ? STATE_IORESP_READY : fz_below(in, 16);
+
+		slot->data = fz_u64(in);
+		((uint8_t *)slot)[30] = (uint8_t)((((uint8_t *)slot)[30] & 0xf0) | st);
+		/* As the emulator's send on its bound end would. */
+		d->vcpu[0].wake_gen++;
+		d->ioreq->answered[0]++;
+	}
+	hv_unlock(e->hv);
+	res = hv_ioreq_mmio(e->hv, d, 0, gpa, size, write, &data);
+	reach(e, i, res == HV_MMIO_UNCLAIMED ? R_MMIO_UNCLAIMED : R_MMIO_SERVED,
+	      res == HV_MMIO_DONE || res == HV_MMIO_UNCLAIMED);
+	fz_audit(e);
 }
 
 /* ---- anything ---- */
@@ -1460,6 +1594,8 @@ static const struct {
 	{"dm_op", g_dm_op, 2},
 	{"event_channel_op", g_evtchn, 4},
 	{"hvm_vcpu_sched", g_hvm_vcpu_sched, 3},
+	{"acquire_resource", g_acquire, 2},
+	{"mmio", g_mmio, 2},
 };
 
 static unsigned int total_weight(void)

@@ -19,7 +19,11 @@
  * waiting[vcpu]); it is cleared only by the answer, by the server's
  * destruction or by the target's death.
  */
+#include <errno.h>
+#include <time.h>
+
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/ioreq.h>
 #include <hv/realize.h>
@@ -30,6 +34,7 @@ enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int 
 	enum hv_mmio_result res;
 	struct vcpu *v;
 	uint64_t gen, answered;
+	bool timed_out = false;
 	int rc;
 
 	if (size != 1 && size != 2 && size != 4 && size != 8)
@@ -57,7 +62,8 @@ enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int 
 				*data = val;
 			break;
 		}
-		if (v->wake_gen != gen && ioreq_answer_gen(d, vcpu) == answered) {
+		if (timed_out ||
+		    (v->wake_gen != gen && ioreq_answer_gen(d, vcpu) == answered)) {
 			res = HV_MMIO_PENDING; /* woken, but not by the server */
 			break;
 		}
@@ -68,7 +74,18 @@ enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int 
 			break; /* no event state (never for a live domain) */
 		/* sleeping: destroy and the event layer's wake-ups broadcast */
 		v->sleeping = true;
-		pthread_cond_wait(&v->wake, &hv->lock);
+		if (hv->cfg.max_sleep_ns) {
+			/* A bounded sleep (the fuzzer: nobody answers there). */
+			struct timespec ts;
+			uint64_t abs = hv->boot_ns + hv_system_time(hv) + hv->cfg.max_sleep_ns;
+
+			ts.tv_sec = (time_t)(abs / 1000000000ULL);
+			ts.tv_nsec = (long)(abs % 1000000000ULL);
+			if (pthread_cond_timedwait(&v->wake, &hv->lock, &ts) == ETIMEDOUT)
+				timed_out = true;
+		} else {
+			pthread_cond_wait(&v->wake, &hv->lock);
+		}
 		v->sleeping = false;
 	}
 	if (!v->wake_init && !rc)
