@@ -87,7 +87,7 @@ enum reach_key {
 	R_EV_ALLOC_UNBOUND, R_EV_BIND_IPI, R_EV_BIND_VCPU, R_EV_UNMASK, R_EV_RESET,
 	R_HVM_SET_PARAM, R_HVM_GET_PARAM, R_VCPU_REGISTER, R_SCHED_POLL, R_SHINFO_MAP,
 	R_DM_INFO, R_DM_MAP, R_DM_UNMAP, R_DM_STATE, R_DM_NR_VCPUS, R_ACQUIRE, R_MMIO_SERVED,
-	R_MMIO_UNCLAIMED,
+	R_MMIO_UNCLAIMED, R_DM_IRQ,
 	R_NR
 };
 
@@ -136,9 +136,10 @@ static const char *const reach_name[R_NR] = {
 	[R_ACQUIRE] = "memory_op acquire_resource ioreq_server",
 	[R_MMIO_SERVED] = "MMIO access to a served range (answered)",
 	[R_MMIO_UNCLAIMED] = "MMIO access nobody serves",
+	[R_DM_IRQ] = "dm_op set_irq_level (19)",
 	[R_EV_BIND_INTERDOMAIN] = "evtchn bind_interdomain",
 	[R_EV_BIND_VIRQ] = "evtchn bind_virq",
-	[R_EV_BIND_PIRQ] = "evtchn bind_pirq (ENOSYS)",
+	[R_EV_BIND_PIRQ] = "evtchn bind_pirq (device lines)",
 	[R_EV_CLOSE] = "evtchn close",
 	[R_EV_SEND] = "evtchn send",
 	[R_EV_STATUS] = "evtchn status",
@@ -1010,6 +1011,7 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		XEN_DMOP_get_ioreq_server_info, XEN_DMOP_map_io_range_to_ioreq_server,
 		XEN_DMOP_map_io_range_to_ioreq_server, XEN_DMOP_unmap_io_range_from_ioreq_server,
 		XEN_DMOP_set_ioreq_server_state, XEN_DMOP_set_ioreq_server_state, XEN_DMOP_nr_vcpus,
+		XEN_DMOP_set_irq_level,
 	};
 	uint16_t domid = fz_pick_domid(e, in);
 	uint8_t c = fz_u8(in), shape = fz_u8(in);
@@ -1069,6 +1071,13 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 		break;
 	case XEN_DMOP_nr_vcpus:
 		k = R_DM_NR_VCPUS;
+		break;
+	case XEN_DMOP_set_irq_level:
+		op.u.set_irq_level.irq = fz_u8(in) < 230 ? 32 + fz_below(in, 4) : fz_u32(in);
+		op.u.set_irq_level.level = fz_u8(in) < 230 ? fz_below(in, 2) : fz_u8(in);
+		if (fz_u8(in) >= 250)
+			op.u.set_irq_level.pad[fz_below(in, 3)] = 1;
+		k = R_DM_IRQ;
 		break;
 	default:
 		for (unsigned int b2 = 0; b2 < 16; b2++)
@@ -1376,6 +1385,7 @@ static void g_evtchn(struct fz_env *e, struct fz_in *in, unsigned int i)
 		struct evtchn_alloc_unbound au;
 		struct evtchn_bind_interdomain bi;
 		struct evtchn_bind_virq bv;
+		struct evtchn_bind_pirq bp;
 		struct evtchn_bind_ipi ipi;
 		struct evtchn_send sd;
 		struct evtchn_status st;
@@ -1438,6 +1448,10 @@ static void g_evtchn(struct fz_env *e, struct fz_in *in, unsigned int i)
 		break;
 	case EVTCHNOP_bind_ipi:
 		a.ipi.vcpu = fz_u8(in) < 240 ? 0 : fz_u32(in);
+		break;
+	case EVTCHNOP_bind_pirq: /* mostly the lines the dm_op generator raises */
+		a.bp.pirq = fz_u8(in) < 230 ? 32 + fz_below(in, 4) : fz_u32(in);
+		a.bp.flags = fz_u8(in) < 240 ? 0 : fz_u32(in);
 		break;
 	case EVTCHNOP_status:
 		a.st.dom = fz_u8(in) < 200 ? DOMID_SELF : fz_pick_domid(e, in);

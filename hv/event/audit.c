@@ -24,7 +24,7 @@ static int audit_port(struct audit_report *r, struct hv *hv, struct domain *d, u
 	if (p == 0)
 		return c->state == ECS_RESERVED && !c->xen ? 0
 		       : efail(r, "d%u port 0 is not reserved (state %u)", d->id, c->state);
-	if (c->state == ECS_RESERVED || c->state > ECS_IPI)
+	if (c->state == ECS_RESERVED || c->state > ECS_PIRQ)
 		return efail(r, "d%u port %u has invalid state %u", d->id, p, c->state);
 	if (c->notify_vcpu >= d->nr_vcpus)
 		return efail(r, "d%u port %u notifies missing vCPU %u", d->id, p, c->notify_vcpu);
@@ -66,6 +66,11 @@ static int audit_port(struct audit_report *r, struct hv *hv, struct domain *d, u
 			return efail(r, "d%u VIRQ port %u (virq %u) missing from the VIRQ table",
 				     d->id, p, c->virq);
 		break;
+	case ECS_PIRQ:
+		if (c->virq >= EVTCHN_NR_PIRQS || ed->pirq_port[c->virq] != p || c->xen)
+			return efail(r, "d%u PIRQ port %u (line %u) missing from the line table",
+				     d->id, p, c->virq);
+		break;
 	default:
 		break;
 	}
@@ -105,6 +110,13 @@ static int audit_domain(struct audit_report *r, struct hv *hv, struct domain *d,
 				return efail(r, "d%u VIRQ %u on vCPU %u names port %u of another kind",
 					     d->id, q, v, p);
 		}
+	for (unsigned int q = 0; q < EVTCHN_NR_PIRQS; q++) {
+		uint32_t p = ed->pirq_port[q];
+
+		if (p && (p >= ed->nr_valid || ed->ports[p].state != ECS_PIRQ ||
+			  ed->ports[p].virq != q))
+			return efail(r, "d%u line %u names port %u of another kind", d->id, q, p);
+	}
 	/* shared_info placement. */
 	if (mfn_eq(ed->shinfo_mfn, INVALID_MFN)) {
 		if (!ed->shinfo_host || (void *)ed->shinfo != ed->shinfo_host)

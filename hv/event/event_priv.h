@@ -35,6 +35,7 @@ enum evtchn_state {
 	ECS_INTERDOMAIN, /* connected to remote_dom:remote_port */
 	ECS_VIRQ,
 	ECS_IPI,
+	ECS_PIRQ,        /* a device interrupt line (dm_op set_irq_level) */
 };
 
 struct evtchn {
@@ -43,7 +44,7 @@ struct evtchn {
 	uint16_t notify_vcpu; /* target vCPU of pending marks */
 	domid_t remote_dom;  /* UNBOUND: who may bind; INTERDOMAIN: the peer */
 	uint32_t remote_port; /* INTERDOMAIN */
-	uint32_t virq;        /* VIRQ */
+	uint32_t virq;        /* VIRQ; PIRQ: the line */
 	evtchn_xen_notify_t notify; /* xen: called when the peer sends */
 	void *notify_ctx;
 };
@@ -55,6 +56,8 @@ struct evtchn_domain {
 	uint32_t nr_xen;      /* Xen-attached ports in use */
 	/* Port bound to each VIRQ per vCPU, 0 = none. */
 	uint32_t virq_port[DOMAIN_MAX_VCPUS][NR_VIRQS];
+	/* Port bound to each device interrupt line (EVTCHNOP_bind_pirq), 0 = none. */
+	uint32_t pirq_port[EVTCHN_NR_PIRQS];
 
 	/* shared_info: the host page until the guest maps it, then a heap
 	 * frame (PGC_xen, owner d, count 0) mapped at shinfo_gfn. */

@@ -75,6 +75,8 @@ int evtchn_port_state(const struct domain *d, uint32_t port)
 		return EVTCHNSTAT_virq;
 	case ECS_IPI:
 		return EVTCHNSTAT_ipi;
+	case ECS_PIRQ:
+		return EVTCHNSTAT_pirq;
 	default:
 		return EVTCHNSTAT_closed;
 	}
@@ -165,6 +167,10 @@ static void close_port(struct domain *d, uint32_t port)
 	case ECS_VIRQ:
 		BUG_ON(ed->virq_port[c->notify_vcpu][c->virq] != port);
 		ed->virq_port[c->notify_vcpu][c->virq] = 0;
+		break;
+	case ECS_PIRQ:
+		BUG_ON(c->virq >= EVTCHN_NR_PIRQS || ed->pirq_port[c->virq] != port);
+		ed->pirq_port[c->virq] = 0;
 		break;
 	case ECS_INTERDOMAIN: {
 		struct domain *rd = domain_by_id(d->hv, c->remote_dom);
@@ -319,6 +325,26 @@ static int bind_ipi(struct domain *d, struct evtchn_bind_ipi *b)
 	return 0;
 }
 
+/* A device interrupt line (hv/event.h): lines below 32 are not SPIs. */
+static int bind_pirq(struct domain *d, struct evtchn_bind_pirq *b)
+{
+	struct evtchn_domain *ed = evd(d);
+	int port;
+
+	if (b->pirq < 32 || b->pirq >= EVTCHN_NR_PIRQS)
+		return -EINVAL;
+	if (ed->pirq_port[b->pirq])
+		return -EEXIST;
+	port = get_free_port(d);
+	if (port < 0)
+		return port;
+	ed->ports[port].state = ECS_PIRQ;
+	ed->ports[port].virq = b->pirq;
+	ed->pirq_port[b->pirq] = (uint32_t)port;
+	b->port = (uint32_t)port;
+	return 0;
+}
+
 static int close_op(struct domain *d, uint32_t port)
 {
 	struct evtchn *c;
@@ -391,6 +417,9 @@ static int status_op(struct domain *d, struct evtchn_status *st)
 	case ECS_VIRQ:
 		st->u.virq = c->virq;
 		break;
+	case ECS_PIRQ:
+		st->u.pirq = c->virq;
+		break;
 	default:
 		break;
 	}
@@ -420,6 +449,7 @@ static int bind_vcpu_op(struct domain *d, struct evtchn_bind_vcpu *b)
 		return 0;
 	case ECS_UNBOUND:
 	case ECS_INTERDOMAIN:
+	case ECS_PIRQ:
 		c->notify_vcpu = (uint16_t)b->vcpu;
 		return 0;
 	default:
@@ -466,6 +496,7 @@ static int reset_op(struct domain *d, domid_t dom)
 static const uint8_t op_size[] = {
 	[EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
 	[EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
+	[EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
 	[EVTCHNOP_close] = sizeof(struct evtchn_close),
 	[EVTCHNOP_send] = sizeof(struct evtchn_send),
 	[EVTCHNOP_status] = sizeof(struct evtchn_status),
@@ -481,6 +512,7 @@ int64_t do_event_channel_op(struct hv *hv, struct domain *d, struct hv_hcall *hc
 	union {
 		struct evtchn_bind_interdomain bi;
 		struct evtchn_bind_virq bv;
+		struct evtchn_bind_pirq bp;
 		struct evtchn_close cl;
 		struct evtchn_send sd;
 		struct evtchn_status st;
@@ -495,8 +527,9 @@ int64_t do_event_channel_op(struct hv *hv, struct domain *d, struct hv_hcall *hc
 	int rc;
 
 	(void)hv;
-	/* bind_pirq (no physical IRQs) and the FIFO ABI are not offered:
-	 * a guest falls back to 2-level when init_control fails. */
+	/* The FIFO ABI is not offered: a guest falls back to 2-level when
+	 * init_control fails. bind_pirq binds device interrupt lines only
+	 * (hv/event.h: no physical IRQs). */
 	if (cmd >= ARRAY_SIZE(op_size) || !op_size[cmd])
 		return -ENOSYS;
 	if (copy_from_guest(d, &a, arg, op_size[cmd]))
@@ -512,6 +545,10 @@ int64_t do_event_channel_op(struct hv *hv, struct domain *d, struct hv_hcall *hc
 		break;
 	case EVTCHNOP_bind_virq:
 		rc = bind_virq(d, &a.bv);
+		out = true;
+		break;
+	case EVTCHNOP_bind_pirq:
+		rc = bind_pirq(d, &a.bp);
 		out = true;
 		break;
 	case EVTCHNOP_bind_ipi:
@@ -593,6 +630,12 @@ void evtchn_free_xen_port(struct domain *d, uint32_t port)
 	if (!c->xen)
 		return;
 	close_port(d, port);
+}
+
+void evtchn_send_pirq(struct domain *d, unsigned int pirq)
+{
+	if (evd(d) && pirq < EVTCHN_NR_PIRQS && evd(d)->pirq_port[pirq])
+		evtchn_set_pending(d, evd(d)->pirq_port[pirq]);
 }
 
 void evtchn_send_virq(struct domain *d, unsigned int virq, unsigned int vcpu)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/event.h>
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
 #include <hv/hv.h>
@@ -55,6 +56,8 @@ static size_t sub_op_size(uint32_t op)
 		return sizeof(o.u.destroy_ioreq_server);
 	case XEN_DMOP_nr_vcpus:
 		return sizeof(o.u.nr_vcpus);
+	case XEN_DMOP_set_irq_level:
+		return sizeof(o.u.set_irq_level);
 	case XEN_DMOP_memvisor_create_ioreq_server:
 		return sizeof(o.u.memvisor_create_ioreq_server);
 	default:
@@ -139,6 +142,20 @@ static int64_t run_op(struct domain *d, struct domain *t, struct xen_dm_op *op, 
 		op->u.nr_vcpus.vcpus = t->nr_vcpus;
 		*out = true;
 		return 0;
+	case XEN_DMOP_set_irq_level: {
+		/* Arm's rules (SPIs, level 0/1); the line reaches the target as
+		 * an event on the port it bound to it (hv/event.h). Like the
+		 * vGIC that virtio-disk relied on, level 0 does nothing and
+		 * every level 1 raises the line again. */
+		struct xen_dm_op_set_irq_level *l = &op->u.set_irq_level;
+
+		if (l->pad[0] || l->pad[1] || l->pad[2] || l->level > 1 || l->irq < 32 ||
+		    l->irq >= EVTCHN_NR_PIRQS)
+			return -EINVAL;
+		if (l->level)
+			evtchn_send_pirq(t, l->irq);
+		return 0;
+	}
 	}
 	return -EOPNOTSUPP;
 }

@@ -91,7 +91,7 @@ struct xen_dm_op_destroy_ioreq_server {
 };
 
 struct xen_dm_op_set_irq_level {
-	uint32_t irq;	/* IN: SPI number (32 .. 32 + IOREQ_NR_SPIS - 1 on memvisor) */
+	uint32_t irq;	/* IN: SPI number (32 .. 255 on memvisor) */
 	uint8_t level;	/* IN: 0 or 1 */
 	uint8_t pad[3]; /* IN: 0 */
 };

@@ -194,11 +194,15 @@ static void world_init(struct world *w)
 	hv_lock(w->h.hv);
 	w->emu->targets[w->emu->nr_targets++] = w->guest->id;
 	hv_unlock(w->h.hv);
-	h_populate(&w->h, w->emu, SHINFO_GFN, 1);
-	h_put(w->emu, 0, &x, sizeof(x));
-	assert_int_equal(h_call(&w->h, w->emu, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
-				h_gpa(0), 0, 0, 0),
-			 0);
+	for (int k = 0; k < 2; k++) {
+		struct domain *d = k ? w->guest : w->emu;
+
+		h_populate(&w->h, d, SHINFO_GFN, 1);
+		h_put(d, 0, &x, sizeof(x));
+		assert_int_equal(h_call(&w->h, d, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+					h_gpa(0), 0, 0, 0),
+				 0);
+	}
 	h_audit(&w->h);
 }
 
@@ -370,6 +374,76 @@ static void test_dm_op_server_ops(void **state)
 	h_audit(&w.h);
 	assert_null(ioreq_server_find(w.h.hv, g, 0));
 	assert_non_null(ioreq_server_find(w.h.hv, g, 1));
+	h_fini(&w.h);
+}
+
+/* set_irq_level: the line reaches the target as an event on its PIRQ port. */
+static void test_dm_op_irq(void **state)
+{
+	struct world w;
+	struct xen_dm_op op;
+	struct evtchn_bind_pirq bp = {.pirq = 40};
+	struct evtchn_status st;
+	uint32_t port;
+	domid_t g;
+
+	(void)state;
+	world_init(&w);
+	g = w.guest->id;
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_set_irq_level;
+	op.u.set_irq_level.irq = 40;
+	op.u.set_irq_level.level = 1;
+	/* No server needed; privilege as every dm_op. */
+	assert_int_equal(dmop(&w.h, w.other, g, &op), -EPERM);
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0); /* unbound: nothing */
+	/* The target binds line 40. */
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_bind_pirq, &bp, sizeof(bp)), 0);
+	port = bp.port;
+	assert_true(port > 0);
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_bind_pirq, &bp, sizeof(bp)), -EEXIST);
+	bp.pirq = 31;
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_bind_pirq, &bp, sizeof(bp)), -EINVAL);
+	bp.pirq = 256;
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_bind_pirq, &bp, sizeof(bp)), -EINVAL);
+	st = (struct evtchn_status){.dom = DOMID_SELF, .port = port};
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_status, &st, sizeof(st)), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_pirq);
+	assert_int_equal(st.u.pirq, 40);
+	assert_false(pending(w.guest, port));
+	/* Level 0 does nothing; level 1 raises it, every time. */
+	op.u.set_irq_level.level = 0;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0);
+	assert_false(pending(w.guest, port));
+	op.u.set_irq_level.level = 1;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0);
+	assert_true(pending(w.guest, port));
+	clear_pending(w.guest, port);
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0);
+	assert_true(pending(w.guest, port));
+	/* Errors: line, level, padding. */
+	op.u.set_irq_level.irq = 31;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	op.u.set_irq_level.irq = 256;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	op.u.set_irq_level.irq = 40;
+	op.u.set_irq_level.level = 2;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	op.u.set_irq_level.level = 1;
+	op.u.set_irq_level.pad[2] = 1;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	/* Closed: the line is free to bind again, raising it does nothing. */
+	{
+		struct evtchn_close c = {.port = port};
+
+		assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_close, &c, sizeof(c)), 0);
+	}
+	op.u.set_irq_level.pad[2] = 0;
+	clear_pending(w.guest, port);
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0);
+	assert_false(pending(w.guest, port));
+	bp.pirq = 40;
+	assert_int_equal(ev_(&w.h, w.guest, EVTCHNOP_bind_pirq, &bp, sizeof(bp)), 0);
 	h_fini(&w.h);
 }
 
@@ -686,6 +760,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dm_op_create),
 		cmocka_unit_test(test_dm_op_server_ops),
+		cmocka_unit_test(test_dm_op_irq),
 		cmocka_unit_test(test_acquire_resource),
 		cmocka_unit_test(test_mmio_round_trip),
 		cmocka_unit_test(test_mmio_bad_state),

@@ -104,6 +104,19 @@ void evtchn_xen_send(struct domain *d, uint32_t port);
 /* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);
 
+/* ---- device interrupt lines (IOREQ's set_irq_level; lock held) ---- */
+
+/*
+ * memvisor has no interrupt controller to emulate: a device model's
+ * interrupt line (an Arm SPI number, 32 .. EVTCHN_NR_PIRQS - 1, from the
+ * device tree) reaches the guest as an event on the port the guest bound to
+ * it with EVTCHNOP_bind_pirq (pirq = the line), the way Xen's x86 HVM
+ * guests take emulated interrupts as PIRQ events.
+ */
+#define EVTCHN_NR_PIRQS 256
+/* Marks the port bound to line `pirq` of d pending; nothing when unbound. */
+void evtchn_send_pirq(struct domain *d, unsigned int pirq);
+
 /* ---- raising VIRQs (lock held) ---- */
 
 /* Per-vCPU VIRQ on d's vCPU (e.g. VIRQ_TIMER): pending if bound, else nothing. */
