@@ -15,6 +15,7 @@
 
 #include <hv/diag.h>
 #include <hv/guest_access.h>
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/p2m.h>
 #include <public/xen.h>
@@ -241,14 +242,40 @@ static void op_note(void *ctx, const char *msg)
 	fprintf(rd->r->err, "memvisor: d%u (%s): %s\n", rd->d->id, rd->d->name, msg);
 }
 
+/*
+ * A guest access with nothing behind it: the domain's own VMM devices
+ * first (like Xen's internal handlers), then the IOREQ servers, whose
+ * answer holds the vCPU (hv_ioreq_mmio sleeps; both transports come here).
+ * Unclaimed by both: false, and the transport reports the access as
+ * before (a guest touching nothing; Arm injects a data abort there).
+ */
 static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
 	struct runner_dom *rd = ctx;
+	struct hv *hv = &rd->r->m->hv;
 
 	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++)
 		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
 			return true;
-	return false;
+	for (;;) {
+		switch (hv_ioreq_mmio(hv, rd->d, 0, gpa, size, write, val)) {
+		case HV_MMIO_DONE:
+			return true;
+		case HV_MMIO_GONE: /* no answer will come: all ones, as Xen's null handler */
+			return true;
+		case HV_MMIO_UNCLAIMED:
+			return false;
+		case HV_MMIO_PENDING:
+			/* Woken without an answer: the runner stopping the
+			 * domain (the value no longer matters), else resume. */
+			if (__atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE)) {
+				if (!write)
+					*val = ~0ULL;
+				return true;
+			}
+			break;
+		}
+	}
 }
 
 static const struct guest_ops runner_ops = {
@@ -359,7 +386,10 @@ static void kick(struct runner_dom *rd)
 {
 	struct transport *t = rd->r->m->transport;
 
+	__atomic_store_n(&rd->kicked, true, __ATOMIC_RELEASE);
 	t->ops->stop(t, vmm_dom(rd->d));
+	/* A vCPU held by an IOREQ server sleeps in the hypervisor. */
+	hv_vcpu_wake(&rd->r->m->hv, rd->d, 0);
 }
 
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len)

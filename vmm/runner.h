@@ -64,6 +64,7 @@ struct runner_dom {
 	void *dev[RUNNER_NR_DEVICES];
 	pthread_t th;
 	bool prepared, started, done, stuck;
+	bool kicked; /* the runner asked the transport to stop it */
 	char line[512];
 	size_t line_len;
 };
