@@ -176,22 +176,26 @@ static int check_frames(struct audit *a)
 static int check_domain(struct audit *a, struct domain *d)
 {
 	struct hv *hv = a->hv;
-	uint64_t n = 0;
+	uint64_t n = 0, extra = 0;
 
 	for (struct page_info *pg = page_list_first(&hv->ft, &d->page_list); pg;
 	     pg = page_list_next(&hv->ft, pg)) {
 		if (pg->owner != d->id || pg->list != PGL_DOMAIN || pg->state != PGS_inuse)
 			return fail(a, "d%u page list holds mfn %" PRI_mfn " owned by d%u state %u", d->id,
 				    mfn_x(page_to_mfn(&hv->ft, pg)), pg->owner, pg->state);
+		extra += !!(pg->flags & PGC_extra);
 		if (++n > d->tot_pages)
 			break;
 	}
+	if (extra != d->extra_pages)
+		return fail(a, "d%u has %" PRIu64 " extra frames, counted %" PRIu64, d->id, extra,
+			    d->extra_pages);
 	if (n != d->tot_pages || d->page_list.count != n)
 		return fail(a, "d%u tot_pages %" PRIu64 " but %" PRIu64 " frames on its list", d->id,
 			    d->tot_pages, n);
-	if (d->state != DOMS_dying && d->tot_pages > d->max_pages)
-		return fail(a, "d%u tot_pages %" PRIu64 " above max_pages %" PRIu64, d->id,
-			    d->tot_pages, d->max_pages);
+	if (d->state != DOMS_dying && d->tot_pages - d->extra_pages > d->max_pages)
+		return fail(a, "d%u tot_pages %" PRIu64 " (%" PRIu64 " extra) above max_pages %" PRIu64,
+			    d->id, d->tot_pages, d->extra_pages, d->max_pages);
 	n = 0;
 	for (struct page_info *pg = page_list_first(&hv->ft, &d->resv_list); pg;
 	     pg = page_list_next(&hv->ft, pg)) {

@@ -7,9 +7,10 @@
  *   freed with the target), indexed by id like Xen's table; the emulator
  *   is a pointer, never dangling: ioreq_domain_destroy of either domain
  *   frees the server first.
- * - A standard server's pages are target domheap frames allocated at
- *   create (zeroed by the heap), whose allocation reference the server
- *   holds; acquire_resource mappings hold one reference each (mm/).
+ * - A standard server's pages are target frames allocated at create
+ *   (zeroed here) as Xen's "extra" pages (PGC_extra: beyond max_pages,
+ *   not in the target's reservation), whose allocation reference the
+ *   server holds; acquire_resource mappings hold one reference each (mm/).
  *   Destroying the server drops its reference only.
  * - Per-vCPU ports are Xen-attached ports of the target (event/): the
  *   emulator's send on its bound end calls port_notify, which counts an
@@ -147,7 +148,7 @@ static int alloc_frame(struct domain *t, mfn_t *mfn)
 	struct page_info *pg;
 	int err;
 
-	pg = mm_alloc_domheap(t, 0, &err);
+	pg = mm_alloc_extra(t, &err);
 	if (!pg)
 		return err;
 	*mfn = page_to_mfn(&t->hv->ft, pg);

@@ -208,7 +208,9 @@ static int64_t reservation_query(struct domain *d, struct hv_hcall *hc, unsigned
 	t = domain_hcall_target(d, id, &err);
 	if (!t)
 		return err;
-	return (int64_t)(op == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+	/* Xen's domain_tot_pages: the hypervisor's extra frames do not count. */
+	return (int64_t)(op == XENMEM_current_reservation ? t->tot_pages - t->extra_pages
+							 : t->max_pages);
 }
 
 /* Moves the caller's own RAM frame at idx to gpfn (gmfn space). */

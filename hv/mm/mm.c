@@ -44,7 +44,7 @@ int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
 
 	if (d->state == DOMS_dying)
 		return -ESRCH;
-	if (d->tot_pages + n > d->max_pages)
+	if (d->tot_pages - d->extra_pages + n > d->max_pages)
 		return -ENOMEM;
 	mm_assign_frames(d, page_to_mfn(&d->hv->ft, pg), n, DOMID_INVALID);
 	return 0;
@@ -60,7 +60,7 @@ struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *er
 		*err = -ESRCH;
 		return NULL;
 	}
-	if (d->tot_pages + (1ULL << order) > d->max_pages) {
+	if (d->tot_pages - d->extra_pages + (1ULL << order) > d->max_pages) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -93,6 +93,26 @@ bool mm_get_page_writable(struct page_info *pg, const struct domain *owner)
 	return true;
 }
 
+struct page_info *mm_alloc_extra(struct domain *d, int *err)
+{
+	struct page_info *pg;
+
+	if (d->state == DOMS_dying) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	pg = heap_alloc(d->hv, 0);
+	if (!pg) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	mm_assign_frames(d, page_to_mfn(&d->hv->ft, pg), 1, DOMID_INVALID);
+	pg->flags |= PGC_extra;
+	d->extra_pages++;
+	*err = 0;
+	return pg;
+}
+
 static void free_owned_page(struct hv *hv, struct page_info *pg)
 {
 	struct domain *d = domain_by_id(hv, pg->owner);
@@ -100,6 +120,11 @@ static void free_owned_page(struct hv *hv, struct page_info *pg)
 	BUG_ON(!d);
 	page_list_del(&hv->ft, &d->page_list, pg);
 	d->tot_pages--;
+	if (pg->flags & PGC_extra) {
+		BUG_ON(!d->extra_pages);
+		pg->flags &= ~PGC_extra;
+		d->extra_pages--;
+	}
 	if (pg->flags & PGC_static) {
 		staticmem_free_domstatic(d, pg);
 	} else {

@@ -160,7 +160,7 @@ int staticmem_acquire_domstatic(struct domain *d, mfn_t mfn, uint64_t nr)
 
 	if (!(d->flags & DOMF_static) || d->state == DOMS_dying || nr == 0)
 		return -EINVAL;
-	if (d->tot_pages + nr > d->max_pages || d->tot_pages + nr < nr) {
+	if (d->tot_pages - d->extra_pages + nr > d->max_pages || d->tot_pages + nr < nr) {
 		hv_err(hv, "d%u: static bank mfn %#" PRIx64 "+%#" PRIx64 " exceeds max_pages %" PRIu64,
 		       d->id, mfn_x(mfn), nr, d->max_pages);
 		return -EINVAL;
@@ -193,7 +193,7 @@ struct page_info *staticmem_acquire_reserved(struct domain *d, int *err)
 		return NULL;
 	}
 	pg = page_list_first(&hv->ft, &d->resv_list);
-	if (!pg || d->tot_pages + 1 > d->max_pages) {
+	if (!pg || d->tot_pages - d->extra_pages + 1 > d->max_pages) {
 		*err = -ENOMEM;
 		return NULL;
 	}

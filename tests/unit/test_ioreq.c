@@ -242,16 +242,38 @@ static void test_dm_op_create(void **state)
 	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
 	assert_int_equal(create(&w.h, w.emu, g, 3), -EINVAL);
 	assert_null(w.guest->ioreq ? w.guest->ioreq->server[0] : NULL);
+	/* A target at its max_pages still gets servers (their pages are the
+	 * hypervisor's extra frames); the guest still cannot grow. */
+	hv_lock(w.h.hv);
+	w.guest->max_pages = w.guest->tot_pages;
+	hv_unlock(w.h.hv);
 
 	/* Ids: lowest free slot, 8 per target, a destroyed id is reused. */
 	for (int i = 0; i < IOREQ_MAX_SERVERS; i++)
 		assert_int_equal(create(&w.h, i & 1 ? w.priv : w.emu, g, (uint8_t)(i % 3)), i);
 	assert_int_equal(create(&w.h, w.emu, g, 0), -ENOSPC);
+	{
+		uint64_t gfn = 0x30000;
+
+		assert_int_equal(h_reservation(&w.h, w.guest, XENMEM_populate_physmap, &gfn, 1, 0,
+					       DOMID_SELF),
+				 0);
+	}
 	assert_int_equal(destroy(&w.h, w.emu, g, 2), 0);
 	assert_int_equal(create(&w.h, w.emu, g, 0), 2);
 	/* The pages count in the target: one each, two with bufioreq (ids
 	 * 1, 4, 5, 7 now). */
 	assert_int_equal(w.guest->tot_pages, base + 8 + 4);
+	assert_int_equal(w.guest->extra_pages, 8 + 4);
+	/* ...beyond max_pages, as Xen's extra pages: not the guest's reservation. */
+	{
+		domid_t self = DOMID_SELF;
+
+		h_put(w.guest, 0, &self, sizeof(self));
+	}
+	assert_int_equal(h_call(&w.h, w.guest, __HYPERVISOR_memory_op, XENMEM_current_reservation,
+				h_gpa(0), 0, 0, 0),
+			 (int64_t)base);
 
 	/* nr_vcpus needs no server. */
 	memset(&op, 0, sizeof(op));

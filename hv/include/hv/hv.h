@@ -103,6 +103,9 @@ struct domain {
 	char crash_why[128]; /* set when the hypervisor (not the guest) stopped it */
 
 	uint64_t tot_pages;
+	/* Of those, frames the hypervisor assigned for itself (PGC_extra: IOREQ
+	 * server pages), which max_pages does not limit (Xen's extra_pages). */
+	uint64_t extra_pages;
 	uint64_t max_pages;
 	struct page_list page_list; /* frames holding the allocation reference */
 	struct page_list resv_list; /* static frames freed by this domain, reusable by it */

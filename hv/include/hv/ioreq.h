@@ -8,8 +8,8 @@
  * owns, for a standard server:
  * - the ioreq page: one struct ioreq per target vCPU (vcpu_ioreq[vcpu]),
  *   and with bufioreq the buffered ring page. Both are frames of the
- *   target's domheap (counted in its tot_pages; Xen does not count them)
- *   that are in nobody's P2M until the emulator maps them with
+ *   target beyond its max_pages (PGC_extra, as Xen's MEMF_no_refcount
+ *   pages: in tot_pages, not in its reservation) that are in nobody's P2M until the emulator maps them with
  *   XENMEM_acquire_resource; the server holds their allocation reference,
  *   every mapping one more, so a frame outlives a destroyed server until
  *   the emulator unmaps it (as in Xen);

@@ -26,6 +26,9 @@ int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order);
 void mm_assign_frames(struct domain *d, mfn_t mfn, uint64_t nr, domid_t from);
 /* Allocates 2^order frames from the heap and assigns them to d. */
 struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *err);
+/* One frame assigned to d for the hypervisor's own use (PGC_extra: not
+ * limited by max_pages, not in d's P2M); NULL with *err -ESRCH / -ENOMEM. */
+struct page_info *mm_alloc_extra(struct domain *d, int *err);
 /* Takes a general reference on a frame owned by `owner` with the allocation
  * reference or other references held; false if the frame is not owned by it. */
 bool mm_get_page(struct page_info *pg, const struct domain *owner);

@@ -36,6 +36,9 @@
 #define PGC_static (1u << 1)    /* static memory: never enters the heap */
 #define PGC_xen (1u << 2)       /* hypervisor-owned (e.g. grant frames of Xen) */
 #define PGC_need_scrub (1u << 3)
+/* assigned beyond max_pages (Xen's MEMF_no_refcount "extra" pages: IOREQ
+ * server pages); counted in tot_pages and in the owner's extra_pages */
+#define PGC_extra (1u << 4)
 
 enum page_state {
 	PGS_free = 0,
