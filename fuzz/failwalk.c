@@ -273,8 +273,7 @@ static void scenario(struct fz_env *e, struct step_log *l)
 	rc = iommu_ops(e, DI, ops, 3);
 	note(l, "iommu map", rc, rc == 0 && !ops[0].status && !ops[1].status && !ops[2].status);
 	hv_lock(e->hv);
-	rc = ioreq_server_create(e->dom[D0], e->dom[DB], false, HVM_IOREQSRV_BUFIOREQ_LEGACY,
-				 INVALID_GFN, INVALID_GFN, &sid);
+	rc = ioreq_server_create(e->dom[D0], e->dom[DB], HVM_IOREQSRV_BUFIOREQ_LEGACY, &sid);
 	hv_unlock(e->hv);
 	note(l, "ioreq server", rc, rc == 0);
 	fz_audit(e);

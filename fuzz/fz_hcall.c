@@ -81,7 +81,7 @@ enum reach_key {
 	R_IO_UNMAP, R_IO_UNMAP_ORDER,
 	R_IO_MAPF, R_IO_MAPF_R, R_IO_MAPF_W, R_IO_MAPF_SWAP, R_IO_MAPF_ORDER,
 	R_IO_LOOKUPF, R_IO_UNMAPF, R_IO_UNMAPF_ORDER, R_IO_UNDEF_FLAGS, R_IO_BAD_SUBOP,
-	R_DM_CREATE, R_DM_DESTROY, R_DM_MV_CREATE, R_DM_OTHER,
+	R_DM_CREATE, R_DM_DESTROY, R_DM_OTHER,
 	/* event_channel_op sub-ops 0..10 in order, then the others */
 	R_EV_BIND_INTERDOMAIN, R_EV_BIND_VIRQ, R_EV_BIND_PIRQ, R_EV_CLOSE, R_EV_SEND, R_EV_STATUS,
 	R_EV_ALLOC_UNBOUND, R_EV_BIND_IPI, R_EV_BIND_VCPU, R_EV_UNMASK, R_EV_RESET,
@@ -126,7 +126,6 @@ static const char *const reach_name[R_NR] = {
 	[R_IO_BAD_SUBOP] = "iommu_op unknown sub-op",
 	[R_DM_CREATE] = "dm_op create_ioreq_server (1)",
 	[R_DM_DESTROY] = "dm_op destroy_ioreq_server (6)",
-	[R_DM_MV_CREATE] = "dm_op memvisor_create_ioreq_server",
 	[R_DM_OTHER] = "dm_op other sub-op",
 	[R_DM_INFO] = "dm_op get_ioreq_server_info (2)",
 	[R_DM_MAP] = "dm_op map_io_range_to_ioreq_server (3)",
@@ -989,23 +988,11 @@ static void g_iommu_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 
 /* ---- dm_op ---- */
 
-/* A ring page for an IOREQ server: none, a spare scratch page, or anywhere. */
-static uint64_t pick_ring_gfn(struct fz_env *e, unsigned int i, struct fz_in *in)
-{
-	uint8_t c = fz_u8(in);
-
-	if (c < 64)
-		return XEN_DMOP_NO_PAGE;
-	if (c < 200)
-		return (e->scratch[i] >> PAGE_SHIFT) + 6 + (c & 1);
-	return fz_pick_gfn(e, i, in);
-}
-
 /* An emulator (the caller) creates or destroys an IOREQ server for a target. */
 static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 {
 	static const uint32_t subops[] = {
-		XEN_DMOP_memvisor_create_ioreq_server, XEN_DMOP_memvisor_create_ioreq_server,
+		XEN_DMOP_create_ioreq_server, XEN_DMOP_create_ioreq_server,
 		XEN_DMOP_destroy_ioreq_server, XEN_DMOP_destroy_ioreq_server,
 		XEN_DMOP_create_ioreq_server, XEN_DMOP_create_ioreq_server,
 		XEN_DMOP_get_ioreq_server_info, XEN_DMOP_map_io_range_to_ioreq_server,
@@ -1025,14 +1012,6 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 	memset(&op, 0, sizeof(op));
 	op.op = c < 240 ? subops[c % ARRAY_SIZE(subops)] : fz_u32(in);
 	switch (op.op) {
-	case XEN_DMOP_memvisor_create_ioreq_server:
-		op.u.memvisor_create_ioreq_server.buf_gfn = pick_ring_gfn(e, i, in);
-		op.u.memvisor_create_ioreq_server.sync_gfn = pick_ring_gfn(e, i, in);
-		op.u.memvisor_create_ioreq_server.id = fz_u16(in); /* OUT: ignored */
-		if (fz_u8(in) >= 250)
-			op.u.memvisor_create_ioreq_server.pad[fz_below(in, 3)] = 1;
-		k = R_DM_MV_CREATE;
-		break;
 	case XEN_DMOP_destroy_ioreq_server:
 		op.u.destroy_ioreq_server.id = pick_server(e, i, in, &domid);
 		op.u.destroy_ioreq_server.pad = fz_u8(in) >= 250;
@@ -1093,8 +1072,6 @@ static void g_dm_op(struct fz_env *e, struct fz_in *in, unsigned int i)
 	ptr = fz_pick_ptr(e, i, in, OFF_A1);
 	rc = fz_call(e, i, __HYPERVISOR_dm_op, domid, nr_bufs, ptr, 0, 0);
 	reach(e, i, k, rc == 0);
-	if (rc == 0 && k == R_DM_MV_CREATE && !fz_get(e, i, b.h, &op, sizeof(op)))
-		prog_server(e, i, slot_of(e, i, domid), op.u.memvisor_create_ioreq_server.id);
 	if (rc == 0 && k == R_DM_CREATE && !fz_get(e, i, b.h, &op, sizeof(op)))
 		prog_server(e, i, slot_of(e, i, domid), op.u.create_ioreq_server.id);
 }
@@ -1159,7 +1136,7 @@ static void g_mmio(struct fz_env *e, struct fz_in *in, unsigned int i)
 		 * same state only rarely). */
 		struct ioreq_server *s = d->ioreq->server[fz_below(in, IOREQ_MAX_SERVERS)];
 
-		if (s && !s->legacy) {
+		if (s) {
 			(void)ioreq_server_map_range(s, XEN_DMOP_IO_RANGE_MEMORY, FZ_MMIO_BASE,
 						     FZ_MMIO_BASE + 0x4fff);
 			(void)ioreq_server_set_state(s, true);
@@ -1302,14 +1279,8 @@ static void g_ioreq_server(struct fz_env *e, struct fz_in *in, unsigned int i)
 	if (c & 0x80) {
 		(void)ioreq_server_destroy(e->dom[i], e->dom[t]->id, id);
 	} else {
-		gfn_t buf = c & 0x10 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
-		gfn_t sync = c & 0x20 ? _gfn(fz_pick_gfn(e, i, in)) : INVALID_GFN;
-
-		/* bit 6: a standard server (hypervisor pages, ports), bit 3 with it: bufioreq */
-		if (!ioreq_server_create(e->dom[i], e->dom[t], !(c & 0x40),
-					 (c & 0x48) == 0x48 ? HVM_IOREQSRV_BUFIOREQ_LEGACY
-							    : HVM_IOREQSRV_BUFIOREQ_OFF,
-					 buf, sync, &id))
+		/* bits 4-5: the buffered ring's mode (3 asks for what does not exist) */
+		if (!ioreq_server_create(e->dom[i], e->dom[t], (uint8_t)((c >> 4) & 3), &id))
 			prog_server(e, i, (unsigned int)t, id);
 	}
 	hv_realize_flush(e->hv);

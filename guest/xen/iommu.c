@@ -10,6 +10,7 @@
 #include <libfdt.h>
 
 #include <public/dm_op.h>
+#include <public/memory.h>
 #include <public/errno.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
@@ -218,17 +219,43 @@ static long dm_op(domid_t target, struct xen_dm_op *op)
 	return rt_hypercall(__HYPERVISOR_dm_op, target, 1, rt_handle(&buf), 0, 0);
 }
 
+/* Maps frame `frame` of server id of target at our gfn. */
+static long acquire(domid_t target, ioservid_t id, unsigned int frame, xen_pfn_t gfn)
+{
+	xen_pfn_t list[1] = {gfn};
+	struct xen_mem_acquire_resource r = {
+		.domid = target, .type = XENMEM_resource_ioreq_server, .id = id,
+		.nr_frames = 1, .frame = frame, .frame_list = rt_handle(list),
+	};
+
+	return rt_hypercall(__HYPERVISOR_memory_op, XENMEM_acquire_resource, rt_handle(&r), 0, 0,
+			    0);
+}
+
 int xdm_create_ioreq_server(domid_t target, xen_pfn_t buf_gfn, xen_pfn_t sync_gfn,
 			    ioservid_t *id)
 {
-	struct xen_dm_op op = {.op = XEN_DMOP_memvisor_create_ioreq_server};
+	struct xen_dm_op op = {.op = XEN_DMOP_create_ioreq_server};
 	long rc;
 
-	op.u.memvisor_create_ioreq_server.buf_gfn = buf_gfn;
-	op.u.memvisor_create_ioreq_server.sync_gfn = sync_gfn;
+	op.u.create_ioreq_server.handle_bufioreq =
+		buf_gfn == XDM_NO_PAGE ? HVM_IOREQSRV_BUFIOREQ_OFF : HVM_IOREQSRV_BUFIOREQ_LEGACY;
 	rc = dm_op(target, &op);
-	if (!rc)
-		*id = op.u.memvisor_create_ioreq_server.id;
+	if (rc)
+		return (int)rc;
+	*id = op.u.create_ioreq_server.id;
+	if (buf_gfn != XDM_NO_PAGE)
+		rc = acquire(target, *id, XENMEM_resource_ioreq_server_frame_bufioreq, buf_gfn);
+	if (!rc && sync_gfn != XDM_NO_PAGE)
+		rc = acquire(target, *id, XENMEM_resource_ioreq_server_frame_ioreq(0), sync_gfn);
+	if (!rc) {
+		op = (struct xen_dm_op){.op = XEN_DMOP_set_ioreq_server_state};
+		op.u.set_ioreq_server_state.id = *id;
+		op.u.set_ioreq_server_state.enabled = 1;
+		rc = dm_op(target, &op);
+	}
+	if (rc)
+		(void)xdm_destroy_ioreq_server(target, *id);
 	return (int)rc;
 }
 

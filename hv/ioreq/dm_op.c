@@ -1,6 +1,6 @@
 /*
- * dm_op (hypercall 41): Xen's IOREQ-server sub-ops (include/public/dm_op.h,
- * facts 6.1-6.2) and memvisor's legacy create for the PV IOMMU.
+ * dm_op (hypercall 41): Xen's IOREQ-server sub-ops, set_irq_level and
+ * nr_vcpus (include/public/dm_op.h, facts 6.1-6.2, 6.7).
  *
  * Design: the checks run in Xen's order: nr_bufs (> 2: -E2BIG), the target
  * (-ESRCH; the caller itself: -EPERM), the privilege (control domain or a
@@ -19,24 +19,8 @@
 #include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/ioreq.h>
-#include <hv/p2m.h>
 #include <public/dm_op.h>
 #include <public/xen.h>
-
-/* A legacy ring page must be ordinary writable RAM of the caller. */
-static bool own_ram_page(struct domain *d, xen_pfn_t gfn)
-{
-	p2m_type_t t;
-
-	if (gfn == XEN_DMOP_NO_PAGE)
-		return true;
-	return !mfn_eq(p2m_lookup(d, _gfn(gfn), &t, NULL), INVALID_MFN) && t == p2m_ram_rw;
-}
-
-static gfn_t page_arg(xen_pfn_t gfn)
-{
-	return gfn == XEN_DMOP_NO_PAGE ? INVALID_GFN : _gfn(gfn);
-}
 
 static size_t sub_op_size(uint32_t op)
 {
@@ -58,8 +42,6 @@ static size_t sub_op_size(uint32_t op)
 		return sizeof(o.u.nr_vcpus);
 	case XEN_DMOP_set_irq_level:
 		return sizeof(o.u.set_irq_level);
-	case XEN_DMOP_memvisor_create_ioreq_server:
-		return sizeof(o.u.memvisor_create_ioreq_server);
 	default:
 		return 0;
 	}
@@ -77,21 +59,7 @@ static int64_t run_op(struct domain *d, struct domain *t, struct xen_dm_op *op, 
 		if (c->pad[0] || c->pad[1] || c->pad[2] ||
 		    c->handle_bufioreq > HVM_IOREQSRV_BUFIOREQ_ATOMIC)
 			return -EINVAL;
-		rc = ioreq_server_create(d, t, false, c->handle_bufioreq, INVALID_GFN, INVALID_GFN,
-					 &c->id);
-		*out = !rc;
-		return rc;
-	}
-	case XEN_DMOP_memvisor_create_ioreq_server: {
-		struct xen_dm_op_memvisor_create_ioreq_server *c = &op->u.memvisor_create_ioreq_server;
-
-		if (c->pad[0] || c->pad[1] || c->pad[2])
-			return -EINVAL;
-		if (!own_ram_page(d, c->buf_gfn) || !own_ram_page(d, c->sync_gfn) ||
-		    (c->buf_gfn == c->sync_gfn && c->buf_gfn != XEN_DMOP_NO_PAGE))
-			return -EINVAL;
-		rc = ioreq_server_create(d, t, true, HVM_IOREQSRV_BUFIOREQ_OFF, page_arg(c->buf_gfn),
-					 page_arg(c->sync_gfn), &c->id);
+		rc = ioreq_server_create(d, t, c->handle_bufioreq, &c->id);
 		*out = !rc;
 		return rc;
 	}
@@ -202,8 +170,6 @@ int64_t do_dm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	if (copy_to_guest(d, buf.h, &op, need)) {
 		if (op.op == XEN_DMOP_create_ioreq_server)
 			(void)ioreq_server_destroy(d, t->id, op.u.create_ioreq_server.id);
-		else if (op.op == XEN_DMOP_memvisor_create_ioreq_server)
-			(void)ioreq_server_destroy(d, t->id, op.u.memvisor_create_ioreq_server.id);
 		return -EFAULT;
 	}
 	return 0;

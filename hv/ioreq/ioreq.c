@@ -34,7 +34,6 @@
 
 #include <hv/audit_report.h>
 #include <hv/event.h>
-#include <hv/guest_access.h>
 #include <hv/hv.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
@@ -179,8 +178,8 @@ static void server_free(struct ioreq_server *s)
 	hv_free(s);
 }
 
-int ioreq_server_create(struct domain *emu, struct domain *target, bool legacy,
-			uint8_t bufioreq, gfn_t buf_gfn, gfn_t sync_gfn, ioservid_t *id)
+int ioreq_server_create(struct domain *emu, struct domain *target, uint8_t bufioreq,
+			ioservid_t *id)
 {
 	struct hv *hv = emu->hv;
 	struct ioreq_server *s;
@@ -208,24 +207,19 @@ int ioreq_server_create(struct domain *emu, struct domain *target, bool legacy,
 	s->target_d = target;
 	s->target = target->id;
 	s->id = (ioservid_t)cand;
-	s->legacy = legacy;
 	s->bufioreq = bufioreq;
 	s->ioreq_mfn = s->buf_mfn = INVALID_MFN;
-	s->buf_gfn = buf_gfn;
-	s->sync_gfn = sync_gfn;
-	if (!legacy) {
-		rc = alloc_frame(target, &s->ioreq_mfn);
-		if (rc)
-			goto err_frames;
-		if (bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF) {
-			rc = alloc_frame(target, &s->buf_mfn);
-			if (rc)
-				goto err_frames;
-		}
-		rc = alloc_ports(s);
+	rc = alloc_frame(target, &s->ioreq_mfn);
+	if (rc)
+		goto err_frames;
+	if (bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF) {
+		rc = alloc_frame(target, &s->buf_mfn);
 		if (rc)
 			goto err_frames;
 	}
+	rc = alloc_ports(s);
+	if (rc)
+		goto err_frames;
 	target->ioreq->server[cand] = s;
 	*id = s->id;
 	hv_info(hv, "d%u: IOREQ server %u for d%u created", emu->id, s->id, target->id);
@@ -333,7 +327,7 @@ static struct ioreq *slot_of(const struct ioreq_server *s, unsigned int vcpu)
 
 int ioreq_server_set_state(struct ioreq_server *s, bool enabled)
 {
-	if (enabled && !s->enabled && !s->legacy)
+	if (enabled && !s->enabled)
 		/* vp_eport becomes valid now (pitfall 2): the emulator reads
 		 * its vCPUs' ports from the page after enabling. */
 		for (unsigned int v = 0; v < s->target_d->nr_vcpus && v < DOMAIN_MAX_VCPUS; v++)
@@ -354,8 +348,6 @@ int ioreq_resource_frame(struct domain *emu, struct domain *t, uint32_t id, uint
 	s = ioreq_server_get(emu, t, (ioservid_t)id, &rc);
 	if (!s)
 		return rc;
-	if (s->legacy)
-		return -EINVAL; /* its pages are the emulator's own */
 	if (frame == XENMEM_resource_ioreq_server_frame_bufioreq) {
 		if (mfn_eq(s->buf_mfn, INVALID_MFN))
 			return -ENOENT;
@@ -397,7 +389,7 @@ int ioreq_mmio_send(struct domain *d, unsigned int vcpu, uint64_t gpa, unsigned 
 	for (unsigned int i = 0; i < IOREQ_MAX_SERVERS && !s; i++) {
 		struct ioreq_server *c = io->server[i];
 
-		if (c && c->enabled && !c->legacy &&
+		if (c && c->enabled &&
 		    range_holds(c, XEN_DMOP_IO_RANGE_MEMORY, gpa, gpa + size - 1))
 			s = c;
 	}
@@ -473,29 +465,20 @@ uint64_t ioreq_answer_gen(const struct domain *d, unsigned int vcpu)
 /* ------------------------------------------------------------------ */
 /* INVALIDATE for the PV IOMMU                                         */
 
-/* Reads/writes the server's page: a frame of ours, or (legacy) emulator RAM. */
+/* Reads/writes one of the server's pages (bounds are the callers'). */
 static int page_rw(struct ioreq_server *s, bool buf, size_t off, void *p, size_t n, bool wr)
 {
 	mfn_t mfn = buf ? s->buf_mfn : s->ioreq_mfn;
-	gfn_t gfn = buf ? s->buf_gfn : s->sync_gfn;
+	uint8_t *va;
 
-	if (!s->legacy) {
-		uint8_t *va;
-
-		if (mfn_eq(mfn, INVALID_MFN))
-			return -EBUSY;
-		va = (uint8_t *)frame_va(&s->target_d->hv->ft, mfn) + off;
-		if (wr)
-			memcpy(va, p, n);
-		else
-			memcpy(p, va, n);
-		return 0;
-	}
-	if (gfn_eq(gfn, INVALID_GFN))
+	if (mfn_eq(mfn, INVALID_MFN))
 		return -EBUSY;
+	va = (uint8_t *)frame_va(&s->target_d->hv->ft, mfn) + off;
 	if (wr)
-		return copy_to_guest_phys(s->emulator, gfn_to_gaddr(gfn) + off, p, n) ? -EBUSY : 0;
-	return copy_from_guest_phys(s->emulator, p, gfn_to_gaddr(gfn) + off, n) ? -EBUSY : 0;
+		memcpy(va, p, n);
+	else
+		memcpy(p, va, n);
+	return 0;
 }
 
 /* Two slots on the buffered ring, or -EBUSY. */
@@ -543,7 +526,7 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 {
 	struct ioreq r;
 
-	if (!s->legacy && iod(s->target_d)->waiting[0] == s)
+	if (iod(s->target_d)->waiting[0] == s)
 		return -EBUSY; /* vCPU 0's own access owns the slot */
 	if (page_rw(s, false, 0, &r, sizeof(r), false))
 		return -EBUSY;
@@ -556,8 +539,7 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 	r.dir = IOREQ_WRITE;
 	r.type = IOREQ_TYPE_INVALIDATE;
 	r.state = STATE_IOREQ_NONE;
-	if (!s->legacy)
-		r.vp_eport = s->enabled ? s->vcpu_port[0] : 0;
+	r.vp_eport = s->enabled ? s->vcpu_port[0] : 0;
 	if (page_rw(s, false, 0, &r, sizeof(r), true))
 		return -EBUSY;
 	/* The request becomes visible only once it is complete. */
@@ -566,7 +548,7 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 	if (page_rw(s, false, 30, (uint8_t *)&r + 30, 1, true))
 		return -EBUSY;
 	s->st.sync++;
-	if (!s->legacy && s->enabled)
+	if (s->enabled)
 		evtchn_xen_send(s->target_d, s->vcpu_port[0]);
 	return 0;
 }
@@ -589,7 +571,7 @@ static bool frame_ok(struct hv *hv, mfn_t mfn, domid_t owner)
 	struct page_info *pg = mfn_to_page(&hv->ft, mfn);
 
 	return pg && pg->state == PGS_inuse && pg->owner == owner &&
-	       (pg->flags & PGC_allocated) && !(pg->flags & PGC_xen);
+	       (pg->flags & PGC_allocated) && (pg->flags & PGC_extra) && !(pg->flags & PGC_xen);
 }
 
 int ioreq_audit(struct hv *hv, char *buf, size_t len)
@@ -612,7 +594,7 @@ int ioreq_audit(struct hv *hv, char *buf, size_t len)
 			if (!domain_by_id(hv, s->emulator->id) || s->emulator == t)
 				return audit_fail(&rep, "d%u IOREQ server %u has a bad emulator",
 						  t->id, i);
-			if (!s->legacy) {
+			{
 				if (!frame_ok(hv, s->ioreq_mfn, t->id) ||
 				    (s->bufioreq && !frame_ok(hv, s->buf_mfn, t->id)) ||
 				    (!s->bufioreq && !mfn_eq(s->buf_mfn, INVALID_MFN)))

@@ -8,9 +8,8 @@
  * emulator and must be privileged over it (privileged, or the target is
  * in its target list, memvisor,backend-for). bufs[0] holds a struct
  * xen_dm_op whose `op` selects the sub-op; OUT fields are written back to
- * the same buffer. Buffer and struct layouts are Xen's; the sub-op below
- * numbered from 0x8000 is memvisor's own (docs/pv-iommu.md, "IOREQ
- * servers from guests").
+ * the same buffer. Buffer and struct layouts are Xen's; the server's
+ * pages are reached with XENMEM_acquire_resource (memory.h).
  *
  * Self-contained: needs only <stdint.h> and <stddef.h>.
  */
@@ -38,11 +37,6 @@ typedef struct xen_dm_op_buf xen_dm_op_buf_t;
 #define XEN_DMOP_destroy_ioreq_server 6
 #define XEN_DMOP_set_irq_level 19
 #define XEN_DMOP_nr_vcpus 20
-
-/* memvisor (to be retired): an IOREQ server whose buffered ring and
- * synchronous request page are pages of the CALLER's own RAM, used by the
- * PV IOMMU's emulators before the standard interface existed. */
-#define XEN_DMOP_memvisor_create_ioreq_server 0x8001
 
 /* create_ioreq_server.handle_bufioreq */
 #define HVM_IOREQSRV_BUFIOREQ_OFF 0
@@ -100,14 +94,6 @@ struct xen_dm_op_nr_vcpus {
 	uint32_t vcpus; /* OUT */
 };
 
-struct xen_dm_op_memvisor_create_ioreq_server {
-	xen_pfn_t buf_gfn;   /* IN: caller gfn of the struct buffered_iopage, or XEN_DMOP_NO_PAGE */
-	xen_pfn_t sync_gfn;  /* IN: caller gfn of the struct ioreq slot, or XEN_DMOP_NO_PAGE */
-	ioservid_t id;       /* OUT */
-	uint16_t pad[3];
-};
-#define XEN_DMOP_NO_PAGE (~(xen_pfn_t)0)
-
 struct xen_dm_op {
 	uint32_t op;
 	uint32_t pad;
@@ -120,7 +106,6 @@ struct xen_dm_op {
 		struct xen_dm_op_destroy_ioreq_server destroy_ioreq_server;
 		struct xen_dm_op_set_irq_level set_irq_level;
 		struct xen_dm_op_nr_vcpus nr_vcpus;
-		struct xen_dm_op_memvisor_create_ioreq_server memvisor_create_ioreq_server;
 		uint8_t space[48]; /* room for the sub-ops memvisor does not implement */
 	} u;
 };
@@ -147,10 +132,6 @@ _Static_assert(sizeof(struct xen_dm_op_destroy_ioreq_server) == 4, "destroy_iore
 _Static_assert(sizeof(struct xen_dm_op_set_irq_level) == 8, "set_irq_level size");
 _Static_assert(offsetof(struct xen_dm_op_set_irq_level, level) == 4, "set_irq_level.level");
 _Static_assert(sizeof(struct xen_dm_op_nr_vcpus) == 4, "nr_vcpus size");
-_Static_assert(sizeof(struct xen_dm_op_memvisor_create_ioreq_server) == 24,
-	       "memvisor_create_ioreq_server size");
-_Static_assert(offsetof(struct xen_dm_op_memvisor_create_ioreq_server, id) == 16,
-	       "memvisor_create_ioreq_server.id");
 _Static_assert(sizeof(struct xen_dm_op) == 56, "xen_dm_op size");
 
 #endif

@@ -19,6 +19,7 @@
 #include <hv/ioreq.h>
 #include <hv/p2m.h>
 #include <hv/realize.h>
+#include <public/dm_op.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <rt/rt.h>
@@ -129,7 +130,7 @@ static int iommu_before(struct gmulti *g, unsigned int p)
 	/* The backend is the victim's emulator: its server exists, but only
 	 * the backend may use it. */
 	hv_lock(&g->m.hv);
-	rc = ioreq_server_create(b, v, true, 0, INVALID_GFN, INVALID_GFN, &id);
+	rc = ioreq_server_create(b, v, HVM_IOREQSRV_BUFIOREQ_OFF, &id);
 	hv_unlock(&g->m.hv);
 	return gmulti_expect(rc == 0 && id < 4, "ioreq_server_create: %d (id %u)", rc, id);
 }

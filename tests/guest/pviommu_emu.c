@@ -39,7 +39,7 @@ static uint64_t tot_pages(struct gmulti *g, domid_t id)
 	if (!d)
 		return 0;
 	hv_lock(&g->m.hv);
-	n = d->tot_pages;
+	n = d->tot_pages - d->extra_pages; /* its own: not the IOREQ server pages */
 	hv_unlock(&g->m.hv);
 	return n;
 }

@@ -485,6 +485,28 @@ struct emu_setup {
 	ioservid_t ios;
 };
 
+/* The server's buffered ring (frame 0) and ioreq page (frame 1) mapped at
+ * emu's gfns with XENMEM_acquire_resource (0: not mapped), as an
+ * emulator does; through emu's scratch page 5. */
+static void acquire_frames(struct harness *h, struct domain *emu, struct domain *t,
+			   ioservid_t id, uint64_t buf_gfn, uint64_t sync_gfn)
+{
+	for (unsigned int f = 0; f < 2; f++) {
+		uint64_t gfn = f ? sync_gfn : buf_gfn;
+		struct xen_mem_acquire_resource r = {.domid = t->id, .type = XENMEM_resource_ioreq_server,
+						     .id = id, .nr_frames = 1, .frame = f,
+						     .frame_list = h_gpa(5 * PAGE_SIZE + 64)};
+
+		if (!gfn)
+			continue;
+		h_put(emu, 5 * PAGE_SIZE + 64, &gfn, sizeof(gfn));
+		h_put(emu, 5 * PAGE_SIZE, &r, sizeof(r));
+		assert_int_equal(h_call(h, emu, __HYPERVISOR_memory_op, XENMEM_acquire_resource,
+					h_gpa(5 * PAGE_SIZE), 0, 0, 0),
+				 0);
+	}
+}
+
 static void emu_setup(struct emu_setup *s, uint32_t emu_flags)
 {
 	h_init_default(&s->h);
@@ -493,9 +515,11 @@ static void emu_setup(struct emu_setup *s, uint32_t emu_flags)
 	assert_int_equal(populate(&s->h, s->guest, RAM_GFN, 64, 0), 64);
 	hv_lock(s->h.hv);
 	s->emu->targets[s->emu->nr_targets++] = s->guest->id;
-	assert_int_equal(ioreq_server_create(s->emu, s->guest, true, 0, _gfn(H_SCRATCH_GFN + BUF_PAGE),
-					     _gfn(H_SCRATCH_GFN + SYNC_PAGE), &s->ios), 0);
+	assert_int_equal(ioreq_server_create(s->emu, s->guest, HVM_IOREQSRV_BUFIOREQ_LEGACY, &s->ios),
+			 0);
 	hv_unlock(s->h.hv);
+	acquire_frames(&s->h, s->emu, s->guest, s->ios, H_SCRATCH_GFN + BUF_PAGE,
+		       H_SCRATCH_GFN + SYNC_PAGE);
 	h_audit(&s->h);
 }
 
@@ -560,7 +584,7 @@ static void test_foreign_map_lookup_unmap(void **state)
 
 	/* A second IOREQ server of the same emulator: one more entry, one more reference. */
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, 0, &ios2), 0);
 	hv_unlock(h->hv);
 	assert_int_not_equal(ios2, s.ios);
 	op = fmap_op(0x40, s.guest->id, RAM_GFN + 3, ios2, RW);
@@ -705,7 +729,7 @@ static void test_m2b_budget(void **state)
 	emu2 = h_domain(h, "emu2", 0, 256);
 	hv_lock(h->hv);
 	emu2->targets[emu2->nr_targets++] = s.guest->id;
-	assert_int_equal(ioreq_server_create(emu2, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(emu2, s.guest, 0, &ios2), 0);
 	assert_int_equal(iommu_set_m2b_budget(emu2, 1), 0);
 	hv_unlock(h->hv);
 	ops[0] = lookup_op(s.guest->id, RAM_GFN + 8, ios2);
@@ -783,7 +807,7 @@ static void test_m2b_one_frame_many_bfns(void **state)
 	(void)state;
 	emu_setup(&s, DOMF_iommu);
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, 0, &ios2), 0);
 	hv_unlock(h->hv);
 	pg = gfn_page(h, s.guest, g);
 	c0 = pg->count;
@@ -857,7 +881,7 @@ static void test_balloon_invalidate(void **state)
 	pg = gfn_page(h, s.guest, gfn);
 	op = fmap_op(0x123456789ULL, s.guest->id, gfn, s.ios, RW); /* BFN above 32 bits */
 	assert_int_equal(iop1(h, s.emu, &op), 0);
-	tot = s.guest->tot_pages;
+	tot = s.guest->tot_pages - s.guest->extra_pages; /* its own pages: not the server's */
 	free0 = h->hv->heap.free_pages;
 
 	/* The guest balloons the frame out: an invalidate on the buffered ring,
@@ -871,14 +895,14 @@ static void test_balloon_invalidate(void **state)
 	assert_int_equal(b->buf_ioreq[0].data, 0x23456789U);
 	assert_int_equal(b->buf_ioreq[1].data, 0x1U);
 	assert_int_equal(pg->count, 1);
-	assert_int_equal(s.guest->tot_pages, tot); /* still the guest's until unmapped */
+	assert_int_equal(s.guest->tot_pages - s.guest->extra_pages, tot); /* still the guest's until unmapped */
 	assert_int_equal(iommu_stats(s.emu)->invalidates_sent, 1);
 	/* Lookup of the gone gfn fails; the emulator unmaps; the frame is freed. */
 	op = lookup_op(s.guest->id, gfn, s.ios);
 	assert_int_equal(iop1(h, s.emu, &op), -ENXIO);
 	op = funmap_op(0x123456789ULL, s.ios, 0);
 	assert_int_equal(iop1(h, s.emu, &op), 0);
-	assert_int_equal(s.guest->tot_pages, tot - 1);
+	assert_int_equal(s.guest->tot_pages - s.guest->extra_pages, tot - 1);
 	assert_int_equal(h->hv->heap.free_pages, free0 + 1);
 	h_audit(h);
 
@@ -921,7 +945,7 @@ static void test_balloon_invalidate(void **state)
 	domain_destroy(s.emu);
 	hv_unlock(h->hv);
 	h_audit(h);
-	assert_int_equal(s.guest->tot_pages, tot - 3);
+	assert_int_equal(s.guest->tot_pages - s.guest->extra_pages, tot - 3);
 	free(b);
 	h_fini(h);
 }
@@ -966,7 +990,7 @@ static void test_balloon_swap_mfn(void **state)
 
 	gfn = RAM_GFN + 20;
 	hv_lock(h->hv);
-	assert_int_equal(ioreq_server_create(s.emu, s.guest, true, 0, INVALID_GFN, INVALID_GFN, &ios2), 0);
+	assert_int_equal(ioreq_server_create(s.emu, s.guest, 0, &ios2), 0);
 	hv_unlock(h->hv);
 	op = fmap_op(0x70, s.guest->id, gfn, s.ios, RW | IOMMUOP_swap_mfn);
 	assert_int_equal(iop1(h, s.emu, &op), 0);
@@ -1060,25 +1084,24 @@ static int64_t dmop(struct harness *h, struct domain *d, domid_t target, struct 
 	return rc;
 }
 
-static struct xen_dm_op create_op(uint64_t buf_gfn, uint64_t sync_gfn)
+static struct xen_dm_op create_op(uint8_t bufioreq)
 {
-	struct xen_dm_op op = {.op = XEN_DMOP_memvisor_create_ioreq_server};
+	struct xen_dm_op op = {.op = XEN_DMOP_create_ioreq_server};
 
-	op.u.memvisor_create_ioreq_server.buf_gfn = buf_gfn;
-	op.u.memvisor_create_ioreq_server.sync_gfn = sync_gfn;
-	op.u.memvisor_create_ioreq_server.id = 0xbeef;
+	op.u.create_ioreq_server.handle_bufioreq = bufioreq;
+	op.u.create_ioreq_server.id = 0xbeef;
 	return op;
 }
 
-/* IOREQ servers from guests: privilege over the target, own RAM pages,
- * ids, destroy by the creator only; the server then carries foreign maps. */
+/* IOREQ servers from guests (dm_op; every sub-op and error is in
+ * test_ioreq.c): privilege over the target, ids, destroy by the creator
+ * only; the server then carries foreign maps. */
 static void test_dm_op_ioreq_server(void **state)
 {
 	struct harness h;
 	struct domain *guest, *emu, *other, *priv;
 	struct xen_dm_op op;
 	struct pv_iommu_op fop;
-	uint64_t buf = H_SCRATCH_GFN + BUF_PAGE, sync = H_SCRATCH_GFN + SYNC_PAGE;
 
 	(void)state;
 	h_init_default(&h);
@@ -1092,31 +1115,26 @@ static void test_dm_op_ioreq_server(void **state)
 	hv_unlock(h.hv);
 
 	/* No privilege over the target, itself, no such domain. */
-	op = create_op(buf, sync);
+	op = create_op(1);
 	assert_int_equal(dmop(&h, other, guest->id, &op, sizeof(op)), -EPERM);
 	assert_int_equal(dmop(&h, emu, DOMID_SELF, &op, sizeof(op)), -EPERM);
 	assert_int_equal(dmop(&h, emu, emu->id, &op, sizeof(op)), -EPERM);
 	assert_int_equal(dmop(&h, emu, 0x7000, &op, sizeof(op)), -ESRCH);
-	/* Pages must be the caller's RAM and distinct; buffers big enough. */
-	op = create_op(RAM_GFN, sync);
-	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EINVAL);
-	op = create_op(buf, buf);
-	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EINVAL);
-	op = create_op(buf, sync);
-	assert_int_equal(dmop(&h, emu, guest->id, &op, 16), -EFAULT);
+	assert_int_equal(dmop(&h, emu, guest->id, &op, 8 + 4), -EFAULT);
 	assert_int_equal(h_call(&h, emu, __HYPERVISOR_dm_op, guest->id, 0, h_gpa(PAGE_SIZE), 0, 0),
 			 -ENODATA);
-	op = create_op(buf, sync);
 	op.op = 0x1234;
+	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
+	op.op = 0x8001; /* memvisor's private create, retired */
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -EOPNOTSUPP);
 
 	/* Created: ids are the smallest free per target. */
-	op = create_op(buf, sync);
+	op = create_op(1);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
-	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 0);
-	op = create_op(XEN_DMOP_NO_PAGE, XEN_DMOP_NO_PAGE);
+	assert_int_equal(op.u.create_ioreq_server.id, 0);
+	op = create_op(0);
 	assert_int_equal(dmop(&h, priv, guest->id, &op, sizeof(op)), 0);
-	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 1);
+	assert_int_equal(op.u.create_ioreq_server.id, 1);
 	assert_non_null(ioreq_server_find(h.hv, guest->id, 0));
 
 	/* The server is usable by its emulator for foreign maps. */
@@ -1133,9 +1151,9 @@ static void test_dm_op_ioreq_server(void **state)
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), -ENOENT);
 	assert_null(ioreq_server_find(h.hv, guest->id, 0));
-	op = create_op(buf, sync);
+	op = create_op(0);
 	assert_int_equal(dmop(&h, emu, guest->id, &op, sizeof(op)), 0);
-	assert_int_equal(op.u.memvisor_create_ioreq_server.id, 0);
+	assert_int_equal(op.u.create_ioreq_server.id, 0);
 	h_fini(&h);
 }
 
@@ -1246,7 +1264,7 @@ static void test_ioreq_id_reuse(void **state)
 	a = h_domain(&h, "emuA", DOMF_privileged, 256);
 	b = h_domain(&h, "emuB", DOMF_privileged, 256);
 	hv_lock(h.hv);
-	assert_int_equal(ioreq_server_create(a, t, true, 0, INVALID_GFN, INVALID_GFN, &ida), 0);
+	assert_int_equal(ioreq_server_create(a, t, 0, &ida), 0);
 	hv_unlock(h.hv);
 	memset(&op, 0, sizeof(op));
 	op.subop_id = IOMMUOP_map_foreign_page;
@@ -1260,9 +1278,9 @@ static void test_ioreq_id_reuse(void **state)
 	assert_int_equal(op.status, 0);
 	hv_lock(h.hv);
 	assert_int_equal(ioreq_server_destroy(a, t->id, ida), 0);
-	memset(h_va(b, H_SCRATCH_GPA + 0x2000), 0, 4096);
-	assert_int_equal(ioreq_server_create(b, t, true, 0, _gfn(H_SCRATCH_GFN + 2), INVALID_GFN, &idb), 0);
+	assert_int_equal(ioreq_server_create(b, t, HVM_IOREQSRV_BUFIOREQ_LEGACY, &idb), 0);
 	hv_unlock(h.hv);
+	acquire_frames(&h, b, t, idb, H_SCRATCH_GFN + 2, 0);
 	assert_int_equal(idb, ida);
 	assert_int_equal(h_reservation(&h, t, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
 	h_audit(&h);

@@ -42,6 +42,7 @@
 #include <public/errno.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
+#include <public/memory.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/mm.h>
@@ -783,14 +784,34 @@ static long dmop_raw(domid_t target, unsigned int nr_bufs, struct xen_dm_op *op,
 	return rt_hypercall(__HYPERVISOR_dm_op, target, nr_bufs, rt_handle(buf), 0, 0);
 }
 
-static long dm_create(struct xen_dm_op *op, domid_t target, uint64_t buf_gfn, uint64_t sync_gfn)
+static long dm_create(struct xen_dm_op *op, domid_t target, uint8_t bufioreq)
 {
 	memset(op, 0, sizeof(*op));
-	op->op = XEN_DMOP_memvisor_create_ioreq_server;
-	op->u.memvisor_create_ioreq_server.buf_gfn = buf_gfn;
-	op->u.memvisor_create_ioreq_server.sync_gfn = sync_gfn;
-	op->u.memvisor_create_ioreq_server.id = 0xeeee;
+	op->op = XEN_DMOP_create_ioreq_server;
+	op->u.create_ioreq_server.handle_bufioreq = bufioreq;
+	op->u.create_ioreq_server.id = 0xeeee;
 	return dmop_raw(target, 1, op, sizeof(*op));
+}
+
+/* XENMEM_acquire_resource of one frame of server id of target at our gfn
+ * (the argument and the list in guest memory: a page of its own). */
+static long acquire1(domid_t target, uint32_t id, uint64_t frame, uint64_t gfn)
+{
+	struct xen_mem_acquire_resource *r = rt_alloc_pages(1);
+	xen_pfn_t *list = (xen_pfn_t *)(r + 1);
+	long rc;
+
+	list[0] = gfn;
+	memset(r, 0, sizeof(*r));
+	r->domid = target;
+	r->type = XENMEM_resource_ioreq_server;
+	r->id = id;
+	r->nr_frames = 1;
+	r->frame = frame;
+	r->frame_list = rt_handle(list);
+	rc = rt_hypercall(__HYPERVISOR_memory_op, XENMEM_acquire_resource, rt_handle(r), 0, 0, 0);
+	rt_free_pages(r, 1);
+	return rc;
 }
 
 static long dm_destroy(struct xen_dm_op *op, domid_t target, ioservid_t id)
@@ -806,15 +827,16 @@ static void dmop_attacker(void)
 {
 	struct xen_dm_op *op = rt_alloc_pages(1);
 	uint64_t ring = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
-	const uint64_t NP = XEN_DMOP_NO_PAGE;
 
-	EXPECT(dm_create(op, ADV_VICTIM, ring, NP), -XEN_EPERM, "create a server for the victim");
-	EXPECT(op->u.memvisor_create_ioreq_server.id, 0xeeee, "id written by a refused create");
+	EXPECT(dm_create(op, ADV_VICTIM, 1), -XEN_EPERM, "create a server for the victim");
+	EXPECT(op->u.create_ioreq_server.id, 0xeeee, "id written by a refused create");
 	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_EPERM, "destroy the victim's emulator's server");
-	EXPECT(dm_create(op, DOMID_SELF, ring, NP), -XEN_EPERM, "create a server for DOMID_SELF");
-	EXPECT(dm_create(op, ADV_ATTACKER, ring, NP), -XEN_EPERM, "create a server for itself");
-	EXPECT(dm_create(op, ADV_NOBODY, ring, NP), -XEN_ESRCH, "create a server for nobody");
-	EXPECT(dm_create(op, DOMID_XEN, ring, NP), -XEN_ESRCH, "create a server for DOMID_XEN");
+	EXPECT(dm_create(op, DOMID_SELF, 0), -XEN_EPERM, "create a server for DOMID_SELF");
+	EXPECT(dm_create(op, ADV_ATTACKER, 0), -XEN_EPERM, "create a server for itself");
+	EXPECT(dm_create(op, ADV_NOBODY, 0), -XEN_ESRCH, "create a server for nobody");
+	EXPECT(dm_create(op, DOMID_XEN, 0), -XEN_ESRCH, "create a server for DOMID_XEN");
+	/* The victim's emulator's pages are not for it. */
+	EXPECT(acquire1(ADV_VICTIM, 0, 1, ring), -XEN_EPERM, "acquire the victim's ioreq page");
 	EXPECT(dm_destroy(op, ADV_NOBODY, 0), -XEN_ESRCH, "destroy a server of nobody");
 	/* Xen checks the privilege over the target before the buffers and
 	 * the sub-op: without it every call is -EPERM, whatever it holds. */
@@ -823,7 +845,7 @@ static void dmop_attacker(void)
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "Xen's create_ioreq_server");
 	op->op = 77;
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "dm_op sub-op 77");
-	EXPECT(dm_create(op, ADV_VICTIM, ring, NP), -XEN_EPERM, "create (again)");
+	EXPECT(dm_create(op, ADV_VICTIM, 0), -XEN_EPERM, "create (again)");
 	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_EPERM, "dm_op with no buffer");
 	EXPECT(dmop_raw(ADV_VICTIM, 3, op, sizeof(*op)), -XEN_E2BIG, "dm_op with three buffers");
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EPERM, "buffer shorter than the header");
@@ -838,7 +860,6 @@ static void dmop_snoop(void)
 	struct xen_dm_op *op = rt_alloc_pages(1);
 	uint64_t ring = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
 	uint64_t sync = rt_virt_to_phys(rt_alloc_pages(1)) >> 12;
-	const uint64_t NP = XEN_DMOP_NO_PAGE;
 	uint64_t bfn = 0x700;
 	ioservid_t id;
 	int err;
@@ -847,8 +868,8 @@ static void dmop_snoop(void)
 	/* Malformed calls from a domain that may serve the victim. */
 	EXPECT(dmop_raw(ADV_VICTIM, 0, op, sizeof(*op)), -XEN_ENODATA, "dm_op with no buffer");
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 4), -XEN_EFAULT, "buffer shorter than the header");
-	op->op = XEN_DMOP_memvisor_create_ioreq_server;
-	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 8 + 16), -XEN_EFAULT, "buffer shorter than create");
+	op->op = XEN_DMOP_create_ioreq_server;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, 8 + 4), -XEN_EFAULT, "buffer shorter than create");
 	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0xfffffffffffffff8ULL, 0, 0),
 	       -XEN_EFAULT, "buffer array wrapping the address space");
 	EXPECT(rt_hypercall(__HYPERVISOR_dm_op, ADV_VICTIM, 1, 0x7fff00000000ULL, 0, 0), -XEN_EFAULT,
@@ -859,25 +880,39 @@ static void dmop_snoop(void)
 	iommu_foreign_subops((struct pv_iommu_op *)op, ADV_VICTIM, -XEN_ENODEV,
 			     "the victim through server 0");
 	EXPECT(dm_destroy(op, ADV_VICTIM, 0xffff), -XEN_ENOENT, "destroy a server never created");
-	/* Ring pages that are not its own writable RAM. */
-	EXPECT(dm_create(op, ADV_VICTIM, ADV_HOLE_GFN, NP), -XEN_EINVAL, "ring at an empty gfn");
-	EXPECT(dm_create(op, ADV_VICTIM, NP, ADV_HUGE_GFN), -XEN_EINVAL, "sync page beyond the P2M");
-	EXPECT(dm_create(op, ADV_VICTIM, ring, ring), -XEN_EINVAL, "ring and sync on one page");
-	EXPECT(fmap(DOMID_SELF, ADV_VICTIM, ADV_DATA_GFN + 10, ADV_MAP_GPA >> 12, &err), 0, "call");
-	EXPECT(err, 0, "foreign map of a victim page");
-	EXPECT(dm_create(op, ADV_VICTIM, ADV_MAP_GPA >> 12, NP), -XEN_EINVAL,
-	       "ring on a foreign-mapped victim page");
-	EXPECT(remove_gfn(DOMID_SELF, ADV_MAP_GPA >> 12), 0, "unmap of the foreign page");
+	/* The emulator's server: neither its pages nor its ports. */
+	EXPECT(acquire1(ADV_VICTIM, 0, 1, ring), -XEN_EPERM, "acquire the emulator's ioreq page");
+	EXPECT(acquire1(ADV_VICTIM, 0, 0, ring), -XEN_EPERM, "acquire the emulator's ring");
 	memset(op, 0, sizeof(*op));
-	op->op = XEN_DMOP_memvisor_create_ioreq_server;
-	op->u.memvisor_create_ioreq_server.buf_gfn = NP;
-	op->u.memvisor_create_ioreq_server.sync_gfn = NP;
-	op->u.memvisor_create_ioreq_server.pad[2] = 1;
+	op->op = XEN_DMOP_get_ioreq_server_info;
+	op->u.get_ioreq_server_info.flags = XEN_DMOP_no_gfns;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "the emulator's server info");
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_set_ioreq_server_state;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM, "disable the emulator's server");
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_map_io_range_to_ioreq_server;
+	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EPERM,
+	       "a range for the emulator's server");
+	/* Malformed creates. */
+	EXPECT(dm_create(op, ADV_VICTIM, 3), -XEN_EINVAL, "create with bufioreq 3");
+	memset(op, 0, sizeof(*op));
+	op->op = XEN_DMOP_create_ioreq_server;
+	op->u.create_ioreq_server.pad[2] = 1;
 	EXPECT(dmop_raw(ADV_VICTIM, 1, op, sizeof(*op)), -XEN_EINVAL, "create with padding set");
 	/* Its own server: the next free id (0 is the emulator's). */
-	EXPECT(dm_create(op, ADV_VICTIM, ring, sync), 0, "create its own server");
-	id = op->u.memvisor_create_ioreq_server.id;
+	EXPECT(dm_create(op, ADV_VICTIM, 1), 0, "create its own server");
+	id = op->u.create_ioreq_server.id;
 	EXPECT(id, 1, "its server id");
+	/* Its pages: only at GFNs it has, only the frames that exist. */
+	EXPECT(acquire1(ADV_VICTIM, id, 1, ADV_HUGE_GFN), -XEN_EIO, "ioreq page beyond the P2M");
+	EXPECT(acquire1(ADV_VICTIM, id, 2, sync), -XEN_EINVAL, "resource frame 2");
+	EXPECT(acquire1(ADV_VICTIM, 0x7777, 1, sync), -XEN_ENOENT, "resource of no server");
+	EXPECT(acquire1(ADV_VICTIM, id, 1, sync), 0, "its ioreq page");
+	EXPECT(acquire1(ADV_VICTIM, id, 0, ring), 0, "its buffered ring");
+	EXPECT(fmap(DOMID_SELF, ADV_VICTIM, ADV_DATA_GFN + 10, ADV_MAP_GPA >> 12, &err), 0, "call");
+	EXPECT(err, 0, "foreign map of a victim page");
+	EXPECT(remove_gfn(DOMID_SELF, ADV_MAP_GPA >> 12), 0, "unmap of the foreign page");
 	{
 		struct pv_iommu_op *o = (struct pv_iommu_op *)op;
 
@@ -903,6 +938,9 @@ static void dmop_snoop(void)
 	EXPECT(dm_destroy(op, ADV_VICTIM, id), 0, "destroy its server");
 	EXPECT(dm_destroy(op, ADV_VICTIM, id), -XEN_ENOENT, "destroy its server twice");
 	EXPECT(dm_destroy(op, ADV_VICTIM, 0), -XEN_EPERM, "destroy the emulator's server again");
+	/* Its destroyed server's pages stay mapped until it unmaps them. */
+	EXPECT(remove_gfn(DOMID_SELF, sync), 0, "unmap of its ioreq page");
+	EXPECT(remove_gfn(DOMID_SELF, ring), 0, "unmap of its ring");
 	rt_free_pages(op, 1);
 }
 

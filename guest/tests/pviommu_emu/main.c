@@ -385,7 +385,7 @@ static void dom0(unsigned int ph)
 	if (ph == 1) {
 		memset(ring, 0, RT_PAGE_SIZE);
 		memset(s, 0, RT_PAGE_SIZE);
-		EXPECT(xdm_create_ioreq_server(EMU_TARGET, EMU_RING_GPA >> 12, XEN_DMOP_NO_PAGE, &id),
+		EXPECT(xdm_create_ioreq_server(EMU_TARGET, EMU_RING_GPA >> 12, XDM_NO_PAGE, &id),
 		       0, "dm_op create_ioreq_server (ring only)");
 		s->id = id;
 		s->magic = EMU_STATE_MAGIC;

@@ -16,9 +16,6 @@
  * - one Xen-attached event channel per target vCPU (evtchn_alloc_xen_port,
  *   remote = the emulator) and one for the buffered ring;
  * - its MMIO/port/PCI ranges (inclusive, no overlap within one type).
- * A legacy server (memvisor's private create, to be retired) instead has
- * its two pages in the emulator's own RAM, written through the emulator's
- * P2M, and no ports; it exists only for the PV IOMMU's INVALIDATE.
  *
  * The synchronous protocol (Xen's, facts 6.5): the faulting vCPU writes
  * its slot (state NONE required), release fence, state = IOREQ_READY,
@@ -61,13 +58,10 @@ struct ioreq_server {
 	struct domain *target_d;
 	domid_t target;
 	ioservid_t id;
-	bool legacy;  /* memvisor's private create: pages in the emulator's RAM */
 	bool enabled; /* set_ioreq_server_state */
 	uint8_t bufioreq; /* HVM_IOREQSRV_BUFIOREQ_* */
-	/* standard: the target's frames (INVALID_MFN: none) */
+	/* the target's frames (buf_mfn INVALID_MFN without bufioreq) */
 	mfn_t ioreq_mfn, buf_mfn;
-	/* legacy: emulator gfns (INVALID_GFN: none) */
-	gfn_t buf_gfn, sync_gfn;
 	/* ports of the target (0: none) */
 	uint32_t vcpu_port[DOMAIN_MAX_VCPUS];
 	uint32_t buf_port;
@@ -84,13 +78,13 @@ struct ioreq_domain {
 };
 
 /*
- * Creates a server of emulator `emu` for `target`. Legacy servers take
- * the two emulator gfns; standard ones bufioreq (HVM_IOREQSRV_BUFIOREQ_*).
- * -EPERM (no privilege over target, or target == emu), -ENOMEM, -ENOSPC
- * (IOREQ_MAX_SERVERS), -ESRCH (target dying).
+ * Creates a server of emulator `emu` for `target`, with a buffered ring
+ * unless bufioreq is HVM_IOREQSRV_BUFIOREQ_OFF. -EPERM (no privilege over
+ * target, or target == emu), -ENOMEM, -ENOSPC (IOREQ_MAX_SERVERS), -ESRCH
+ * (target dying).
  */
-int ioreq_server_create(struct domain *emu, struct domain *target, bool legacy,
-			uint8_t bufioreq, gfn_t buf_gfn, gfn_t sync_gfn, ioservid_t *id);
+int ioreq_server_create(struct domain *emu, struct domain *target, uint8_t bufioreq,
+			ioservid_t *id);
 /* Disables and frees a server of emulator emu: -ENOENT (no such id),
  * -EPERM (another emulator's). */
 int ioreq_server_destroy(struct domain *emu, domid_t target, ioservid_t id);

@@ -57,8 +57,12 @@ int xiommu_lookup_foreign(domid_t dom, uint64_t gfn, ioservid_t ios, uint64_t *b
 			  uint16_t *flags);
 int xiommu_unmap_foreign(uint64_t bfn, ioservid_t ios, uint16_t flags);
 
-/* IOREQ server for `target` with its rings in pages of this guest (gfns;
- * XEN_DMOP_NO_PAGE for none). 0 with *id, or -errno. */
+/* An enabled IOREQ server for `target` (dm_op create_ioreq_server, with a
+ * buffered ring when buf_gfn is given), its buffered ring and ioreq page
+ * mapped at these gfns of ours with XENMEM_acquire_resource (XDM_NO_PAGE:
+ * not mapped; what was at a gfn is released). 0 with *id, or -errno (the
+ * server is destroyed again). */
+#define XDM_NO_PAGE (~(xen_pfn_t)0)
 int xdm_create_ioreq_server(domid_t target, xen_pfn_t buf_gfn, xen_pfn_t sync_gfn,
 			    ioservid_t *id);
 int xdm_destroy_ioreq_server(domid_t target, ioservid_t id);
