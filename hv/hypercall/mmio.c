@@ -58,6 +58,10 @@ enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int 
 		rc = ioreq_mmio_complete(d, vcpu, &val);
 		if (rc) {
 			res = rc > 0 ? HV_MMIO_DONE : HV_MMIO_GONE;
+			/* Only the access's bytes: what the emulator left above
+			 * them is not the guest's (Xen masks too). */
+			if (size < 8)
+				val &= (1ULL << (8 * size)) - 1;
 			if (!write || rc < 0)
 				*data = val;
 			break;

@@ -182,6 +182,13 @@ static const struct gmulti_scenario scenarios[] = {
 	 .nr = 2,
 	 .before_phase = dom0_before,
 	 .check = dom0_check},
+	/* Xen's IOREQ path end to end (issue 15, emu.h): both at once. */
+	{.name = "ioreq",
+	 .dom = {{.name = "target", .domid = EMU_TARGET, .bootargs = "role=mmio-target",
+		  .phase = 0},
+		 {.name = "emulator", .domid = EMU_EMULATOR, .targets = {EMU_TARGET},
+		  .nr_targets = 1, .bootargs = "role=mmio-emu", .phase = 0}},
+	 .nr = 2},
 };
 
 int main(int argc, char **argv)

@@ -64,4 +64,18 @@ struct emu_state {
 
 #define EMU_DMA_BASE 0x20000000ULL
 
+/* Scenario "ioreq" (issue 15, Xen's IOREQ path end to end, one phase, both
+ * domains at once): the emulator serves the target's accesses to the
+ * window EMU_MMIO_GPA (+ EMU_MMIO_SIZE) through a standard IOREQ server;
+ * once it is enabled it raises line EMU_MMIO_IRQ, which the target bound
+ * with EVTCHNOP_bind_pirq and waits for. Reads of offset o answer
+ * emu_mmio_value(o); the target's write of EMU_MMIO_WVAL to offset 0x20
+ * is checked by the emulator and read back at 0x28. */
+#define EMU_MMIO_GPA 0xfe000000ULL
+#define EMU_MMIO_SIZE 0x1000ULL
+#define EMU_MMIO_IRQ 40
+#define EMU_MMIO_ACCESSES 4
+#define EMU_MMIO_WVAL 0x1122334455667788ULL
+#define emu_mmio_value(o) (0x7672697400000000ULL | (unsigned long long)(o))
+
 #endif

@@ -25,6 +25,7 @@
 
 #include <public/dm_op.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
 #include <public/ioreq.h>
 #include <public/memory.h>
 #include <rt/dt.h>
@@ -434,6 +435,125 @@ static void dom0(unsigned int ph)
 	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "dm_op destroy_ioreq_server");
 }
 
+/* ----- scenario "ioreq": an MMIO window served by another domain ----- */
+
+static long evtchn_op(unsigned int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, rt_handle(arg), 0, 0, 0);
+}
+
+static void mmio_target(void)
+{
+	struct evtchn_bind_pirq bp = {.pirq = EMU_MMIO_IRQ};
+	struct sched_poll sp;
+	uint32_t port;
+
+	EXPECT(evtchn_op(EVTCHNOP_bind_pirq, &bp), 0, "bind_pirq of the device line");
+	port = bp.port;
+	/* The line comes once the emulator's server is enabled: before, an
+	 * access would be nobody's. */
+	memset(&sp, 0, sizeof(sp));
+	sp.ports = rt_handle(&port);
+	sp.nr_ports = 1;
+	EXPECT(rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, rt_handle(&sp), 0, 0, 0), 0,
+	       "poll for the device line");
+	EXPECT(rt_mmio_map(EMU_MMIO_GPA, EMU_MMIO_SIZE), 0, "map the window");
+	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x10, 4), (uint32_t)emu_mmio_value(0x10),
+	       "4-byte read answered by the emulator");
+	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x18, 8), emu_mmio_value(0x18),
+	       "8-byte read answered by the emulator");
+	rt_mmio_write(EMU_MMIO_GPA + 0x20, 8, EMU_MMIO_WVAL);
+	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x28, 8), EMU_MMIO_WVAL, "the written value read back");
+	rt_printf("target: %u accesses served\n", EMU_MMIO_ACCESSES);
+}
+
+static long dm(struct xen_dm_op *op)
+{
+	struct xen_dm_op_buf buf = {.h = rt_handle(op), .size = sizeof(*op)};
+
+	return rt_hypercall(__HYPERVISOR_dm_op, EMU_TARGET, 1, rt_handle(&buf), 0, 0);
+}
+
+static uint8_t slot_state(struct ioreq *slot)
+{
+	return __atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_ACQUIRE) & 0xf;
+}
+
+static void slot_set_state(struct ioreq *slot, uint8_t st)
+{
+	uint8_t b = __atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_RELAXED);
+
+	__atomic_store_n(&((uint8_t *)slot)[30], (uint8_t)((b & 0xf0) | st), __ATOMIC_RELEASE);
+}
+
+static void mmio_emu(void)
+{
+	struct ioreq *slot = rt_phys_to_virt(EMU_SYNC_GPA);
+	struct xen_dm_op op;
+	struct evtchn_bind_interdomain bi;
+	struct evtchn_send snd;
+	uint64_t written = 0;
+	unsigned int served = 0;
+	ioservid_t id;
+
+	if (!claim_fixed())
+		return;
+	/* Xen's sequence: create, map the ioreq page, enable (the library),
+	 * claim the window, bind the vCPU's port. */
+	EXPECT(xdm_create_ioreq_server(EMU_TARGET, XDM_NO_PAGE, EMU_SYNC_GPA >> 12, &id), 0,
+	       "create, acquire and enable the server");
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_map_io_range_to_ioreq_server;
+	op.u.map_io_range_to_ioreq_server.id = id;
+	op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
+	op.u.map_io_range_to_ioreq_server.start = EMU_MMIO_GPA;
+	op.u.map_io_range_to_ioreq_server.end = EMU_MMIO_GPA + EMU_MMIO_SIZE - 1;
+	EXPECT(dm(&op), 0, "map the window to the server");
+	EXPECT(slot->vp_eport != 0, 1, "vp_eport written at enable");
+	memset(&bi, 0, sizeof(bi));
+	bi.remote_dom = EMU_TARGET;
+	bi.remote_port = slot->vp_eport;
+	EXPECT(evtchn_op(EVTCHNOP_bind_interdomain, &bi), 0, "bind the vCPU's port");
+	snd.port = bi.local_port;
+	while (served < EMU_MMIO_ACCESSES) {
+		uint64_t off;
+
+		if (slot_state(slot) != STATE_IOREQ_READY) {
+			if (!served) { /* tell the target the window is served */
+				memset(&op, 0, sizeof(op));
+				op.op = XEN_DMOP_set_irq_level;
+				op.u.set_irq_level.irq = EMU_MMIO_IRQ;
+				op.u.set_irq_level.level = 1;
+				EXPECT(dm(&op), 0, "raise the device line");
+			}
+			rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+			continue;
+		}
+		slot_set_state(slot, STATE_IOREQ_INPROCESS);
+		off = slot->addr - EMU_MMIO_GPA;
+		EXPECT(slot->type, IOREQ_TYPE_COPY, "request type");
+		EXPECT(slot->count, 1, "request count");
+		if (slot->dir == IOREQ_WRITE) {
+			EXPECT(off, 0x20, "write offset");
+			written = slot->data;
+		} else {
+			slot->data = off == 0x28 ? written : emu_mmio_value(off);
+		}
+		/* data, then the state, then the notification (pitfall 1). */
+		slot_set_state(slot, STATE_IORESP_READY);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		EXPECT(evtchn_op(EVTCHNOP_send, &snd), 0, "send on the vCPU's port");
+		served++;
+	}
+	EXPECT(written, EMU_MMIO_WVAL, "the value the target wrote");
+	/* The vCPU frees the slot when it takes the answer; then the server
+	 * may go (destroying it earlier would cost the last answer). */
+	while (slot_state(slot) != STATE_IOREQ_NONE)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "destroy the server");
+	rt_printf("emulator: %u accesses served\n", served);
+}
+
 void test_main(void)
 {
 	const char *r = bootarg("role=");
@@ -448,6 +568,10 @@ void test_main(void)
 		emulator(ph);
 	else if (is(r, "dom0"))
 		dom0(ph);
+	else if (is(r, "mmio-target"))
+		mmio_target();
+	else if (is(r, "mmio-emu"))
+		mmio_emu();
 	else
 		rt_test_error("unknown role \"%s\"", r);
 }

@@ -39,7 +39,9 @@ uint32_t hv_domain_features(const struct hv *hv, const struct domain *d);
  * (KVM_EXIT_MMIO; in-process, an access to a device window) goes here
  * first. vCPU `vcpu` of d accesses `size` (1, 2, 4, 8) bytes at gpa;
  * a write carries *data. Results:
- * - HV_MMIO_DONE: an IOREQ server answered (a read's value in *data);
+ * - HV_MMIO_DONE: an IOREQ server answered (a read's value in *data,
+ *   masked to the access size; no sign extension, which is the
+ *   instruction's business on x86);
  * - HV_MMIO_UNCLAIMED: no enabled server holds the whole access; the
  *   transport goes on as without IOREQ (its own device table, then Xen's
  *   x86 null handler: reads all ones, writes dropped);
@@ -47,7 +49,8 @@ uint32_t hv_domain_features(const struct hv *hv, const struct domain *d);
  *   wake-up) with the request still in flight: stop the vCPU, or call again
  *   with the same access to resume waiting (it is not sent twice);
  * - HV_MMIO_GONE: the answer will never come (server destroyed, target
- *   crashed or dying): *data = all ones; a running vCPU may continue.
+ *   crashed or dying): *data = all ones (of the access size); a running
+ *   vCPU may continue.
  * Takes the hypervisor lock (never call with it held) and sleeps with it
  * released: a waiting vCPU costs no host CPU.
  */
