@@ -75,6 +75,7 @@ struct emu_state {
 #define EMU_MMIO_SIZE 0x1000ULL
 #define EMU_MMIO_IRQ 40
 #define EMU_MMIO_ACCESSES 4
+#define EMU_MMIO_TIMED 1000 /* reads timed after the checked ones */
 #define EMU_MMIO_WVAL 0x1122334455667788ULL
 #define emu_mmio_value(o) (0x7672697400000000ULL | (unsigned long long)(o))
 
