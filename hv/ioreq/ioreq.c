@@ -18,7 +18,8 @@
  *   emulator's end pending.
  * - INVALIDATE (PV IOMMU): the buffered ring first; when it is full, the
  *   synchronous slot of vCPU 0 (not waited for: the PV IOMMU's safety does
- *   not depend on the emulator, docs/pv-iommu.md). The 64-bit BFN goes as
+ *   not depend on the emulator, docs/pv-iommu.md) unless the server claims
+ *   ranges (then the slots are its vCPUs'; the request stays owed). The 64-bit BFN goes as
  *   one 8-byte buffered request (size code 3) over two slots, low half
  *   first. The producer writes the slots, then (release fence) advances
  *   write_pointer; the emulator owns read_pointer; pointers run freely.
@@ -526,6 +527,12 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 {
 	struct ioreq r;
 
+	/* A server that claims ranges keeps its slots for the vCPUs' own
+	 * accesses: an INVALIDATE still there (not waited for, unlike Xen's)
+	 * when vCPU 0's next access comes would look like a bad state. */
+	for (unsigned int k = 0; k < IOREQ_NR_RANGE_TYPES; k++)
+		if (s->nr_ranges[k])
+			return -EBUSY;
 	if (iod(s->target_d)->waiting[0] == s)
 		return -EBUSY; /* vCPU 0's own access owns the slot */
 	if (page_rw(s, false, 0, &r, sizeof(r), false))

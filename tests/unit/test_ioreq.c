@@ -721,6 +721,41 @@ static void test_mmio_round_trip(void **state)
 	h_fini(&w.h);
 }
 
+/* The PV IOMMU's INVALIDATE never takes the slot of a server that claims
+ * ranges: owed instead, and the next access of vCPU 0 is forwarded. */
+static void test_invalidate_spares_slots(void **state)
+{
+	struct world w;
+	struct ioreq_server *s;
+	struct ioreq *slot;
+	domid_t g;
+
+	(void)state;
+	world_init(&w);
+	g = w.guest->id;
+	assert_int_equal(create(&w.h, w.emu, g, 0), 0);
+	assert_int_equal(acquire_ioreq(&w.h, w.emu, g, 0, 1, IOREQ_GFN), 0);
+	slot = h_va(w.emu, IOREQ_GFN << PAGE_SHIFT);
+	s = w.guest->ioreq->server[0];
+	hv_lock(w.h.hv);
+	assert_int_equal(ioreq_send_invalidate(s, 0x1234), 0); /* no ranges: the slot */
+	hv_unlock(w.h.hv);
+	assert_int_equal(slot->type, IOREQ_TYPE_INVALIDATE);
+	assert_int_equal(slot->data, 0x1234);
+	assert_int_equal(slot->state, STATE_IOREQ_READY);
+	slot->state = STATE_IOREQ_NONE; /* the emulator took it */
+	assert_int_equal(map_range(&w.h, w.emu, g, 0, XEN_DMOP_IO_RANGE_MEMORY, MMIO_BASE,
+				   MMIO_BASE + 0xfff),
+			 0);
+	hv_lock(w.h.hv);
+	assert_int_equal(ioreq_send_invalidate(s, 0x5678), -EBUSY);
+	hv_unlock(w.h.hv);
+	assert_int_equal(s->st.backlog, 1);
+	assert_int_equal(slot->state, STATE_IOREQ_NONE);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
 /* An emulator that writes a state backwards crashes the target, as Xen. */
 static void test_mmio_bad_state(void **state)
 {
@@ -785,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_dm_op_irq),
 		cmocka_unit_test(test_acquire_resource),
 		cmocka_unit_test(test_mmio_round_trip),
+		cmocka_unit_test(test_invalidate_spares_slots),
 		cmocka_unit_test(test_mmio_bad_state),
 		cmocka_unit_test(test_mmio_target_dies),
 	};
