@@ -482,6 +482,14 @@ static int page_rw(struct ioreq_server *s, bool buf, size_t off, void *p, size_t
 	return 0;
 }
 
+/* Notifies the emulator on a port of the target; nothing once the target
+ * is dying (its ports are closed before the PV IOMMU's last INVALIDATEs). */
+static void notify_emulator(struct ioreq_server *s, uint32_t port)
+{
+	if (port && s->target_d->state != DOMS_dying)
+		evtchn_xen_send(s->target_d, port);
+}
+
 /* Two slots on the buffered ring, or -EBUSY. */
 static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 {
@@ -517,8 +525,8 @@ static int send_buffered(struct ioreq_server *s, uint64_t bfn)
 		    sizeof(ptr[1]), true))
 		return -EBUSY;
 	s->st.buffered++;
-	if (s->buf_port && s->enabled)
-		evtchn_xen_send(s->target_d, s->buf_port);
+	if (s->enabled)
+		notify_emulator(s, s->buf_port);
 	return 0;
 }
 
@@ -556,7 +564,7 @@ static int send_sync(struct ioreq_server *s, uint64_t bfn)
 		return -EBUSY;
 	s->st.sync++;
 	if (s->enabled)
-		evtchn_xen_send(s->target_d, s->vcpu_port[0]);
+		notify_emulator(s, s->vcpu_port[0]);
 	return 0;
 }
 
