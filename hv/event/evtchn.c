@@ -44,6 +44,7 @@
 
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
+#include <hv/page.h>
 #include <public/vcpu.h>
 
 #include "event_priv.h"

@@ -48,6 +48,7 @@
 #include <hv/heap.h>
 #include <hv/mm.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/vcpu.h>
 
 #include "event_priv.h"

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 struct hv;
 struct hv_hcall;
