@@ -951,7 +951,18 @@ static void test_xen_ports(void **state)
 	xp = evtchn_alloc_xen_port(g, DOMID_SELF, xen_notify, &notified);
 	hv_unlock(h.hv);
 	assert_true(xp > 0);
+	hv_lock(h.hv);
+	g->hcall_pins++; /* keep the dying domain, as a running call would */
+	hv_unlock(h.hv);
 	destroy(&h, g);
+	/* Sends and frees by the hypervisor after the death are no-ops. */
+	hv_lock(h.hv);
+	evtchn_xen_send(g, (uint32_t)xp);
+	evtchn_free_xen_port(g, (uint32_t)xp);
+	g->hcall_pins--;
+	domain_finalise(g);
+	hv_unlock(h.hv);
+	h_audit(&h);
 	h_fini(&h);
 }
 

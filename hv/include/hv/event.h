@@ -100,7 +100,8 @@ typedef void (*evtchn_xen_notify_t)(void *ctx, struct domain *d, uint32_t port);
  */
 int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_notify_t notify,
 			  void *ctx);
-/* Sets the bound peer's port pending (dropped while still unbound, as Xen). */
+/* Sets the bound peer's port pending (dropped while still unbound, as Xen,
+ * and once d's ports are gone with its destruction). */
 void evtchn_xen_send(struct domain *d, uint32_t port);
 /* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);
