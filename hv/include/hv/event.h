@@ -9,12 +9,14 @@
  *    hv_vcpu_upcall_vector() which vector to inject. Blocking is done inside
  *    the hypercall (SCHEDOP_block/poll sleep with the hypervisor lock
  *    released); a transport that wants a sleeping vCPU back (stop, time
- *    limit) calls hv_vcpu_wake(). These three take the lock themselves and
- *    must not be called with it held.
+ *    limit) calls hv_vcpu_wake(); hv_vcpu_blocked() tells a report that
+ *    the vCPU sleeps. These take the lock themselves and must not be
+ *    called with it held; hv_system_time() needs no lock.
  *
  * 2. The rest of the core (called with the lock held): the domain
- *    lifecycle hooks, the memory layer's XENMAPSPACE_shared_info, the
- *    dispatcher's handlers, IOREQ's Xen-attached ports, the audit.
+ *    lifecycle (dom/domain.c), the memory layer's XENMAPSPACE_shared_info
+ *    (mm_hooks), the dispatcher's handlers, IOREQ's Xen-attached ports and
+ *    waits, the audit.
  */
 #ifndef HV_EVENT_H
 #define HV_EVENT_H
