@@ -55,7 +55,6 @@ OWNER = {
 # instance and its domains, which sets every subsystem up and tears it
 # down; boot plans and builds the system from domains; hypercall
 # dispatches to every subsystem; 'hv' (audit.c, hooks.c) is the top.
-# 'event' (event channels) has its place before its directory lands.
 LAYERS = ['common', 'mm', 'event', 'ioreq', 'iommu', 'grant', 'dom', 'boot',
           'hypercall', 'hv']
 

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/heap.h>
 #include <hv/iommu.h>
@@ -85,13 +86,13 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	rc = gnttab_domain_init(d);
 	if (rc)
 		goto err_p2m;
-	rc = domain_hooks.init(d);
+	rc = evtchn_domain_init(d);
 	if (rc)
 		goto err_gnttab;
 	if (hv->cfg.backend && hv->cfg.backend->domain_create) {
 		rc = hv->cfg.backend->domain_create(hv->cfg.backend_ctx, d);
 		if (rc)
-			goto err_hooks;
+			goto err_evtchn;
 	}
 	d->next = hv->domains;
 	hv->domains = d;
@@ -99,8 +100,8 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	*err = 0;
 	return d;
 
-err_hooks:
-	domain_hooks.free(d);
+err_evtchn:
+	evtchn_domain_free(d);
 err_gnttab:
 	gnttab_domain_destroy(d);
 err_p2m:
@@ -165,7 +166,7 @@ void domain_destroy(struct domain *d)
 
 	/* Event channels first: peers' ports go back to unbound and sleeping
 	 * vCPUs wake, before any memory goes. */
-	domain_hooks.destroy(d);
+	evtchn_domain_destroy(d);
 	/* Mappings first: they hold references on other domains' frames. */
 	iommu_domain_destroy(d);
 	gnttab_relinquish(d);
@@ -201,7 +202,7 @@ void domain_finalise(struct domain *d)
 	 * system is restarted, like Xen. */
 	staticmem_retire(d);
 	gnttab_domain_destroy(d);
-	domain_hooks.free(d);
+	evtchn_domain_free(d);
 	for (struct domain **pp = &hv->domains; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {
 			*pp = d->next;
@@ -223,7 +224,7 @@ int hv_init(struct hv *hv, const struct hv_config *cfg)
 		hv->cfg.gnttab_max_frames = 64;
 	pthread_mutex_init(&hv->lock, NULL);
 	{
-		struct timespec ts;
+		struct timespec ts; /* system time 0 (hv_system_time) */
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		hv->boot_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;

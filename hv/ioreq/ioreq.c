@@ -86,10 +86,7 @@ static void port_notify(void *ctx, struct domain *d, uint32_t port)
 		if (s->vcpu_port[v] != port)
 			continue;
 		iod(d)->answered[v]++;
-		/* Waking is the event layer's primitive; a waiter re-checks. */
-		d->vcpu[v].wake_gen++;
-		if (d->vcpu[v].wake_init)
-			pthread_cond_broadcast(&d->vcpu[v].wake);
+		evtchn_vcpu_wake(d, v); /* the waiter re-checks its slot */
 	}
 }
 
@@ -165,9 +162,7 @@ static void server_free(struct ioreq_server *s)
 		if (io->waiting[v] == s) {
 			/* The waiter finds no server and gives up (all ones). */
 			io->waiting[v] = NULL;
-			s->target_d->vcpu[v].wake_gen++;
-			if (s->target_d->vcpu[v].wake_init)
-				pthread_cond_broadcast(&s->target_d->vcpu[v].wake);
+			evtchn_vcpu_wake(s->target_d, v);
 		}
 	io->server[s->id] = NULL;
 	free_ports(s);

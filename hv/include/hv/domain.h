@@ -30,19 +30,4 @@ int hv_init(struct hv *hv, const struct hv_config *cfg);
 /* Destroys every domain (forcibly, ignoring outside references) and frees all. */
 void hv_destroy(struct hv *hv);
 
-/*
- * What the domain lifecycle calls in subsystems above dom/ (today: the
- * event channels of hv/event/), bound at the top of the core (hv/hooks.c)
- * like mm_hooks, so that dom/ includes none of their headers.
- */
-struct domain_hooks {
-	/* domain_create, before the backend hears of d: 0 or -errno. */
-	int (*init)(struct domain *d);
-	/* domain_destroy, first step (d is already DOMS_dying). */
-	void (*destroy)(struct domain *d);
-	/* domain_finalise / failed create: free what init allocated. */
-	void (*free)(struct domain *d);
-};
-extern const struct domain_hooks domain_hooks;
-
 #endif

@@ -9,12 +9,14 @@
  *    hv_vcpu_upcall_vector() which vector to inject. Blocking is done inside
  *    the hypercall (SCHEDOP_block/poll sleep with the hypervisor lock
  *    released); a transport that wants a sleeping vCPU back (stop, time
- *    limit) calls hv_vcpu_wake(). These three take the lock themselves and
- *    must not be called with it held.
+ *    limit) calls hv_vcpu_wake(); hv_vcpu_blocked() tells a report that
+ *    the vCPU sleeps. These take the lock themselves and must not be
+ *    called with it held; hv_system_time() needs no lock.
  *
  * 2. The rest of the core (called with the lock held): the domain
- *    lifecycle hooks, the memory layer's XENMAPSPACE_shared_info, the
- *    dispatcher's handlers, IOREQ's Xen-attached ports, the audit.
+ *    lifecycle (dom/domain.c), the memory layer's XENMAPSPACE_shared_info
+ *    (mm_hooks), the dispatcher's handlers, IOREQ's Xen-attached ports and
+ *    waits, the audit.
  */
 #ifndef HV_EVENT_H
 #define HV_EVENT_H
@@ -43,9 +45,10 @@ int hv_vcpu_upcall_vector(struct hv *hv, struct domain *d, unsigned int vcpu);
 
 /*
  * Ends a SCHEDOP_block/SCHEDOP_poll that vCPU `vcpu` of d sleeps in (the
- * call returns 0; the guest re-checks, as after any Xen wake-up). A vCPU
- * that is not sleeping is not affected, and the wake-up is not remembered.
- * Domain destroy wakes every sleeper of the domain itself.
+ * call returns 0; the guest re-checks, as after any Xen wake-up). For a
+ * vCPU that is not sleeping it is remembered: its next block/poll returns
+ * 0 at once (one spurious wake-up), so a stop that races with the guest
+ * entering block is not lost. Domain destroy wakes every sleeper itself.
  */
 void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu);
 
@@ -99,7 +102,8 @@ typedef void (*evtchn_xen_notify_t)(void *ctx, struct domain *d, uint32_t port);
  */
 int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_notify_t notify,
 			  void *ctx);
-/* Sets the bound peer's port pending (dropped while still unbound, as Xen). */
+/* Sets the bound peer's port pending (dropped while still unbound, as Xen,
+ * and once d's ports are gone with its destruction). */
 void evtchn_xen_send(struct domain *d, uint32_t port);
 /* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);
@@ -116,6 +120,20 @@ void evtchn_free_xen_port(struct domain *d, uint32_t port);
 #define EVTCHN_NR_PIRQS 256
 /* Marks the port bound to line `pirq` of d pending; nothing when unbound. */
 void evtchn_send_pirq(struct domain *d, unsigned int pirq);
+
+/*
+ * Waiting inside the hypervisor (IOREQ: a vCPU waits for its emulator).
+ * evtchn_vcpu_wait sleeps once, with the lock released, until vCPU `vcpu`
+ * of d is woken (evtchn_vcpu_wake, an event that wakes it, hv_vcpu_wake,
+ * destruction) or system time reaches deadline (0: none); the caller
+ * re-checks its condition and calls again. Returns 0, or -ETIMEDOUT, or
+ * -ESRCH once d is dying. Lock held on entry and on return; only from a
+ * hypercall of d (the dispatcher keeps d allocated meanwhile).
+ */
+int evtchn_vcpu_wait(struct domain *d, unsigned int vcpu, uint64_t deadline);
+/* Wakes vCPU `vcpu` of d from evtchn_vcpu_wait or block/poll (lock held;
+ * e.g. from a Xen-attached port's notifier). */
+void evtchn_vcpu_wake(struct domain *d, unsigned int vcpu);
 
 /* ---- raising VIRQs (lock held) ---- */
 

@@ -81,6 +81,9 @@ struct vcpu {
 	const uint32_t *poll_ports; /* SCHEDOP_poll's ports while sleeping */
 	unsigned int nr_poll_ports;
 	uint64_t wake_gen; /* bumped by every wake-up of this vCPU */
+	/* hv_vcpu_wake while not sleeping: the next block/poll returns at
+	 * once (a transport's stop cannot slip in before the sleep). */
+	bool wake_pending;
 	pthread_cond_t wake; /* waited on with hv->lock (CLOCK_MONOTONIC) */
 	bool wake_init;
 };
@@ -126,10 +129,10 @@ struct domain {
 	struct ioreq_domain *ioreq;   /* hv/ioreq/: servers targeting this domain, or NULL */
 	unsigned int nr_vcpus;
 	struct vcpu vcpu[DOMAIN_MAX_VCPUS];
-	/* Hypercalls of this domain in progress that released the lock
-	 * (a vCPU sleeping in sched_op or waiting for an IOREQ server): the
-	 * domain is not freed while any runs; the dispatcher finalises it
-	 * after the last one returns. */
+	/* Hypercalls of this domain in progress (the dispatcher's pin): the
+	 * domain is not freed while any runs - a vCPU sleeping in sched_op
+	 * releases the lock, and so does one held by an IOREQ server - and the dispatcher finalises it after the last
+	 * one returns. */
 	unsigned int hcall_pins;
 	void *backend_priv; /* owned by the realization backend */
 
