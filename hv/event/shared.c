@@ -166,35 +166,15 @@ static int shinfo_to_frame(struct domain *d)
 	return 0;
 }
 
-struct find_frame {
-	mfn_t mfn;
-	gfn_t gfn;
-};
-
-static int find_frame_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
-{
-	struct find_frame *f = ctx;
-
-	if (!p2m_is_ram(t) || mfn_x(f->mfn) < mfn_x(mfn) ||
-	    mfn_x(f->mfn) >= mfn_x(mfn) + (1ULL << order))
-		return 0;
-	f->gfn = _gfn(gfn_x(gfn) + (mfn_x(f->mfn) - mfn_x(mfn)));
-	return 1;
-}
-
-/* Where d's P2M maps shared_info now: the hint, or (the guest moved it with
- * XENMAPSPACE_gmfn, which Xen's M2P would track) a walk of the P2M. */
+/* Where d's P2M maps shared_info now (p2m_find_mfn: the guest may have
+ * moved it with XENMAPSPACE_gmfn). */
 static gfn_t shinfo_where(struct domain *d)
 {
 	struct evtchn_domain *ed = evd(d);
-	struct find_frame f = {.mfn = ed->shinfo_mfn, .gfn = INVALID_GFN};
 
-	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) &&
-	    mfn_eq(p2m_lookup(d, ed->shinfo_gfn, NULL, NULL), ed->shinfo_mfn))
-		return ed->shinfo_gfn;
-	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) && d->p2m.root)
-		p2m_for_each_leaf(d, find_frame_cb, &f);
-	return f.gfn;
+	if (gfn_eq(ed->shinfo_gfn, INVALID_GFN))
+		return INVALID_GFN;
+	return p2m_find_mfn(d, ed->shinfo_gfn, ed->shinfo_mfn);
 }
 
 int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
