@@ -629,6 +629,9 @@ int evtchn_domain_init(struct domain *d)
 	ed = hv_calloc(d->hv, 1, sizeof(*ed));
 	if (!ed)
 		return -ENOMEM;
+	/* What evtchn_domain_free looks at, valid before anything can fail. */
+	ed->shinfo_mfn = INVALID_MFN;
+	ed->shinfo_gfn = INVALID_GFN;
 	ed->max_ports = (d->flags & DOMF_privileged) ? EVTCHN_2L_NR_PORTS
 						     : EVTCHN_DEFAULT_MAX_PORT + 1;
 	ed->ports = hv_calloc(d->hv, EVTCHN_BUCKET, sizeof(*ed->ports));

@@ -421,6 +421,17 @@ static void test_peer_death(void **state)
 	assert_int_equal(bind_interdomain(&h, b, aid, 1), -ESRCH);
 	/* The handler of VIRQ_DOM_EXC heard of it. */
 	assert_true(pending(d0, (uint32_t)exc));
+	/* A shutdown is announced the same way. */
+	consume(d0);
+	{
+		struct sched_shutdown sd = {.reason = SHUTDOWN_poweroff};
+
+		h_put(b, 0, &sd, sizeof(sd));
+		assert_int_equal(h_call(&h, b, __HYPERVISOR_sched_op, SCHEDOP_shutdown, h_gpa(0), 0, 0,
+					0), 0);
+		h_audit(&h);
+	}
+	assert_true(pending(d0, (uint32_t)exc));
 	/* A privileged caller works on other domains' ports. */
 	assert_int_equal(status(&h, d0, b->id, (uint32_t)pb, &st), 0);
 	assert_int_equal(st.status, EVTCHNSTAT_unbound);
@@ -951,12 +962,7 @@ static void start(struct sleeper *s, struct harness *h, struct domain *d, uint64
 static void wait_sleeping(struct harness *h, struct domain *d)
 {
 	for (unsigned int i = 0; i < 200000; i++) {
-		bool s;
-
-		hv_lock(h->hv);
-		s = d->vcpu[0].sleeping;
-		hv_unlock(h->hv);
-		if (s)
+		if (hv_vcpu_blocked(h->hv, d, 0))
 			return;
 		sched_yield();
 		if (i > 1000) {
