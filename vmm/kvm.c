@@ -14,8 +14,9 @@
  * own thread at two points: after every hypercall (which re-raises Xen's
  * global vector while evtchn_upcall_pending stays set, as Xen does at each
  * VM entry) and when a kick (another thread sent an event) made KVM_RUN
- * return. KVM holds the vector until the guest can take it, so no
- * interrupt-window exit is needed; the guest's runtime takes it at CPL3.
+ * return; both just before the next KVM_RUN, once per entry. KVM holds the
+ * vector until the guest can take it, so no interrupt-window exit is
+ * needed; the guest's runtime takes it at CPL3.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -607,6 +608,7 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 		void *ctx, struct guest_exit *ex)
 {
 	struct kvm_run *run = vm->run;
+	bool upcall_check = false;
 	int rc;
 
 	memset(ex, 0, sizeof(*ex));
@@ -629,8 +631,14 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 		__atomic_store_n(&run->immediate_exit,
 				 __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) ? 1 : 0,
 				 __ATOMIC_SEQ_CST);
+		/* One question per entry: KVM queues a single external vector
+		 * (a second KVM_INTERRUPT before the entry replaces the first on
+		 * some kernels), and the per-vCPU vector is handed out once. */
 		if (__atomic_exchange_n(&vm->irq_due, 0, __ATOMIC_SEQ_CST))
+			upcall_check = true;
+		if (upcall_check)
 			inject_upcall(vm);
+		upcall_check = false;
 		rc = ioctl(vm->vcpu, KVM_RUN, 0);
 		if (rc < 0) {
 			int e = errno;
@@ -666,7 +674,7 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 			    run->io.size == 4 && run->io.count == 1) {
 				if (do_hypercall(vm, ops, ctx, ex))
 					goto out;
-				inject_upcall(vm);
+				upcall_check = true; /* on the way back in */
 				continue;
 			}
 			crash_here(vm, ex, "port I/O %s port %#x size %u",

@@ -15,7 +15,9 @@
  * - the global vector is raised again after a hypercall while the guest
  *   leaves evtchn_upcall_pending set (Xen's level behaviour);
  * - SCHEDOP_poll: returns at the timeout when the port stays idle, and at
- *   once when it is pending.
+ *   once when it is pending;
+ * - a per-vCPU vector (HVMOP_set_evtchn_upcall_vector) is raised instead,
+ *   once per event (edge), also when it arrives with interrupts off.
  * With "xenport=N" in bootargs (gtest --xen-sender: a host thread sends on
  * Xen-attached port N every few ms), events from outside the vCPU's thread:
  * - one reaches the vCPU while it runs guest code and makes no hypercall
@@ -46,6 +48,17 @@ static volatile struct shared_info *si;
 static evtchn_port_t port_a, port_b;
 static volatile unsigned long handled, seen_a, seen_x;
 static evtchn_port_t port_x;
+static volatile unsigned long handled2;
+
+#define VCPU_VECTOR 0xf3 /* any vector other than the global one */
+
+static void upcall(void *ctx);
+
+static void upcall_vcpu(void *ctx)
+{
+	handled2++;
+	upcall(ctx);
+}
 static volatile bool leave_pending;
 
 static long evtchn_op(unsigned int cmd, void *arg)
@@ -299,6 +312,26 @@ void test_main(void)
 	rt_irq_enable();
 	rt_check(handled > h0, "the deferred upcall did not run");
 	rt_printf("handled %lu upcalls, %lu deferred\n", handled, rt_irq_deferred());
+
+	/* 7. The per-vCPU vector: raised for each event instead. */
+	{
+		struct xen_hvm_evtchn_upcall_vector uv = {.vcpu = 0, .vector = VCPU_VECTOR};
+		unsigned long g0 = handled - handled2;
+
+		rt_check(rt_irq_set_handler(VCPU_VECTOR, upcall_vcpu, NULL) == 0, "set_handler");
+		rc = hvm_op(HVMOP_set_evtchn_upcall_vector, &uv);
+		rt_check(rc == 0, "HVMOP_set_evtchn_upcall_vector = %ld", rc);
+		send(port_b);
+		rt_check(handled2 == 1, "per-vCPU vector handler ran %lu times", handled2);
+		rt_irq_disable();
+		send(port_b);
+		rt_check(handled2 == 1, "per-vCPU vector handler ran with interrupts off");
+		rt_irq_enable();
+		rt_check(handled2 == 2, "deferred per-vCPU vector: handler ran %lu times",
+			 handled2);
+		rt_check(handled - handled2 == g0, "the global vector was raised too (%lu)",
+			 handled - handled2 - g0);
+	}
 
 	if (bootarg("xenport="))
 		from_outside((uint32_t)bootarg("xenport="));
