@@ -66,20 +66,29 @@ struct inproc_vm {
 
 static __thread struct inproc_vm *inproc_self;
 
-/* On the guest thread, outside the VMM: raise what the hypervisor has. */
+/*
+ * On the guest thread, outside the VMM: raise what the hypervisor has.
+ * The question takes the hypervisor lock, so in_vmm is set meanwhile: a
+ * kick's signal landing then must not ask again from the handler (the
+ * lock is not recursive); it leaves irq_due, and the loop asks again.
+ */
 static void deliver_upcall(struct inproc_vm *vm)
 {
 	void (*entry)(unsigned int) = vm->irq_entry;
 	int v;
 
-	vm->irq_due = 0;
 	if (!entry || !vm->d)
 		return;
-	v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, 0);
-	if (v < 0)
-		return;
-	__atomic_fetch_add(&vm->upcalls, 1, __ATOMIC_RELAXED);
-	entry((unsigned int)v);
+	do {
+		vm->irq_due = 0;
+		vm->in_vmm = 1;
+		v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, 0);
+		vm->in_vmm = 0;
+		if (v >= 0) {
+			__atomic_fetch_add(&vm->upcalls, 1, __ATOMIC_RELAXED);
+			entry((unsigned int)v);
+		}
+	} while (vm->irq_due);
 }
 
 static void irq_signal(int sig)
