@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/realize.h>
 #include <public/memory.h>
 #include <public/version.h>
 #include <public/xen.h>

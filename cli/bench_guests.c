@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
+#include <hv/realize.h>
 
 #include "bench.h"
 

@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
+#include <hv/realize.h>
 #include <public/version.h>
 #include <public/xen.h>
 

@@ -15,6 +15,7 @@
 #include <hv/build.h>
 #include <hv/iommu.h>
 #include <hv/layout.h>
+#include <hv/realize.h>
 #include <hv/vec.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>

@@ -434,9 +434,9 @@ static void disk_summary(const struct runner *r, const char *file)
 	for (unsigned int i = 0; i < r->nr; i++) {
 		struct blkdev_stats st;
 
-		if (!r->dom[i].blk)
+		if (!r->dom[i].dev[RUNNER_DEV_BLK])
 			continue;
-		blkdev_get_stats(r->dom[i].blk, &st);
+		blkdev_get_stats(r->dom[i].dev[RUNNER_DEV_BLK], &st);
 		fprintf(stderr, "memvisor: d%u (%s): block device %s: %llu read(s), %llu KiB; "
 				"%llu write(s), %llu KiB; %llu refused\n",
 			r->dom[i].d->id, r->dom[i].d->name, file, (unsigned long long)st.reads,
@@ -474,6 +474,7 @@ int cmd_run(int argc, char **argv)
 	void **images = NULL;
 	char *tmp_disk = NULL;
 	int disk_fd = -1;
+	struct blkdev_disk disk = {.fd = -1, .blocks = BLKDEV_DEFAULT_BLOCKS};
 	unsigned int nr_blk = 0;
 	char err[256];
 	size_t len = 0;
@@ -610,6 +611,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (nr_blk) {
 		disk_fd = open_disk(&a, &tmp_disk);
+		disk.fd = disk_fd;
 		if (disk_fd < 0)
 			goto out_build;
 	}
@@ -620,10 +622,9 @@ int cmd_run(int argc, char **argv)
 
 		rd[i].d = bd->d;
 		rd[i].dtb = bd->dtb;
-		rd[i].dma_base = bd->dev_base[RUNNER_DEV_DMA];
-		rd[i].blk_base = bd->dev_base[RUNNER_DEV_BLK];
-		rd[i].blk_fd = disk_fd;
-		rd[i].blk_blocks = BLKDEV_DEFAULT_BLOCKS;
+		for (unsigned int dv = 0; dv < RUNNER_NR_DEVICES; dv++)
+			rd[i].dev_base[dv] = bd->dev_base[dv];
+		rd[i].dev_arg[RUNNER_DEV_BLK] = &disk;
 		plan_index[i] = bd->plan_index;
 		if (!path) {
 			cli_error("run", "domain %s has no kernel: give its kernel module a "

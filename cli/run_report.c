@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/p2m.h>
 #include <public/xen.h>
 
 #include "json.h"
@@ -91,6 +92,7 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 		rep[i].shattered = d->p2m.st.shattered[1] + d->p2m.st.shattered[2];
 		rep[i].superpages = d->p2m.st.leaves[1] + d->p2m.st.leaves[2];
 		rep[i].hypercalls = d->st.hypercalls;
+		rep[i].multicall_entries = d->st.multicall_entries;
 		rep[i].exits = d->st.hypercalls;
 		if (r->m->transport->ops->exits && vmm_dom(d)->transport)
 			rep[i].exits = r->m->transport->ops->exits(r->m->transport, vmm_dom(d));
@@ -168,8 +170,10 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			json_hex_pair(f, d->range[k][0], d->range[k][1]);
 		}
 		fprintf(f, "],\"superpages_shattered\":%" PRIu64 ",\"superpages\":%" PRIu64
-			   ",\"hypercalls\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"wall_ms\":%.1f,\"result\":",
-			d->shattered, d->superpages, d->hypercalls, d->exits, d->wall_ms);
+			   ",\"hypercalls\":%" PRIu64 ",\"multicall_entries\":%" PRIu64
+			   ",\"exits\":%" PRIu64 ",\"wall_ms\":%.1f,\"result\":",
+			d->shattered, d->superpages, d->hypercalls, d->multicall_entries, d->exits,
+			d->wall_ms);
 		json_str(f, d->result);
 		fputs(",\"blocked_in\":", f);
 		if (d->blocked_in[0])

@@ -29,6 +29,7 @@ struct run_report_dom {
 	uint64_t shattered;               /* P2M superpages split */
 	uint64_t superpages;              /* 2 MiB + 1 GiB leaves at the end */
 	uint64_t hypercalls, exits;
+	uint64_t multicall_entries;      /* of those, calls batched in multicalls */
 	double wall_ms;
 	char result[256];
 	/* The hypercall a stop woke the vCPU from (guest_exit.blocked_in), or "" */

@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/iommu.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 

@@ -37,6 +37,7 @@
 #include <public/xen.h>
 #include <hv/event.h>
 #include <hv/ioreq.h>
+#include <hv/realize.h>
 
 #include "fz_env.h"
 #include "fz_hcall.h"

@@ -26,6 +26,8 @@
 #include <hv/grant.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 struct audit {

@@ -1,6 +1,5 @@
 /*
- * The calls the memory layer makes upward (struct mm_hooks in mm.h) and
- * those of the domain lifecycle (struct domain_hooks in domain.h), bound
+ * The calls the memory layer makes upward (struct mm_hooks in mm.h), bound
  * here at the top of the core, which may include every subsystem: mm/
  * itself includes no header of grant/, iommu/ or of the domain lifecycle's
  * users, so scripts/check-imports.py sees no edge from it to them.
@@ -16,10 +15,4 @@ const struct mm_hooks mm_hooks = {
 	.domain_released = domain_finalise,
 	.map_grant_frame = gnttab_add_to_physmap,
 	.map_shared_info = evtchn_map_shared_info,
-};
-
-const struct domain_hooks domain_hooks = {
-	.init = evtchn_domain_init,
-	.destroy = evtchn_domain_destroy,
-	.free = evtchn_domain_free,
 };

@@ -235,3 +235,15 @@ bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64
 	*val = mmioreg_load(v, size, shift);
 	return true;
 }
+
+/* --- as a device model (device.h) --- */
+
+static void *blkdev_model_create(struct hv *hv, struct domain *d, paddr_t base,
+				 const void *arg)
+{
+	const struct blkdev_disk *disk = arg;
+
+	return blkdev_create(hv, d, base, disk ? disk->fd : -1, disk ? disk->blocks : 0);
+}
+
+VMM_DEVICE_MODEL(blkdev, "block device");

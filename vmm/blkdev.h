@@ -48,6 +48,8 @@
 
 #include <hv/hv.h>
 
+#include "device.h"
+
 #define BLKDEV_ID 0x31304b4c42564d4dULL /* reads as the bytes "MMVBLK01" */
 #define BLKDEV_WINDOW 0x1000ULL
 #define BLKDEV_BLOCK 4096ULL
@@ -89,6 +91,14 @@ void blkdev_destroy(struct blkdev *dev);
 bool blkdev_mmio_write(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64_t val);
 bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64_t *val);
 void blkdev_get_stats(const struct blkdev *dev, struct blkdev_stats *st);
+
+/* What the block device model (device.h) takes as arg: its disk. Without
+ * one, the device has no disk (capacity 0: every operation is refused). */
+struct blkdev_disk {
+	int fd;          /* not closed by the device */
+	uint64_t blocks; /* capacity in BLKDEV_BLOCK blocks */
+};
+extern const struct vmm_device_model blkdev_model;
 
 /*
  * Opens (creating when missing) the disk file at path for `blocks` blocks:

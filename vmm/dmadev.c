@@ -116,3 +116,14 @@ bool dmadev_mmio_read(struct dmadev *dev, paddr_t gpa, unsigned int size, uint64
 	*val = mmioreg_load(v, size, shift);
 	return true;
 }
+
+/* --- as a device model (device.h) --- */
+
+static void *dmadev_model_create(struct hv *hv, struct domain *d, paddr_t base,
+				 const void *arg)
+{
+	(void)arg;
+	return dmadev_create(hv, d, base);
+}
+
+VMM_DEVICE_MODEL(dmadev, "DMA device");

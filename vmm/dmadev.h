@@ -32,6 +32,8 @@
 
 #include <hv/hv.h>
 
+#include "device.h"
+
 #define DMADEV_ID 0x31304d4444564d4dULL /* reads as the bytes "MMVDDM01" */
 #define DMADEV_WINDOW 0x1000ULL
 #define DMADEV_MAX_LEN (16ULL << 20)
@@ -58,5 +60,8 @@ struct dmadev *dmadev_create(struct hv *hv, struct domain *d, paddr_t mmio_base)
 void dmadev_destroy(struct dmadev *dev);
 bool dmadev_mmio_write(struct dmadev *dev, paddr_t gpa, unsigned int size, uint64_t val);
 bool dmadev_mmio_read(struct dmadev *dev, paddr_t gpa, unsigned int size, uint64_t *val);
+
+/* The engine as a device model (device.h); it takes no arg. */
+extern const struct vmm_device_model dmadev_model;
 
 #endif

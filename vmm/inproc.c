@@ -36,6 +36,15 @@
 #define INPROC_KICK_GRACE_MS 2000
 #define INPROC_IRQ_SIGNAL SIGUSR1
 
+/* What a hosted guest with page tables runs under (the bits the walker
+ * reads, as under KVM: hv/mm/guest_access.c). */
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_WP (1ULL << 16)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define X86_EFER_LME (1ULL << 8)
+#define X86_EFER_LMA (1ULL << 10)
+
 struct inproc_vm {
 	uint8_t *window;
 	uint64_t window_size;
@@ -52,6 +61,9 @@ struct inproc_vm {
 	pthread_cond_t cond;
 	bool done, kicked;
 	int stop;
+	/* the guest's own page tables (env set_cr3), 0: none. Only the guest
+	 * thread touches it. */
+	uint64_t cr3;
 
 	/* Upcalls. thread/thread_valid under lock; the rest belongs to the
 	 * guest thread and its signal handler. */
@@ -125,15 +137,32 @@ void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
 		regs[2] |= 1U << 31; /* hypervisor present, as under KVM */
 }
 
+static void env_set_cr3(void *c, uint64_t cr3)
+{
+	struct inproc_vm *vm = c;
+
+	vm->cr3 = cr3;
+}
+
 static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 {
 	struct inproc_vm *vm = c;
-	/* a hosted guest has no page tables: the runtime passes guest-physical
-	 * pointers, so the paging state stays zeroed (hcall.h) */
+	/* Without page tables of its own, a hosted guest passes guest-physical
+	 * pointers and the paging state stays zeroed (hcall.h); with them, it
+	 * is a CPL3 caller in long mode on those tables. */
 	struct hv_hcall hc = {.nr = nr};
 	const char *sleeps;
 	int64_t rc;
 
+	if (vm->cr3)
+		hc.pg = (struct hv_paging){
+			.valid = true,
+			.cpl = 3,
+			.cr0 = X86_CR0_PE | X86_CR0_WP | X86_CR0_PG,
+			.cr3 = vm->cr3,
+			.cr4 = X86_CR4_PAE,
+			.efer = X86_EFER_LME | X86_EFER_LMA,
+		};
 	memcpy(hc.args, args, sizeof(hc.args));
 	sleeps = guest_blocking_call(&hc);
 	vm->in_vmm = 1;
@@ -254,8 +283,10 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		.cpuid = inproc_cpuid,
 		.xen_version = b->xen_version,
 		.mmio = env_mmio,
+		.set_cr3 = env_set_cr3,
 		.set_irq_entry = env_set_irq_entry,
 	};
+	vm->cr3 = 0;
 	vm->irq_entry = NULL;
 	vm->irq_due = 0;
 	vm->in_vmm = 0;

@@ -31,6 +31,11 @@ struct inproc_env {
 	 * exits with): size 1, 2, 4 or 8; reads return the value. An access
 	 * no device takes stops the domain (does not return), as on KVM. */
 	uint64_t (*mmio)(void *ctx, uint64_t gpa, unsigned int size, int write, uint64_t val);
+	/* The guest has built 4-level page tables in its memory, PML4 at
+	 * guest-physical cr3: from the next hypercall on, its pointers are
+	 * linear addresses translated through them, as a CPL3 caller's under
+	 * KVM (long mode, PAE, WP). Before it, pointers are guest-physical. */
+	void (*set_cr3)(void *ctx, uint64_t cr3);
 	/* The runtime's interrupt entry: the transport calls entry(vector) on
 	 * the guest thread when an upcall is due, never inside hcall(). The
 	 * runtime registers it once at start (it runs the handler or records

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hv/domain.h>
+
 #include "realize.h"
 #include "transport.h"
 

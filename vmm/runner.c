@@ -16,9 +16,11 @@
 #include <hv/diag.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
+#include <hv/p2m.h>
 #include <public/xen.h>
 
 #include "blkdev.h"
+#include "device.h"
 #include "dmadev.h"
 #include "runner.h"
 
@@ -40,11 +42,16 @@ const char *runner_shutdown_name(unsigned int reason)
 	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
 }
 
+/* The devices: for the builder (handed to build_system) and their models. */
 const struct build_device runner_devices[RUNNER_NR_DEVICES] = {
 	[RUNNER_DEV_DMA] = {.prop = "memvisor,dma-device", .node = "dma",
 			    .compatible = "memvisor,dma-v1", .size = DMADEV_WINDOW, .dma = true},
 	[RUNNER_DEV_BLK] = {.prop = "memvisor,blk-device", .dom0_prop = "memvisor,dom0-blk-device",
 			    .node = "blk", .compatible = "memvisor,blk-v1", .size = BLKDEV_WINDOW},
+};
+static const struct vmm_device_model *const runner_models[RUNNER_NR_DEVICES] = {
+	[RUNNER_DEV_DMA] = &dmadev_model,
+	[RUNNER_DEV_BLK] = &blkdev_model,
 };
 
 /* --- memory map of a built domain --- */
@@ -132,29 +139,20 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 		       err, errlen))
 		return -1;
 	rd->boot.xen_version = hv_xen_version(&r->m->hv);
-	if (rd->dma_base && !rd->dma) {
+	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++) {
+		const struct vmm_device_model *dm = runner_models[i];
+
+		if (!rd->dev_base[i] || rd->dev[i])
+			continue;
 		/* The window stays unbacked, so accesses reach op_mmio. */
-		rc = transport_add_device(t, vd, rd->dma_base, DMADEV_WINDOW);
+		rc = transport_add_device(t, vd, rd->dev_base[i], runner_devices[i].size);
 		if (rc) {
-			diag_fmt(err, errlen, "DMA device window %#llx: %s",
-				 (unsigned long long)rd->dma_base, strerror(-rc));
+			diag_fmt(err, errlen, "%s window %#llx: %s", dm->what,
+				 (unsigned long long)rd->dev_base[i], strerror(-rc));
 			return -1;
 		}
-		rd->dma = dmadev_create(&r->m->hv, rd->d, rd->dma_base);
-		if (!rd->dma) {
-			diag_fmt(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	if (rd->blk_base && !rd->blk) {
-		rc = transport_add_device(t, vd, rd->blk_base, BLKDEV_WINDOW);
-		if (rc) {
-			diag_fmt(err, errlen, "block device window %#llx: %s",
-				 (unsigned long long)rd->blk_base, strerror(-rc));
-			return -1;
-		}
-		rd->blk = blkdev_create(&r->m->hv, rd->d, rd->blk_base, rd->blk_fd, rd->blk_blocks);
-		if (!rd->blk) {
+		rd->dev[i] = dm->create(&r->m->hv, rd->d, rd->dev_base[i], rd->dev_arg[i]);
+		if (!rd->dev[i]) {
 			diag_fmt(err, errlen, "out of memory");
 			return -1;
 		}
@@ -247,12 +245,9 @@ static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint
 {
 	struct runner_dom *rd = ctx;
 
-	if (rd->dma && (write ? dmadev_mmio_write(rd->dma, gpa, size, *val)
-			      : dmadev_mmio_read(rd->dma, gpa, size, val)))
-		return true;
-	if (rd->blk && (write ? blkdev_mmio_write(rd->blk, gpa, size, *val)
-			      : blkdev_mmio_read(rd->blk, gpa, size, val)))
-		return true;
+	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++)
+		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
+			return true;
 	return false;
 }
 
@@ -481,11 +476,10 @@ void runner_release(struct runner *r)
 	for (unsigned int i = 0; i < r->nr; i++) {
 		struct runner_dom *rd = &r->dom[i];
 
-		if (!rd->stuck) {
-			dmadev_destroy(rd->dma);
-			blkdev_destroy(rd->blk);
+		for (unsigned int k = 0; k < RUNNER_NR_DEVICES; k++) {
+			if (!rd->stuck)
+				runner_models[k]->destroy(rd->dev[k]);
+			rd->dev[k] = NULL;
 		}
-		rd->dma = NULL;
-		rd->blk = NULL;
 	}
 }

@@ -26,13 +26,17 @@ struct runner;
 /*
  * The emulated devices the runner can put into a domain, described for the
  * builder (build_system() places them in the guest DT and keeps them out of
- * the P2M); build_domain.dev_base[RUNNER_DEV_*] is where a domain has each.
+ * the P2M); build_domain.dev_base[RUNNER_DEV_*] is where a domain has each,
+ * and runner_dom.dev_base takes it over. A new device adds a value here and
+ * its entry in runner.c's table (the builder's description and its
+ * device.h model); the runner itself names no device.
  */
 enum {
-	RUNNER_DEV_DMA,  /* the DMA engine (dmadev.h): runner_dom.dma_base */
-	RUNNER_DEV_BLK,  /* the block device (blkdev.h): runner_dom.blk_base */
+	RUNNER_DEV_DMA,  /* the DMA engine (dmadev.h); no dev_arg */
+	RUNNER_DEV_BLK,  /* the block device (blkdev.h); dev_arg: struct blkdev_disk */
 	RUNNER_NR_DEVICES,
 };
+_Static_assert(RUNNER_NR_DEVICES <= BUILD_MAX_DEVICES, "the builder places every device");
 extern const struct build_device runner_devices[RUNNER_NR_DEVICES];
 
 struct runner_dom {
@@ -42,10 +46,11 @@ struct runner_dom {
 	size_t image_len;
 	void (*guest_main)(void);   /* hosted program (for in-process) */
 	const void *dtb;            /* the domain's guest device tree */
-	uint64_t dma_base;          /* 0, or an emulated DMA engine (vmm/dmadev.h) here */
-	uint64_t blk_base;          /* 0, or an emulated block device (vmm/blkdev.h) here */
-	int blk_fd;                 /* its disk file (with blk_base; not closed by the runner) */
-	uint64_t blk_blocks;        /* its capacity in 4 KiB blocks */
+	/* Where the domain has each device (0: it has none), and what the
+	 * device's model takes besides (see RUNNER_DEV_*; read only by
+	 * runner_prepare). */
+	paddr_t dev_base[RUNNER_NR_DEVICES];
+	const void *dev_arg[RUNNER_NR_DEVICES];
 	/* out */
 	struct guest_exit ex;
 	double run_ms;              /* from start to stop */
@@ -53,8 +58,10 @@ struct runner_dom {
 	struct runner *r;
 	struct guest_mem gm;
 	struct guest_boot boot;
-	struct dmadev *dma;
-	struct blkdev *blk;
+	/* The devices (device.h), from runner_prepare to runner_release; a
+	 * caller may set one before runner_prepare (a domain that ran before
+	 * keeps its window), and the runner then adds no window for it. */
+	void *dev[RUNNER_NR_DEVICES];
 	pthread_t th;
 	bool prepared, started, done, stuck;
 	char line[512];

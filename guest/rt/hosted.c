@@ -13,16 +13,54 @@
 #include <rt/mmio.h>
 #include <rt/rt.h>
 
+#include "pt.h"
+
 static __thread const struct inproc_env *rt_env;
 static __thread bool rt_warned;
+/* Guest-physical PML4 of this guest's own page tables, 0 while it has none
+ * (see paging_on()). */
+static __thread uint64_t rt_pt_root;
 
 void rt_hosted_start(const struct inproc_env *env);
+
+/*
+ * A hosted guest starts without page tables: its hypercall pointers are
+ * guest-physical. The first rt_map_page_at() gives it tables, as a KVM
+ * guest has: a PML4 in its own memory identity-mapping every RAM bank
+ * (2 MiB leaves, user, writable), handed to the transport, which from then
+ * on has the hypervisor translate this guest's pointers through it as a
+ * CPL3 caller's. Every pointer the runtime passes (guest-physical, in RAM)
+ * means the same under the identity map, so nothing else changes. The
+ * program itself still reaches its memory through the window: a page
+ * mapped at a new linear address is seen by the hypervisor only.
+ */
+static int paging_on(void)
+{
+	struct rt_range banks[8];
+	unsigned int n;
+	void *pml4;
+
+	if (rt_pt_root)
+		return 0;
+	if (!rt_env->set_cr3)
+		return -1; /* a transport that cannot translate */
+	pml4 = rt_alloc_pages(1);
+	if (!pml4)
+		return -1;
+	n = rt_dt_memory(rt_dt(), banks, RT_ARRAY_SIZE(banks));
+	for (unsigned int i = 0; i < n; i++)
+		if (rt_pt_map_2m(rt_virt_to_phys(pml4), banks[i].base, banks[i].size))
+			return -1; /* the tables made so far stay unused */
+	rt_pt_root = rt_virt_to_phys(pml4);
+	rt_env->set_cr3(rt_env->ctx, rt_pt_root);
+	return 0;
+}
+
 int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags)
 {
-	(void)va;
-	(void)pa;
-	(void)flags;
-	return -1; /* a hosted guest has no page tables */
+	if (paging_on())
+		return -1;
+	return rt_pt_map_4k(rt_pt_root, va, pa, flags);
 }
 
 void rt_arch_halt(void) RT_NORETURN;
@@ -110,9 +148,9 @@ bool rt_arch_image_range(struct rt_range *r)
 
 int rt_map_range(uint64_t pa, uint64_t size)
 {
-	(void)pa;
-	(void)size;
-	return 0; /* the window already shows every realized page */
+	/* the window already shows every realized page; the hypervisor must
+	 * see it too once this guest has page tables */
+	return rt_pt_root ? rt_pt_map_2m(rt_pt_root, pa, size) : 0;
 }
 
 void rt_arch_halt(void)
@@ -125,6 +163,7 @@ void rt_hosted_start(const struct inproc_env *env)
 {
 	rt_env = env;
 	rt_warned = false;
+	rt_pt_root = 0;
 	if (env->set_irq_entry)
 		env->set_irq_entry(env->ctx, rt_irq_deliver);
 	rt_start(env->dt, env->main);

@@ -11,6 +11,7 @@
 #include <rt/mm.h>
 #include <xen/balloon.h>
 #include <xen/grant.h>
+#include <xen/multicall.h>
 #include <xen/resource.h>
 #include <xen/unpopulated.h>
 
@@ -33,6 +34,45 @@ static int query_size(uint32_t *nr, uint32_t *max)
 	*nr = q.nr_frames;
 	*max = q.max_nr_frames;
 	return 0;
+}
+
+/*
+ * Places table frames 0..nr-1 at gt.gfns[] in one multicall (one
+ * add_to_physmap per frame, as a guest setting up its table batches
+ * them); every entry's result is checked.
+ */
+static int place_frames(unsigned int nr)
+{
+	/* page 0: the list (nr <= 64 entries), page 1: the requests */
+	uint8_t *buf = rt_alloc_pages(2);
+	struct xen_add_to_physmap *x = (void *)(buf + RT_PAGE_SIZE);
+	struct xmc m;
+	unsigned int bad;
+	long rc;
+
+	_Static_assert(RT_ARRAY_SIZE(gt.frame) <= XMC_PER_PAGE, "one page of entries");
+	_Static_assert(RT_ARRAY_SIZE(gt.frame) * sizeof(*x) <= 4096, "one page of requests");
+	if (!buf)
+		return -XEN_ENOMEM;
+	xmc_init(&m, (void *)buf, XMC_PER_PAGE);
+	for (unsigned int i = 0; i < nr; i++) {
+		x[i] = (struct xen_add_to_physmap){
+			.domid = DOMID_SELF,
+			.space = XENMAPSPACE_grant_table,
+			.idx = i,
+			.gpfn = gt.gfns[i],
+		};
+		xmc_add(&m, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, rt_handle(&x[i]), 0, 0,
+			0);
+	}
+	rc = xmc_run(&m, &bad);
+	if (rc && bad < nr)
+		rt_printf("xen: grant: frame %u at gfn %#lx: %ld\n", bad,
+			  (unsigned long)gt.gfns[bad], rc);
+	else if (rc)
+		rt_printf("xen: grant: multicall failed: %ld\n", rc);
+	rt_free_pages(buf, 2);
+	return (int)rc;
 }
 
 int xgnttab_init(const void *fdt, unsigned int nr_frames)
@@ -83,22 +123,11 @@ int xgnttab_init(const void *fdt, unsigned int nr_frames)
 			goto err_gfns;
 	}
 
-	for (unsigned int i = 0; i < nr_frames; i++) {
-		struct xen_add_to_physmap x = {
-			.domid = DOMID_SELF,
-			.space = XENMAPSPACE_grant_table,
-			.idx = i,
-			.gpfn = gt.gfns[i],
-		};
-
-		rc = (int)HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
-		if (rc) {
-			rt_printf("xen: grant: frame %u at gfn %#lx: %d\n", i,
-				  (unsigned long)gt.gfns[i], rc);
-			goto err_gfns; /* placed frames stay: the table is the domain's */
-		}
+	rc = place_frames(nr_frames);
+	if (rc)
+		goto err_gfns; /* placed frames stay: the table is the domain's */
+	for (unsigned int i = 0; i < nr_frames; i++)
 		gt.frame[i] = rt_phys_to_virt(gt.gfns[i] << 12);
-	}
 
 	nr_refs = nr_frames * XGNTTAB_PER_FRAME;
 	gt.free_refs = rt_alloc_pages((nr_refs * sizeof(grant_ref_t) + RT_PAGE_SIZE - 1) >> 12);

@@ -40,31 +40,63 @@
 
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/diag.h>
+#include <hv/vec.h>
 
 #include "bootinfo_priv.h"
 #include "fdt_cells.h"
 
 /* ----- small helpers ----- */
 
-const char *bootinfo_strdup(struct bootinfo *bi, const char *s)
+const char *bootinfo_pool_strdup(struct bootinfo_strpool *pool, const char *s)
 {
 	char *c;
 
-	if (bi->nr_str == bi->cap_str) {
-		unsigned int ncap = bi->cap_str ? bi->cap_str * 2 : 64;
-		char **n = realloc(bi->str, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		bi->str = n;
-		bi->cap_str = ncap;
-	}
+	if (VEC_RESERVE(pool->str, pool->cap, pool->nr + 1, 64))
+		return NULL;
 	c = strdup(s);
 	if (!c)
 		return NULL;
-	bi->str[bi->nr_str++] = c;
+	pool->str[pool->nr++] = c;
 	return c;
 }
+
+void bootinfo_pool_free(struct bootinfo_strpool *pool)
+{
+	for (unsigned int i = 0; i < pool->nr; i++)
+		free(pool->str[i]);
+	free(pool->str);
+	memset(pool, 0, sizeof(*pool));
+}
+
+const char *bootinfo_strdup(struct bootinfo *bi, const char *s)
+{
+	return bootinfo_pool_strdup(&bi->pool, s);
+}
+
+struct bootinfo_diag *bootinfo_diag_vpush(struct bootinfo_diag **diag, unsigned int *nr,
+					  unsigned int *cap, unsigned int max,
+					  struct bootinfo_strpool *pool,
+					  enum bootinfo_diag_level lvl, const char *path,
+					  bool has_addr, paddr_t addr, const char *fmt, va_list ap)
+{
+	struct bootinfo_diag *d;
+
+	if (*nr >= max || VEC_RESERVE(*diag, *cap, *nr + 1, 16))
+		return NULL;
+	d = &(*diag)[(*nr)++];
+	d->level = lvl;
+	d->path = path ? bootinfo_pool_strdup(pool, path) : NULL;
+	if (path && !d->path)
+		d->path = "?";
+	d->has_addr = has_addr;
+	d->addr = addr;
+	diag_vfmt(d->msg, sizeof(d->msg), fmt, ap);
+	return d;
+}
+
+/* A hostile tree must not exhaust memory via warnings. */
+#define BOOTINFO_MAX_DIAG 4096
 
 void bootinfo_diag(struct bootinfo *bi, enum bootinfo_diag_level lvl,
 		   const char *path, bool has_addr, paddr_t addr, const char *fmt, ...)
@@ -72,44 +104,19 @@ void bootinfo_diag(struct bootinfo *bi, enum bootinfo_diag_level lvl,
 	struct bootinfo_diag *d;
 	va_list ap;
 
-	if (bi->nr_diag == bi->cap_diag) {
-		unsigned int ncap = bi->cap_diag ? bi->cap_diag * 2 : 16;
-		struct bootinfo_diag *n;
-
-		if (ncap > 4096)
-			return; /* a hostile tree must not exhaust memory via warnings */
-		n = realloc(bi->diag, ncap * sizeof(*n));
-		if (!n)
-			return;
-		bi->diag = n;
-		bi->cap_diag = ncap;
-	}
-	d = &bi->diag[bi->nr_diag++];
-	d->level = lvl;
-	d->path = path ? bootinfo_strdup(bi, path) : NULL;
-	if (path && !d->path)
-		d->path = "?";
-	d->has_addr = has_addr;
-	d->addr = addr;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	d = bootinfo_diag_vpush(&bi->diag, &bi->nr_diag, &bi->cap_diag, BOOTINFO_MAX_DIAG,
+				&bi->pool, lvl, path, has_addr, addr, fmt, ap);
 	va_end(ap);
-	if (lvl == BOOTINFO_ERR)
+	if (d && lvl == BOOTINFO_ERR)
 		bi->nr_err++;
 }
 
 int bootinfo_spans_push(struct bootinfo_spans *sp, paddr_t start, paddr_t size,
 			enum ext_kind kind, const char *label)
 {
-	if (sp->n == sp->cap) {
-		unsigned int ncap = sp->cap ? sp->cap * 2 : 16;
-		struct ext_span *n = realloc(sp->s, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		sp->s = n;
-		sp->cap = ncap;
-	}
+	if (VEC_RESERVE(sp->s, sp->cap, sp->n + 1, 16))
+		return -ENOMEM;
 	sp->s[sp->n++] = (struct ext_span){
 		.start = start, .size = size, .kind = kind, .label = label,
 	};
@@ -492,15 +499,8 @@ static int add_module(struct walk *w, int node, int depth)
 			      "boot module without a usable reg");
 		return 0;
 	}
-	if (bi->nr_module == bi->cap_module) {
-		unsigned int ncap = bi->cap_module ? bi->cap_module * 2 : 8;
-		struct bootinfo_module *n = realloc(bi->module, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		bi->module = n;
-		bi->cap_module = ncap;
-	}
+	if (VEC_RESERVE(bi->module, bi->cap_module, bi->nr_module + 1, 8))
+		return -ENOMEM;
 	m = &bi->module[bi->nr_module++];
 	m->span.start = fdtc_read_cells(reg, (unsigned int)ac, &lost);
 	m->span.size = fdtc_read_cells(reg + ac, (unsigned int)sc, &lost);
@@ -522,15 +522,8 @@ static int add_domain(struct walk *w, int node, int depth)
 	const char *s;
 	int len, ac, sc, off;
 
-	if (bi->nr_domain == bi->cap_domain) {
-		unsigned int ncap = bi->cap_domain ? bi->cap_domain * 2 : 4;
-		struct bootinfo_domain *n = realloc(bi->domain, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		bi->domain = n;
-		bi->cap_domain = ncap;
-	}
+	if (VEC_RESERVE(bi->domain, bi->cap_domain, bi->nr_domain + 1, 4))
+		return -ENOMEM;
 	d = &bi->domain[bi->nr_domain++];
 	memset(d, 0, sizeof(*d));
 	d->node = node;
@@ -582,18 +575,14 @@ static int add_domain(struct walk *w, int node, int depth)
 	fdt_for_each_property_offset(off, fdt, node) {
 		const char *name;
 		const void *val = fdt_getprop_by_offset(fdt, off, &name, &len);
-		struct bootinfo_prop *np;
 
 		if (!val || !name || strncmp(name, "memvisor,", 9))
 			continue;
-		np = realloc(d->props, (d->nr_props + 1) * sizeof(*np));
-		if (!np)
+		if (VEC_RESERVE(d->props, d->cap_props, d->nr_props + 1, 4))
 			return -ENOMEM;
-		d->props = np;
-		np[d->nr_props].name = name;
-		np[d->nr_props].val = val;
-		np[d->nr_props].len = len;
-		d->nr_props++;
+		d->props[d->nr_props++] = (struct bootinfo_prop){
+			.name = name, .val = val, .len = len,
+		};
 	}
 	return 0;
 }
@@ -972,9 +961,7 @@ void bootinfo_free(struct bootinfo *bi)
 	bootinfo_spans_free(&bi->pci);
 	free(bi->module);
 	free(bi->diag);
-	for (i = 0; i < bi->nr_str; i++)
-		free(bi->str[i]);
-	free(bi->str);
+	bootinfo_pool_free(&bi->pool);
 	free(bi->fdt);
 	memset(bi, 0, sizeof(*bi));
 }

@@ -12,33 +12,28 @@
  */
 #include <errno.h>
 #include <libfdt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/diag.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
+#include <hv/heap.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticcheck.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
 #define BUILD_DTB_MAX (64 * 1024)
 
-static int fail(struct build_result *r, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct build_result *r, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	return rc;
-}
+/* Sets the build result's reason and returns rc. */
+#define fail(r, rc, ...) diag_fail((r)->err, sizeof((r)->err), (rc), __VA_ARGS__)
 
 int build_populate_range(struct domain *d, paddr_t gaddr, paddr_t size)
 {

@@ -28,6 +28,7 @@
 
 #include <hv/extregion.h>
 #include <hv/rangeset.h>
+#include <hv/vec.h>
 
 /*
  * The releases, one row each. Sources: facts section 1.7 (commits and the
@@ -142,7 +143,7 @@ static const struct xen_policy_traits policy_table[XEN_POLICY__COUNT] = {
 	},
 	[XEN_POLICY_LATEST] = {
 		.extraversion = ".0", .domctl_version = 0x18, .sysctl_version = 0x16,
-		COMMON, .name = "latest", .models = "master (4.23-dev)", .minor = 22,
+		COMMON, .name = "latest", .models = "4.22.x (the newest release)", .minor = 22,
 		.region_limit = 256,
 		.frame_granule = true,
 		.memreserve_excluded = true,
@@ -191,7 +192,8 @@ int xen_policy_parse(const char *s, enum xen_policy *out)
 
 	if (!s)
 		return -EINVAL;
-	if (!strcmp(s, "latest") || !strcmp(s, "head")) {
+	/* No "head": master (4.23-dev) has no release identity to present. */
+	if (!strcmp(s, "latest")) {
 		*out = XEN_POLICY_LATEST;
 		return 0;
 	}
@@ -260,15 +262,8 @@ void ext_result_free(struct ext_result *r)
 int ext_result_note(struct ext_result *r, enum ext_note_kind kind, paddr_t start,
 		    paddr_t size, enum ext_kind what, const char *label)
 {
-	if (r->nr_note == r->cap_note) {
-		unsigned int ncap = r->cap_note ? r->cap_note * 2 : 16;
-		struct ext_note *n = realloc(r->note, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->note = n;
-		r->cap_note = ncap;
-	}
+	if (VEC_RESERVE(r->note, r->cap_note, r->nr_note + 1, 16))
+		return -ENOMEM;
 	r->note[r->nr_note++] = (struct ext_note){
 		.kind = kind, .start = start, .size = size, .what = what, .label = label,
 	};
@@ -277,15 +272,8 @@ int ext_result_note(struct ext_result *r, enum ext_note_kind kind, paddr_t start
 
 static int result_push(struct ext_result *r, paddr_t start, paddr_t size)
 {
-	if (r->nr == r->cap) {
-		unsigned int ncap = r->cap ? r->cap * 2 : 16;
-		struct ext_region *n = realloc(r->region, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->region = n;
-		r->cap = ncap;
-	}
+	if (VEC_RESERVE(r->region, r->cap, r->nr + 1, 16))
+		return -ENOMEM;
 	r->region[r->nr].start = start;
 	r->region[r->nr].size = size;
 	r->nr++;

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +37,7 @@
 
 static const char *plan_strdup(struct layout_plan *p, const char *s)
 {
-	char *c;
-
-	if (p->nr_str == p->cap_str) {
-		unsigned int ncap = p->cap_str ? p->cap_str * 2 : 16;
-		char **n = realloc(p->str, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->str = n;
-		p->cap_str = ncap;
-	}
-	c = strdup(s);
-	if (!c)
-		return NULL;
-	p->str[p->nr_str++] = c;
-	return c;
+	return bootinfo_pool_strdup(&p->pool, s);
 }
 
 static void plan_msg(struct layout_plan *p, enum bootinfo_diag_level lvl,
@@ -61,25 +47,11 @@ static void plan_msg(struct layout_plan *p, enum bootinfo_diag_level lvl,
 static void plan_msg(struct layout_plan *p, enum bootinfo_diag_level lvl,
 		     const char *path, bool has_addr, paddr_t addr, const char *fmt, ...)
 {
-	struct bootinfo_diag *d;
 	va_list ap;
 
-	if (p->nr_msg == p->cap_msg) {
-		unsigned int ncap = p->cap_msg ? p->cap_msg * 2 : 16;
-		struct bootinfo_diag *n = realloc(p->msg, ncap * sizeof(*n));
-
-		if (!n)
-			return;
-		p->msg = n;
-		p->cap_msg = ncap;
-	}
-	d = &p->msg[p->nr_msg++];
-	d->level = lvl;
-	d->path = path ? plan_strdup(p, path) : NULL;
-	d->has_addr = has_addr;
-	d->addr = addr;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	bootinfo_diag_vpush(&p->msg, &p->nr_msg, &p->cap_msg, UINT_MAX, &p->pool, lvl, path,
+			    has_addr, addr, fmt, ap);
 	va_end(ap);
 }
 
@@ -861,9 +833,7 @@ void layout_free(struct layout_plan *p)
 	}
 	free(p->dom);
 	free(p->msg);
-	for (i = 0; i < p->nr_str; i++)
-		free(p->str[i]);
-	free(p->str);
+	bootinfo_pool_free(&p->pool);
 	memset(p, 0, sizeof(*p));
 }
 

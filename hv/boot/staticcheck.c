@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/diag.h>
 #include <hv/domain.h>
 #include <hv/staticcheck.h>
 
@@ -44,7 +45,7 @@ static void report(struct ctx *c, enum staticcheck_rule rule, uint32_t bank,
 	struct staticcheck_report *rep = c->rep;
 	struct staticcheck_diag *d;
 	va_list ap;
-	int off;
+	size_t off;
 
 	rep->nr_err++;
 	if (rep->nr == STATICCHECK_MAX_DIAG)
@@ -62,15 +63,16 @@ static void report(struct ctx *c, enum staticcheck_rule rule, uint32_t bank,
 	d->cstart = cs;
 	d->csize = csz;
 	if (bank == STATICCHECK_NO_BANK)
-		off = snprintf(d->msg, sizeof(d->msg), "%s: ", d->domain);
+		diag_fmt(d->msg, sizeof(d->msg), "%s: ", d->domain);
 	else
-		off = snprintf(d->msg, sizeof(d->msg),
-			       "%s: static bank %u [%#" PRIx64 ", %#" PRIx64 "): ", d->domain,
-			       bank, d->start, d->start + d->size);
-	if (off < 0 || (size_t)off >= sizeof(d->msg))
-		return;
+		diag_fmt(d->msg, sizeof(d->msg),
+			 "%s: static bank %u [%#" PRIx64 ", %#" PRIx64 "): ", d->domain,
+			 bank, d->start, d->start + d->size);
+	/* The message follows the prefix (nothing of it when the prefix
+	 * filled the buffer). */
+	off = strlen(d->msg);
 	va_start(ap, fmt);
-	vsnprintf(d->msg + off, sizeof(d->msg) - (size_t)off, fmt, ap);
+	diag_vfmt(d->msg + off, sizeof(d->msg) - off, fmt, ap);
 	va_end(ap);
 }
 

@@ -9,17 +9,30 @@
  * counted in tot_pages) until the last reference goes; until then the
  * domain lingers as a "zombie" in DOMS_dying, like Xen's dying domains.
  *
- * Invariants: see domain.h.
+ * Instance set-up and teardown are here too: hv_destroy destroys every
+ * domain. This is the layer above the subsystems (scripts/
+ * check-imports.py): a subsystem with per-domain state gets one set-up
+ * call in domain_create (with its unwind label) and one teardown call in
+ * domain_destroy (mappings that hold references on other domains' frames)
+ * or domain_finalise (state that must outlive the domain's last frame).
+ *
+ * Invariants: see struct domain in hv.h.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
-#include <hv/hv.h>
+#include <hv/heap.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <hv/vec.h>
 #include <public/xen.h>
@@ -73,13 +86,13 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	rc = gnttab_domain_init(d);
 	if (rc)
 		goto err_p2m;
-	rc = domain_hooks.init(d);
+	rc = evtchn_domain_init(d);
 	if (rc)
 		goto err_gnttab;
 	if (hv->cfg.backend && hv->cfg.backend->domain_create) {
 		rc = hv->cfg.backend->domain_create(hv->cfg.backend_ctx, d);
 		if (rc)
-			goto err_hooks;
+			goto err_evtchn;
 	}
 	d->next = hv->domains;
 	hv->domains = d;
@@ -87,8 +100,8 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	*err = 0;
 	return d;
 
-err_hooks:
-	domain_hooks.free(d);
+err_evtchn:
+	evtchn_domain_free(d);
 err_gnttab:
 	gnttab_domain_destroy(d);
 err_p2m:
@@ -98,42 +111,6 @@ err_free:
 err_out:
 	*err = rc;
 	return NULL;
-}
-
-struct domain *domain_by_id(struct hv *hv, domid_t id)
-{
-	for (struct domain *d = hv->domains; d; d = d->next)
-		if (d->id == id)
-			return d;
-	return NULL;
-}
-
-bool domain_may_map(const struct domain *d, const struct domain *target)
-{
-	if (d == target || (d->flags & DOMF_privileged))
-		return true;
-	for (unsigned int i = 0; i < d->nr_targets; i++)
-		if (d->targets[i] == target->id)
-			return true;
-	return false;
-}
-
-struct domain *domain_hcall_target(struct domain *caller, domid_t id, int *err)
-{
-	struct domain *t;
-
-	if (id == DOMID_SELF || id == caller->id)
-		return caller;
-	t = domain_by_id(caller->hv, id);
-	if (!t || t->state == DOMS_dying) {
-		*err = -ESRCH;
-		return NULL;
-	}
-	if (!(caller->flags & DOMF_privileged)) {
-		*err = -EPERM;
-		return NULL;
-	}
-	return t;
 }
 
 struct leaf_vec {
@@ -189,7 +166,7 @@ void domain_destroy(struct domain *d)
 
 	/* Event channels first: peers' ports go back to unbound and sleeping
 	 * vCPUs wake, before any memory goes. */
-	domain_hooks.destroy(d);
+	evtchn_domain_destroy(d);
 	/* Mappings first: they hold references on other domains' frames. */
 	iommu_domain_destroy(d);
 	gnttab_relinquish(d);
@@ -225,7 +202,7 @@ void domain_finalise(struct domain *d)
 	 * system is restarted, like Xen. */
 	staticmem_retire(d);
 	gnttab_domain_destroy(d);
-	domain_hooks.free(d);
+	evtchn_domain_free(d);
 	for (struct domain **pp = &hv->domains; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {
 			*pp = d->next;
@@ -233,4 +210,55 @@ void domain_finalise(struct domain *d)
 		}
 	}
 	hv_free(d);
+}
+
+int hv_init(struct hv *hv, const struct hv_config *cfg)
+{
+	int rc;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->cfg = *cfg;
+	if (!hv->cfg.gpaddr_bits)
+		hv->cfg.gpaddr_bits = HV_DEFAULT_GPADDR_BITS;
+	if (!hv->cfg.gnttab_max_frames)
+		hv->cfg.gnttab_max_frames = 64;
+	pthread_mutex_init(&hv->lock, NULL);
+	{
+		struct timespec ts; /* system time 0 (hv_system_time) */
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		hv->boot_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	rc = frame_table_init(&hv->ft, (const paddr_t(*)[2])cfg->banks, cfg->nr_banks, cfg->ram_va);
+	if (rc)
+		return rc;
+	heap_init(hv);
+	for (unsigned int i = 0; i < hv->ft.nr_banks; i++)
+		heap_add_range(hv, hv->ft.banks[i].start, hv->ft.banks[i].nr);
+	hv->next_domid = 1;
+	hv_info(hv, "memvisor: %u RAM bank(s), %" PRIu64 " MiB, %" PRIu64 " bytes of frame table",
+		hv->ft.nr_banks, hv->heap.total_pages >> 8,
+		hv->ft.nr_pages * (uint64_t)sizeof(struct page_info));
+	return 0;
+}
+
+void hv_destroy(struct hv *hv)
+{
+	hv_lock(hv);
+	/* Destroying every live domain drops every mapping, so the zombies
+	 * (dying domains whose frames others still mapped) go with them. */
+	for (struct domain *d = hv->domains, *n; d; d = n) {
+		n = d->next;
+		if (d->state != DOMS_dying)
+			domain_destroy(d);
+		/* domain_destroy may free d and any zombie: restart the walk. */
+		n = hv->domains;
+		while (n && n->state == DOMS_dying)
+			n = n->next;
+	}
+	BUG_ON(hv->domains);
+	hv_realize_flush(hv);
+	hv_unlock(hv);
+	frame_table_destroy(&hv->ft);
+	pthread_mutex_destroy(&hv->lock);
 }

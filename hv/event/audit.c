@@ -9,6 +9,7 @@
 
 #include <hv/audit_report.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
 
 #include "event_priv.h"
 

@@ -44,6 +44,7 @@
 
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
+#include <hv/page.h>
 #include <public/vcpu.h>
 
 #include "event_priv.h"
@@ -572,10 +573,14 @@ int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_not
 
 void evtchn_xen_send(struct domain *d, uint32_t port)
 {
-	struct evtchn *c = evtchn_port(d, port);
+	struct evtchn *c;
 	struct domain *rd;
 
-	BUG_ON(!c->xen);
+	/* Gone with a dying domain (its ports close first thing in
+	 * domain_destroy, before the users of its Xen ports are torn down). */
+	if (!evtchn_port_valid(d, port) || !evtchn_port(d, port)->xen)
+		return;
+	c = evtchn_port(d, port);
 	if (c->state != ECS_INTERDOMAIN)
 		return; /* lost while unbound, as Xen */
 	rd = domain_by_id(d->hv, c->remote_dom);

@@ -48,6 +48,7 @@
 
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
+#include <hv/realize.h>
 
 #include "event_priv.h"
 

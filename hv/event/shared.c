@@ -14,7 +14,9 @@
  *   the target GFN is released as by decrease_reservation, and the old GFN
  *   stops mapping it. shinfo_gfn is a hint: the guest may move or remove
  *   the frame with the ordinary physmap calls, so it is re-checked against
- *   the P2M. The frame is freed when the domain is finalised.
+ *   the P2M, and when it is stale the P2M is searched for the frame (a
+ *   frame mapped twice would break the audit's one-mapping rule). The
+ *   frame is freed when the domain is finalised.
  * - A vCPU's vcpu_info is its slot in shared_info until
  *   VCPUOP_register_vcpu_info moves it (once) into a page of guest RAM, on
  *   which the hypervisor then holds one general page reference (reported to
@@ -48,6 +50,7 @@
 #include <hv/heap.h>
 #include <hv/mm.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/vcpu.h>
 
 #include "event_priv.h"
@@ -163,6 +166,37 @@ static int shinfo_to_frame(struct domain *d)
 	return 0;
 }
 
+struct find_frame {
+	mfn_t mfn;
+	gfn_t gfn;
+};
+
+static int find_frame_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct find_frame *f = ctx;
+
+	if (!p2m_is_ram(t) || mfn_x(f->mfn) < mfn_x(mfn) ||
+	    mfn_x(f->mfn) >= mfn_x(mfn) + (1ULL << order))
+		return 0;
+	f->gfn = _gfn(gfn_x(gfn) + (mfn_x(f->mfn) - mfn_x(mfn)));
+	return 1;
+}
+
+/* Where d's P2M maps shared_info now: the hint, or (the guest moved it with
+ * XENMAPSPACE_gmfn, which Xen's M2P would track) a walk of the P2M. */
+static gfn_t shinfo_where(struct domain *d)
+{
+	struct evtchn_domain *ed = evd(d);
+	struct find_frame f = {.mfn = ed->shinfo_mfn, .gfn = INVALID_GFN};
+
+	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) &&
+	    mfn_eq(p2m_lookup(d, ed->shinfo_gfn, NULL, NULL), ed->shinfo_mfn))
+		return ed->shinfo_gfn;
+	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) && d->p2m.root)
+		p2m_for_each_leaf(d, find_frame_cb, &f);
+	return f.gfn;
+}
+
 int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
 	struct evtchn_domain *ed = evd(d);
@@ -174,10 +208,8 @@ int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 	rc = shinfo_to_frame(d);
 	if (rc)
 		return rc;
-	old = ed->shinfo_gfn;
-	if (!gfn_eq(old, INVALID_GFN) &&
-	    !mfn_eq(p2m_lookup(d, old, NULL, NULL), ed->shinfo_mfn))
-		old = INVALID_GFN; /* the guest moved or removed it */
+	old = shinfo_where(d);
+	ed->shinfo_gfn = old;
 	if (gfn_x(old) == gpfn)
 		return 0;
 	/* Whatever occupies the target is released first (grant maps and

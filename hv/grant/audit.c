@@ -16,6 +16,8 @@
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/grant_table.h>
 #include <public/xen.h>
 

@@ -56,9 +56,12 @@
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hcall.h>
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <public/xen.h>
@@ -217,7 +220,7 @@ static gfn_t frame_mapped_at(struct domain *d, unsigned int idx)
 int gnttab_add_to_physmap(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
 	struct gnttab *gt = d->gnttab;
-	mfn_t mfn, cur;
+	mfn_t mfn;
 	gfn_t old;
 	int rc;
 
@@ -233,12 +236,9 @@ int gnttab_add_to_physmap(struct domain *d, uint64_t idx, uint64_t gpfn)
 
 	/* Whatever occupies the target is released first (grant maps and
 	 * MMIO refuse, and so does this call). */
-	cur = p2m_lookup(d, _gfn(gpfn), NULL, NULL);
-	if (!mfn_eq(cur, INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			return rc;
-	}
+	rc = mm_vacate_gfn(d, _gfn(gpfn));
+	if (rc)
+		return rc;
 	if (!gfn_eq(old, INVALID_GFN)) {
 		rc = p2m_remove_range(d, old, 1);
 		if (rc)
@@ -506,8 +506,8 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 		struct grant_entry_v1 *e = entry_of(hv, rgt, op->ref);
 		p2m_type_t t;
 
-		mfn = p2m_lookup(rd, _gfn(__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)), &t, NULL);
-		if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t) || (!readonly && t != p2m_ram_rw)) {
+		mfn = p2m_lookup_ram(rd, _gfn(__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)), &t);
+		if (mfn_eq(mfn, INVALID_MFN) || (!readonly && t != p2m_ram_rw)) {
 			st = GNTST_bad_page;
 			goto err_flags;
 		}

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
@@ -26,6 +27,7 @@
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
+#include <hv/realize.h>
 #include <public/xen.h>
 
 #include "handlers.h"
@@ -73,6 +75,7 @@ static int64_t multicall_one(struct hv *hv, struct domain *d, uint64_t ent, stru
 			return -EFAULT;
 		return HV_HCALL_CONTINUE;
 	}
+	d->st.multicall_entries++;
 	e.result = (uint64_t)rc;
 	if (copy_to_guest(d, ent + offsetof(struct multicall_entry, result), &e.result,
 			  sizeof(e.result)))

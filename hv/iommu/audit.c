@@ -20,6 +20,7 @@
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/page.h>
 
 #include "iommu_priv.h"
 

@@ -20,10 +20,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 #include "iommu_priv.h"

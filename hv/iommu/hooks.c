@@ -27,6 +27,7 @@
 #include <hv/hv.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 #include "iommu_priv.h"

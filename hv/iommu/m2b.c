@@ -23,6 +23,7 @@
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 #include "iommu_priv.h"

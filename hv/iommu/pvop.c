@@ -32,6 +32,8 @@
 #include <public/xen.h>
 
 #include <hv/hcall.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include "iommu_pt.h"
 
 #include "iommu_priv.h"
@@ -231,10 +233,10 @@ static struct domain *foreign_target(struct domain *d, domid_t domid, ioservid_t
 static int target_frame(struct domain *t, gfn_t gfn, bool w, mfn_t *out, bool *rw)
 {
 	p2m_type_t ty;
-	mfn_t m = p2m_lookup(t, gfn, &ty, NULL);
+	mfn_t m = p2m_lookup_ram(t, gfn, &ty);
 	struct page_info *pg;
 
-	if (mfn_eq(m, INVALID_MFN) || !p2m_is_ram(ty))
+	if (mfn_eq(m, INVALID_MFN))
 		return -ENXIO;
 	pg = mfn_to_page(&t->hv->ft, m);
 	if (!pg || (pg->flags & PGC_xen) || pg->owner != t->id)

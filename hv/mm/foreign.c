@@ -24,6 +24,8 @@
 
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/xen.h>
 
 #include "foreign.h"
@@ -55,18 +57,16 @@ int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t 
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
-	mfn = p2m_lookup(fd, _gfn(idx), &t, NULL);
-	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
+	mfn = p2m_lookup_ram(fd, _gfn(idx), &t);
+	if (mfn_eq(mfn, INVALID_MFN))
 		return -EINVAL;
 	pg = mfn_to_page(&hv->ft, mfn);
 	if (!pg || !mm_get_page(pg, fd))
 		return -EINVAL;
 	/* Whatever the mapper had at gpfn is released first, as in Xen. */
-	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			goto err_put;
-	}
+	rc = mm_vacate_gfn(d, _gfn(gpfn));
+	if (rc)
+		goto err_put;
 	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
 	if (rc)
 		goto err_put;

@@ -5,7 +5,7 @@
 #ifndef HV_MM_FOREIGN_H
 #define HV_MM_FOREIGN_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 /*
  * Resolves the foreign domain of a batch once: *fd is the domain the

@@ -23,6 +23,8 @@
 
 #include <hv/guest_access.h>
 #include <hv/hv.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 
 #define X86_CR0_WP (1ULL << 16)
 #define X86_CR0_PG (1ULL << 31)

@@ -12,7 +12,10 @@
  */
 #include <errno.h>
 
+#include <hv/heap.h>
 #include <hv/hv.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <public/xen.h>
 
 void heap_init(struct hv *hv)

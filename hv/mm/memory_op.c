@@ -16,6 +16,8 @@
 #include <hv/hcall.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>
@@ -216,19 +218,17 @@ static int move_gmfn(struct domain *d, uint64_t idx, uint64_t gpfn)
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
-	mfn = p2m_lookup(d, _gfn(idx), &t, NULL);
-	if (mfn_eq(mfn, INVALID_MFN) || !p2m_is_ram(t))
+	mfn = p2m_lookup_ram(d, _gfn(idx), &t);
+	if (mfn_eq(mfn, INVALID_MFN))
 		return -EINVAL;
 	if (idx == gpfn)
 		return 0;
 	if (d->flags & DOMF_directmap)
 		return -EPERM; /* guest addresses must stay machine addresses */
 	/* Whatever occupied the target is released first, as in Xen. */
-	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			return rc;
-	}
+	rc = mm_vacate_gfn(d, _gfn(gpfn));
+	if (rc)
+		return rc;
 	rc = p2m_remove_range(d, _gfn(idx), 1);
 	if (rc)
 		return rc;

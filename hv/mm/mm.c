@@ -14,8 +14,11 @@
  */
 #include <errno.h>
 
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 
@@ -129,6 +132,13 @@ void mm_drop_allocation(struct hv *hv, struct page_info *pg)
 		pg->flags &= ~PGC_allocated;
 		mm_put_page(hv, pg);
 	}
+}
+
+int mm_vacate_gfn(struct domain *d, gfn_t gfn)
+{
+	if (mfn_eq(p2m_lookup(d, gfn, NULL, NULL), INVALID_MFN))
+		return 0;
+	return mm_remove_gfn(d, gfn);
 }
 
 int mm_remove_gfn(struct domain *d, gfn_t gfn)

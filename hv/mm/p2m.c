@@ -22,6 +22,7 @@
 
 #include <hv/hv.h>
 #include <hv/p2m.h>
+#include <hv/realize.h>
 
 #define PTE_VALID 0x1ULL
 #define PTE_TABLE 0x2ULL

@@ -26,8 +26,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/heap.h>
 #include <hv/hv.h>
 #include <hv/mm.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/xen.h>
 

@@ -17,7 +17,7 @@ plant() { # name, file (relative to hv/), line to add at its top
 	fi
 }
 expect() { # name, expected exit status (0 or 1), text the report must hold
-	python3 "$check" "$tmp/$1" >"$tmp/$1.out" 2>&1
+	python3 "$check" --strict "$tmp/$1" >"$tmp/$1.out" 2>&1
 	rc=$?
 	if [ "$rc" -ne "$2" ] || ! grep -q -- "$3" "$tmp/$1.out"; then
 		echo "FAIL: $1: exit $rc, expected $2 and \"$3\" in:"

@@ -4,7 +4,8 @@
 Asserts the scenario's invariants, never timings:
   regions    the backend maps all of the frontend's RAM, every frame inside
              its extended regions, without giving up RAM or shattering a
-             superpage; both domains end OK; the backend's disk (a fresh
+             superpage; both domains end OK and batched calls through
+             multicall; the backend's disk (a fresh
              --disk file) holds exactly what the frontend wrote (see
              disk_expected()).
   noregions  (ext_regions=no) the 256 MiB Dom0 backend cannot map 3 GiB by
@@ -112,6 +113,14 @@ def run(disk):
                 be["ram_pages_before"], be["ram_pages_after"], be["ram_pages_lowest"]))
         if be["superpages_shattered"] != 0:
             fail("backend shattered %d superpages" % be["superpages_shattered"])
+        # Both sides batch as a real guest does (guest/xen/multicall.h): the
+        # frontend's grant-table set-up, the backend's pre-map.
+        for d in doms:
+            if d["multicall_entries"] == 0:
+                fail("%s ran no call through a multicall" % d["name"])
+        if be["multicall_entries"] * 512 < be["foreign_frames"]:
+            fail("backend's pre-map was not batched: %d multicall entries for %d frames" % (
+                be["multicall_entries"], be["foreign_frames"]))
         if "served %d request(s) from the block device" % (3 * FE_WRITES + 1) not in p.stderr:
             fail("the backend did not serve every request from the block device")
         check_disk(disk, True)

@@ -17,7 +17,11 @@
 
 #include <hv/bootinfo.h>
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/layout.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>

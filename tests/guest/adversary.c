@@ -12,10 +12,13 @@
 #include <string.h>
 
 #include <hv/audit.h>
+#include <hv/domain.h>
 #include <hv/grant.h>
 #include <hv/hypercall.h>
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
+#include <hv/p2m.h>
+#include <hv/realize.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <rt/rt.h>

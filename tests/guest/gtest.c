@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/extregion.h>
 #include <hv/guestdt.h>
 #include <hv/hypercall.h>
 #include <hv/layout.h>
+#include <hv/realize.h>
 #include <public/version.h>
 #include <public/xen.h>
 
@@ -283,7 +285,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	rd.image_len = image_len;
 	rd.guest_main = guest_main;
 	rd.dtb = dtb;
-	rd.dma_base = dma_base;
+	rd.dev_base[RUNNER_DEV_DMA] = dma_base;
 	if (runner_prepare(&r, &rd, err, sizeof(err))) {
 		fprintf(stderr, "gtest: %s\n", err);
 		return GTEST_FAIL;

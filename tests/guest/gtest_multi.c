@@ -9,9 +9,12 @@
 
 #include <hv/audit.h>
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
 #include <hv/layout.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/version.h>
 
@@ -265,14 +268,15 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 			/* Its DMA window (a KVM slot hole) exists from the first run:
 			 * give the runner a device so it does not add the hole again. */
 			if (sc->dom[i].dma_base) {
-				rd[n].dma = dmadev_create(&g->m.hv, g->d[i], sc->dom[i].dma_base);
-				if (!rd[n].dma) {
+				rd[n].dev[RUNNER_DEV_DMA] =
+					dmadev_create(&g->m.hv, g->d[i], sc->dom[i].dma_base);
+				if (!rd[n].dev[RUNNER_DEV_DMA]) {
 					fprintf(stderr, "gmulti: %s: no DMA device\n", sc->dom[i].name);
 					return 1;
 				}
 			}
 		}
-		rd[n].dma_base = sc->dom[i].dma_base;
+		rd[n].dev_base[RUNNER_DEV_DMA] = sc->dom[i].dma_base;
 		rd[n].d = g->d[i];
 		rd[n].image = image;
 		rd[n].image_len = image_len;

@@ -23,6 +23,7 @@
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/p2m.h>
+#include <hv/page.h>
 #include <rt/rt.h>
 
 #include "../../guest/tests/pviommu_emu/emu.h"

@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -378,6 +381,91 @@ static void test_libxl(void **state)
 }
 
 /* Names, point releases and the rows of the policy table (facts 1.7, 8, 8b). */
+/*
+ * Every policy's identity agrees with its name, checked against the facts
+ * (xen-facts-devices 4.4, xen-facts "Sources"), not memvisor's table: the
+ * name's 4.M is the minor presented (xen_version, CPUID, compatible), the
+ * point release it names is its extraversion, what it models names no
+ * other series, and its domctl/sysctl versions are that release's.
+ * "latest" is the newest release the facts name, 4.22 (4.22.0; master is
+ * 4.23-dev, not a release).
+ */
+#define NEWEST_MINOR 22
+static const struct {
+	unsigned int minor;
+	uint32_t domctl, sysctl;
+} facts_ifv[] = {
+	{16, 0x14, 0x14}, {17, 0x15, 0x15}, {18, 0x16, 0x15}, {19, 0x17, 0x15},
+	{20, 0x17, 0x15}, {21, 0x17, 0x16}, {22, 0x18, 0x16},
+};
+
+static void check_models(const struct xen_policy_traits *t)
+{
+	char want[32];
+	const char *m = t->models;
+
+	assert_non_null(m);
+	/* every "4.N" in it is this series */
+	for (const char *q = strstr(m, "4."); q; q = strstr(q + 2, "4.")) {
+		char *end;
+		unsigned long n = strtoul(q + 2, &end, 10);
+
+		if (end != q + 2 && n != t->minor)
+			fail_msg("%s models \"%s\": names 4.%lu", t->name, m, n);
+	}
+	snprintf(want, sizeof(want), "4.%u.", t->minor);
+	if (strncmp(m, want, strlen(want)))
+		fail_msg("%s models \"%s\", not a 4.%u release", t->name, m, t->minor);
+	/* the point release the extraversion names is one it models */
+	snprintf(want, sizeof(want), "4.%u%s", t->minor, t->extraversion);
+	if (!strstr(m, want)) {
+		snprintf(want, sizeof(want), "4.%u.x", t->minor);
+		if (!strstr(m, want))
+			fail_msg("%s: extraversion %s is not in \"%s\"", t->name, t->extraversion,
+				 m);
+	}
+}
+
+static void test_policy_identity(void **state)
+{
+	unsigned int newest = 0, i, k;
+
+	(void)state;
+	for (i = 0; i < XEN_POLICY__COUNT; i++) {
+		const struct xen_policy_traits *t = xen_policy_traits(xen_policy_all[i]);
+		char name[16];
+
+		assert_int_equal(t->major, 4);
+		assert_true(t->extraversion[0] == '.' && t->extraversion[1] >= '0' &&
+			    t->extraversion[1] <= '9');
+		if (!strcmp(t->name, "latest")) {
+			assert_int_equal(t->minor, NEWEST_MINOR);
+		} else {
+			snprintf(name, sizeof(name), "4.%u", t->minor);
+			if (strcmp(t->name, name)) {
+				/* a point-release name: its point is the extraversion */
+				snprintf(name, sizeof(name), "4.%u%s", t->minor, t->extraversion);
+				if (strcmp(t->name, name))
+					fail_msg("policy %s presents 4.%u%s", t->name, t->minor,
+						 t->extraversion);
+			}
+		}
+		check_models(t);
+		for (k = 0; k < ARRAY_SIZE(facts_ifv) && facts_ifv[k].minor != t->minor; k++)
+			;
+		if (k == ARRAY_SIZE(facts_ifv))
+			fail_msg("%s: 4.%u is not a release the facts know", t->name, t->minor);
+		if (t->domctl_version != facts_ifv[k].domctl ||
+		    t->sysctl_version != facts_ifv[k].sysctl)
+			fail_msg("%s: domctl %#x sysctl %#x, 4.%u has %#x/%#x", t->name,
+				 t->domctl_version, t->sysctl_version, t->minor, facts_ifv[k].domctl,
+				 facts_ifv[k].sysctl);
+		if (t->minor > newest)
+			newest = t->minor;
+	}
+	assert_int_equal(newest, NEWEST_MINOR);
+}
+
 static void test_policy_parse(void **state)
 {
 	static const struct {
@@ -391,11 +479,11 @@ static void test_policy_parse(void **state)
 		{"4.20", XEN_POLICY_4_20}, {"4.20.0", XEN_POLICY_4_20_0},
 		{"4.20.1", XEN_POLICY_4_20}, {"4.20.4", XEN_POLICY_4_20},
 		{"4.21", XEN_POLICY_4_21}, {"4.22", XEN_POLICY_LATEST},
-		{"latest", XEN_POLICY_LATEST}, {"head", XEN_POLICY_LATEST},
+		{"4.22.0", XEN_POLICY_LATEST}, {"latest", XEN_POLICY_LATEST},
 	};
 	static const char *const bad[] = {"5.0", "4.15", "4.23", "4", "4.", "4.19.",
 					  "4.19.x", "4.190", "4.19.3.1", "", " 4.19",
-					  "4.1900"};
+					  "4.1900", "head"};
 	enum xen_policy p;
 	unsigned int i;
 
@@ -468,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_memreserve_policy),
 		cmocka_unit_test(test_libxl),
 		cmocka_unit_test(test_policy_parse),
+		cmocka_unit_test(test_policy_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,8 +12,13 @@
 #include <cmocka.h>
 
 #include <hv/audit.h>
+#include <hv/domain.h>
+#include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/mm.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include "realize.h"
 
 /* Guest-physical scratch area every harness domain gets (8 pages). */

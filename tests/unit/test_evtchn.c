@@ -694,6 +694,24 @@ static void test_shared_info(void **state)
 	hv_unlock(h.hv);
 	assert_true(((struct shared_info *)h_va(a, (SHINFO_GFN + 1) << PAGE_SHIFT))->evtchn_pending[0] &
 		    (1ULL << p));
+	/* The guest moves it itself (XENMAPSPACE_gmfn): mapping it again
+	 * still leaves it mapped once. */
+	{
+		struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn,
+					       .idx = SHINFO_GFN + 1, .gpfn = SHINFO_GFN + 5};
+
+		h_put(a, 0, &x, sizeof(x));
+		assert_int_equal(h_call(&h, a, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+					h_gpa(0), 0, 0, 0), 0);
+		h_audit(&h);
+		assert_int_equal(map_shinfo(&h, a, 0, SHINFO_GFN + 1), 0);
+		hv_lock(h.hv);
+		assert_true(mfn_eq(p2m_lookup(a, _gfn(SHINFO_GFN + 5), NULL, NULL), INVALID_MFN));
+		hv_unlock(h.hv);
+		/* and back where the next steps expect it */
+		assert_int_equal(map_shinfo(&h, a, 0, SHINFO_GFN + 5), 0);
+		assert_int_equal(map_shinfo(&h, a, 0, SHINFO_GFN + 1), 0);
+	}
 	/* The guest removes it itself; mapping again still works. */
 	{
 		struct xen_remove_from_physmap x = {.domid = DOMID_SELF, .gpfn = SHINFO_GFN + 1};
@@ -933,7 +951,18 @@ static void test_xen_ports(void **state)
 	xp = evtchn_alloc_xen_port(g, DOMID_SELF, xen_notify, &notified);
 	hv_unlock(h.hv);
 	assert_true(xp > 0);
+	hv_lock(h.hv);
+	g->hcall_pins++; /* keep the dying domain, as a running call would */
+	hv_unlock(h.hv);
 	destroy(&h, g);
+	/* Sends and frees by the hypervisor after the death are no-ops. */
+	hv_lock(h.hv);
+	evtchn_xen_send(g, (uint32_t)xp);
+	evtchn_free_xen_port(g, (uint32_t)xp);
+	g->hcall_pins--;
+	domain_finalise(g);
+	hv_unlock(h.hv);
+	h_audit(&h);
 	h_fini(&h);
 }
 

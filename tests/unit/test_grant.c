@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/domain.h>
 #include <hv/grant.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <public/xen.h>

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/domain.h>
 #include <hv/grant.h>
 #include <hv/iommu.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/memory.h>

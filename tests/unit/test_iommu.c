@@ -16,9 +16,12 @@
 #include <hv/bootinfo.h>
 #include <hv/build.h>
 #include <hv/cmdline.h>
+#include <hv/domain.h>
 #include <hv/iommu.h>
-#include <hv/layout.h>
 #include <hv/ioreq.h>
+#include <hv/layout.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <public/dm_op.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/domain.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>

@@ -7,6 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/domain.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
+#include <hv/realize.h>
 #include <hv/staticmem.h>
 #include <public/memory.h>
 #include <public/xen.h>

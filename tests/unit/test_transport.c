@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guestdt.h>
+#include <hv/realize.h>
 #include <public/memory.h>
 #include <public/version.h>
 #include <public/xen.h>
@@ -263,7 +265,7 @@ static void test_runner_only_through_ops(void **state)
 	r.nr = 1;
 	rd.dtb = dtb;
 	rd.guest_main = hosted_main;
-	rd.dma_base = DEV_BASE;
+	rd.dev_base[RUNNER_DEV_DMA] = DEV_BASE;
 	assert_int_equal(runner_prepare(&r, &rd, err, sizeof(err)), 0);
 	vm = vmm_dom(rd.d)->transport;
 	assert_int_equal(vm->loads, 1);

@@ -11,6 +11,8 @@
 #include <rt/mm.h>
 #include <rt/rt.h>
 
+#include "../pt.h"
+
 struct fault_info {
 	uint64_t vector, error, rip, cs, rsp, cr2;
 };
@@ -111,67 +113,16 @@ bool rt_arch_image_range(struct rt_range *r)
 	return true;
 }
 
-#define PTE_PRESENT 0x1ULL
-#define PTE_TABLE 0x7ULL       /* present, writable, user */
-#define PTE_LEAF_2M 0x87ULL    /* present, writable, user, 2 MiB */
-#define PTE_ADDR 0x000ffffffffff000ULL
-#define BOOT_PML4_OFF 0x1000   /* docs/boot-protocol.md */
-
-static uint64_t *pt_next(uint64_t *table, unsigned int idx)
-{
-	void *p;
-
-	if (table[idx] & PTE_PRESENT)
-		return (uint64_t *)(uintptr_t)(table[idx] & PTE_ADDR);
-	p = rt_alloc_pages(1);
-	if (!p)
-		return NULL;
-	/* a new entry needs no TLB flush: non-present entries are not cached */
-	table[idx] = (uint64_t)(uintptr_t)p | PTE_TABLE;
-	return p;
-}
+#define BOOT_PML4_OFF 0x1000 /* docs/boot-protocol.md */
 
 int rt_map_range(uint64_t pa, uint64_t size)
 {
-	uint64_t *pml4 = (uint64_t *)(uintptr_t)(rt_boot_area + BOOT_PML4_OFF);
-	uint64_t end = pa + size;
-
-	for (uint64_t a = pa & ~(0x200000ULL - 1); a < end; a += 0x200000ULL) {
-		uint64_t *pdpt = pt_next(pml4, (a >> 39) & 511), *pd;
-
-		if (!pdpt)
-			return -1;
-		pd = pt_next(pdpt, (a >> 30) & 511);
-		if (!pd)
-			return -1;
-		if (!(pd[(a >> 21) & 511] & PTE_PRESENT))
-			pd[(a >> 21) & 511] = a | PTE_LEAF_2M;
-	}
-	return 0;
+	return rt_pt_map_2m(rt_boot_area + BOOT_PML4_OFF, pa, size);
 }
 
 int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags)
 {
-	uint64_t *t = (uint64_t *)(uintptr_t)(rt_boot_area + BOOT_PML4_OFF);
-	uint64_t leaf = pa | PTE_PRESENT | 0x4ULL;
-
-	if ((va | pa) & (RT_PAGE_SIZE - 1))
-		return -1;
-	for (unsigned int shift = 39; shift > 12; shift -= 9) {
-		if ((t[(va >> shift) & 511] & PTE_PRESENT) && (t[(va >> shift) & 511] & 0x80ULL))
-			return -1; /* a large leaf covers va already */
-		t = pt_next(t, (va >> shift) & 511);
-		if (!t)
-			return -1;
-	}
-	if (t[(va >> 12) & 511] & PTE_PRESENT)
-		return -1;
-	if (flags & RT_MAP_WRITABLE)
-		leaf |= 0x2ULL;
-	if (flags & RT_MAP_SUPERVISOR)
-		leaf &= ~0x4ULL;
-	t[(va >> 12) & 511] = leaf;
-	return 0;
+	return rt_pt_map_4k(rt_boot_area + BOOT_PML4_OFF, va, pa, flags);
 }
 
 void rt_arch_halt(void)

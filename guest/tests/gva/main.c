@@ -10,8 +10,11 @@
  * supervisor-only (the runtime calls from CPL3) and non-canonical pointers
  * are -EFAULT and the guest keeps running.
  *
- * In-process the guest has no page tables (its pointers are guest-physical
- * by the transport's rule), so the test skips there.
+ * In-process the hosted runtime builds page tables of its own at the first
+ * rt_map_page_at() and the transport has the hypervisor walk them, so the
+ * same checks run there; only the guest's own access through a new linear
+ * address is KVM-only (a host thread reaches guest memory through the
+ * window).
  */
 #include <string.h>
 
@@ -249,11 +252,6 @@ void test_main(void)
 {
 	uint8_t *p = rt_alloc_pages(3);
 
-#ifdef RT_HOSTED
-	(void)p;
-	rt_test_skip("in-process guests have no page tables: their pointers are guest-physical");
-	return;
-#endif
 	if (!p) {
 		rt_test_error("out of guest pages");
 		return;
@@ -268,10 +266,12 @@ void test_main(void)
 		rt_test_error("cannot map the buffers");
 		return;
 	}
+#ifndef RT_HOSTED
 	/* the guest itself sees its buffers at the new addresses */
 	*(volatile uint64_t *)(uintptr_t)(V_HI + 8) = 0x5a5a;
 	rt_check(*(uint64_t *)(phys[0] + 8) == 0x5a5a, "V_HI is not backed by page 0");
 	*(uint64_t *)(phys[0] + 8) = 0;
+#endif
 
 	version_straddle();
 	memop_batch();

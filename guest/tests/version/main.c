@@ -165,6 +165,26 @@ static void check_multicall(const struct release *r, uint32_t want_feat)
 	rt_printf("multicall: 5 entries, results as direct calls\n");
 }
 
+/* A string naming the Xen version (the changeset) names this release's
+ * series and no other: "4.M" for M != minor would be a second identity. */
+static void check_names_only(const struct release *r, const char *what, const char *s)
+{
+	bool named = false;
+
+	for (const char *q = strstr(s, "4."); q; q = strstr(q + 2, "4.")) {
+		unsigned int m = 0, digits = 0;
+
+		while (q[2 + digits] >= '0' && q[2 + digits] <= '9' && digits < 3)
+			m = m * 10 + (unsigned int)(q[2 + digits++] - '0');
+		if (!digits)
+			continue;
+		rt_check(m == r->minor, "%s \"%s\" names 4.%u, the release is 4.%u", what, s, m,
+			 r->minor);
+		named |= m == r->minor;
+	}
+	rt_check(named, "%s \"%s\" does not name 4.%u", what, s, r->minor);
+}
+
 static void check_identity(const struct release *r)
 {
 	struct xen_platform_parameters pp;
@@ -199,6 +219,7 @@ static void check_identity(const struct release *r)
 	rt_check(rc == 0 && !strncmp(strbuf, "xen-3.0-x86_64", 14), "capabilities \"%s\"", strbuf);
 	rc = HYPERVISOR_xen_version(XENVER_changeset, strbuf);
 	rt_check(rc == 0 && strbuf[0] && strlen(strbuf) < 64, "changeset (%ld)", rc);
+	check_names_only(r, "changeset", strbuf);
 	rc = HYPERVISOR_xen_version(XENVER_compile_info, strbuf);
 	rt_check(rc == 0, "compile_info: %ld", rc);
 

@@ -18,6 +18,7 @@
 #ifndef HV_BOOTINFO_H
 #define HV_BOOTINFO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,12 @@ struct bootinfo_diag {
 	bool has_addr;
 	paddr_t addr;
 	char msg[160];
+};
+
+/* Strings a parse or a plan owns (node paths, labels, names), freed with it. */
+struct bootinfo_strpool {
+	char **str;
+	unsigned int nr, cap;
 };
 
 enum bootinfo_module_kind {
@@ -83,7 +90,7 @@ struct bootinfo_domain {
 	struct bootinfo_spans shm_guest;     /* kind SHM, guest addresses */
 	struct bootinfo_spans xen_reg;       /* kind XEN_REG, guest addresses */
 	struct bootinfo_prop *props;
-	unsigned int nr_props;
+	unsigned int nr_props, cap_props;
 	bool invalid;          /* an error makes the domain unbuildable */
 };
 
@@ -118,9 +125,7 @@ struct bootinfo {
 	unsigned int nr_diag, cap_diag;
 	unsigned int nr_err;
 
-	/* string pool */
-	char **str;
-	unsigned int nr_str, cap_str;
+	struct bootinfo_strpool pool;
 };
 
 struct bootinfo_opts {
@@ -149,6 +154,24 @@ void bootinfo_diag(struct bootinfo *bi, enum bootinfo_diag_level lvl,
 
 /* Copies a string into bi's pool; NULL on allocation failure. */
 const char *bootinfo_strdup(struct bootinfo *bi, const char *s);
+
+/* The string pool of a parse and of a plan: a copy of s that the pool owns
+ * (NULL without memory); freeing the pool frees every copy. */
+const char *bootinfo_pool_strdup(struct bootinfo_strpool *pool, const char *s);
+void bootinfo_pool_free(struct bootinfo_strpool *pool);
+
+/*
+ * The diagnostic list of a parse and of a plan: appends one to the array
+ * (*diag, *nr, *cap), its path copied into pool ("?" when that copy fails),
+ * its message formatted by diag_vfmt (hv/diag.h). Without memory, or with
+ * max diagnostics listed already, nothing is added and NULL is returned.
+ */
+struct bootinfo_diag *bootinfo_diag_vpush(struct bootinfo_diag **diag, unsigned int *nr,
+					  unsigned int *cap, unsigned int max,
+					  struct bootinfo_strpool *pool,
+					  enum bootinfo_diag_level lvl, const char *path,
+					  bool has_addr, paddr_t addr, const char *fmt, va_list ap)
+	__attribute__((format(printf, 10, 0)));
 
 const char *bootinfo_module_kind_name(enum bootinfo_module_kind k);
 

@@ -9,12 +9,14 @@
  *    hv_vcpu_upcall_vector() which vector to inject. Blocking is done inside
  *    the hypercall (SCHEDOP_block/poll sleep with the hypervisor lock
  *    released); a transport that wants a sleeping vCPU back (stop, time
- *    limit) calls hv_vcpu_wake(). These three take the lock themselves and
- *    must not be called with it held.
+ *    limit) calls hv_vcpu_wake(); hv_vcpu_blocked() tells a report that
+ *    the vCPU sleeps. These take the lock themselves and must not be
+ *    called with it held; hv_system_time() needs no lock.
  *
  * 2. The rest of the core (called with the lock held): the domain
- *    lifecycle hooks, the memory layer's XENMAPSPACE_shared_info, the
- *    dispatcher's handlers, IOREQ's Xen-attached ports, the audit.
+ *    lifecycle (dom/domain.c), the memory layer's XENMAPSPACE_shared_info
+ *    (mm_hooks), the dispatcher's handlers, IOREQ's Xen-attached ports and
+ *    waits, the audit.
  */
 #ifndef HV_EVENT_H
 #define HV_EVENT_H
@@ -23,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 struct hv;
 struct hv_hcall;
@@ -100,7 +102,8 @@ typedef void (*evtchn_xen_notify_t)(void *ctx, struct domain *d, uint32_t port);
  */
 int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_notify_t notify,
 			  void *ctx);
-/* Sets the bound peer's port pending (dropped while still unbound, as Xen). */
+/* Sets the bound peer's port pending (dropped while still unbound, as Xen,
+ * and once d's ports are gone with its destruction). */
 void evtchn_xen_send(struct domain *d, uint32_t port);
 /* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);

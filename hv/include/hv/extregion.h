@@ -144,7 +144,8 @@ struct xen_policy_traits {
 };
 
 const struct xen_policy_traits *xen_policy_traits(enum xen_policy p);
-/* "4.16" ... "4.21", "latest" (also "head", "4.22"), and point releases
+/* "4.16" ... "4.21", "latest" (also "4.22", the newest release, which it
+ * models: facts name no release after 4.22.0), and point releases
  * "4.M.P" mapped to the policy that models them ("4.19.2" -> 4.19.0-4.19.2,
  * "4.20.4" -> "4.20"). -EINVAL for anything else. */
 int xen_policy_parse(const char *s, enum xen_policy *out);

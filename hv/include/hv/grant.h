@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 /* Entries per table frame (v1 entries are 8 bytes). */
 #define GNTTAB_ENTRIES_PER_FRAME 512u

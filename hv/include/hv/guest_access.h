@@ -19,7 +19,7 @@
 #ifndef HV_GUEST_ACCESS_H
 #define HV_GUEST_ACCESS_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 #include <hv/hcall.h>
 
 /* 0 or -EFAULT (nothing is partially reported: a fault may leave a prefix copied). */

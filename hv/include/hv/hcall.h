@@ -30,8 +30,10 @@
  *   cr0/cr3/cr4/efer/cpl and set valid (so calls that follow no pointer
  *   cost the transport nothing); valid stays set across continuations.
  * - fetch NULL and valid clear (a zeroed struct): the caller has no paging,
- *   its pointers are guest-physical (the in-process transport's hosted
- *   guests, host-side callers).
+ *   its pointers are guest-physical (hosted guests until they build page
+ *   tables, host-side callers).
+ * - fetch NULL and valid set: the state is given (the in-process
+ *   transport's hosted guests with page tables of their own).
  * With CR0.PG clear the pointers are guest-physical as well.
  */
 struct hv_paging {

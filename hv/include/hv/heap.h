@@ -14,16 +14,8 @@
 #ifndef HV_HEAP_H
 #define HV_HEAP_H
 
+#include <hv/mm_types.h>
 #include <hv/page.h>
-
-#define HEAP_MAX_ORDER 18 /* 1 GiB */
-
-struct heap {
-	struct page_list free[HEAP_MAX_ORDER + 1];
-	uint64_t free_pages;
-	uint64_t total_pages;
-	uint64_t nr_allocs, nr_frees, nr_splits, nr_merges;
-};
 
 struct hv;
 

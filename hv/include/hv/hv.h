@@ -2,6 +2,19 @@
  * The hypervisor instance. All state hangs off one struct hv: no hidden
  * globals, so tests can run several instances in one process.
  *
+ * The object model: struct hv and struct domain (with the data of the
+ * memory layer they embed, mm_types.h) are defined here, below every
+ * subsystem, so that all of them can work on both without including each
+ * other. Functions here need nothing above common/.
+ *
+ * Domain invariants (memory accounting):
+ * - tot_pages equals the number of frames owned by the domain that hold the
+ *   allocation reference (PGC_allocated), i.e. the length of page_list.
+ * - tot_pages never exceeds max_pages after a successful operation.
+ * - A dying domain accepts no new memory; destroy releases every page:
+ *   heap pages go back to the heap once their last reference drops, static
+ *   pages go to the reserved list and never to the heap.
+ *
  * Locking: hv->lock serialises every operation that reads or changes
  * memory state (hypercalls, domain create/destroy, audit). Hypercalls drop
  * it between continuations so that long batches do not starve others.
@@ -11,14 +24,122 @@
 
 #include <pthread.h>
 #include <hv/backend.h>
-#include <hv/domain.h>
-#include <hv/heap.h>
 #include <hv/log.h>
-#include <hv/page.h>
+#include <hv/mm_types.h>
 
 #define HV_DEFAULT_GPADDR_BITS 40
 
 struct xen_policy_traits;
+struct hv_paging;
+
+#define DOMF_privileged (1u << 0) /* may map any domain's memory (Dom0) */
+#define DOMF_static (1u << 1)     /* static memory (xen,static-mem) */
+#define DOMF_directmap (1u << 2)  /* guest addresses == machine addresses */
+#define DOMF_32bit (1u << 3)
+#define DOMF_iommu (1u << 4)      /* has an IOMMU context (assigned device) */
+
+enum domain_state {
+	DOMS_running = 0,
+	DOMS_shutdown, /* asked to stop (sched_op shutdown) */
+	DOMS_dying,    /* being destroyed; pages may still be referenced by others */
+};
+
+struct domain_stats {
+	uint64_t hypercalls;
+	uint64_t multicall_entries; /* calls run as entries of a multicall */
+	uint64_t populated, decreased;
+	uint64_t foreign_mapped;
+};
+
+struct gnttab;
+struct iommu_ctx;
+struct evtchn_domain;
+
+/* vCPUs per domain: one today (issue 17 adds SMP); per-vCPU state already
+ * lives in struct vcpu so that code indexes it as Xen does. */
+#define DOMAIN_MAX_VCPUS 1
+
+/*
+ * Per-vCPU state of the event subsystem (hv/event/; owned and documented
+ * there). Changed only with the hypervisor lock held.
+ */
+struct vcpu {
+	unsigned int id;
+	/* vcpu_info: slot `id` of shared_info, or (after
+	 * VCPUOP_register_vcpu_info) at vi_mfn + vi_offset, on whose frame
+	 * the event subsystem holds a page reference. */
+	bool vi_registered;
+	mfn_t vi_mfn;
+	uint32_t vi_offset;
+	/* HVMOP_set_evtchn_upcall_vector (0: none) and whether a 0->1 of
+	 * upcall_pending is waiting for the transport to inject it (edge). */
+	uint8_t upcall_vector;
+	bool upcall_edge;
+	/* Sleeping in SCHEDOP_block/poll with the lock released. */
+	bool sleeping;
+	const uint32_t *poll_ports; /* SCHEDOP_poll's ports while sleeping */
+	unsigned int nr_poll_ports;
+	uint64_t wake_gen; /* bumped by every wake-up of this vCPU */
+	/* hv_vcpu_wake while not sleeping: the next block/poll returns at
+	 * once (a transport's stop cannot slip in before the sleep). */
+	bool wake_pending;
+	pthread_cond_t wake; /* waited on with hv->lock (CLOCK_MONOTONIC) */
+	bool wake_init;
+};
+
+#define DOMAIN_NAME_LEN 32
+#define DOMAIN_MAX_TARGETS 8
+
+struct domain {
+	struct hv *hv;
+	domid_t id;
+	char name[DOMAIN_NAME_LEN];
+	uint32_t flags;
+	enum domain_state state;
+	bool relinquishing; /* inside domain_destroy: do not finalise yet */
+	unsigned int shutdown_reason;
+	/* SCHEDOP_shutdown_code: latched, it becomes the reason of the
+	 * guest's next SCHEDOP_shutdown (docs/abi.md, sched_op). */
+	bool shutdown_code_set;
+	unsigned int shutdown_code;
+	char crash_why[128]; /* set when the hypervisor (not the guest) stopped it */
+
+	uint64_t tot_pages;
+	uint64_t max_pages;
+	struct page_list page_list; /* frames holding the allocation reference */
+	struct page_list resv_list; /* static frames freed by this domain, reusable by it */
+
+	struct p2m p2m;
+
+	/* Guest RAM layout given by the builder (memory_map, guest DT). */
+	paddr_t mem_banks[8][2];
+	unsigned int nr_mem_banks;
+
+	/* Domains this one may foreign-map besides itself (Dom0 may map all). */
+	domid_t targets[DOMAIN_MAX_TARGETS];
+	unsigned int nr_targets;
+
+	struct gnttab *gnttab;
+	struct iommu_ctx *iommu;
+	struct evtchn_domain *evtchn; /* hv/event/ */
+	unsigned int nr_vcpus;
+	struct vcpu vcpu[DOMAIN_MAX_VCPUS];
+	/* Hypercalls of this domain in progress (the dispatcher's pin): the
+	 * domain is not freed while any runs - a vCPU sleeping in sched_op
+	 * releases the lock - and the dispatcher finalises it after the last
+	 * one returns. */
+	unsigned int hcall_pins;
+	void *backend_priv; /* owned by the realization backend */
+
+	/* While a hypercall of this domain runs (set by the dispatcher under
+	 * the lock): the calling vCPU's paging state, through which
+	 * copy_from_guest/copy_to_guest translate its pointers. NULL otherwise
+	 * (addresses are then guest-physical). Domains have one vCPU. */
+	struct hv_paging *hcall_paging;
+
+	struct domain_stats st;
+	struct domain *next;
+};
 
 /* Console output of guests (console_io write). */
 typedef void (*hv_console_sink_t)(void *ctx, struct domain *d, const char *buf, size_t len);
@@ -91,20 +212,19 @@ struct hv {
 	uint64_t fi_nth, fi_calls, fi_failed;
 };
 
-int hv_init(struct hv *hv, const struct hv_config *cfg);
-/* Destroys every domain (forcibly, ignoring outside references) and frees all. */
-void hv_destroy(struct hv *hv);
-
 void hv_lock(struct hv *hv);
 void hv_unlock(struct hv *hv);
 
-/* Realization helpers used by the P2M and heap. */
-void hv_realize_map(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
-		    enum hv_access access);
-void hv_realize_unmap(struct hv *hv, struct domain *d, gfn_t gfn, uint64_t nr);
-void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr);
-/* Pushes all pending realization work to the backend. */
-void hv_realize_flush(struct hv *hv);
+/* The domain registry (common/registry.c): the narrow view of domains
+ * that every subsystem, mm/ included, may use. Creating and destroying
+ * domains is dom/'s job (domain.h), above the subsystems. */
+struct domain *domain_by_id(struct hv *hv, domid_t id);
+/* d may access target's memory (itself, Dom0-privileged, or declared). */
+bool domain_may_map(const struct domain *d, const struct domain *target);
+/* Resolves a domid argument of a hypercall (DOMID_SELF allowed) that the
+ * caller may control: itself, or any live domain when privileged. NULL with
+ * *err = -ESRCH (no such live domain) or -EPERM. */
+struct domain *domain_hcall_target(struct domain *caller, domid_t id, int *err);
 
 /* Marks a domain crashed (e.g. a mapping could not be realized). */
 void hv_domain_crash(struct domain *d, const char *why);

@@ -25,7 +25,7 @@
 #ifndef HV_IOMMU_H
 #define HV_IOMMU_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 #define IOMMU_MAX_ORDER 9 /* largest page order of any sub-op (2 MiB) */
 #define IOMMU_MAX_RESERVED 8

@@ -15,7 +15,7 @@
 #ifndef HV_IOREQ_H
 #define HV_IOREQ_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 #include <public/ioreq.h>
 
 struct ioreq_server_stats {

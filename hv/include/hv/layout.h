@@ -88,8 +88,7 @@ struct layout_plan {
 	unsigned int nr_dom;
 	struct bootinfo_diag *msg;
 	unsigned int nr_msg, cap_msg;
-	char **str;
-	unsigned int nr_str, cap_str;
+	struct bootinfo_strpool pool;
 };
 
 /* 0, -EINVAL (bad options; a message says why) or -ENOMEM. A tree the

@@ -12,7 +12,7 @@
 #ifndef HV_MM_H
 #define HV_MM_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 /* Assigns 2^order in-use frames (count 0, no owner) to d. -ENOMEM over max_pages, -ESRCH if dying. */
 int mm_assign_pages(struct domain *d, struct page_info *pg, unsigned int order);
@@ -43,6 +43,10 @@ void mm_put_page_writable(struct hv *hv, struct page_info *pg);
  * maps lose the mapper's reference. -ENOENT when nothing is mapped there.
  */
 int mm_remove_gfn(struct domain *d, gfn_t gfn);
+/* Frees gfn of d for a new mapping (add_to_physmap of every space): what
+ * is there is removed as by mm_remove_gfn, as Xen does first. 0 when gfn
+ * was free or is now, else mm_remove_gfn's error (nothing changed). */
+int mm_vacate_gfn(struct domain *d, gfn_t gfn);
 
 /*
  * What the memory layer asks of the subsystems above it. mm/ causes events

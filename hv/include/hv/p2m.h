@@ -19,7 +19,7 @@
 #ifndef HV_P2M_H
 #define HV_P2M_H
 
-#include <hv/types.h>
+#include <hv/mm_types.h>
 
 typedef enum {
 	p2m_invalid = 0,
@@ -47,28 +47,7 @@ static inline bool p2m_is_writable(p2m_type_t t)
 #define P2M_ORDER_2M 9
 #define P2M_ORDER_1G 18
 
-struct p2m_stats {
-	uint64_t tables;             /* tables currently allocated */
-	uint64_t tables_peak;
-	uint64_t leaves[3];          /* current leaves per level (4K, 2M, 1G) */
-	uint64_t superpages_created; /* 2M + 1G leaves ever written */
-	uint64_t shattered[3];       /* superpages split, indexed by level of the split leaf */
-	uint64_t merged;             /* 4K runs merged back into a 2M leaf */
-	uint64_t updates;            /* p2m_set_range calls that changed something */
-	uint64_t ram_frames;         /* frames mapped with a RAM type (the guest's usable RAM) */
-	uint64_t ram_frames_low;     /* lowest ram_frames since the owner last reset it */
-};
-
 struct domain;
-
-struct p2m {
-	uint64_t *root;
-	unsigned int gpaddr_bits;
-	uint64_t max_gfn;   /* exclusive: 2^(gpaddr_bits-12) */
-	struct p2m_stats st;
-	uint64_t **pool;    /* preallocated tables of the current update */
-	unsigned int pool_nr, pool_cap;
-};
 
 int p2m_init(struct domain *d, unsigned int gpaddr_bits);
 /* Frees every table; does not touch pages (the domain code released them). */
@@ -91,6 +70,18 @@ static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
  * pointers are non-NULL, its type and the order of the leaf that maps it.
  */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
+
+/* The RAM frame at gfn (RAM type in *t when t is not NULL), or INVALID_MFN
+ * when gfn maps no RAM (nothing, or a foreign, grant or MMIO leaf). */
+static inline mfn_t p2m_lookup_ram(struct domain *d, gfn_t gfn, p2m_type_t *t)
+{
+	p2m_type_t ty;
+	mfn_t mfn = p2m_lookup(d, gfn, &ty, NULL);
+
+	if (t)
+		*t = ty;
+	return p2m_is_ram(ty) ? mfn : INVALID_MFN;
+}
 
 /* Calls cb for every leaf in ascending GFN order; stops early if cb returns nonzero. */
 typedef int (*p2m_leaf_cb)(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t);

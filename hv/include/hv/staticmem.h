@@ -28,7 +28,7 @@
 #ifndef HV_STATICMEM_H
 #define HV_STATICMEM_H
 
-#include <hv/domain.h>
+#include <hv/hv.h>
 
 /* Owner recorded in CLAIMED frames: held by the hypervisor for a domain the
  * system description names but that is not built yet. */

@@ -5,7 +5,8 @@
  * (rt_handle()). Freestanding, that is the pointer itself (a linear
  * address the hypervisor translates through this vCPU's page tables; under
  * the identity map it equals the guest-physical one); hosted, the
- * guest-physical address (in-process guests have no page tables).
+ * guest-physical address (which, once a hosted guest has page tables of
+ * its own, its identity map makes the linear one as well: guest/rt/hosted.c).
  */
 #ifndef RT_HYPERCALL_H
 #define RT_HYPERCALL_H

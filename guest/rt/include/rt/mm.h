@@ -19,7 +19,8 @@ uint64_t rt_free_page_count(void);
  * Makes [pa, pa+size) reachable at the same address (2 MiB pages, tables
  * from rt_alloc_pages): for extended regions and other space outside the
  * boot identity map. Existing mappings are kept. 0, or -1 when out of
- * pages. Hosted builds reach all guest memory already and do nothing.
+ * pages. Hosted builds reach all guest memory already; they map only for
+ * the hypervisor's sake, once they have page tables (rt_map_page_at()).
  */
 int rt_map_range(uint64_t pa, uint64_t size);
 
@@ -27,8 +28,10 @@ int rt_map_range(uint64_t pa, uint64_t size);
  * Maps the 4 KiB page at guest-physical pa at linear address va (both page
  * aligned), present, user, writable when writable. va must not be mapped
  * yet and must lie outside the identity map's 2 MiB slots (its page tables
- * are made here; no TLB entry can be stale). 0, or -1 when out of pages,
- * va is taken, or (hosted) there are no page tables to map it in.
+ * are made here; no TLB entry can be stale). 0, or -1 when out of pages
+ * or va is taken. Hosted, the first call builds the guest's own tables
+ * (guest/rt/hosted.c) and the mapping is seen by the hypervisor only: the
+ * program still reaches the page through its usual pointer.
  */
 #define RT_MAP_WRITABLE 1U
 #define RT_MAP_SUPERVISOR 2U /* leave U/S clear: CPL3 accesses fault */

@@ -12,12 +12,15 @@
 
 /* Entries per add_to_physmap_batch call. */
 #define XFOREIGN_BATCH 512
+/* add_to_physmap_batch calls per multicall. */
+#define XFOREIGN_MC 8
 
 /*
  * Maps dom's frames fgfns[i] at local frames lgfns[i], i < n. Both arrays
  * and errs (per-entry result, may be NULL) must be guest memory. Returns
  * the number of entries that failed (0 = all mapped), or a negative errno
- * when a call failed as a whole (entries before it are mapped).
+ * when a call failed as a whole (entries of earlier calls are mapped, and
+ * those of the other calls in its multicall may be).
  */
 long xforeign_map(domid_t dom, const xen_pfn_t *fgfns, const xen_pfn_t *lgfns,
 		  unsigned long n, int *errs);

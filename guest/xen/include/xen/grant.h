@@ -3,7 +3,7 @@
  *
  * Set-up: the table frames appear at consecutive GFNs of /hypervisor
  * region 0 (add_to_physmap with XENMAPSPACE_grant_table, frame i at
- * region base + i). When region 0 is absent the frames go to ballooned
+ * region base + i; one multicall places them all). When region 0 is absent the frames go to ballooned
  * pages instead. The table is then reachable through its guest-physical
  * address.
  *

@@ -1,0 +1,130 @@
+/*
+ * Realization batching: the core's side of realization (the backend's side
+ * is struct hv_backend_ops, backend.h; the VMM's is vmm/realize.c).
+ *
+ * P2M changes and frame releases are queued here and handed to the
+ * backend in coalesced runs (adjacent in GFN and MFN, same domain and
+ * access, inside one RAM bank), at the latest when the current hypercall
+ * returns. Ordering is kept: a queued run of one kind is flushed before a
+ * run of another kind or domain is queued, and pending unmaps reach the
+ * backend before the release of any frame.
+ */
+#include <hv/hv.h>
+#include <hv/page.h>
+#include <hv/realize.h>
+
+/* Where a run lies in machine RAM, so the backend need not ask the frame table. */
+static uint64_t ram_off(const struct hv *hv, mfn_t mfn)
+{
+	uint64_t off;
+
+	return frame_ram_offset(&hv->ft, mfn, &off) ? off : HV_RAM_OFF_NONE;
+}
+
+static void flush_pending(struct hv *hv)
+{
+	struct hv_realize_run *r = &hv->pending;
+	const struct hv_backend_ops *be = hv->cfg.backend;
+
+	if (!r->nr)
+		return;
+	if (mfn_eq(r->mfn, INVALID_MFN)) {
+		hv->st.backend_unmaps++;
+		if (be && be->unmap)
+			be->unmap(hv->cfg.backend_ctx, r->d, r->gfn, r->nr);
+	} else {
+		hv->st.backend_maps++;
+		if (be && be->map) {
+			int rc = be->map(hv->cfg.backend_ctx, r->d, r->gfn, r->mfn,
+					 ram_off(hv, r->mfn), r->nr, r->access);
+
+			if (rc)
+				hv_domain_crash(r->d, "a P2M change could not be realized");
+		}
+	}
+	r->nr = 0;
+}
+
+static void flush_release(struct hv *hv)
+{
+	const struct hv_backend_ops *be = hv->cfg.backend;
+
+	for (unsigned int i = 0; i < hv->nr_release; i++) {
+		hv->st.backend_releases++;
+		hv->st.released_pages += hv->release[i].nr;
+		if (be && be->release)
+			be->release(hv->cfg.backend_ctx, hv->release[i].mfn,
+				    ram_off(hv, hv->release[i].mfn), hv->release[i].nr);
+	}
+	hv->nr_release = 0;
+}
+
+static void queue_run(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
+		      enum hv_access access)
+{
+	struct hv_realize_run *r = &hv->pending;
+	bool unmap = mfn_eq(mfn, INVALID_MFN);
+
+	if (r->nr && r->d == d && gfn_x(r->gfn) + r->nr == gfn_x(gfn) &&
+	    mfn_eq(r->mfn, INVALID_MFN) == unmap &&
+	    (unmap || (mfn_x(r->mfn) + r->nr == mfn_x(mfn) && r->access == access &&
+		       frame_range_in_one_bank(&hv->ft, r->mfn, r->nr + nr)))) {
+		r->nr += nr;
+		return;
+	}
+	flush_pending(hv);
+	*r = (struct hv_realize_run){d, gfn, mfn, nr, access};
+}
+
+void hv_realize_map(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
+		    enum hv_access access)
+{
+	/* A run must be one memfd range: split at bank boundaries. */
+	while (nr) {
+		const struct frame_bank *b = frame_bank_of(&hv->ft, mfn);
+		uint64_t n = nr;
+
+		if (b && mfn_x(mfn) + n > mfn_x(b->start) + b->nr)
+			n = mfn_x(b->start) + b->nr - mfn_x(mfn);
+		queue_run(hv, d, gfn, mfn, n, access);
+		gfn = gfn_add(gfn, (int64_t)n);
+		mfn = mfn_add(mfn, (int64_t)n);
+		nr -= n;
+	}
+}
+
+void hv_realize_unmap(struct hv *hv, struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	queue_run(hv, d, gfn, INVALID_MFN, nr, HV_ACCESS_RW);
+}
+
+void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	if (hv->nr_release) {
+		typeof(hv->release[0]) *last = &hv->release[hv->nr_release - 1];
+
+		if (mfn_x(last->mfn) + last->nr == mfn_x(mfn) &&
+		    frame_range_in_one_bank(&hv->ft, last->mfn, last->nr + nr)) {
+			last->nr += nr;
+			return;
+		}
+	}
+	/* A full batch goes out through hv_realize_flush(), not on its own:
+	 * the unmaps still pending may be of these very frames. A frame
+	 * punched while a guest window still maps it can be written again
+	 * by the guest's other vCPUs, and its next owner would then get it
+	 * with that data instead of zeroes. */
+	if (hv->nr_release == HV_RELEASE_BATCH)
+		hv_realize_flush(hv);
+	hv->release[hv->nr_release].mfn = mfn;
+	hv->release[hv->nr_release].nr = nr;
+	hv->nr_release++;
+}
+
+void hv_realize_flush(struct hv *hv)
+{
+	/* Unmaps must reach the guest's window before the frames' host memory
+	 * is released, so pending P2M runs go first. */
+	flush_pending(hv);
+	flush_release(hv);
+}
