@@ -1,0 +1,134 @@
+/*
+ * Event channels from the guest side: the 2-level ABI on shared_info.
+ *
+ * Set-up (xevtchn_init): the shared_info page is placed at a GFN from the
+ * unpopulated-page allocator (XENMEM_add_to_physmap, XENMAPSPACE_shared_info,
+ * idx 0), so it costs no RAM where extended regions exist; the upcall is
+ * requested as Xen's vector callback (HVM_PARAM_CALLBACK_IRQ, type 2, the
+ * vector rt_irq_upcall_vector() names) and the runtime's interrupt entry
+ * calls the scan below. vCPU 0 uses its slot inside shared_info (every
+ * domain here has one vCPU; slots 0..31 need no VCPUOP_register_vcpu_info).
+ *
+ * The upcall (Xen's consumption order, facts 1.3): clear
+ * evtchn_upcall_pending, exchange evtchn_pending_sel with 0, and for each
+ * selected word take pending & ~mask; a port WITH a handler has its pending
+ * bit cleared and then its handler called; a port WITHOUT a handler keeps
+ * its pending bit, for the program to test and clear (a polled port). The
+ * scan repeats while the hypervisor marked more during it.
+ *
+ * Masking: xevtchn_mask() sets the guest-owned mask bit; xevtchn_unmask()
+ * uses EVTCHNOP_unmask, which re-raises an event that became pending while
+ * masked (clearing the bit in memory would not).
+ *
+ * Waiting: a CPL3 HVM-style guest has no `sti; hlt`, and Xen decides
+ * SCHEDOP_block by the vCPU's RFLAGS.IF, so block can lose a wake-up on
+ * either side of the check (IF=0: the upcall already pending does not
+ * count; IF=1: the handler may consume the event between the check and
+ * the block). The waiting helpers therefore check the condition with
+ * interrupts off and sleep in SCHEDOP_poll on the ports that will signal
+ * it: an event that arrives after the check leaves its pending bit set
+ * (no handler can run to clear it), and poll returns at once for a listed
+ * pending port, masked or not. Interrupts are then enabled so handlers
+ * run, and the condition is checked again. A port waited on must either
+ * be unmasked with a handler (the upcall consumes it) or be cleared by the
+ * condition itself (xevtchn_test_and_clear), else the wait spins.
+ *
+ * Errors are the hypervisor's negative Xen errnos, passed through.
+ */
+#ifndef XEN_EVTCHN_H
+#define XEN_EVTCHN_H
+
+#include <public/event_channel.h>
+#include <public/xen.h>
+#include <rt/rt.h>
+
+/* Ports of the 2-level ABI for a 64-bit guest: 64 words of 64 bits. */
+#define XEVTCHN_NR_PORTS 4096u
+#define XEVTCHN_WAIT_MAX_PORTS 128u /* SCHEDOP_poll's limit */
+
+typedef void (*xevtchn_handler_t)(evtchn_port_t port, void *ctx);
+
+struct xevtchn_port_info {
+	xevtchn_handler_t fn;
+	void *ctx;
+	uint64_t count; /* times the scan called fn for this port */
+};
+
+struct xevtchn {
+	bool ready;
+	struct shared_info *shared; /* the mapped shared_info page */
+	struct vcpu_info *vcpu;	    /* vCPU 0's slot */
+	xen_pfn_t shared_gfn;
+	unsigned int vector;	    /* the callback vector registered */
+	struct xevtchn_port_info *port; /* XEVTCHN_NR_PORTS entries */
+	uint64_t upcalls;	    /* scans run (from the interrupt or by hand) */
+	uint64_t handled;	    /* handler calls in total */
+};
+
+/*
+ * Maps shared_info, registers the callback vector and installs the
+ * interrupt handler; interrupts are left as they were (the caller enables
+ * them with rt_irq_enable()). Needs the unpopulated allocator
+ * (xen_unpopulated_init) when a GFN is not given: gfn 0 = take one from
+ * it. 0 or a negative errno. Idempotent.
+ */
+int xevtchn_init(xen_pfn_t gfn);
+struct xevtchn *xevtchn(void);
+
+/* Sub-ops. Results through the pointers; 0 or a negative errno. */
+int xevtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
+int xevtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *local);
+int xevtchn_bind_virq(uint32_t virq, uint32_t vcpu, evtchn_port_t *port);
+int xevtchn_send(evtchn_port_t port);
+/* Closes the port and forgets its handler. */
+int xevtchn_close(evtchn_port_t port);
+/* dom may be DOMID_SELF; st->status etc. filled on success. */
+int xevtchn_status(domid_t dom, evtchn_port_t port, struct evtchn_status *st);
+
+/* Guest-side bits of shared_info (ports >= XEVTCHN_NR_PORTS are ignored). */
+void xevtchn_mask(evtchn_port_t port);
+/* EVTCHNOP_unmask: an event pending while masked is raised now. */
+int xevtchn_unmask(evtchn_port_t port);
+bool xevtchn_is_pending(evtchn_port_t port);
+bool xevtchn_is_masked(evtchn_port_t port);
+/* Atomically clears the pending bit; returns whether it was set. */
+bool xevtchn_test_and_clear(evtchn_port_t port);
+
+/*
+ * The handler the scan calls for port (NULL: none, the port's pending bit
+ * is left for the program). Takes effect at once; 0, or -XEN_EINVAL for a
+ * port out of range.
+ */
+int xevtchn_set_handler(evtchn_port_t port, xevtchn_handler_t fn, void *ctx);
+
+/* The upcall body (the interrupt handler calls it with interrupts off);
+ * callers may run it too, with interrupts off. */
+void xevtchn_scan(void);
+
+/* Xen system time in ns (HVMOP_get_time), 0 when the call fails. */
+uint64_t xevtchn_now(void);
+
+/*
+ * SCHEDOP_poll on ports with an absolute deadline (Xen system time, ns;
+ * 0 = none). Returns 0 when woken (a listed port pending, or spurious),
+ * -XEN_ETIMEDOUT when the deadline passed without a listed port pending,
+ * or the call's error.
+ */
+int xevtchn_poll(const evtchn_port_t *ports, unsigned int nr, uint64_t deadline);
+
+/*
+ * Waits until done(ctx) is true (see "Waiting" above): 0, or -XEN_ETIMEDOUT
+ * after timeout_ns (0 = no limit), or a poll error. done() runs with
+ * interrupts off; interrupts are on when this returns.
+ */
+int xevtchn_wait(const evtchn_port_t *ports, unsigned int nr, bool (*done)(void *ctx),
+		 void *ctx, uint64_t timeout_ns);
+
+/*
+ * Waits for one event on port, consuming it: returns 0 once the port's
+ * pending bit was found set (and cleared), -XEN_ETIMEDOUT after timeout_ns
+ * (0 = no limit). For ports without a handler.
+ */
+int xevtchn_wait_port(evtchn_port_t port, uint64_t timeout_ns);
+
+#endif
