@@ -15,6 +15,7 @@ const struct mm_hooks mm_hooks = {
 	.gfn_removed = iommu_gfn_removed,
 	.domain_released = domain_finalise,
 	.map_grant_frame = gnttab_add_to_physmap,
+	.map_shared_info = evtchn_map_shared_info,
 };
 
 const struct domain_hooks domain_hooks = {

@@ -31,6 +31,11 @@ struct inproc_env {
 	 * exits with): size 1, 2, 4 or 8; reads return the value. An access
 	 * no device takes stops the domain (does not return), as on KVM. */
 	uint64_t (*mmio)(void *ctx, uint64_t gpa, unsigned int size, int write, uint64_t val);
+	/* The runtime's interrupt entry: the transport calls entry(vector) on
+	 * the guest thread when an upcall is due, never inside hcall(). The
+	 * runtime registers it once at start (it runs the handler or records
+	 * the vector while the guest has interrupts off). */
+	void (*set_irq_entry)(void *ctx, void (*entry)(unsigned int vector));
 };
 
 /* The hosted runtime's entry (guest/rt/hosted.c). */

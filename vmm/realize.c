@@ -130,12 +130,24 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	}
 }
 
+/* Lock held (backend.h): forwarded to the transport, which only flags and
+ * signals the vCPU's thread. */
+static void be_vcpu_kick(void *ctx, struct domain *d, unsigned int vcpu)
+{
+	struct vmm *m = vmm_of(ctx);
+	struct vmm_dom *vd = d->backend_priv;
+
+	if (vd && vd->transport && m->transport)
+		transport_vcpu_kick(m->transport, vd, vcpu);
+}
+
 static const struct hv_backend_ops vmm_backend_ops = {
 	.domain_create = be_domain_create,
 	.domain_destroy = be_domain_destroy,
 	.map = be_map,
 	.unmap = be_unmap,
 	.release = be_release,
+	.vcpu_kick = be_vcpu_kick,
 };
 
 int vmm_init(struct vmm *m, const struct vmm_config *cfg)

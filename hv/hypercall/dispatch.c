@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
@@ -40,6 +41,9 @@ static const hcall_fn table[] = {
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_vcpu_op] = do_vcpu_op,
+	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_hvm_op] = do_hvm_op,
 	[__HYPERVISOR_sysctl] = do_sysctl,
 	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_iommu_op] = do_iommu_op,
@@ -119,6 +123,7 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	/* d stays allocated while a handler of it runs, even when it drops
 	 * the lock to sleep (sched_op block/poll) and d is destroyed meanwhile. */
 	d->hcall_pins++;
+	hv->xen_version = hv_xen_version(hv);
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)

@@ -76,6 +76,10 @@ struct hv {
 	struct hv_stats st;
 	/* CLOCK_MONOTONIC at hv_init, ns: system time 0 (hv_system_time). */
 	uint64_t boot_ns;
+	/* (major << 16) | minor of the presented Xen release (hv_xen_version),
+	 * refreshed by the dispatcher at every hypercall; read by
+	 * subsystems below hypercall/ whose rules changed between releases. */
+	uint32_t xen_version;
 	hv_console_sink_t console;
 	void *console_ctx;
 	/* Allocation-failure injection: with fi_nth != 0, the fi_nth-th
