@@ -369,6 +369,25 @@ int xevtchn_wait(const evtchn_port_t *ports, unsigned int nr, bool (*done)(void 
 	}
 }
 
+int xevtchn_block(bool (*done)(void *ctx), void *ctx)
+{
+	for (;;) {
+		long rc;
+
+		rt_irq_disable();
+		if (done(ctx)) {
+			rt_irq_enable();
+			return 0;
+		}
+		/* An upcall from here on is deferred with upcall_pending still
+		 * set, and block returns at once for it. */
+		rc = HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+		rt_irq_enable();
+		if (rc)
+			return (int)rc;
+	}
+}
+
 static bool port_fired(void *ctx)
 {
 	return xevtchn_test_and_clear(*(const evtchn_port_t *)ctx);

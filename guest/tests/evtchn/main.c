@@ -8,8 +8,10 @@
  *   ping, pong    two domains: ping allocates a channel for pong, pong
  *                 binds it (its new port must be pending), then
  *                 EVT_ROUNDS round trips; ping takes pongs through its
- *                 handler (upcalls), pong waits for pings without one
- *                 (SCHEDOP_poll, pending bit consumed by the program)
+ *                 handler (upcalls) and sleeps in SCHEDOP_poll and
+ *                 SCHEDOP_block by turns, pong waits for pings without a
+ *                 handler (SCHEDOP_poll, pending bit consumed by the
+ *                 program)
  *   mask          loopback channel: a masked port raises no upcall (no
  *                 selector bit, no upcall_pending) but is pending and
  *                 wakes a poller; clearing the mask in memory raises
@@ -31,6 +33,7 @@
 
 #include <public/errno.h>
 #include <public/event_channel.h>
+#include <public/hvm_op.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
@@ -169,6 +172,14 @@ static int wait_count(evtchn_port_t port, struct counter *c, uint64_t want)
 
 /* ----- ping-pong ----- */
 
+static uint64_t get_param(uint32_t index)
+{
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+	long rc = rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_param, rt_handle(&p), 0, 0, 0);
+
+	return rc ? (uint64_t)rc : p.value;
+}
+
 static void ping(void)
 {
 	static RT_TLS struct counter pongs;
@@ -190,9 +201,17 @@ static void ping(void)
 	EXPECT(st.status, EVTCHNSTAT_interdomain, "status after pong bound");
 	EXPECT(st.u.interdomain.dom, EVT_PONG, "peer domain");
 	EXPECT(st.u.interdomain.port, EVT_FIRST_PORT, "peer port");
+	EXPECT(get_param(HVM_PARAM_CALLBACK_IRQ), HVM_CALLBACK_VECTOR(rt_irq_upcall_vector()),
+	       "HVM_PARAM_CALLBACK_IRQ after xevtchn_init");
 	for (uint64_t i = 1; i <= EVT_ROUNDS; i++) {
 		EXPECT(xevtchn_send(p), 0, "send ping %lu", (unsigned long)i);
-		rc = wait_count(p, &pongs, i + 1);
+		/* Odd rounds sleep in SCHEDOP_poll, even ones in SCHEDOP_block. */
+		if (i % 2) {
+			rc = wait_count(p, &pongs, i + 1);
+		} else {
+			pongs.want = i + 1;
+			rc = xevtchn_block(counted, (void *)&pongs);
+		}
 		if (rc) {
 			rt_test_fail("no pong %lu: %d (%lu events)", (unsigned long)i, rc,
 				     (unsigned long)count_of(&pongs));

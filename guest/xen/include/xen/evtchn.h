@@ -20,18 +20,26 @@
  * uses EVTCHNOP_unmask, which re-raises an event that became pending while
  * masked (clearing the bit in memory would not).
  *
- * Waiting: a CPL3 HVM-style guest has no `sti; hlt`, and Xen decides
- * SCHEDOP_block by the vCPU's RFLAGS.IF, so block can lose a wake-up on
- * either side of the check (IF=0: the upcall already pending does not
- * count; IF=1: the handler may consume the event between the check and
- * the block). The waiting helpers therefore check the condition with
- * interrupts off and sleep in SCHEDOP_poll on the ports that will signal
- * it: an event that arrives after the check leaves its pending bit set
- * (no handler can run to clear it), and poll returns at once for a listed
- * pending port, masked or not. Interrupts are then enabled so handlers
- * run, and the condition is checked again. A port waited on must either
- * be unmasked with a handler (the upcall consumes it) or be cleared by the
- * condition itself (xevtchn_test_and_clear), else the wait spins.
+ * Waiting, without losing a wake-up: the condition is checked with the
+ * runtime's interrupts off, and the vCPU then sleeps in the hypervisor in
+ * a way that returns at once for an event that arrived after the check.
+ * Two ways, both ending with interrupts on so that handlers run, then
+ * checking again:
+ * - xevtchn_block: SCHEDOP_block. The runtime's "off" is a flag, not
+ *   RFLAGS.IF (rt/irq.h): an upcall that arrives after the check is taken
+ *   and deferred, so evtchn_upcall_pending stays set (only the scan clears
+ *   it), and block returns at once while it is set (Xen: a pending
+ *   callback vector with IF=1; memvisor: always). Needs xevtchn_init
+ *   (without a callback nothing ends the block) and unmasked ports.
+ * - xevtchn_wait / xevtchn_wait_port: SCHEDOP_poll on the ports that
+ *   will signal the condition, with a timeout. With interrupts off no
+ *   handler clears a pending bit after the check, and poll returns at once
+ *   for a listed pending port, masked or not, so this also works for
+ *   masked ports and without a callback. A port waited on must either have
+ *   a handler (the wait runs it for a port found pending) or be cleared by
+ *   the condition itself (xevtchn_test_and_clear), else the wait spins.
+ * A guest running with the hardware IF=0 around SCHEDOP_block would lose
+ * wake-ups on Xen (its HVM check honours IF); the runtime never does that.
  *
  * Errors are the hypervisor's negative Xen errnos, passed through.
  */
@@ -123,6 +131,13 @@ int xevtchn_poll(const evtchn_port_t *ports, unsigned int nr, uint64_t deadline)
  */
 int xevtchn_wait(const evtchn_port_t *ports, unsigned int nr, bool (*done)(void *ctx),
 		 void *ctx, uint64_t timeout_ns);
+
+/*
+ * Waits until done(ctx) is true, sleeping in SCHEDOP_block (see "Waiting"
+ * above): 0, or the call's error. done() runs with interrupts off;
+ * interrupts are on when this returns. No timeout: use xevtchn_wait.
+ */
+int xevtchn_block(bool (*done)(void *ctx), void *ctx);
 
 /*
  * Waits for one event on port, consuming it: returns 0 once the port's
