@@ -20,7 +20,8 @@
  *                 pending bit (not its mask bit), the peer goes back to
  *                 unbound accepting the closer, sends on it are dropped
  *                 with rc 0, the closed port is refused, and the lowest
- *                 free port is handed out again
+ *                 free port is handed out again; a per-vCPU VIRQ binds
+ *                 once, reports itself, refuses sends, closes
  *   death-a, death-b  phase 0: a channel between the two; the driver then
  *                 destroys death-a; phase 1: death-b finds its port
  *                 unbound (accepting the dead domain's id), its sends
@@ -376,6 +377,18 @@ static void close_test(void)
 	rt_check(xevtchn_test_and_clear(c), "event lost after the re-bind");
 	EXPECT(xevtchn_close(b), 0, "close");
 	EXPECT(xevtchn_close(c), 0, "close");
+
+	/* A per-vCPU VIRQ: bound once per vCPU, its status names it, closed
+	 * like any port, then bindable again. */
+	EXPECT(xevtchn_bind_virq(VIRQ_DEBUG, 0, &c), 0, "bind_virq(VIRQ_DEBUG)");
+	EXPECT(xevtchn_bind_virq(VIRQ_DEBUG, 0, &b), -XEN_EEXIST, "second bind_virq(VIRQ_DEBUG)");
+	EXPECT(xevtchn_status(DOMID_SELF, c, &st), 0, "status of the VIRQ port");
+	EXPECT(st.status, EVTCHNSTAT_virq, "VIRQ port's status");
+	EXPECT(st.u.virq, VIRQ_DEBUG, "VIRQ port's VIRQ");
+	EXPECT(xevtchn_send(c), -XEN_EINVAL, "send on a VIRQ port");
+	EXPECT(xevtchn_close(c), 0, "close the VIRQ port");
+	EXPECT(xevtchn_bind_virq(VIRQ_DEBUG, 0, &c), 0, "bind_virq(VIRQ_DEBUG) after the close");
+	EXPECT(xevtchn_close(c), 0, "close the VIRQ port");
 }
 
 /* ----- peer death ----- */
