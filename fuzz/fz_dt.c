@@ -4,9 +4,11 @@
  * read back with the guest runtime's reader (guest/rt/dt.c), so one input
  * exercises the whole chain from system description to what a guest sees.
  *
- * Input: one options byte, then the DTB. Options: bits 0-1 the Xen release
- * policy, bits 2-3 the IOMMU setting (auto/off/on), bit 4 dom0less-only,
- * bit 5 a bootargs override, bits 6-7 the IPA width.
+ * Input: two options bytes, then the DTB. Byte 0: bits 0-1 the low bits of
+ * the Xen release policy, bits 2-3 the IOMMU setting (auto/off/on), bit 4
+ * dom0less-only, bit 5 a bootargs override, bits 6-7 the IPA width. Byte 1
+ * supplies the policy's high bits, so every release policy (not only the
+ * first four) is reached; a 0 there keeps byte 0's meaning alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,10 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t opt, *blob;
 	int rc;
 
-	if (size < 1)
+	if (size < 2)
 		return 0;
 	opt = data[0];
-	bo.policy = (enum xen_policy)(opt & 3);
+	bo.policy = (enum xen_policy)(((unsigned int)(opt & 3) + 4u * data[1]) %
+				      XEN_POLICY__COUNT);
+	data += 1;
+	size -= 1;
 	if (opt & 0x20)
 		bo.bootargs = args[(opt >> 6) & 1];
 	/* A blob must be 8-byte aligned for libfdt: parse an aligned copy

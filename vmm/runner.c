@@ -80,16 +80,16 @@ static void add_region0(struct guest_mem *gm, const void *dtb)
 		return;
 	p = fdt_getprop(dtb, 0, "#address-cells", &len);
 	if (p && len == 4)
-		ac = (int)fdt32_to_cpu(*p);
+		ac = (int)fdt32_ld(p);
 	p = fdt_getprop(dtb, 0, "#size-cells", &len);
 	if (p && len == 4)
-		sc = (int)fdt32_to_cpu(*p);
+		sc = (int)fdt32_ld(p);
 	p = fdt_getprop(dtb, node, "reg", &len);
 	if (!p || ac < 1 || ac > 2 || sc < 1 || sc > 2 || len < 4 * (ac + sc))
 		return;
 	for (int i = 0; i < ac + sc; i++) {
 		int k = i < ac ? 0 : 1;
-		v[k] = (v[k] << 32) | fdt32_to_cpu(p[i]);
+		v[k] = (v[k] << 32) | fdt32_ld(&p[i]);
 	}
 	if (v[1] && gm->nr_map < GUEST_MAX_RANGES)
 		gm->map[gm->nr_map++] = (struct guest_range){v[0], v[1]};

@@ -14,7 +14,7 @@ static int cells(const void *fdt, int node, const char *name, int dflt)
 
 	if (!p || len != 4)
 		return dflt;
-	return (int)fdt32_to_cpu(*p);
+	return (int)fdt32_ld(p);
 }
 
 static bool read_cells(const fdt32_t *p, int n, uint64_t *out)
@@ -24,7 +24,7 @@ static bool read_cells(const fdt32_t *p, int n, uint64_t *out)
 	if (n < 0 || n > 2)
 		return false;
 	for (int i = 0; i < n; i++)
-		v = (v << 32) | fdt32_to_cpu(p[i]);
+		v = (v << 32) | fdt32_ld(&p[i]);
 	*out = v;
 	return true;
 }

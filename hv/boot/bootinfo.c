@@ -552,7 +552,7 @@ static int add_domain(struct walk *w, int node, int depth)
 		d->invalid = true;
 	}
 	p = fdt_getprop(fdt, node, "cpus", &len);
-	d->cpus = (p && len == 4) ? fdt32_to_cpu(*p) : 1;
+	d->cpus = (p && len == 4) ? fdt32_ld(p) : 1;
 	d->direct_map = fdt_getprop(fdt, node, "direct-map", NULL) != NULL;
 	d->passthrough = fdt_getprop(fdt, node, "passthrough", NULL) != NULL;
 	d->is_32bit = fdt_getprop(fdt, node, "memvisor,arch32", NULL) != NULL;

@@ -16,9 +16,9 @@ uint64_t fdtc_read_cells(const fdt32_t *c, unsigned int n, bool *high_lost)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (i + 2 < n && fdt32_to_cpu(c[i]))
+		if (i + 2 < n && fdt32_ld(&c[i]))
 			*high_lost = true;
-		v = (v << 32) | fdt32_to_cpu(c[i]);
+		v = (v << 32) | fdt32_ld(&c[i]);
 	}
 	return v;
 }
@@ -87,7 +87,7 @@ int fdtc_own_cells(const void *fdt, int node, const char *prop)
 		return -1;
 	if (len != 4)
 		return -2;
-	v = fdt32_to_cpu(*p);
+	v = fdt32_ld(p);
 	return v > FDTC_MAX_CELLS ? -2 : (int)v;
 }
 

@@ -38,9 +38,10 @@ static int audit_port(struct audit_report *r, struct hv *hv, struct domain *d, u
 			return efail(r, "d%u free port %u is not clean", d->id, p);
 		break;
 	case ECS_UNBOUND:
-		if (c->remote_dom >= DOMID_FIRST_RESERVED)
-			return efail(r, "d%u unbound port %u reserved for d%u", d->id, p,
-				     c->remote_dom);
+		/* Any domid may be named (Xen does not check it exists), but
+		 * DOMID_SELF is resolved when the port is made. */
+		if (c->remote_dom == DOMID_SELF)
+			return efail(r, "d%u unbound port %u reserved for DOMID_SELF", d->id, p);
 		break;
 	case ECS_INTERDOMAIN:
 		rd = domain_by_id(hv, c->remote_dom);

@@ -402,11 +402,11 @@ static int bind_vcpu_op(struct domain *d, struct evtchn_bind_vcpu *b)
 {
 	struct evtchn *c;
 
+	if (b->vcpu >= d->nr_vcpus)
+		return -ENOENT;
 	if (!evtchn_port_valid(d, b->port))
 		return -EINVAL;
 	c = evtchn_port(d, b->port);
-	if (b->vcpu >= d->nr_vcpus)
-		return -ENOENT;
 	if (c->xen)
 		return -EINVAL;
 	switch (c->state) {
@@ -629,6 +629,9 @@ int evtchn_domain_init(struct domain *d)
 	ed = hv_calloc(d->hv, 1, sizeof(*ed));
 	if (!ed)
 		return -ENOMEM;
+	/* What evtchn_domain_free looks at, valid before anything can fail. */
+	ed->shinfo_mfn = INVALID_MFN;
+	ed->shinfo_gfn = INVALID_GFN;
 	ed->max_ports = (d->flags & DOMF_privileged) ? EVTCHN_2L_NR_PORTS
 						     : EVTCHN_DEFAULT_MAX_PORT + 1;
 	ed->ports = hv_calloc(d->hv, EVTCHN_BUCKET, sizeof(*ed->ports));

@@ -174,6 +174,16 @@ void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu)
 	hv_unlock(hv);
 }
 
+bool hv_vcpu_blocked(struct hv *hv, struct domain *d, unsigned int vcpu)
+{
+	bool b;
+
+	hv_lock(hv);
+	b = vcpu < d->nr_vcpus && d->vcpu[vcpu].sleeping;
+	hv_unlock(hv);
+	return b;
+}
+
 int hv_vcpu_upcall_vector(struct hv *hv, struct domain *d, unsigned int vcpu)
 {
 	struct vcpu *v;
@@ -207,6 +217,14 @@ static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t
 	uint64_t gen = v->wake_gen;
 	struct timespec ts;
 
+	if (hv->cfg.max_sleep_ns) {
+		uint64_t now = hv_system_time(hv), cap = now + hv->cfg.max_sleep_ns;
+
+		if (!deadline || deadline > cap)
+			deadline = cap;
+		if (deadline <= now + 1)
+			return; /* no sleep at all (the fuzzer's setting) */
+	}
 	if (deadline) {
 		uint64_t abs = hv->boot_ns + deadline;
 

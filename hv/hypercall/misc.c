@@ -74,6 +74,8 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 			d->shutdown_reason = d->shutdown_code_set ? d->shutdown_code : s.reason;
 			d->state = DOMS_shutdown;
 			hv_info(hv, "d%u shut down: reason %u", d->id, d->shutdown_reason);
+			/* As Xen: the global VIRQ's handler (Dom0) hears of it. */
+			evtchn_send_global_virq(hv, VIRQ_DOM_EXC);
 		}
 		return 0;
 	default:

@@ -19,6 +19,7 @@
 #ifndef HV_EVENT_H
 #define HV_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,10 @@ int hv_vcpu_upcall_vector(struct hv *hv, struct domain *d, unsigned int vcpu);
  * Domain destroy wakes every sleeper of the domain itself.
  */
 void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu);
+
+/* Whether vCPU `vcpu` of d sleeps in SCHEDOP_block/poll right now (for
+ * crash and time-limit reports: "the vCPU was blocked"). */
+bool hv_vcpu_blocked(struct hv *hv, struct domain *d, unsigned int vcpu);
 
 /* System time: nanoseconds of CLOCK_MONOTONIC since hv_init (HVMOP_get_time,
  * vcpu_time_info.system_time, SCHEDOP_poll's timeout). Lock not needed. */

@@ -41,6 +41,10 @@ struct hv_config {
 	 * (xen_version, CPUID, domctl/sysctl versions, feature bits); NULL
 	 * means the newest, as `memvisor run` defaults to. See hv_release(). */
 	const struct xen_policy_traits *release;
+	/* Longest a vCPU sleeps in SCHEDOP_block/poll before returning 0 (a
+	 * spurious wake-up, which guests must handle anyway); 0 = no limit.
+	 * The hypercall fuzzer sets 1 so that it never sleeps. */
+	uint64_t max_sleep_ns;
 };
 
 /* Pending realization work, coalesced across one hypercall. */
