@@ -14,6 +14,7 @@
 #include <public/errno.h>
 #include <public/hvm_op.h>
 #include <public/memory.h>
+#include <public/vcpu.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
 #include <rt/mm.h>
@@ -160,6 +161,23 @@ err_port:
 err_gfn:
 	if (took)
 		xen_free_unpopulated_pages(1, gfns);
+	return (int)rc;
+}
+
+int xevtchn_register_vcpu_info(uint64_t gpa)
+{
+	struct vcpu_register_vcpu_info r = {.mfn = gpa >> 12, .offset = (uint32_t)(gpa & 0xfff)};
+	bool on;
+	long rc;
+
+	if (!ev.ready)
+		return -XEN_EINVAL;
+	/* Off across the switch: the upcall it raises must scan the new place. */
+	on = rt_irq_disable_save();
+	rc = rt_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, rt_handle(&r), 0, 0);
+	if (!rc)
+		ev.vcpu = rt_phys_to_virt(gpa);
+	rt_irq_restore(on);
 	return (int)rc;
 }
 

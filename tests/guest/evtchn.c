@@ -2,7 +2,7 @@
  * Event-channel scenarios for the multi-domain driver (gtest_multi.h),
  * over the guest program guest/tests/evtchn (roles and constants in
  * evt.h): ping-pong between two domains, masking, close while pending,
- * peer death, waits with a timeout. The guests check the ABI; the driver
+ * peer death, waits with a timeout, vcpu_info registration. The guests check the ABI; the driver
  * runs the audit after every phase (gtest_multi), destroys the dying
  * peer between the phases of "death" and checks it is gone.
  */
@@ -102,6 +102,7 @@ static const struct gmulti_scenario scenarios[] = {
 	{.name = "mask", .dom = {ONE("mask")}, .nr = 1, .check = check_closed},
 	{.name = "close", .dom = {ONE("close")}, .nr = 1, .check = check_closed},
 	{.name = "timeout", .dom = {ONE("timeout")}, .nr = 1, .check = check_closed},
+	{.name = "vcpuinfo", .dom = {ONE("vcpuinfo")}, .nr = 1, .check = check_closed},
 	{.name = "death",
 	 .dom = {{.name = "death-a", .domid = EVT_PING, .bootargs = "role=death-a", .phase = 0},
 		 {.name = "death-b", .domid = EVT_PONG, .bootargs = "role=death-b", .phase = 0,

@@ -22,6 +22,9 @@
  *                 with rc 0, the closed port is refused, and the lowest
  *                 free port is handed out again; a per-vCPU VIRQ binds
  *                 once, reports itself, refuses sends, closes
+ *   vcpuinfo      VCPUOP_register_vcpu_info: bad places refused, then the
+ *                 move with its one upcall, events marking the new place
+ *                 only, a second registration refused
  *   death-a, death-b  phase 0: a channel between the two; the driver then
  *                 destroys death-a; phase 1: death-b finds its port
  *                 unbound (accepting the dead domain's id), its sends
@@ -332,6 +335,59 @@ static void mask_test(void)
 	EXPECT(xevtchn_close(b), 0, "close");
 }
 
+/* ----- vcpu_info moved out of shared_info ----- */
+
+static void vcpuinfo_test(void)
+{
+	static RT_TLS struct counter seen;
+	uint8_t *page = rt_alloc_pages(1);
+	uint64_t gpa = rt_virt_to_phys(page) + 128;
+	const struct vcpu_info *old, *vi;
+	uint64_t upcalls;
+	evtchn_port_t a, b;
+	int rc;
+
+	if (!page || !init() || !loopback(&a, &b))
+		return;
+	old = xevtchn()->vcpu;
+	/* Refused places first (a refusal is not the one registration). */
+	EXPECT(xevtchn_register_vcpu_info(gpa + 4), -XEN_ENXIO, "vcpu_info not 8-aligned");
+	EXPECT(xevtchn_register_vcpu_info(rt_virt_to_phys(page) + 4096 - 32), -XEN_ENXIO,
+	       "vcpu_info crossing a page");
+	rt_check(xevtchn_register_vcpu_info(0x1000) < 0, "vcpu_info at a gfn that is not RAM");
+	EXPECT(xevtchn_set_handler(a, count_event, (void *)&seen), 0, "set_handler");
+	upcalls = xevtchn()->upcalls;
+	rt_irq_disable();
+	rc = xevtchn_register_vcpu_info(gpa);
+	EXPECT(rc, 0, "VCPUOP_register_vcpu_info");
+	vi = xevtchn()->vcpu;
+	rt_check(vi == (const void *)(page + 128), "the library did not switch to the new place");
+	/* Xen marks every selector bit and the vCPU: one spurious upcall. */
+	rt_check(__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) == 1 &&
+			 __atomic_load_n(&vi->evtchn_pending_sel, __ATOMIC_SEQ_CST) == ~0ULL,
+		 "no upcall marked at registration (pending %u, sel %#lx)",
+		 vi->evtchn_upcall_pending, (unsigned long)vi->evtchn_pending_sel);
+	rt_irq_enable();
+	rt_check(xevtchn()->upcalls > upcalls, "the registration's upcall did not run");
+	if (rc)
+		return;
+	/* Events now mark the new place, not the old slot. */
+	rt_irq_disable();
+	EXPECT(xevtchn_send(b), 0, "send");
+	rt_check(__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST),
+		 "the event did not mark the registered vcpu_info");
+	rt_check(!__atomic_load_n(&old->evtchn_upcall_pending, __ATOMIC_SEQ_CST),
+		 "the event marked the old slot in shared_info");
+	rt_irq_enable();
+	EXPECT(wait_count(a, &seen, 1), 0, "upcall through the registered vcpu_info");
+	rc = xevtchn_register_vcpu_info(gpa + 64);
+	rt_check(rc == -XEN_EBUSY || rc == -XEN_EINVAL,
+		 "second registration: %d (Xen: -EBUSY from 4.18, -EINVAL before)", rc);
+	EXPECT(xevtchn()->vcpu, (long)vi, "a refused registration moved the library");
+	EXPECT(xevtchn_close(a), 0, "close");
+	EXPECT(xevtchn_close(b), 0, "close");
+}
+
 /* ----- close while pending ----- */
 
 static void close_test(void)
@@ -479,6 +535,8 @@ void test_main(void)
 		mask_test();
 	else if (is(r, "close"))
 		close_test();
+	else if (is(r, "vcpuinfo"))
+		vcpuinfo_test();
 	else if (is(r, "death-a"))
 		death_a();
 	else if (is(r, "death-b"))

@@ -7,7 +7,8 @@
  * requested as Xen's vector callback (HVM_PARAM_CALLBACK_IRQ, type 2, the
  * vector rt_irq_upcall_vector() names) and the runtime's interrupt entry
  * calls the scan below. vCPU 0 uses its slot inside shared_info (every
- * domain here has one vCPU; slots 0..31 need no VCPUOP_register_vcpu_info).
+ * domain here has one vCPU; slots 0..31 need no VCPUOP_register_vcpu_info)
+ * unless the program moves it (xevtchn_register_vcpu_info).
  *
  * The upcall (Xen's consumption order, facts 1.3): clear
  * evtchn_upcall_pending, exchange evtchn_pending_sel with 0, and for each
@@ -65,7 +66,7 @@ struct xevtchn_port_info {
 struct xevtchn {
 	bool ready;
 	struct shared_info *shared; /* the mapped shared_info page */
-	struct vcpu_info *vcpu;	    /* vCPU 0's slot */
+	struct vcpu_info *vcpu;	    /* vCPU 0's vcpu_info (in shared_info or registered) */
 	xen_pfn_t shared_gfn;
 	unsigned int vector;	    /* the callback vector registered */
 	struct xevtchn_port_info *port; /* XEVTCHN_NR_PORTS entries */
@@ -82,6 +83,15 @@ struct xevtchn {
  */
 int xevtchn_init(xen_pfn_t gfn);
 struct xevtchn *xevtchn(void);
+
+/*
+ * Optional: moves vCPU 0's vcpu_info out of shared_info to guest-physical
+ * gpa (RAM, 8-aligned, not crossing a page) with VCPUOP_register_vcpu_info
+ * (needed on Xen only for vCPUs >= 32). One-shot, as on Xen (a second call
+ * fails: -EBUSY from 4.18, -EINVAL before), and followed by one possibly
+ * spurious upcall (the hypervisor sets every selector bit). 0 or -errno.
+ */
+int xevtchn_register_vcpu_info(uint64_t gpa);
 
 /* Sub-ops. Results through the pointers; 0 or a negative errno. */
 int xevtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
