@@ -22,7 +22,12 @@
  *   a polled port becoming pending (even masked; with several ports any
  *   port of the domain, a spurious wake as on Xen), hv_vcpu_wake
  *   (transport stop), domain destruction. A guest re-checks its condition
- *   after every return, as on Xen.
+ *   after every return, as on Xen. hv_vcpu_wake on a vCPU that is not
+ *   asleep leaves wake_pending set: its next block/poll returns at once,
+ *   so a transport's stop cannot be lost just before the guest blocks.
+ * - evtchn_vcpu_wait is the same sleep for the hypervisor's own waits
+ *   (IOREQ: a vCPU waiting for its emulator, woken by the notifier of a
+ *   Xen-attached port through evtchn_vcpu_wake).
  * - "Local events need delivery" (block and poll return at once) = the
  *   vCPU's upcall_pending is set and a vector callback is registered.
  *   RFLAGS.IF is not visible here and is not consulted (Xen's HVM check
@@ -169,9 +174,18 @@ void evtchn_check_pollers(struct domain *d, uint32_t port)
 void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu)
 {
 	hv_lock(hv);
+	if (vcpu < d->nr_vcpus) {
+		if (!d->vcpu[vcpu].sleeping)
+			d->vcpu[vcpu].wake_pending = true;
+		evtchn_wake_vcpu(&d->vcpu[vcpu]);
+	}
+	hv_unlock(hv);
+}
+
+void evtchn_vcpu_wake(struct domain *d, unsigned int vcpu)
+{
 	if (vcpu < d->nr_vcpus)
 		evtchn_wake_vcpu(&d->vcpu[vcpu]);
-	hv_unlock(hv);
 }
 
 bool hv_vcpu_blocked(struct hv *hv, struct domain *d, unsigned int vcpu)
@@ -211,11 +225,12 @@ out:
  * Sleeps (lock released) until v is woken or system time reaches
  * `deadline` (0: none). Called and returns with the lock held.
  */
-static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t deadline)
+static int vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t deadline)
 {
 	struct hv_paging *pg = d->hcall_paging;
 	uint64_t gen = v->wake_gen;
 	struct timespec ts;
+	int rc = 0;
 
 	if (hv->cfg.max_sleep_ns) {
 		uint64_t now = hv_system_time(hv), cap = now + hv->cfg.max_sleep_ns;
@@ -223,7 +238,7 @@ static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t
 		if (!deadline || deadline > cap)
 			deadline = cap;
 		if (deadline <= now + 1)
-			return; /* no sleep at all (the fuzzer's setting) */
+			return 0; /* no sleep at all (the fuzzer's setting) */
 	}
 	if (deadline) {
 		uint64_t abs = hv->boot_ns + deadline;
@@ -240,6 +255,7 @@ static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t
 		if (!deadline) {
 			pthread_cond_wait(&v->wake, &hv->lock);
 		} else if (pthread_cond_timedwait(&v->wake, &hv->lock, &ts) == ETIMEDOUT) {
+			rc = -ETIMEDOUT;
 			break;
 		}
 	}
@@ -248,6 +264,31 @@ static void vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t
 	d->hcall_paging = pg;
 	if (d->state != DOMS_dying)
 		evtchn_update_time(d, v);
+	return rc;
+}
+
+/* A wake-up the transport sent while the vCPU was not sleeping. */
+static bool take_wake_pending(struct vcpu *v)
+{
+	bool w = v->wake_pending;
+
+	v->wake_pending = false;
+	return w;
+}
+
+int evtchn_vcpu_wait(struct domain *d, unsigned int vcpu, uint64_t deadline)
+{
+	struct vcpu *v;
+
+	BUG_ON(vcpu >= d->nr_vcpus || d->vcpu[vcpu].sleeping);
+	v = &d->vcpu[vcpu];
+	if (d->state == DOMS_dying)
+		return -ESRCH;
+	if (deadline && deadline <= hv_system_time(d->hv))
+		return -ETIMEDOUT;
+	if (take_wake_pending(v))
+		return 0;
+	return d->state == DOMS_dying ? -ESRCH : vcpu_sleep(d->hv, d, v, deadline);
 }
 
 int64_t evtchn_sched_block(struct hv *hv, struct domain *d)
@@ -258,7 +299,7 @@ int64_t evtchn_sched_block(struct hv *hv, struct domain *d)
 		return 0;
 	/* Re-enable delivery (x86: clear the PV-style upcall mask). */
 	__atomic_store_n(&evtchn_vcpu_info(d, v)->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
-	if (evtchn_upcall_deliverable(d, v) || d->state != DOMS_running)
+	if (take_wake_pending(v) || evtchn_upcall_deliverable(d, v) || d->state != DOMS_running)
 		return 0;
 	vcpu_sleep(hv, d, v, 0);
 	return 0;
@@ -290,9 +331,11 @@ int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, uint64_t arg)
 	}
 	if (sp.timeout && sp.timeout <= hv_system_time(hv))
 		return 0; /* Xen's timer fires at once */
+	if (take_wake_pending(v))
+		return 0;
 	v->poll_ports = ports;
 	v->nr_poll_ports = sp.nr_ports;
-	vcpu_sleep(hv, d, v, sp.timeout);
+	(void)vcpu_sleep(hv, d, v, sp.timeout);
 	v->poll_ports = NULL;
 	v->nr_poll_ports = 0;
 	return 0;

@@ -9,8 +9,9 @@
  * Interrupts (rt/irq.h): IF is set for CPL3 so that hosts which honour it
  * deliver the upcall vector there; whether a handler may run is the
  * runtime's own flag (irq.c), because sti/cli fault at CPL3 on some hosts.
- * Vectors 32-255 enter rt_irq_stub_<n> through gates whose code segment is
- * the CPL3 one, so the CPU stays at CPL3 on the interrupted stack.
+ * Vectors 32-255 enter the stubs at rt_irq_stubs through gates whose code
+ * segment is the CPL3 one, so the CPU stays at CPL3 on the interrupted
+ * stack.
  *
  * Entry: rdi = device tree, rsi = boot area, rdx = its size.
  */
@@ -203,8 +204,15 @@ exc_common:
  * SEL_UCODE) on the interrupted stack: one 16-byte stub per vector pushes
  * its number; the common part saves the registers a C call may clobber,
  * aligns the stack, clears DF as the ABI wants, and calls
- * rt_irq_deliver(vector). iretq at CPL3 returns to CPL3 and restores the
- * interrupted RFLAGS.
+ * rt_irq_deliver(vector).
+ *
+ * The way back is not iretq: at CPL3 kvm_pvm emulates iretq (about 40 us
+ * on the project's AMD host, measured in docs/events.md), while popfq and
+ * ret run natively. The interrupted rflags and rip are written just below
+ * the interrupted rsp (free: no red zone in this runtime), rsp is pointed
+ * there, and "popfq; ret" resumes the interrupted code. Same privilege and
+ * segments, so nothing else needs restoring. Those 16 bytes can overlap
+ * only the frame's rsp and ss slots, read before they are written.
  */
 	.balign 16
 	.globl rt_irq_stubs
@@ -217,6 +225,9 @@ rt_irq_stubs:
 	.set irqv, irqv + 1
 	.endr
 
+/* Saved area, from %rbx up: rbx r11 r10 r9 r8 rdi rsi rdx rcx rax (0-72),
+ * the stub's vector (80), then the CPU's frame: rip cs rflags rsp ss
+ * (88-120). */
 rt_irq_common:
 	push %rax
 	push %rcx
@@ -231,9 +242,16 @@ rt_irq_common:
 	mov %rsp, %rbx
 	and $-16, %rsp
 	cld
-	mov 80(%rbx), %edi /* the stub's vector, above the 10 saved registers */
+	mov 80(%rbx), %edi
 	call rt_irq_deliver
 	mov %rbx, %rsp
+	mov 112(%rsp), %rax /* interrupted rsp */
+	mov 104(%rsp), %rcx /* interrupted rflags */
+	mov 88(%rsp), %rdx  /* interrupted rip */
+	mov %rcx, -16(%rax)
+	mov %rdx, -8(%rax)
+	sub $16, %rax
+	mov %rax, 80(%rsp)  /* the vector's slot: where "pop %rsp" finds it */
 	pop %rbx
 	pop %r11
 	pop %r10
@@ -244,8 +262,9 @@ rt_irq_common:
 	pop %rdx
 	pop %rcx
 	pop %rax
-	add $8, %rsp
-	iretq
+	pop %rsp
+	popfq
+	ret
 
 /* CPL3 entries: rsp is 16-byte aligned here, as before a call */
 rt_user_entry:

@@ -16,12 +16,20 @@
  *   leaves evtchn_upcall_pending set (Xen's level behaviour);
  * - SCHEDOP_poll: returns at the timeout when the port stays idle, and at
  *   once when it is pending.
+ * With "xenport=N" in bootargs (gtest --xen-sender: a host thread sends on
+ * Xen-attached port N every few ms), events from outside the vCPU's thread:
+ * - one reaches the vCPU while it runs guest code and makes no hypercall
+ *   (KVM: kicked out of KVM_RUN; in-process: the thread is signalled);
+ * - one wakes the vCPU from SCHEDOP_block (interrupts off around the
+ *   check, as rt/irq.h says a waiter must).
  *
  * Written against the public ABI directly (no guest/xen library), so it
  * tests only the delivery path and the runtime's entry.
  */
+#include <libfdt.h>
 #include <string.h>
 
+#include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
 #include <rt/mm.h>
@@ -36,7 +44,8 @@ const char test_title[] = "upcall delivery: vector, handler, interrupts off, pol
 
 static volatile struct shared_info *si;
 static evtchn_port_t port_a, port_b;
-static volatile unsigned long handled, seen_a;
+static volatile unsigned long handled, seen_a, seen_x;
+static evtchn_port_t port_x;
 static volatile bool leave_pending;
 
 static long evtchn_op(unsigned int cmd, void *arg)
@@ -86,6 +95,8 @@ static void upcall(void *ctx)
 			__atomic_fetch_and(&si->evtchn_pending[w], ~(1ULL << b), __ATOMIC_SEQ_CST);
 			if (p == port_a)
 				seen_a++;
+			if (port_x && p == port_x)
+				seen_x++;
 		}
 	}
 }
@@ -171,6 +182,64 @@ static bool setup(void)
 	return rc == 0;
 }
 
+static uint64_t bootarg(const char *key)
+{
+	const char *s = fdt_getprop(rt_dt(), fdt_path_offset(rt_dt(), "/chosen"), "bootargs",
+				    NULL);
+	const char *p = s ? strstr(s, key) : NULL;
+	uint64_t v = 0;
+
+	if (!p)
+		return 0;
+	for (p += strlen(key); *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v;
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Events sent by another host thread (gtest --xen-sender). */
+static void from_outside(uint32_t xenport)
+{
+	struct evtchn_bind_interdomain bi = {.remote_dom = DOMID_SELF, .remote_port = xenport};
+	unsigned long s0;
+	uint64_t t0;
+	long rc;
+
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+	rt_check(rc == 0, "bind_interdomain(self, Xen port %u) = %ld", xenport, rc);
+	if (rc)
+		return;
+	port_x = bi.local_port;
+
+	/* Spinning in guest code, no hypercall: only a kick can deliver.
+	 * The bound is in TSC cycles (tens of seconds on any host): no
+	 * hypercall may be made inside the loop. */
+	s0 = seen_x;
+	t0 = rdtsc();
+	while (seen_x == s0 && rdtsc() - t0 < (1ULL << 36))
+		__asm__ volatile("pause" ::: "memory");
+	rt_check(seen_x > s0, "no event reached the vCPU while it ran guest code");
+
+	/* Sleeping: SCHEDOP_block until the next one. */
+	for (int i = 0; i < 3; i++) {
+		s0 = seen_x;
+		while (seen_x == s0) {
+			rt_irq_disable();
+			if (seen_x == s0)
+				HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+			rt_irq_enable();
+		}
+	}
+	rt_printf("events from another thread: %lu\n", seen_x);
+}
+
 void test_main(void)
 {
 	unsigned long h0, d0;
@@ -230,4 +299,7 @@ void test_main(void)
 	rt_irq_enable();
 	rt_check(handled > h0, "the deferred upcall did not run");
 	rt_printf("handled %lu upcalls, %lu deferred\n", handled, rt_irq_deferred());
+
+	if (bootarg("xenport="))
+		from_outside((uint32_t)bootarg("xenport="));
 }

@@ -63,6 +63,9 @@ struct vcpu {
 	const uint32_t *poll_ports; /* SCHEDOP_poll's ports while sleeping */
 	unsigned int nr_poll_ports;
 	uint64_t wake_gen; /* bumped by every wake-up of this vCPU */
+	/* hv_vcpu_wake while not sleeping: the next block/poll returns at
+	 * once (a transport's stop cannot slip in before the sleep). */
+	bool wake_pending;
 	pthread_cond_t wake; /* waited on with hv->lock (CLOCK_MONOTONIC) */
 	bool wake_init;
 };

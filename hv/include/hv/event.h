@@ -43,9 +43,10 @@ int hv_vcpu_upcall_vector(struct hv *hv, struct domain *d, unsigned int vcpu);
 
 /*
  * Ends a SCHEDOP_block/SCHEDOP_poll that vCPU `vcpu` of d sleeps in (the
- * call returns 0; the guest re-checks, as after any Xen wake-up). A vCPU
- * that is not sleeping is not affected, and the wake-up is not remembered.
- * Domain destroy wakes every sleeper of the domain itself.
+ * call returns 0; the guest re-checks, as after any Xen wake-up). For a
+ * vCPU that is not sleeping it is remembered: its next block/poll returns
+ * 0 at once (one spurious wake-up), so a stop that races with the guest
+ * entering block is not lost. Domain destroy wakes every sleeper itself.
  */
 void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu);
 
@@ -103,6 +104,20 @@ int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_not
 void evtchn_xen_send(struct domain *d, uint32_t port);
 /* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);
+
+/*
+ * Waiting inside the hypervisor (IOREQ: a vCPU waits for its emulator).
+ * evtchn_vcpu_wait sleeps once, with the lock released, until vCPU `vcpu`
+ * of d is woken (evtchn_vcpu_wake, an event that wakes it, hv_vcpu_wake,
+ * destruction) or system time reaches deadline (0: none); the caller
+ * re-checks its condition and calls again. Returns 0, or -ETIMEDOUT, or
+ * -ESRCH once d is dying. Lock held on entry and on return; only from a
+ * hypercall of d (the dispatcher keeps d allocated meanwhile).
+ */
+int evtchn_vcpu_wait(struct domain *d, unsigned int vcpu, uint64_t deadline);
+/* Wakes vCPU `vcpu` of d from evtchn_vcpu_wait or block/poll (lock held;
+ * e.g. from a Xen-attached port's notifier). */
+void evtchn_vcpu_wake(struct domain *d, unsigned int vcpu);
 
 /* ---- raising VIRQs (lock held) ---- */
 
