@@ -8,8 +8,10 @@
  */
 #include <stdio.h>
 
+#include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/hv.h>
+#include <hv/realize.h>
 #include <public/event_channel.h>
 #include <rt/rt.h>
 
