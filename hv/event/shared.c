@@ -166,21 +166,9 @@ static int shinfo_to_frame(struct domain *d)
 	return 0;
 }
 
-/* Where d's P2M maps shared_info now (p2m_find_mfn: the guest may have
- * moved it with XENMAPSPACE_gmfn). */
-static gfn_t shinfo_where(struct domain *d)
-{
-	struct evtchn_domain *ed = evd(d);
-
-	if (gfn_eq(ed->shinfo_gfn, INVALID_GFN))
-		return INVALID_GFN;
-	return p2m_find_mfn(d, ed->shinfo_gfn, ed->shinfo_mfn);
-}
-
 int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
 	struct evtchn_domain *ed = evd(d);
-	gfn_t old;
 	int rc;
 
 	if (idx != 0 || gpfn >= d->p2m.max_gfn || !ed)
@@ -188,27 +176,9 @@ int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 	rc = shinfo_to_frame(d);
 	if (rc)
 		return rc;
-	old = shinfo_where(d);
-	ed->shinfo_gfn = old;
-	if (gfn_x(old) == gpfn)
-		return 0;
-	/* Whatever occupies the target is released first (grant maps and
-	 * MMIO refuse, and so does this call). */
-	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			return rc;
-	}
-	if (!gfn_eq(old, INVALID_GFN)) {
-		rc = p2m_remove_range(d, old, 1);
-		if (rc)
-			return rc;
-		ed->shinfo_gfn = INVALID_GFN;
-	}
-	rc = p2m_set_range(d, _gfn(gpfn), ed->shinfo_mfn, 1, p2m_ram_rw);
+	rc = mm_place_xen_frame(d, ed->shinfo_mfn, &ed->shinfo_gfn, _gfn(gpfn));
 	if (rc)
 		return rc;
-	ed->shinfo_gfn = _gfn(gpfn);
 	fill_wallclock(d);
 	return 0;
 }

@@ -141,6 +141,29 @@ int mm_vacate_gfn(struct domain *d, gfn_t gfn)
 	return mm_remove_gfn(d, gfn);
 }
 
+int mm_place_xen_frame(struct domain *d, mfn_t mfn, gfn_t *at, gfn_t gfn)
+{
+	int rc;
+
+	*at = p2m_find_mfn(d, *at, mfn);
+	if (gfn_eq(*at, gfn))
+		return 0;
+	rc = mm_vacate_gfn(d, gfn);
+	if (rc)
+		return rc;
+	if (!gfn_eq(*at, INVALID_GFN)) {
+		rc = p2m_remove_range(d, *at, 1);
+		if (rc)
+			return rc;
+		*at = INVALID_GFN;
+	}
+	rc = p2m_set_range(d, gfn, mfn, 1, p2m_ram_rw);
+	if (rc)
+		return rc;
+	*at = gfn;
+	return 0;
+}
+
 int mm_remove_gfn(struct domain *d, gfn_t gfn)
 {
 	struct hv *hv = d->hv;

@@ -471,9 +471,9 @@ gfn_t p2m_find_mfn(struct domain *d, gfn_t hint, mfn_t mfn)
 {
 	struct find_mfn f = {.mfn = mfn, .gfn = INVALID_GFN};
 
-	if (!d->p2m.root)
+	if (!d->p2m.root || gfn_eq(hint, INVALID_GFN))
 		return INVALID_GFN;
-	if (!gfn_eq(hint, INVALID_GFN) && mfn_eq(p2m_lookup_ram(d, hint, NULL), mfn))
+	if (mfn_eq(p2m_lookup_ram(d, hint, NULL), mfn))
 		return hint;
 	p2m_for_each_leaf(d, find_mfn_cb, &f);
 	return f.gfn;

@@ -49,6 +49,17 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn);
 int mm_vacate_gfn(struct domain *d, gfn_t gfn);
 
 /*
+ * Places a hypervisor-owned frame (shared_info, a grant-table frame) at
+ * gfn of d's physmap, as XENMEM_add_to_physmap does for those spaces: what
+ * occupies gfn is released first (mm_vacate_gfn's refusals apply), and the
+ * frame leaves the GFN it was at. *at is where it was placed last
+ * (INVALID_GFN: never), a hint re-checked with p2m_find_mfn because the
+ * guest may have moved it since. On return *at is where the frame is
+ * mapped now (gfn on success).
+ */
+int mm_place_xen_frame(struct domain *d, mfn_t mfn, gfn_t *at, gfn_t gfn);
+
+/*
  * What the memory layer asks of the subsystems above it. mm/ causes events
  * they must hear of (a RAM frame leaving a P2M, a dying domain's last frame
  * going) and serves a map space one of them owns, but it sits below them

@@ -90,6 +90,7 @@ int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx);
 /*
  * Where d's P2M maps the RAM-typed frame mfn: hint when it still maps it,
  * else the lowest GFN found by a walk of the whole table, else INVALID_GFN.
+ * An INVALID_GFN hint means the frame was never placed: no walk.
  * For hypervisor-owned frames placed in a guest's physmap (shared_info,
  * grant-table frames): the guest may move them with XENMAPSPACE_gmfn, which
  * Xen tracks in its M2P and memvisor does not, so a stale hint must never
