@@ -18,6 +18,34 @@ const void *rt_dt(void)
 	return rt_fdt;
 }
 
+const char *rt_bootargs(void)
+{
+	int chosen = rt_fdt ? fdt_path_offset(rt_fdt, "/chosen") : -1;
+	const char *s = chosen >= 0 ? fdt_getprop(rt_fdt, chosen, "bootargs", NULL) : NULL;
+
+	return s ? s : "";
+}
+
+const char *rt_bootarg(const char *key)
+{
+	const char *s = rt_bootargs();
+	size_t n = strlen(key);
+
+	/* A match at the start of the string or after a space only: "role="
+	 * must not match inside "xrole=". */
+	for (const char *p = strstr(s, key); p; p = strstr(p + 1, key))
+		if ((p == s || p[-1] == ' ') && p[n] == '=')
+			return p + n + 1;
+	return "";
+}
+
+bool rt_bootarg_is(const char *val, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(val, want, n) && (val[n] == '\0' || val[n] == ' ');
+}
+
 void rt_arch_halt(void) RT_NORETURN;
 
 void rt_shutdown(unsigned int reason)
