@@ -1,7 +1,7 @@
 /*
  * memfd realization (see realize.h for the model).
  *
- * Cost model (DESIGN.md): each distinct mmap is one host VMA, so runs
+ * Cost model (docs/design.md, "What the host's KVM imposes"): each distinct mmap is one host VMA, so runs
  * arrive here already coalesced by the core; an unmap replaces the range
  * with an anonymous PROT_NONE mapping (which the kernel merges with its
  * PROT_NONE neighbours); releases punch holes in large ranges.

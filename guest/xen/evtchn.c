@@ -9,7 +9,7 @@
  * on them is atomic, and the scan clears upcall_pending before it takes
  * the selector and each pending bit before the port's handler runs, so an
  * event marked during the scan is either seen by it or raises a new
- * upcall (Xen's order on both sides, facts 1.3 and pitfall 5).
+ * upcall (Xen's order on both sides, xen-facts-devices 1.3 and pitfall 5).
  */
 #include <public/errno.h>
 #include <public/hvm_op.h>

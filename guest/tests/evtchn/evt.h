@@ -4,7 +4,7 @@
  * constants: included by freestanding guest code and by the host driver.
  *
  * Ports are predictable because Xen hands out the lowest free port >= 1
- * (facts 1.2): a domain's first channel is port 1, its second port 2.
+ * (xen-facts-devices 1.2): a domain's first channel is port 1, its second port 2.
  */
 #ifndef EVT_H
 #define EVT_H

@@ -10,7 +10,7 @@
  * domain here has one vCPU; slots 0..31 need no VCPUOP_register_vcpu_info)
  * unless the program moves it (xevtchn_register_vcpu_info).
  *
- * The upcall (Xen's consumption order, facts 1.3): clear
+ * The upcall (Xen's consumption order, xen-facts-devices 1.3): clear
  * evtchn_upcall_pending, exchange evtchn_pending_sel with 0, and for each
  * selected word take pending & ~mask; a port WITH a handler has its pending
  * bit cleared and then its handler called; a port WITHOUT a handler keeps
