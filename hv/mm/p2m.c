@@ -310,6 +310,12 @@ static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl, bool remov
 	 * foldable. */
 	if (!removing && !(pte_valid(first) && pte_valid(t[P2M_ENTRIES - 1])))
 		return;
+	/* Likewise a removal cannot empty a table while either end is still
+	 * mapped: ascending or descending removals stay O(1) per update
+	 * instead of rescanning the emptied prefix (or the mapped suffix)
+	 * every time. */
+	if (removing && (pte_valid(first) || pte_valid(t[P2M_ENTRIES - 1])))
+		return;
 	foldable = pte_valid(first) && !pte_table(first) &&
 		   IS_ALIGNED(mfn_x(pte_mfn(first)), step * P2M_ENTRIES);
 	for (unsigned int i = 0; i < P2M_ENTRIES; i++) {
