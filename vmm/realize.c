@@ -132,12 +132,28 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	}
 }
 
+static void be_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	struct vmm *m = vmm_of(ctx);
+
+	(void)mfn;
+	if (off == HV_RAM_OFF_NONE)
+		return;
+	/* The pages stay resident: the next map (MAP_POPULATE) only has to
+	 * install them, instead of allocating and zeroing fresh ones after a
+	 * punch. */
+	memset(m->ram_va + off, 0, nr << PAGE_SHIFT);
+	m->st.scrubs++;
+	m->st.scrubbed_bytes += nr << PAGE_SHIFT;
+}
+
 static const struct hv_backend_ops vmm_backend_ops = {
 	.domain_create = be_domain_create,
 	.domain_destroy = be_domain_destroy,
 	.map = be_map,
 	.unmap = be_unmap,
 	.release = be_release,
+	.scrub = be_scrub,
 };
 
 int vmm_init(struct vmm *m, const struct vmm_config *cfg)

@@ -32,7 +32,7 @@ struct vmm_dom {
 };
 
 struct vmm_stats {
-	uint64_t mmaps, munmaps, punches, punched_bytes;
+	uint64_t mmaps, munmaps, punches, punched_bytes, scrubs, scrubbed_bytes;
 };
 
 struct vmm {

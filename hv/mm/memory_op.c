@@ -114,7 +114,7 @@ static int populate_one(struct domain *d, uint64_t gpfn, unsigned int order)
 static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
 {
 	uint64_t nr = 1ULL << order;
-	int rc;
+	int rc = 0;
 
 	if (gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
 		return -EINVAL;
@@ -127,12 +127,18 @@ static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
 		if (!p2m_is_ram(t) && !p2m_is_foreign(t))
 			return -EINVAL;
 	}
+	/* The frames freed here are likely to be populated again soon: their
+	 * host memory is released lazily (realize.h). */
+	d->hv->release_lazy = true;
 	for (uint64_t i = 0; i < nr; i++) {
 		rc = mm_remove_gfn(d, _gfn(gpfn + i));
 		BUG_ON(rc && rc != -ENOMEM);
 		if (rc)
-			return rc; /* only table allocation for a shatter can fail */
+			break; /* only table allocation for a shatter can fail */
 	}
+	d->hv->release_lazy = false;
+	if (rc)
+		return rc;
 	d->st.decreased += nr;
 	return 0;
 }

@@ -126,5 +126,115 @@ void hv_realize_flush(struct hv *hv)
 	/* Unmaps must reach the guest's window before the frames' host memory
 	 * is released, so pending P2M runs go first. */
 	flush_pending(hv);
+	/* Frames released eagerly mean memory is going back to the host (a
+	 * domain's destruction, a last reference): the lazy ones go with them,
+	 * so that a teardown leaves nothing resident. */
+	if (hv->nr_release && hv->lazy_pages)
+		hv_realize_punch_lazy(hv);
 	flush_release(hv);
+}
+
+/* Hands [mfn, mfn+nr) to the backend as one release (one memfd punch). */
+static void release_now(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	const struct hv_backend_ops *be = hv->cfg.backend;
+
+	hv->st.backend_releases++;
+	hv->st.released_pages += nr;
+	if (be && be->release)
+		be->release(hv->cfg.backend_ctx, mfn, ram_off(hv, mfn), nr);
+}
+
+/* Punches the flagged frames of every listed run and empties the list. */
+static void punch_runs(struct hv *hv)
+{
+	struct frame_table *ft = &hv->ft;
+
+	/* The candidate runs may still be mapped by pending unmaps. */
+	flush_pending(hv);
+	for (unsigned int i = 0; i < hv->nr_lazy; i++) {
+		mfn_t m = hv->lazy[i].mfn;
+		uint64_t left = hv->lazy[i].nr;
+
+		/* A run's frames may have been handed out (and scrubbed) since:
+		 * punch only the sub-runs still flagged, which are free. */
+		while (left) {
+			uint64_t n = 0;
+
+			while (n < left) {
+				struct page_info *p = mfn_to_page(ft, mfn_add(m, (int64_t)n));
+
+				if (!(p->flags & PGC_need_scrub))
+					break;
+				BUG_ON(p->state != PGS_free);
+				p->flags &= ~PGC_need_scrub;
+				n++;
+			}
+			if (n) {
+				BUG_ON(hv->lazy_pages < n);
+				hv->lazy_pages -= n;
+				hv->st.lazy_punched_pages += n;
+				release_now(hv, m, n);
+			} else {
+				n = 1; /* not flagged: skip it */
+			}
+			m = mfn_add(m, (int64_t)n);
+			left -= n;
+		}
+	}
+	hv->nr_lazy = 0;
+}
+
+void hv_realize_punch_lazy(struct hv *hv)
+{
+	punch_runs(hv);
+	/* Every flagged frame lies in a listed run. */
+	BUG_ON(hv->lazy_pages != 0);
+}
+
+void hv_realize_release_lazy(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	hv->lazy_pages += nr;
+	if (hv->nr_lazy) {
+		typeof(hv->lazy[0]) *last = &hv->lazy[hv->nr_lazy - 1];
+
+		if (mfn_x(last->mfn) + last->nr == mfn_x(mfn) &&
+		    frame_range_in_one_bank(&hv->ft, last->mfn, last->nr + nr)) {
+			last->nr += nr;
+			goto check;
+		}
+	}
+	if (hv->nr_lazy == HV_LAZY_RUNS) {
+		/* The list is full: punch what it holds. The new frames are
+		 * flagged already; if an old run covers them (they were handed
+		 * out and freed again) they are punched now as well, and their
+		 * run below is a stale candidate, which is harmless. */
+		punch_runs(hv);
+	}
+	hv->lazy[hv->nr_lazy].mfn = mfn;
+	hv->lazy[hv->nr_lazy].nr = nr;
+	hv->nr_lazy++;
+check:
+	if (hv->lazy_pages > HV_LAZY_MAX_PAGES)
+		hv_realize_punch_lazy(hv);
+}
+
+void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	const struct hv_backend_ops *be = hv->cfg.backend;
+	struct hv_realize_run *r = &hv->pending;
+
+	/* A pending unmap may be of these very frames: the old owner's
+	 * window must lose them before they are zeroed, or its other vCPUs
+	 * could write into the new owner's memory. A pending map cannot
+	 * be: mapping after an unmap flushes the unmap first. */
+	if (r->nr && mfn_eq(r->mfn, INVALID_MFN))
+		flush_pending(hv);
+	BUG_ON(hv->lazy_pages < nr);
+	hv->lazy_pages -= nr;
+	hv->st.scrubbed_pages += nr;
+	if (be && be->scrub)
+		be->scrub(hv->cfg.backend_ctx, mfn, ram_off(hv, mfn), nr);
+	else
+		release_now(hv, mfn, nr);
 }

@@ -300,6 +300,7 @@ static struct {
 	const struct hv_backend_ops *real;
 	uint64_t shadow[SPY_GFNS]; /* mfn + 1 mapped at gfn, 0 = none */
 	uint64_t releases, released_while_mapped;
+	uint64_t scrubs, scrubbed_while_mapped;
 	uint64_t offsets_checked, bad_offsets;
 } spy;
 
@@ -351,12 +352,23 @@ static void spy_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	spy.real->release(ctx, mfn, off, nr);
 }
 
+static void spy_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	spy.scrubs++;
+	spy_check_offset(mfn, off);
+	for (uint64_t g = 0; g < SPY_GFNS; g++)
+		if (spy.shadow[g] > mfn_x(mfn) && spy.shadow[g] <= mfn_x(mfn) + nr)
+			spy.scrubbed_while_mapped++;
+	spy.real->scrub(ctx, mfn, off, nr);
+}
+
 static const struct hv_backend_ops spy_ops = {
 	.domain_create = spy_domain_create,
 	.domain_destroy = spy_domain_destroy,
 	.map = spy_map,
 	.unmap = spy_unmap,
 	.release = spy_release,
+	.scrub = spy_scrub,
 };
 
 static void test_release_after_unmap(void **state)
@@ -398,8 +410,18 @@ static void test_release_after_unmap(void **state)
 	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, N, 0,
 				       DOMID_SELF), N);
 	h_audit(&h);
+	/* The frames are released lazily: the runs that did not fit the lazy
+	 * list were punched in the middle of the call, the rest wait. */
+	assert_true(spy.releases > HV_LAZY_RUNS);
+	assert_int_equal(h.vmm.st.punched_bytes - punched0 + h.hv->lazy_pages * PAGE_SIZE,
+			 (uint64_t)N * PAGE_SIZE);
+	assert_true(h.hv->lazy_pages > 0);
+	hv_lock(h.hv);
+	hv_realize_punch_lazy(h.hv);
+	hv_unlock(h.hv);
+	h_audit(&h);
 	/* Every frame went back to the host, none while a window mapped it. */
-	assert_true(spy.releases > HV_RELEASE_BATCH);
+	assert_int_equal(h.hv->lazy_pages, 0);
 	assert_int_equal(h.vmm.st.punched_bytes - punched0, (uint64_t)N * PAGE_SIZE);
 	assert_int_equal(spy.released_while_mapped, 0);
 	/* The backend got each run's place in machine RAM from the core. */
@@ -410,9 +432,151 @@ static void test_release_after_unmap(void **state)
 	h_fini(&h);
 }
 
+/*
+ * Lazy release: frames a decrease frees keep their data until the heap
+ * hands them out again, and are zeroed then, never while a window still
+ * maps them and never after a new owner could see them.
+ */
+static void spy_attach(struct harness *h)
+{
+	memset(&spy, 0, sizeof(spy));
+	spy.real = h->hv->cfg.backend;
+	h->hv->cfg.backend = &spy_ops;
+}
+
+static void test_lazy_release_scrubbed_before_reuse(void **state)
+{
+	enum { N = 64, BASE = 0x200 };
+	struct harness h;
+	struct domain *a, *b;
+	uint64_t gfns[N], old[N], punched0;
+	unsigned int reused = 0;
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	a = h_domain(&h, "old", 0, 1024);
+	b = h_domain(&h, "new", 0, 1024);
+	for (unsigned int i = 0; i < N; i++)
+		gfns[i] = BASE + i;
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, gfns, N, 0, DOMID_SELF), N);
+	for (unsigned int i = 0; i < N; i++) {
+		old[i] = mfn_x(p2m_lookup(a, _gfn(BASE + i), NULL, NULL));
+		memset(h_va(a, (BASE + i) << PAGE_SHIFT), 0xa5, PAGE_SIZE);
+	}
+	punched0 = h.vmm.st.punched_bytes;
+	assert_int_equal(h_reservation(&h, a, XENMEM_decrease_reservation, gfns, N, 0, DOMID_SELF), N);
+	h_audit(&h);
+	/* Lazy: nothing punched yet, the frames wait flagged in the heap. */
+	assert_int_equal(h.vmm.st.punched_bytes, punched0);
+	assert_int_equal(h.hv->lazy_pages, N);
+	for (unsigned int i = 0; i < N; i++) {
+		struct page_info *pg = mfn_to_page(&h.hv->ft, _mfn(old[i]));
+
+		assert_true(pg->flags & PGC_need_scrub);
+		assert_int_equal(pg->state, PGS_free);
+		assert_int_equal(spy.shadow[BASE + i], 0);
+	}
+	/* Another domain takes them (the heap is LIFO) and reads zeroes. */
+	assert_int_equal(h_reservation(&h, b, XENMEM_populate_physmap, gfns, N, 0, DOMID_SELF), N);
+	h_audit(&h);
+	for (unsigned int i = 0; i < N; i++) {
+		const uint8_t *p = h_va(b, (BASE + i) << PAGE_SHIFT);
+		uint64_t m = mfn_x(p2m_lookup(b, _gfn(BASE + i), NULL, NULL));
+
+		for (unsigned int k = 0; k < N; k++)
+			reused += m == old[k];
+		for (unsigned int k = 0; k < PAGE_SIZE; k++)
+			assert_int_equal(p[k], 0);
+	}
+	assert_int_equal(reused, N);
+	assert_int_equal(h.hv->lazy_pages, 0);
+	assert_true(spy.scrubs > 0);
+	assert_int_equal(spy.scrubbed_while_mapped, 0);
+	assert_int_equal(h.vmm.st.punched_bytes, punched0);
+	h_fini(&h);
+}
+
+/* Freed and handed out again inside one hypercall: the old owner's unmap
+ * is still pending when the heap gives the frame out, and must reach the
+ * window before the frame is zeroed. */
+static void test_lazy_release_scrub_after_pending_unmap(void **state)
+{
+	enum { G = 0x300 };
+	struct harness h;
+	struct domain *a, *b;
+	struct page_info *pg;
+	uint64_t gfn = G;
+	mfn_t m;
+	int err;
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	a = h_domain(&h, "old", 0, 1024);
+	b = h_domain(&h, "new", 0, 1024);
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+	m = p2m_lookup(a, _gfn(G), NULL, NULL);
+	memset(h_va(a, (uint64_t)G << PAGE_SHIFT), 0x5a, PAGE_SIZE);
+	hv_lock(h.hv);
+	h.hv->release_lazy = true;
+	assert_int_equal(mm_remove_gfn(a, _gfn(G)), 0);
+	h.hv->release_lazy = false;
+	assert_int_equal(spy.shadow[G], mfn_x(m) + 1); /* the unmap is pending */
+	pg = mm_alloc_domheap(b, 0, &err);
+	assert_non_null(pg);
+	assert_int_equal(mfn_x(page_to_mfn(&h.hv->ft, pg)), mfn_x(m));
+	assert_int_equal(spy.shadow[G], 0);
+	assert_int_equal(spy.scrubs, 1);
+	assert_int_equal(spy.scrubbed_while_mapped, 0);
+	for (unsigned int k = 0; k < PAGE_SIZE; k++)
+		assert_int_equal(((const uint8_t *)frame_va(&h.hv->ft, m))[k], 0);
+	hv_realize_flush(h.hv);
+	hv_unlock(h.hv);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+/* The audit refuses a frame handed out unscrubbed, or one flagged but
+ * left off the lazy list (it would never be punched). */
+static void test_lazy_release_audit(void **state)
+{
+	struct harness h;
+	struct domain *a;
+	struct page_info *pg;
+	char msg[512];
+	uint64_t gfn = 0x400;
+	unsigned int nr_lazy;
+
+	(void)state;
+	h_init_default(&h);
+	a = h_domain(&h, "a", 0, 1024);
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+	pg = mfn_to_page(&h.hv->ft, p2m_lookup(a, _gfn(gfn), NULL, NULL));
+	pg->flags |= PGC_need_scrub;
+	h.hv->lazy_pages++;
+	assert_int_not_equal(hv_audit(h.hv, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "awaits scrubbing but is not a free heap frame"));
+	pg->flags &= ~PGC_need_scrub;
+	h.hv->lazy_pages--;
+	h_audit(&h);
+	assert_int_equal(h_reservation(&h, a, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(&h);
+	nr_lazy = h.hv->nr_lazy;
+	h.hv->nr_lazy = 0;
+	assert_int_not_equal(hv_audit(h.hv, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "no lazy run holds it"));
+	h.hv->nr_lazy = nr_lazy;
+	h_audit(&h);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lazy_release_scrubbed_before_reuse),
+		cmocka_unit_test(test_lazy_release_scrub_after_pending_unmap),
+		cmocka_unit_test(test_lazy_release_audit),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
 		cmocka_unit_test(test_heap_split_merge),

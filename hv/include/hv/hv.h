@@ -133,11 +133,17 @@ struct hv_realize_run {
 };
 
 #define HV_RELEASE_BATCH 64
+/* Frames freed by decrease_reservation are released lazily (realize.c):
+ * at most this many runs and pages of them are held before all are
+ * punched. */
+#define HV_LAZY_RUNS 64
+#define HV_LAZY_MAX_PAGES 8192
 
 struct hv_stats {
 	uint64_t hypercalls;
 	uint64_t backend_maps, backend_unmaps, backend_releases;
 	uint64_t released_pages;
+	uint64_t scrubbed_pages, lazy_punched_pages;
 	uint64_t domain_crashes;
 };
 
@@ -152,6 +158,13 @@ struct hv {
 	struct hv_realize_run pending;
 	struct { mfn_t mfn; uint64_t nr; } release[HV_RELEASE_BATCH];
 	unsigned int nr_release;
+	/* Lazily released frames (PGC_need_scrub, see realize.h): candidate
+	 * runs, the number of frames still flagged, and whether heap_free()
+	 * is currently releasing lazily. */
+	struct { mfn_t mfn; uint64_t nr; } lazy[HV_LAZY_RUNS];
+	unsigned int nr_lazy;
+	uint64_t lazy_pages;
+	bool release_lazy;
 
 	struct hv_stats st;
 	hv_console_sink_t console;
