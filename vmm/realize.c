@@ -194,6 +194,7 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 	hc.log_level = cfg->log_level;
 	hc.gpaddr_bits = cfg->gpaddr_bits;
 	hc.release = cfg->release;
+	hc.lazy_release = cfg->prefault || cfg->lazy_release;
 	rc = hv_init(&m->hv, &hc);
 	if (rc)
 		goto err_map;

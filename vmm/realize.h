@@ -53,6 +53,8 @@ struct vmm_config {
 	enum hv_log_level log_level;
 	unsigned int gpaddr_bits;
 	bool prefault;
+	/* hv_config.lazy_release; always on with prefault. */
+	bool lazy_release;
 	const struct xen_policy_traits *release; /* hv_config.release */
 };
 

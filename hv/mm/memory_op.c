@@ -29,11 +29,7 @@
 
 static bool gfn_range_free(struct domain *d, uint64_t gfn, uint64_t nr)
 {
-	for (uint64_t i = 0; i < nr; i++) {
-		if (!mfn_eq(p2m_lookup(d, _gfn(gfn + i), NULL, NULL), INVALID_MFN))
-			return false;
-	}
-	return true;
+	return p2m_range_empty(d, _gfn(gfn), nr);
 }
 
 /* Releases frames allocated for an extent that could not be mapped. */
@@ -118,27 +114,27 @@ static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
 
 	if (gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
 		return -EINVAL;
-	/* Check the whole extent first so that it is done entirely or not at all. */
-	for (uint64_t i = 0; i < nr; i++) {
+	/* Check the whole extent first so that it is done entirely or not at
+	 * all: one look per P2M leaf, not per frame. */
+	for (uint64_t i = 0; i < nr;) {
 		p2m_type_t t;
+		unsigned int lo;
 
-		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + i), &t, NULL), INVALID_MFN))
+		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + i), &t, &lo), INVALID_MFN))
 			return -ENOENT;
 		if (!p2m_is_ram(t) && !p2m_is_foreign(t))
 			return -EINVAL;
+		i = ALIGN_DOWN(gpfn + i, 1ULL << lo) + (1ULL << lo) - gpfn;
 	}
-	/* The frames freed here are likely to be populated again soon: their
-	 * host memory is released lazily (realize.h). */
-	d->hv->release_lazy = true;
-	for (uint64_t i = 0; i < nr; i++) {
-		rc = mm_remove_gfn(d, _gfn(gpfn + i));
-		BUG_ON(rc && rc != -ENOMEM);
-		if (rc)
-			break; /* only table allocation for a shatter can fail */
-	}
+	/* Small extents are likely to be populated again soon: with resident
+	 * guest memory (prefault), their frames' host memory is released
+	 * lazily (realize.h). Large ones go back to the host in one punch. */
+	d->hv->release_lazy = d->hv->cfg.lazy_release && order < P2M_ORDER_2M;
+	rc = mm_remove_range(d, _gfn(gpfn), nr);
 	d->hv->release_lazy = false;
+	BUG_ON(rc && rc != -ENOMEM);
 	if (rc)
-		return rc;
+		return rc; /* only table allocation for a shatter can fail */
 	d->st.decreased += nr;
 	return 0;
 }

@@ -571,12 +571,82 @@ static void test_lazy_release_audit(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A 1 GiB extent is populated and decreased with a handful of P2M walks
+ * and one update each, not one per 4 KiB frame; smaller leaves inside an
+ * extent are removed leaf by leaf.
+ */
+static void test_extent_1g_walks(void **state)
+{
+	static const paddr_t banks[][2] = {{GiB(1), GiB(1) + MiB(64)}};
+	const uint64_t g1 = 0x100000, nr = 1ULL << 18;
+	struct harness h;
+	struct domain *d;
+	uint64_t walks, updates, gfn = g1, free0, gfns[512], l0;
+
+	(void)state;
+	h_init(&h, banks, 1);
+	d = h_domain(&h, "big", 0, 2 * nr);
+	free0 = h.hv->heap.free_pages;
+	l0 = d->p2m.st.leaves[0]; /* the harness's scratch pages */
+	walks = d->p2m.st.walks;
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, &gfn, 1, 18, DOMID_SELF), 1);
+	assert_true(d->p2m.st.walks - walks < 16);
+	assert_int_equal(d->p2m.st.updates - updates, 1);
+	assert_int_equal(d->p2m.st.leaves[2], 1);
+	assert_int_equal(h.hv->heap.free_pages, free0 - nr);
+	h_audit(&h);
+	walks = d->p2m.st.walks;
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 18, DOMID_SELF), 1);
+	assert_true(d->p2m.st.walks - walks < 16);
+	assert_int_equal(d->p2m.st.updates - updates, 1);
+	assert_int_equal(d->p2m.st.leaves[2], 0);
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	assert_true(p2m_range_empty(d, _gfn(g1), nr));
+	h_audit(&h);
+
+	/* A 2 MiB extent made of 4 KiB leaves (every other gfn first, so
+	 * that the frames are not contiguous) goes leaf by leaf. */
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		unsigned int n = 0;
+
+		for (unsigned int i = pass; i < 512; i += 2)
+			gfns[n++] = g1 + i;
+		assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, n, 0, DOMID_SELF), n);
+	}
+	assert_false(p2m_range_empty(d, _gfn(g1), 512));
+	assert_false(p2m_range_empty(d, _gfn(g1 + 511), 1));
+	assert_true(p2m_range_empty(d, _gfn(g1 + 512), nr - 512));
+	assert_int_equal(d->p2m.st.leaves[0] - l0, 512);
+	h_audit(&h);
+	gfn = g1;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 9, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[0], l0);
+	assert_true(p2m_range_empty(d, _gfn(g1), nr));
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	h_audit(&h);
+
+	/* One frame out of a 2 MiB leaf: the leaf is shattered, the rest stays. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, &gfn, 1, 9, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[1], 1);
+	gfn = g1 + 7;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[0] - l0, 511);
+	assert_true(p2m_range_empty(d, _gfn(g1 + 7), 1));
+	assert_false(p2m_range_empty(d, _gfn(g1 + 6), 2));
+	h_audit(&h);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lazy_release_scrubbed_before_reuse),
 		cmocka_unit_test(test_lazy_release_scrub_after_pending_unmap),
 		cmocka_unit_test(test_lazy_release_audit),
+		cmocka_unit_test(test_extent_1g_walks),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
 		cmocka_unit_test(test_heap_split_merge),

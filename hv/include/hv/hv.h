@@ -121,6 +121,10 @@ struct hv_config {
 	 * (xen_version, CPUID, domctl/sysctl versions, feature bits); NULL
 	 * means the newest, as `memvisor run` defaults to. See hv_release(). */
 	const struct xen_policy_traits *release;
+	/* Release frames freed by small decreases lazily (realize.h): worth
+	 * it when freed memory is resident, i.e. guest mappings are
+	 * prefaulted, and the next populate would fault it in again. */
+	bool lazy_release;
 };
 
 /* Pending realization work, coalesced across one hypercall. */
