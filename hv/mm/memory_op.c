@@ -158,6 +158,11 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 	if (!t)
 		return err;
 
+	/* The extent list is read in chunks: one guest-access walk per chunk
+	 * instead of one per extent. */
+	xen_pfn_t chunk[64];
+	uint64_t chunk_first = 0, chunk_nr = 0;
+
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t gpfn = 0;
 		int rc;
@@ -166,9 +171,21 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 			hc->args[0] = (hc->args[0] & MEMOP_CMD_MASK) | (i << MEMOP_EXTENT_SHIFT);
 			return HV_HCALL_CONTINUE;
 		}
-		if (op != XENMEM_increase_reservation &&
-		    copy_from_guest_elem(d, &gpfn, r.extent_start, i))
-			break;
+		if (op != XENMEM_increase_reservation) {
+			if (i >= chunk_first + chunk_nr) {
+				uint64_t n = MIN((uint64_t)ARRAY_SIZE(chunk), r.nr_extents - i);
+
+				chunk_first = i;
+				/* A chunk that faults part-way is read one extent at a
+				 * time, so the call stops exactly at the bad one. */
+				chunk_nr = copy_from_guest(d, chunk, r.extent_start + i * sizeof(chunk[0]),
+							   n * sizeof(chunk[0])) ? 0 : n;
+			}
+			if (chunk_nr)
+				gpfn = chunk[i - chunk_first];
+			else if (copy_from_guest_elem(d, &gpfn, r.extent_start, i))
+				break;
+		}
 		switch (op) {
 		case XENMEM_populate_physmap:
 			rc = populate_one(t, gpfn, r.extent_order);

@@ -640,6 +640,30 @@ static void test_extent_1g_walks(void **state)
 	h_fini(&h);
 }
 
+/* The extent list is read in chunks; a list that runs off the end of
+ * the caller's memory still stops exactly at the first unreadable entry. */
+static void test_extent_list_partial(void **state)
+{
+	const uint64_t end = H_SCRATCH_PAGES * PAGE_SIZE;
+	const uint64_t gfns[3] = {0x500, 0x501, 0x502};
+	struct harness h;
+	struct domain *d;
+	struct xen_memory_reservation r = {.extent_start = h_gpa(end - 3 * sizeof(uint64_t)),
+					   .nr_extents = 10, .domid = DOMID_SELF};
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "d", 0, 1024);
+	h_put(d, end - sizeof(gfns), gfns, sizeof(gfns));
+	h_put(d, 0, &r, sizeof(r));
+	assert_int_equal(h_call(&h, d, __HYPERVISOR_memory_op, XENMEM_populate_physmap, h_gpa(0),
+				0, 0, 0), 3);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_false(p2m_range_empty(d, _gfn(gfns[i]), 1));
+	h_audit(&h);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_lazy_release_scrub_after_pending_unmap),
 		cmocka_unit_test(test_lazy_release_audit),
 		cmocka_unit_test(test_extent_1g_walks),
+		cmocka_unit_test(test_extent_list_partial),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
 		cmocka_unit_test(test_heap_split_merge),
