@@ -189,12 +189,13 @@ int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
 
 		BUG_ON(mfn_eq(mfn, INVALID_MFN) || (!p2m_is_ram(t) && !p2m_is_foreign(t)));
 		/* Whole leaves come out without a shatter; only a leaf larger
-		 * than the range (its first) needs tables. */
+		 * than the range (its first) needs tables. The update still
+		 * reserves tables first, so a later leaf can fail too (-ENOMEM,
+		 * injected): the leaves before it stay removed, as they did
+		 * frame by frame, and each leaf is done entirely or not at all. */
 		rc = p2m_remove_range(d, _gfn(g), n);
-		if (rc) {
-			BUG_ON(g != gfn_x(gfn));
+		if (rc)
 			return rc;
-		}
 		for (uint64_t i = 0; i < n; i++) {
 			mfn_t m = mfn_add(mfn, (int64_t)i);
 			struct page_info *pg = mfn_to_page(&hv->ft, m);
