@@ -25,9 +25,11 @@
 
 #include <hv/heap.h>
 #include <hv/ioreq.h>
+#include <public/event_channel.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/memory.h>
+#include <public/vcpu.h>
 #include <public/xen.h>
 
 #include "fz_env.h"
@@ -110,6 +112,19 @@ static int64_t physmap(struct fz_env *e, unsigned int i, unsigned int space, uin
 	if (fz_put(e, i, fz_gpa(e, i, 0), &x, sizeof(x)))
 		return -EFAULT;
 	return fz_call(e, i, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, fz_gpa(e, i, 0), 0, 0, 0);
+}
+
+/* event_channel_op(cmd, a) by domain i; the result back in *a. */
+static int64_t evtchn(struct fz_env *e, unsigned int i, unsigned int cmd, void *a, size_t len)
+{
+	int64_t rc;
+
+	if (fz_put(e, i, fz_gpa(e, i, 0), a, len))
+		return -EFAULT;
+	rc = fz_call(e, i, __HYPERVISOR_event_channel_op, cmd, fz_gpa(e, i, 0), 0, 0, 0);
+	if (fz_get(e, i, fz_gpa(e, i, 0), a, len))
+		return -EFAULT;
+	return rc;
 }
 
 static int64_t remove_gfn(struct fz_env *e, unsigned int i, uint64_t gpfn)
@@ -273,6 +288,33 @@ static void scenario(struct fz_env *e, struct step_log *l)
 	/* The frontend balloons the page out under the emulator's mapping. */
 	rc = reservation(e, DB, XENMEM_decrease_reservation, 0x40002, 1, 0, DOMID_SELF);
 	note(l, "balloon under iommu", rc, rc == 1);
+
+	/* Event channels: the backend maps shared_info (a heap frame) and
+	 * moves its vcpu_info into its RAM; the frontend offers a port, the
+	 * backend binds it and sends. The frontend then dies with the
+	 * channel up, the backend with its vcpu_info page referenced. */
+	{
+		struct evtchn_alloc_unbound au = {.dom = DOMID_SELF, .remote_dom = e->dom[DA]->id};
+		struct evtchn_bind_interdomain bi = {.remote_dom = e->dom[DB]->id};
+		struct vcpu_register_vcpu_info vi = {.mfn = 0x40018, .offset = 64};
+		struct evtchn_send sd;
+
+		rc = physmap(e, DA, XENMAPSPACE_shared_info, 0, 0x62000, 0);
+		note(l, "map shared_info", rc, rc == 0);
+		rc = fz_put(e, DA, fz_gpa(e, DA, 0), &vi, sizeof(vi));
+		if (!rc)
+			rc = fz_call(e, DA, __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0,
+				     fz_gpa(e, DA, 0), 0, 0);
+		note(l, "register vcpu_info", rc, rc == 0);
+		rc = evtchn(e, DB, EVTCHNOP_alloc_unbound, &au, sizeof(au));
+		note(l, "alloc unbound", rc, rc == 0);
+		bi.remote_port = au.port;
+		rc = evtchn(e, DA, EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+		note(l, "bind interdomain", rc, rc == 0);
+		sd.port = bi.local_port;
+		rc = evtchn(e, DA, EVTCHNOP_send, &sd, sizeof(sd));
+		note(l, "send", rc, rc == 0);
+	}
 
 	/* Unmap one foreign page, then destroy the frontend while mapped. */
 	rc = remove_gfn(e, DA, 0x80000);

@@ -88,6 +88,9 @@ int fz_env_init(struct fz_env *e, unsigned int bank_mib)
 	if (rc)
 		return rc;
 	e->hv = &e->vmm.hv;
+	/* SCHEDOP_block/poll return at once (a legal spurious wake-up): a
+	 * single-threaded fuzzer has nobody to wake a sleeping vCPU. */
+	e->hv->cfg.max_sleep_ns = 1;
 	/* Static banks are taken out of the heap at boot, as the builder does. */
 	hv_lock(e->hv);
 	for (unsigned int i = 0; i < FZ_MAX_STATIC; i++) {

@@ -26,12 +26,16 @@
 
 #include <public/dm_op.h>
 #include <public/domctl.h>
+#include <public/event_channel.h>
+#include <public/hvm_op.h>
+#include <public/vcpu.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/memory.h>
 #include <public/sysctl.h>
 #include <public/version.h>
 #include <public/xen.h>
+#include <hv/event.h>
 #include <hv/ioreq.h>
 #include <hv/realize.h>
 
@@ -74,6 +78,10 @@ enum reach_key {
 	R_IO_MAPF, R_IO_MAPF_R, R_IO_MAPF_W, R_IO_MAPF_SWAP, R_IO_MAPF_ORDER,
 	R_IO_LOOKUPF, R_IO_UNMAPF, R_IO_UNMAPF_ORDER, R_IO_UNDEF_FLAGS, R_IO_BAD_SUBOP,
 	R_DM_CREATE, R_DM_DESTROY, R_DM_MV_CREATE, R_DM_OTHER,
+	/* event_channel_op sub-ops 0..10 in order, then the others */
+	R_EV_BIND_INTERDOMAIN, R_EV_BIND_VIRQ, R_EV_BIND_PIRQ, R_EV_CLOSE, R_EV_SEND, R_EV_STATUS,
+	R_EV_ALLOC_UNBOUND, R_EV_BIND_IPI, R_EV_BIND_VCPU, R_EV_UNMASK, R_EV_RESET,
+	R_HVM_SET_PARAM, R_HVM_GET_PARAM, R_VCPU_REGISTER, R_SCHED_POLL, R_SHINFO_MAP,
 	R_NR
 };
 
@@ -114,6 +122,22 @@ static const char *const reach_name[R_NR] = {
 	[R_DM_DESTROY] = "dm_op destroy_ioreq_server (6)",
 	[R_DM_MV_CREATE] = "dm_op memvisor_create_ioreq_server",
 	[R_DM_OTHER] = "dm_op other sub-op",
+	[R_EV_BIND_INTERDOMAIN] = "evtchn bind_interdomain",
+	[R_EV_BIND_VIRQ] = "evtchn bind_virq",
+	[R_EV_BIND_PIRQ] = "evtchn bind_pirq (ENOSYS)",
+	[R_EV_CLOSE] = "evtchn close",
+	[R_EV_SEND] = "evtchn send",
+	[R_EV_STATUS] = "evtchn status",
+	[R_EV_ALLOC_UNBOUND] = "evtchn alloc_unbound",
+	[R_EV_BIND_IPI] = "evtchn bind_ipi",
+	[R_EV_BIND_VCPU] = "evtchn bind_vcpu",
+	[R_EV_UNMASK] = "evtchn unmask",
+	[R_EV_RESET] = "evtchn reset",
+	[R_HVM_SET_PARAM] = "hvm_op set_param",
+	[R_HVM_GET_PARAM] = "hvm_op get_param",
+	[R_VCPU_REGISTER] = "vcpu_op register_vcpu_info",
+	[R_SCHED_POLL] = "sched_op poll",
+	[R_SHINFO_MAP] = "add_to_physmap shared_info",
 };
 
 /* [key][caller has a translating IOMMU context] */
@@ -1146,6 +1170,269 @@ static void g_ioreq_server(struct fz_env *e, struct fz_in *in, unsigned int i)
 	fz_audit(e);
 }
 
+/* ---- event channels ---- */
+
+/* A port: mostly the low ones in use, sometimes the bucket edge, the
+ * limit or a wild value. */
+static uint32_t pick_port(struct fz_in *in)
+{
+	uint8_t c = fz_u8(in);
+
+	if (c < 200)
+		return c % 12;
+	if (c < 230)
+		return 60 + c % 8;
+	if (c < 250)
+		return (c & 1) ? 1023 + c % 3 : 4095 + c % 3;
+	return fz_u32(in);
+}
+
+/* The last port alloc_unbound made (so bind_interdomain can find it). */
+static struct {
+	bool valid;
+	domid_t owner, remote;
+	uint32_t port;
+} last_unbound;
+
+/* The live slot of domain id, or -1. */
+static int slot_of_id(struct fz_env *e, domid_t id)
+{
+	for (unsigned int k = 0; k < FZ_MAX_DOMS; k++)
+		if (e->dom[k] && e->dom[k]->id == id && e->dom[k]->state == DOMS_running)
+			return (int)k;
+	return -1;
+}
+
+/* Mostly a port of d in use (peeking at the hypervisor, as a guest would
+ * remember what it bound), else pick_port. */
+static uint32_t pick_used_port(struct fz_env *e, unsigned int i, struct fz_in *in)
+{
+	uint32_t used[64];
+	unsigned int n = 0;
+
+	if (fz_u8(in) < 64)
+		return pick_port(in);
+	hv_lock(e->hv);
+	for (uint32_t p = 1; p < 64 && n < ARRAY_SIZE(used); p++)
+		if (evtchn_port_state(e->dom[i], p) > EVTCHNSTAT_closed)
+			used[n++] = p;
+	hv_unlock(e->hv);
+	return n ? used[fz_below(in, n)] : pick_port(in);
+}
+
+static void fz_xen_notify(void *ctx, struct domain *d, uint32_t port)
+{
+	(void)ctx;
+	(void)d;
+	(void)port;
+}
+
+/* event_channel_op: every sub-op with arguments from the input; now and
+ * then the hypervisor's side (Xen-attached ports, VIRQs) instead. */
+static void g_evtchn(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	uint8_t c = fz_u8(in);
+	/* reset (10) is rare: it undoes everything else. */
+	unsigned int cmd = c < 240 ? fz_below(in, 10) : c < 245 ? EVTCHNOP_reset : fz_below(in, 16);
+	union {
+		struct evtchn_alloc_unbound au;
+		struct evtchn_bind_interdomain bi;
+		struct evtchn_bind_virq bv;
+		struct evtchn_bind_ipi ipi;
+		struct evtchn_send sd;
+		struct evtchn_status st;
+		struct evtchn_bind_vcpu bc;
+		struct evtchn_reset rs;
+		uint8_t raw[24];
+	} a;
+
+	if (c >= 250) {
+		struct domain *d = e->dom[i];
+
+		hv_lock(e->hv);
+		switch (c % 4) {
+		case 0:
+			if (d->state != DOMS_dying)
+				(void)evtchn_alloc_xen_port(d, fz_pick_domid(e, in), fz_xen_notify, NULL);
+			break;
+		case 1: {
+			uint32_t p = pick_port(in);
+
+			if (evtchn_port_state(d, p) >= 0 && d->state != DOMS_dying)
+				evtchn_free_xen_port(d, p);
+			break;
+		}
+		case 2:
+			evtchn_send_virq(d, fz_below(in, NR_VIRQS + 1), fz_below(in, 2));
+			break;
+		default:
+			evtchn_send_global_virq(e->hv, fz_below(in, NR_VIRQS + 1));
+			break;
+		}
+		hv_realize_flush(e->hv);
+		hv_unlock(e->hv);
+		fz_audit(e);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound:
+		a.au.dom = fz_u8(in) < 200 ? DOMID_SELF : fz_pick_domid(e, in);
+		a.au.remote_dom = fz_pick_domid(e, in);
+		break;
+	case EVTCHNOP_bind_interdomain:
+		a.bi.remote_dom = fz_pick_domid(e, in);
+		a.bi.remote_port = pick_port(in);
+		/* Mostly the port the last alloc_unbound made, by its binder. */
+		if (last_unbound.valid && fz_u8(in) < 200) {
+			int k = slot_of_id(e, last_unbound.remote);
+
+			if (k >= 0) {
+				i = (unsigned int)k;
+				a.bi.remote_dom = last_unbound.owner;
+				a.bi.remote_port = last_unbound.port;
+			}
+		}
+		break;
+	case EVTCHNOP_bind_virq:
+		a.bv.virq = fz_u8(in) < 240 ? fz_below(in, NR_VIRQS) : fz_u32(in);
+		a.bv.vcpu = fz_u8(in) < 240 ? 0 : fz_u32(in);
+		break;
+	case EVTCHNOP_bind_ipi:
+		a.ipi.vcpu = fz_u8(in) < 240 ? 0 : fz_u32(in);
+		break;
+	case EVTCHNOP_status:
+		a.st.dom = fz_u8(in) < 200 ? DOMID_SELF : fz_pick_domid(e, in);
+		a.st.port = pick_used_port(e, i, in);
+		break;
+	case EVTCHNOP_bind_vcpu:
+		a.bc.port = pick_used_port(e, i, in);
+		a.bc.vcpu = fz_u8(in) < 240 ? 0 : fz_u32(in);
+		break;
+	case EVTCHNOP_reset:
+		a.rs.dom = fz_u8(in) < 128 ? DOMID_SELF : fz_pick_domid(e, in);
+		break;
+	default: /* close, send, unmask and the rest: a port first */
+		a.sd.port = pick_used_port(e, i, in);
+		for (unsigned int k = 4; k < sizeof(a.raw); k++)
+			a.raw[k] = fz_u8(in);
+		break;
+	}
+	int64_t rc;
+
+	put_or_skip(e, i, OFF_ARG, &a, sizeof(a));
+	rc = fz_call(e, i, __HYPERVISOR_event_channel_op, cmd, fz_pick_ptr(e, i, in, OFF_ARG), 0, 0,
+		     0);
+	if (cmd <= EVTCHNOP_reset)
+		reach(e, i, (enum reach_key)(R_EV_BIND_INTERDOMAIN + cmd), rc == 0);
+	if (cmd == EVTCHNOP_alloc_unbound && rc == 0 &&
+	    !fz_get(e, i, fz_gpa(e, i, OFF_ARG), &a.au, sizeof(a.au))) {
+		struct domain *o = a.au.dom == DOMID_SELF ? e->dom[i] : NULL;
+
+		if (!o) {
+			int k = slot_of_id(e, a.au.dom);
+
+			o = k >= 0 ? e->dom[k] : NULL;
+		}
+		if (o) {
+			last_unbound.valid = true;
+			last_unbound.owner = o->id;
+			last_unbound.remote = a.au.remote_dom == DOMID_SELF ? e->dom[i]->id
+									 : a.au.remote_dom;
+			last_unbound.port = a.au.port;
+		}
+	}
+}
+
+/* hvm_op, vcpu_op, sched_op block and poll (they never sleep here:
+ * fz_env sets max_sleep_ns), and the guest's own writes to its event
+ * bits (shared_info is the hypervisor's page once mapped). */
+static void g_hvm_vcpu_sched(struct fz_env *e, struct fz_in *in, unsigned int i)
+{
+	uint8_t c = fz_u8(in);
+
+	switch (c % 6) {
+	case 0:
+	case 1: { /* set/get param */
+		struct xen_hvm_param p = {
+			.domid = fz_u8(in) < 200 ? DOMID_SELF : fz_pick_domid(e, in),
+			.index = fz_u8(in) < 240 ? fz_below(in, HVM_NR_PARAMS + 1) : fz_u32(in),
+		};
+		uint8_t v = fz_u8(in);
+
+		p.value = v < 100 ? HVM_CALLBACK_VECTOR(fz_u8(in)) : v < 200 ? fz_u8(in) : fz_u64(in);
+		put_or_skip(e, i, OFF_ARG, &p, sizeof(p));
+		reach(e, i, c % 2 ? R_HVM_GET_PARAM : R_HVM_SET_PARAM,
+		      fz_call(e, i, __HYPERVISOR_hvm_op, c % 2 ? HVMOP_get_param : HVMOP_set_param,
+			      fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0) == 0);
+		break;
+	}
+	case 2: { /* time, upcall vector, other ops */
+		struct xen_hvm_evtchn_upcall_vector u = {.vcpu = fz_u8(in) < 240 ? 0 : fz_u32(in),
+							 .vector = fz_u8(in)};
+		static const unsigned int ops[] = {HVMOP_get_time, HVMOP_set_evtchn_upcall_vector,
+						   HVMOP_set_evtchn_upcall_vector, 2, 5, 99};
+
+		put_or_skip(e, i, OFF_ARG, &u, sizeof(u));
+		fz_call(e, i, __HYPERVISOR_hvm_op, ops[fz_below(in, ARRAY_SIZE(ops))],
+			fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0);
+		break;
+	}
+	case 3: { /* vcpu_op */
+		struct vcpu_register_vcpu_info r = {.mfn = fz_pick_gfn(e, i, in)};
+		uint8_t o = fz_u8(in);
+
+		r.offset = o < 200 ? (uint32_t)(o % 64) * 64 : fz_u32(in);
+		unsigned int cmd = fz_u8(in) < 200 ? VCPUOP_register_vcpu_info : fz_below(in, 17);
+		int64_t rc;
+
+		put_or_skip(e, i, OFF_ARG, &r, sizeof(r));
+		rc = fz_call(e, i, __HYPERVISOR_vcpu_op, cmd, fz_u8(in) < 240 ? 0 : fz_u32(in),
+			     fz_pick_ptr(e, i, in, OFF_ARG), 0, 0);
+		if (cmd == VCPUOP_register_vcpu_info)
+			reach(e, i, R_VCPU_REGISTER, rc == 0);
+		break;
+	}
+	case 4: { /* poll (timeout 0 or in the past) or block */
+		uint32_t ports[8];
+		unsigned int n = fz_below(in, 9);
+		struct sched_poll sp = {.ports = fz_pick_ptr(e, i, in, OFF_A1),
+					.nr_ports = fz_u8(in) < 240 ? n : fz_u32(in),
+					.timeout = fz_u8(in) < 128 ? 0 : fz_u8(in)};
+
+		for (unsigned int k = 0; k < n; k++)
+			ports[k] = pick_port(in);
+		put_or_skip(e, i, OFF_A1, ports, sizeof(ports));
+		put_or_skip(e, i, OFF_ARG, &sp, sizeof(sp));
+		if (fz_u8(in) < 200)
+			reach(e, i, R_SCHED_POLL,
+			      fz_call(e, i, __HYPERVISOR_sched_op, SCHEDOP_poll,
+				      fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0) == 0);
+		else
+			fz_call(e, i, __HYPERVISOR_sched_op, SCHEDOP_block, 0, 0, 0, 0);
+		break;
+	}
+	default: { /* map shared_info, then play the guest on its bits */
+		struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+					       .idx = fz_u8(in) < 240 ? 0 : fz_u8(in),
+					       .gpfn = fz_pick_gfn(e, i, in)};
+		uint8_t w[16];
+
+		put_or_skip(e, i, OFF_ARG, &x, sizeof(x));
+		reach(e, i, R_SHINFO_MAP,
+		      fz_call(e, i, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+			      fz_gpa(e, i, OFF_ARG), 0, 0, 0) == 0);
+		/* Guest writes anywhere in the page at gpfn (mask, pending,
+		 * selector, upcall flags): the hypervisor must cope. */
+		for (unsigned int k = 0; k < sizeof(w); k++)
+			w[k] = fz_u8(in);
+		(void)fz_put(e, i, (x.gpfn << PAGE_SHIFT) + fz_below(in, 4096 - sizeof(w)), w,
+			     sizeof(w));
+		break;
+	}
+	}
+}
+
 /* Append new generators at the end (see the comment at the top). */
 static const struct {
 	const char *name;
@@ -1167,6 +1454,8 @@ static const struct {
 	{"paged", g_paged, 2},
 	{"grant_offer", g_grant_offer, 2},
 	{"dm_op", g_dm_op, 2},
+	{"event_channel_op", g_evtchn, 4},
+	{"hvm_vcpu_sched", g_hvm_vcpu_sched, 3},
 };
 
 static unsigned int total_weight(void)
@@ -1201,6 +1490,7 @@ void fz_hcall_setup(struct fz_env *e, struct fz_in *in)
 	unsigned int nr = 2 + h % (FZ_MAX_DOMS - 1);
 
 	memset(gmaps, 0, sizeof(gmaps));
+	memset(&last_unbound, 0, sizeof(last_unbound));
 	memset(&prog, 0, sizeof(prog));
 
 	for (unsigned int k = 0; k < nr; k++) {

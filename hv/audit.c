@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <hv/audit.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
@@ -252,6 +253,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 	if (!a.rep.failed && gnttab_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed && iommu_audit_refs(hv, a.refs, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed && evtchn_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed)
 		check_frames(&a);

@@ -5,6 +5,7 @@
  * users, so scripts/check-imports.py sees no edge from it to them.
  */
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
@@ -13,4 +14,5 @@ const struct mm_hooks mm_hooks = {
 	.gfn_removed = iommu_gfn_removed,
 	.domain_released = domain_finalise,
 	.map_grant_frame = gnttab_add_to_physmap,
+	.map_shared_info = evtchn_map_shared_info,
 };

@@ -45,6 +45,7 @@ OWNER = {
     'hypercall.h': 'hypercall',  # the dispatcher (hypercall/dispatch.c)
     'iommu.h': 'iommu',     # the PV IOMMU, split by job over iommu/*.c
     'audit.h': 'hv',        # the invariant checker (hv/audit.c; iommu/ has its own audit.c)
+    'event.h': 'event',     # event channels, upcalls, blocking: split by job over event/*.c
 }
 
 # Bottom to top: a subdirectory may include the headers of those before it.
@@ -54,7 +55,6 @@ OWNER = {
 # instance and its domains, which sets every subsystem up and tears it
 # down; boot plans and builds the system from domains; hypercall
 # dispatches to every subsystem; 'hv' (audit.c, hooks.c) is the top.
-# 'event' (event channels) has its place before its directory lands.
 LAYERS = ['common', 'mm', 'event', 'ioreq', 'iommu', 'grant', 'dom', 'boot',
           'hypercall', 'hv']
 

@@ -22,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/heap.h>
 #include <hv/iommu.h>
@@ -84,10 +86,13 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	rc = gnttab_domain_init(d);
 	if (rc)
 		goto err_p2m;
+	rc = evtchn_domain_init(d);
+	if (rc)
+		goto err_gnttab;
 	if (hv->cfg.backend && hv->cfg.backend->domain_create) {
 		rc = hv->cfg.backend->domain_create(hv->cfg.backend_ctx, d);
 		if (rc)
-			goto err_gnttab;
+			goto err_evtchn;
 	}
 	d->next = hv->domains;
 	hv->domains = d;
@@ -95,6 +100,8 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	*err = 0;
 	return d;
 
+err_evtchn:
+	evtchn_domain_free(d);
 err_gnttab:
 	gnttab_domain_destroy(d);
 err_p2m:
@@ -157,6 +164,9 @@ void domain_destroy(struct domain *d)
 	d->state = DOMS_dying;
 	d->relinquishing = true;
 
+	/* Event channels first: peers' ports go back to unbound and sleeping
+	 * vCPUs wake, before any memory goes. */
+	evtchn_domain_destroy(d);
 	/* Mappings first: they hold references on other domains' frames. */
 	iommu_domain_destroy(d);
 	gnttab_relinquish(d);
@@ -184,14 +194,15 @@ void domain_finalise(struct domain *d)
 {
 	struct hv *hv = d->hv;
 
-	if (d->relinquishing)
-		return;
+	if (d->relinquishing || d->hcall_pins)
+		return; /* the last of them finalises */
 	BUG_ON(d->tot_pages || d->state != DOMS_dying);
 	hv_realize_flush(hv);
 	/* Static frames stay free and static on no list: unusable until the
 	 * system is restarted, like Xen. */
 	staticmem_retire(d);
 	gnttab_domain_destroy(d);
+	evtchn_domain_free(d);
 	for (struct domain **pp = &hv->domains; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {
 			*pp = d->next;
@@ -212,6 +223,12 @@ int hv_init(struct hv *hv, const struct hv_config *cfg)
 	if (!hv->cfg.gnttab_max_frames)
 		hv->cfg.gnttab_max_frames = 64;
 	pthread_mutex_init(&hv->lock, NULL);
+	{
+		struct timespec ts; /* system time 0 (hv_system_time) */
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		hv->boot_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
 	rc = frame_table_init(&hv->ft, (const paddr_t(*)[2])cfg->banks, cfg->nr_banks, cfg->ram_va);
 	if (rc)
 		return rc;

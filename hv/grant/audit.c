@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include <hv/audit_report.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/hv.h>
 #include <hv/iommu.h>
@@ -202,6 +203,8 @@ int gnttab_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
 		if (pg->state == PGS_inuse && (pg->flags & PGC_xen) && pg->owner != DOMID_XEN)
 			seen++;
 	}
+	/* The other shared hypervisor frames are the shared_info pages. */
+	xen_frames += evtchn_nr_shared_frames(hv);
 	if (seen != xen_frames)
 		return gfail(&a, "%" PRIu64 " shared hypervisor frames but grant tables hold %" PRIu64,
 			     seen, xen_frames);

@@ -210,11 +210,10 @@ static gfn_t frame_mapped_at(struct domain *d, unsigned int idx)
 	struct gnttab *gt = d->gnttab;
 	gfn_t g = gt->frame_gfn[idx];
 
-	if (gfn_eq(g, INVALID_GFN) || !d->p2m.root)
+	if (gfn_eq(g, INVALID_GFN))
 		return INVALID_GFN;
-	if (!mfn_eq(p2m_lookup(d, g, NULL, NULL), gt->frames[idx]))
-		return INVALID_GFN; /* the guest moved or removed it since */
-	return g;
+	/* the guest may have moved it with XENMAPSPACE_gmfn since */
+	return p2m_find_mfn(d, g, gt->frames[idx]);
 }
 
 int gnttab_add_to_physmap(struct domain *d, uint64_t idx, uint64_t gpfn)

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
@@ -41,6 +43,9 @@ static const hcall_fn table[] = {
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_vcpu_op] = do_vcpu_op,
+	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_hvm_op] = do_hvm_op,
 	[__HYPERVISOR_sysctl] = do_sysctl,
 	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_iommu_op] = do_iommu_op,
@@ -118,6 +123,10 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	/* pointers of this call are the caller's linear addresses */
 	d->hcall_paging = &hc->pg;
 	hc->pg.tlb_valid = false;
+	/* d stays allocated while a handler of it runs, even when it drops
+	 * the lock to sleep (sched_op block/poll) and d is destroyed meanwhile. */
+	d->hcall_pins++;
+	hv->xen_version = hv_xen_version(hv);
 	hv->st.hypercalls++;
 	d->st.hypercalls++;
 	if (d->state == DOMS_dying)
@@ -127,6 +136,9 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	else
 		rc = -ENOSYS;
 	d->hcall_paging = NULL;
+	BUG_ON(!d->hcall_pins);
+	if (!--d->hcall_pins && d->state == DOMS_dying && !d->tot_pages && !d->relinquishing)
+		domain_finalise(d); /* destroyed while this call ran */
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/event.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
 #include <public/xen.h>
@@ -53,12 +54,10 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	case SCHEDOP_yield:
 		return 0;
 	case SCHEDOP_block:
-		/* Xen returns at once when events are pending, and a guest
-		 * must re-check its condition after any wakeup. memvisor has
-		 * no event source yet (no event channels, timers or virtual
-		 * interrupts) that could ever end a block, so it always
-		 * returns at once rather than stop the vCPU for good. */
-		return 0;
+		/* Sleeps until an upcall is due or hv_vcpu_wake (hv/event/sched.c). */
+		return evtchn_sched_block(hv, d);
+	case SCHEDOP_poll:
+		return evtchn_sched_poll(hv, d, hc->args[1]);
 	case SCHEDOP_shutdown:
 	case SCHEDOP_shutdown_code:
 		if (copy_from_guest(d, &s, hc->args[1], sizeof(s)))
@@ -75,6 +74,8 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 			d->shutdown_reason = d->shutdown_code_set ? d->shutdown_code : s.reason;
 			d->state = DOMS_shutdown;
 			hv_info(hv, "d%u shut down: reason %u", d->id, d->shutdown_reason);
+			/* As Xen: the global VIRQ's handler (Dom0) hears of it. */
+			evtchn_send_global_virq(hv, VIRQ_DOM_EXC);
 		}
 		return 0;
 	default:

@@ -62,12 +62,13 @@ static bool release_at_least(const struct hv *hv, unsigned int minor)
 uint32_t hv_domain_features(const struct hv *hv, const struct domain *d)
 {
 	/* memvisor guests are translated (the P2M stands between their
-	 * addresses and machine frames) and have no PV page tables, event
-	 * channel upcall or PIRQs: Xen's Arm words are the model, less
-	 * ARM_SMCCC_supported, which names an Arm-only conduit (docs/abi.md,
-	 * "Feature bits"). The IOMMU changes no bit, as on Arm. */
+	 * addresses and machine frames) and have no PV page tables or PIRQs:
+	 * Xen's Arm words are the model (docs/abi.md, "Feature bits"), plus
+	 * hvm_callback_vector, which x86 HVM/PVH guests get and memvisor now
+	 * honours (HVM_PARAM_CALLBACK_IRQ type 2, hv/event/sched.c). The
+	 * IOMMU changes no bit, as on Arm. */
 	uint32_t f = 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_auto_translated_physmap |
-		     1u << XENFEAT_memory_op_vnode_supported;
+		     1u << XENFEAT_hvm_callback_vector | 1u << XENFEAT_memory_op_vnode_supported;
 
 	if (release_at_least(hv, 18))
 		f |= 1u << XENFEAT_runstate_phys_area;

@@ -288,6 +288,8 @@ static int64_t add_to_physmap(struct domain *d, struct hv_hcall *hc)
 		return rc;
 	case XENMAPSPACE_grant_table:
 		return mm_hooks.map_grant_frame(t, x.idx, x.gpfn);
+	case XENMAPSPACE_shared_info:
+		return mm_hooks.map_shared_info(t, x.idx, x.gpfn);
 	case XENMAPSPACE_gmfn_foreign:
 		return -EINVAL; /* batch call only */
 	default:

@@ -486,6 +486,34 @@ int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx)
 	return walk(d->p2m.root, P2M_LEVELS - 1, 0, cb, ctx);
 }
 
+struct find_mfn {
+	mfn_t mfn;
+	gfn_t gfn;
+};
+
+static int find_mfn_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct find_mfn *f = ctx;
+
+	if (!p2m_is_ram(t) || mfn_x(f->mfn) < mfn_x(mfn) ||
+	    mfn_x(f->mfn) >= mfn_x(mfn) + (1ULL << order))
+		return 0;
+	f->gfn = _gfn(gfn_x(gfn) + (mfn_x(f->mfn) - mfn_x(mfn)));
+	return 1;
+}
+
+gfn_t p2m_find_mfn(struct domain *d, gfn_t hint, mfn_t mfn)
+{
+	struct find_mfn f = {.mfn = mfn, .gfn = INVALID_GFN};
+
+	if (!d->p2m.root)
+		return INVALID_GFN;
+	if (!gfn_eq(hint, INVALID_GFN) && mfn_eq(p2m_lookup_ram(d, hint, NULL), mfn))
+		return hint;
+	p2m_for_each_leaf(d, find_mfn_cb, &f);
+	return f.gfn;
+}
+
 uint64_t p2m_table_bytes(const struct domain *d)
 {
 	return d->p2m.st.tables * PAGE_SIZE;

@@ -43,7 +43,7 @@ echo "built against $xen: $(grep -c "^$tmp/inc/xen/" "$tmp/headers") Xen headers
      "$(grep -c "^$ccinc/" "$tmp/headers") compiler headers, nothing else"
 
 # release, version line, feature word of a translated, not direct-mapped DomU
-for want in "latest|Xen 4.22.0 (0x00040016)|0x00052005" "4.17|Xen 4.17.7 (0x00040011)|0x00012005"; do
+for want in "latest|Xen 4.22.0 (0x00040016)|0x00052105" "4.17|Xen 4.17.7 (0x00040011)|0x00012105"; do
 	rel=${want%%|*} rest=${want#*|}
 	ver=${rest%%|*} feat=${rest#*|}
 	"$memvisor" run --transport kvm --timeout 20 --xen "$rel" --module "domU1=$tmp/guest.elf" \

@@ -22,6 +22,8 @@
 
 #include <hv/extregion.h>
 #include <public/domctl.h>
+#include <public/event_channel.h>
+#include <public/hvm_op.h>
 #include <public/sysctl.h>
 #include <public/version.h>
 #include <public/xen.h>
@@ -32,7 +34,7 @@ static const char *doc_path;
 
 /* What a table can list: the hypercalls themselves, or one call's sub-ops. */
 enum table { T_HYPERCALL, T_MEMORY, T_XENVER, T_CONSOLE, T_GNTTAB, T_SCHED, T_SYSCTL, T_DOMCTL,
-	     T__COUNT };
+	     T_VCPU, T_EVTCHN, T_HVM, T__COUNT };
 
 static const struct {
 	const char *name;
@@ -47,6 +49,9 @@ static const struct {
 	[T_SCHED] = {"sched_op", __HYPERVISOR_sched_op, 32},
 	[T_SYSCTL] = {"sysctl", __HYPERVISOR_sysctl, 128},
 	[T_DOMCTL] = {"domctl", __HYPERVISOR_domctl, 128},
+	[T_VCPU] = {"vcpu_op", __HYPERVISOR_vcpu_op, 32},
+	[T_EVTCHN] = {"event_channel_op", __HYPERVISOR_event_channel_op, 32},
+	[T_HVM] = {"hvm_op", __HYPERVISOR_hvm_op, 64},
 };
 
 #define MAX_NR 128
@@ -137,6 +142,29 @@ static void read_doc(struct doc *doc)
 }
 
 /* Does the dispatcher know sub-op (or call) nr of table t? */
+/*
+ * Makes an upcall due on d (a vector callback and an IPI sent to itself,
+ * never consumed), so that SCHEDOP_block and SCHEDOP_poll return at once
+ * instead of sleeping: the probe asks whether they are dispatched, not
+ * whether they block.
+ */
+static void upcall_due(struct harness *h, struct domain *d)
+{
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
+				  .value = HVM_CALLBACK_VECTOR(0xf3)};
+	struct evtchn_bind_ipi ipi = {.vcpu = 0};
+
+	h_put(d, 0, &p, sizeof(p));
+	assert_int_equal(h_call(h, d, __HYPERVISOR_hvm_op, HVMOP_set_param, h_gpa(0), 0, 0, 0), 0);
+	h_put(d, 0, &ipi, sizeof(ipi));
+	assert_int_equal(h_call(h, d, __HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, h_gpa(0), 0,
+				0, 0), 0);
+	h_get(d, 0, &ipi, sizeof(ipi));
+	h_put(d, 0, &ipi.port, sizeof(ipi.port));
+	assert_int_equal(h_call(h, d, __HYPERVISOR_event_channel_op, EVTCHNOP_send, h_gpa(0), 0, 0,
+				0), 0);
+}
+
 static bool dispatched(struct harness *h, struct domain *d, int t, unsigned int nr)
 {
 	static const uint8_t zero[4096];
@@ -145,6 +173,10 @@ static bool dispatched(struct harness *h, struct domain *d, int t, unsigned int 
 
 	h_put(d, 0, zero, sizeof(zero));
 	switch (t) {
+	case T_VCPU: /* (cmd, vcpuid, arg) */
+		a = h_call(h, d, tables[t].call, nr, 0, 0, 0, 0);
+		b = h_call(h, d, tables[t].call, nr, 0, s, 0, 0);
+		break;
 	case T_HYPERCALL:
 		a = h_call(h, d, nr, 0, 0, 0, 0, 0);
 		b = h_call(h, d, nr, 0, s, 1, 0, 0);
@@ -199,7 +231,11 @@ static void walk(int t, const struct doc *doc)
 		 * each probe from a running one (sched_op shuts it down). */
 		if (d->state != DOMS_running) {
 			d = h_domain(&h, "dom0", DOMF_privileged, 4096);
+			if (t == T_SCHED)
+				upcall_due(&h, d);
 		}
+		if (t == T_SCHED && nr == 0 && d->state == DOMS_running)
+			upcall_due(&h, d);
 		got = dispatched(&h, d, t, nr);
 		want = doc->row[t][nr] == LISTED_IMPL;
 		if (got != want) {
@@ -247,6 +283,9 @@ WALK(grant_table_op, T_GNTTAB)
 WALK(sched_op, T_SCHED)
 WALK(sysctl, T_SYSCTL)
 WALK(domctl, T_DOMCTL)
+WALK(vcpu_op, T_VCPU)
+WALK(event_channel_op, T_EVTCHN)
+WALK(hvm_op, T_HVM)
 
 int main(int argc, char **argv)
 {
@@ -258,6 +297,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_walk_console_io),
 		cmocka_unit_test(test_walk_grant_table_op),
 		cmocka_unit_test(test_walk_sched_op),
+		cmocka_unit_test(test_walk_vcpu_op),
+		cmocka_unit_test(test_walk_event_channel_op),
+		cmocka_unit_test(test_walk_hvm_op),
 		cmocka_unit_test(test_walk_sysctl),
 		cmocka_unit_test(test_walk_domctl),
 	};

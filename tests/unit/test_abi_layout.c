@@ -18,11 +18,14 @@
 
 #include <public/domctl.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
+#include <public/hvm_op.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <public/ioreq.h>
 #include <public/memory.h>
 #include <public/sysctl.h>
+#include <public/vcpu.h>
 #include <public/version.h>
 #include <public/xen.h>
 
@@ -69,6 +72,40 @@ static void test_struct_layouts(void **state)
 	    SIZE(struct sched_shutdown, 4),
 	    SIZE(struct sched_remote_shutdown, 8),
 	    OFF(struct sched_remote_shutdown, reason, 4),
+	    /* event channels (issue 14) */
+	    SIZE(struct sched_poll, 24),
+	    OFF(struct sched_poll, nr_ports, 8),
+	    OFF(struct sched_poll, timeout, 16),
+	    SIZE(struct vcpu_time_info, 32),
+	    OFF(struct vcpu_time_info, system_time, 16),
+	    OFF(struct vcpu_time_info, tsc_to_system_mul, 24),
+	    OFF(struct vcpu_time_info, flags, 29),
+	    SIZE(struct vcpu_info, 64),
+	    OFF(struct vcpu_info, evtchn_upcall_mask, 1),
+	    OFF(struct vcpu_info, evtchn_pending_sel, 8),
+	    OFF(struct vcpu_info, time, 32),
+	    SIZE(struct shared_info, 3136),
+	    OFF(struct shared_info, evtchn_pending, 2048),
+	    OFF(struct shared_info, evtchn_mask, 2560),
+	    OFF(struct shared_info, wc_version, 3072),
+	    OFF(struct shared_info, wc_sec_hi, 3084),
+	    OFF(struct shared_info, arch, 3088),
+	    SIZE(struct evtchn_alloc_unbound, 8),
+	    OFF(struct evtchn_alloc_unbound, port, 4),
+	    SIZE(struct evtchn_bind_interdomain, 12),
+	    OFF(struct evtchn_bind_interdomain, local_port, 8),
+	    SIZE(struct evtchn_bind_virq, 12),
+	    SIZE(struct evtchn_bind_ipi, 8),
+	    SIZE(struct evtchn_status, 24),
+	    OFF(struct evtchn_status, u.interdomain.port, 20),
+	    SIZE(struct evtchn_bind_vcpu, 8),
+	    SIZE(struct evtchn_reset, 2),
+	    SIZE(struct xen_hvm_param, 16),
+	    OFF(struct xen_hvm_param, value, 8),
+	    SIZE(struct xen_hvm_evtchn_upcall_vector, 8),
+	    OFF(struct xen_hvm_evtchn_upcall_vector, vector, 4),
+	    SIZE(struct vcpu_register_vcpu_info, 16),
+	    OFF(struct vcpu_register_vcpu_info, offset, 8),
 	    SIZE(xen_extraversion_t, 16),
 	    SIZE(struct xen_compile_info, 144),
 	    OFF(struct xen_compile_info, compile_date, 112),
@@ -289,6 +326,27 @@ static void test_numbers(void **state)
 	    VAL(DOMID_COW, 0x7FF3),
 	    VAL(DOMID_INVALID, 0x7FF4),
 	    VAL(DOMID_IDLE, 0x7FFF),
+	    VAL(EVTCHNOP_bind_interdomain, 0),
+	    VAL(EVTCHNOP_close, 3),
+	    VAL(EVTCHNOP_send, 4),
+	    VAL(EVTCHNOP_alloc_unbound, 6),
+	    VAL(EVTCHNOP_unmask, 9),
+	    VAL(EVTCHNOP_reset, 10),
+	    VAL(EVTCHNSTAT_ipi, 5),
+	    VAL(VIRQ_DOM_EXC, 3),
+	    VAL(VIRQ_ARGO, 11),
+	    VAL(NR_VIRQS, 24),
+	    VAL(SCHEDOP_poll, 3),
+	    VAL(HVMOP_get_time, 10),
+	    VAL(HVMOP_set_evtchn_upcall_vector, 23),
+	    VAL(HVM_PARAM_CALLBACK_IRQ, 0),
+	    VAL(HVM_PARAM_STORE_EVTCHN, 2),
+	    VAL(HVM_PARAM_CONSOLE_PFN, 17),
+	    VAL(HVM_PARAM_CONSOLE_EVTCHN, 18),
+	    VAL(HVM_NR_PARAMS, 39),
+	    VAL(HVM_CALLBACK_VECTOR(0xf3), 0x02000000000000f3ULL),
+	    VAL(VCPUOP_register_vcpu_info, 10),
+	    VAL(XENMAPSPACE_shared_info, 0),
 	    VAL(CONSOLEIO_write, 0),
 	    VAL(CONSOLEIO_read, 1),
 	    VAL(SCHEDOP_yield, 0),

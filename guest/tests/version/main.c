@@ -229,8 +229,9 @@ static void check_identity(const struct release *r)
 		 "platform_parameters: %ld, virt_start %#llx", rc,
 		 (unsigned long long)pp.virt_start);
 
-	/* A translated, not direct-mapped DomU: Arm's word less SMCCC. */
-	want_feat = r->minor < 18 ? 0x12005 : 0x52005;
+	/* A translated, not direct-mapped DomU: Arm's word less SMCCC, plus
+	 * hvm_callback_vector (x86 HVM; event channels deliver it). */
+	want_feat = r->minor < 18 ? 0x12105 : 0x52105;
 	fi.submap_idx = 0;
 	fi.submap = 0;
 	rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);

@@ -54,6 +54,19 @@ struct hv_backend_ops {
 	 * a fresh fault of every page). Optional: without it the core uses
 	 * release(). No guest window maps them any more. */
 	void (*scrub)(void *ctx, mfn_t mfn, uint64_t ram_off, uint64_t nr);
+	/*
+	 * OPTIONAL (NULL: nothing to do). vCPU `vcpu` of d has something to
+	 * take: an upcall (its vcpu_info evtchn_upcall_pending went 0->1
+	 * with a callback vector set; ask hv_vcpu_upcall_vector() which) or
+	 * a wake-up. Called with the hypervisor lock held: must not block and
+	 * must not take the hypervisor lock (e.g. set a flag, signal a
+	 * thread, kick the vCPU out of KVM_RUN). See hv/event.h.
+	 * Today it is called only when an upcall became due (a vCPU sleeping
+	 * in SCHEDOP_block/poll is woken by the hypervisor itself); treat
+	 * every kick as "ask hv_vcpu_upcall_vector() again". It may come from
+	 * the kicked vCPU's own thread (an event it sent to itself).
+	 */
+	void (*vcpu_kick)(void *ctx, struct domain *d, unsigned int vcpu);
 };
 
 #endif

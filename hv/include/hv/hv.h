@@ -53,6 +53,39 @@ struct domain_stats {
 
 struct gnttab;
 struct iommu_ctx;
+struct evtchn_domain;
+
+/* vCPUs per domain: one today (issue 17 adds SMP); per-vCPU state already
+ * lives in struct vcpu so that code indexes it as Xen does. */
+#define DOMAIN_MAX_VCPUS 1
+
+/*
+ * Per-vCPU state of the event subsystem (hv/event/; owned and documented
+ * there). Changed only with the hypervisor lock held.
+ */
+struct vcpu {
+	unsigned int id;
+	/* vcpu_info: slot `id` of shared_info, or (after
+	 * VCPUOP_register_vcpu_info) at vi_mfn + vi_offset, on whose frame
+	 * the event subsystem holds a page reference. */
+	bool vi_registered;
+	mfn_t vi_mfn;
+	uint32_t vi_offset;
+	/* HVMOP_set_evtchn_upcall_vector (0: none) and whether a 0->1 of
+	 * upcall_pending is waiting for the transport to inject it (edge). */
+	uint8_t upcall_vector;
+	bool upcall_edge;
+	/* Sleeping in SCHEDOP_block/poll with the lock released. */
+	bool sleeping;
+	const uint32_t *poll_ports; /* SCHEDOP_poll's ports while sleeping */
+	unsigned int nr_poll_ports;
+	uint64_t wake_gen; /* bumped by every wake-up of this vCPU */
+	/* hv_vcpu_wake while not sleeping: the next block/poll returns at
+	 * once (a transport's stop cannot slip in before the sleep). */
+	bool wake_pending;
+	pthread_cond_t wake; /* waited on with hv->lock (CLOCK_MONOTONIC) */
+	bool wake_init;
+};
 
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_TARGETS 8
@@ -88,6 +121,14 @@ struct domain {
 
 	struct gnttab *gnttab;
 	struct iommu_ctx *iommu;
+	struct evtchn_domain *evtchn; /* hv/event/ */
+	unsigned int nr_vcpus;
+	struct vcpu vcpu[DOMAIN_MAX_VCPUS];
+	/* Hypercalls of this domain in progress (the dispatcher's pin): the
+	 * domain is not freed while any runs - a vCPU sleeping in sched_op
+	 * releases the lock - and the dispatcher finalises it after the last
+	 * one returns. */
+	unsigned int hcall_pins;
 	void *backend_priv; /* owned by the realization backend */
 
 	/* While a hypercall of this domain runs (set by the dispatcher under
@@ -125,6 +166,10 @@ struct hv_config {
 	 * it when freed memory is resident, i.e. guest mappings are
 	 * prefaulted, and the next populate would fault it in again. */
 	bool lazy_release;
+	/* Longest a vCPU sleeps in SCHEDOP_block/poll before returning 0 (a
+	 * spurious wake-up, which guests must handle anyway); 0 = no limit.
+	 * The hypercall fuzzer sets 1 so that it never sleeps. */
+	uint64_t max_sleep_ns;
 };
 
 /* Pending realization work, coalesced across one hypercall. */
@@ -171,6 +216,12 @@ struct hv {
 	bool release_lazy;
 
 	struct hv_stats st;
+	/* CLOCK_MONOTONIC at hv_init, ns: system time 0 (hv_system_time). */
+	uint64_t boot_ns;
+	/* (major << 16) | minor of the presented Xen release (hv_xen_version),
+	 * refreshed by the dispatcher at every hypercall; read by
+	 * subsystems below hypercall/ whose rules changed between releases. */
+	uint32_t xen_version;
 	hv_console_sink_t console;
 	void *console_ctx;
 	/* Allocation-failure injection: with fi_nth != 0, the fi_nth-th

@@ -71,6 +71,9 @@ struct mm_hooks {
 	/* add_to_physmap, XENMAPSPACE_grant_table: puts frame idx of d's grant
 	 * table at gpfn. 0 or -errno. */
 	int (*map_grant_frame)(struct domain *d, uint64_t idx, uint64_t gpfn);
+	/* add_to_physmap, XENMAPSPACE_shared_info: puts d's shared_info page
+	 * at gpfn (idx must be 0). 0 or -errno. */
+	int (*map_shared_info)(struct domain *d, uint64_t idx, uint64_t gpfn);
 };
 extern const struct mm_hooks mm_hooks;
 

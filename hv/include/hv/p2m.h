@@ -90,6 +90,17 @@ static inline mfn_t p2m_lookup_ram(struct domain *d, gfn_t gfn, p2m_type_t *t)
 typedef int (*p2m_leaf_cb)(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t);
 int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx);
 
+/*
+ * Where d's P2M maps the RAM-typed frame mfn: hint when it still maps it,
+ * else the lowest GFN found by a walk of the whole table, else INVALID_GFN.
+ * For hypervisor-owned frames placed in a guest's physmap (shared_info,
+ * grant-table frames): the guest may move them with XENMAPSPACE_gmfn, which
+ * Xen tracks in its M2P and memvisor does not, so a stale hint must never
+ * be trusted (the frame would end up mapped twice). The walk is the rare
+ * path: it runs only when the guest moved or removed the frame.
+ */
+gfn_t p2m_find_mfn(struct domain *d, gfn_t hint, mfn_t mfn);
+
 /* Bytes of table memory in use (for the memory-overhead figures). */
 uint64_t p2m_table_bytes(const struct domain *d);
 
