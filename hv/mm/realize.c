@@ -5,9 +5,10 @@
  * P2M changes and frame releases are queued here and handed to the
  * backend in coalesced runs (adjacent in GFN and MFN, same domain and
  * access, inside one RAM bank), at the latest when the current hypercall
- * returns. Ordering is kept: a queued run of one kind is flushed before a
- * run of another kind or domain is queued, and pending unmaps reach the
- * backend before the release of any frame.
+ * returns. Ordering is kept where it matters: up to HV_PENDING_RUNS runs
+ * wait in commit order, a new run joins an older one only when no run
+ * queued in between touches the same GFNs of the same domain, and pending
+ * unmaps reach the backend before the release or scrub of any frame.
  */
 #include <hv/hv.h>
 #include <hv/page.h>
@@ -21,13 +22,10 @@ static uint64_t ram_off(const struct hv *hv, mfn_t mfn)
 	return frame_ram_offset(&hv->ft, mfn, &off) ? off : HV_RAM_OFF_NONE;
 }
 
-static void flush_pending(struct hv *hv)
+static void flush_run(struct hv *hv, struct hv_realize_run *r)
 {
-	struct hv_realize_run *r = &hv->pending;
 	const struct hv_backend_ops *be = hv->cfg.backend;
 
-	if (!r->nr)
-		return;
 	if (mfn_eq(r->mfn, INVALID_MFN)) {
 		hv->st.backend_unmaps++;
 		if (be && be->unmap)
@@ -42,7 +40,22 @@ static void flush_pending(struct hv *hv)
 				hv_domain_crash(r->d, "a P2M change could not be realized");
 		}
 	}
-	r->nr = 0;
+}
+
+static void flush_pending(struct hv *hv)
+{
+	/* In commit order: runs that touch the same GFNs stay ordered. */
+	for (unsigned int i = 0; i < hv->nr_pending; i++)
+		flush_run(hv, &hv->pending[i]);
+	hv->nr_pending = 0;
+}
+
+static bool unmap_pending(const struct hv *hv)
+{
+	for (unsigned int i = 0; i < hv->nr_pending; i++)
+		if (mfn_eq(hv->pending[i].mfn, INVALID_MFN))
+			return true;
+	return false;
 }
 
 static void flush_release(struct hv *hv)
@@ -59,21 +72,42 @@ static void flush_release(struct hv *hv)
 	hv->nr_release = 0;
 }
 
+/* The new run continues r: same domain and kind, adjacent in GFN (and in
+ * MFN and access, inside one bank, for a map). */
+static bool run_continues(const struct hv *hv, const struct hv_realize_run *r, struct domain *d,
+			  gfn_t gfn, mfn_t mfn, uint64_t nr, enum hv_access access)
+{
+	bool unmap = mfn_eq(mfn, INVALID_MFN);
+
+	return r->d == d && gfn_x(r->gfn) + r->nr == gfn_x(gfn) &&
+	       mfn_eq(r->mfn, INVALID_MFN) == unmap &&
+	       (unmap || (mfn_x(r->mfn) + r->nr == mfn_x(mfn) && r->access == access &&
+			  frame_range_in_one_bank(&hv->ft, r->mfn, r->nr + nr)));
+}
+
+/*
+ * Several runs are kept so that a batch whose elements alternate kinds
+ * (an unmap of the old place, a map of the new: gmfn moves, maps over
+ * occupied GFNs) still ends as one run of each kind. A new run may join
+ * an older run only if no run queued after that one touches its GFNs in
+ * the same domain: operations on one GFN keep their order.
+ */
 static void queue_run(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
 		      enum hv_access access)
 {
-	struct hv_realize_run *r = &hv->pending;
-	bool unmap = mfn_eq(mfn, INVALID_MFN);
+	for (unsigned int i = hv->nr_pending; i-- > 0;) {
+		struct hv_realize_run *r = &hv->pending[i];
 
-	if (r->nr && r->d == d && gfn_x(r->gfn) + r->nr == gfn_x(gfn) &&
-	    mfn_eq(r->mfn, INVALID_MFN) == unmap &&
-	    (unmap || (mfn_x(r->mfn) + r->nr == mfn_x(mfn) && r->access == access &&
-		       frame_range_in_one_bank(&hv->ft, r->mfn, r->nr + nr)))) {
-		r->nr += nr;
-		return;
+		if (run_continues(hv, r, d, gfn, mfn, nr, access)) {
+			r->nr += nr;
+			return;
+		}
+		if (r->d == d && gfn_x(r->gfn) < gfn_x(gfn) + nr && gfn_x(gfn) < gfn_x(r->gfn) + r->nr)
+			break;
 	}
-	flush_pending(hv);
-	*r = (struct hv_realize_run){d, gfn, mfn, nr, access};
+	if (hv->nr_pending == HV_PENDING_RUNS)
+		flush_pending(hv);
+	hv->pending[hv->nr_pending++] = (struct hv_realize_run){d, gfn, mfn, nr, access};
 }
 
 void hv_realize_map(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
@@ -222,13 +256,12 @@ check:
 void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr)
 {
 	const struct hv_backend_ops *be = hv->cfg.backend;
-	struct hv_realize_run *r = &hv->pending;
 
 	/* A pending unmap may be of these very frames: the old owner's
 	 * window must lose them before they are zeroed, or its other vCPUs
-	 * could write into the new owner's memory. A pending map cannot
-	 * be: mapping after an unmap flushes the unmap first. */
-	if (r->nr && mfn_eq(r->mfn, INVALID_MFN))
+	 * could write into the new owner's memory. Pending maps alone are
+	 * not of freed frames. */
+	if (unmap_pending(hv))
 		flush_pending(hv);
 	BUG_ON(hv->lazy_pages < nr);
 	hv->lazy_pages -= nr;

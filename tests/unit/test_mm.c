@@ -664,6 +664,78 @@ static void test_extent_list_partial(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A batch of gmfn moves alternates an unmap of the old place with a map of
+ * the new one; the pending runs keep one run of each kind for it, and
+ * still keep operations on one GFN in order (a move there and back).
+ */
+static int64_t move_batch(struct harness *h, struct domain *d, const uint64_t *idx,
+			  const uint64_t *gpfn, unsigned int n, int *errs)
+{
+	struct xen_add_to_physmap_batch b = {.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn,
+					     .size = (uint16_t)n, .idxs = h_gpa(0x1000),
+					     .gpfns = h_gpa(0x2000), .errs = h_gpa(0x3000)};
+	int64_t rc;
+
+	h_put(d, 0x1000, idx, n * sizeof(*idx));
+	h_put(d, 0x2000, gpfn, n * sizeof(*gpfn));
+	h_put(d, 0, &b, sizeof(b));
+	rc = h_call(h, d, __HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, h_gpa(0), 0, 0, 0);
+	h_get(d, 0x3000, errs, n * sizeof(*errs));
+	return rc;
+}
+
+static void test_pending_runs_coalesce_moves(void **state)
+{
+	enum { N = 64, SRC = 0x800, DST = 0x900 };
+	struct harness h;
+	struct domain *d;
+	uint64_t idx[N], gpfn[N], maps, unmaps;
+	int errs[N];
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	d = h_domain(&h, "mover", 0, 1024);
+	for (unsigned int i = 0; i < N; i++) {
+		idx[i] = SRC + i;
+		gpfn[i] = DST + i;
+	}
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, idx, N, 0, DOMID_SELF), N);
+	for (unsigned int i = 0; i < N; i++)
+		memset(h_va(d, (SRC + i) << PAGE_SHIFT), 0x10 + i, PAGE_SIZE);
+	maps = h.hv->st.backend_maps;
+	unmaps = h.hv->st.backend_unmaps;
+	assert_int_equal(move_batch(&h, d, idx, gpfn, N, errs), 0);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(errs[i], 0);
+	/* One unmap run and one map run for the whole batch. */
+	assert_int_equal(h.hv->st.backend_unmaps - unmaps, 1);
+	assert_int_equal(h.hv->st.backend_maps - maps, 1);
+	h_audit(&h);
+	for (unsigned int i = 0; i < N; i++) {
+		assert_int_equal(spy.shadow[SRC + i], 0);
+		assert_int_not_equal(spy.shadow[DST + i], 0);
+		assert_int_equal(*(uint8_t *)h_va(d, (DST + i) << PAGE_SHIFT), 0x10 + i);
+	}
+	/* There and back in one batch: the window must end as the P2M. */
+	idx[0] = DST;
+	gpfn[0] = SRC;
+	idx[1] = SRC;
+	gpfn[1] = DST + N;
+	idx[2] = DST + N;
+	gpfn[2] = DST;
+	assert_int_equal(move_batch(&h, d, idx, gpfn, 3, errs), 0);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(errs[i], 0);
+	h_audit(&h);
+	assert_int_equal(spy.shadow[SRC], 0);
+	assert_int_equal(spy.shadow[DST + N], 0);
+	assert_int_equal(spy.shadow[DST] - 1, mfn_x(p2m_lookup(d, _gfn(DST), NULL, NULL)));
+	assert_int_equal(*(uint8_t *)h_va(d, (uint64_t)DST << PAGE_SHIFT), 0x10);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_lazy_release_audit),
 		cmocka_unit_test(test_extent_1g_walks),
 		cmocka_unit_test(test_extent_list_partial),
+		cmocka_unit_test(test_pending_runs_coalesce_moves),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
 		cmocka_unit_test(test_heap_split_merge),

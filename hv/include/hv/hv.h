@@ -182,6 +182,7 @@ struct hv_realize_run {
 };
 
 #define HV_RELEASE_BATCH 64
+#define HV_PENDING_RUNS 16
 /* Frames freed by decrease_reservation are released lazily (realize.c):
  * at most this many runs and pages of them are held before all are
  * punched. */
@@ -204,7 +205,9 @@ struct hv {
 	struct domain *domains;
 	domid_t next_domid;
 
-	struct hv_realize_run pending;
+	/* Pending P2M runs, in commit order (mm/realize.c). */
+	struct hv_realize_run pending[HV_PENDING_RUNS];
+	unsigned int nr_pending;
 	struct { mfn_t mfn; uint64_t nr; } release[HV_RELEASE_BATCH];
 	unsigned int nr_release;
 	/* Lazily released frames (PGC_need_scrub, see realize.h): candidate
