@@ -508,6 +508,7 @@ static const struct {
 	{"scaling", "populate and foreign-map from 256 MiB to 8 GiB; planner up to 100k nodes"},
 	{"overhead", "frame table and P2M memory overhead"},
 	{"touch", "guest first touch of populated memory, MAP_POPULATE or not (KVM)"},
+	{"events", "event round trip between two domains; host CPU of a blocked domain"},
 };
 
 static void bench_usage(FILE *f)
@@ -606,6 +607,8 @@ int cmd_bench(int argc, char **argv)
 		bench_overhead(&o);
 	if (selected(&p, "touch", true))
 		bench_kvm_touch(&o);
+	if (selected(&p, "events", true))
+		bench_events(&o);
 	if (o.json)
 		printf("\n]}\n");
 	return 0;

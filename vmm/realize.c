@@ -147,6 +147,17 @@ static void be_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	m->st.scrubbed_bytes += nr << PAGE_SHIFT;
 }
 
+/* Lock held (backend.h): forwarded to the transport, which only flags and
+ * signals the vCPU's thread. */
+static void be_vcpu_kick(void *ctx, struct domain *d, unsigned int vcpu)
+{
+	struct vmm *m = vmm_of(ctx);
+	struct vmm_dom *vd = d->backend_priv;
+
+	if (vd && vd->transport && m->transport)
+		transport_vcpu_kick(m->transport, vd, vcpu);
+}
+
 static const struct hv_backend_ops vmm_backend_ops = {
 	.domain_create = be_domain_create,
 	.domain_destroy = be_domain_destroy,
@@ -154,6 +165,7 @@ static const struct hv_backend_ops vmm_backend_ops = {
 	.unmap = be_unmap,
 	.release = be_release,
 	.scrub = be_scrub,
+	.vcpu_kick = be_vcpu_kick,
 };
 
 int vmm_init(struct vmm *m, const struct vmm_config *cfg)

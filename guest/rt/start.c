@@ -7,6 +7,7 @@
 #include <common/fdt_tags.h>
 
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
 
@@ -31,6 +32,7 @@ void rt_crash(const char *fmt, ...)
 {
 	va_list ap;
 
+	rt_irq_disable(); /* no handler runs in the middle of the report */
 	rt_printf("*** guest crash: ");
 	va_start(ap, fmt);
 	rt_vprintf(fmt, ap);

@@ -27,6 +27,13 @@
  *   iommu-balloon (unprivileged, IOMMU context) balloons out a frame its
  *             devices still reach through map_page: the frame stays
  *             counted until unmapped, even after the gfn is repopulated
+ *   evtchn-victim  allocates two unbound ports (adv.h), one reserved for
+ *             the backend, one for the attacker; in its second run
+ *             (phase=2) checks they are still what it made them
+ *   evtchn    (unprivileged) event-channel abuse: binding the victim's
+ *             port reserved for another domain, allocating in or asking
+ *             about the victim, sending on a closed port, bad ports and
+ *             VIRQs, exhausting its own ports (-ENOSPC)
  *   reclaim   (backend-for the victim) maps ADV_RECLAIM_KEEP victim pages
  *             and stops with them mapped (the driver then destroys the
  *             victim and checks what is reclaimed when)
@@ -40,6 +47,7 @@
 
 #include <public/dm_op.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
 #include <public/grant_table.h>
 #include <public/iommu_op.h>
 #include <rt/dt.h>
@@ -944,6 +952,154 @@ static void iommu_balloon(void)
 	rt_free_pages(op, 1);
 }
 
+/* ----- event channels ----- */
+
+static long evop(unsigned int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, rt_handle(arg), 0, 0, 0);
+}
+
+static long ev_alloc(domid_t dom, domid_t remote, evtchn_port_t *port)
+{
+	struct evtchn_alloc_unbound a = {.dom = dom, .remote_dom = remote, .port = 0xdead};
+	long rc = evop(EVTCHNOP_alloc_unbound, &a);
+
+	*port = a.port;
+	return rc;
+}
+
+static long ev_bind(domid_t remote, evtchn_port_t rport, evtchn_port_t *local)
+{
+	struct evtchn_bind_interdomain b = {.remote_dom = remote, .remote_port = rport,
+					    .local_port = 0xdead};
+	long rc = evop(EVTCHNOP_bind_interdomain, &b);
+
+	*local = b.local_port;
+	return rc;
+}
+
+static long ev_port_op(unsigned int cmd, evtchn_port_t port)
+{
+	struct evtchn_send s = {.port = port}; /* close, send, unmask: the same layout */
+
+	return evop(cmd, &s);
+}
+
+static long ev_status(domid_t dom, evtchn_port_t port, struct evtchn_status *st)
+{
+	*st = (struct evtchn_status){.dom = dom, .port = port};
+	return evop(EVTCHNOP_status, st);
+}
+
+static void evtchn_victim(void)
+{
+	struct evtchn_status st;
+	evtchn_port_t p;
+	int chosen = fdt_path_offset(rt_dt(), "/chosen");
+	const char *args = chosen >= 0 ? fdt_getprop(rt_dt(), chosen, "bootargs", NULL) : NULL;
+
+	if (args && strstr(args, "phase=2")) {
+		/* Nothing the attacker did changed what we set up. */
+		EXPECT(ev_status(DOMID_SELF, ADV_EVT_FOR_BACKEND, &st), 0, "status");
+		EXPECT(st.status, EVTCHNSTAT_unbound, "the backend's port after the attack");
+		EXPECT(st.u.unbound.dom, ADV_BACKEND, "the backend's port is still for the backend");
+		EXPECT(ev_status(DOMID_SELF, ADV_EVT_FOR_ATTACKER, &st), 0, "status");
+		EXPECT(st.status, EVTCHNSTAT_unbound, "the attacker's port after its close");
+		EXPECT(st.u.unbound.dom, ADV_ATTACKER, "the attacker's port accepts the attacker");
+		EXPECT(ev_status(DOMID_SELF, 3, &st), 0, "status of port 3");
+		EXPECT(st.status, EVTCHNSTAT_closed, "port 3 is free");
+		EXPECT(ev_port_op(EVTCHNOP_close, ADV_EVT_FOR_BACKEND), 0, "close");
+		EXPECT(ev_port_op(EVTCHNOP_close, ADV_EVT_FOR_ATTACKER), 0, "close");
+		return;
+	}
+	EXPECT(ev_alloc(DOMID_SELF, ADV_BACKEND, &p), 0, "alloc_unbound for the backend");
+	EXPECT(p, ADV_EVT_FOR_BACKEND, "first port");
+	EXPECT(ev_alloc(DOMID_SELF, ADV_ATTACKER, &p), 0, "alloc_unbound for the attacker");
+	EXPECT(p, ADV_EVT_FOR_ATTACKER, "second port");
+	rt_printf("victim: ports %u (for d%u) and %u (for d%u) unbound\n", ADV_EVT_FOR_BACKEND,
+		  ADV_BACKEND, ADV_EVT_FOR_ATTACKER, ADV_ATTACKER);
+}
+
+static void evtchn_attacker(void)
+{
+	struct evtchn_status st;
+	struct evtchn_bind_virq bv;
+	evtchn_port_t p, q;
+	unsigned int n = 0;
+	long rc = 0;
+
+	/* Someone else's channel. */
+	EXPECT(ev_bind(ADV_VICTIM, ADV_EVT_FOR_BACKEND, &p), -XEN_EINVAL,
+	       "bind to the victim's port reserved for the backend");
+	EXPECT(ev_bind(ADV_VICTIM, 3, &p), -XEN_EINVAL, "bind to a free victim port");
+	EXPECT(ev_bind(ADV_VICTIM, 0, &p), -XEN_EINVAL, "bind to the victim's port 0");
+	EXPECT(ev_bind(ADV_VICTIM, 4096, &p), -XEN_EINVAL, "bind to victim port 4096");
+	EXPECT(ev_bind(ADV_VICTIM, 0xffffffffu, &p), -XEN_EINVAL, "bind to victim port 2^32-1");
+	EXPECT(ev_bind(ADV_NOBODY, 1, &p), -XEN_ESRCH, "bind to nobody");
+	EXPECT(ev_alloc(ADV_VICTIM, ADV_ATTACKER, &p), -XEN_EPERM, "alloc_unbound in the victim");
+	EXPECT(ev_alloc(ADV_NOBODY, ADV_ATTACKER, &p), -XEN_ESRCH, "alloc_unbound in nobody");
+	EXPECT(ev_status(ADV_VICTIM, ADV_EVT_FOR_BACKEND, &st), -XEN_EPERM, "status of a victim port");
+	EXPECT(ev_status(ADV_NOBODY, 1, &st), -XEN_ESRCH, "status in nobody");
+	/* Our own port reserved for the victim is not ours to bind. */
+	EXPECT(ev_alloc(DOMID_SELF, ADV_VICTIM, &q), 0, "alloc_unbound for the victim");
+	EXPECT(q, 1, "first port");
+	EXPECT(ev_bind(DOMID_SELF, q, &p), -XEN_EINVAL, "bind to own port reserved for the victim");
+	EXPECT(ev_port_op(EVTCHNOP_close, q), 0, "close it");
+
+	/* The port meant for us: bind, send, close, then use it closed. */
+	EXPECT(ev_bind(ADV_VICTIM, ADV_EVT_FOR_ATTACKER, &p), 0, "bind to the port for us");
+	EXPECT(ev_bind(ADV_VICTIM, ADV_EVT_FOR_ATTACKER, &q), -XEN_EINVAL, "bind to it twice");
+	EXPECT(ev_port_op(EVTCHNOP_send, p), 0, "send to the victim");
+	EXPECT(ev_status(DOMID_SELF, p, &st), 0, "status");
+	EXPECT(st.status, EVTCHNSTAT_interdomain, "bound");
+	EXPECT(st.u.interdomain.dom, ADV_VICTIM, "bound to the victim");
+	EXPECT(st.u.interdomain.port, ADV_EVT_FOR_ATTACKER, "bound to its port");
+	EXPECT(ev_port_op(EVTCHNOP_close, p), 0, "close");
+	EXPECT(ev_port_op(EVTCHNOP_send, p), -XEN_EINVAL, "send on a closed port");
+	EXPECT(ev_port_op(EVTCHNOP_close, p), -XEN_EINVAL, "close a closed port");
+	EXPECT(ev_port_op(EVTCHNOP_unmask, p), 0, "unmask of a free port inside the space");
+
+	/* Bad ports and sub-ops. */
+	EXPECT(ev_port_op(EVTCHNOP_send, 0), -XEN_EINVAL, "send on port 0");
+	EXPECT(ev_port_op(EVTCHNOP_close, 0), -XEN_EINVAL, "close port 0");
+	EXPECT(ev_port_op(EVTCHNOP_send, 4096), -XEN_EINVAL, "send on port 4096");
+	EXPECT(ev_port_op(EVTCHNOP_send, 0xffffffffu), -XEN_EINVAL, "send on port 2^32-1");
+	EXPECT(ev_port_op(EVTCHNOP_close, 0x80000000u), -XEN_EINVAL, "close port 2^31");
+	EXPECT(ev_port_op(EVTCHNOP_unmask, 0xffffffffu), -XEN_EINVAL, "unmask port 2^32-1");
+	EXPECT(ev_status(DOMID_SELF, 4096, &st), -XEN_EINVAL, "status of port 4096");
+	bv = (struct evtchn_bind_virq){.virq = NR_VIRQS, .vcpu = 0};
+	EXPECT(evop(EVTCHNOP_bind_virq, &bv), -XEN_EINVAL, "bind_virq of VIRQ %u", NR_VIRQS);
+	bv = (struct evtchn_bind_virq){.virq = VIRQ_TIMER, .vcpu = 1};
+	EXPECT(evop(EVTCHNOP_bind_virq, &bv), -XEN_ENOENT, "bind_virq on a vCPU we lack");
+	bv = (struct evtchn_bind_virq){.virq = VIRQ_DOM_EXC, .vcpu = 1};
+	EXPECT(evop(EVTCHNOP_bind_virq, &bv), -XEN_EINVAL, "global VIRQ on vCPU 1");
+	EXPECT(evop(99, &bv), -XEN_ENOSYS, "unknown sub-op");
+
+	/* Exhaust our own ports: the lowest free port each time, then -ENOSPC
+	 * (again and again), and nothing of anyone else's changes. */
+	while (n < ADV_EVT_MAX_TRY) {
+		rc = ev_alloc(DOMID_SELF, DOMID_SELF, &p);
+		if (rc)
+			break;
+		n++;
+		if (p != n) {
+			EXPECT(p, n, "allocation %u", n);
+			break;
+		}
+	}
+	EXPECT(rc, -XEN_ENOSPC, "allocation %u after %u ports", n + 1, n);
+	EXPECT(ev_alloc(DOMID_SELF, DOMID_SELF, &p), -XEN_ENOSPC, "allocation when full");
+	EXPECT(ev_bind(ADV_VICTIM, ADV_EVT_FOR_ATTACKER, &p), -XEN_ENOSPC, "bind when full");
+	rt_check(n >= 63 && n < 4096, "%u ports before -ENOSPC", n);
+	rt_printf("evtchn: %u ports, then -ENOSPC\n", n);
+	for (unsigned int i = 1; i <= n; i++)
+		if (ev_port_op(EVTCHNOP_close, i))
+			rt_check(0, "close of port %u failed", i);
+	EXPECT(ev_alloc(DOMID_SELF, DOMID_SELF, &p), 0, "allocation after freeing");
+	EXPECT(p, 1, "lowest port after freeing");
+	EXPECT(ev_port_op(EVTCHNOP_close, p), 0, "close");
+}
+
 /* ----- reclaim ----- */
 
 static void reclaim_backend(void)
@@ -993,12 +1149,16 @@ void test_main(void)
 	const char *r = role();
 
 	rt_printf("role: %s\n", r);
-	if (!is(r, "victim") && !is(r, "spin") && !is(r, "triple") && rt_map_range(ADV_MAP_GPA, ADV_MAP_SIZE)) {
+	if (!is(r, "victim") && !is(r, "evtchn-victim") && !is(r, "spin") && !is(r, "triple") && rt_map_range(ADV_MAP_GPA, ADV_MAP_SIZE)) {
 		rt_test_error("cannot map the extended region at %#llx", ADV_MAP_GPA);
 		return;
 	}
 	if (is(r, "victim"))
 		victim();
+	else if (is(r, "evtchn-victim"))
+		evtchn_victim();
+	else if (is(r, "evtchn"))
+		evtchn_attacker();
 	else if (is(r, "grant"))
 		grant_attacker();
 	else if (is(r, "foreign"))
