@@ -246,6 +246,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	cfg.nr_banks = ARRAY_SIZE(banks);
 	cfg.log = log_sink;
 	cfg.log_level = HV_LOG_DEBUG;
+	cfg.lazy_release = true; /* as `memvisor run` (prefault) */
 	cfg.prefault = true;
 	/* The guest learns the release's name from its command line, to
 	 * check what it finds against what that release shows. */

@@ -70,6 +70,9 @@ static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
  * pointers are non-NULL, its type and the order of the leaf that maps it.
  */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
+/* True when nothing is mapped in [gfn, gfn+nr) (a valid range): one look
+ * per empty table slot or leaf, not per 4 KiB frame. */
+bool p2m_range_empty(struct domain *d, gfn_t gfn, uint64_t nr);
 
 /* The RAM frame at gfn (RAM type in *t when t is not NULL), or INVALID_MFN
  * when gfn maps no RAM (nothing, or a foreign, grant or MMIO leaf). */
