@@ -98,6 +98,7 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 			rep[i].exits = r->m->transport->ops->exits(r->m->transport, vmm_dom(d));
 		rep[i].wall_ms = rd->run_ms;
 		runner_describe(rd, rep[i].result, sizeof(rep[i].result));
+		snprintf(rep[i].blocked_in, sizeof(rep[i].blocked_in), "%s", rd->ex.blocked_in);
 		rep[i].ok = rd->ex.kind == GEXIT_SHUTDOWN && rd->ex.reason != SHUTDOWN_crash;
 	}
 	hv_unlock(hv);
@@ -174,6 +175,11 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			d->shattered, d->superpages, d->hypercalls, d->multicall_entries, d->exits,
 			d->wall_ms);
 		json_str(f, d->result);
+		fputs(",\"blocked_in\":", f);
+		if (d->blocked_in[0])
+			json_str(f, d->blocked_in);
+		else
+			fputs("null", f);
 		fputc('}', f);
 	}
 	fprintf(f, "]}\n");

@@ -32,6 +32,8 @@ struct run_report_dom {
 	uint64_t multicall_entries;      /* of those, calls batched in multicalls */
 	double wall_ms;
 	char result[256];
+	/* The hypercall a stop woke the vCPU from (guest_exit.blocked_in), or "" */
+	char blocked_in[16];
 	bool ok;                          /* shut down by itself, not crashed */
 };
 

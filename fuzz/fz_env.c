@@ -83,6 +83,7 @@ int fz_env_init(struct fz_env *e, unsigned int bank_mib)
 	cfg.nr_banks = 2;
 	cfg.log = fz_log;
 	cfg.log_level = HV_LOG_DEBUG;
+	cfg.lazy_release = true; /* as `memvisor run` (prefault) */
 	rc = vmm_init(&e->vmm, &cfg);
 	if (rc)
 		return rc;

@@ -14,7 +14,10 @@
  *   reference plus one per foreign map found in any domain's P2M (plus
  *   grant and IOMMU references reported by those subsystems);
  * - every P2M RAM leaf maps frames owned by that domain, foreign leaves
- *   map frames of other domains, and each RAM frame is mapped at most once.
+ *   map frames of other domains, and each RAM frame is mapped at most once;
+ * - lazily released frames (PGC_need_scrub, realize.h) are free heap
+ *   frames only (so nothing maps them and nobody got them unscrubbed),
+ *   lie in a run that will be punched, and number hv->lazy_pages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -119,12 +122,28 @@ static int check_frames(struct audit *a)
 		return fail(a, "heap free counter %" PRIu64 " but lists hold %" PRIu64,
 			    hv->heap.free_pages, free_heap);
 
+	uint64_t lazy = 0;
+
 	for (uint64_t pdx = 0; pdx < ft->nr_pages; pdx++) {
 		struct page_info *pg = &ft->pages[pdx];
 		mfn_t m = page_to_mfn(ft, pg);
 
 		if (pg->type_count > pg->count)
 			return fail(a, "mfn %" PRI_mfn ": type count above count", mfn_x(m));
+		if (pg->flags & PGC_need_scrub) {
+			bool listed = false;
+
+			if (pg->state != PGS_free || (pg->flags & PGC_static) || pg->list == PGL_RESV)
+				return fail(a, "mfn %" PRI_mfn " awaits scrubbing but is not a free heap frame (state %u)",
+					    mfn_x(m), pg->state);
+			for (unsigned int i = 0; i < hv->nr_lazy && !listed; i++)
+				listed = mfn_x(m) >= mfn_x(hv->lazy[i].mfn) &&
+					 mfn_x(m) < mfn_x(hv->lazy[i].mfn) + hv->lazy[i].nr;
+			if (!listed)
+				return fail(a, "mfn %" PRI_mfn " awaits scrubbing but no lazy run holds it",
+					    mfn_x(m));
+			lazy++;
+		}
 		switch (pg->state) {
 		case PGS_free:
 			if (pg->count)
@@ -170,6 +189,11 @@ static int check_frames(struct audit *a)
 			return fail(a, "mfn %" PRI_mfn " has bad state %u", mfn_x(m), pg->state);
 		}
 	}
+	if (lazy != hv->lazy_pages)
+		return fail(a, "%" PRIu64 " frames await scrubbing but the count says %" PRIu64, lazy,
+			    hv->lazy_pages);
+	if (hv->release_lazy)
+		return fail(a, "lazy release left on outside a decrease");
 	return 0;
 }
 

@@ -231,5 +231,31 @@ def main(argv):
     return 0
 
 
+def check_doc(argv, doc):
+    """Runs the check and also requires the output pasted in doc (the fenced
+    block after the `$ scripts/check-imports.py --strict` line) to be what
+    the tree gives now, so the architecture page cannot drift."""
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(argv)
+    out = buf.getvalue()
+    sys.stdout.write(out)
+    with open(doc, encoding='utf-8') as fh:
+        text = fh.read()
+    mark = '$ scripts/check-imports.py --strict\n'
+    at = text.find(mark)
+    pasted = text[at + len(mark):text.find('```', at)] if at >= 0 else None
+    if pasted != out:
+        print('check-imports: %s does not show this output after "%s"; paste it there'
+              % (doc, mark.strip()), file=sys.stderr)
+        return 1
+    return rc
+
+
 if __name__ == '__main__':
+    if '--doc' in sys.argv:
+        i = sys.argv.index('--doc')
+        sys.exit(check_doc(sys.argv[1:i] + sys.argv[i + 2:], sys.argv[i + 1]))
     sys.exit(main(sys.argv[1:]))

@@ -19,6 +19,7 @@
 
 #include <hv/diag.h>
 #include <public/version.h>
+#include <public/xen.h>
 
 #include "boot.h"
 
@@ -53,6 +54,17 @@ void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 	va_start(ap, fmt);
 	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
+}
+
+const char *guest_blocking_call(const struct hv_hcall *hc)
+{
+	if (hc->nr != __HYPERVISOR_sched_op)
+		return NULL;
+	if (hc->args[0] == SCHEDOP_block)
+		return "SCHEDOP_block";
+	if (hc->args[0] == SCHEDOP_poll)
+		return "SCHEDOP_poll";
+	return NULL;
 }
 
 uint64_t boot_area_base(const struct guest_mem *gm)

@@ -54,7 +54,14 @@ struct guest_exit {
 	bool rip_valid, addr_valid;
 	uint64_t rip;
 	uint64_t addr; /* guest-physical address of the fault, when known */
+	/* A stop (time limit) ended a hypercall the vCPU was sleeping in: its
+	 * name ("SCHEDOP_block", "SCHEDOP_poll"), else empty. */
+	char blocked_in[16];
 };
+
+/* The name of a hypercall that may sleep (SCHEDOP_block/poll), else NULL:
+ * what a transport puts in guest_exit.blocked_in when a stop ends it. */
+const char *guest_blocking_call(const struct hv_hcall *hc);
 
 /* Fills ex as a crash (printf-style reason). */
 void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)

@@ -6,19 +6,35 @@
  * arrives after a kick) does not return: it longjmps back to the bottom of
  * the guest thread, which is how every run ends. The caller waits on a
  * condition variable so that a kick can give up on a spinning guest.
+ *
+ * Upcalls (docs/events.md): vcpu_kick signals the guest thread with
+ * INPROC_IRQ_SIGNAL; the handler, on the guest thread, asks the hypervisor
+ * for the vector and calls the runtime's interrupt entry (env.set_irq_entry)
+ * as an interrupt would. Never while the thread is inside the VMM (a
+ * hypercall, which may hold the hypervisor lock, or a device access): then
+ * the handler only notes the kick, and env_hcall()/env_mmio() deliver on
+ * the way back to the guest. A flag instead of blocking the signal with
+ * pthread_sigmask around each call: two system calls per hypercall would
+ * cost more than the hypercall. After every hypercall the vector is asked
+ * for again, which re-raises Xen's global callback vector while the guest
+ * leaves evtchn_upcall_pending set (as Xen does on each VM entry).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <hv/event.h>
+
 #include "inproc.h"
 #include "realize.h"
 
 #define INPROC_KICK_GRACE_MS 2000
+#define INPROC_IRQ_SIGNAL SIGUSR1
 
 /* What a hosted guest with page tables runs under (the bits the walker
  * reads, as under KVM: hv/mm/guest_access.c). */
@@ -48,7 +64,66 @@ struct inproc_vm {
 	/* the guest's own page tables (env set_cr3), 0: none. Only the guest
 	 * thread touches it. */
 	uint64_t cr3;
+
+	/* Upcalls. thread/thread_valid under lock; the rest belongs to the
+	 * guest thread and its signal handler. */
+	struct domain *d;
+	pthread_t thread;
+	bool thread_valid;
+	volatile sig_atomic_t in_vmm;  /* inside hcall()/mmio() */
+	volatile sig_atomic_t irq_due; /* a kick arrived while in_vmm */
+	void (*volatile irq_entry)(unsigned int vector);
+	uint64_t kicks, upcalls;
 };
+
+static __thread struct inproc_vm *inproc_self;
+
+/*
+ * On the guest thread, outside the VMM: raise what the hypervisor has.
+ * The question takes the hypervisor lock, so in_vmm is set meanwhile: a
+ * kick's signal landing then must not ask again from the handler (the
+ * lock is not recursive); it leaves irq_due, and the loop asks again.
+ */
+static void deliver_upcall(struct inproc_vm *vm)
+{
+	void (*entry)(unsigned int) = vm->irq_entry;
+	int v;
+
+	if (!entry || !vm->d)
+		return;
+	do {
+		vm->irq_due = 0;
+		vm->in_vmm = 1;
+		v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, 0);
+		vm->in_vmm = 0;
+		if (v >= 0) {
+			__atomic_fetch_add(&vm->upcalls, 1, __ATOMIC_RELAXED);
+			entry((unsigned int)v);
+		}
+	} while (vm->irq_due);
+}
+
+static void irq_signal(int sig)
+{
+	struct inproc_vm *vm = inproc_self;
+	int saved = errno;
+
+	(void)sig;
+	if (!vm)
+		return;
+	if (vm->in_vmm)
+		vm->irq_due = 1;
+	else
+		deliver_upcall(vm);
+	errno = saved;
+}
+
+static void env_set_irq_entry(void *c, void (*entry)(unsigned int vector))
+{
+	struct inproc_vm *vm = c;
+
+	vm->irq_entry = entry;
+}
 
 void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,
 		  uint32_t regs[4])
@@ -76,6 +151,7 @@ static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 	 * pointers and the paging state stays zeroed (hcall.h); with them, it
 	 * is a CPL3 caller in long mode on those tables. */
 	struct hv_hcall hc = {.nr = nr};
+	const char *sleeps;
 	int64_t rc;
 
 	if (vm->cr3)
@@ -88,13 +164,24 @@ static int64_t env_hcall(void *c, uint64_t nr, const uint64_t args[5])
 			.efer = X86_EFER_LME | X86_EFER_LMA,
 		};
 	memcpy(hc.args, args, sizeof(hc.args));
+	sleeps = guest_blocking_call(&hc);
+	vm->in_vmm = 1;
 	rc = vm->ops->hypercall(vm->ctx, &hc);
+	vm->in_vmm = 0;
 	if (vm->ops->stopped && vm->ops->stopped(vm->ctx, &vm->ex))
 		longjmp(vm->jb, 1);
 	if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
 		vm->ex.kind = GEXIT_TIMEOUT;
 		strcpy(vm->ex.why, "stopped (time limit)");
+		if (sleeps)
+			snprintf(vm->ex.blocked_in, sizeof(vm->ex.blocked_in), "%s", sleeps);
 		longjmp(vm->jb, 1);
+	}
+	/* Back to the guest: as a VM entry would, raise a pending upcall
+	 * (the guest sees rax afterwards, as after an interrupt on KVM). */
+	if (vm->irq_entry) {
+		vm->irq_due = 0;
+		deliver_upcall(vm);
 	}
 	return rc;
 }
@@ -103,9 +190,17 @@ static uint64_t env_mmio(void *c, uint64_t gpa, unsigned int size, int write, ui
 {
 	struct inproc_vm *vm = c;
 
-	if ((size == 1 || size == 2 || size == 4 || size == 8) && vm->ops->mmio &&
-	    vm->ops->mmio(vm->ctx, gpa, size, write != 0, &val))
+	bool took;
+
+	vm->in_vmm = 1;
+	took = (size == 1 || size == 2 || size == 4 || size == 8) && vm->ops->mmio &&
+	       vm->ops->mmio(vm->ctx, gpa, size, write != 0, &val);
+	vm->in_vmm = 0;
+	if (took) {
+		if (vm->irq_due)
+			deliver_upcall(vm);
 		return write ? 0 : val;
+	}
 	/* What KVM reports for an access to guest memory with nothing behind it. */
 	guest_exit_crash(&vm->ex, "%s of %u bytes at a guest-physical address with no memory",
 			 write ? "write" : "read", size);
@@ -149,12 +244,16 @@ static void *guest_thread(void *arg)
 {
 	struct inproc_vm *vm = arg;
 
+	inproc_self = vm;
 	if (setjmp(vm->jb) == 0) {
 		vm->start(&vm->env);
 		/* rt_start() never returns; if a runtime did, call it a crash. */
 		guest_exit_crash(&vm->ex, "guest entry returned");
 	}
+	vm->irq_entry = NULL;
+	inproc_self = NULL; /* from here on a kick's signal does nothing */
 	pthread_mutex_lock(&vm->lock);
+	vm->thread_valid = false;
 	vm->done = true;
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
@@ -185,13 +284,25 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		.xen_version = b->xen_version,
 		.mmio = env_mmio,
 		.set_cr3 = env_set_cr3,
+		.set_irq_entry = env_set_irq_entry,
 	};
 	vm->cr3 = 0;
+	vm->irq_entry = NULL;
+	vm->irq_due = 0;
+	vm->in_vmm = 0;
 	pthread_attr_init(&attr);
 	rc = pthread_attr_setstack(&attr, vm->window + b->area + BOOT_STACK_OFF,
 				   BOOT_AREA_SIZE - BOOT_STACK_OFF);
+	/* thread_valid is set under the lock the kick takes, before the guest
+	 * can run (it has not been created yet) */
+	pthread_mutex_lock(&vm->lock);
 	if (!rc)
 		rc = pthread_create(&th, &attr, guest_thread, vm);
+	if (!rc) {
+		vm->thread = th;
+		vm->thread_valid = true;
+	}
+	pthread_mutex_unlock(&vm->lock);
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		memset(ex, 0, sizeof(*ex));
@@ -236,14 +347,34 @@ void inproc_vm_kick(struct inproc_vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* Lock held (backend.h): flag and signal, nothing else. */
+void inproc_vm_vcpu_kick(struct inproc_vm *vm)
+{
+	__atomic_fetch_add(&vm->kicks, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&vm->lock);
+	if (vm->thread_valid)
+		pthread_kill(vm->thread, INPROC_IRQ_SIGNAL);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void inproc_vm_irq_stats(struct inproc_vm *vm, uint64_t *kicks, uint64_t *upcalls)
+{
+	*kicks = __atomic_load_n(&vm->kicks, __ATOMIC_RELAXED);
+	*upcalls = __atomic_load_n(&vm->upcalls, __ATOMIC_RELAXED);
+}
+
 /* --- the transport (transport.h) --- */
 
 static int tp_create(struct transport *t, struct vmm_dom *vd)
 {
 	struct inproc_transport *it = (struct inproc_transport *)(void *)t;
+	struct inproc_vm *vm = inproc_vm_create(vd->window, vd->window_size, it->start);
 
-	vd->transport = inproc_vm_create(vd->window, vd->window_size, it->start);
-	return vd->transport ? 0 : -ENOMEM;
+	if (!vm)
+		return -ENOMEM;
+	vm->d = vd->d;
+	vd->transport = vm;
+	return 0;
 }
 
 static void tp_destroy(struct transport *t, struct vmm_dom *vd)
@@ -279,6 +410,16 @@ static void tp_stop(struct transport *t, struct vmm_dom *vd)
 {
 	(void)t;
 	inproc_vm_kick(vd->transport);
+	/* a vCPU asleep in SCHEDOP_block/poll returns to env_hcall, which
+	 * sees the stop */
+	hv_vcpu_wake(vd->d->hv, vd->d, 0);
+}
+
+static void tp_vcpu_kick(struct transport *t, struct vmm_dom *vd, unsigned int vcpu)
+{
+	(void)t;
+	if (vcpu == 0) /* one vCPU per domain today */
+		inproc_vm_vcpu_kick(vd->transport);
 }
 
 static const struct transport_ops inproc_transport_ops = {
@@ -290,10 +431,25 @@ static const struct transport_ops inproc_transport_ops = {
 	.load = tp_load,
 	.run = tp_run,
 	.stop = tp_stop,
+	.vcpu_kick = tp_vcpu_kick,
 };
+
+static void irq_signal_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = irq_signal;
+	sa.sa_flags = SA_RESTART; /* the VMM's own system calls just go on */
+	sigemptyset(&sa.sa_mask);
+	sigaction(INPROC_IRQ_SIGNAL, &sa, NULL);
+}
 
 void inproc_transport_init(struct inproc_transport *it, inproc_start_t start)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, irq_signal_install);
 	it->t = (struct transport){.ops = &inproc_transport_ops, .name = "inproc",
 				   .page_tables = false};
 	it->start = start;

@@ -46,6 +46,11 @@ void inproc_vm_load(struct inproc_vm *vm, void (*guest_main)(void));
 int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex);
 void inproc_vm_kick(struct inproc_vm *vm);
+/* vCPU 0 has an upcall or wake-up to take (the vcpu_kick op): signals the
+ * guest thread (docs/events.md). Any thread; does not block. */
+void inproc_vm_vcpu_kick(struct inproc_vm *vm);
+/* Kicks received and upcalls raised in the guest so far. */
+void inproc_vm_irq_stats(struct inproc_vm *vm, uint64_t *kicks, uint64_t *upcalls);
 
 /* CPUID as a KVM guest would see it: our hypervisor leaves, else the host's. */
 void inproc_cpuid(const struct inproc_env *env, uint32_t leaf, uint32_t subleaf,

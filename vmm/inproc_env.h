@@ -36,6 +36,11 @@ struct inproc_env {
 	 * linear addresses translated through them, as a CPL3 caller's under
 	 * KVM (long mode, PAE, WP). Before it, pointers are guest-physical. */
 	void (*set_cr3)(void *ctx, uint64_t cr3);
+	/* The runtime's interrupt entry: the transport calls entry(vector) on
+	 * the guest thread when an upcall is due, never inside hcall(). The
+	 * runtime registers it once at start (it runs the handler or records
+	 * the vector while the guest has interrupts off). */
+	void (*set_irq_entry)(void *ctx, void (*entry)(unsigned int vector));
 };
 
 /* The hosted runtime's entry (guest/rt/hosted.c). */

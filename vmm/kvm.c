@@ -2,10 +2,21 @@
  * KVM transport (see kvm.h for the design).
  *
  * Threads: kvm_vm_run() runs in the guest's own thread and is the only user
- * of the vCPU fd and its kvm_run page, except that kvm_vm_kick() may set
- * immediate_exit and signal that thread. Memory slots are added from
- * whichever thread realizes a mapping (under the hypervisor lock); slot
- * bookkeeping has its own mutex so the transport does not depend on it.
+ * of the vCPU fd and its kvm_run page, except that kvm_vm_kick() and
+ * kvm_vm_vcpu_kick() may set immediate_exit and signal that thread. Memory
+ * slots are added from whichever thread realizes a mapping (under the
+ * hypervisor lock); slot bookkeeping has its own mutex so the transport
+ * does not depend on it.
+ *
+ * Upcalls (docs/events.md): the vector goes in with KVM_INTERRUPT (a
+ * user-space irqchip: no in-kernel LAPIC the guest would have to program
+ * and acknowledge), asked for with hv_vcpu_upcall_vector() by the vCPU's
+ * own thread at two points: after every hypercall (which re-raises Xen's
+ * global vector while evtchn_upcall_pending stays set, as Xen does at each
+ * VM entry) and when a kick (another thread sent an event) made KVM_RUN
+ * return; both just before the next KVM_RUN, once per entry. KVM holds the
+ * vector until the guest can take it, so no interrupt-window exit is
+ * needed; the guest's runtime takes it at CPL3.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -21,6 +32,7 @@
 #include <unistd.h>
 
 #include <hv/diag.h>
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <public/xen.h>
 
@@ -61,8 +73,10 @@ struct kvm_vm {
 	unsigned int nr_holes;
 
 	pthread_t thread;
-	bool thread_valid;
+	bool thread_valid; /* written under lock; read under it by kicks */
 	volatile int stop;
+	int irq_due;       /* a vcpu_kick not yet looked at (atomic) */
+	struct domain *d;
 	struct kvm_vm_stats st;
 };
 
@@ -498,6 +512,7 @@ static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *c
 	struct kvm_run *run = vm->run;
 	struct kvm_regs *regs = &run->s.regs.regs;
 	struct hv_hcall hc = {.pg = {.fetch = kvm_fetch_paging, .ctx = vm}};
+	const char *sleeps;
 	uint32_t nr;
 
 	memcpy(&nr, (uint8_t *)run + run->io.data_offset, sizeof(nr));
@@ -507,9 +522,12 @@ static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *c
 	hc.args[2] = regs->rdx;
 	hc.args[3] = regs->r10;
 	hc.args[4] = regs->r8;
+	sleeps = guest_blocking_call(&hc);
 	regs->rax = (uint64_t)ops->hypercall(ctx, &hc);
 	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	vm->st.hypercalls++;
+	if (sleeps && __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE))
+		snprintf(ex->blocked_in, sizeof(ex->blocked_in), "%s", sleeps);
 	if (ops->stopped && ops->stopped(ctx, ex)) {
 		if (!ex->rip_valid) {
 			ex->rip = regs->rip;
@@ -564,15 +582,40 @@ static bool do_mmio(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
 	return true;
 }
 
+/*
+ * Raises the upcall vector the hypervisor has for vCPU 0, if any. Between
+ * KVM_RUNs, on the vCPU's thread. KVM_INTERRUPT with a user-space irqchip
+ * queues one external vector and injects it as soon as the guest can take
+ * it; EEXIST means one is still queued (the same vector: the guest's
+ * handler scans everything anyway).
+ */
+static void inject_upcall(struct kvm_vm *vm)
+{
+	struct kvm_interrupt irq;
+	int v;
+
+	if (!vm->d)
+		return;
+	v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, 0);
+	if (v < 0)
+		return;
+	irq.irq = (uint32_t)v;
+	if (ioctl(vm->vcpu, KVM_INTERRUPT, &irq) == 0)
+		vm->st.upcalls++;
+}
+
 void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
 		void *ctx, struct guest_exit *ex)
 {
 	struct kvm_run *run = vm->run;
+	bool upcall_check = false;
 	int rc;
 
 	memset(ex, 0, sizeof(*ex));
+	pthread_mutex_lock(&vm->lock);
 	vm->thread = pthread_self();
-	__atomic_store_n(&vm->thread_valid, true, __ATOMIC_RELEASE);
+	vm->thread_valid = true;
+	pthread_mutex_unlock(&vm->lock);
 	rc = set_boot_state(vm, b);
 	if (rc) {
 		guest_exit_crash(ex, "cannot set the boot state: %s", strerror(-rc));
@@ -582,8 +625,20 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 	run->kvm_dirty_regs = 0;
 
 	for (;;) {
-		if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE))
-			run->immediate_exit = 1;
+		/* immediate_exit first, then the kick flag: a kick after the
+		 * flag was taken finds immediate_exit clear and sets it again,
+		 * so KVM_RUN returns at once instead of missing it */
+		__atomic_store_n(&run->immediate_exit,
+				 __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) ? 1 : 0,
+				 __ATOMIC_SEQ_CST);
+		/* One question per entry: KVM queues a single external vector
+		 * (a second KVM_INTERRUPT before the entry replaces the first on
+		 * some kernels), and the per-vCPU vector is handed out once. */
+		if (__atomic_exchange_n(&vm->irq_due, 0, __ATOMIC_SEQ_CST))
+			upcall_check = true;
+		if (upcall_check)
+			inject_upcall(vm);
+		upcall_check = false;
 		rc = ioctl(vm->vcpu, KVM_RUN, 0);
 		if (rc < 0) {
 			int e = errno;
@@ -619,6 +674,7 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 			    run->io.size == 4 && run->io.count == 1) {
 				if (do_hypercall(vm, ops, ctx, ex))
 					goto out;
+				upcall_check = true; /* on the way back in */
 				continue;
 			}
 			crash_here(vm, ex, "port I/O %s port %#x size %u",
@@ -661,15 +717,31 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 		}
 	}
 out:
-	__atomic_store_n(&vm->thread_valid, false, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&vm->lock);
+	vm->thread_valid = false;
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void kvm_vm_kick(struct kvm_vm *vm)
 {
 	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
-	vm->run->immediate_exit = 1;
-	if (__atomic_load_n(&vm->thread_valid, __ATOMIC_ACQUIRE))
+	__atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&vm->lock);
+	if (vm->thread_valid)
 		pthread_kill(vm->thread, KVM_KICK_SIGNAL);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void kvm_vm_vcpu_kick(struct kvm_vm *vm)
+{
+	__atomic_store_n(&vm->irq_due, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&vm->lock);
+	vm->st.kicks++;
+	/* the lock keeps the thread from ending (and being joined) meanwhile */
+	if (vm->thread_valid)
+		pthread_kill(vm->thread, KVM_KICK_SIGNAL);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st)
@@ -698,7 +770,10 @@ static int tp_create(struct transport *t, struct vmm_dom *vd)
 		if (k->cpuid->entries[i].function == BOOT_CPUID_BASE + 1)
 			k->cpuid->entries[i].eax = ver;
 	vd->transport = kvm_vm_create(k, vd->window, vd->window_size, &err);
-	return vd->transport ? 0 : err;
+	if (!vd->transport)
+		return err;
+	((struct kvm_vm *)vd->transport)->d = vd->d;
+	return 0;
 }
 
 static void tp_destroy(struct transport *t, struct vmm_dom *vd)
@@ -747,6 +822,16 @@ static void tp_stop(struct transport *t, struct vmm_dom *vd)
 {
 	(void)t;
 	kvm_vm_kick(vd->transport);
+	/* a vCPU asleep in SCHEDOP_block/poll returns from its hypercall and
+	 * finds the stop */
+	hv_vcpu_wake(vd->d->hv, vd->d, 0);
+}
+
+static void tp_vcpu_kick(struct transport *t, struct vmm_dom *vd, unsigned int vcpu)
+{
+	(void)t;
+	if (vcpu == 0) /* one vCPU per domain today */
+		kvm_vm_vcpu_kick(vd->transport);
 }
 
 static uint64_t tp_exits(struct transport *t, struct vmm_dom *vd)
@@ -770,6 +855,7 @@ static const struct transport_ops kvm_transport_ops = {
 	.run = tp_run,
 	.stop = tp_stop,
 	.exits = tp_exits,
+	.vcpu_kick = tp_vcpu_kick,
 };
 
 struct transport *kvm_transport(struct kvm_sys *k)

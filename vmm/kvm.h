@@ -38,6 +38,8 @@ struct kvm_vm_stats {
 	uint64_t exits, hypercalls, msr_exits, mmio_exits, slots;
 	uint64_t paging_fetches; /* hypercalls that read the paging state */
 	uint64_t slot_bytes;
+	uint64_t kicks;      /* vcpu_kick calls (upcalls or wake-ups to take) */
+	uint64_t upcalls;    /* KVM_INTERRUPTs made with the upcall vector */
 };
 
 /* A VM over window[0, window_size). NULL with *err = -errno. */
@@ -64,6 +66,9 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 /* From any thread: stop a running kvm_vm_run() soon. */
 void kvm_vm_kick(struct kvm_vm *vm);
 void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st);
+/* vCPU 0 has an upcall or wake-up to take (the vcpu_kick op, lock held):
+ * flags it and kicks the vCPU out of KVM_RUN; its thread injects. */
+void kvm_vm_vcpu_kick(struct kvm_vm *vm);
 
 /* The KVM transport (transport.h), owned by k: vmm_set_transport() gives
  * every domain a VM in vmm_dom.transport, with slots as mappings appear and

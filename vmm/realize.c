@@ -1,7 +1,7 @@
 /*
  * memfd realization (see realize.h for the model).
  *
- * Cost model (DESIGN.md): each distinct mmap is one host VMA, so runs
+ * Cost model (docs/design.md, "What the host's KVM imposes"): each distinct mmap is one host VMA, so runs
  * arrive here already coalesced by the core; an unmap replaces the range
  * with an anonymous PROT_NONE mapping (which the kernel merges with its
  * PROT_NONE neighbours); releases punch holes in large ranges.
@@ -132,12 +132,40 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	}
 }
 
+static void be_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	struct vmm *m = vmm_of(ctx);
+
+	(void)mfn;
+	if (off == HV_RAM_OFF_NONE)
+		return;
+	/* The pages stay resident: the next map (MAP_POPULATE) only has to
+	 * install them, instead of allocating and zeroing fresh ones after a
+	 * punch. */
+	memset(m->ram_va + off, 0, nr << PAGE_SHIFT);
+	m->st.scrubs++;
+	m->st.scrubbed_bytes += nr << PAGE_SHIFT;
+}
+
+/* Lock held (backend.h): forwarded to the transport, which only flags and
+ * signals the vCPU's thread. */
+static void be_vcpu_kick(void *ctx, struct domain *d, unsigned int vcpu)
+{
+	struct vmm *m = vmm_of(ctx);
+	struct vmm_dom *vd = d->backend_priv;
+
+	if (vd && vd->transport && m->transport)
+		transport_vcpu_kick(m->transport, vd, vcpu);
+}
+
 static const struct hv_backend_ops vmm_backend_ops = {
 	.domain_create = be_domain_create,
 	.domain_destroy = be_domain_destroy,
 	.map = be_map,
 	.unmap = be_unmap,
 	.release = be_release,
+	.scrub = be_scrub,
+	.vcpu_kick = be_vcpu_kick,
 };
 
 int vmm_init(struct vmm *m, const struct vmm_config *cfg)
@@ -178,6 +206,7 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 	hc.log_level = cfg->log_level;
 	hc.gpaddr_bits = cfg->gpaddr_bits;
 	hc.release = cfg->release;
+	hc.lazy_release = cfg->prefault || cfg->lazy_release;
 	rc = hv_init(&m->hv, &hc);
 	if (rc)
 		goto err_map;

@@ -32,7 +32,7 @@ struct vmm_dom {
 };
 
 struct vmm_stats {
-	uint64_t mmaps, munmaps, punches, punched_bytes;
+	uint64_t mmaps, munmaps, punches, punched_bytes, scrubs, scrubbed_bytes;
 };
 
 struct vmm {
@@ -53,6 +53,8 @@ struct vmm_config {
 	enum hv_log_level log_level;
 	unsigned int gpaddr_bits;
 	bool prefault;
+	/* hv_config.lazy_release; always on with prefault. */
+	bool lazy_release;
 	const struct xen_policy_traits *release; /* hv_config.release */
 };
 

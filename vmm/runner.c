@@ -415,6 +415,11 @@ void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
 	}
 	if (n < 0 || (size_t)n >= len)
 		return;
+	/* A sleeping vCPU is not a spinning one: say which it was. */
+	if (ex->blocked_in[0] && ex->kind != GEXIT_SHUTDOWN)
+		n += snprintf(buf + n, len - (size_t)n, "; vCPU was blocked in %s", ex->blocked_in);
+	if (n < 0 || (size_t)n >= len)
+		return;
 	if (ex->rip_valid && ex->kind != GEXIT_SHUTDOWN)
 		n += snprintf(buf + n, len - (size_t)n, "; rip %#llx", (unsigned long long)ex->rip);
 	if (n >= 0 && (size_t)n < len && ex->addr_valid)

@@ -19,7 +19,14 @@
  * - load: puts the guest program into the domain: an ELF kernel copied into
  *   guest RAM (img gets its entry and segments), or a hosted program.
  * - run: runs the guest from boot state b in the calling thread until it
- *   stops; stop (from any thread) makes a run end soon.
+ *   stops; stop (from any thread, never with the hypervisor lock held)
+ *   makes a run end soon, also one whose vCPU sleeps in SCHEDOP_block/poll
+ *   (it calls hv_vcpu_wake).
+ * - vcpu_kick: the hypervisor's backend op of the same name (hv/backend.h):
+ *   a vCPU has an upcall or a wake-up to take. Called with the hypervisor
+ *   lock held, from any thread: it must neither block nor take that lock;
+ *   the vCPU's own thread then asks hv_vcpu_upcall_vector() and raises the
+ *   vector in the guest (docs/events.md).
  * - destroy: the domain is gone.
  *
  * Invariants: create/destroy pair exactly once per domain; run is called by
@@ -69,6 +76,8 @@ struct transport_ops {
 	/* Optional: guest exits so far (NULL when the transport has no exits of
 	 * its own: then hypercalls are the only way out of the guest). */
 	uint64_t (*exits)(struct transport *t, struct vmm_dom *vd);
+	/* Optional (NULL: the transport delivers no upcalls). See above. */
+	void (*vcpu_kick)(struct transport *t, struct vmm_dom *vd, unsigned int vcpu);
 };
 
 struct transport {
@@ -90,6 +99,13 @@ static inline void transport_remove_memory(struct transport *t, struct vmm_dom *
 {
 	if (t->ops->remove_memory)
 		t->ops->remove_memory(t, vd, gpa, len);
+}
+
+static inline void transport_vcpu_kick(struct transport *t, struct vmm_dom *vd,
+					unsigned int vcpu)
+{
+	if (t->ops->vcpu_kick)
+		t->ops->vcpu_kick(t, vd, vcpu);
 }
 
 static inline int transport_add_device(struct transport *t, struct vmm_dom *vd, uint64_t gpa,

@@ -8,6 +8,7 @@
 
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/mmio.h>
 #include <rt/rt.h>
@@ -64,6 +65,14 @@ int rt_map_page_at(uint64_t va, uint64_t pa, unsigned int flags)
 
 void rt_arch_halt(void) RT_NORETURN;
 bool rt_arch_image_range(struct rt_range *r);
+void rt_arch_irq_gate(unsigned int vector, bool present);
+
+/* No IDT: the transport calls rt_irq_deliver() for any vector. */
+void rt_arch_irq_gate(unsigned int vector, bool present)
+{
+	(void)vector;
+	(void)present;
+}
 
 uint64_t rt_virt_to_phys(const void *p)
 {
@@ -155,5 +164,7 @@ void rt_hosted_start(const struct inproc_env *env)
 	rt_env = env;
 	rt_warned = false;
 	rt_pt_root = 0;
+	if (env->set_irq_entry)
+		env->set_irq_entry(env->ctx, rt_irq_deliver);
 	rt_start(env->dt, env->main);
 }

@@ -7,6 +7,7 @@
 #include <common/fdt_tags.h>
 
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
 
@@ -15,6 +16,34 @@ static RT_TLS const void *rt_fdt;
 const void *rt_dt(void)
 {
 	return rt_fdt;
+}
+
+const char *rt_bootargs(void)
+{
+	int chosen = rt_fdt ? fdt_path_offset(rt_fdt, "/chosen") : -1;
+	const char *s = chosen >= 0 ? fdt_getprop(rt_fdt, chosen, "bootargs", NULL) : NULL;
+
+	return s ? s : "";
+}
+
+const char *rt_bootarg(const char *key)
+{
+	const char *s = rt_bootargs();
+	size_t n = strlen(key);
+
+	/* A match at the start of the string or after a space only: "role="
+	 * must not match inside "xrole=". */
+	for (const char *p = strstr(s, key); p; p = strstr(p + 1, key))
+		if ((p == s || p[-1] == ' ') && p[n] == '=')
+			return p + n + 1;
+	return "";
+}
+
+bool rt_bootarg_is(const char *val, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(val, want, n) && (val[n] == '\0' || val[n] == ' ');
 }
 
 void rt_arch_halt(void) RT_NORETURN;
@@ -31,6 +60,7 @@ void rt_crash(const char *fmt, ...)
 {
 	va_list ap;
 
+	rt_irq_disable(); /* no handler runs in the middle of the report */
 	rt_printf("*** guest crash: ");
 	va_start(ap, fmt);
 	rt_vprintf(fmt, ap);

@@ -166,41 +166,9 @@ static int shinfo_to_frame(struct domain *d)
 	return 0;
 }
 
-struct find_frame {
-	mfn_t mfn;
-	gfn_t gfn;
-};
-
-static int find_frame_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
-{
-	struct find_frame *f = ctx;
-
-	if (!p2m_is_ram(t) || mfn_x(f->mfn) < mfn_x(mfn) ||
-	    mfn_x(f->mfn) >= mfn_x(mfn) + (1ULL << order))
-		return 0;
-	f->gfn = _gfn(gfn_x(gfn) + (mfn_x(f->mfn) - mfn_x(mfn)));
-	return 1;
-}
-
-/* Where d's P2M maps shared_info now: the hint, or (the guest moved it with
- * XENMAPSPACE_gmfn, which Xen's M2P would track) a walk of the P2M. */
-static gfn_t shinfo_where(struct domain *d)
-{
-	struct evtchn_domain *ed = evd(d);
-	struct find_frame f = {.mfn = ed->shinfo_mfn, .gfn = INVALID_GFN};
-
-	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) &&
-	    mfn_eq(p2m_lookup(d, ed->shinfo_gfn, NULL, NULL), ed->shinfo_mfn))
-		return ed->shinfo_gfn;
-	if (!gfn_eq(ed->shinfo_gfn, INVALID_GFN) && d->p2m.root)
-		p2m_for_each_leaf(d, find_frame_cb, &f);
-	return f.gfn;
-}
-
 int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
 	struct evtchn_domain *ed = evd(d);
-	gfn_t old;
 	int rc;
 
 	if (idx != 0 || gpfn >= d->p2m.max_gfn || !ed)
@@ -208,27 +176,9 @@ int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn)
 	rc = shinfo_to_frame(d);
 	if (rc)
 		return rc;
-	old = shinfo_where(d);
-	ed->shinfo_gfn = old;
-	if (gfn_x(old) == gpfn)
-		return 0;
-	/* Whatever occupies the target is released first (grant maps and
-	 * MMIO refuse, and so does this call). */
-	if (!mfn_eq(p2m_lookup(d, _gfn(gpfn), NULL, NULL), INVALID_MFN)) {
-		rc = mm_remove_gfn(d, _gfn(gpfn));
-		if (rc)
-			return rc;
-	}
-	if (!gfn_eq(old, INVALID_GFN)) {
-		rc = p2m_remove_range(d, old, 1);
-		if (rc)
-			return rc;
-		ed->shinfo_gfn = INVALID_GFN;
-	}
-	rc = p2m_set_range(d, _gfn(gpfn), ed->shinfo_mfn, 1, p2m_ram_rw);
+	rc = mm_place_xen_frame(d, ed->shinfo_mfn, &ed->shinfo_gfn, _gfn(gpfn));
 	if (rc)
 		return rc;
-	ed->shinfo_gfn = _gfn(gpfn);
 	fill_wallclock(d);
 	return 0;
 }

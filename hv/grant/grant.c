@@ -204,52 +204,16 @@ mfn_t gnttab_frame_mfn(const struct domain *d, unsigned int idx)
 	return d->gnttab->frames[idx];
 }
 
-/* The GFN frame idx is mapped at now, or INVALID_GFN. */
-static gfn_t frame_mapped_at(struct domain *d, unsigned int idx)
-{
-	struct gnttab *gt = d->gnttab;
-	gfn_t g = gt->frame_gfn[idx];
-
-	if (gfn_eq(g, INVALID_GFN) || !d->p2m.root)
-		return INVALID_GFN;
-	if (!mfn_eq(p2m_lookup(d, g, NULL, NULL), gt->frames[idx]))
-		return INVALID_GFN; /* the guest moved or removed it since */
-	return g;
-}
-
 int gnttab_add_to_physmap(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
 	struct gnttab *gt = d->gnttab;
-	mfn_t mfn;
-	gfn_t old;
-	int rc;
 
 	/* v1 has no status frames: XENMAPIDX_grant_table_status lands here too. */
 	if (idx >= gt->max_frames || gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
 	if (idx >= gt->nr_frames && grow_table(d, (unsigned int)idx + 1))
 		return -EINVAL; /* as Xen: a failed growth reads as a bad index */
-	mfn = gt->frames[idx];
-	old = frame_mapped_at(d, (unsigned int)idx);
-	if (gfn_x(old) == gpfn)
-		return 0;
-
-	/* Whatever occupies the target is released first (grant maps and
-	 * MMIO refuse, and so does this call). */
-	rc = mm_vacate_gfn(d, _gfn(gpfn));
-	if (rc)
-		return rc;
-	if (!gfn_eq(old, INVALID_GFN)) {
-		rc = p2m_remove_range(d, old, 1);
-		if (rc)
-			return rc;
-		gt->frame_gfn[idx] = INVALID_GFN;
-	}
-	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, p2m_ram_rw);
-	if (rc)
-		return rc;
-	gt->frame_gfn[idx] = _gfn(gpfn);
-	return 0;
+	return mm_place_xen_frame(d, gt->frames[idx], &gt->frame_gfn[idx], _gfn(gpfn));
 }
 
 /* ------------------------------------------------------------------ */
@@ -699,7 +663,8 @@ static int64_t setup_table(struct domain *d, uint64_t uop, uint32_t count)
 	}
 	for (uint32_t i = 0; i < op.nr_frames; i++) {
 		/* Translated guests learn where each frame is mapped (Arm). */
-		xen_pfn_t g = gfn_x(frame_mapped_at(t, i));
+		xen_pfn_t g = gfn_x(p2m_find_mfn(t, t->gnttab->frame_gfn[i],
+						 t->gnttab->frames[i]));
 
 		if (copy_to_guest_elem(d, op.frame_list, i, &g))
 			st = GNTST_bad_virt_addr;

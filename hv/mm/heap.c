@@ -147,6 +147,10 @@ int heap_take_range(struct hv *hv, mfn_t mfn, uint64_t nr)
 		BUG_ON(!head);
 		isolate_frame(hv, head, o, m);
 		pg = mfn_to_page(ft, m); /* isolated: on no list */
+		if (pg->flags & PGC_need_scrub) {
+			hv_realize_scrub(hv, m, 1);
+			pg->flags &= ~PGC_need_scrub;
+		}
 		pg->state = PGS_broken; /* the caller gives it its new state */
 		hv->heap.free_pages--;
 		hv->heap.total_pages--;
@@ -182,14 +186,25 @@ struct page_info *heap_alloc(struct hv *hv, unsigned int order)
 		free_block_insert(hv, mfn_to_page(ft, mfn_add(mfn, (int64_t)(1ULL << o))), o);
 		hv->heap.nr_splits++;
 	}
+	/* Lazily released frames still hold old data: zero them, in runs. */
+	uint64_t dirty = 0;
+
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		struct page_info *p = mfn_to_page(ft, mfn_add(mfn, (int64_t)i));
 		BUG_ON(p->state != PGS_free || p->list != PGL_NONE || (p->flags & PGC_static));
+		if (p->flags & PGC_need_scrub) {
+			dirty++;
+		} else if (dirty) {
+			hv_realize_scrub(hv, mfn_add(mfn, (int64_t)(i - dirty)), dirty);
+			dirty = 0;
+		}
 		p->state = PGS_inuse;
 		p->count = p->type_count = 0;
 		p->flags = 0;
 		p->owner = DOMID_INVALID;
 	}
+	if (dirty)
+		hv_realize_scrub(hv, mfn_add(mfn, (int64_t)((1ULL << order) - dirty)), dirty);
 	hv->heap.free_pages -= 1ULL << order;
 	hv->heap.nr_allocs++;
 	return pg;
@@ -207,11 +222,14 @@ void heap_free(struct hv *hv, struct page_info *pg, unsigned int order)
 		BUG_ON(p->state != PGS_inuse || p->count || p->list != PGL_NONE);
 		BUG_ON(p->flags & PGC_static);
 		p->state = PGS_free;
-		p->flags = 0;
+		p->flags = hv->release_lazy ? PGC_need_scrub : 0;
 		p->type_count = 0;
 		p->owner = DOMID_INVALID;
 	}
-	hv_realize_release(hv, mfn, 1ULL << order);
+	if (hv->release_lazy)
+		hv_realize_release_lazy(hv, mfn, 1ULL << order);
+	else
+		hv_realize_release(hv, mfn, 1ULL << order);
 	free_block_merge(hv, mfn, order);
 	hv->heap.free_pages += 1ULL << order;
 	hv->heap.nr_frees++;

@@ -32,11 +32,7 @@
 
 static bool gfn_range_free(struct domain *d, uint64_t gfn, uint64_t nr)
 {
-	for (uint64_t i = 0; i < nr; i++) {
-		if (!mfn_eq(p2m_lookup(d, _gfn(gfn + i), NULL, NULL), INVALID_MFN))
-			return false;
-	}
-	return true;
+	return p2m_range_empty(d, _gfn(gfn), nr);
 }
 
 /* Releases frames allocated for an extent that could not be mapped. */
@@ -117,25 +113,31 @@ static int populate_one(struct domain *d, uint64_t gpfn, unsigned int order)
 static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
 {
 	uint64_t nr = 1ULL << order;
-	int rc;
+	int rc = 0;
 
 	if (gpfn >= d->p2m.max_gfn || nr > d->p2m.max_gfn - gpfn)
 		return -EINVAL;
-	/* Check the whole extent first so that it is done entirely or not at all. */
-	for (uint64_t i = 0; i < nr; i++) {
+	/* Check the whole extent first so that it is done entirely or not at
+	 * all: one look per P2M leaf, not per frame. */
+	for (uint64_t i = 0; i < nr;) {
 		p2m_type_t t;
+		unsigned int lo;
 
-		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + i), &t, NULL), INVALID_MFN))
+		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + i), &t, &lo), INVALID_MFN))
 			return -ENOENT;
 		if (!p2m_is_ram(t) && !p2m_is_foreign(t))
 			return -EINVAL;
+		i = ALIGN_DOWN(gpfn + i, 1ULL << lo) + (1ULL << lo) - gpfn;
 	}
-	for (uint64_t i = 0; i < nr; i++) {
-		rc = mm_remove_gfn(d, _gfn(gpfn + i));
-		BUG_ON(rc && rc != -ENOMEM);
-		if (rc)
-			return rc; /* only table allocation for a shatter can fail */
-	}
+	/* Small extents are likely to be populated again soon: with resident
+	 * guest memory (prefault), their frames' host memory is released
+	 * lazily (realize.h). Large ones go back to the host in one punch. */
+	d->hv->release_lazy = d->hv->cfg.lazy_release && order < P2M_ORDER_2M;
+	rc = mm_remove_range(d, _gfn(gpfn), nr);
+	d->hv->release_lazy = false;
+	BUG_ON(rc && rc != -ENOMEM);
+	if (rc)
+		return rc; /* only table allocation for a shatter can fail */
 	d->st.decreased += nr;
 	return 0;
 }
@@ -159,6 +161,11 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 	if (!t)
 		return err;
 
+	/* The extent list is read in chunks: one guest-access walk per chunk
+	 * instead of one per extent. */
+	xen_pfn_t chunk[64];
+	uint64_t chunk_first = 0, chunk_nr = 0;
+
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t gpfn = 0;
 		int rc;
@@ -167,9 +174,21 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 			hc->args[0] = (hc->args[0] & MEMOP_CMD_MASK) | (i << MEMOP_EXTENT_SHIFT);
 			return HV_HCALL_CONTINUE;
 		}
-		if (op != XENMEM_increase_reservation &&
-		    copy_from_guest_elem(d, &gpfn, r.extent_start, i))
-			break;
+		if (op != XENMEM_increase_reservation) {
+			if (i >= chunk_first + chunk_nr) {
+				uint64_t n = MIN((uint64_t)ARRAY_SIZE(chunk), r.nr_extents - i);
+
+				chunk_first = i;
+				/* A chunk that faults part-way is read one extent at a
+				 * time, so the call stops exactly at the bad one. */
+				chunk_nr = copy_from_guest(d, chunk, r.extent_start + i * sizeof(chunk[0]),
+							   n * sizeof(chunk[0])) ? 0 : n;
+			}
+			if (chunk_nr)
+				gpfn = chunk[i - chunk_first];
+			else if (copy_from_guest_elem(d, &gpfn, r.extent_start, i))
+				break;
+		}
 		switch (op) {
 		case XENMEM_populate_physmap:
 			rc = populate_one(t, gpfn, r.extent_order);

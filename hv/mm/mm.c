@@ -166,6 +166,29 @@ int mm_vacate_gfn(struct domain *d, gfn_t gfn)
 	return mm_remove_gfn(d, gfn);
 }
 
+int mm_place_xen_frame(struct domain *d, mfn_t mfn, gfn_t *at, gfn_t gfn)
+{
+	int rc;
+
+	*at = p2m_find_mfn(d, *at, mfn);
+	if (gfn_eq(*at, gfn))
+		return 0;
+	rc = mm_vacate_gfn(d, gfn);
+	if (rc)
+		return rc;
+	if (!gfn_eq(*at, INVALID_GFN)) {
+		rc = p2m_remove_range(d, *at, 1);
+		if (rc)
+			return rc;
+		*at = INVALID_GFN;
+	}
+	rc = p2m_set_range(d, gfn, mfn, 1, p2m_ram_rw);
+	if (rc)
+		return rc;
+	*at = gfn;
+	return 0;
+}
+
 int mm_remove_gfn(struct domain *d, gfn_t gfn)
 {
 	struct hv *hv = d->hv;
@@ -196,6 +219,46 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn)
 	} else {
 		/* Foreign and grant maps hold one reference of the mapper. */
 		mm_put_page(hv, pg);
+	}
+	return 0;
+}
+
+int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	struct hv *hv = d->hv;
+	uint64_t g = gfn_x(gfn), end = g + nr;
+
+	while (g < end) {
+		p2m_type_t t;
+		unsigned int order;
+		mfn_t mfn = p2m_lookup(d, _gfn(g), &t, &order);
+		uint64_t n = MIN(ALIGN_DOWN(g, 1ULL << order) + (1ULL << order), end) - g;
+		int rc;
+
+		BUG_ON(mfn_eq(mfn, INVALID_MFN) || (!p2m_is_ram(t) && !p2m_is_foreign(t)));
+		/* Whole leaves come out without a shatter; only a leaf larger
+		 * than the range (its first) needs tables. The update still
+		 * reserves tables first, so a later leaf can fail too (-ENOMEM,
+		 * injected): the leaves before it stay removed, as they did
+		 * frame by frame, and each leaf is done entirely or not at all. */
+		rc = p2m_remove_range(d, _gfn(g), n);
+		if (rc)
+			return rc;
+		for (uint64_t i = 0; i < n; i++) {
+			mfn_t m = mfn_add(mfn, (int64_t)i);
+			struct page_info *pg = mfn_to_page(&hv->ft, m);
+
+			BUG_ON(!pg);
+			if (p2m_is_ram(t)) {
+				BUG_ON(pg->owner != d->id);
+				mm_hooks.gfn_removed(d, _gfn(g + i), m);
+				if (!(d->flags & DOMF_directmap))
+					mm_drop_allocation(hv, pg);
+			} else {
+				mm_put_page(hv, pg);
+			}
+		}
+		g += n;
 	}
 	return 0;
 }

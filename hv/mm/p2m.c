@@ -310,6 +310,12 @@ static void tidy_table(struct p2m *p, uint64_t gfn, unsigned int lvl, bool remov
 	 * foldable. */
 	if (!removing && !(pte_valid(first) && pte_valid(t[P2M_ENTRIES - 1])))
 		return;
+	/* Likewise a removal cannot empty a table while either end is still
+	 * mapped: ascending or descending removals stay O(1) per update
+	 * instead of rescanning the emptied prefix (or the mapped suffix)
+	 * every time. */
+	if (removing && (pte_valid(first) || pte_valid(t[P2M_ENTRIES - 1])))
+		return;
 	foldable = pte_valid(first) && !pte_table(first) &&
 		   IS_ALIGNED(mfn_x(pte_mfn(first)), step * P2M_ENTRIES);
 	for (unsigned int i = 0; i < P2M_ENTRIES; i++) {
@@ -407,6 +413,7 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *tp, unsigned int *orde
 		*order = 0;
 	if (!t || g >= p->max_gfn)
 		return INVALID_MFN;
+	p->st.walks++;
 	for (int l = P2M_LEVELS - 1; l >= 0; l--) {
 		uint64_t e = t[idx_at(g, (unsigned int)l)];
 
@@ -423,6 +430,34 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *tp, unsigned int *orde
 		return mfn_add(pte_mfn(e), (int64_t)(g & ((1ULL << LEVEL_SHIFT((unsigned int)l)) - 1)));
 	}
 	return INVALID_MFN;
+}
+
+bool p2m_range_empty(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	struct p2m *p = &d->p2m;
+	uint64_t g = gfn_x(gfn), end = g + nr;
+
+	if (!p->root)
+		return true;
+	while (g < end) {
+		uint64_t *t = p->root;
+		unsigned int l = P2M_LEVELS - 1;
+
+		p->st.walks++;
+		for (;;) {
+			uint64_t e = t[idx_at(g, l)];
+
+			if (!pte_valid(e))
+				break;
+			if (l == 0 || !pte_table(e))
+				return false; /* a leaf inside the range */
+			t = pte_to_table(e);
+			l--;
+		}
+		/* The whole span of the empty slot is free: skip it. */
+		g = ALIGN_DOWN(g, 1ULL << LEVEL_SHIFT(l)) + (1ULL << LEVEL_SHIFT(l));
+	}
+	return true;
 }
 
 static int walk(uint64_t *t, unsigned int level, uint64_t base, p2m_leaf_cb cb, void *ctx)
@@ -449,6 +484,34 @@ int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx)
 	if (!d->p2m.root)
 		return 0;
 	return walk(d->p2m.root, P2M_LEVELS - 1, 0, cb, ctx);
+}
+
+struct find_mfn {
+	mfn_t mfn;
+	gfn_t gfn;
+};
+
+static int find_mfn_cb(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t)
+{
+	struct find_mfn *f = ctx;
+
+	if (!p2m_is_ram(t) || mfn_x(f->mfn) < mfn_x(mfn) ||
+	    mfn_x(f->mfn) >= mfn_x(mfn) + (1ULL << order))
+		return 0;
+	f->gfn = _gfn(gfn_x(gfn) + (mfn_x(f->mfn) - mfn_x(mfn)));
+	return 1;
+}
+
+gfn_t p2m_find_mfn(struct domain *d, gfn_t hint, mfn_t mfn)
+{
+	struct find_mfn f = {.mfn = mfn, .gfn = INVALID_GFN};
+
+	if (!d->p2m.root || gfn_eq(hint, INVALID_GFN))
+		return INVALID_GFN;
+	if (mfn_eq(p2m_lookup_ram(d, hint, NULL), mfn))
+		return hint;
+	p2m_for_each_leaf(d, find_mfn_cb, &f);
+	return f.gfn;
 }
 
 uint64_t p2m_table_bytes(const struct domain *d)

@@ -5,9 +5,10 @@
  * P2M changes and frame releases are queued here and handed to the
  * backend in coalesced runs (adjacent in GFN and MFN, same domain and
  * access, inside one RAM bank), at the latest when the current hypercall
- * returns. Ordering is kept: a queued run of one kind is flushed before a
- * run of another kind or domain is queued, and pending unmaps reach the
- * backend before the release of any frame.
+ * returns. Ordering is kept where it matters: up to HV_PENDING_RUNS runs
+ * wait in commit order, a new run joins an older one only when no run
+ * queued in between touches the same GFNs of the same domain, and pending
+ * unmaps reach the backend before the release or scrub of any frame.
  */
 #include <hv/hv.h>
 #include <hv/page.h>
@@ -21,13 +22,10 @@ static uint64_t ram_off(const struct hv *hv, mfn_t mfn)
 	return frame_ram_offset(&hv->ft, mfn, &off) ? off : HV_RAM_OFF_NONE;
 }
 
-static void flush_pending(struct hv *hv)
+static void flush_run(struct hv *hv, struct hv_realize_run *r)
 {
-	struct hv_realize_run *r = &hv->pending;
 	const struct hv_backend_ops *be = hv->cfg.backend;
 
-	if (!r->nr)
-		return;
 	if (mfn_eq(r->mfn, INVALID_MFN)) {
 		hv->st.backend_unmaps++;
 		if (be && be->unmap)
@@ -42,7 +40,22 @@ static void flush_pending(struct hv *hv)
 				hv_domain_crash(r->d, "a P2M change could not be realized");
 		}
 	}
-	r->nr = 0;
+}
+
+static void flush_pending(struct hv *hv)
+{
+	/* In commit order: runs that touch the same GFNs stay ordered. */
+	for (unsigned int i = 0; i < hv->nr_pending; i++)
+		flush_run(hv, &hv->pending[i]);
+	hv->nr_pending = 0;
+}
+
+static bool unmap_pending(const struct hv *hv)
+{
+	for (unsigned int i = 0; i < hv->nr_pending; i++)
+		if (mfn_eq(hv->pending[i].mfn, INVALID_MFN))
+			return true;
+	return false;
 }
 
 static void flush_release(struct hv *hv)
@@ -59,21 +72,42 @@ static void flush_release(struct hv *hv)
 	hv->nr_release = 0;
 }
 
+/* The new run continues r: same domain and kind, adjacent in GFN (and in
+ * MFN and access, inside one bank, for a map). */
+static bool run_continues(const struct hv *hv, const struct hv_realize_run *r, struct domain *d,
+			  gfn_t gfn, mfn_t mfn, uint64_t nr, enum hv_access access)
+{
+	bool unmap = mfn_eq(mfn, INVALID_MFN);
+
+	return r->d == d && gfn_x(r->gfn) + r->nr == gfn_x(gfn) &&
+	       mfn_eq(r->mfn, INVALID_MFN) == unmap &&
+	       (unmap || (mfn_x(r->mfn) + r->nr == mfn_x(mfn) && r->access == access &&
+			  frame_range_in_one_bank(&hv->ft, r->mfn, r->nr + nr)));
+}
+
+/*
+ * Several runs are kept so that a batch whose elements alternate kinds
+ * (an unmap of the old place, a map of the new: gmfn moves, maps over
+ * occupied GFNs) still ends as one run of each kind. A new run may join
+ * an older run only if no run queued after that one touches its GFNs in
+ * the same domain: operations on one GFN keep their order.
+ */
 static void queue_run(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
 		      enum hv_access access)
 {
-	struct hv_realize_run *r = &hv->pending;
-	bool unmap = mfn_eq(mfn, INVALID_MFN);
+	for (unsigned int i = hv->nr_pending; i-- > 0;) {
+		struct hv_realize_run *r = &hv->pending[i];
 
-	if (r->nr && r->d == d && gfn_x(r->gfn) + r->nr == gfn_x(gfn) &&
-	    mfn_eq(r->mfn, INVALID_MFN) == unmap &&
-	    (unmap || (mfn_x(r->mfn) + r->nr == mfn_x(mfn) && r->access == access &&
-		       frame_range_in_one_bank(&hv->ft, r->mfn, r->nr + nr)))) {
-		r->nr += nr;
-		return;
+		if (run_continues(hv, r, d, gfn, mfn, nr, access)) {
+			r->nr += nr;
+			return;
+		}
+		if (r->d == d && gfn_x(r->gfn) < gfn_x(gfn) + nr && gfn_x(gfn) < gfn_x(r->gfn) + r->nr)
+			break;
 	}
-	flush_pending(hv);
-	*r = (struct hv_realize_run){d, gfn, mfn, nr, access};
+	if (hv->nr_pending == HV_PENDING_RUNS)
+		flush_pending(hv);
+	hv->pending[hv->nr_pending++] = (struct hv_realize_run){d, gfn, mfn, nr, access};
 }
 
 void hv_realize_map(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
@@ -126,5 +160,114 @@ void hv_realize_flush(struct hv *hv)
 	/* Unmaps must reach the guest's window before the frames' host memory
 	 * is released, so pending P2M runs go first. */
 	flush_pending(hv);
+	/* Frames released eagerly mean memory is going back to the host (a
+	 * domain's destruction, a last reference): the lazy ones go with them,
+	 * so that a teardown leaves nothing resident. */
+	if (hv->nr_release && hv->lazy_pages)
+		hv_realize_punch_lazy(hv);
 	flush_release(hv);
+}
+
+/* Hands [mfn, mfn+nr) to the backend as one release (one memfd punch). */
+static void release_now(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	const struct hv_backend_ops *be = hv->cfg.backend;
+
+	hv->st.backend_releases++;
+	hv->st.released_pages += nr;
+	if (be && be->release)
+		be->release(hv->cfg.backend_ctx, mfn, ram_off(hv, mfn), nr);
+}
+
+/* Punches the flagged frames of every listed run and empties the list. */
+static void punch_runs(struct hv *hv)
+{
+	struct frame_table *ft = &hv->ft;
+
+	/* The candidate runs may still be mapped by pending unmaps. */
+	flush_pending(hv);
+	for (unsigned int i = 0; i < hv->nr_lazy; i++) {
+		mfn_t m = hv->lazy[i].mfn;
+		uint64_t left = hv->lazy[i].nr;
+
+		/* A run's frames may have been handed out (and scrubbed) since:
+		 * punch only the sub-runs still flagged, which are free. */
+		while (left) {
+			uint64_t n = 0;
+
+			while (n < left) {
+				struct page_info *p = mfn_to_page(ft, mfn_add(m, (int64_t)n));
+
+				if (!(p->flags & PGC_need_scrub))
+					break;
+				BUG_ON(p->state != PGS_free);
+				p->flags &= ~PGC_need_scrub;
+				n++;
+			}
+			if (n) {
+				BUG_ON(hv->lazy_pages < n);
+				hv->lazy_pages -= n;
+				hv->st.lazy_punched_pages += n;
+				release_now(hv, m, n);
+			} else {
+				n = 1; /* not flagged: skip it */
+			}
+			m = mfn_add(m, (int64_t)n);
+			left -= n;
+		}
+	}
+	hv->nr_lazy = 0;
+}
+
+void hv_realize_punch_lazy(struct hv *hv)
+{
+	punch_runs(hv);
+	/* Every flagged frame lies in a listed run. */
+	BUG_ON(hv->lazy_pages != 0);
+}
+
+void hv_realize_release_lazy(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	hv->lazy_pages += nr;
+	if (hv->nr_lazy) {
+		typeof(hv->lazy[0]) *last = &hv->lazy[hv->nr_lazy - 1];
+
+		if (mfn_x(last->mfn) + last->nr == mfn_x(mfn) &&
+		    frame_range_in_one_bank(&hv->ft, last->mfn, last->nr + nr)) {
+			last->nr += nr;
+			goto check;
+		}
+	}
+	if (hv->nr_lazy == HV_LAZY_RUNS) {
+		/* The list is full: punch what it holds. The new frames are
+		 * flagged already; if an old run covers them (they were handed
+		 * out and freed again) they are punched now as well, and their
+		 * run below is a stale candidate, which is harmless. */
+		punch_runs(hv);
+	}
+	hv->lazy[hv->nr_lazy].mfn = mfn;
+	hv->lazy[hv->nr_lazy].nr = nr;
+	hv->nr_lazy++;
+check:
+	if (hv->lazy_pages > HV_LAZY_MAX_PAGES)
+		hv_realize_punch_lazy(hv);
+}
+
+void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr)
+{
+	const struct hv_backend_ops *be = hv->cfg.backend;
+
+	/* A pending unmap may be of these very frames: the old owner's
+	 * window must lose them before they are zeroed, or its other vCPUs
+	 * could write into the new owner's memory. Pending maps alone are
+	 * not of freed frames. */
+	if (unmap_pending(hv))
+		flush_pending(hv);
+	BUG_ON(hv->lazy_pages < nr);
+	hv->lazy_pages -= nr;
+	hv->st.scrubbed_pages += nr;
+	if (be && be->scrub)
+		be->scrub(hv->cfg.backend_ctx, mfn, ram_off(hv, mfn), nr);
+	else
+		release_now(hv, mfn, nr);
 }

@@ -5,7 +5,7 @@
  * every other public header, and the console_io / sched_op interfaces.
  * Numbers, names and layouts follow Xen's public interface so that a guest
  * built against Xen's own headers runs unchanged; this file was written for
- * memvisor from the published facts (docs/abi.md, spec/xen-facts.md), not
+ * memvisor from the published facts (docs/abi.md, docs/facts/xen-facts.md), not
  * derived from Xen's header text.
  *
  * Self-contained: needs only the freestanding <stdint.h> and <stddef.h>.

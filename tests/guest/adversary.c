@@ -13,6 +13,7 @@
 
 #include <hv/audit.h>
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/hypercall.h>
 #include <hv/iommu.h>
@@ -20,6 +21,7 @@
 #include <hv/p2m.h>
 #include <hv/realize.h>
 #include <public/dm_op.h>
+#include <public/event_channel.h>
 #include <public/grant_table.h>
 #include <public/memory.h>
 #include <rt/rt.h>
@@ -370,6 +372,28 @@ static int check_iommu_balloon(struct gmulti *g)
 	return fails;
 }
 
+/* Event channels: after the victim's last run nobody holds a port. */
+static int check_evtchn(struct gmulti *g)
+{
+	int fails = 0;
+
+	for (domid_t id = ADV_VICTIM; id <= ADV_ATTACKER; id++) {
+		struct domain *d = gmulti_domain(g, id);
+		unsigned int open = 0;
+
+		if (!d) {
+			fails += gmulti_expect(false, "d%u is gone", id);
+			continue;
+		}
+		hv_lock(&g->m.hv);
+		for (uint32_t p = 0; evtchn_port_state(d, p) >= 0; p++)
+			open += evtchn_port_state(d, p) != EVTCHNSTAT_closed;
+		hv_unlock(&g->m.hv);
+		fails += gmulti_expect(open == 0, "d%u still has %u open port(s)", id, open);
+	}
+	return fails;
+}
+
 static const struct gmulti_scenario scenarios[] = {
 	{.name = "grant",
 	 .dom = {VICTIM,
@@ -420,6 +444,15 @@ static const struct gmulti_scenario scenarios[] = {
 		  .bootargs = "role=iommu-balloon", .phase = 1}},
 	 .nr = 2,
 	 .check = check_iommu_balloon},
+	/* Event channels: the victim sets up its ports (phase 0), the attacker
+	 * abuses them and its own (phase 1), the victim checks them (phase 2);
+	 * the audit runs after every phase. */
+	{.name = "evtchn",
+	 .dom = {{.name = "victim", .domid = ADV_VICTIM, .bootargs = "role=evtchn-victim",
+		  .phase = 0, .more_phases = 1u << 2},
+		 {.name = "attacker", .domid = ADV_ATTACKER, .bootargs = "role=evtchn", .phase = 1}},
+	 .nr = 2,
+	 .check = check_evtchn},
 	/* Containment: one domain triple-faults, one spins, the victim still
 	 * completes in the same phase (KVM only: in-process guests are host
 	 * threads that can neither triple-fault nor be stopped when spinning). */

@@ -2,18 +2,21 @@
  * Guest-test driver (see gtest.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hv/build.h>
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/extregion.h>
 #include <hv/guestdt.h>
 #include <hv/hypercall.h>
 #include <hv/layout.h>
 #include <hv/realize.h>
 #include <public/version.h>
+#include <public/xen.h>
 
 #include "dmadev.h"
 #include "elfload.h"
@@ -30,9 +33,60 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 		fprintf(stderr, "[hv] %s\n", msg);
 }
 
-static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
-		       const char *bootargs, uint64_t dma_base)
+/*
+ * --xen-sender: a Xen-attached port of the test domain, bindable by the
+ * domain itself, on which a host thread sends every few milliseconds while
+ * the guest runs (an event from outside the vCPU's thread: it must reach a
+ * vCPU that runs guest code or sleeps). Its number goes to the guest as
+ * "xenport=N" in bootargs.
+ */
+#define GTEST_SEND_EVERY_MS 5
+
+struct xen_sender {
+	struct hv *hv;
+	struct domain *d;
+	int port;
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+};
+
+static void xen_sender_notify(void *ctx, struct domain *d, uint32_t port)
 {
+	(void)ctx;
+	(void)d;
+	(void)port;
+}
+
+static void *xen_sender_thread(void *arg)
+{
+	struct xen_sender *xs = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&xs->lock);
+	while (!xs->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += GTEST_SEND_EVERY_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&xs->cond, &xs->lock, &ts);
+		if (xs->stop)
+			break;
+		hv_lock(xs->hv);
+		evtchn_xen_send(xs->d, (uint32_t)xs->port);
+		hv_unlock(xs->hv);
+	}
+	pthread_mutex_unlock(&xs->lock);
+	return NULL;
+}
+
+static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
+		       const char *bootargs, uint64_t dma_base, struct xen_sender *xs)
+{
+	char args[600];
 	const struct xen_policy_traits *t = hv_release(&m->hv);
 	struct domain_config cfg = {
 		.name = "guest-test",
@@ -73,6 +127,19 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 	if (!d || rc) {
 		fprintf(stderr, "gtest: cannot build the test domain: %s\n", strerror(-rc));
 		return -1;
+	}
+	if (xs) {
+		hv_lock(&m->hv);
+		xs->port = evtchn_alloc_xen_port(d, DOMID_SELF, xen_sender_notify, NULL);
+		hv_unlock(&m->hv);
+		if (xs->port <= 0) {
+			fprintf(stderr, "gtest: no Xen-attached port: %s\n", strerror(-xs->port));
+			return -1;
+		}
+		xs->hv = &m->hv;
+		xs->d = d;
+		snprintf(args, sizeof(args), "%s xenport=%d", bootargs, xs->port);
+		gi.bootargs = args;
 	}
 	rc = guestdt_build(dtb, dtb_cap, &gi, NULL);
 	if (rc < 0) {
@@ -124,16 +191,26 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	char args[512];
 	uint64_t dma_base = 0;
 	unsigned int timeout_ms = 30000;
+	struct xen_sender xs = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	bool xen_sender = false;
 	int argi;
 
 	if (argc < 2 || (strcmp(argv[1], "inproc") && strcmp(argv[1], "kvm")) ||
 	    (!strcmp(argv[1], "kvm") && argc < 3)) {
 		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf [--bootargs S] "
-			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR] [--xen RELEASE]\n", argv[0]);
+			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR] [--xen RELEASE] "
+			"[--xen-sender]\n", argv[0]);
 		return GTEST_FAIL;
 	}
 	kvm = !strcmp(argv[1], "kvm");
-	for (argi = kvm ? 3 : 2; argi + 1 < argc; argi += 2) {
+	for (argi = kvm ? 3 : 2; argi < argc; argi += 2) {
+		if (!strcmp(argv[argi], "--xen-sender")) {
+			xen_sender = true;
+			argi--; /* no value */
+			continue;
+		}
+		if (argi + 1 >= argc)
+			break;
 		if (!strcmp(argv[argi], "--bootargs"))
 			bootargs = argv[argi + 1];
 		else if (!strcmp(argv[argi], "--expect-crash"))
@@ -169,6 +246,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	cfg.nr_banks = ARRAY_SIZE(banks);
 	cfg.log = log_sink;
 	cfg.log_level = HV_LOG_DEBUG;
+	cfg.lazy_release = true; /* as `memvisor run` (prefault) */
 	cfg.prefault = true;
 	/* The guest learns the release's name from its command line, to
 	 * check what it finds against what that release shows. */
@@ -182,7 +260,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	}
 	inproc_transport_init(&inproc, rt_hosted_start);
 	vmm_set_transport(&m, kvm ? kvm_transport(k) : &inproc.t);
-	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs, dma_base))
+	if (make_domain(&m, &rd.d, dtb, sizeof(dtb), bootargs, dma_base,
+			xen_sender ? &xs : NULL))
 		return GTEST_FAIL;
 	/* A guest whose CPL3 CPUID cannot reach memvisor's table, on any host. */
 	if (kvm && strstr(bootargs, "cpuid_faulting") &&
@@ -212,7 +291,18 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 		fprintf(stderr, "gtest: %s\n", err);
 		return GTEST_FAIL;
 	}
+	if (xen_sender && pthread_create(&xs.th, NULL, xen_sender_thread, &xs)) {
+		fprintf(stderr, "gtest: cannot start the sender thread\n");
+		return GTEST_FAIL;
+	}
 	bad = runner_run(&r);
+	if (xen_sender) {
+		pthread_mutex_lock(&xs.lock);
+		xs.stop = true;
+		pthread_cond_signal(&xs.cond);
+		pthread_mutex_unlock(&xs.lock);
+		pthread_join(xs.th, NULL);
+	}
 	fclose(r.out);
 	fputs(console, stdout);
 	status = verdict(console);

@@ -563,6 +563,7 @@ int gmulti_main(int argc, char **argv, void (*guest_main)(void),
 	}
 	cfg.log = log_sink;
 	cfg.log_level = HV_LOG_DEBUG;
+	cfg.lazy_release = true; /* as `memvisor run` (prefault) */
 	cfg.prefault = true;
 	rc = vmm_init(&g.m, &cfg);
 	if (rc) {

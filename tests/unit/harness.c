@@ -44,6 +44,7 @@ void h_init(struct harness *h, const paddr_t (*banks)[2], unsigned int nr)
 	cfg.log = h_log_sink;
 	cfg.log_ctx = h;
 	cfg.log_level = HV_LOG_DEBUG;
+	cfg.lazy_release = true; /* as `memvisor run` (prefault), so the audit sees it */
 	assert_int_equal(vmm_init(&h->vmm, &cfg), 0);
 	h->hv = &h->vmm.hv;
 }

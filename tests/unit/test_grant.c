@@ -721,6 +721,35 @@ static void test_maptrack_exhaustion(void **state)
 	h_fini(&h);
 }
 
+/* A table frame the guest moved itself (XENMAPSPACE_gmfn) and then maps
+ * again by index ends up mapped once, at the new place: memvisor has no
+ * M2P, so its record of where the frame sits must not be trusted. */
+static void test_frame_moved_by_guest(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn,
+				       .idx = 0x38000, .gpfn = 0x38005};
+	mfn_t frame;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "g", 0, 256);
+	assert_int_equal(atp_grant(&h, d, 0, 0x38000), 0);
+	frame = gnttab_frame_mfn(d, 0);
+	h_put(d, 0, &x, sizeof(x));
+	assert_int_equal(h_call(&h, d, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, h_gpa(0),
+				0, 0, 0), 0);
+	h_audit(&h);
+	assert_int_equal(atp_grant(&h, d, 0, 0x38001), 0);
+	h_audit(&h);
+	hv_lock(h.hv);
+	assert_true(mfn_eq(p2m_lookup(d, _gfn(0x38005), NULL, NULL), INVALID_MFN));
+	assert_true(mfn_eq(p2m_lookup(d, _gfn(0x38001), NULL, NULL), frame));
+	hv_unlock(h.hv);
+	h_fini(&h);
+}
+
 static void test_versions(void **state)
 {
 	struct harness h;
@@ -945,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_granter),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_maptrack_exhaustion),
+		cmocka_unit_test(test_frame_moved_by_guest),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_foreign_errors),
 	};

@@ -300,6 +300,7 @@ static struct {
 	const struct hv_backend_ops *real;
 	uint64_t shadow[SPY_GFNS]; /* mfn + 1 mapped at gfn, 0 = none */
 	uint64_t releases, released_while_mapped;
+	uint64_t scrubs, scrubbed_while_mapped;
 	uint64_t offsets_checked, bad_offsets;
 } spy;
 
@@ -351,12 +352,23 @@ static void spy_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	spy.real->release(ctx, mfn, off, nr);
 }
 
+static void spy_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	spy.scrubs++;
+	spy_check_offset(mfn, off);
+	for (uint64_t g = 0; g < SPY_GFNS; g++)
+		if (spy.shadow[g] > mfn_x(mfn) && spy.shadow[g] <= mfn_x(mfn) + nr)
+			spy.scrubbed_while_mapped++;
+	spy.real->scrub(ctx, mfn, off, nr);
+}
+
 static const struct hv_backend_ops spy_ops = {
 	.domain_create = spy_domain_create,
 	.domain_destroy = spy_domain_destroy,
 	.map = spy_map,
 	.unmap = spy_unmap,
 	.release = spy_release,
+	.scrub = spy_scrub,
 };
 
 static void test_release_after_unmap(void **state)
@@ -398,8 +410,18 @@ static void test_release_after_unmap(void **state)
 	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, N, 0,
 				       DOMID_SELF), N);
 	h_audit(&h);
+	/* The frames are released lazily: the runs that did not fit the lazy
+	 * list were punched in the middle of the call, the rest wait. */
+	assert_true(spy.releases > HV_LAZY_RUNS);
+	assert_int_equal(h.vmm.st.punched_bytes - punched0 + h.hv->lazy_pages * PAGE_SIZE,
+			 (uint64_t)N * PAGE_SIZE);
+	assert_true(h.hv->lazy_pages > 0);
+	hv_lock(h.hv);
+	hv_realize_punch_lazy(h.hv);
+	hv_unlock(h.hv);
+	h_audit(&h);
 	/* Every frame went back to the host, none while a window mapped it. */
-	assert_true(spy.releases > HV_RELEASE_BATCH);
+	assert_int_equal(h.hv->lazy_pages, 0);
 	assert_int_equal(h.vmm.st.punched_bytes - punched0, (uint64_t)N * PAGE_SIZE);
 	assert_int_equal(spy.released_while_mapped, 0);
 	/* The backend got each run's place in machine RAM from the core. */
@@ -410,9 +432,319 @@ static void test_release_after_unmap(void **state)
 	h_fini(&h);
 }
 
+/*
+ * Lazy release: frames a decrease frees keep their data until the heap
+ * hands them out again, and are zeroed then, never while a window still
+ * maps them and never after a new owner could see them.
+ */
+static void spy_attach(struct harness *h)
+{
+	memset(&spy, 0, sizeof(spy));
+	spy.real = h->hv->cfg.backend;
+	h->hv->cfg.backend = &spy_ops;
+}
+
+static void test_lazy_release_scrubbed_before_reuse(void **state)
+{
+	enum { N = 64, BASE = 0x200 };
+	struct harness h;
+	struct domain *a, *b;
+	uint64_t gfns[N], old[N], punched0;
+	unsigned int reused = 0;
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	a = h_domain(&h, "old", 0, 1024);
+	b = h_domain(&h, "new", 0, 1024);
+	for (unsigned int i = 0; i < N; i++)
+		gfns[i] = BASE + i;
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, gfns, N, 0, DOMID_SELF), N);
+	for (unsigned int i = 0; i < N; i++) {
+		old[i] = mfn_x(p2m_lookup(a, _gfn(BASE + i), NULL, NULL));
+		memset(h_va(a, (BASE + i) << PAGE_SHIFT), 0xa5, PAGE_SIZE);
+	}
+	punched0 = h.vmm.st.punched_bytes;
+	assert_int_equal(h_reservation(&h, a, XENMEM_decrease_reservation, gfns, N, 0, DOMID_SELF), N);
+	h_audit(&h);
+	/* Lazy: nothing punched yet, the frames wait flagged in the heap. */
+	assert_int_equal(h.vmm.st.punched_bytes, punched0);
+	assert_int_equal(h.hv->lazy_pages, N);
+	for (unsigned int i = 0; i < N; i++) {
+		struct page_info *pg = mfn_to_page(&h.hv->ft, _mfn(old[i]));
+
+		assert_true(pg->flags & PGC_need_scrub);
+		assert_int_equal(pg->state, PGS_free);
+		assert_int_equal(spy.shadow[BASE + i], 0);
+	}
+	/* Another domain takes them (the heap is LIFO) and reads zeroes. */
+	assert_int_equal(h_reservation(&h, b, XENMEM_populate_physmap, gfns, N, 0, DOMID_SELF), N);
+	h_audit(&h);
+	for (unsigned int i = 0; i < N; i++) {
+		const uint8_t *p = h_va(b, (BASE + i) << PAGE_SHIFT);
+		uint64_t m = mfn_x(p2m_lookup(b, _gfn(BASE + i), NULL, NULL));
+
+		for (unsigned int k = 0; k < N; k++)
+			reused += m == old[k];
+		for (unsigned int k = 0; k < PAGE_SIZE; k++)
+			assert_int_equal(p[k], 0);
+	}
+	assert_int_equal(reused, N);
+	assert_int_equal(h.hv->lazy_pages, 0);
+	assert_true(spy.scrubs > 0);
+	assert_int_equal(spy.scrubbed_while_mapped, 0);
+	assert_int_equal(h.vmm.st.punched_bytes, punched0);
+	h_fini(&h);
+}
+
+/* Freed and handed out again inside one hypercall: the old owner's unmap
+ * is still pending when the heap gives the frame out, and must reach the
+ * window before the frame is zeroed. */
+static void test_lazy_release_scrub_after_pending_unmap(void **state)
+{
+	enum { G = 0x300 };
+	struct harness h;
+	struct domain *a, *b;
+	struct page_info *pg;
+	uint64_t gfn = G;
+	mfn_t m;
+	int err;
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	a = h_domain(&h, "old", 0, 1024);
+	b = h_domain(&h, "new", 0, 1024);
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+	m = p2m_lookup(a, _gfn(G), NULL, NULL);
+	memset(h_va(a, (uint64_t)G << PAGE_SHIFT), 0x5a, PAGE_SIZE);
+	hv_lock(h.hv);
+	h.hv->release_lazy = true;
+	assert_int_equal(mm_remove_gfn(a, _gfn(G)), 0);
+	h.hv->release_lazy = false;
+	assert_int_equal(spy.shadow[G], mfn_x(m) + 1); /* the unmap is pending */
+	pg = mm_alloc_domheap(b, 0, &err);
+	assert_non_null(pg);
+	assert_int_equal(mfn_x(page_to_mfn(&h.hv->ft, pg)), mfn_x(m));
+	assert_int_equal(spy.shadow[G], 0);
+	assert_int_equal(spy.scrubs, 1);
+	assert_int_equal(spy.scrubbed_while_mapped, 0);
+	for (unsigned int k = 0; k < PAGE_SIZE; k++)
+		assert_int_equal(((const uint8_t *)frame_va(&h.hv->ft, m))[k], 0);
+	hv_realize_flush(h.hv);
+	hv_unlock(h.hv);
+	h_audit(&h);
+	h_fini(&h);
+}
+
+/* The audit refuses a frame handed out unscrubbed, or one flagged but
+ * left off the lazy list (it would never be punched). */
+static void test_lazy_release_audit(void **state)
+{
+	struct harness h;
+	struct domain *a;
+	struct page_info *pg;
+	char msg[512];
+	uint64_t gfn = 0x400;
+	unsigned int nr_lazy;
+
+	(void)state;
+	h_init_default(&h);
+	a = h_domain(&h, "a", 0, 1024);
+	assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+	pg = mfn_to_page(&h.hv->ft, p2m_lookup(a, _gfn(gfn), NULL, NULL));
+	pg->flags |= PGC_need_scrub;
+	h.hv->lazy_pages++;
+	assert_int_not_equal(hv_audit(h.hv, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "awaits scrubbing but is not a free heap frame"));
+	pg->flags &= ~PGC_need_scrub;
+	h.hv->lazy_pages--;
+	h_audit(&h);
+	assert_int_equal(h_reservation(&h, a, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	h_audit(&h);
+	nr_lazy = h.hv->nr_lazy;
+	h.hv->nr_lazy = 0;
+	assert_int_not_equal(hv_audit(h.hv, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "no lazy run holds it"));
+	h.hv->nr_lazy = nr_lazy;
+	h_audit(&h);
+	h_fini(&h);
+}
+
+/*
+ * A 1 GiB extent is populated and decreased with a handful of P2M walks
+ * and one update each, not one per 4 KiB frame; smaller leaves inside an
+ * extent are removed leaf by leaf.
+ */
+static void test_extent_1g_walks(void **state)
+{
+	static const paddr_t banks[][2] = {{GiB(1), GiB(1) + MiB(64)}};
+	const uint64_t g1 = 0x100000, nr = 1ULL << 18;
+	struct harness h;
+	struct domain *d;
+	uint64_t walks, updates, gfn = g1, free0, gfns[512], l0;
+
+	(void)state;
+	h_init(&h, banks, 1);
+	d = h_domain(&h, "big", 0, 2 * nr);
+	free0 = h.hv->heap.free_pages;
+	l0 = d->p2m.st.leaves[0]; /* the harness's scratch pages */
+	walks = d->p2m.st.walks;
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, &gfn, 1, 18, DOMID_SELF), 1);
+	assert_true(d->p2m.st.walks - walks < 16);
+	assert_int_equal(d->p2m.st.updates - updates, 1);
+	assert_int_equal(d->p2m.st.leaves[2], 1);
+	assert_int_equal(h.hv->heap.free_pages, free0 - nr);
+	h_audit(&h);
+	walks = d->p2m.st.walks;
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 18, DOMID_SELF), 1);
+	assert_true(d->p2m.st.walks - walks < 16);
+	assert_int_equal(d->p2m.st.updates - updates, 1);
+	assert_int_equal(d->p2m.st.leaves[2], 0);
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	assert_true(p2m_range_empty(d, _gfn(g1), nr));
+	h_audit(&h);
+
+	/* A 2 MiB extent made of 4 KiB leaves (every other gfn first, so
+	 * that the frames are not contiguous) goes leaf by leaf. */
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		unsigned int n = 0;
+
+		for (unsigned int i = pass; i < 512; i += 2)
+			gfns[n++] = g1 + i;
+		assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, n, 0, DOMID_SELF), n);
+	}
+	assert_false(p2m_range_empty(d, _gfn(g1), 512));
+	assert_false(p2m_range_empty(d, _gfn(g1 + 511), 1));
+	assert_true(p2m_range_empty(d, _gfn(g1 + 512), nr - 512));
+	assert_int_equal(d->p2m.st.leaves[0] - l0, 512);
+	h_audit(&h);
+	gfn = g1;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 9, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[0], l0);
+	assert_true(p2m_range_empty(d, _gfn(g1), nr));
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	h_audit(&h);
+
+	/* One frame out of a 2 MiB leaf: the leaf is shattered, the rest stays. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, &gfn, 1, 9, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[1], 1);
+	gfn = g1 + 7;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+	assert_int_equal(d->p2m.st.leaves[0] - l0, 511);
+	assert_true(p2m_range_empty(d, _gfn(g1 + 7), 1));
+	assert_false(p2m_range_empty(d, _gfn(g1 + 6), 2));
+	h_audit(&h);
+	h_fini(&h);
+}
+
+/* The extent list is read in chunks; a list that runs off the end of
+ * the caller's memory still stops exactly at the first unreadable entry. */
+static void test_extent_list_partial(void **state)
+{
+	const uint64_t end = H_SCRATCH_PAGES * PAGE_SIZE;
+	const uint64_t gfns[3] = {0x500, 0x501, 0x502};
+	struct harness h;
+	struct domain *d;
+	struct xen_memory_reservation r = {.extent_start = h_gpa(end - 3 * sizeof(uint64_t)),
+					   .nr_extents = 10, .domid = DOMID_SELF};
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "d", 0, 1024);
+	h_put(d, end - sizeof(gfns), gfns, sizeof(gfns));
+	h_put(d, 0, &r, sizeof(r));
+	assert_int_equal(h_call(&h, d, __HYPERVISOR_memory_op, XENMEM_populate_physmap, h_gpa(0),
+				0, 0, 0), 3);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_false(p2m_range_empty(d, _gfn(gfns[i]), 1));
+	h_audit(&h);
+	h_fini(&h);
+}
+
+/*
+ * A batch of gmfn moves alternates an unmap of the old place with a map of
+ * the new one; the pending runs keep one run of each kind for it, and
+ * still keep operations on one GFN in order (a move there and back).
+ */
+static int64_t move_batch(struct harness *h, struct domain *d, const uint64_t *idx,
+			  const uint64_t *gpfn, unsigned int n, int *errs)
+{
+	struct xen_add_to_physmap_batch b = {.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn,
+					     .size = (uint16_t)n, .idxs = h_gpa(0x1000),
+					     .gpfns = h_gpa(0x2000), .errs = h_gpa(0x3000)};
+	int64_t rc;
+
+	h_put(d, 0x1000, idx, n * sizeof(*idx));
+	h_put(d, 0x2000, gpfn, n * sizeof(*gpfn));
+	h_put(d, 0, &b, sizeof(b));
+	rc = h_call(h, d, __HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, h_gpa(0), 0, 0, 0);
+	h_get(d, 0x3000, errs, n * sizeof(*errs));
+	return rc;
+}
+
+static void test_pending_runs_coalesce_moves(void **state)
+{
+	enum { N = 64, SRC = 0x800, DST = 0x900 };
+	struct harness h;
+	struct domain *d;
+	uint64_t idx[N], gpfn[N], maps, unmaps;
+	int errs[N];
+
+	(void)state;
+	h_init_default(&h);
+	spy_attach(&h);
+	d = h_domain(&h, "mover", 0, 1024);
+	for (unsigned int i = 0; i < N; i++) {
+		idx[i] = SRC + i;
+		gpfn[i] = DST + i;
+	}
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, idx, N, 0, DOMID_SELF), N);
+	for (unsigned int i = 0; i < N; i++)
+		memset(h_va(d, (SRC + i) << PAGE_SHIFT), 0x10 + i, PAGE_SIZE);
+	maps = h.hv->st.backend_maps;
+	unmaps = h.hv->st.backend_unmaps;
+	assert_int_equal(move_batch(&h, d, idx, gpfn, N, errs), 0);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(errs[i], 0);
+	/* One unmap run and one map run for the whole batch. */
+	assert_int_equal(h.hv->st.backend_unmaps - unmaps, 1);
+	assert_int_equal(h.hv->st.backend_maps - maps, 1);
+	h_audit(&h);
+	for (unsigned int i = 0; i < N; i++) {
+		assert_int_equal(spy.shadow[SRC + i], 0);
+		assert_int_not_equal(spy.shadow[DST + i], 0);
+		assert_int_equal(*(uint8_t *)h_va(d, (DST + i) << PAGE_SHIFT), 0x10 + i);
+	}
+	/* There and back in one batch: the window must end as the P2M. */
+	idx[0] = DST;
+	gpfn[0] = SRC;
+	idx[1] = SRC;
+	gpfn[1] = DST + N;
+	idx[2] = DST + N;
+	gpfn[2] = DST;
+	assert_int_equal(move_batch(&h, d, idx, gpfn, 3, errs), 0);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(errs[i], 0);
+	h_audit(&h);
+	assert_int_equal(spy.shadow[SRC], 0);
+	assert_int_equal(spy.shadow[DST + N], 0);
+	assert_int_equal(spy.shadow[DST] - 1, mfn_x(p2m_lookup(d, _gfn(DST), NULL, NULL)));
+	assert_int_equal(*(uint8_t *)h_va(d, (uint64_t)DST << PAGE_SHIFT), 0x10);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lazy_release_scrubbed_before_reuse),
+		cmocka_unit_test(test_lazy_release_scrub_after_pending_unmap),
+		cmocka_unit_test(test_lazy_release_audit),
+		cmocka_unit_test(test_extent_1g_walks),
+		cmocka_unit_test(test_extent_list_partial),
+		cmocka_unit_test(test_pending_runs_coalesce_moves),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
 		cmocka_unit_test(test_heap_split_merge),

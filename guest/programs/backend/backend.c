@@ -4,7 +4,9 @@
  * 1. Builds the unused-space resource from its extended regions and the
  *    unpopulated allocator over it (ballooned pages when there is none).
  * 2. Maps the frontend's ring (grant ref RING_GREF of the domid in
- *    /chosen memvisor,frontend, default 1) at an unpopulated frame.
+ *    /chosen memvisor,frontend, default 1) at an unpopulated frame and
+ *    binds to the ring's event channel (the port the frontend wrote
+ *    there); every wait for the frontend below sleeps on it (ring.h).
  * 3. Pre-maps ALL of the frontend's RAM (its banks, as the ring announces
  *    them) at unpopulated frames with add_to_physmap_batch, in batches,
  *    and checks that its own RAM reservation did not change.
@@ -19,6 +21,7 @@
 #include <public/errno.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <xen/foreign.h>
 #include <xen/grant.h>
@@ -33,6 +36,8 @@ static RT_TLS domid_t fe;
 static RT_TLS xen_pfn_t *lg; /* local frame of the frontend's frame #i */
 static RT_TLS uint64_t blk_base;   /* the block device's window, 0: RAM store */
 static RT_TLS uint64_t blk_blocks; /* its capacity */
+static RT_TLS evtchn_port_t evt;   /* the ring's port, 0 until bound */
+static RT_TLS uint32_t cons;	   /* requests taken from the ring */
 
 static long cur_pages(void)
 {
@@ -48,6 +53,8 @@ static bool fail(const char *what, long rc)
 	rt_printf("backend: %s (%ld)\n", what, rc);
 	if (ring)
 		ring_store(&ring->be_state, BE_FAILED);
+	if (evt)
+		xevtchn_send(evt);
 	rt_printf("backend: own RAM now %ld pages\n", cur_pages());
 	rt_printf("backend: FAILED\n");
 	rt_shutdown(SHUTDOWN_crash);
@@ -56,11 +63,11 @@ static bool fail(const char *what, long rc)
 static bool map_ring(xen_pfn_t gfn, grant_handle_t *h)
 {
 	bool said = false;
+	int rc;
 
 	for (;;) {
 		int16_t st = 0;
-		int rc = xgnttab_map(fe, RING_GREF, gfn, false, h, &st);
-
+		rc = xgnttab_map(fe, RING_GREF, gfn, false, h, &st);
 		if (!rc)
 			break;
 		if (rc != -XEN_EIO)
@@ -73,7 +80,23 @@ static bool map_ring(xen_pfn_t gfn, grant_handle_t *h)
 	ring = rt_phys_to_virt(gfn << 12);
 	while (__atomic_load_n(&ring->magic, __ATOMIC_ACQUIRE) != RING_MAGIC)
 		ring_yield();
+	rc = xevtchn_bind_interdomain(fe, ring->fe_port, &evt);
+	if (rc)
+		return fail("cannot bind to the ring's event channel", rc);
+	rt_printf("backend: bound to d%u's port %u as port %u\n", fe, ring->fe_port, evt);
 	return true;
+}
+
+static bool fe_started(void *ctx)
+{
+	(void)ctx;
+	return ring_load(&ring->fe_state) != FE_INIT;
+}
+
+static bool work(void *ctx)
+{
+	(void)ctx;
+	return cons != ring_load(&ring->req_prod) || ring_load(&ring->fe_state) == FE_DONE;
 }
 
 static uint64_t nr_frames(void)
@@ -211,7 +234,6 @@ static unsigned int serve(void)
 {
 	uint8_t *store = blk_base ? NULL : rt_alloc_pages(BLK_COUNT * BLK_SIZE / RT_PAGE_SIZE);
 	xen_pfn_t *data_gfn = rt_alloc_pages(1);
-	uint32_t cons = 0;
 	unsigned int served = 0;
 
 	if ((!blk_base && !store) || !data_gfn || xen_alloc_unpopulated_pages(1, data_gfn)) {
@@ -225,12 +247,13 @@ static unsigned int serve(void)
 
 			ring->rsp[cons % RING_SLOTS] = (struct ring_rsp){.id = rq.id, .status = status};
 			ring_store(&ring->rsp_prod, ++cons);
+			ring_notify(evt);
 			served++;
 			continue;
 		}
 		if (ring_load(&ring->fe_state) == FE_DONE)
 			break;
-		ring_yield();
+		ring_wait(evt, work, NULL);
 	}
 	return served;
 }
@@ -252,6 +275,12 @@ void backend_main(void)
 		fail("no unpopulated allocator", rc);
 		return;
 	}
+	rc = xevtchn_init(0);
+	if (rc) {
+		fail("no event channels", rc);
+		return;
+	}
+	rt_irq_enable();
 	if (u->res)
 		xres_print(u->res);
 	else
@@ -271,8 +300,7 @@ void backend_main(void)
 	}
 	if (!map_ring(ring_gfn[0], &ring_h))
 		return;
-	while (ring_load(&ring->fe_state) == FE_INIT)
-		ring_yield();
+	ring_wait(evt, fe_started, NULL);
 	total = nr_frames();
 	rt_printf("backend: d%u has %lu MiB of RAM in %u bank(s): mapping all of it\n", fe,
 		  (unsigned long)(total >> 8), ring->nr_banks);
@@ -291,14 +319,18 @@ void backend_main(void)
 	if (!verify())
 		return;
 	ring_store(&ring->be_state, BE_VERIFIED);
+	ring_notify(evt);
 
 	served = serve();
 	rt_printf("backend: served %u request(s) from %s\n", served,
 		  blk_base ? "the block device" : "the RAM store");
 	ring_store(&ring->be_state, BE_BYE);
+	ring_notify(evt);
 	rc = xgnttab_unmap(ring_gfn[0], ring_h, NULL);
 	if (rc)
 		rt_printf("backend: unmapping the ring: %d\n", rc);
+	ring_notify(evt); /* the frontend may end its grant now */
+	xevtchn_close(evt);
 	rt_printf("backend: OK\n");
 }
 

@@ -59,6 +59,39 @@ void ring_yield(void)
 	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
 
+struct ring_waiter {
+	evtchn_port_t port;
+	bool (*done)(void *ctx);
+	void *ctx;
+};
+
+/* Consume the event first, then look: one arriving after the look wakes
+ * the poll (interrupts are off while xevtchn_wait runs this). */
+static bool ring_waited(void *ctx)
+{
+	struct ring_waiter *w = ctx;
+
+	xevtchn_test_and_clear(w->port);
+	return w->done(w->ctx);
+}
+
+void ring_wait(evtchn_port_t port, bool (*done)(void *ctx), void *ctx)
+{
+	struct ring_waiter w = {port, done, ctx};
+	int rc = xevtchn_wait(&port, 1, ring_waited, &w, 0);
+
+	if (rc)
+		rt_crash("ring: waiting on port %u failed (%d)", port, rc);
+}
+
+void ring_notify(evtchn_port_t port)
+{
+	int rc = xevtchn_send(port);
+
+	if (rc)
+		rt_crash("ring: notify on port %u failed (%d)", port, rc);
+}
+
 void ring_progress(const char *what, uint64_t done_pages, uint64_t total_pages)
 {
 	rt_printf("progress: %s %lu/%lu MiB\n", what, (unsigned long)(done_pages >> 8),

@@ -9,14 +9,21 @@
  *   maps all of them) and the runs of frames the frontend filled with the
  *   known pattern;
  * - a small request ring: block reads and writes whose data page the
- *   frontend grants per request.
- * There are no event channels: both sides poll and yield.
+ *   frontend grants per request;
+ * - the ring's event channel: the frontend allocates a port unbound for
+ *   the backend and writes it here before it grants the page (as a Xen
+ *   frontend writes ring-ref and event-channel to xenstore); the backend
+ *   binds to it once it has mapped the page. Whoever changes a state,
+ *   req_prod or rsp_prod notifies the other end, and a waiting side sleeps
+ *   in SCHEDOP_poll on its port (xen/evtchn.h) until what it waits for
+ *   holds.
  */
 #ifndef RING_H
 #define RING_H
 
 #include <public/xen.h>
 #include <rt/rt.h>
+#include <xen/evtchn.h>
 
 #define RING_MAGIC 0x31474e4952564d4dULL /* "MMVRING1" */
 #define RING_GREF 8			/* first grant after the reserved entries */
@@ -65,6 +72,8 @@ struct ring_page {
 	uint64_t magic;
 	uint32_t fe_state, be_state;
 	uint64_t seed;
+	uint32_t fe_port;		       /* frontend's port, unbound for the backend */
+	uint32_t pad0;
 	uint32_t nr_banks, nr_runs;
 	struct ring_run banks[RING_MAX_BANKS]; /* RAM, in frames */
 	struct ring_run runs[RING_MAX_RUNS];   /* filled with the pattern */
@@ -118,6 +127,11 @@ int blk_io(uint64_t base, uint32_t cmd, uint64_t sector, uint64_t gpa, uint64_t 
 /* A u32 property of /chosen, or dflt. */
 uint32_t ring_chosen_u32(const char *name, uint32_t dflt);
 void ring_yield(void);
+/* Sleeps on port until done(ctx) holds (checked after each event, whose
+ * pending bit it consumes; the port has no handler). */
+void ring_wait(evtchn_port_t port, bool (*done)(void *ctx), void *ctx);
+/* Notifies the other end of the ring through port. */
+void ring_notify(evtchn_port_t port);
 
 /*
  * Progress of a long step, one console line "progress: WHAT DONE/TOTAL MiB"

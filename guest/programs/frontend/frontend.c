@@ -1,8 +1,10 @@
 /*
  * Seed-scenario frontend (the DomU).
  *
- * 1. Sets up its grant table (region 0) and grants the shared ring page
- *    to the backend (domid from /chosen memvisor,backend, default 0).
+ * 1. Sets up its grant table (region 0) and event channels, allocates the
+ *    ring's port unbound for the backend and grants the shared ring page
+ *    to it (domid from /chosen memvisor,backend, default 0). Every wait
+ *    for the backend below sleeps on that port (ring.h).
  * 2. Writes the known pattern over as much of its RAM as the page
  *    allocator hands out, and publishes its RAM banks and the filled runs.
  * 3. Once the backend has mapped and verified everything, sends block
@@ -14,9 +16,11 @@
  */
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <public/errno.h>
 #include <xen/grant.h>
+#include <xen/unpopulated.h>
 
 #include <ring.h>
 
@@ -26,6 +30,33 @@
 static RT_TLS struct ring_page *ring;
 static RT_TLS domid_t backend;
 static RT_TLS uint32_t req_id;
+static RT_TLS evtchn_port_t evt; /* the ring's port */
+
+static bool answered(void *ctx)
+{
+	(void)ctx;
+	return ring_load(&ring->rsp_prod) == ring->req_prod ||
+	       ring_load(&ring->be_state) == BE_FAILED;
+}
+
+static bool be_started(void *ctx)
+{
+	(void)ctx;
+	return ring_load(&ring->be_state) != BE_INIT;
+}
+
+static bool be_gone(void *ctx)
+{
+	(void)ctx;
+	return ring_load(&ring->be_state) == BE_BYE || ring_load(&ring->be_state) == BE_FAILED;
+}
+
+/* The backend notifies once it no longer maps the ring. */
+static bool ring_ended(void *ctx)
+{
+	(void)ctx;
+	return xgnttab_end(RING_GREF) != -XEN_EBUSY;
+}
 
 static void add_run(uint64_t gfn, uint64_t n)
 {
@@ -81,11 +112,10 @@ static int request(uint32_t op, uint32_t block, void *data)
 	ring->req[slot] = (struct ring_req){.id = ++req_id, .op = op, .block = block,
 					    .gref = (uint32_t)gref};
 	ring_store(&ring->req_prod, ring->req_prod + 1);
-	while (ring_load(&ring->rsp_prod) != ring->req_prod) {
-		if (ring_load(&ring->be_state) == BE_FAILED)
-			return -XEN_EIO;
-		ring_yield();
-	}
+	ring_notify(evt);
+	ring_wait(evt, answered, NULL);
+	if (ring_load(&ring->rsp_prod) != ring->req_prod)
+		return -XEN_EIO; /* the backend failed */
 	status = ring->rsp[slot].id == req_id ? ring->rsp[slot].status : -XEN_EIO;
 	/* The backend unmaps before it answers; end the grant now. */
 	while (xgnttab_end((grant_ref_t)gref) == -XEN_EBUSY)
@@ -166,12 +196,22 @@ void frontend_main(void)
 	rc = xgnttab_init(rt_dt(), 0);
 	if (rc)
 		rt_crash("frontend: no grant table (%d)", rc);
+	rc = xen_unpopulated_init(rt_dt());
+	if (!rc)
+		rc = xevtchn_init(0);
+	if (rc)
+		rt_crash("frontend: no event channels (%d)", rc);
+	rt_irq_enable();
+	rc = xevtchn_alloc_unbound(backend, &evt);
+	if (rc)
+		rt_crash("frontend: no port for the ring (%d)", rc);
 	ring = rt_alloc_pages(1);
 	reserve = rt_alloc_pages(64); /* page tables, buffers: kept out of the fill */
 	if (!ring || !reserve)
 		rt_crash("frontend: out of pages");
 	ring->magic = RING_MAGIC;
 	ring->seed = seed;
+	ring->fe_port = evt;
 	nb = rt_dt_memory(rt_dt(), banks, RING_MAX_BANKS);
 	for (unsigned int i = 0; i < nb; i++) {
 		ring->banks[i] = (struct ring_run){banks[i].base >> 12, banks[i].size >> 12};
@@ -181,30 +221,31 @@ void frontend_main(void)
 	gref = xgnttab_grant(backend, rt_virt_to_phys(ring) >> 12, false);
 	if (gref != RING_GREF)
 		rt_crash("frontend: ring grant is ref %ld, expected %d", gref, RING_GREF);
-	rt_printf("frontend: %lu MiB of RAM in %u bank(s); ring granted to d%u as ref %ld\n",
-		  (unsigned long)(ram >> 20), nb, backend, gref);
+	rt_printf("frontend: %lu MiB of RAM in %u bank(s); ring granted to d%u as ref %ld, "
+		  "port %u\n", (unsigned long)(ram >> 20), nb, backend, gref, evt);
 
 	filled = fill_memory(seed, ram >> 12);
 	rt_free_pages(reserve, 64);
 	rt_printf("frontend: wrote the pattern over %lu MiB in %u run(s)\n",
 		  (unsigned long)(filled >> 8), ring->nr_runs);
 	ring_store(&ring->fe_state, FE_FILLED);
+	ring_notify(evt);
 
-	while (ring_load(&ring->be_state) == BE_INIT)
-		ring_yield();
+	ring_wait(evt, be_started, NULL);
 	if (ring_load(&ring->be_state) == BE_FAILED) {
 		rt_printf("frontend: the backend reports a failure\n");
 		ring_store(&ring->fe_state, FE_DONE);
+		ring_notify(evt);
 		rt_printf("frontend: FAILED\n");
 		rt_shutdown(SHUTDOWN_crash);
 	}
 	rt_printf("frontend: backend verified the memory; sending %u requests\n", FE_REQUESTS);
 	bad = serve_test();
 	ring_store(&ring->fe_state, FE_DONE);
-	while (ring_load(&ring->be_state) != BE_BYE && ring_load(&ring->be_state) != BE_FAILED)
-		ring_yield();
-	while (xgnttab_end(RING_GREF) == -XEN_EBUSY)
-		ring_yield();
+	ring_notify(evt);
+	ring_wait(evt, be_gone, NULL);
+	ring_wait(evt, ring_ended, NULL);
+	xevtchn_close(evt);
 	rt_printf("frontend: %s (%u request failure(s))\n", bad ? "FAILED" : "OK", bad);
 	if (bad)
 		rt_shutdown(SHUTDOWN_crash);

@@ -7,6 +7,7 @@
 
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
 
@@ -23,6 +24,7 @@ extern uint64_t rt_boot_dt;
 extern uint64_t rt_boot_area;
 extern struct fault_info rt_fault_info;
 extern const uint64_t rt_vec_table[32];
+extern const uint8_t rt_irq_stubs[];
 extern const uint32_t rt_cpuid_hv[][4];
 extern const uint32_t rt_cpuid_hv_count;
 extern char _image_start[], _image_end[];
@@ -31,6 +33,7 @@ void rt_arch_start_c(void) RT_NORETURN;
 void rt_fault_c(void) RT_NORETURN;
 void rt_arch_halt(void) RT_NORETURN;
 bool rt_arch_image_range(struct rt_range *r);
+void rt_arch_irq_gate(unsigned int vector, bool present);
 
 uint64_t rt_virt_to_phys(const void *p)
 {
@@ -128,18 +131,41 @@ void rt_arch_halt(void)
 		__asm__ volatile("pause");
 }
 
-static void set_gate(unsigned int vec, uint64_t handler)
+#define SEL_KCODE 0x08ULL
+#define SEL_UCODE 0x2bULL
+
+static void set_gate_sel(unsigned int vec, uint64_t handler, uint64_t sel, bool present)
 {
 	uint8_t *g = rt_idt + vec * 16;
 	uint64_t lo, hi;
 
-	/* offset 15:0 | selector 0x08 | type 0x8e (present, DPL0, 64-bit interrupt
+	/* offset 15:0 | selector | type 0x8e (present, DPL0, 64-bit interrupt
 	 * gate) | offset 31:16; then offset 63:32 */
-	lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+	lo = (handler & 0xffff) | (sel << 16) | ((present ? 0x8eULL : 0x0eULL) << 40) |
 	     ((handler >> 16) & 0xffff) << 48;
 	hi = handler >> 32;
-	memcpy(g, &lo, 8);
+	/* the high half first, so a present gate is never half written */
 	memcpy(g + 8, &hi, 8);
+	__asm__ volatile("" ::: "memory");
+	memcpy(g, &lo, 8);
+}
+
+static void set_gate(unsigned int vec, uint64_t handler)
+{
+	set_gate_sel(vec, handler, SEL_KCODE, true);
+}
+
+/*
+ * An interrupt vector's gate (irq.c): its code segment is the CPL3 one, so
+ * an interrupt taken at CPL3 stays at CPL3 (same privilege: no stack
+ * switch) and never costs CPL0 emulation. The gate's DPL stays 0 so that a
+ * program's "int $n" is a #GP, not a fake interrupt. Absent gates make a
+ * stray vector a #NP, reported as a fault.
+ */
+void rt_arch_irq_gate(unsigned int vector, bool present)
+{
+	set_gate_sel(vector, (uint64_t)(uintptr_t)(rt_irq_stubs + (vector - 32) * 16), SEL_UCODE,
+		     present);
 }
 
 void rt_arch_start_c(void)
@@ -166,6 +192,7 @@ void rt_fault_c(void)
 {
 	const struct fault_info *f = &rt_fault_info;
 
+	rt_irq_disable(); /* the report runs no handlers */
 	if (f->vector == 14)
 		rt_crash("fault %s (vector %llu) error %#llx at rip %#llx, address %#llx",
 			 vector_name(f->vector), (unsigned long long)f->vector,

@@ -3,8 +3,15 @@
  * host's KVM emulates every instruction, so it does only what needs CPL0:
  * load our GDT/TSS/IDT, snapshot the hypervisor CPUID leaves, install the
  * hypercall page, set FS (the stack protector's canary lives at %fs:0x28),
- * then iretq to CPL3 with IOPL=3.
+ * then iretq to CPL3 with IOPL=3 and IF=1.
  * The IDT entries themselves are filled in later at CPL3 (arch.c).
+ *
+ * Interrupts (rt/irq.h): IF is set for CPL3 so that hosts which honour it
+ * deliver the upcall vector there; whether a handler may run is the
+ * runtime's own flag (irq.c), because sti/cli fault at CPL3 on some hosts.
+ * Vectors 32-255 enter the stubs at rt_irq_stubs through gates whose code
+ * segment is the CPL3 one, so the CPU stays at CPL3 on the interrupted
+ * stack.
  *
  * Entry: rdi = device tree, rsi = boot area, rdx = its size.
  */
@@ -14,6 +21,8 @@
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 #define RFLAGS_USER 0x3002 /* IOPL=3, reserved bit 1, IF=0 */
+#define RFLAGS_USER_IF 0x3202 /* the same with IF=1 */
+#define IDT_VECTORS 256
 #define RT_CPUID_HV_LEAVES 16 /* most leaves rt_cpuid_hv keeps */
 
 	.section .text.head, "ax"
@@ -107,7 +116,7 @@ _start:
 	mov %rsp, %rbx
 	pushq $SEL_UDATA
 	push %rbx
-	pushq $RFLAGS_USER
+	pushq $RFLAGS_USER_IF
 	pushq $SEL_UCODE
 	lea rt_user_entry(%rip), %rax
 	push %rax
@@ -190,6 +199,73 @@ exc_common:
 	movq $SEL_UDATA, 32(%rsp)
 	iretq
 
+/*
+ * Interrupt vectors 32-255, entered at CPL3 (the gate's code segment is
+ * SEL_UCODE) on the interrupted stack: one 16-byte stub per vector pushes
+ * its number; the common part saves the registers a C call may clobber,
+ * aligns the stack, clears DF as the ABI wants, and calls
+ * rt_irq_deliver(vector).
+ *
+ * The way back is not iretq: at CPL3 kvm_pvm emulates iretq (about 40 us
+ * on the project's AMD host, measured in docs/events.md), while popfq and
+ * ret run natively. The interrupted rflags and rip are written just below
+ * the interrupted rsp (free: no red zone in this runtime), rsp is pointed
+ * there, and "popfq; ret" resumes the interrupted code. Same privilege and
+ * segments, so nothing else needs restoring. Those 16 bytes can overlap
+ * only the frame's rsp and ss slots, read before they are written.
+ */
+	.balign 16
+	.globl rt_irq_stubs
+rt_irq_stubs:
+	.set irqv, 32
+	.rept IDT_VECTORS - 32
+	.balign 16
+	pushq $irqv
+	jmp rt_irq_common
+	.set irqv, irqv + 1
+	.endr
+
+/* Saved area, from %rbx up: rbx r11 r10 r9 r8 rdi rsi rdx rcx rax (0-72),
+ * the stub's vector (80), then the CPU's frame: rip cs rflags rsp ss
+ * (88-120). */
+rt_irq_common:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %rbx
+	mov %rsp, %rbx
+	and $-16, %rsp
+	cld
+	mov 80(%rbx), %edi
+	call rt_irq_deliver
+	mov %rbx, %rsp
+	mov 112(%rsp), %rax /* interrupted rsp */
+	mov 104(%rsp), %rcx /* interrupted rflags */
+	mov 88(%rsp), %rdx  /* interrupted rip */
+	mov %rcx, -16(%rax)
+	mov %rdx, -8(%rax)
+	sub $16, %rax
+	mov %rax, 80(%rsp)  /* the vector's slot: where "pop %rsp" finds it */
+	pop %rbx
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	pop %rsp
+	popfq
+	ret
+
 /* CPL3 entries: rsp is 16-byte aligned here, as before a call */
 rt_user_entry:
 	call rt_arch_start_c
@@ -260,7 +336,7 @@ rt_gdt_desc:
 
 	.balign 16
 rt_idt_desc:
-	.word 32 * 16 - 1
+	.word IDT_VECTORS * 16 - 1
 	.quad rt_idt
 
 	.balign 16
@@ -283,7 +359,7 @@ rt_hypercall_page:
 	.fill 4096, 1, 0
 	.globl rt_idt
 rt_idt:
-	.fill 32 * 16, 1, 0
+	.fill IDT_VECTORS * 16, 1, 0
 	.balign 64
 	.globl rt_tls
 rt_tls:

@@ -63,4 +63,10 @@
  * ADV_MAP_GPA and leaves them mapped when it stops. */
 #define ADV_RECLAIM_KEEP 8
 
+/* Event channels: the victim's unbound ports (Xen hands out the lowest
+ * free port >= 1, so its first two allocations get these). */
+#define ADV_EVT_FOR_BACKEND 1  /* unbound, reserved for the backend */
+#define ADV_EVT_FOR_ATTACKER 2 /* unbound, for the attacker */
+#define ADV_EVT_MAX_TRY 8192u  /* allocations tried before giving up on -ENOSPC (2-level: 4096 ports) */
+
 #endif

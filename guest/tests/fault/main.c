@@ -8,6 +8,8 @@
  *   pagefault touch an unmapped virtual address (the runtime reports it)
  *   crash     ask for SHUTDOWN_crash
  *   badhcall  make a hypercall past the hypercall page (number 200)
+ *   block     sleep in SCHEDOP_block with nothing to wake it (the time
+ *             limit must end the run and the report say it was blocked)
  * or, without that, from /chosen "memvisor,fault". The VMM must report
  * each and stop only this domain.
  */
@@ -69,6 +71,9 @@ void test_main(void)
 	} else if (is(m, "nomem")) {
 		p = rt_phys_to_virt(0x38000000ULL); /* region 0, identity-mapped, empty */
 		(void)*p;
+	} else if (is(m, "block")) {
+		for (;;) /* a wake-up may be spurious: block again */
+			HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 	} else if (is(m, "spin")) {
 		for (;;)
 			__asm__ volatile("pause");

@@ -40,16 +40,6 @@
 
 const char test_title[] = "PV IOMMU: emulator flows";
 
-#define EXPECT(got, want, ...)                                                          \
-	do {                                                                            \
-		long g_ = (long)(got), w_ = (long)(want);                               \
-		if (g_ != w_) {                                                         \
-			rt_printf("got %ld (%#lx), expected %ld (%#lx): ", g_,          \
-				  (unsigned long)g_, w_, (unsigned long)w_);            \
-			rt_check(0, __VA_ARGS__);                                       \
-		}                                                                       \
-	} while (0)
-
 #define RW (IOMMUOP_readable | IOMMUOP_writeable)
 #define WORDS (RT_PAGE_SIZE / 8)
 
@@ -121,10 +111,10 @@ static void target(unsigned int ph, unsigned int balloon)
 
 		for (unsigned int j = 0; j < WORDS; j++)
 			bad += tgt_page(EMU_PG_WRITE)[j] != emu_mark(j);
-		EXPECT(bad, 0, "words of page %u the emulator's DMA did not write", EMU_PG_WRITE);
-		EXPECT(differ_pattern(tgt_page(EMU_PG_RO), EMU_PG_RO), 0,
+		rt_check_eq(bad, 0, "words of page %u the emulator's DMA did not write", EMU_PG_WRITE);
+		rt_check_eq(differ_pattern(tgt_page(EMU_PG_RO), EMU_PG_RO), 0,
 		       "read-only mapped page changed");
-		EXPECT(differ_pattern(tgt_page(EMU_PG_KEEP), EMU_PG_KEEP), 0,
+		rt_check_eq(differ_pattern(tgt_page(EMU_PG_KEEP), EMU_PG_KEEP), 0,
 		       "page %u changed", EMU_PG_KEEP);
 	}
 	/* Balloon out pages the emulator has mapped, in one call. */
@@ -136,10 +126,10 @@ static void target(unsigned int ph, unsigned int balloon)
 		for (unsigned int i = 0; i < balloon; i++)
 			f[i] = EMU_TGT_GFN + i;
 		set_xen_guest_handle(r.extent_start, rt_handle(f));
-		EXPECT(HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), balloon,
+		rt_check_eq(HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), balloon,
 		       "decrease_reservation of %u mapped pages", balloon);
 		/* Frames that stay mapped by the emulator stay counted. */
-		EXPECT(cur_pages(), before - (long)balloon + keep,
+		rt_check_eq(cur_pages(), before - (long)balloon + keep,
 		       "reservation after ballooning (%ld before)", before);
 		rt_free_pages(f, 1);
 	}
@@ -182,10 +172,10 @@ static void emu_phase1(uint64_t base)
 	memset(sync, 0, RT_PAGE_SIZE);
 	memset(state(), 0, RT_PAGE_SIZE);
 	rc = xdm_create_ioreq_server(EMU_TARGET, EMU_RING_GPA >> 12, EMU_SYNC_GPA >> 12, &id);
-	EXPECT(rc, 0, "dm_op create_ioreq_server");
+	rt_check_eq(rc, 0, "dm_op create_ioreq_server");
 	if (rc)
 		return;
-	EXPECT(id, 0, "first server id of the target");
+	rt_check_eq(id, 0, "first server id of the target");
 	state()->id = id;
 	state()->magic = EMU_STATE_MAGIC;
 
@@ -206,57 +196,57 @@ static void emu_phase1(uint64_t base)
 	xiommu_add_map_foreign(&b, EMU_BFN(EMU_PG_UNMAP), EMU_TARGET, EMU_TGT_GFN + EMU_PG_UNMAP,
 			       id, RW);
 	xiommu_add_map(&b, EMU_BFN_OWN, EMU_BUF_GPA >> 12, RW);
-	EXPECT(xiommu_batch_submit(&b), 0, "map batch");
-	EXPECT(xiommu_batch_failures(&b), 0, "failed ops in the map batch");
+	rt_check_eq(xiommu_batch_submit(&b), 0, "map batch");
+	rt_check_eq(xiommu_batch_failures(&b), 0, "failed ops in the map batch");
 	xiommu_batch_free(&b);
 
 	/* The same map again adds nothing; another frame at a used BFN is refused. */
 	bfn = EMU_BFN(0);
-	EXPECT(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN, id, RW | IOMMUOP_swap_mfn), 0,
+	rt_check_eq(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN, id, RW | IOMMUOP_swap_mfn), 0,
 	       "repeated identical map_foreign_page");
 	bfn = EMU_BFN(0);
-	EXPECT(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 1, id, RW), -XEN_EEXIST,
+	rt_check_eq(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 1, id, RW), -XEN_EEXIST,
 	       "map_foreign_page of another frame at a used BFN");
 
 	/* lookup gives the BFN we chose for a gfn, with its access; nothing for
 	 * an unmapped gfn (a translating context never picks BFNs itself). */
-	EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 7, id, &bfn, &fl), 0, "lookup page 7");
-	EXPECT(bfn, EMU_BFN(7), "BFN of page 7");
-	EXPECT(fl, RW | IOMMU_page_order(0), "lookup flags of page 7");
-	EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + EMU_PG_RO, id, &bfn, &fl), 0,
+	rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 7, id, &bfn, &fl), 0, "lookup page 7");
+	rt_check_eq(bfn, EMU_BFN(7), "BFN of page 7");
+	rt_check_eq(fl, RW | IOMMU_page_order(0), "lookup flags of page 7");
+	rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + EMU_PG_RO, id, &bfn, &fl), 0,
 	       "lookup of the read-only page");
-	EXPECT(bfn, EMU_BFN(EMU_PG_RO), "BFN of the read-only page");
-	EXPECT(fl, IOMMUOP_readable, "lookup flags of the read-only page");
-	EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + EMU_TGT_PAGES, id, &bfn, &fl),
+	rt_check_eq(bfn, EMU_BFN(EMU_PG_RO), "BFN of the read-only page");
+	rt_check_eq(fl, IOMMUOP_readable, "lookup flags of the read-only page");
+	rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + EMU_TGT_PAGES, id, &bfn, &fl),
 	       -XEN_ENOENT, "lookup of a page never mapped");
 
 	/* DMA through our context: read the target's pages... */
 	st = dma(base, EMU_BFN_OWN, EMU_BFN(3));
-	EXPECT(st, XDMA_ST_DONE, "DMA read of target page 3");
-	EXPECT(differ_pattern(buf, 3), 0, "words differing after the DMA read of page 3");
+	rt_check_eq(st, XDMA_ST_DONE, "DMA read of target page 3");
+	rt_check_eq(differ_pattern(buf, 3), 0, "words differing after the DMA read of page 3");
 	st = dma(base, EMU_BFN_OWN, EMU_BFN(EMU_PG_KEEP));
-	EXPECT(differ_pattern(buf, EMU_PG_KEEP), 0, "DMA read of page %u", EMU_PG_KEEP);
+	rt_check_eq(differ_pattern(buf, EMU_PG_KEEP), 0, "DMA read of page %u", EMU_PG_KEEP);
 	/* ...write one (the target checks it in phase 2)... */
 	for (unsigned int j = 0; j < WORDS; j++)
 		buf[j] = emu_mark(j);
-	EXPECT(dma(base, EMU_BFN(EMU_PG_WRITE), EMU_BFN_OWN), XDMA_ST_DONE, "DMA write");
+	rt_check_eq(dma(base, EMU_BFN(EMU_PG_WRITE), EMU_BFN_OWN), XDMA_ST_DONE, "DMA write");
 	memset(buf, 0, RT_PAGE_SIZE);
-	EXPECT(dma(base, EMU_BFN_OWN, EMU_BFN(EMU_PG_WRITE)), XDMA_ST_DONE, "DMA read back");
-	EXPECT(buf[0] == emu_mark(0) && buf[WORDS - 1] == emu_mark(WORDS - 1), 1,
+	rt_check_eq(dma(base, EMU_BFN_OWN, EMU_BFN(EMU_PG_WRITE)), XDMA_ST_DONE, "DMA read back");
+	rt_check_eq(buf[0] == emu_mark(0) && buf[WORDS - 1] == emu_mark(WORDS - 1), 1,
 	       "the DMA write did not land");
 	/* ...but not the read-only one. */
 	st = xdma_copy(base, EMU_BFN(EMU_PG_RO) << 12, EMU_BFN_OWN << 12, 64, &fault);
-	EXPECT(XDMA_ST_ERR(st), XEN_EACCES, "DMA write to the read-only foreign BFN (%#llx)",
+	rt_check_eq(XDMA_ST_ERR(st), XEN_EACCES, "DMA write to the read-only foreign BFN (%#llx)",
 	       (unsigned long long)st);
-	EXPECT(fault, EMU_BFN(EMU_PG_RO) << 12, "fault address");
+	rt_check_eq(fault, EMU_BFN(EMU_PG_RO) << 12, "fault address");
 
 	/* unmap_foreign_page: once, not twice; afterwards the BFN faults. */
-	EXPECT(xiommu_unmap_foreign(EMU_BFN(EMU_PG_UNMAP), id, 0), 0, "unmap_foreign_page");
-	EXPECT(xiommu_unmap_foreign(EMU_BFN(EMU_PG_UNMAP), id, 0), -XEN_ENOENT,
+	rt_check_eq(xiommu_unmap_foreign(EMU_BFN(EMU_PG_UNMAP), id, 0), 0, "unmap_foreign_page");
+	rt_check_eq(xiommu_unmap_foreign(EMU_BFN(EMU_PG_UNMAP), id, 0), -XEN_ENOENT,
 	       "second unmap_foreign_page");
 	st = xdma_copy(base, EMU_BFN_OWN << 12, EMU_BFN(EMU_PG_UNMAP) << 12, 64, &fault);
-	EXPECT(XDMA_ST_ERR(st), XEN_ENXIO, "DMA from an unmapped foreign BFN");
-	EXPECT(xiommu_unmap_page(EMU_BFN(EMU_PG_UNMAP), 0), -XEN_ENOENT,
+	rt_check_eq(XDMA_ST_ERR(st), XEN_ENXIO, "DMA from an unmapped foreign BFN");
+	rt_check_eq(xiommu_unmap_page(EMU_BFN(EMU_PG_UNMAP), 0), -XEN_ENOENT,
 	       "unmap_page of a foreign BFN");
 	rt_printf("emu: server %u, %u target pages mapped\n", id, EMU_TGT_PAGES - 1);
 }
@@ -290,42 +280,42 @@ static void emu_phase3(uint64_t base)
 	/* The ring took 255 requests (510 slots: one more would not fit),
 	 * in balloon order. */
 	w = vring->write_pointer;
-	EXPECT(vring->read_pointer, 0, "read_pointer");
-	EXPECT(w, 2 * (EMU_SWAP_PAGES - 1), "write_pointer after the balloon");
+	rt_check_eq(vring->read_pointer, 0, "read_pointer");
+	rt_check_eq(w, 2 * (EMU_SWAP_PAGES - 1), "write_pointer after the balloon");
 	for (unsigned int k = 0; k + 1 < EMU_SWAP_PAGES; k++)
 		bad += !ring_has(ring, 2 * k, EMU_BFN(k));
-	EXPECT(bad, 0, "ring requests that are not INVALIDATE of the expected BFN");
+	rt_check_eq(bad, 0, "ring requests that are not INVALIDATE of the expected BFN");
 	/* The 256th went to the synchronous slot. */
-	EXPECT(sync->state, STATE_IOREQ_READY, "synchronous slot state");
-	EXPECT(sync->type, IOREQ_TYPE_INVALIDATE, "synchronous slot type");
-	EXPECT(sync->data, EMU_BFN(EMU_SWAP_PAGES - 1), "synchronous slot BFN");
-	EXPECT(sync->size, 8, "synchronous slot size");
+	rt_check_eq(sync->state, STATE_IOREQ_READY, "synchronous slot state");
+	rt_check_eq(sync->type, IOREQ_TYPE_INVALIDATE, "synchronous slot type");
+	rt_check_eq(sync->data, EMU_BFN(EMU_SWAP_PAGES - 1), "synchronous slot BFN");
+	rt_check_eq(sync->size, 8, "synchronous slot size");
 	/* The 257th is owed: both paths still busy, a call does not deliver it. */
-	EXPECT(xiommu_query_caps(&caps), 0, "query_caps");
-	EXPECT(vring->write_pointer, w, "write_pointer while the ring is full");
+	rt_check_eq(xiommu_query_caps(&caps), 0, "query_caps");
+	rt_check_eq(vring->write_pointer, w, "write_pointer while the ring is full");
 	/* Consume both; the next call delivers it on the ring (wrapping). */
 	__atomic_store_n(&ring->read_pointer, w, __ATOMIC_RELEASE);
 	sync->state = STATE_IOREQ_NONE;
-	EXPECT(xiommu_query_caps(&caps), 0, "query_caps");
-	EXPECT(vring->write_pointer, w + 2, "write_pointer after room was made");
-	EXPECT(ring_has(ring, w, EMU_BFN(EMU_PG_KEEP)), 1,
+	rt_check_eq(xiommu_query_caps(&caps), 0, "query_caps");
+	rt_check_eq(vring->write_pointer, w + 2, "write_pointer after room was made");
+	rt_check_eq(ring_has(ring, w, EMU_BFN(EMU_PG_KEEP)), 1,
 	       "owed INVALIDATE of BFN %#llx in slots %u and %u", EMU_BFN(EMU_PG_KEEP), w,
 	       (w + 1) % IOREQ_BUFFER_SLOT_NUM);
-	EXPECT(sync->state, STATE_IOREQ_NONE, "synchronous slot after the retry");
+	rt_check_eq(sync->state, STATE_IOREQ_NONE, "synchronous slot after the retry");
 
 	/* swap_mfn: the BFN now shows the scratch page, not the old data. */
 	memset(buf, 0xa5, RT_PAGE_SIZE);
-	EXPECT(dma(base, EMU_BFN_OWN, EMU_BFN(3)), XDMA_ST_DONE, "DMA read of a swapped BFN");
+	rt_check_eq(dma(base, EMU_BFN_OWN, EMU_BFN(3)), XDMA_ST_DONE, "DMA read of a swapped BFN");
 	bad = 0;
 	for (unsigned int j = 0; j < WORDS; j++)
 		bad += buf[j] != 0;
-	EXPECT(bad, 0, "non-zero words read from a swapped BFN");
+	rt_check_eq(bad, 0, "non-zero words read from a swapped BFN");
 	/* Without swap_mfn the old frame is still there, data and all. */
-	EXPECT(dma(base, EMU_BFN_OWN, EMU_BFN(EMU_PG_KEEP)), XDMA_ST_DONE,
+	rt_check_eq(dma(base, EMU_BFN_OWN, EMU_BFN(EMU_PG_KEEP)), XDMA_ST_DONE,
 	       "DMA read of the kept BFN");
-	EXPECT(differ_pattern(buf, EMU_PG_KEEP), 0, "words changed on the kept frame");
+	rt_check_eq(differ_pattern(buf, EMU_PG_KEEP), 0, "words changed on the kept frame");
 	/* The ballooned gfn has no frame to look up any more. */
-	EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 3, id, &(uint64_t){0}, NULL),
+	rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 3, id, &(uint64_t){0}, NULL),
 	       -XEN_ENXIO, "lookup of a ballooned gfn");
 
 	/* Unmap everything in one batch (swapped entries too), then again. */
@@ -336,17 +326,17 @@ static void emu_phase3(uint64_t base)
 	for (unsigned int i = 0; i < EMU_PG_UNMAP; i++)
 		xiommu_add_unmap_foreign(&b, EMU_BFN(i), id, 0);
 	xiommu_add_unmap(&b, EMU_BFN_OWN, 0);
-	EXPECT(xiommu_batch_submit(&b), 0, "unmap batch");
-	EXPECT(xiommu_batch_failures(&b), 0, "failed ops in the unmap batch");
+	rt_check_eq(xiommu_batch_submit(&b), 0, "unmap batch");
+	rt_check_eq(xiommu_batch_failures(&b), 0, "failed ops in the unmap batch");
 	xiommu_batch_reset(&b);
 	xiommu_add_unmap_foreign(&b, EMU_BFN(0), id, 0);
 	xiommu_add_unmap_foreign(&b, EMU_BFN(EMU_PG_KEEP), id, 0);
-	EXPECT(xiommu_batch_submit(&b), 0, "second unmap batch");
-	EXPECT(b.ops[0].status, -XEN_ENOENT, "second unmap of a swapped BFN");
-	EXPECT(b.ops[1].status, -XEN_ENOENT, "second unmap of the kept BFN");
+	rt_check_eq(xiommu_batch_submit(&b), 0, "second unmap batch");
+	rt_check_eq(b.ops[0].status, -XEN_ENOENT, "second unmap of a swapped BFN");
+	rt_check_eq(b.ops[1].status, -XEN_ENOENT, "second unmap of the kept BFN");
 	xiommu_batch_free(&b);
-	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "dm_op destroy_ioreq_server");
-	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), -XEN_ENOENT, "second destroy");
+	rt_check_eq(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "dm_op destroy_ioreq_server");
+	rt_check_eq(xdm_destroy_ioreq_server(EMU_TARGET, id), -XEN_ENOENT, "second destroy");
 }
 
 static void emulator(unsigned int ph)
@@ -362,8 +352,8 @@ static void emulator(unsigned int ph)
 		rt_test_error("no DMA engine (%d)", rc);
 		return;
 	}
-	EXPECT(xiommu_query_caps(&caps), 0, "query_caps");
-	EXPECT(!!(caps & IOMMU_QUERY_map_cap), 1, "map_cap (caps %#x)", caps);
+	rt_check_eq(xiommu_query_caps(&caps), 0, "query_caps");
+	rt_check_eq(!!(caps & IOMMU_QUERY_map_cap), 1, "map_cap (caps %#x)", caps);
 	if (ph == 1)
 		emu_phase1(base);
 	else
@@ -382,35 +372,35 @@ static void dom0(unsigned int ph)
 
 	if (!claim_fixed())
 		return;
-	EXPECT(xiommu_query_caps(&caps), 0, "query_caps");
-	EXPECT(caps & IOMMU_QUERY_map_cap, 0, "map_cap without an IOMMU context");
+	rt_check_eq(xiommu_query_caps(&caps), 0, "query_caps");
+	rt_check_eq(caps & IOMMU_QUERY_map_cap, 0, "map_cap without an IOMMU context");
 	if (ph == 1) {
 		memset(ring, 0, RT_PAGE_SIZE);
 		memset(s, 0, RT_PAGE_SIZE);
-		EXPECT(xdm_create_ioreq_server(EMU_TARGET, EMU_RING_GPA >> 12, XDM_NO_PAGE, &id),
+		rt_check_eq(xdm_create_ioreq_server(EMU_TARGET, EMU_RING_GPA >> 12, XDM_NO_PAGE, &id),
 		       0, "dm_op create_ioreq_server (ring only)");
 		s->id = id;
 		s->magic = EMU_STATE_MAGIC;
 		/* Page 0 by lookup: the hypervisor supplies the bus address. */
-		EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN, id, &bfn, &fl), 0,
+		rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN, id, &bfn, &fl), 0,
 		       "lookup of page 0");
-		EXPECT(fl, RW | IOMMU_page_order(0), "lookup flags");
-		EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN, id, &bfn2, NULL), 0,
+		rt_check_eq(fl, RW | IOMMU_page_order(0), "lookup flags");
+		rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN, id, &bfn2, NULL), 0,
 		       "second lookup of page 0");
-		EXPECT(bfn2, bfn, "the second lookup gave another BFN");
+		rt_check_eq(bfn2, bfn, "the second lookup gave another BFN");
 		s->bfn[0] = bfn;
 		/* Page 1 by map: the BFN asked for is ignored, the frame returned. */
 		bfn = 0x1234;
-		EXPECT(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 1, id, RW), 0,
+		rt_check_eq(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 1, id, RW), 0,
 		       "map_foreign_page of page 1");
-		EXPECT(bfn != 0x1234, 1, "map_foreign_page kept the BFN asked for");
-		EXPECT(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 1, id, &bfn2, NULL), 0,
+		rt_check_eq(bfn != 0x1234, 1, "map_foreign_page kept the BFN asked for");
+		rt_check_eq(xiommu_lookup_foreign(EMU_TARGET, EMU_TGT_GFN + 1, id, &bfn2, NULL), 0,
 		       "lookup of page 1");
-		EXPECT(bfn2, bfn, "lookup does not give the BFN map returned");
+		rt_check_eq(bfn2, bfn, "lookup does not give the BFN map returned");
 		s->bfn[1] = bfn;
 		/* swap_mfn is accepted but cannot be honoured without a table. */
 		bfn = 0;
-		EXPECT(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 2, id,
+		rt_check_eq(xiommu_map_foreign(&bfn, EMU_TARGET, EMU_TGT_GFN + 2, id,
 					  IOMMUOP_readable | IOMMUOP_swap_mfn),
 		       0, "read-only map_foreign_page of page 2 with swap_mfn");
 		s->bfn[2] = bfn;
@@ -424,16 +414,16 @@ static void dom0(unsigned int ph)
 		return;
 	}
 	id = (ioservid_t)s->id;
-	EXPECT(ring->write_pointer, 2 * EMU0_PAGES, "write_pointer");
+	rt_check_eq(ring->write_pointer, 2 * EMU0_PAGES, "write_pointer");
 	for (unsigned int k = 0; k < EMU0_PAGES; k++)
-		EXPECT(ring_has(ring, 2 * k, s->bfn[k]), 1, "INVALIDATE %u (BFN %#llx)", k, s->bfn[k]);
+		rt_check_eq(ring_has(ring, 2 * k, s->bfn[k]), 1, "INVALIDATE %u (BFN %#llx)", k, s->bfn[k]);
 	ring->read_pointer = ring->write_pointer;
 	for (unsigned int k = 0; k < EMU0_PAGES; k++) {
-		EXPECT(xiommu_unmap_foreign(s->bfn[k], id, 0), 0, "unmap_foreign_page %u", k);
-		EXPECT(xiommu_unmap_foreign(s->bfn[k], id, 0), -XEN_ENOENT,
+		rt_check_eq(xiommu_unmap_foreign(s->bfn[k], id, 0), 0, "unmap_foreign_page %u", k);
+		rt_check_eq(xiommu_unmap_foreign(s->bfn[k], id, 0), -XEN_ENOENT,
 		       "second unmap_foreign_page %u", k);
 	}
-	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "dm_op destroy_ioreq_server");
+	rt_check_eq(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "dm_op destroy_ioreq_server");
 }
 
 /* ----- scenario "ioreq": an MMIO window served by another domain ----- */
@@ -449,22 +439,22 @@ static void mmio_target(void)
 	struct sched_poll sp;
 	uint32_t port;
 
-	EXPECT(evtchn_op(EVTCHNOP_bind_pirq, &bp), 0, "bind_pirq of the device line");
+	rt_check_eq(evtchn_op(EVTCHNOP_bind_pirq, &bp), 0, "bind_pirq of the device line");
 	port = bp.port;
 	/* The line comes once the emulator's server is enabled: before, an
 	 * access would be nobody's. */
 	memset(&sp, 0, sizeof(sp));
 	sp.ports = rt_handle(&port);
 	sp.nr_ports = 1;
-	EXPECT(rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, rt_handle(&sp), 0, 0, 0), 0,
+	rt_check_eq(rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, rt_handle(&sp), 0, 0, 0), 0,
 	       "poll for the device line");
-	EXPECT(rt_mmio_map(EMU_MMIO_GPA, EMU_MMIO_SIZE), 0, "map the window");
-	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x10, 4), (uint32_t)emu_mmio_value(0x10),
+	rt_check_eq(rt_mmio_map(EMU_MMIO_GPA, EMU_MMIO_SIZE), 0, "map the window");
+	rt_check_eq(rt_mmio_read(EMU_MMIO_GPA + 0x10, 4), (uint32_t)emu_mmio_value(0x10),
 	       "4-byte read answered by the emulator");
-	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x18, 8), emu_mmio_value(0x18),
+	rt_check_eq(rt_mmio_read(EMU_MMIO_GPA + 0x18, 8), emu_mmio_value(0x18),
 	       "8-byte read answered by the emulator");
 	rt_mmio_write(EMU_MMIO_GPA + 0x20, 8, EMU_MMIO_WVAL);
-	EXPECT(rt_mmio_read(EMU_MMIO_GPA + 0x28, 8), EMU_MMIO_WVAL, "the written value read back");
+	rt_check_eq(rt_mmio_read(EMU_MMIO_GPA + 0x28, 8), EMU_MMIO_WVAL, "the written value read back");
 	/* What one round trip costs (printed, never asserted). */
 	{
 		struct xen_hvm_get_time t0, t1;
@@ -474,7 +464,7 @@ static void mmio_target(void)
 		for (unsigned int k = 0; k < EMU_MMIO_TIMED; k++)
 			bad += rt_mmio_read(EMU_MMIO_GPA + 0x30, 4) != (uint32_t)emu_mmio_value(0x30);
 		rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_time, rt_handle(&t1), 0, 0, 0);
-		EXPECT(bad, 0, "timed reads answered right");
+		rt_check_eq(bad, 0, "timed reads answered right");
 		rt_printf("target: %u IOREQ reads, %llu ns each\n", EMU_MMIO_TIMED,
 			  (unsigned long long)((t1.now - t0.now) / EMU_MMIO_TIMED));
 	}
@@ -543,13 +533,13 @@ static void mmio_emu(void)
 
 	if (!claim_fixed())
 		return;
-	EXPECT(rt_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, rt_handle(&xatp), 0, 0,
+	rt_check_eq(rt_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, rt_handle(&xatp), 0, 0,
 			    0),
 	       0, "map shared_info");
 	emu_pending = (volatile uint64_t *)((uint8_t *)rt_phys_to_virt(EMU_BUF_GPA) + 2048);
 	/* Xen's sequence: create, map the ioreq page, enable (the library),
 	 * claim the window, bind the vCPU's port. */
-	EXPECT(xdm_create_ioreq_server(EMU_TARGET, XDM_NO_PAGE, EMU_SYNC_GPA >> 12, &id), 0,
+	rt_check_eq(xdm_create_ioreq_server(EMU_TARGET, XDM_NO_PAGE, EMU_SYNC_GPA >> 12, &id), 0,
 	       "create, acquire and enable the server");
 	memset(&op, 0, sizeof(op));
 	op.op = XEN_DMOP_map_io_range_to_ioreq_server;
@@ -557,12 +547,12 @@ static void mmio_emu(void)
 	op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
 	op.u.map_io_range_to_ioreq_server.start = EMU_MMIO_GPA;
 	op.u.map_io_range_to_ioreq_server.end = EMU_MMIO_GPA + EMU_MMIO_SIZE - 1;
-	EXPECT(dm(&op), 0, "map the window to the server");
-	EXPECT(slot->vp_eport != 0, 1, "vp_eport written at enable");
+	rt_check_eq(dm(&op), 0, "map the window to the server");
+	rt_check_eq(slot->vp_eport != 0, 1, "vp_eport written at enable");
 	memset(&bi, 0, sizeof(bi));
 	bi.remote_dom = EMU_TARGET;
 	bi.remote_port = slot->vp_eport;
-	EXPECT(evtchn_op(EVTCHNOP_bind_interdomain, &bi), 0, "bind the vCPU's port");
+	rt_check_eq(evtchn_op(EVTCHNOP_bind_interdomain, &bi), 0, "bind the vCPU's port");
 	snd.port = bi.local_port;
 	while (served < EMU_MMIO_ACCESSES + EMU_MMIO_TIMED) {
 		uint64_t off;
@@ -577,7 +567,7 @@ static void mmio_emu(void)
 				op.op = XEN_DMOP_set_irq_level;
 				op.u.set_irq_level.irq = EMU_MMIO_IRQ;
 				op.u.set_irq_level.level = 1;
-				EXPECT(dm(&op), 0, "raise the device line");
+				rt_check_eq(dm(&op), 0, "raise the device line");
 				wait_port(snd.port, now_ns() + 1000000); /* again in 1 ms */
 			} else {
 				wait_port(snd.port, 0);
@@ -586,10 +576,10 @@ static void mmio_emu(void)
 		}
 		slot_set_state(slot, STATE_IOREQ_INPROCESS);
 		off = slot->addr - EMU_MMIO_GPA;
-		EXPECT(slot->type, IOREQ_TYPE_COPY, "request type");
-		EXPECT(slot->count, 1, "request count");
+		rt_check_eq(slot->type, IOREQ_TYPE_COPY, "request type");
+		rt_check_eq(slot->count, 1, "request count");
 		if (slot->dir == IOREQ_WRITE) {
-			EXPECT(off, 0x20, "write offset");
+			rt_check_eq(off, 0x20, "write offset");
 			written = slot->data;
 		} else {
 			slot->data = off == 0x28 ? written : emu_mmio_value(off);
@@ -597,15 +587,15 @@ static void mmio_emu(void)
 		/* data, then the state, then the notification (pitfall 1). */
 		slot_set_state(slot, STATE_IORESP_READY);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		EXPECT(evtchn_op(EVTCHNOP_send, &snd), 0, "send on the vCPU's port");
+		rt_check_eq(evtchn_op(EVTCHNOP_send, &snd), 0, "send on the vCPU's port");
 		served++;
 	}
-	EXPECT(written, EMU_MMIO_WVAL, "the value the target wrote");
+	rt_check_eq(written, EMU_MMIO_WVAL, "the value the target wrote");
 	/* The vCPU frees the slot when it takes the answer; then the server
 	 * may go (destroying it earlier would cost the last answer). */
 	while (slot_state(slot) != STATE_IOREQ_NONE)
 		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	EXPECT(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "destroy the server");
+	rt_check_eq(xdm_destroy_ioreq_server(EMU_TARGET, id), 0, "destroy the server");
 	rt_printf("emulator: %u accesses served\n", served);
 }
 

@@ -48,6 +48,12 @@ struct hv_backend_ops {
 	/* Machine frames [mfn, mfn+nr), machine RAM from ram_off on (one bank),
 	 * went back to the heap: release host memory. */
 	void (*release)(void *ctx, mfn_t mfn, uint64_t ram_off, uint64_t nr);
+	/* Machine frames [mfn, mfn+nr) (one bank) still hold a previous
+	 * owner's data and are being handed out again: make them read as
+	 * zero, keeping their host memory (cheaper than a release followed by
+	 * a fresh fault of every page). Optional: without it the core uses
+	 * release(). No guest window maps them any more. */
+	void (*scrub)(void *ctx, mfn_t mfn, uint64_t ram_off, uint64_t nr);
 	/*
 	 * OPTIONAL (NULL: nothing to do). vCPU `vcpu` of d has something to
 	 * take: an upcall (its vcpu_info evtchn_upcall_pending went 0->1

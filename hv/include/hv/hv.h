@@ -167,6 +167,10 @@ struct hv_config {
 	 * (xen_version, CPUID, domctl/sysctl versions, feature bits); NULL
 	 * means the newest, as `memvisor run` defaults to. See hv_release(). */
 	const struct xen_policy_traits *release;
+	/* Release frames freed by small decreases lazily (realize.h): worth
+	 * it when freed memory is resident, i.e. guest mappings are
+	 * prefaulted, and the next populate would fault it in again. */
+	bool lazy_release;
 	/* Longest a vCPU sleeps in SCHEDOP_block/poll before returning 0 (a
 	 * spurious wake-up, which guests must handle anyway); 0 = no limit.
 	 * The hypercall fuzzer sets 1 so that it never sleeps. */
@@ -183,11 +187,18 @@ struct hv_realize_run {
 };
 
 #define HV_RELEASE_BATCH 64
+#define HV_PENDING_RUNS 16
+/* Frames freed by decrease_reservation are released lazily (realize.c):
+ * at most this many runs and pages of them are held before all are
+ * punched. */
+#define HV_LAZY_RUNS 64
+#define HV_LAZY_MAX_PAGES 8192
 
 struct hv_stats {
 	uint64_t hypercalls;
 	uint64_t backend_maps, backend_unmaps, backend_releases;
 	uint64_t released_pages;
+	uint64_t scrubbed_pages, lazy_punched_pages;
 	uint64_t domain_crashes;
 };
 
@@ -199,9 +210,18 @@ struct hv {
 	struct domain *domains;
 	domid_t next_domid;
 
-	struct hv_realize_run pending;
+	/* Pending P2M runs, in commit order (mm/realize.c). */
+	struct hv_realize_run pending[HV_PENDING_RUNS];
+	unsigned int nr_pending;
 	struct { mfn_t mfn; uint64_t nr; } release[HV_RELEASE_BATCH];
 	unsigned int nr_release;
+	/* Lazily released frames (PGC_need_scrub, see realize.h): candidate
+	 * runs, the number of frames still flagged, and whether heap_free()
+	 * is currently releasing lazily. */
+	struct { mfn_t mfn; uint64_t nr; } lazy[HV_LAZY_RUNS];
+	unsigned int nr_lazy;
+	uint64_t lazy_pages;
+	bool release_lazy;
 
 	struct hv_stats st;
 	/* CLOCK_MONOTONIC at hv_init, ns: system time 0 (hv_system_time). */

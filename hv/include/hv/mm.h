@@ -46,10 +46,26 @@ void mm_put_page_writable(struct hv *hv, struct page_info *pg);
  * maps lose the mapper's reference. -ENOENT when nothing is mapped there.
  */
 int mm_remove_gfn(struct domain *d, gfn_t gfn);
+/* The same for [gfn, gfn+nr), every frame mapped as RAM or foreign (the
+ * caller checked): one P2M update per leaf, then the frames are dropped.
+ * An update can fail (-ENOMEM reserving tables); the leaves removed
+ * before it stay removed. */
+int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr);
 /* Frees gfn of d for a new mapping (add_to_physmap of every space): what
  * is there is removed as by mm_remove_gfn, as Xen does first. 0 when gfn
  * was free or is now, else mm_remove_gfn's error (nothing changed). */
 int mm_vacate_gfn(struct domain *d, gfn_t gfn);
+
+/*
+ * Places a hypervisor-owned frame (shared_info, a grant-table frame) at
+ * gfn of d's physmap, as XENMEM_add_to_physmap does for those spaces: what
+ * occupies gfn is released first (mm_vacate_gfn's refusals apply), and the
+ * frame leaves the GFN it was at. *at is where it was placed last
+ * (INVALID_GFN: never), a hint re-checked with p2m_find_mfn because the
+ * guest may have moved it since. On return *at is where the frame is
+ * mapped now (gfn on success).
+ */
+int mm_place_xen_frame(struct domain *d, mfn_t mfn, gfn_t *at, gfn_t gfn);
 
 /*
  * What the memory layer asks of the subsystems above it. mm/ causes events

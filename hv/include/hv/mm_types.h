@@ -108,6 +108,7 @@ struct p2m_stats {
 	uint64_t shattered[3];       /* superpages split, indexed by level of the split leaf */
 	uint64_t merged;             /* 4K runs merged back into a 2M leaf */
 	uint64_t updates;            /* p2m_set_range calls that changed something */
+	uint64_t walks;              /* root-to-leaf walks of p2m_lookup and p2m_range_empty */
 	uint64_t ram_frames;         /* frames mapped with a RAM type (the guest's usable RAM) */
 	uint64_t ram_frames_low;     /* lowest ram_frames since the owner last reset it */
 };

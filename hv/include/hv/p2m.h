@@ -70,6 +70,9 @@ static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
  * pointers are non-NULL, its type and the order of the leaf that maps it.
  */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
+/* True when nothing is mapped in [gfn, gfn+nr) (a valid range): one look
+ * per empty table slot or leaf, not per 4 KiB frame. */
+bool p2m_range_empty(struct domain *d, gfn_t gfn, uint64_t nr);
 
 /* The RAM frame at gfn (RAM type in *t when t is not NULL), or INVALID_MFN
  * when gfn maps no RAM (nothing, or a foreign, grant or MMIO leaf). */
@@ -86,6 +89,18 @@ static inline mfn_t p2m_lookup_ram(struct domain *d, gfn_t gfn, p2m_type_t *t)
 /* Calls cb for every leaf in ascending GFN order; stops early if cb returns nonzero. */
 typedef int (*p2m_leaf_cb)(void *ctx, gfn_t gfn, mfn_t mfn, unsigned int order, p2m_type_t t);
 int p2m_for_each_leaf(struct domain *d, p2m_leaf_cb cb, void *ctx);
+
+/*
+ * Where d's P2M maps the RAM-typed frame mfn: hint when it still maps it,
+ * else the lowest GFN found by a walk of the whole table, else INVALID_GFN.
+ * An INVALID_GFN hint means the frame was never placed: no walk.
+ * For hypervisor-owned frames placed in a guest's physmap (shared_info,
+ * grant-table frames): the guest may move them with XENMAPSPACE_gmfn, which
+ * Xen tracks in its M2P and memvisor does not, so a stale hint must never
+ * be trusted (the frame would end up mapped twice). The walk is the rare
+ * path: it runs only when the guest moved or removed the frame.
+ */
+gfn_t p2m_find_mfn(struct domain *d, gfn_t hint, mfn_t mfn);
 
 /* Bytes of table memory in use (for the memory-overhead figures). */
 uint64_t p2m_table_bytes(const struct domain *d);

@@ -15,7 +15,29 @@ void hv_realize_map(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint6
 void hv_realize_unmap(struct hv *hv, struct domain *d, gfn_t gfn, uint64_t nr);
 /* Machine frames [mfn, mfn+nr) went back to the heap or the reserved list. */
 void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr);
-/* Pushes all pending realization work to the backend. */
+/* Pushes all pending realization work to the backend; lazily released
+ * frames are punched too when any frame is released eagerly. */
 void hv_realize_flush(struct hv *hv);
+
+/*
+ * Lazy release. Frames a decrease_reservation frees keep their host memory
+ * and their old contents for a while, flagged PGC_need_scrub, because the
+ * next populate usually takes them straight back: zeroing resident memory
+ * is cheaper than punching it and faulting fresh pages in again.
+ * Invariants (the audit checks them): a flagged frame is free in the heap
+ * (never in use, never static), hv->lazy_pages counts the flagged frames,
+ * and a flagged frame is never handed out (heap_alloc, heap_take_range)
+ * before it is scrubbed, which happens only after every pending unmap
+ * reached the guest windows. They are punched at the latest when
+ * HV_LAZY_MAX_PAGES or HV_LAZY_RUNS is exceeded, or with the next eager
+ * release (domain destruction, the last reference of a mapped frame).
+ */
+/* [mfn, mfn+nr) were just freed with PGC_need_scrub set. */
+void hv_realize_release_lazy(struct hv *hv, mfn_t mfn, uint64_t nr);
+/* [mfn, mfn+nr), flagged, are being handed out: zero them. The caller
+ * clears the flag. */
+void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr);
+/* Punches every frame still flagged (after the pending unmaps). */
+void hv_realize_punch_lazy(struct hv *hv);
 
 #endif

@@ -64,6 +64,12 @@ RT_NORETURN void rt_crash(const char *fmt, ...) RT_PRINTF(1, 2);
 
 /* The device tree the VMM passed (see rt/dt.h). */
 const void *rt_dt(void);
+/* /chosen bootargs of that tree, "" when absent. */
+const char *rt_bootargs(void);
+/* The value of "key=" in the bootargs (up to the next space), "" when absent. */
+const char *rt_bootarg(const char *key);
+/* Whether a value rt_bootarg returned is exactly want. */
+bool rt_bootarg_is(const char *val, const char *want);
 
 /* The program's entry (freestanding builds call this symbol). */
 void rt_main(void);

@@ -26,4 +26,16 @@ void rt_test_skip(const char *fmt, ...) RT_PRINTF(1, 2);
 		}                                                              \
 	} while (0)
 
+/* Checks got == want (both taken as long); on failure reports both, in
+ * decimal and hex, then the message and the line. */
+#define rt_check_eq(got, want, ...)                                                    \
+	do {                                                                           \
+		long g_ = (long)(got), w_ = (long)(want);                              \
+		if (g_ != w_) {                                                        \
+			rt_printf("got %ld (%#lx), expected %ld (%#lx): ", g_,         \
+				  (unsigned long)g_, w_, (unsigned long)w_);           \
+			rt_check(0, __VA_ARGS__);                                      \
+		}                                                                      \
+	} while (0)
+
 #endif
