@@ -27,6 +27,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "hostinfo.h"
 #include "json.h"
 #include "realize.h"
 
@@ -537,6 +538,7 @@ int cmd_bench(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	struct hostinfo host;
 	struct cli_args p;
 	int c;
 
@@ -572,8 +574,17 @@ int cmd_bench(int argc, char **argv)
 			"(meson buildtype debug or plain?): its figures are several times slower "
 			"than an optimised build's\n");
 #endif
-	if (o.json)
-		printf("{\"results\":[");
+	/* Collected before the first benchmark, so the load average is the
+	 * machine's, not ours. */
+	hostinfo_collect(&host);
+	if (o.json) {
+		printf("{\"host\":");
+		hostinfo_json(stdout, &host);
+		printf(",\n\"results\":[");
+	} else {
+		hostinfo_text(stdout, &host);
+	}
+	fflush(stdout);
 	if (selected(&p, "limits", true))
 		bench_limits(&o);
 	if (selected(&p, "hypercall", true)) {

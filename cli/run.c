@@ -26,6 +26,7 @@
 #include "blkdev.h"
 #include "cli.h"
 #include "elfload.h"
+#include "hostinfo.h"
 #include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
@@ -456,6 +457,7 @@ static double now_ms(void)
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
+	struct hostinfo host;
 	struct bootinfo bi;
 	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
 	enum xen_policy release;
@@ -487,6 +489,9 @@ int cmd_run(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	/* The host the run's figures were taken on, its load before we add ours. */
+	if (a.json)
+		hostinfo_collect(&host);
 	if (!a.system)
 		return 1; /* default_system() said why */
 	blob = load_system(a.system, &len);
@@ -677,7 +682,7 @@ int cmd_run(int argc, char **argv)
 			ret = 1;
 	if (a.json)
 		run_report_json(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
-				now_ms() - t0);
+				now_ms() - t0, &host);
 	else
 		run_report_print(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
 				 now_ms() - t0);

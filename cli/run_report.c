@@ -147,10 +147,15 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 }
 
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
-		     const char *system, const char *transport, double wall_ms)
+		     const char *system, const char *transport, double wall_ms,
+		     const struct hostinfo *host)
 {
 	fprintf(f, "{\"system\":");
 	json_str(f, system);
+	if (host) {
+		fputs(",\"host\":", f);
+		hostinfo_json(f, host);
+	}
 	fprintf(f, ",\"transport\":\"%s\",\"wall_ms\":%.1f,\"domains\":[", transport, wall_ms);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct run_report_dom *d = &rep[i];

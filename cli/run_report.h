@@ -10,6 +10,7 @@
 
 #include <hv/layout.h>
 
+#include "hostinfo.h"
 #include "runner.h"
 
 #define REPORT_MAX_RANGES 8
@@ -43,7 +44,9 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 			struct run_report_dom *rep);
 void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		      const char *system, const char *transport, double wall_ms);
+/* host: the machine, as `memvisor bench` records it; NULL leaves it out. */
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
-		     const char *system, const char *transport, double wall_ms);
+		     const char *system, const char *transport, double wall_ms,
+		     const struct hostinfo *host);
 
 #endif
