@@ -3,9 +3,11 @@
  * memory is two pages of ours: descriptors at 0, available ring at 1 KiB,
  * used ring at 2 KiB; the request slots in the second page.
  */
+#include <libfdt.h>
 #include <string.h>
 
 #include <public/errno.h>
+#include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/mm.h>
 #include <rt/mmio.h>
@@ -20,6 +22,26 @@ static uint32_t rd(struct vblk *b, uint32_t off)
 static void wr(struct vblk *b, uint32_t off, uint32_t v)
 {
 	rt_mmio_write32(b->base + off, v);
+}
+
+int vblk_find(const void *fdt, int *node, uint64_t *base, uint32_t *spi)
+{
+	const fdt32_t *irq;
+	struct rt_range r;
+	int len;
+
+	for (*node = fdt_node_offset_by_compatible(fdt, *node, "virtio,mmio"); *node >= 0;
+	     *node = fdt_node_offset_by_compatible(fdt, *node, "virtio,mmio")) {
+		irq = fdt_getprop(fdt, *node, "interrupts", &len);
+		/* GIC SPI form, as libxl writes it: <0 (spi - 32) flags>. */
+		if (rt_dt_reg(fdt, *node, 0, &r) || r.size < VIRTIO_MMIO_SIZE || !irq ||
+		    len != 12 || fdt32_to_cpu(irq[0]) != 0)
+			continue;
+		*base = r.base;
+		*spi = fdt32_to_cpu(irq[1]) + 32;
+		return 0;
+	}
+	return -XEN_ENODEV;
 }
 
 void vblk_reset(struct vblk *b)

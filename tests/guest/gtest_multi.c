@@ -187,7 +187,8 @@ static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
 static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
 	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
-	struct guestdt_device dma = {dd->node, dd->compatible, gd->dma_base, dd->size};
+	struct guestdt_device devs[2];
+	unsigned int nr_devs = 0;
 	char args[256];
 	struct ext_span mem[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_mem = guest_banks(gd, mem);
@@ -203,14 +204,20 @@ static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 		.nr_mem = nr_mem,
 		.bootargs = gd->bootargs,
 		.hypervisor_node = true,
-		.devices = gd->dma_base ? &dma : NULL,
-		.nr_devices = gd->dma_base ? 1 : 0,
+		.devices = devs,
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
 		.nr_regions = ext.size ? 1 : 0,
 	};
 	int rc;
 
+	if (gd->dma_base)
+		devs[nr_devs++] = (struct guestdt_device){dd->node, dd->compatible, gd->dma_base,
+							  dd->size, 0};
+	if (gd->virtio_base)
+		devs[nr_devs++] = (struct guestdt_device){"virtio", "virtio,mmio", gd->virtio_base,
+							  0x200, gd->virtio_spi};
+	gi.nr_devices = nr_devs;
 	/* A domain that runs more than once learns which run this is. */
 	if (gd->more_phases) {
 		snprintf(args, sizeof(args), "%s phase=%u", gd->bootargs ? gd->bootargs : "", p);

@@ -26,7 +26,8 @@ static int vb_check(struct gmulti *g)
 
 static const struct gmulti_scenario scenarios[] = {
 	{.name = "virtio-blk",
-	 .dom = {{.name = "frontend", .domid = VB_FE, .bootargs = "role=fe", .ram = VB_FE_RAM},
+	 .dom = {{.name = "frontend", .domid = VB_FE, .bootargs = "role=fe", .ram = VB_FE_RAM,
+		  .virtio_base = VB_MMIO_GPA, .virtio_spi = VB_IRQ},
 		 {.name = "backend", .domid = VB_BE, .targets = {VB_FE}, .nr_targets = 1,
 		  .bootargs = "role=be"}},
 	 .nr = 2,

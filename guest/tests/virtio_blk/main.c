@@ -131,13 +131,23 @@ static void frontend(void)
 	struct vblk *b = &fe_dev;
 	uint8_t *out = rt_alloc_pages(NR_REQ * VB_REQ / RT_PAGE_SIZE);
 	uint8_t *in = rt_alloc_pages(NR_REQ * VB_REQ / RT_PAGE_SIZE);
-	struct evtchn_bind_pirq bp = {.pirq = VB_IRQ};
+	struct evtchn_bind_pirq bp;
+	uint64_t base = 0;
+	uint32_t spi = 0;
+	int node = -1;
 	char id[VIRTIO_BLK_ID_BYTES + 1] = {0};
 	unsigned int diff = 0;
 	int rc;
 
 	if (!out || !in || !setup_events())
 		return;
+	/* The device from the device tree (the driver gives it there). */
+	rt_check_eq(vblk_find(rt_dt(), &node, &base, &spi), 0, "a virtio,mmio node");
+	rt_check_eq(base, VB_MMIO_GPA, "the node's window");
+	rt_check_eq(spi, VB_IRQ, "the node's line");
+	rt_check_eq(vblk_find(rt_dt(), &node, &(uint64_t){0}, &(uint32_t){0}), -XEN_ENODEV,
+		    "a second virtio,mmio node");
+	bp = (struct evtchn_bind_pirq){.pirq = spi};
 	/* The line announces the served window: before, an access is nobody's. */
 	rc = (int)rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_pirq, rt_handle(&bp), 0,
 			       0, 0);
@@ -145,7 +155,7 @@ static void frontend(void)
 	if (rc)
 		return;
 	rt_check_eq(xevtchn_wait_port(bp.port, 10 * TIMEOUT), 0, "the backend's first line");
-	rc = vblk_init(b, VB_MMIO_GPA, bp.port);
+	rc = vblk_init(b, base, bp.port);
 	rt_check_eq(rc, 0, "virtio-blk set-up");
 	if (rc)
 		return;

@@ -6,8 +6,9 @@
  * of d1 from a RAM store; d1's driver writes a pattern over the whole
  * disk, reads it back and then tries malformed requests.
  *
- * The window's address and line are these constants: the guest DT has no
- * virtio,mmio node yet.
+ * The frontend finds the window and its line in its device tree (a
+ * virtio,mmio node as libxl writes it, given by the driver); the backend
+ * takes them from these constants (no xenstore here).
  */
 #ifndef VB_H
 #define VB_H

@@ -41,6 +41,13 @@ struct vblk {
 	unsigned long irqs; /* events consumed */
 };
 
+/*
+ * The next virtio,mmio node after *node (-1: the first) with a window
+ * (reg) and an SPI (interrupts, GIC form <0 n flags>: spi = n + 32), as
+ * libxl writes them: 0, or -XEN_ENODEV when there is none. The device
+ * behind it may be of any type: vblk_init checks.
+ */
+int vblk_find(const void *fdt, int *node, uint64_t *base, uint32_t *spi);
 /* Probes and sets up the device at base, its line bound to port. */
 int vblk_init(struct vblk *b, uint64_t base, evtchn_port_t port);
 /*
