@@ -4,11 +4,14 @@
  *   be   pre-maps all of the frontend's RAM at unpopulated frames, creates
  *        and enables an IOREQ server for the window, raises the line until
  *        the first access, then serves the device (xen/virtio_mmio_dev.h)
- *        until the driver resets it after use; checks its statistics
+ *        until the driver has reset it twice after use (VB_RESETS);
+ *        checks its statistics
  *   fe   waits for the line, sets the device up (xen/virtio_blk.h), reads
  *        the ID, writes a pattern over the whole disk with many requests in
  *        flight, flushes, reads everything back and compares; then
- *        malformed requests, each answered without hurting the device
+ *        malformed requests, each answered without hurting the device;
+ *        a queue index too far ahead (DEVICE_NEEDS_RESET, then a reset
+ *        and a new set-up that works)
  */
 #include <libfdt.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 #include <rt/hypercall.h>
 #include <rt/irq.h>
 #include <rt/mm.h>
+#include <rt/mmio.h>
 #include <rt/test.h>
 #include <xen/evtchn.h>
 #include <xen/foreign.h>
@@ -198,7 +202,28 @@ static void frontend(void)
 	memset(in, 0, VB_REQ);
 	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, 0, in, VB_REQ), VIRTIO_BLK_S_OK, "read after abuse");
 	rt_check_eq(memcmp(in, out, VB_REQ), 0, "data after abuse");
-	vblk_reset(b); /* tells the backend we are done */
+
+	/* An available index more than a queue ahead: the device wants a
+	 * reset (config interrupt), processes nothing, and works after one. */
+	xevtchn_test_and_clear(b->port);
+	b->avail[1] = (uint16_t)(b->avail_idx + VBLK_QSIZE + 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rt_mmio_write32(b->base + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	rt_check_eq(xevtchn_wait_port(b->port, TIMEOUT), 0, "interrupt for the broken queue");
+	rt_check_eq(rt_mmio_read32(b->base + VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET,
+		    VIRTIO_ST_NEEDS_RESET, "DEVICE_NEEDS_RESET");
+	/* (bit 0 may remain from completions seen before their interrupt) */
+	rt_check_eq(rt_mmio_read32(b->base + VIRTIO_MMIO_INT_STATUS) & VIRTIO_INT_CONFIG,
+		    VIRTIO_INT_CONFIG, "config bit in the interrupt status of the broken queue");
+	rc = vblk_init(b, base, bp.port); /* resets first */
+	rt_check_eq(rc, 0, "set-up after the reset");
+	memset(in, 0, VB_REQ);
+	if (!rc) {
+		rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, SEC_PER_REQ, in, VB_REQ), VIRTIO_BLK_S_OK,
+			    "read after the reset");
+		rt_check_eq(memcmp(in, out + VB_REQ, VB_REQ), 0, "data after the reset");
+	}
+	vblk_reset(b); /* the second reset after use: the backend is done */
 	rt_printf("frontend: done\n");
 }
 
@@ -251,7 +276,8 @@ static void backend(void)
 	uint8_t *page = rt_alloc_pages(1);
 	evtchn_port_t port;
 	uint64_t served = 0;
-	bool done = false, was_live = false;
+	unsigned int resets = 0;
+	bool was_live = false;
 	ioservid_t id;
 	int rc;
 
@@ -286,7 +312,7 @@ static void backend(void)
 	rt_check_eq(rc, 0, "bind the vCPU's port");
 	if (rc)
 		return;
-	while (!done) {
+	while (resets < VB_RESETS) {
 		/* Take the port, then look (a request in between leaves it
 		 * pending again: pitfall 3). */
 		xevtchn_test_and_clear(port);
@@ -306,11 +332,13 @@ static void backend(void)
 		slot_set_state(slot, STATE_IOREQ_INPROCESS);
 		rc = vmdev_ioreq(&d, slot);
 		rt_check_eq(rc, 0, "an access to the window");
-		/* The driver's reset after DRIVER_OK ends the session. */
-		if (d.status & VIRTIO_ST_DRIVER_OK)
+		/* The driver's second reset after DRIVER_OK ends the session. */
+		if (d.status & VIRTIO_ST_DRIVER_OK) {
 			was_live = true;
-		else if (was_live && !d.status)
-			done = true;
+		} else if (was_live && !d.status) {
+			was_live = false;
+			resets++;
+		}
 		slot_set_state(slot, STATE_IORESP_READY);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		rt_check_eq(xevtchn_send(port), 0, "answer on the vCPU's port");

@@ -27,5 +27,6 @@
  * malformed chains, well-formed requests answered IOERR. */
 #define VB_BAD_CHAINS 3 /* buffer outside RAM, a loop, INDIRECT */
 #define VB_IOERR 2	/* past the end twice (read, write) */
+#define VB_RESETS 2	/* resets after use: after DEVICE_NEEDS_RESET, at the end */
 
 #endif
