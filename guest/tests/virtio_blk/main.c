@@ -130,6 +130,73 @@ static void indirect(struct vring_desc *d)
 	d[1].flags |= VRING_DESC_F_INDIRECT;
 }
 
+static uint32_t reg(struct vblk *b, uint32_t off)
+{
+	return rt_mmio_read32(b->base + off);
+}
+
+static void set_reg(struct vblk *b, uint32_t off, uint32_t v)
+{
+	rt_mmio_write32(b->base + off, v);
+}
+
+/* Queue set-ups the device must refuse (QueueReady stays 0): a size that
+ * is not a power of two, one above QueueNumMax, a descriptor table that
+ * crosses the end of RAM, a misaligned used ring. Leaves the device
+ * reset after use (the driver's rings are those of b). */
+static void queue_refused(struct vblk *b)
+{
+	static const struct {
+		const char *what;
+		uint32_t num;
+		uint64_t desc_delta, used_delta;
+	} bad[] = {
+		{"QueueNum 63", 63, 0, 0},
+		{"QueueNum above QueueNumMax", 2 * VMDEV_QUEUE_MAX, 0, 0},
+		{"descriptor table crossing the end of RAM", VBLK_QSIZE, ~0ULL, 0},
+		{"misaligned used ring", VBLK_QSIZE, 0, 2},
+	};
+	uint64_t desc = rt_virt_to_phys(b->desc), used = rt_virt_to_phys((const void *)b->used);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t dd = bad[i].desc_delta == ~0ULL ? VB_FE_RAM_GPA + VB_FE_RAM - 512 : desc;
+
+		set_reg(b, VIRTIO_MMIO_STATUS, 0);
+		set_reg(b, VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER);
+		set_reg(b, VIRTIO_MMIO_DRV_FEATURES_SEL, 1);
+		set_reg(b, VIRTIO_MMIO_DRV_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+		set_reg(b, VIRTIO_MMIO_STATUS,
+			VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER | VIRTIO_ST_FEATURES_OK);
+		set_reg(b, VIRTIO_MMIO_QUEUE_SEL, 0);
+		set_reg(b, VIRTIO_MMIO_QUEUE_NUM, bad[i].num);
+		set_reg(b, VIRTIO_MMIO_QUEUE_DESC_LO, (uint32_t)dd);
+		set_reg(b, VIRTIO_MMIO_QUEUE_DESC_HI, (uint32_t)(dd >> 32));
+		set_reg(b, VIRTIO_MMIO_QUEUE_AVAIL_LO, (uint32_t)rt_virt_to_phys((const void *)b->avail));
+		set_reg(b, VIRTIO_MMIO_QUEUE_AVAIL_HI, 0);
+		set_reg(b, VIRTIO_MMIO_QUEUE_USED_LO, (uint32_t)(used + bad[i].used_delta));
+		set_reg(b, VIRTIO_MMIO_QUEUE_USED_HI, (uint32_t)((used + bad[i].used_delta) >> 32));
+		set_reg(b, VIRTIO_MMIO_QUEUE_READY, 1);
+		rt_check_eq(reg(b, VIRTIO_MMIO_QUEUE_READY), 0, "%s: QueueReady", bad[i].what);
+		/* DRIVER_OK then a notify: nothing to process, nothing breaks. */
+		set_reg(b, VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER |
+						       VIRTIO_ST_FEATURES_OK | VIRTIO_ST_DRIVER_OK);
+		set_reg(b, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		rt_check_eq(reg(b, VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET, 0,
+			    "%s: a notify broke the device", bad[i].what);
+	}
+	/* Features without VERSION_1 are refused at FEATURES_OK. */
+	set_reg(b, VIRTIO_MMIO_STATUS, 0);
+	set_reg(b, VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER);
+	set_reg(b, VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER | VIRTIO_ST_FEATURES_OK);
+	rt_check_eq(reg(b, VIRTIO_MMIO_STATUS) & VIRTIO_ST_FEATURES_OK, 0,
+		    "FEATURES_OK without VERSION_1");
+	/* A register read of the wrong width reads all ones (Xen's
+	 * unclaimed-style answer), the magic at its width does not. */
+	rt_check_eq(rt_mmio_read(b->base + VIRTIO_MMIO_MAGIC, 2), 0xffff, "2-byte register read");
+	rt_check_eq(reg(b, VIRTIO_MMIO_MAGIC), VIRTIO_MMIO_MAGIC_VALUE, "magic");
+	set_reg(b, VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER | VIRTIO_ST_DRIVER_OK);
+}
+
 static void frontend(void)
 {
 	struct vblk *b = &fe_dev;
@@ -223,7 +290,13 @@ static void frontend(void)
 			    "read after the reset");
 		rt_check_eq(memcmp(in, out + VB_REQ, VB_REQ), 0, "data after the reset");
 	}
-	vblk_reset(b); /* the second reset after use: the backend is done */
+	queue_refused(b);
+	rc = vblk_init(b, base, bp.port);
+	rt_check_eq(rc, 0, "set-up after the refused queues");
+	if (!rc)
+		rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0), VIRTIO_BLK_S_OK,
+			    "FLUSH after the refused queues");
+	vblk_reset(b); /* the last reset after use: the backend is done */
 	rt_printf("frontend: done\n");
 }
 

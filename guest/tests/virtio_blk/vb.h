@@ -27,6 +27,9 @@
  * malformed chains, well-formed requests answered IOERR. */
 #define VB_BAD_CHAINS 3 /* buffer outside RAM, a loop, INDIRECT */
 #define VB_IOERR 2	/* past the end twice (read, write) */
-#define VB_RESETS 2	/* resets after use: after DEVICE_NEEDS_RESET, at the end */
+/* The frontend's resets after DRIVER_OK (the backend stops after the
+ * last): 1 after DEVICE_NEEDS_RESET, 4 starting the refused queue set-ups,
+ * 1 for the VERSION_1 refusal, 1 in the set-up after them, 1 at the end. */
+#define VB_RESETS 8
 
 #endif
