@@ -56,6 +56,19 @@ static void ram_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t le
 	}
 }
 
+bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
+{
+	if (!ram_ok(d, gpa, len))
+		return false;
+	ram_copy(d, gpa, buf, len, to_guest);
+	return true;
+}
+
+xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa)
+{
+	return d->local[(gpa - d->ram_gpa) >> 12];
+}
+
 /* A naturally aligned u16 of the rings (checked at QueueReady). */
 static volatile uint16_t *ram_u16(const struct vmdev *d, uint64_t gpa)
 {
@@ -145,7 +158,14 @@ static uint8_t blk_do(struct vmdev *d, const struct seg *s, unsigned int n, uint
 				return VIRTIO_BLK_S_IOERR; /* wrong direction */
 		pos = h.sector * VIRTIO_BLK_SECTOR;
 		for (unsigned int i = 1; i + 1 < n; i++) {
-			ram_copy(d, s[i].addr, d->disk + pos, s[i].len, h.type == VIRTIO_BLK_T_IN);
+			if (d->store_rw) {
+				if (s[i].len % VIRTIO_BLK_SECTOR ||
+				    d->store_rw(d, h.type == VIRTIO_BLK_T_OUT, pos, s[i].addr, s[i].len))
+					return VIRTIO_BLK_S_IOERR;
+			} else {
+				ram_copy(d, s[i].addr, d->disk + pos, s[i].len,
+					 h.type == VIRTIO_BLK_T_IN);
+			}
 			pos += s[i].len;
 		}
 		if (h.type == VIRTIO_BLK_T_IN)

@@ -32,6 +32,14 @@ static const struct gmulti_scenario scenarios[] = {
 		  .bootargs = "role=be"}},
 	 .nr = 2,
 	 .check = vb_check},
+	/* The same with the disk on the backend's VMM block device (a file). */
+	{.name = "virtio-blk-file",
+	 .dom = {{.name = "frontend", .domid = VB_FE, .bootargs = "role=fe", .ram = VB_FE_RAM,
+		  .virtio_base = VB_MMIO_GPA, .virtio_spi = VB_IRQ},
+		 {.name = "backend", .domid = VB_BE, .targets = {VB_FE}, .nr_targets = 1,
+		  .bootargs = "role=be", .blk_base = VB_BLK_GPA}},
+	 .nr = 2,
+	 .check = vb_check},
 };
 
 int main(int argc, char **argv)

@@ -20,6 +20,9 @@
 #define VB_MMIO_GPA 0x02000000ULL /* libxl's GUEST_VIRTIO_MMIO_BASE */
 #define VB_IRQ 33
 #define VB_SECTORS 256ULL /* 128 KiB */
+/* Scenario virtio-blk-file: the backend's VMM block device (default 256
+ * KiB) holds the disk instead of a RAM store. */
+#define VB_BLK_GPA 0x28000000ULL
 #define VB_REQ 4096u	  /* bytes per data request */
 #define vb_pattern(sector, j) (0x5642000000000000ULL | ((unsigned long long)(sector) << 16) | (j))
 

@@ -20,8 +20,11 @@
  *   driver: DEVICE_NEEDS_RESET, nothing more is processed until reset.
  * - Used ring: element, write barrier, idx (u16 arithmetic); then the
  *   interrupt status bit and XEN_DMOP_set_irq_level(irq, 1).
- * - Storage: a RAM store of the backend (`disk`, `sectors` of 512 bytes);
- *   a request reaching past its end completes with VIRTIO_BLK_S_IOERR.
+ * - Storage: a RAM store of the backend (`disk`, `sectors` of 512 bytes),
+ *   or the owner's `store_rw` (e.g. the VMM block device of the backend
+ *   domain); a request reaching past `sectors` completes with
+ *   VIRTIO_BLK_S_IOERR before storage is touched, and so does a failed
+ *   store_rw.
  */
 #ifndef XEN_VIRTIO_MMIO_DEV_H
 #define XEN_VIRTIO_MMIO_DEV_H
@@ -50,6 +53,11 @@ struct vmdev {
 	const xen_pfn_t *local;  /* where each of its frames is mapped here */
 	uint8_t *disk;
 	uint64_t sectors;
+	/* Optional storage in place of `disk`: moves len bytes (a multiple of
+	 * 512) at byte offset off of the disk to (write false) or from the
+	 * frontend's RAM at gpa (a range already checked). 0 or -errno. */
+	int (*store_rw)(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len);
+	void *store_ctx;
 	/* Register file. */
 	uint32_t status, dev_feat_sel, drv_feat_sel, queue_sel, isr;
 	uint64_t drv_features;
@@ -76,6 +84,12 @@ void vmdev_reset(struct vmdev *d);
  * so the driver really waits for the interrupt.
  */
 int vmdev_ioreq(struct vmdev *d, struct ioreq *rq);
+/* For store_rw: copies between the frontend's RAM range [gpa, gpa + len)
+ * (checked: false, nothing copied, if it is not all RAM) and buf. */
+bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bool to_guest);
+/* The local frame where the frontend's frame holding gpa is mapped (gpa
+ * must be in RAM). */
+xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa);
 /* Processes the queue if notified: 0, or the error of set_irq_level. */
 int vmdev_process(struct vmdev *d);
 
