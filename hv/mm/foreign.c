@@ -47,57 +47,48 @@ int foreign_resolve(struct domain *caller, struct domain *t, domid_t foreign_dom
 	return 0;
 }
 
+/* Maps mfn (pg, on which the caller took a reference for the mapping) at
+ * gpfn of d as t; on failure the reference is dropped. Whatever the mapper
+ * had at gpfn is released first, as in Xen. */
+static int map_referenced(struct domain *d, struct page_info *pg, mfn_t mfn, uint64_t gpfn,
+			  p2m_type_t t)
+{
+	int rc = mm_vacate_gfn(d, _gfn(gpfn));
+
+	if (!rc)
+		rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t);
+	if (rc) {
+		mm_put_page(d->hv, pg);
+		return rc;
+	}
+	d->st.foreign_mapped++;
+	return 0;
+}
+
 int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t gpfn)
 {
-	struct hv *hv = d->hv;
 	p2m_type_t t;
 	mfn_t mfn;
 	struct page_info *pg;
-	int rc;
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
 	mfn = p2m_lookup_ram(fd, _gfn(idx), &t);
 	if (mfn_eq(mfn, INVALID_MFN))
 		return -EINVAL;
-	pg = mfn_to_page(&hv->ft, mfn);
+	pg = mfn_to_page(&d->hv->ft, mfn);
 	if (!pg || !mm_get_page(pg, fd))
 		return -EINVAL;
-	/* Whatever the mapper had at gpfn is released first, as in Xen. */
-	rc = mm_vacate_gfn(d, _gfn(gpfn));
-	if (rc)
-		goto err_put;
-	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
-	if (rc)
-		goto err_put;
-	d->st.foreign_mapped++;
-	return 0;
-
-err_put:
-	mm_put_page(hv, pg);
-	return rc;
+	return map_referenced(d, pg, mfn, gpfn, t == p2m_ram_rw ? p2m_foreign_rw : p2m_foreign_ro);
 }
 
 int foreign_map_frame(struct domain *d, struct domain *fd, mfn_t mfn, uint64_t gpfn)
 {
-	struct hv *hv = d->hv;
-	struct page_info *pg = mfn_to_page(&hv->ft, mfn);
-	int rc;
+	struct page_info *pg = mfn_to_page(&d->hv->ft, mfn);
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
 	if (!pg || (pg->flags & PGC_xen) || !mm_get_page(pg, fd))
 		return -EINVAL;
-	rc = mm_vacate_gfn(d, _gfn(gpfn));
-	if (rc)
-		goto err_put;
-	rc = p2m_set_range(d, _gfn(gpfn), mfn, 1, p2m_foreign_rw);
-	if (rc)
-		goto err_put;
-	d->st.foreign_mapped++;
-	return 0;
-
-err_put:
-	mm_put_page(hv, pg);
-	return rc;
+	return map_referenced(d, pg, mfn, gpfn, p2m_foreign_rw);
 }

@@ -114,6 +114,17 @@ int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, ui
 	return hv_hypercall_run(h->hv, d, &hc);
 }
 
+int64_t h_op(struct harness *h, struct domain *d, uint64_t nr, uint64_t cmd, void *a, size_t len)
+{
+	int64_t rc;
+
+	h_put(d, 0, a, len);
+	rc = h_call(h, d, nr, cmd, h_gpa(0), 0, 0, 0);
+	h_get(d, 0, a, len);
+	h_audit(h);
+	return rc;
+}
+
 int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, const uint64_t *gfns,
 		      uint64_t nr, unsigned int order, domid_t domid)
 {

@@ -54,6 +54,10 @@ static inline uint64_t h_gpa(uint64_t off) { return H_SCRATCH_GPA + off; }
 int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1,
 	       uint64_t a2, uint64_t a3, uint64_t a4);
 
+/* hypercall nr (cmd, pointer to a) with the len bytes at a passed through
+ * scratch offset 0 and copied back whatever the result; audits after. */
+int64_t h_op(struct harness *h, struct domain *d, uint64_t nr, uint64_t cmd, void *a, size_t len);
+
 /* memory_op reservation helper: gfns are written to scratch offset 0x1000. */
 int64_t h_reservation(struct harness *h, struct domain *d, unsigned int op, const uint64_t *gfns,
 		      uint64_t nr, unsigned int order, domid_t domid);

@@ -35,13 +35,7 @@
  * result back. Audits after the call, whatever it returned. */
 static int64_t ev_(struct harness *h, struct domain *d, unsigned int cmd, void *a, size_t len)
 {
-	int64_t rc;
-
-	h_put(d, 0, a, len);
-	rc = h_call(h, d, __HYPERVISOR_event_channel_op, cmd, h_gpa(0), 0, 0, 0);
-	h_get(d, 0, a, len);
-	h_audit(h);
-	return rc;
+	return h_op(h, d, __HYPERVISOR_event_channel_op, cmd, a, len);
 }
 #define ev(h, d, cmd, a) ev_(h, d, cmd, a, sizeof(*(a)))
 

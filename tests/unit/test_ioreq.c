@@ -135,13 +135,7 @@ static int64_t acquire_ioreq(struct harness *h, struct domain *emu, domid_t t, u
 
 static int64_t ev_(struct harness *h, struct domain *d, unsigned int cmd, void *a, size_t len)
 {
-	int64_t rc;
-
-	h_put(d, 0, a, len);
-	rc = h_call(h, d, __HYPERVISOR_event_channel_op, cmd, h_gpa(0), 0, 0, 0);
-	h_get(d, 0, a, len);
-	h_audit(h);
-	return rc;
+	return h_op(h, d, __HYPERVISOR_event_channel_op, cmd, a, len);
 }
 
 static int64_t bind(struct harness *h, struct domain *d, domid_t rd, uint32_t rport)
