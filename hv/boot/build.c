@@ -164,7 +164,7 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 	for (unsigned int i = 0; i < nr_dev; i++)
 		if (bd->dev_base[i])
 			gdev[nr_gdev++] = (struct guestdt_device){dev[i].node, dev[i].compatible,
-								  bd->dev_base[i], dev[i].size};
+								  bd->dev_base[i], dev[i].size, 0};
 	if (nr_gdev) {
 		gi.devices = gdev;
 		gi.nr_devices = nr_gdev;

@@ -155,6 +155,14 @@ static int gdt_devices(void *fdt, const struct guestdt_info *gi,
 			rc = fdt_property_string(fdt, "compatible", dv->compatible);
 		if (!rc)
 			rc = fdt_property(fdt, "reg", reg, (int)(pos * sizeof(reg[0])));
+		if (!rc && dv->spi) {
+			fdt32_t irq[3] = {cpu_to_fdt32(0), cpu_to_fdt32(dv->spi - 32),
+					  cpu_to_fdt32(1)};
+
+			if (dv->spi < 32)
+				return -FDT_ERR_BADVALUE;
+			rc = fdt_property(fdt, "interrupts", irq, sizeof(irq));
+		}
 		if (!rc)
 			rc = fdt_end_node(fdt);
 	}

@@ -96,7 +96,7 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 		.flags = dma_base ? DOMF_iommu : 0,
 	};
 	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
-	struct guestdt_device dma = {dd->node, dd->compatible, dma_base, dd->size};
+	struct guestdt_device dma = {dd->node, dd->compatible, dma_base, dd->size, 0};
 	struct ext_span mem = {.start = GTEST_RAM_BASE, .size = GTEST_RAM};
 	struct ext_region ext = {GTEST_RAM_BASE + GTEST_RAM, GiB(4) - (GTEST_RAM_BASE + GTEST_RAM)};
 	struct guestdt_info gi = {

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <hv/audit.h>
 #include <hv/build.h>
@@ -18,6 +20,7 @@
 #include <hv/staticmem.h>
 #include <public/version.h>
 
+#include "blkdev.h"
 #include "dmadev.h"
 #include "elfload.h"
 #include "gtest.h"
@@ -187,7 +190,8 @@ static bool runs_in(const struct gmulti_dom *gd, unsigned int p)
 static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 {
 	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
-	struct guestdt_device dma = {dd->node, dd->compatible, gd->dma_base, dd->size};
+	struct guestdt_device devs[3];
+	unsigned int nr_devs = 0;
 	char args[256];
 	struct ext_span mem[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_mem = guest_banks(gd, mem);
@@ -203,14 +207,24 @@ static int make_dtb(const struct gmulti_dom *gd, unsigned int p, void *dtb)
 		.nr_mem = nr_mem,
 		.bootargs = gd->bootargs,
 		.hypervisor_node = true,
-		.devices = gd->dma_base ? &dma : NULL,
-		.nr_devices = gd->dma_base ? 1 : 0,
+		.devices = devs,
 		.gnttab = {GTEST_GNTTAB_BASE, GTEST_GNTTAB_SIZE},
 		.regions = &ext,
 		.nr_regions = ext.size ? 1 : 0,
 	};
 	int rc;
 
+	if (gd->dma_base)
+		devs[nr_devs++] = (struct guestdt_device){dd->node, dd->compatible, gd->dma_base,
+							  dd->size, 0};
+	if (gd->blk_base)
+		devs[nr_devs++] = (struct guestdt_device){
+			runner_devices[RUNNER_DEV_BLK].node, runner_devices[RUNNER_DEV_BLK].compatible,
+			gd->blk_base, runner_devices[RUNNER_DEV_BLK].size, 0};
+	if (gd->virtio_base)
+		devs[nr_devs++] = (struct guestdt_device){"virtio", "virtio,mmio", gd->virtio_base,
+							  0x200, gd->virtio_spi};
+	gi.nr_devices = nr_devs;
 	/* A domain that runs more than once learns which run this is. */
 	if (gd->more_phases) {
 		snprintf(args, sizeof(args), "%s phase=%u", gd->bootargs ? gd->bootargs : "", p);
@@ -244,6 +258,7 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 	struct runner_dom rd[GMULTI_MAX_DOMS];
 	unsigned int idx[GMULTI_MAX_DOMS], n = 0;
 	static uint8_t dtb[GMULTI_MAX_DOMS][GM_DTB_SIZE];
+	static struct blkdev_disk disks[GMULTI_MAX_DOMS]; /* fd -1: none */
 	struct runner r;
 	char err[256], *console = NULL;
 	size_t console_len = 0;
@@ -251,6 +266,8 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 
 	memset(rd, 0, sizeof(rd));
 	memset(&r, 0, sizeof(r));
+	for (unsigned int k = 0; k < GMULTI_MAX_DOMS; k++)
+		disks[k].fd = -1;
 	for (unsigned int i = 0; i < sc->nr; i++) {
 		if (!runs_in(&sc->dom[i], p))
 			continue;
@@ -277,6 +294,22 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 			}
 		}
 		rd[n].dev_base[RUNNER_DEV_DMA] = sc->dom[i].dma_base;
+		if (sc->dom[i].blk_base && !g->ran[i]) {
+			uint64_t blocks = sc->dom[i].blk_blocks ? sc->dom[i].blk_blocks
+								: BLKDEV_DEFAULT_BLOCKS;
+			int fd = memfd_create("gmulti-disk", MFD_CLOEXEC);
+
+			if (fd < 0 || ftruncate(fd, (off_t)(blocks * BLKDEV_BLOCK))) {
+				fprintf(stderr, "gmulti: %s: no disk: %s\n", sc->dom[i].name,
+					strerror(errno));
+				if (fd >= 0)
+					close(fd);
+				return 1;
+			}
+			disks[n] = (struct blkdev_disk){fd, blocks};
+			rd[n].dev_base[RUNNER_DEV_BLK] = sc->dom[i].blk_base;
+			rd[n].dev_arg[RUNNER_DEV_BLK] = &disks[n];
+		}
 		rd[n].d = g->d[i];
 		rd[n].image = image;
 		rd[n].image_len = image_len;
@@ -326,8 +359,12 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 	}
 	free(console);
 	*stuck = r.stuck;
-	if (!r.stuck)
+	if (!r.stuck) {
 		runner_release(&r);
+		for (unsigned int k = 0; k < n; k++)
+			if (disks[k].fd >= 0)
+				close(disks[k].fd);
+	}
 	return fails;
 }
 

@@ -66,6 +66,12 @@ struct gmulti_dom {
 	const char *expect_crash;      /* NULL: must end with Test result: SUCCESS */
 	uint32_t more_phases;          /* bit p: runs (again) in phase p too */
 	uint64_t dma_base;             /* 0, or the DMA engine's window (implies DOMF_iommu) */
+	uint64_t virtio_base;          /* 0, or a virtio,mmio node (window 0x200) ... */
+	uint32_t virtio_spi;           /* ... with this line */
+	uint64_t blk_base;             /* 0, or the VMM block device's window, over a
+					* fresh memfd disk of blk_blocks blocks (0: the
+					* default) for the domain's first run only */
+	uint64_t blk_blocks;
 	/* Static memory: when nr_static_banks, ram is ignored (the banks' total). */
 	struct gmulti_bank static_banks[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_static_banks;

@@ -229,7 +229,7 @@ static void test_runner_only_through_ops(void **state)
 	static uint8_t dtb[16384];
 	struct ext_span mem = {.start = RAM_BASE, .size = RAM_SIZE};
 	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
-	struct guestdt_device dma = {dd->node, dd->compatible, DEV_BASE, dd->size};
+	struct guestdt_device dma = {dd->node, dd->compatible, DEV_BASE, dd->size, 0};
 	struct guestdt_info gi = {
 		.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
 		.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,

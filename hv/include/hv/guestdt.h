@@ -31,6 +31,9 @@ struct guestdt_device {
 	const char *name;       /* node name without unit address, e.g. "dma" */
 	const char *compatible;
 	paddr_t base, size;
+	/* 0: no interrupt; else an SPI (>= 32), written as libxl does for
+	 * virtio,mmio: interrupts = <0 (spi - 32) 1> (GIC SPI, edge rising). */
+	uint32_t spi;
 };
 
 struct guestdt_info {

@@ -1,0 +1,96 @@
+/*
+ * A virtio-mmio (version 2) block device served by a backend domain from
+ * the IOREQs of its server (xen-facts-devices 7, 8).
+ *
+ * The frontend's RAM is reached only through a mapping the backend made
+ * in advance (one bank: the frame list `local`, frontend frame base + i at
+ * local frame local[i]); nothing is mapped per request. Every guest
+ * address the device touches (rings, descriptors' buffers) is checked as
+ * a whole range [addr, addr + len) against that bank before use.
+ *
+ * Invariants and rules (pitfalls 9-12):
+ * - The queue's size is the driver's (a power of two <= VMDEV_QUEUE_MAX);
+ *   QueueReady=1 is refused (stays 0) unless the three areas lie in RAM,
+ *   aligned; addresses and size are frozen while the queue is ready.
+ * - A chain walk visits at most `num` descriptors (a loop ends it) and
+ *   refuses INDIRECT; a malformed chain completes with length 0 (and the
+ *   status byte IOERR when the last descriptor is a writable one in RAM),
+ *   so the driver never waits for it, and the device stays usable.
+ * - An available index more than `num` ahead of the device is a broken
+ *   driver: DEVICE_NEEDS_RESET, nothing more is processed until reset.
+ * - Used ring: element, write barrier, idx (u16 arithmetic); then the
+ *   interrupt status bit and XEN_DMOP_set_irq_level(irq, 1).
+ * - Storage: a RAM store of the backend (`disk`, `sectors` of 512 bytes),
+ *   or the owner's `store_rw` (e.g. the VMM block device of the backend
+ *   domain); a request reaching past `sectors` completes with
+ *   VIRTIO_BLK_S_IOERR before storage is touched, and so does a failed
+ *   store_rw.
+ */
+#ifndef XEN_VIRTIO_MMIO_DEV_H
+#define XEN_VIRTIO_MMIO_DEV_H
+
+#include <public/ioreq.h>
+#include <public/xen.h>
+#include <rt/rt.h>
+#include <xen/virtio.h>
+
+#define VMDEV_QUEUE_MAX 256
+
+struct vmdev_stats {
+	uint64_t requests;    /* chains completed */
+	uint64_t bad_chains;  /* completed as malformed */
+	uint64_t ioerr;       /* well-formed, answered IOERR */
+	uint64_t irqs;        /* set_irq_level calls */
+};
+
+struct vmdev {
+	/* Set by the owner before vmdev_reset. */
+	domid_t fe;              /* the frontend (dm_op target) */
+	uint64_t base;           /* the window's guest-physical address */
+	uint32_t irq;            /* the device line (SPI number) */
+	uint64_t ram_gpa;        /* the frontend's RAM bank */
+	uint64_t ram_frames;
+	const xen_pfn_t *local;  /* where each of its frames is mapped here */
+	uint8_t *disk;
+	uint64_t sectors;
+	/* Optional storage in place of `disk`: moves len bytes (a multiple of
+	 * 512) at byte offset off of the disk to (write false) or from the
+	 * frontend's RAM at gpa (a range already checked). 0 or -errno. */
+	int (*store_rw)(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len);
+	void *store_ctx;
+	/* Register file. */
+	uint32_t status, dev_feat_sel, drv_feat_sel, queue_sel, isr;
+	uint64_t drv_features;
+	struct {
+		uint32_t num;
+		bool ready;
+		uint64_t desc, avail, used;
+		uint16_t last_avail; /* next available entry to take */
+		uint16_t used_idx;   /* next used entry to write */
+	} q;
+	bool kicked; /* a QueueNotify not processed yet */
+	struct vmdev_stats st;
+};
+
+/* The features the device offers. */
+uint64_t vmdev_features(void);
+/* Back to the state after power-on (registers, queue; not the storage). */
+void vmdev_reset(struct vmdev *d);
+/*
+ * Serves one IOREQ of the window (type COPY, count 1, no data pointer;
+ * anything else reads as all ones and writes nothing). 0 (no error case
+ * yet). A QueueNotify only marks the queue: the owner answers the IOREQ
+ * first and then calls vmdev_process, as virtio-disk's I/O thread does,
+ * so the driver really waits for the interrupt.
+ */
+int vmdev_ioreq(struct vmdev *d, struct ioreq *rq);
+/* For store_rw: copies between the frontend's RAM range [gpa, gpa + len)
+ * (checked: false, nothing copied, if it is not all RAM) and buf. */
+bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bool to_guest);
+/* The local frame where the frontend's frame holding gpa is mapped (gpa
+ * must be in RAM). */
+xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa);
+/* Processes the queue if notified: 0, or the error of set_irq_level. */
+int vmdev_process(struct vmdev *d);
+
+#endif
