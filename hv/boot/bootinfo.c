@@ -259,74 +259,21 @@ static bool translate(struct walk *w, int d, uint64_t *addr)
 	return true;
 }
 
-static int add_ram(struct walk *w, int node, int depth, int ac, int sc)
+/*
+ * Reads the (addr, size) pairs of node's property prop (reg, len) into sp.
+ * RAM (kind EXT_K_RAM) is the one kind bounded by a bank count, as Xen's
+ * NR_MEM_BANKS bounds it, and its messages speak of RAM banks.
+ */
+static int read_pairs(struct walk *w, int node, const fdt32_t *reg, int len, const char *prop,
+		      int ac, int sc, struct bootinfo_spans *sp, enum ext_kind kind,
+		      bool check_page)
 {
 	struct bootinfo *bi = w->bi;
-	const fdt32_t *reg;
-	const char *label;
-	int len, i, n;
+	bool ram = kind == EXT_K_RAM;
+	const char *label = pool_path(w, node);
+	unsigned int limit = MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit);
+	int i, n;
 
-	reg = fdt_getprop(bi->fdt, node, "reg", &len);
-	if (!reg) {
-		if (w->t->memory_by_name_any_depth) {
-			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
-				      "memory node without reg: Xen 4.17 stops scanning RAM here");
-			w->ram_scan_stopped = true;
-		} else {
-			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
-				      "memory node without reg ignored");
-		}
-		return 0;
-	}
-	if (ac < 1 || sc < 1 || len % ((ac + sc) * 4)) {
-		bootinfo_diag(bi, BOOTINFO_ERR, node_path(w, node), false, 0,
-			      "bad reg: %d bytes for %d address and %d size cells",
-			      len, ac, sc);
-		return 0;
-	}
-	label = pool_path(w, node);
-	n = len / ((ac + sc) * 4);
-	for (i = 0; i < n; i++) {
-		bool lost = false;
-		const fdt32_t *c = reg + i * (ac + sc);
-		uint64_t a = fdtc_read_cells(c, (unsigned int)ac, &lost);
-		uint64_t s = fdtc_read_cells(c + ac, (unsigned int)sc, &lost);
-
-		if (!s)
-			continue;
-		if (s - 1 > UINT64_MAX - a) {
-			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
-				      "RAM bank wraps around the address space");
-			continue;
-		}
-		/* NR_MEM_BANKS bounds RAM banks as it bounds regions: 128 in
-		 * 4.16, 256 later (facts 1.1, 8.1). */
-		if (bi->ram.n >= MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit)) {
-			bootinfo_diag(bi, BOOTINFO_WARN, label, true, a,
-				      "more than %u RAM banks: rest ignored",
-				      MIN(BOOTINFO_MAX_RAM_BANKS, w->t->region_limit));
-			return 0;
-		}
-		if (bootinfo_spans_push(&bi->ram, a, s, EXT_K_RAM, label))
-			return -ENOMEM;
-	}
-	(void)depth;
-	return 0;
-}
-
-/* Reads `prop` of node as (addr, size) pairs into sp. */
-static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
-		     struct bootinfo_spans *sp, enum ext_kind kind, bool check_page)
-{
-	struct bootinfo *bi = w->bi;
-	const fdt32_t *reg;
-	const char *label;
-	int len, i, n;
-
-	reg = fdt_getprop(bi->fdt, node, prop, &len);
-	if (!reg)
-		return 0;
-	label = pool_path(w, node);
 	if (ac < 1 || sc < 1 || len % ((ac + sc) * 4)) {
 		bootinfo_diag(bi, BOOTINFO_ERR, label, false, 0,
 			      "bad %s: %d bytes for %d address and %d size cells",
@@ -343,9 +290,20 @@ static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
 		if (!s)
 			continue;
 		if (s - 1 > UINT64_MAX - a) {
-			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
-				      "%s entry wraps around the address space", prop);
+			if (ram)
+				bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
+					      "RAM bank wraps around the address space");
+			else
+				bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
+					      "%s entry wraps around the address space", prop);
 			continue;
+		}
+		/* NR_MEM_BANKS bounds RAM banks as it bounds regions: 128 in
+		 * 4.16, 256 later (facts 1.1, 8.1). */
+		if (ram && sp->n >= limit) {
+			bootinfo_diag(bi, BOOTINFO_WARN, label, true, a,
+				      "more than %u RAM banks: rest ignored", limit);
+			return 0;
 		}
 		if (check_page && (!IS_ALIGNED(a, PAGE_SIZE) || !IS_ALIGNED(s, PAGE_SIZE)))
 			bootinfo_diag(bi, BOOTINFO_ERR, label, true, a,
@@ -355,6 +313,40 @@ static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+static int add_ram(struct walk *w, int node, int ac, int sc)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *reg;
+	int len;
+
+	reg = fdt_getprop(bi->fdt, node, "reg", &len);
+	if (!reg) {
+		if (w->t->memory_by_name_any_depth) {
+			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+				      "memory node without reg: Xen 4.17 stops scanning RAM here");
+			w->ram_scan_stopped = true;
+		} else {
+			bootinfo_diag(bi, BOOTINFO_WARN, node_path(w, node), false, 0,
+				      "memory node without reg ignored");
+		}
+		return 0;
+	}
+	return read_pairs(w, node, reg, len, "reg", ac, sc, &bi->ram, EXT_K_RAM, false);
+}
+
+/* Reads `prop` of node as (addr, size) pairs into sp. */
+static int add_pairs(struct walk *w, int node, const char *prop, int ac, int sc,
+		     struct bootinfo_spans *sp, enum ext_kind kind, bool check_page)
+{
+	const fdt32_t *reg;
+	int len;
+
+	reg = fdt_getprop(w->bi->fdt, node, prop, &len);
+	if (!reg)
+		return 0;
+	return read_pairs(w, node, reg, len, prop, ac, sc, sp, kind, check_page);
 }
 
 /* Every `reg` of every node, translated, for the IOMMU path. */
@@ -700,7 +692,7 @@ static int visit(struct walk *w, int node, int depth)
 		}
 		if (is_ram) {
 			fdtc_direct_cells(fdt, parent, &ac, &sc);
-			rc = add_ram(w, node, depth, ac, sc);
+			rc = add_ram(w, node, ac, sc);
 			if (rc)
 				return rc;
 		}
