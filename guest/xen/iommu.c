@@ -267,6 +267,26 @@ int xdm_destroy_ioreq_server(domid_t target, ioservid_t id)
 	return (int)dm_op(target, &op);
 }
 
+int xdm_map_mmio_range(domid_t target, ioservid_t id, uint64_t start, uint64_t end)
+{
+	struct xen_dm_op op = {.op = XEN_DMOP_map_io_range_to_ioreq_server};
+
+	op.u.map_io_range_to_ioreq_server.id = id;
+	op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
+	op.u.map_io_range_to_ioreq_server.start = start;
+	op.u.map_io_range_to_ioreq_server.end = end;
+	return (int)dm_op(target, &op);
+}
+
+int xdm_set_irq_level(domid_t target, uint32_t irq, uint32_t level)
+{
+	struct xen_dm_op op = {.op = XEN_DMOP_set_irq_level};
+
+	op.u.set_irq_level.irq = irq;
+	op.u.set_irq_level.level = level;
+	return (int)dm_op(target, &op);
+}
+
 int xdma_find(const void *fdt, uint64_t *base)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "memvisor,dma-v1");

@@ -7,6 +7,7 @@
 
 #include <public/dm_op.h>
 #include <rt/hypercall.h>
+#include <xen/iommu.h>
 #include <xen/virtio_mmio_dev.h>
 
 static const char vmdev_id[VIRTIO_BLK_ID_BYTES] = "memvisor-virtio-blk";
@@ -82,17 +83,9 @@ static volatile uint16_t *ram_u16(const struct vmdev *d, uint64_t gpa)
 
 static int raise_irq(struct vmdev *d, uint32_t why)
 {
-	struct xen_dm_op op;
-	struct xen_dm_op_buf buf;
-
 	d->isr |= why;
-	memset(&op, 0, sizeof(op));
-	buf = (struct xen_dm_op_buf){.h = rt_handle(&op), .size = sizeof(op)};
-	op.op = XEN_DMOP_set_irq_level;
-	op.u.set_irq_level.irq = d->irq;
-	op.u.set_irq_level.level = 1;
 	d->st.irqs++;
-	return (int)rt_hypercall(__HYPERVISOR_dm_op, d->fe, 1, rt_handle(&buf), 0, 0);
+	return xdm_set_irq_level(d->fe, d->irq, 1);
 }
 
 /* ----- virtio-blk requests ----- */

@@ -471,13 +471,6 @@ static void mmio_target(void)
 	rt_printf("target: %u accesses served\n", EMU_MMIO_ACCESSES + EMU_MMIO_TIMED);
 }
 
-static long dm(struct xen_dm_op *op)
-{
-	struct xen_dm_op_buf buf = {.h = rt_handle(op), .size = sizeof(*op)};
-
-	return rt_hypercall(__HYPERVISOR_dm_op, EMU_TARGET, 1, rt_handle(&buf), 0, 0);
-}
-
 static uint8_t slot_state(struct ioreq *slot)
 {
 	return __atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_ACQUIRE) & 0xf;
@@ -524,7 +517,6 @@ static void mmio_emu(void)
 	struct ioreq *slot = rt_phys_to_virt(EMU_SYNC_GPA);
 	struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
 					  .gpfn = EMU_BUF_GPA >> 12};
-	struct xen_dm_op op;
 	struct evtchn_bind_interdomain bi;
 	struct evtchn_send snd;
 	uint64_t written = 0;
@@ -541,13 +533,9 @@ static void mmio_emu(void)
 	 * claim the window, bind the vCPU's port. */
 	rt_check_eq(xdm_create_ioreq_server(EMU_TARGET, XDM_NO_PAGE, EMU_SYNC_GPA >> 12, &id), 0,
 	       "create, acquire and enable the server");
-	memset(&op, 0, sizeof(op));
-	op.op = XEN_DMOP_map_io_range_to_ioreq_server;
-	op.u.map_io_range_to_ioreq_server.id = id;
-	op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
-	op.u.map_io_range_to_ioreq_server.start = EMU_MMIO_GPA;
-	op.u.map_io_range_to_ioreq_server.end = EMU_MMIO_GPA + EMU_MMIO_SIZE - 1;
-	rt_check_eq(dm(&op), 0, "map the window to the server");
+	rt_check_eq(xdm_map_mmio_range(EMU_TARGET, id, EMU_MMIO_GPA,
+				       EMU_MMIO_GPA + EMU_MMIO_SIZE - 1),
+		    0, "map the window to the server");
 	rt_check_eq(slot->vp_eport != 0, 1, "vp_eport written at enable");
 	memset(&bi, 0, sizeof(bi));
 	bi.remote_dom = EMU_TARGET;
@@ -563,11 +551,8 @@ static void mmio_emu(void)
 		clear_port(snd.port);
 		if (slot_state(slot) != STATE_IOREQ_READY) {
 			if (!served) { /* tell the target the window is served */
-				memset(&op, 0, sizeof(op));
-				op.op = XEN_DMOP_set_irq_level;
-				op.u.set_irq_level.irq = EMU_MMIO_IRQ;
-				op.u.set_irq_level.level = 1;
-				rt_check_eq(dm(&op), 0, "raise the device line");
+				rt_check_eq(xdm_set_irq_level(EMU_TARGET, EMU_MMIO_IRQ, 1), 0,
+					    "raise the device line");
 				wait_port(snd.port, now_ns() + 1000000); /* again in 1 ms */
 			} else {
 				wait_port(snd.port, 0);

@@ -338,13 +338,6 @@ static void slot_set_state(struct ioreq *slot, uint8_t st)
 	__atomic_store_n(&((uint8_t *)slot)[30], (uint8_t)((v & 0xf0) | st), __ATOMIC_RELEASE);
 }
 
-static long dm(struct xen_dm_op *op)
-{
-	struct xen_dm_op_buf buf = {.h = rt_handle(op), .size = sizeof(*op)};
-
-	return rt_hypercall(__HYPERVISOR_dm_op, VB_FE, 1, rt_handle(&buf), 0, 0);
-}
-
 /* Storage on the VMM block device of this domain (ring.h: 4 KiB blocks,
  * page-aligned buffers of ours). A whole block whose frontend buffer is a
  * whole page moves straight between the file and the pre-mapped frame;
@@ -404,7 +397,6 @@ static xen_pfn_t *premap(uint64_t frames)
 static void backend(void)
 {
 	static struct vmdev d;
-	struct xen_dm_op op;
 	struct ioreq *slot;
 	uint8_t *page = rt_alloc_pages(1);
 	evtchn_port_t port;
@@ -443,13 +435,8 @@ static void backend(void)
 	if (rc)
 		return;
 	slot = (struct ioreq *)page;
-	memset(&op, 0, sizeof(op));
-	op.op = XEN_DMOP_map_io_range_to_ioreq_server;
-	op.u.map_io_range_to_ioreq_server.id = id;
-	op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
-	op.u.map_io_range_to_ioreq_server.start = VB_MMIO_GPA;
-	op.u.map_io_range_to_ioreq_server.end = VB_MMIO_GPA + VIRTIO_MMIO_SIZE - 1;
-	rt_check_eq(dm(&op), 0, "claim the window");
+	rt_check_eq(xdm_map_mmio_range(VB_FE, id, VB_MMIO_GPA, VB_MMIO_GPA + VIRTIO_MMIO_SIZE - 1),
+		    0, "claim the window");
 	rc = xevtchn_bind_interdomain(VB_FE, slot->vp_eport, &port);
 	rt_check_eq(rc, 0, "bind the vCPU's port");
 	if (rc)
@@ -460,11 +447,8 @@ static void backend(void)
 		xevtchn_test_and_clear(port);
 		if (slot_state(slot) != STATE_IOREQ_READY) {
 			if (!served) { /* announce the window until it is used */
-				memset(&op, 0, sizeof(op));
-				op.op = XEN_DMOP_set_irq_level;
-				op.u.set_irq_level.irq = VB_IRQ;
-				op.u.set_irq_level.level = 1;
-				rt_check_eq(dm(&op), 0, "raise the device line");
+				rt_check_eq(xdm_set_irq_level(VB_FE, VB_IRQ, 1), 0,
+					    "raise the device line");
 				xevtchn_poll(&port, 1, xevtchn_now() + 1000000);
 			} else {
 				xevtchn_poll(&port, 1, 0);

@@ -66,6 +66,11 @@ int xiommu_unmap_foreign(uint64_t bfn, ioservid_t ios, uint16_t flags);
 int xdm_create_ioreq_server(domid_t target, xen_pfn_t buf_gfn, xen_pfn_t sync_gfn,
 			    ioservid_t *id);
 int xdm_destroy_ioreq_server(domid_t target, ioservid_t id);
+/* dm_op on server id of target: claim the MMIO range [start, end]
+ * (inclusive, as Xen's map_io_range_to_ioreq_server), and set the level of
+ * target's interrupt line irq (set_irq_level). 0 or -errno. */
+int xdm_map_mmio_range(domid_t target, ioservid_t id, uint64_t start, uint64_t end);
+int xdm_set_irq_level(domid_t target, uint32_t irq, uint32_t level);
 
 /* ----- memvisor's DMA engine (registers: docs/pv-iommu.md) ----- */
 #define XDMA_ID 0x31304d4444564d4dULL
