@@ -237,13 +237,34 @@ static int queue_notify(struct vmdev *d)
 
 /* ----- register file ----- */
 
-static bool queue_areas_ok(const struct vmdev *d)
+/* Whether QueueReady=1 may take: features negotiated (FEATURES_OK stuck,
+ * so VERSION_1 is in; a queue set up without them would be served under
+ * rules the driver never accepted), a size that is a power of two <=
+ * QueueNumMax, and the three areas aligned and whole in RAM. */
+static bool queue_may_start(const struct vmdev *d)
 {
 	uint64_t n = d->q.num;
 
-	return n && n <= VMDEV_QUEUE_MAX && !(n & (n - 1)) && !(d->q.desc & 15) &&
-	       !(d->q.avail & 1) && !(d->q.used & 3) && ram_ok(d, d->q.desc, 16 * n) &&
-	       ram_ok(d, d->q.avail, 6 + 2 * n) && ram_ok(d, d->q.used, 6 + 8 * n);
+	return (d->status & VIRTIO_ST_FEATURES_OK) && n && n <= VMDEV_QUEUE_MAX &&
+	       !(n & (n - 1)) && !(d->q.desc & 15) && !(d->q.avail & 1) && !(d->q.used & 3) &&
+	       ram_ok(d, d->q.desc, 16 * n) && ram_ok(d, d->q.avail, 6 + 2 * n) &&
+	       ram_ok(d, d->q.used, 6 + 8 * n);
+}
+
+/* The Status the driver's write v leads to (v != 0; 0 is a reset). The
+ * driver only adds bits (it may not clear one, virtio 1.x 2.1.2), so
+ * features accepted stay accepted and DRIVER_OK cannot be taken back to
+ * renegotiate under a ready queue; FEATURES_OK sticks only for a subset of
+ * the offered features that includes VERSION_1; DEVICE_NEEDS_RESET is the
+ * device's alone. */
+static uint32_t status_after(const struct vmdev *d, uint32_t v)
+{
+	v &= ~(uint32_t)VIRTIO_ST_NEEDS_RESET;
+	if ((v & VIRTIO_ST_FEATURES_OK) && !(d->status & VIRTIO_ST_FEATURES_OK) &&
+	    ((d->drv_features & ~vmdev_features()) ||
+	     !(d->drv_features >> VIRTIO_F_VERSION_1 & 1)))
+		v &= ~VIRTIO_ST_FEATURES_OK;
+	return d->status | v;
 }
 
 static uint64_t config_read(const struct vmdev *d, uint64_t off, uint32_t size)
@@ -306,7 +327,7 @@ static int reg_write(struct vmdev *d, uint64_t off, uint32_t v)
 			break;
 		if (!v) {
 			d->q.ready = false;
-		} else if (!frozen && queue_areas_ok(d)) {
+		} else if (!frozen && queue_may_start(d)) {
 			d->q.ready = true;
 			d->q.last_avail = d->q.used_idx = 0;
 		}
@@ -336,12 +357,7 @@ static int reg_write(struct vmdev *d, uint64_t off, uint32_t v)
 			d->kicked = false;
 			break;
 		}
-		/* FEATURES_OK sticks only for a subset that has VERSION_1. */
-		if ((v & VIRTIO_ST_FEATURES_OK) && !(d->status & VIRTIO_ST_FEATURES_OK) &&
-		    ((d->drv_features & ~vmdev_features()) ||
-		     !(d->drv_features >> VIRTIO_F_VERSION_1 & 1)))
-			v &= ~VIRTIO_ST_FEATURES_OK;
-		d->status = v | (d->status & VIRTIO_ST_NEEDS_RESET);
+		d->status = status_after(d, v);
 		break;
 	default: break;
 	}

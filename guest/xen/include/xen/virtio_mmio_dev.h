@@ -10,8 +10,12 @@
  *
  * Invariants and rules (pitfalls 9-12):
  * - The queue's size is the driver's (a power of two <= VMDEV_QUEUE_MAX);
- *   QueueReady=1 is refused (stays 0) unless the three areas lie in RAM,
+ *   QueueReady=1 is refused (stays 0) unless the features were accepted
+ *   (FEATURES_OK, so VERSION_1 is in) and the three areas lie in RAM,
  *   aligned; addresses and size are frozen while the queue is ready.
+ * - Status only gains bits until a reset (a driver cannot take back
+ *   FEATURES_OK or DRIVER_OK to renegotiate under a ready queue);
+ *   DEVICE_NEEDS_RESET is set by the device only.
  * - A chain walk visits at most `num` descriptors (a loop ends it) and
  *   refuses INDIRECT; a malformed chain completes with length 0 (and the
  *   status byte IOERR when the last descriptor is a writable one in RAM),
