@@ -96,7 +96,7 @@
 #define ADV_VIO_LIAR_DONE 0x4c494152u
 /* What the backend's device for d2 must have counted: chains completed as
  * malformed, well-formed requests answered IOERR. */
-#define ADV_VIO_LIAR_BAD_CHAINS 17
+#define ADV_VIO_LIAR_BAD_CHAINS 18
 #define ADV_VIO_LIAR_IOERR 7
 
 #endif

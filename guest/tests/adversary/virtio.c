@@ -224,7 +224,8 @@ static void liar_io(const char *when)
 
 enum spoil {
 	SP_DATA_BELOW_RAM, SP_DATA_STRADDLES_END, SP_DATA_PAST_END, SP_DATA_WRAPS,
-	SP_DATA_HUGE_LEN, SP_HDR_OUTSIDE, SP_LOOP_TO_HEAD, SP_SELF_LOOP, SP_NEXT_OUT_OF_RING,
+	SP_DATA_HUGE_LEN, SP_HDR_OUTSIDE, SP_LOOP_TO_HEAD, SP_SELF_LOOP, SP_BAD_SELF_LOOP,
+	SP_NEXT_OUT_OF_RING,
 	SP_INDIRECT, SP_NO_STATUS, SP_STATUS_READONLY, SP_STATUS_EMPTY, SP_STATUS_OUTSIDE,
 	SP_HDR_WRITABLE, SP_HDR_SHORT, SP_DATA_WRONG_DIR, SP_DATA_ODD_LEN, SP_TYPE_UNKNOWN,
 	SP_GETID_READONLY, SP_PAST_DISK_READ, SP_PAST_DISK_WRITE, SP_SECTOR_HUGE,
@@ -246,6 +247,7 @@ static const struct {
 	{"header outside its RAM", SP_HDR_OUTSIDE, VIRTIO_BLK_S_IOERR, 1, 1, 0},
 	{"status looping back to the head", SP_LOOP_TO_HEAD, 0xff, 0, 1, 0},
 	{"descriptor chained to itself", SP_SELF_LOOP, 0xff, 0, 1, 0},
+	{"descriptor outside its RAM chained to itself", SP_BAD_SELF_LOOP, 0xff, 0, 1, 0},
 	{"next index outside the ring", SP_NEXT_OUT_OF_RING, 0xff, 0, 1, 0},
 	{"INDIRECT, not negotiated", SP_INDIRECT, VIRTIO_BLK_S_IOERR, 1, 1, 0},
 	{"no status descriptor", SP_NO_STATUS, 0xff, 0, 1, 0},
@@ -279,6 +281,10 @@ static void spoil(enum spoil how, struct vring_desc *d, uint16_t head, struct vb
 		d[2].next = head;
 		break;
 	case SP_SELF_LOOP: d[1].next = (uint16_t)(head + 1); break;
+	case SP_BAD_SELF_LOOP: /* kept by no segment count: only the walk's bound ends it */
+		d[1].addr = RAM_END;
+		d[1].next = (uint16_t)(head + 1);
+		break;
 	case SP_NEXT_OUT_OF_RING: d[1].next = 200; break;
 	case SP_INDIRECT: d[1].flags |= VRING_DESC_F_INDIRECT; break;
 	case SP_NO_STATUS: d[0].flags = 0; break;
