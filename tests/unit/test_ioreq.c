@@ -917,6 +917,60 @@ static void test_mmio_unasked_answers(void **state)
 	h_fini(&w.h);
 }
 
+/* The emulator alters vp_eport (pitfall 2): the next access is not
+ * forwarded and the target is crashed ("bad event channel"), as Xen. */
+static void test_mmio_bad_eport(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
+
+	(void)state;
+	start(&a, &w.h, w.guest, MMIO_BASE, 4, false, 0);
+	wait_held(&w.h, &a);
+	serve(&w, slot, local, MMIO_BASE, 4, false, 0, 1);
+	assert_int_equal(finish(&a), HV_MMIO_DONE);
+	slot->vp_eport = local + 1;
+	a.data = 5;
+	assert_int_equal(hv_ioreq_mmio(w.h.hv, w.guest, 0, MMIO_BASE, 4, false, &a.data),
+			 HV_MMIO_UNCLAIMED);
+	assert_int_equal(a.data, 5);
+	assert_false(pending(w.emu, local));
+	assert_true(w.guest->state != DOMS_running);
+	assert_int_equal(w.guest->ioreq->server[0]->st.mmio, 1);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* The emulator's domain is destroyed while the target's vCPU waits for
+ * it: its servers go, the waiter returns with all ones, the target lives
+ * on and its window is nobody's. */
+static void test_mmio_emulator_dies(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+
+	(void)state;
+	(void)bad_emu_setup(&w, &local);
+	start(&a, &w.h, w.guest, MMIO_BASE + 4, 2, false, 0);
+	wait_held(&w.h, &a);
+	hv_lock(w.h.hv);
+	domain_destroy(w.emu);
+	hv_unlock(w.h.hv);
+	assert_int_equal(finish(&a), HV_MMIO_GONE);
+	assert_int_equal(a.data, 0xffff);
+	assert_int_equal(w.guest->state, DOMS_running);
+	h_audit(&w.h);
+	a.data = 5;
+	assert_int_equal(hv_ioreq_mmio(w.h.hv, w.guest, 0, MMIO_BASE, 4, false, &a.data),
+			 HV_MMIO_UNCLAIMED);
+	assert_int_equal(w.guest->state, DOMS_running);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
 /* The target dies while its vCPU waits: the waiter returns. */
 static void test_mmio_target_dies(void **state)
 {
@@ -955,6 +1009,8 @@ int main(void)
 		cmocka_unit_test(test_mmio_bad_state),
 		cmocka_unit_test(test_mmio_state_backwards),
 		cmocka_unit_test(test_mmio_unasked_answers),
+		cmocka_unit_test(test_mmio_bad_eport),
+		cmocka_unit_test(test_mmio_emulator_dies),
 		cmocka_unit_test(test_mmio_target_dies),
 	};
 
