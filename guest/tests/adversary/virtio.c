@@ -367,34 +367,46 @@ static void liar_descriptors(void)
 	liar_io("after the descriptor lies");
 }
 
-/* An index more than a queue ahead: DEVICE_NEEDS_RESET and the config
- * interrupt; a storm of notifies processes nothing; the driver can
- * neither clear the bit nor go on; a reset and a new set-up work. */
+/* An available index more than a queue ahead, or moved backwards (which
+ * is 65535 ahead in u16): DEVICE_NEEDS_RESET and the config interrupt;
+ * then a real request with a sane index and a storm of notifies: nothing
+ * is processed; the driver can neither clear the bit nor go on; a reset
+ * and a new set-up work. */
 static void liar_index_ahead(void)
 {
-	uint16_t used0;
+	static const struct {
+		const char *what;
+		uint16_t delta;
+	} lie[] = {{"an index a queue ahead", VBLK_QSIZE + 1}, {"an index moved back", 0xffff}};
 
-	xevtchn_test_and_clear(line);
-	used0 = *(volatile uint16_t *)(lb.used + 2);
-	lb.avail[1] = (uint16_t)(lb.avail_idx + VBLK_QSIZE + 1);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	rt_check_eq(xevtchn_wait_port(line, TIMEOUT), 0, "interrupt for the index ahead");
-	rt_check_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET, VIRTIO_ST_NEEDS_RESET,
-		    "DEVICE_NEEDS_RESET");
-	rt_check_eq(rd(VIRTIO_MMIO_INT_STATUS) & VIRTIO_INT_CONFIG, VIRTIO_INT_CONFIG,
-		    "config bit for the index ahead");
-	/* Back to a sane index and a storm: nothing is processed any more. */
-	lb.avail[1] = lb.avail_idx;
-	for (unsigned int i = 0; i < 200; i++)
+	for (unsigned int i = 0; i < 2; i++) {
+		uint16_t used0 = *(volatile uint16_t *)(lb.used + 2);
+
+		xevtchn_test_and_clear(line);
+		lb.avail[1] = (uint16_t)(lb.avail_idx + lie[i].delta);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER | VIRTIO_ST_FEATURES_OK |
-				       VIRTIO_ST_DRIVER_OK);
-	rt_check_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET, VIRTIO_ST_NEEDS_RESET,
-		    "DEVICE_NEEDS_RESET cleared by the driver");
-	rt_check_eq(*(volatile uint16_t *)(lb.used + 2), used0, "used entries while broken");
-	if (liar_init("after DEVICE_NEEDS_RESET"))
-		liar_io("after DEVICE_NEEDS_RESET");
+		rt_check_eq(xevtchn_wait_port(line, TIMEOUT), 0, "%s: interrupt", lie[i].what);
+		rt_check_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET, VIRTIO_ST_NEEDS_RESET,
+			    "%s: DEVICE_NEEDS_RESET", lie[i].what);
+		rt_check_eq(rd(VIRTIO_MMIO_INT_STATUS) & VIRTIO_INT_CONFIG, VIRTIO_INT_CONFIG,
+			    "%s: config bit", lie[i].what);
+		/* A real request, a sane index, a storm: nothing processed. */
+		(void)vblk_submit(&lb, VIRTIO_BLK_T_IN, 0, lin, REQ);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		lb.avail[1] = lb.avail_idx;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		for (unsigned int n = 0; n < 200; n++)
+			wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		wr(VIRTIO_MMIO_STATUS, VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER |
+					       VIRTIO_ST_FEATURES_OK | VIRTIO_ST_DRIVER_OK);
+		rt_check_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_ST_NEEDS_RESET, VIRTIO_ST_NEEDS_RESET,
+			    "%s: DEVICE_NEEDS_RESET cleared by the driver", lie[i].what);
+		rt_check_eq(*(volatile uint16_t *)(lb.used + 2), used0,
+			    "%s: used entries while broken", lie[i].what);
+		if (liar_init("after DEVICE_NEEDS_RESET"))
+			liar_io("after DEVICE_NEEDS_RESET");
+	}
 }
 
 /* One queue set-up on a reset device: features (hi:lo), FEATURES_OK or
