@@ -649,6 +649,33 @@ static void liar_ballooned(void)
 	rt_check_eq(nonzero, 0, "bytes of the fresh page that are not 0");
 }
 
+/* The liar's ends of its IOREQ ports are Xen's (facts 1.4): it finds the
+ * one bound to the backend and can neither close it, send on it nor move
+ * it; the device works after. */
+static void liar_ports(void)
+{
+	unsigned int found = 0;
+
+	for (evtchn_port_t p = 1; p < 128; p++) {
+		struct evtchn_status st;
+		struct evtchn_bind_vcpu bv = {.port = p, .vcpu = 0};
+
+		if (xevtchn_status(DOMID_SELF, p, &st) || st.status != EVTCHNSTAT_interdomain ||
+		    st.u.interdomain.dom != ADV_BACKEND)
+			continue;
+		found++;
+		rt_check_eq(xevtchn_send(p), -XEN_EINVAL, "send on IOREQ port %u", p);
+		rt_check_eq(xevtchn_close(p), -XEN_EINVAL, "close of IOREQ port %u", p);
+		rt_check_eq(rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_vcpu,
+					 rt_handle(&bv), 0, 0, 0),
+			    -XEN_EINVAL, "bind_vcpu of IOREQ port %u", p);
+		rt_check_eq(xevtchn_status(DOMID_SELF, p, &st), 0, "status of IOREQ port %u", p);
+		rt_check_eq(st.status, EVTCHNSTAT_interdomain, "IOREQ port %u after the abuse", p);
+	}
+	rt_check_eq(found, 1, "IOREQ ports bound to the backend");
+	liar_io("after abusing its IOREQ port");
+}
+
 static void vliar(void)
 {
 	lout = rt_alloc_pages(2);
@@ -659,6 +686,7 @@ static void vliar(void)
 		return;
 	rt_check_eq(lb.capacity, ADV_VIO_SECTORS, "capacity");
 	liar_io("at first");
+	liar_ports();
 	liar_descriptors();
 	liar_ballooned();
 	liar_index_ahead();
