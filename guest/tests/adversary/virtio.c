@@ -77,8 +77,8 @@ static bool setup_events(void)
 /* ===================================================================== */
 /* Frontends                                                              */
 
-/* Per domain (RT_TLS: in-process, every domain is a thread of one
- * process running this same program). */
+/* Every mutable static here is per domain (RT_TLS: in-process, every
+ * domain is a thread of one process running this same program). */
 static RT_TLS uint64_t win;
 static RT_TLS evtchn_port_t line;
 
@@ -168,7 +168,7 @@ static unsigned int io_round(struct vblk *b, uint8_t *out, uint8_t *in, unsigned
 
 static void vgood(void)
 {
-	static struct vblk b;
+	static RT_TLS struct vblk b;
 	bool claimed = rt_claim_range(ADV_VIO_FLAG_GPA, 1);
 	uint8_t *out = rt_alloc_pages(NR_REQ), *in = rt_alloc_pages(NR_REQ);
 	volatile uint32_t *flag = rt_phys_to_virt(ADV_VIO_FLAG_GPA);
@@ -203,9 +203,9 @@ static void vgood(void)
 
 /* ----- the liar ----- */
 
-static struct vblk lb;
-static uint8_t *lout, *lin;
-static unsigned int bad_chains, ioerrs; /* what the backend must count */
+static RT_TLS struct vblk lb;
+static RT_TLS uint8_t *lout, *lin;
+static RT_TLS unsigned int bad_chains, ioerrs; /* what the backend must count */
 
 static bool liar_init(const char *when)
 {
@@ -218,7 +218,7 @@ static bool liar_init(const char *when)
 /* Real I/O on the liar's own device: one write and read-back. */
 static void liar_io(const char *when)
 {
-	static uint32_t round = 0x100;
+	static RT_TLS uint32_t round = 0x100;
 
 	rt_check_eq(io_round(&lb, lout, lin, 4, 2, ++round), 0, "real I/O %s", when);
 }
@@ -901,7 +901,7 @@ static void serve(struct fe *f, struct fe *good, bool liar)
 
 static void vbe(void)
 {
-	static struct fe fes[2];
+	static RT_TLS struct fe fes[2];
 	struct fe *good = &fes[0], *liar = &fes[1];
 	evtchn_port_t ports[2];
 
