@@ -91,11 +91,14 @@
 #define ADV_VIO_BYE_MAGIC 0x21455942u
 /* In d1's RAM (claimed by d1): the backend writes ADV_VIO_LIAR_DONE there
  * through its pre-mapping once the liar said bye, so that d1's last
- * round of I/O comes after every lie. */
+ * round of I/O comes after every lie. In d2's RAM (claimed by d2): the
+ * liar leaves there, before its bye, how many of its descriptor-flipping
+ * requests the device refused (that varies), which the backend reads. */
 #define ADV_VIO_FLAG_GPA ADV_DATA_GPA
 #define ADV_VIO_LIAR_DONE 0x4c494152u
 /* What the backend's device for d2 must have counted: chains completed as
- * malformed, well-formed requests answered IOERR. */
+ * malformed (besides the flipped ones), well-formed requests answered
+ * IOERR. */
 #define ADV_VIO_LIAR_BAD_CHAINS 18
 #define ADV_VIO_LIAR_IOERR 7
 

@@ -21,7 +21,8 @@
  *          descriptor or a read-only one; bad headers and directions;
  *          requests past the disk's end; a head out of the ring; an index
  *          running ahead (DEVICE_NEEDS_RESET) and notify storms; queue
- *          set-ups the device must refuse; features without VERSION_1 or
+ *          set-ups the device must refuse; descriptors flipped while the
+ *          device walks them; features without VERSION_1 or
  *          with bits not offered; status bits it may not clear or set;
  *          register accesses of odd sizes and offsets; notifies of queues
  *          that do not exist. Every answer is checked exactly, and after
@@ -206,6 +207,7 @@ static void vgood(void)
 static RT_TLS struct vblk lb;
 static RT_TLS uint8_t *lout, *lin;
 static RT_TLS unsigned int bad_chains, ioerrs; /* what the backend must count */
+static RT_TLS unsigned int flipped_bad; /* of them, from liar_flipping (varies) */
 
 static bool liar_init(const char *when)
 {
@@ -609,6 +611,50 @@ static void liar_storm(void)
 	liar_io("after the storms");
 }
 
+/* Descriptors changed while the device walks them: the liar flips its
+ * data descriptor between a good buffer and one straddling the end of its
+ * RAM until the request completes. The device reads each descriptor once,
+ * so the request completes as one of the two (OK with all of the data in
+ * the good buffer, or IOERR as malformed), never half of each; it is
+ * counted accordingly. */
+static void liar_flipping(void)
+{
+	unsigned int ok = 0, bad = 0;
+
+	for (unsigned int round = 0; round < 32; round++) {
+		int k = vblk_submit(&lb, VIRTIO_BLK_T_IN, 4 * SEC_PER_REQ, lin, REQ);
+		volatile struct vring_desc *dd;
+		uint16_t want = (uint16_t)(lb.last_used + 1);
+		uint64_t good;
+
+		if (k < 0) {
+			rt_test_error("flipping: submit: %d", k);
+			return;
+		}
+		memset(lin, 0, REQ);
+		dd = &lb.desc[3 * k + 1];
+		good = dd->addr;
+		vblk_kick(&lb);
+		for (uint32_t i = 0; __atomic_load_n((const uint16_t *)(lb.used + 2),
+						     __ATOMIC_ACQUIRE) != want && i < 100000000u; i++)
+			dd->addr = i & 1 ? RAM_END - 16 : good;
+		dd->addr = good;
+		rt_check_eq(vblk_wait(&lb, TIMEOUT), 0, "flipping %u: completed", round);
+		if (lb.slot[k].status == VIRTIO_BLK_S_OK && lb.slot[k].used_len == REQ + 1 &&
+		    !memcmp(lin, lout, REQ))
+			ok++;
+		else if (lb.slot[k].status == VIRTIO_BLK_S_IOERR && lb.slot[k].used_len == 1)
+			bad++;
+		else
+			rt_test_error("flipping %u: status %u, used length %u", round,
+				      lb.slot[k].status, lb.slot[k].used_len);
+	}
+	rt_printf("liar: flipped descriptors: %u requests done whole, %u refused whole\n", ok, bad);
+	bad_chains += bad;
+	flipped_bad = bad;
+	liar_io("after flipping descriptors");
+}
+
 static long reservation(unsigned int cmd, uint64_t gfn)
 {
 	xen_pfn_t *f = rt_alloc_pages(1);
@@ -678,8 +724,14 @@ static void liar_ports(void)
 
 static void vliar(void)
 {
+	bool claimed = rt_claim_range(ADV_VIO_FLAG_GPA, 1);
+
 	lout = rt_alloc_pages(2);
 	lin = rt_alloc_pages(2);
+	if (!claimed) {
+		rt_test_error("the page at %#llx is not free", ADV_VIO_FLAG_GPA);
+		return;
+	}
 	if (!lout || !lin || !setup_events() || !find_device())
 		return;
 	if (!liar_init("at first"))
@@ -689,15 +741,18 @@ static void vliar(void)
 	liar_ports();
 	liar_descriptors();
 	liar_ballooned();
+	liar_flipping();
 	liar_index_ahead();
 	liar_registers();
 	liar_storm();
 	liar_queues();
-	rt_check_eq(bad_chains, ADV_VIO_LIAR_BAD_CHAINS, "malformed chains sent");
+	rt_check_eq(bad_chains, ADV_VIO_LIAR_BAD_CHAINS + flipped_bad, "malformed chains sent");
 	rt_check_eq(ioerrs, ADV_VIO_LIAR_IOERR, "requests sent that earn IOERR");
 	rt_printf("liar: %zu descriptor lies, 17 refused set-ups, %u malformed chains, %u IOERRs; "
 		  "its own I/O still works\n",
 		  sizeof(lies) / sizeof(lies[0]), bad_chains, ioerrs);
+	/* What varies: the backend reads it through its pre-mapping. */
+	*(volatile uint32_t *)rt_phys_to_virt(ADV_VIO_FLAG_GPA) = flipped_bad;
 	/* The backend destroys our server while we wait for this write's
 	 * answer: it completes (all ones, nothing to see for a write). */
 	bye();
@@ -729,6 +784,7 @@ struct fe {
 	evtchn_port_t port;
 	ioservid_t sid;
 	uint64_t served;
+	uint32_t extra_bad; /* the liar's malformed chains beyond the fixed count */
 	bool bye;
 };
 
@@ -866,6 +922,10 @@ static void serve(struct fe *f, struct fe *good, bool liar)
 		if (liar) {
 			uint32_t done = ADV_VIO_LIAR_DONE;
 
+			rt_check_eq(vmdev_copy(&f->d, ADV_VIO_FLAG_GPA, &f->extra_bad,
+					       sizeof(f->extra_bad), false),
+				    1, "read what varied in d%u's lies", f->id);
+
 			/* Destroyed under the waiting vCPU: the hypervisor
 			 * releases it (all ones), nobody answers. */
 			rt_check_eq(xdm_destroy_ioreq_server(f->id, f->sid), 0,
@@ -940,7 +1000,9 @@ static void vbe(void)
 		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
 	rt_check_eq(xdm_destroy_ioreq_server(good->id, good->sid), 0, "destroy d%u's server",
 		    good->id);
-	rt_check_eq(liar->d.st.bad_chains, ADV_VIO_LIAR_BAD_CHAINS, "the liar's malformed chains");
+	rt_check_eq(liar->extra_bad <= 32, 1, "the liar's flipped chains");
+	rt_check_eq(liar->d.st.bad_chains, ADV_VIO_LIAR_BAD_CHAINS + liar->extra_bad,
+		    "the liar's malformed chains");
 	rt_check_eq(liar->d.st.ioerr, ADV_VIO_LIAR_IOERR, "the liar's IOERR requests");
 	rt_check_eq(good->d.st.bad_chains + good->d.st.ioerr, 0, "d%u's failed requests",
 		    good->id);
