@@ -67,6 +67,16 @@ struct hv_backend_ops {
 	 * the kicked vCPU's own thread (an event it sent to itself).
 	 */
 	void (*vcpu_kick)(void *ctx, struct domain *d, unsigned int vcpu);
+	/*
+	 * OPTIONAL (NULL: nothing to do). The toolstack paused (true) or
+	 * unpaused (false) d: its controller pause count went 0 -> 1 or
+	 * 1 -> 0 (XEN_DOMCTL_pausedomain/unpausedomain). The first unpause
+	 * of a domain made by XEN_DOMCTL_createdomain (d->toolstack_created,
+	 * d->creation_finished now true) is when the VMM starts its vCPUs,
+	 * from d->boot[] (docs/toolstack.md). Called with the hypervisor
+	 * lock held: must not block or take the lock.
+	 */
+	void (*domain_pause_state)(void *ctx, struct domain *d, bool paused);
 };
 
 #endif
