@@ -539,8 +539,20 @@ int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		return -ENOSYS;
 	}
 	if (op.cmd != XEN_DOMCTL_createdomain) {
-		/* dying domains too: Xen finds them until they are freed */
+		/* dying domains too: Xen finds them until they are freed.
+		 * DOMID_SELF is the caller (memvisor's convenience: Xen's
+		 * domctl looks it up as an id and finds nothing). */
 		t = domain_by_id(hv, op.domain == DOMID_SELF ? d->id : op.domain);
+		if (!t && op.cmd == XEN_DOMCTL_getdomaininfo && hv_release(hv)->minor <= 17) {
+			/* up to 4.17 getdomaininfo describes the first domain
+			 * at or above the id asked for (how old toolstacks
+			 * walked the list); reserved ids are -EINVAL */
+			if (op.domain >= DOMID_FIRST_RESERVED)
+				return -EINVAL;
+			for (struct domain *x = hv->domains; x; x = x->next)
+				if (x->id >= op.domain && (!t || x->id < t->id))
+					t = x;
+		}
 		if (!t)
 			return -ESRCH;
 	}
@@ -567,6 +579,7 @@ int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		break;
 	case XEN_DOMCTL_getdomaininfo:
 		domctl_fill_domaininfo(t, &op.u.getdomaininfo);
+		op.domain = t->id;
 		rc = 0;
 		break;
 	case XEN_DOMCTL_max_mem:

@@ -770,6 +770,39 @@ static void test_domaininfolist(void **state)
 	h_fini(&h);
 }
 
+/* getdomaininfo of a missing id: -ESRCH from 4.18; up to 4.17 the next
+ * domain above it (domctl.domain says which), -EINVAL for reserved ids. */
+static void test_getdomaininfo_next(void **state)
+{
+	struct harness h;
+	struct domain *dom0, *a;
+	struct xen_domctl op;
+
+	(void)state;
+	h_init_default(&h);
+	dom0 = h_domain(&h, "dom0", DOMF_privileged, 4096);
+	a = create(&h, dom0);
+	assert_true(a->id > dom0->id);
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, (domid_t)(a->id + 1));
+	assert_int_equal(dc(&h, dom0, &op), -ESRCH);
+	h.hv->cfg.release = xen_policy_traits(XEN_POLICY_4_17);
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, (domid_t)(a->id + 1));
+	assert_int_equal(dc(&h, dom0, &op), -ESRCH); /* nothing above */
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, 0);
+	assert_int_equal(dc(&h, dom0, &op), 0);
+	assert_int_equal(op.domain, dom0->id);
+	assert_int_equal(op.u.getdomaininfo.domain, dom0->id);
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, (domid_t)(dom0->id + 1));
+	assert_int_equal(dc(&h, dom0, &op), 0);
+	assert_int_equal(op.domain, a->id);
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, DOMID_IDLE);
+	assert_int_equal(dc(&h, dom0, &op), -EINVAL);
+	h.hv->cfg.release = xen_policy_traits(XEN_POLICY_4_18);
+	op = dc_op(&h, XEN_DOMCTL_getdomaininfo, 0);
+	assert_int_equal(dc(&h, dom0, &op), -ESRCH);
+	h_fini(&h);
+}
+
 /* ---- the boot entry: get/sethvmcontext ---------------------------------- */
 
 struct bsp_ctx {
@@ -952,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_max_mem_below),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_domaininfolist),
+		cmocka_unit_test(test_getdomaininfo_next),
 		cmocka_unit_test(test_hvmcontext),
 		cmocka_unit_test(test_create_oom),
 	};
