@@ -508,6 +508,23 @@ static void test_bad_config(void **state)
 		u = domain_by_id(h.hv, id);
 		assert_int_equal(u->gnttab_max_frames, 4);
 		assert_int_equal(u->evtchn_max_ports, 71);
+		/* and they hold: 70 ports (1..70) can be allocated in it */
+		for (unsigned int p = 1; p <= 71; p++) {
+			struct evtchn_alloc_unbound au = {.dom = id, .remote_dom = dom0->id};
+
+			assert_int_equal(evop(&h, dom0, EVTCHNOP_alloc_unbound, &au, sizeof(au)),
+					 p <= 70 ? 0 : -ENOSPC);
+		}
+		{
+			struct gnttab_query_size q = {.dom = id};
+
+			h_put(dom0, 0, &q, sizeof(q));
+			assert_int_equal(h_call(&h, dom0, __HYPERVISOR_grant_table_op,
+						GNTTABOP_query_size, h_gpa(0), 1, 0, 0), 0);
+			h_get(dom0, 0, &q, sizeof(q));
+			assert_int_equal(q.status, GNTST_okay);
+			assert_int_equal(q.max_nr_frames, 4);
+		}
 		{
 			struct xen_domctl_getdomaininfo gi;
 
