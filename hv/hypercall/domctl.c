@@ -19,11 +19,13 @@
  *   the optional backend op domain_pause_state (docs/toolstack.md).
  * - createdomain either returns a complete domain or leaves nothing: every
  *   check is made before domain_create(), which unwinds itself.
- * - destroydomain runs the whole teardown in one call (memvisor's
- *   simplification of Xen's -ERESTART continuations: the teardown is
- *   bounded by the domain's own size and holds no other domain's lock);
- *   a domain already dying (frames still mapped by others) answers 0, as
- *   Xen's DOMDYING_dead does.
+ * - destroydomain first has the VMM stop the domain's vCPUs if it may be
+ *   running them (backend op domain_stop; the call continues while they
+ *   stop, as Xen restarts it; without the op such a domain is -EBUSY),
+ *   then runs the whole teardown in one call (memvisor's simplification
+ *   of Xen's -ERESTART continuations: the teardown is bounded by the
+ *   domain's own size); a domain already dying (frames still mapped by
+ *   others) answers 0, as Xen's DOMDYING_dead does.
  */
 #include <errno.h>
 #include <string.h>
@@ -268,6 +270,43 @@ void domctl_fill_domaininfo(struct domain *t, struct xen_domctl_getdomaininfo *i
 	info->gpaddr_bits = (uint8_t)t->p2m.gpaddr_bits;
 	info->arch_config.emulation_flags = t->emulation_flags;
 	info->arch_config.misc_flags = t->misc_flags;
+}
+
+/* ---- destroy ---- */
+
+/* The VMM may be running t's vCPUs: boot-built domains that have not shut
+ * down, and toolstack-built ones once started (a VMM that starts them has
+ * the domain_pause_state op). */
+static bool vmm_may_run(const struct hv *hv, const struct domain *t)
+{
+	if (t->state != DOMS_running)
+		return false;
+	if (!t->toolstack_created)
+		return true;
+	return t->creation_finished && hv->cfg.backend && hv->cfg.backend->domain_pause_state;
+}
+
+static int64_t domctl_destroy(struct hv *hv, struct domain *d, struct domain *t)
+{
+	const struct hv_backend_ops *b = hv->cfg.backend;
+
+	if (t == d)
+		return -EINVAL;
+	if (t->state == DOMS_dying)
+		return 0; /* torn down, waiting for others' unmaps */
+	if (vmm_may_run(hv, t)) {
+		int rc;
+
+		if (!b || !b->domain_stop)
+			return -EBUSY;
+		rc = b->domain_stop(hv->cfg.backend_ctx, t);
+		if (rc == -EAGAIN)
+			return HV_HCALL_CONTINUE; /* same arguments: ask again */
+		if (rc)
+			return rc;
+	}
+	domain_destroy(t);
+	return 0;
 }
 
 /* ---- pause ---- */
@@ -562,14 +601,7 @@ int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		rc = domctl_createdomain(hv, &op);
 		break;
 	case XEN_DOMCTL_destroydomain:
-		if (t == d)
-			rc = -EINVAL;
-		else if (t->state == DOMS_dying)
-			rc = 0; /* torn down, waiting for others' unmaps */
-		else {
-			domain_destroy(t);
-			rc = 0;
-		}
+		rc = domctl_destroy(hv, d, t);
 		break;
 	case XEN_DOMCTL_pausedomain:
 		rc = t == d ? -EINVAL : domctl_pause(hv, t);

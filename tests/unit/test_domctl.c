@@ -306,6 +306,73 @@ static void test_lifecycle(void **state)
 	h_fini(&h);
 }
 
+/* ---- destroying a domain that may run ------------------------------------ */
+
+static unsigned int stop_calls;
+
+/* A VMM whose vCPUs take two asks to stop. */
+static int slow_stop(void *ctx, struct domain *d)
+{
+	(void)ctx;
+	(void)d;
+	return ++stop_calls < 3 ? -EAGAIN : 0;
+}
+
+/*
+ * A boot-built domain that has not shut down may be running in the VMM:
+ * without the backend's domain_stop it cannot be destroyed (-EBUSY, nothing
+ * changes); with it, the call continues until the VMM reports its vCPUs
+ * stopped, then destroys. A toolstack-built domain never started needs no
+ * stop, nor does one that shut down.
+ */
+static void test_destroy_running(void **state)
+{
+	static struct hv_backend_ops ops;
+	struct harness h;
+	struct domain *dom0, *run, *u;
+	domid_t id;
+
+	(void)state;
+	h_init_default(&h);
+	dom0 = h_domain(&h, "dom0", DOMF_privileged, 4096);
+	run = h_domain(&h, "running", 0, 256);
+	id = run->id;
+	assert_null(h.hv->cfg.backend->domain_stop);
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, id), -EBUSY);
+	assert_int_equal(run->state, DOMS_running);
+
+	ops = *h.hv->cfg.backend;
+	ops.domain_stop = slow_stop;
+	h.hv->cfg.backend = &ops;
+	stop_calls = 0;
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, id), 0);
+	assert_int_equal(stop_calls, 3);
+	assert_null(domain_by_id(h.hv, id));
+
+	/* never started: no stop asked; the VMM that cannot start domains
+	 * built by the toolstack (no domain_pause_state) never runs them */
+	stop_calls = 0;
+	u = create(&h, dom0);
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, u->id), 0);
+	u = create(&h, dom0);
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_unpausedomain, u->id), 0);
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, u->id), 0);
+	assert_int_equal(stop_calls, 0);
+
+	/* shut down: its vCPUs have stopped (and no domain_stop is needed) */
+	ops.domain_stop = NULL;
+	run = h_domain(&h, "done", 0, 256);
+	{
+		struct sched_shutdown s = {.reason = SHUTDOWN_poweroff};
+
+		h_put(run, 0, &s, sizeof(s));
+		assert_int_equal(h_call(&h, run, __HYPERVISOR_sched_op, SCHEDOP_shutdown, h_gpa(0), 0,
+					0, 0), 0);
+	}
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, run->id), 0);
+	h_fini(&h);
+}
+
 /* ---- 100 create/destroy cycles ------------------------------------------ */
 
 static int64_t evop(struct harness *h, struct domain *d, unsigned int cmd, void *a, size_t len)
@@ -995,6 +1062,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_destroy_running),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_bad_config_old),
 		cmocka_unit_test(test_layouts),

@@ -77,6 +77,17 @@ struct hv_backend_ops {
 	 * lock held: must not block or take the lock.
 	 */
 	void (*domain_pause_state)(void *ctx, struct domain *d, bool paused);
+	/*
+	 * OPTIONAL. XEN_DOMCTL_destroydomain of a domain whose vCPUs the VMM
+	 * may be running: stop them, without blocking. Return 0 once none
+	 * runs (or none ever did), -EAGAIN while some are still stopping:
+	 * the hypervisor then continues the destroydomain call (the lock is
+	 * dropped in between, as Xen restarts it) and asks again. Called
+	 * with the hypervisor lock held. NULL: the VMM cannot stop a running
+	 * domain, and destroydomain refuses one with -EBUSY (a domain that
+	 * never started, or has shut down, is destroyed either way).
+	 */
+	int (*domain_stop)(void *ctx, struct domain *d);
 };
 
 #endif
