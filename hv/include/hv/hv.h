@@ -49,6 +49,11 @@ struct domain_stats {
 	uint64_t multicall_entries; /* calls run as entries of a multicall */
 	uint64_t populated, decreased;
 	uint64_t foreign_mapped;
+	/* As the target of IOREQ servers, cumulative over every server (they
+	 * survive its destruction): accesses forwarded to one (each also an
+	 * event to the emulator), the emulators' answering events, and
+	 * XEN_DMOP_set_irq_level raises of its lines (each an event to it). */
+	uint64_t ioreqs, ioreq_answers, irq_raised;
 };
 
 struct gnttab;
