@@ -56,6 +56,8 @@ struct domain_stats {
 	 * event to the emulator), the emulators' answering events, and
 	 * XEN_DMOP_set_irq_level raises of its lines (each an event to it). */
 	uint64_t ioreqs, ioreq_answers, irq_raised;
+	uint64_t ioreq_first_ns, ioreq_last_ns; /* hv_system_time of the first and
+						 * the last forwarded access */
 	/* Where foreign frames were ever mapped (foreign_mapped of them): GFN
 	 * runs [start, start + n), adjacent maps coalesced; maps that fit no
 	 * run once DOMAIN_FOREIGN_RUNS are taken are only counted in
