@@ -132,6 +132,7 @@ static void premap(const struct xunpop *u, uint64_t total)
 {
 	xen_pfn_t *fg = rt_alloc_pages(VB_CHUNK * sizeof(xen_pfn_t) / RT_PAGE_SIZE);
 	uint64_t all = 0, next_report = 512UL << 8;
+	long holes = 0; /* frames the frontend does not have (it gave them up) */
 
 	if (!fg)
 		fail("out of pages for the frame list", -XEN_ENOMEM);
@@ -159,8 +160,9 @@ static void premap(const struct xunpop *u, uint64_t total)
 			for (uint64_t i = 0; i < n; i++)
 				fg[i] = (bk->gpa >> 12) + done + i;
 			r = xforeign_map(dev.fe, fg, lg + done, n, NULL);
-			if (r)
+			if (r < 0)
 				fail("add_to_physmap_batch failed", r);
+			holes += r;
 			done += n;
 			all += n;
 			if (all >= next_report || all == total) {
@@ -170,6 +172,8 @@ static void premap(const struct xunpop *u, uint64_t total)
 		}
 	}
 	rt_free_pages(fg, VB_CHUNK * sizeof(xen_pfn_t) / RT_PAGE_SIZE);
+	if (holes)
+		fail("frames of the frontend's RAM failed to map", holes);
 }
 
 static void unmap_all(void)
