@@ -15,6 +15,8 @@
  * ends of the pre-mapped RAM. A device that does not answer (the backend
  * failed and raised the line over an unserved window) is a failure.
  */
+#include <string.h>
+
 #include <public/errno.h>
 #include <public/event_channel.h>
 #include <rt/dt.h>
@@ -82,6 +84,8 @@ static uint64_t pass(uint8_t *bufs, uint32_t type)
 			len[n] = (uint32_t)((left < per ? left : per) * VIRTIO_BLK_SECTOR);
 			if (type == VIRTIO_BLK_T_OUT)
 				fill((uint64_t *)(bufs + n * RT_PAGE_SIZE), sec[n], len[n]);
+			else /* what a read leaves must be the device's */
+				memset(bufs + n * RT_PAGE_SIZE, 0, RT_PAGE_SIZE);
 			slot[n] = vblk_submit(&blk, type, sec[n], bufs + n * RT_PAGE_SIZE, len[n]);
 			if (slot[n] < 0)
 				fail("cannot queue a request", slot[n]);
