@@ -95,6 +95,7 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 		rep[i].nr_regions = ld->ext.nr;
 		p2m_for_each_leaf(d, foreign_leaf, &w);
 		close_run(&w);
+		rep[i].foreign_resource = d->st.foreign_resource;
 		rep[i].foreign_runs_made = d->st.nr_foreign_runs;
 		rep[i].foreign_unlogged = d->st.foreign_unlogged;
 		for (unsigned int k = 0; k < d->st.nr_foreign_runs; k++)
@@ -189,9 +190,13 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			d->id, d->name, a, b, c, d->ram_before - MIN(d->ram_lowest, d->ram_before),
 			d->owned, d->ok ? "" : "  [FAILED]");
 		if (d->foreign_maps_made) {
-			mib(a, sizeof(a), d->foreign_maps_made);
-			fprintf(f, "     foreign maps made %" PRIu64 " (%s) in %" PRIu64 " GFN run(s)%s, %s\n",
-				d->foreign_maps_made, a, d->foreign_runs_made,
+			mib(a, sizeof(a), d->foreign_maps_made - d->foreign_resource);
+			fprintf(f, "     foreign maps made: %" PRIu64 " frames (%s) of other domains' RAM",
+				d->foreign_maps_made - d->foreign_resource, a);
+			if (d->foreign_resource)
+				fprintf(f, " + %" PRIu64 " acquired resource frame(s)",
+					d->foreign_resource);
+			fprintf(f, ", in %" PRIu64 " GFN run(s)%s, %s\n", d->foreign_runs_made,
 				d->foreign_unlogged ? " and more" : "",
 				!d->nr_regions ? "in ballooned RAM (it has no extended regions)"
 				: d->foreign_made_outside_regions || d->foreign_unlogged
@@ -265,7 +270,8 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			fputs(k ? "," : "", f);
 			json_hex_pair(f, d->range[k][0], d->range[k][1]);
 		}
-		fprintf(f, "],\"foreign_runs_made\":%" PRIu64 ",\"foreign_made_outside_regions\":%"
+		fprintf(f, "],\"foreign_resource_frames\":%" PRIu64, d->foreign_resource);
+		fprintf(f, ",\"foreign_runs_made\":%" PRIu64 ",\"foreign_made_outside_regions\":%"
 			   PRIu64 ",\"foreign_unlogged\":%" PRIu64 ",\"foreign_superpages_split\":%"
 			   PRIu64, d->foreign_runs_made, d->foreign_made_outside_regions,
 			d->foreign_unlogged, d->foreign_split);

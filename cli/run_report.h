@@ -30,6 +30,7 @@ struct run_report_dom {
 	/* Every foreign map made during the run, mapped or not at the end
 	 * (domain_stats.foreign_runs): in how many GFN runs, how many frames
 	 * outside its extended regions, how many the log could not place. */
+	uint64_t foreign_resource;        /* of foreign_maps_made: acquire_resource frames */
 	uint64_t foreign_runs_made;
 	uint64_t foreign_made_outside_regions;
 	uint64_t foreign_unlogged;

@@ -114,10 +114,13 @@ int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t 
 int foreign_map_frame(struct domain *d, struct domain *fd, mfn_t mfn, uint64_t gpfn)
 {
 	struct page_info *pg = mfn_to_page(&d->hv->ft, mfn);
+	int rc;
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
 	if (!pg || (pg->flags & PGC_xen) || !mm_get_page(pg, fd))
 		return -EINVAL;
-	return map_referenced(d, pg, mfn, gpfn, p2m_foreign_rw);
+	rc = map_referenced(d, pg, mfn, gpfn, p2m_foreign_rw);
+	d->st.foreign_resource += !rc;
+	return rc;
 }

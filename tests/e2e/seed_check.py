@@ -133,9 +133,11 @@ def check_virtio(p, rep, disk, mode):
             fail("no '%s' on the console" % who)
     # Every frame of the frontend's RAM, and the IOREQ server's page that
     # acquire_resource mapped, at GFNs inside the backend's regions.
-    if be["foreign_maps_made"] != fe["ram_pages_before"] + 1:
-        fail("backend made %d foreign maps, frontend has %d frames (+1 ioreq page)" % (
-            be["foreign_maps_made"], fe["ram_pages_before"]))
+    if (be["foreign_maps_made"] != fe["ram_pages_before"] + 1 or
+            be["foreign_resource_frames"] != 1):
+        fail("backend made %d foreign maps (%d resource frames), frontend has %d frames "
+             "(+1 ioreq page)" % (be["foreign_maps_made"], be["foreign_resource_frames"],
+                                  fe["ram_pages_before"]))
     if be["foreign_unlogged"] or be["foreign_made_outside_regions"]:
         fail("%d frames mapped outside the extended regions (%d not logged)" % (
             be["foreign_made_outside_regions"], be["foreign_unlogged"]))

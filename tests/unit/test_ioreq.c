@@ -716,6 +716,7 @@ static void test_mmio_round_trip(void **state)
 	/* The target's cumulative counters outlive the server: five accesses
 	 * forwarded (the resumed one once), four answered by an event. */
 	assert_int_equal(w.guest->st.ioreqs, 5);
+	assert_int_equal(w.emu->st.foreign_resource, 1); /* the acquired ioreq page */
 	assert_int_equal(w.guest->st.ioreq_answers, 4);
 	h_audit(&w.h);
 	h_fini(&w.h);

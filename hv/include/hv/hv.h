@@ -51,6 +51,7 @@ struct domain_stats {
 	uint64_t multicall_entries; /* calls run as entries of a multicall */
 	uint64_t populated, decreased;
 	uint64_t foreign_mapped;
+	uint64_t foreign_resource; /* of those, frames of XENMEM_acquire_resource */
 	/* As the target of IOREQ servers, cumulative over every server (they
 	 * survive its destruction): accesses forwarded to one (each also an
 	 * event to the emulator), the emulators' answering events, and
