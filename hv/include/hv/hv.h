@@ -47,11 +47,31 @@ enum domain_state {
 	DOMS_dying,    /* being destroyed; pages may still be referenced by others */
 };
 
+#define DOMAIN_FOREIGN_RUNS 64
+
 struct domain_stats {
 	uint64_t hypercalls;
 	uint64_t multicall_entries; /* calls run as entries of a multicall */
 	uint64_t populated, decreased;
 	uint64_t foreign_mapped;
+	uint64_t foreign_resource; /* of those, frames of XENMEM_acquire_resource */
+	/* As the target of IOREQ servers, cumulative over every server (they
+	 * survive its destruction): accesses forwarded to one (each also an
+	 * event to the emulator), the emulators' answering events, and
+	 * XEN_DMOP_set_irq_level raises of its lines (each an event to it). */
+	uint64_t ioreqs, ioreq_answers, irq_raised;
+	uint64_t ioreq_first_ns, ioreq_last_ns; /* hv_system_time of the first and
+						 * the last forwarded access */
+	/* Where foreign frames were ever mapped (foreign_mapped of them): GFN
+	 * runs [start, start + n), adjacent maps coalesced; maps that fit no
+	 * run once DOMAIN_FOREIGN_RUNS are taken are only counted in
+	 * foreign_unlogged. A report after the mappings are gone can still
+	 * say where they were. */
+	struct domain_gfn_run {
+		uint64_t start, n;
+	} foreign_runs[DOMAIN_FOREIGN_RUNS];
+	unsigned int nr_foreign_runs;
+	uint64_t foreign_unlogged;
 };
 
 struct gnttab;
