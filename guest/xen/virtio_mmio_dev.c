@@ -26,13 +26,28 @@ void vmdev_reset(struct vmdev *d)
 
 /* ----- the frontend's RAM, through the pre-made mapping ----- */
 
-/* Whether [gpa, gpa + len) lies in the bank (len 0 counts as inside when
- * gpa does); overflow-safe. */
+/* Where the frontend's frame holding gpa is mapped here, when all of
+ * [gpa, gpa + len) lies in one RAM bank (len 0 counts as inside when gpa
+ * does); else NULL. Overflow-safe. */
+static const xen_pfn_t *ram_frame(const struct vmdev *d, uint64_t gpa, uint64_t len)
+{
+	unsigned int n = d->nr_banks ? d->nr_banks : 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t base = d->nr_banks ? d->banks[i].gpa : d->ram_gpa;
+		uint64_t size = (d->nr_banks ? d->banks[i].frames : d->ram_frames) << 12;
+		const xen_pfn_t *local = d->nr_banks ? d->banks[i].local : d->local;
+
+		if (gpa >= base && gpa - base < size && len <= size - (gpa - base))
+			return &local[(gpa - base) >> 12];
+	}
+	return NULL;
+}
+
+/* Whether [gpa, gpa + len) lies in one bank. */
 static bool ram_ok(const struct vmdev *d, uint64_t gpa, uint64_t len)
 {
-	uint64_t size = d->ram_frames << 12;
-
-	return gpa >= d->ram_gpa && gpa - d->ram_gpa < size && len <= size - (gpa - d->ram_gpa);
+	return ram_frame(d, gpa, len) != NULL;
 }
 
 /* Copies between the frontend's RAM and buf, page by page (the local
@@ -42,8 +57,8 @@ static void ram_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t le
 	uint8_t *b = buf;
 
 	while (len) {
-		uint64_t off = gpa - d->ram_gpa, in = 4096 - (off & 4095);
-		uint8_t *p = (uint8_t *)rt_phys_to_virt(d->local[off >> 12] << 12) + (off & 4095);
+		uint64_t in = 4096 - (gpa & 4095);
+		uint8_t *p = (uint8_t *)rt_phys_to_virt(*ram_frame(d, gpa, 1) << 12) + (gpa & 4095);
 
 		if (in > len)
 			in = len;
@@ -67,16 +82,14 @@ bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bo
 
 xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa)
 {
-	return d->local[(gpa - d->ram_gpa) >> 12];
+	return *ram_frame(d, gpa, 1);
 }
 
 /* A naturally aligned u16 of the rings (checked at QueueReady). */
 static volatile uint16_t *ram_u16(const struct vmdev *d, uint64_t gpa)
 {
-	uint64_t off = gpa - d->ram_gpa;
-
-	return (volatile uint16_t *)((uint8_t *)rt_phys_to_virt(d->local[off >> 12] << 12) +
-				     (off & 4095));
+	return (volatile uint16_t *)((uint8_t *)rt_phys_to_virt(*ram_frame(d, gpa, 2) << 12) +
+				     (gpa & 4095));
 }
 
 /* ----- interrupt ----- */

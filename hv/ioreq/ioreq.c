@@ -93,6 +93,7 @@ static void port_notify(void *ctx, struct domain *d, uint32_t port)
 		if (s->vcpu_port[v] != port)
 			continue;
 		iod(d)->answered[v]++;
+		d->st.ioreq_answers++;
 		evtchn_vcpu_wake(d, v); /* the waiter re-checks its slot */
 	}
 }
@@ -423,6 +424,9 @@ int ioreq_mmio_send(struct domain *d, unsigned int vcpu, uint64_t gpa, unsigned 
 	io->waiting[vcpu] = s;
 	io->seen_state[vcpu] = STATE_IOREQ_READY;
 	s->st.mmio++;
+	d->st.ioreq_last_ns = hv_system_time(d->hv);
+	if (!d->st.ioreqs++)
+		d->st.ioreq_first_ns = d->st.ioreq_last_ns;
 	evtchn_xen_send(d, s->vcpu_port[vcpu]);
 	return 1;
 }

@@ -448,6 +448,8 @@ static void test_dm_op_irq(void **state)
 	op.u.set_irq_level.level = 1;
 	op.u.set_irq_level.pad[2] = 1;
 	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	/* Counted per target: the three raises, not level 0 nor the refused. */
+	assert_int_equal(w.guest->st.irq_raised, 3);
 	/* Closed: the line is free to bind again, raising it does nothing. */
 	{
 		struct evtchn_close c = {.port = port};
@@ -711,6 +713,11 @@ static void test_mmio_round_trip(void **state)
 	assert_int_equal(destroy(&w.h, w.emu, g, 0), 0);
 	assert_int_equal(finish(&a), HV_MMIO_GONE);
 	assert_int_equal(a.data, 0xffffffffULL); /* all ones, of the access size */
+	/* The target's cumulative counters outlive the server: five accesses
+	 * forwarded (the resumed one once), four answered by an event. */
+	assert_int_equal(w.guest->st.ioreqs, 5);
+	assert_int_equal(w.emu->st.foreign_resource, 1); /* the acquired ioreq page */
+	assert_int_equal(w.guest->st.ioreq_answers, 4);
 	h_audit(&w.h);
 	h_fini(&w.h);
 }

@@ -3,10 +3,12 @@
  * the IOREQs of its server (xen-facts-devices 7, 8).
  *
  * The frontend's RAM is reached only through a mapping the backend made
- * in advance (one bank: the frame list `local`, frontend frame base + i at
+ * in advance (per RAM bank a frame list `local`: the bank's frame i at
  * local frame local[i]); nothing is mapped per request. Every guest
  * address the device touches (rings, descriptors' buffers) is checked as
- * a whole range [addr, addr + len) against that bank before use.
+ * a whole range [addr, addr + len) against the banks before use: it must
+ * lie inside one of them (banks never touch in guest space, so a range
+ * over two is not RAM of one piece).
  *
  * Invariants and rules (pitfalls 9-12):
  * - The queue's size is the driver's (a power of two <= VMDEV_QUEUE_MAX);
@@ -47,12 +49,22 @@ struct vmdev_stats {
 	uint64_t irqs;        /* set_irq_level calls */
 };
 
+/* One RAM bank of the frontend and where its frames are mapped here. */
+struct vmdev_bank {
+	uint64_t gpa, frames;
+	const xen_pfn_t *local;
+};
+
 struct vmdev {
 	/* Set by the owner before vmdev_reset. */
 	domid_t fe;              /* the frontend (dm_op target) */
 	uint64_t base;           /* the window's guest-physical address */
 	uint32_t irq;            /* the device line (SPI number) */
-	uint64_t ram_gpa;        /* the frontend's RAM bank */
+	/* The frontend's RAM: banks[0..nr_banks), or when nr_banks is 0 the
+	 * one bank (ram_gpa, ram_frames, local). */
+	const struct vmdev_bank *banks;
+	unsigned int nr_banks;
+	uint64_t ram_gpa;
 	uint64_t ram_frames;
 	const xen_pfn_t *local;  /* where each of its frames is mapped here */
 	uint8_t *disk;
