@@ -454,6 +454,17 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* When the first domain entered its transport, in ms from t_start. */
+static double first_entry_ms(const struct runner *r, double t_start)
+{
+	double first = -1;
+
+	for (unsigned int i = 0; i < r->nr; i++)
+		if (r->dom[i].started && (first < 0 || r->dom[i].start_ms < first))
+			first = r->dom[i].start_ms;
+	return first < 0 ? 0 : first - t_start;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -482,10 +493,12 @@ int cmd_run(int argc, char **argv)
 	size_t len = 0;
 	void *blob;
 	unsigned int bad;
-	bool use_kvm;
-	double t0;
+	bool use_kvm, torn_down = false;
+	struct run_phases ph;
+	double t_start = now_ms(), t0, wall_ms;
 	int rc, ret = 1;
 
+	memset(&ph, 0, sizeof(ph));
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
@@ -666,8 +679,15 @@ int cmd_run(int argc, char **argv)
 			(unsigned long long)(bd->d->tot_pages >> 8), use_kvm ? "" : " (in-process)");
 		free(path);
 	}
+	/* Everything up to here is the build phase, but for the prefault the
+	 * realization did along the way (MAP_POPULATE). */
 	t0 = now_ms();
+	ph.prefault_ms = m.st.prefault_ms;
+	ph.prefault_bytes = m.st.prefault_bytes;
+	ph.build_ms = t0 - t_start - ph.prefault_ms;
 	bad = runner_run(&r);
+	ph.run_ms = now_ms() - t0;
+	ph.first_entry_ms = first_entry_ms(&r, t_start);
 	ret = bad ? 1 : 0;
 	disk_summary(&r, tmp_disk ? tmp_disk : a.disk);
 	if (r.stuck) {
@@ -680,13 +700,28 @@ int cmd_run(int argc, char **argv)
 	for (unsigned int i = 0; i < res.nr; i++)
 		if (!rep[i].ok)
 			ret = 1;
+	wall_ms = now_ms() - t0;
+	snprintf(ph.backing, sizeof(ph.backing), "%s", vmm_backing(&m));
+
+	/* The teardown is a phase of the run: the report comes after it. */
+	t0 = now_ms();
+	runner_release(&r);
+	vmm_destroy(&m);
+	if (k)
+		kvm_close(k);
+	k = NULL;
+	torn_down = true;
+	ph.teardown_ms = now_ms() - t0;
+	ph.total_ms = now_ms() - t_start;
+
 	if (a.json)
 		run_report_json(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
-				now_ms() - t0, &host);
+				wall_ms, &host, &ph);
 	else
 		run_report_print(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
-				 now_ms() - t0);
-	runner_release(&r);
+				 wall_ms);
+	if (!a.json)
+		run_report_phases_print(stdout, &ph);
 
 out_build:
 	if (images)
@@ -704,7 +739,8 @@ out_build:
 	free(tmp_disk);
 	build_result_free(&res);
 out_vmm:
-	vmm_destroy(&m);
+	if (!torn_down)
+		vmm_destroy(&m);
 out_kvm:
 	if (k)
 		kvm_close(k);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hv/domain.h>
@@ -21,6 +22,14 @@
 #include "transport.h"
 
 static struct vmm *vmm_of(void *ctx) { return ctx; }
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static int be_domain_create(void *ctx, struct domain *d)
 {
@@ -74,16 +83,23 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	void *want, *got;
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
+	double t0 = 0;
 
 	(void)mfn;
 	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
 	want = vd->window + gfn_to_gaddr(gfn);
-	if (m->prefault)
+	if (m->prefault) {
 		flags |= MAP_POPULATE;
+		t0 = now_ms();
+	}
 	got = mmap(want, nr << PAGE_SHIFT, prot, flags, m->memfd, (off_t)off);
 	if (got == MAP_FAILED)
 		return -errno;
+	if (m->prefault) {
+		m->st.prefault_ms += now_ms() - t0;
+		m->st.prefault_bytes += nr << PAGE_SHIFT;
+	}
 	m->st.mmaps++;
 	vd->nr_mmaps++;
 	vd->mapped_pages += nr;
@@ -235,6 +251,12 @@ void vmm_destroy(struct vmm *m)
 	if (m->memfd >= 0)
 		close(m->memfd);
 	m->memfd = -1;
+}
+
+const char *vmm_backing(const struct vmm *m)
+{
+	(void)m;
+	return "4 KiB pages (shmem memfd)";
 }
 
 uint64_t vmm_memfd_resident(const struct vmm *m)

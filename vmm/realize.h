@@ -33,6 +33,10 @@ struct vmm_dom {
 
 struct vmm_stats {
 	uint64_t mmaps, munmaps, punches, punched_bytes, scrubs, scrubbed_bytes;
+	/* Guest RAM populated ahead of the guest (MAP_POPULATE) and the host
+	 * time it took: the run report's prefault phase. */
+	uint64_t prefault_bytes;
+	double prefault_ms;
 };
 
 struct vmm {
@@ -71,6 +75,9 @@ static inline void *vmm_gpa_to_hva(struct domain *d, paddr_t gaddr)
 {
 	return vmm_dom(d)->window + gaddr;
 }
+
+/* Which host pages back guest RAM, and why: one line for the run report. */
+const char *vmm_backing(const struct vmm *m);
 
 /* Resident host memory of the memfd in bytes (allocated blocks). */
 uint64_t vmm_memfd_resident(const struct vmm *m);
