@@ -30,6 +30,7 @@
 #include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
+#include "run_limit.h"
 #include "runner.h"
 
 /* The hosted builds of the seed-scenario programs, linked into memvisor so
@@ -64,6 +65,7 @@ struct run_args {
 	unsigned int timeout_s;
 	bool verbose;
 	bool json;
+	bool limit;           /* --limit: measure the machine's limit afterwards */
 	enum run_transport transport;
 	const char *bootargs;
 	const char *disk;     /* --disk: the block device's file */
@@ -97,6 +99,10 @@ static void run_usage(FILE *f)
 		"                      (default: /chosen memvisor,xen-release, else latest)\n"
 		"  --json              the final report as JSON on stdout (guest consoles go\n"
 		"                      to stderr)\n"
+		"  --limit             after the run, time the same memory work without guests\n"
+		"                      (first touch of all guest RAM in a fresh memfd, a read\n"
+		"                      of what the backends foreign-mapped through a second\n"
+		"                      view, the release) and report the run against it\n"
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
 		"                      0 = no limit); they count as failed\n"
 		"  -v, --verbose       hypervisor log on stderr\n"
@@ -288,6 +294,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"bootargs", required_argument, NULL, 'b'},
 		{"disk", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
+		{"limit", no_argument, NULL, 'L'},
 		{"xen", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -345,6 +352,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 'L':
+			a->limit = true;
 			break;
 		case 'x': {
 			enum xen_policy pol;
@@ -454,6 +464,24 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The limit for the run's memory work: every domain's RAM touched once,
+ * what the backends foreign-mapped read once more (run_limit.h). */
+static void measure_limit(const struct run_report_dom *rep, unsigned int n, bool thp,
+			  struct run_phases *ph)
+{
+	uint64_t ram = 0, view = 0;
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		ram += rep[i].ram_before << PAGE_SHIFT;
+		view += rep[i].foreign_maps_made << PAGE_SHIFT;
+	}
+	rc = run_limit_measure(ram, view, thp, ph);
+	if (rc)
+		fprintf(stderr, "memvisor: --limit: cannot measure the limit with %llu MiB: %s\n",
+			(unsigned long long)(ram >> 20), strerror(-rc));
+}
+
 /* When the first domain entered its transport, in ms from t_start. */
 static double first_entry_ms(const struct runner *r, double t_start)
 {
@@ -493,7 +521,7 @@ int cmd_run(int argc, char **argv)
 	size_t len = 0;
 	void *blob;
 	unsigned int bad;
-	bool use_kvm, torn_down = false;
+	bool use_kvm, torn_down = false, thp;
 	struct run_phases ph;
 	double t_start = now_ms(), t0, wall_ms;
 	int rc, ret = 1;
@@ -702,6 +730,7 @@ int cmd_run(int argc, char **argv)
 			ret = 1;
 	wall_ms = now_ms() - t0;
 	snprintf(ph.backing, sizeof(ph.backing), "%s", vmm_backing(&m));
+	thp = vmm_backing_thp(&m);
 
 	/* The teardown is a phase of the run: the report comes after it. */
 	t0 = now_ms();
@@ -713,6 +742,8 @@ int cmd_run(int argc, char **argv)
 	torn_down = true;
 	ph.teardown_ms = now_ms() - t0;
 	ph.total_ms = now_ms() - t_start;
+	if (a.limit)
+		measure_limit(rep, res.nr, thp, &ph);
 
 	if (a.json)
 		run_report_json(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",

@@ -259,6 +259,12 @@ const char *vmm_backing(const struct vmm *m)
 	return "4 KiB pages (shmem memfd)";
 }
 
+bool vmm_backing_thp(const struct vmm *m)
+{
+	(void)m;
+	return false;
+}
+
 uint64_t vmm_memfd_resident(const struct vmm *m)
 {
 	struct stat st;

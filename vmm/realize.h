@@ -78,6 +78,8 @@ static inline void *vmm_gpa_to_hva(struct domain *d, paddr_t gaddr)
 
 /* Which host pages back guest RAM, and why: one line for the run report. */
 const char *vmm_backing(const struct vmm *m);
+/* Whether transparent huge pages were asked for (madvise) on guest RAM. */
+bool vmm_backing_thp(const struct vmm *m);
 
 /* Resident host memory of the memfd in bytes (allocated blocks). */
 uint64_t vmm_memfd_resident(const struct vmm *m);
