@@ -17,9 +17,19 @@
 #include <unistd.h>
 
 #include <hv/domain.h>
+#include <hv/vec.h>
 
 #include "realize.h"
 #include "transport.h"
+
+/* Linux 5.14; older headers may lack it (the probe then finds it refused). */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* What the prefault thread populates between two looks at its stop flag:
+ * about a millisecond of host work here. */
+#define PREFAULT_CHUNK (2ULL << 20)
 
 static struct vmm *vmm_of(void *ctx) { return ctx; }
 
@@ -61,6 +71,149 @@ static int be_domain_create(void *ctx, struct domain *d)
 	return 0;
 }
 
+/* --- background prefault (struct vmm_prefault) --- */
+
+static void prefault_forget(struct vmm *m, struct vmm_dom *vd)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->pf.nr; i++)
+		if (m->pf.r[i].vd != vd)
+			m->pf.r[k++] = m->pf.r[i];
+	m->pf.nr = k;
+}
+
+/* Keeps [gaddr, gaddr+len) of vd's window for the thread; false without
+ * memory (the caller then populates it at once). */
+static bool prefault_record(struct vmm *m, struct vmm_dom *vd, uint64_t gaddr, uint64_t len)
+{
+	struct vmm_prefault_range *last = m->pf.nr ? &m->pf.r[m->pf.nr - 1] : NULL;
+
+	if (last && last->vd == vd && last->gaddr + last->len == gaddr) {
+		last->len += len;
+		return true;
+	}
+	if (VEC_RESERVE(m->pf.r, m->pf.cap, m->pf.nr + 1, 16))
+		return false;
+	m->pf.r[m->pf.nr++] = (struct vmm_prefault_range){vd, gaddr, len};
+	return true;
+}
+
+/* Where the thread is in one domain's ranges. */
+struct prefault_cursor {
+	struct vmm_dom *vd;
+	uint64_t total, done; /* bytes */
+	size_t next;          /* its range being populated, or nr when done */
+	uint64_t off;         /* into that range */
+};
+
+static size_t prefault_next_range(const struct vmm_prefault *pf, struct vmm_dom *vd, size_t from)
+{
+	while (from < pf->nr && pf->r[from].vd != vd)
+		from++;
+	return from;
+}
+
+static void *prefault_thread(void *arg)
+{
+	struct vmm *m = arg;
+	struct vmm_prefault *pf = &m->pf;
+	struct prefault_cursor *c = calloc(pf->nr, sizeof(*c));
+	size_t nc = 0;
+
+	if (!c)
+		goto out;
+	for (size_t i = 0; i < pf->nr; i++) {
+		size_t k = 0;
+
+		while (k < nc && c[k].vd != pf->r[i].vd)
+			k++;
+		if (k == nc)
+			c[nc++] = (struct prefault_cursor){pf->r[i].vd, 0, 0, i, 0};
+		c[k].total += pf->r[i].len;
+	}
+	while (!__atomic_load_n(&pf->stop, __ATOMIC_ACQUIRE)) {
+		struct prefault_cursor *pick = NULL;
+		const struct vmm_prefault_range *r;
+		uint64_t n;
+
+		/* The domain with the smallest share of its RAM done goes next,
+		 * so that each guest finds its first pages ready early. */
+		for (size_t k = 0; k < nc; k++)
+			if (c[k].next < pf->nr &&
+			    (!pick || (double)c[k].done / (double)c[k].total <
+					      (double)pick->done / (double)pick->total))
+				pick = &c[k];
+		if (!pick)
+			break;
+		r = &pf->r[pick->next];
+		n = MIN(PREFAULT_CHUNK, r->len - pick->off);
+		/* Fails (EINVAL) where the range was unmapped since: skipped. */
+		if (!madvise(pick->vd->window + r->gaddr + pick->off, n, MADV_POPULATE_READ))
+			pf->bytes += n;
+		pick->off += n;
+		pick->done += n;
+		if (pick->off == r->len) {
+			pick->off = 0;
+			pick->next = prefault_next_range(pf, pick->vd, pick->next + 1);
+		}
+	}
+	free(c);
+out:
+	pf->ms = now_ms() - pf->t0;
+	return NULL;
+}
+
+int vmm_prefault_start(struct vmm *m)
+{
+	struct vmm_prefault *pf = &m->pf;
+	int rc;
+
+	hv_lock(&m->hv);
+	if (!pf->deferring) {
+		hv_unlock(&m->hv);
+		return 0;
+	}
+	pf->deferring = false;
+	hv_unlock(&m->hv);
+	pf->t0 = now_ms();
+	pf->started = true;
+	if (!pf->nr)
+		return 0;
+	rc = pthread_create(&pf->th, NULL, prefault_thread, m);
+	if (rc) {
+		/* Populated here instead: slower to start, never less correct. */
+		prefault_thread(m);
+		return -rc;
+	}
+	pf->running = true;
+	return 0;
+}
+
+void vmm_prefault_stop(struct vmm *m)
+{
+	struct vmm_prefault *pf = &m->pf;
+
+	if (!pf->running)
+		return;
+	__atomic_store_n(&pf->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(pf->th, NULL);
+	pf->running = false;
+}
+
+/* Whether this kernel populates a range on request (MADV_POPULATE_READ). */
+static bool can_populate(void)
+{
+	void *p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	bool ok;
+
+	if (p == MAP_FAILED)
+		return false;
+	ok = madvise(p, PAGE_SIZE, MADV_POPULATE_READ) == 0;
+	munmap(p, PAGE_SIZE);
+	return ok;
+}
+
 static void be_domain_destroy(void *ctx, struct domain *d)
 {
 	struct vmm *m = vmm_of(ctx);
@@ -68,6 +221,11 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 
 	if (!vd)
 		return;
+	/* The prefault thread must be out of the window before it goes; a
+	 * domain destroyed while the others run ends the background prefault
+	 * for all (what is left faults in on demand). */
+	vmm_prefault_stop(m);
+	prefault_forget(m, vd);
 	if (m->transport)
 		m->transport->ops->destroy(m->transport, vd);
 	munmap(vd->window, vd->window_size);
@@ -84,19 +242,25 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
 	double t0 = 0;
+	bool defer = m->prefault && m->pf.deferring;
 
 	(void)mfn;
 	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
 	want = vd->window + gfn_to_gaddr(gfn);
-	if (m->prefault) {
+	if (m->prefault && !defer) {
 		flags |= MAP_POPULATE;
 		t0 = now_ms();
 	}
 	got = mmap(want, nr << PAGE_SHIFT, prot, flags, m->memfd, (off_t)off);
 	if (got == MAP_FAILED)
 		return -errno;
-	if (m->prefault) {
+	if (defer && !prefault_record(m, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT)) {
+		t0 = now_ms();
+		madvise(got, nr << PAGE_SHIFT, MADV_POPULATE_READ);
+		defer = false;
+	}
+	if (m->prefault && !defer) {
 		m->st.prefault_ms += now_ms() - t0;
 		m->st.prefault_bytes += nr << PAGE_SHIFT;
 	}
@@ -210,6 +374,8 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 	}
 	m->ram_size = total;
 	m->prefault = cfg->prefault;
+	m->prefault_background = cfg->prefault && cfg->prefault_background && can_populate();
+	m->pf.deferring = m->prefault_background;
 
 	memset(&hc, 0, sizeof(hc));
 	memcpy(hc.banks, cfg->banks, sizeof(hc.banks));
@@ -245,7 +411,11 @@ void vmm_set_transport(struct vmm *m, struct transport *t)
 
 void vmm_destroy(struct vmm *m)
 {
+	vmm_prefault_stop(m);
 	hv_destroy(&m->hv);
+	free(m->pf.r);
+	m->pf.r = NULL;
+	m->pf.nr = m->pf.cap = 0;
 	if (m->ram_va && m->ram_va != MAP_FAILED)
 		munmap(m->ram_va, m->ram_size);
 	if (m->memfd >= 0)
