@@ -180,25 +180,28 @@ int vmm_prefault_start(struct vmm *m)
 	pf->started = true;
 	if (!pf->nr)
 		return 0;
+	pthread_mutex_lock(&pf->lock);
 	rc = pthread_create(&pf->th, NULL, prefault_thread, m);
-	if (rc) {
-		/* Populated here instead: slower to start, never less correct. */
+	pf->running = rc == 0;
+	pthread_mutex_unlock(&pf->lock);
+	/* Not started: populated here instead, slower to start, never less
+	 * correct. */
+	if (rc)
 		prefault_thread(m);
-		return -rc;
-	}
-	pf->running = true;
-	return 0;
+	return -rc;
 }
 
 void vmm_prefault_stop(struct vmm *m)
 {
 	struct vmm_prefault *pf = &m->pf;
 
-	if (!pf->running)
-		return;
-	__atomic_store_n(&pf->stop, 1, __ATOMIC_RELEASE);
-	pthread_join(pf->th, NULL);
-	pf->running = false;
+	pthread_mutex_lock(&pf->lock);
+	if (pf->running) {
+		__atomic_store_n(&pf->stop, 1, __ATOMIC_RELEASE);
+		pthread_join(pf->th, NULL);
+		pf->running = false;
+	}
+	pthread_mutex_unlock(&pf->lock);
 }
 
 /* Whether this kernel populates a range on request (MADV_POPULATE_READ). */
@@ -356,6 +359,7 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 
 	memset(m, 0, sizeof(*m));
 	m->memfd = -1;
+	pthread_mutex_init(&m->pf.lock, NULL);
 	for (unsigned int i = 0; i < cfg->nr_banks; i++)
 		total += cfg->banks[i][1];
 	if (!total || cfg->nr_banks > FRAME_MAX_BANKS)
@@ -416,6 +420,7 @@ void vmm_destroy(struct vmm *m)
 	free(m->pf.r);
 	m->pf.r = NULL;
 	m->pf.nr = m->pf.cap = 0;
+	pthread_mutex_destroy(&m->pf.lock);
 	if (m->ram_va && m->ram_va != MAP_FAILED)
 		munmap(m->ram_va, m->ram_size);
 	if (m->memfd >= 0)

@@ -62,6 +62,9 @@ struct vmm_prefault {
 	size_t nr, cap;
 	pthread_t th;
 	bool started;                   /* vmm_prefault_start() was called */
+	/* Guards running: a guest destroying a domain and the caller may both
+	 * stop the thread. */
+	pthread_mutex_t lock;
 	bool running;                   /* th is to be joined */
 	int stop;                       /* atomic: the thread stops after its chunk */
 	double t0;                      /* CLOCK_MONOTONIC ms at the start */
