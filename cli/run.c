@@ -722,9 +722,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "memvisor: cannot prefault guest RAM in the background (%s): "
 				"populated it before the run\n", strerror(-rc));
 	bad = runner_run(&r);
-	ph.run_ms = now_ms() - t0;
 	/* What the guests did not need before they stopped is not populated. */
 	vmm_prefault_stop(&m);
+	ph.run_ms = now_ms() - t0;
 	ph.prefault_background = m.pf.started && m.pf.bytes;
 	ph.prefault_ms += m.pf.ms;
 	ph.prefault_bytes += m.pf.bytes;

@@ -45,8 +45,8 @@ struct run_report_dom {
  * run (inside the build's wall time) or in a background thread racing the
  * guests (inside the run's); first_entry: from the command's start to the
  * first domain entering its transport (its first guest instruction follows
- * after the boot-state set-up); run: from starting the domains' threads to
- * the last one stopping; teardown: devices, domains, machine RAM, KVM;
+ * after the boot-state set-up); run: from starting the domains' threads
+ * (and the background prefault) to the last one stopping; teardown: devices, domains, machine RAM, KVM;
  * total: from the command's start to the end of the teardown. So build +
  * run + teardown <= total, the rest being the report and small steps.
  */

@@ -27,6 +27,8 @@
 #define MADV_POPULATE_READ 22
 #endif
 
+#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage/"
+
 /* What the prefault thread populates between two looks at its stop flag:
  * about a millisecond of host work here. */
 #define PREFAULT_CHUNK (2ULL << 20)
@@ -204,6 +206,57 @@ void vmm_prefault_stop(struct vmm *m)
 	pthread_mutex_unlock(&pf->lock);
 }
 
+/* The value in brackets of a THP sysfs setting ("always [madvise] never"),
+ * or "" when the file cannot be read. */
+static void thp_setting(const char *file, char *val, size_t len)
+{
+	char buf[128], *a, *b;
+	FILE *f = fopen(file, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	val[0] = '\0';
+	a = strchr(buf, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (b)
+		snprintf(val, len, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+/*
+ * Huge pages for guest RAM, where the host allows them without being
+ * reconfigured: shmem THP (the memfd's 2 MiB folios, asked for per mapping
+ * with MADV_HUGEPAGE) when the 2 MiB size's shmem_enabled, or the global
+ * one it inherits, is always, within_size, advise or force. Not hugetlb: a
+ * hugetlbfs memfd refuses the 4 KiB-granular maps and hole punches the
+ * realization makes (grant and foreign pages, decreases), so it could only
+ * back domains that never use them. The choice and its reason go in
+ * m->backing for the run report.
+ */
+static void choose_backing(struct vmm *m)
+{
+	char top[32], pmd[32];
+	const char *eff;
+
+	thp_setting(THP_SYSFS "shmem_enabled", top, sizeof(top));
+	thp_setting(THP_SYSFS "hugepages-2048kB/shmem_enabled", pmd, sizeof(pmd));
+	eff = pmd[0] && strcmp(pmd, "inherit") ? pmd : top;
+	m->thp = !strcmp(eff, "always") || !strcmp(eff, "within_size") ||
+		 !strcmp(eff, "advise") || !strcmp(eff, "force");
+	if (m->thp)
+		snprintf(m->backing, sizeof(m->backing),
+			 "shmem transparent huge pages (2 MiB where guest and memfd ranges align, "
+			 "else 4 KiB): the host's shmem THP setting is \"%s\"; "
+			 "madvise(MADV_HUGEPAGE) on every guest mapping", eff);
+	else
+		snprintf(m->backing, sizeof(m->backing),
+			 "4 KiB pages: shmem THP is \"%s\" on this host (%sshmem_enabled%s); "
+			 "hugetlb not used (it refuses the 4 KiB maps and punches guests make)",
+			 eff[0] ? eff : "unavailable", THP_SYSFS,
+			 pmd[0] && strcmp(pmd, "inherit") ? ", 2048 kB size" : "");
+}
+
 /* Whether this kernel populates a range on request (MADV_POPULATE_READ). */
 static bool can_populate(void)
 {
@@ -252,17 +305,23 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 		return -EINVAL;
 	want = vd->window + gfn_to_gaddr(gfn);
 	if (m->prefault && !defer) {
-		flags |= MAP_POPULATE;
+		/* With THP the mapping must ask for huge pages before it is
+		 * populated, so that is done after the mmap. */
+		if (!m->thp)
+			flags |= MAP_POPULATE;
 		t0 = now_ms();
 	}
 	got = mmap(want, nr << PAGE_SHIFT, prot, flags, m->memfd, (off_t)off);
 	if (got == MAP_FAILED)
 		return -errno;
+	if (m->thp)
+		madvise(got, nr << PAGE_SHIFT, MADV_HUGEPAGE);
 	if (defer && !prefault_record(m, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT)) {
 		t0 = now_ms();
-		madvise(got, nr << PAGE_SHIFT, MADV_POPULATE_READ);
 		defer = false;
 	}
+	if (m->prefault && !defer && m->thp)
+		madvise(got, nr << PAGE_SHIFT, MADV_POPULATE_READ);
 	if (m->prefault && !defer) {
 		m->st.prefault_ms += now_ms() - t0;
 		m->st.prefault_bytes += nr << PAGE_SHIFT;
@@ -377,6 +436,9 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 		goto err_fd;
 	}
 	m->ram_size = total;
+	choose_backing(m);
+	if (m->thp)
+		madvise(m->ram_va, total, MADV_HUGEPAGE);
 	m->prefault = cfg->prefault;
 	m->prefault_background = cfg->prefault && cfg->prefault_background && can_populate();
 	m->pf.deferring = m->prefault_background;
@@ -430,14 +492,12 @@ void vmm_destroy(struct vmm *m)
 
 const char *vmm_backing(const struct vmm *m)
 {
-	(void)m;
-	return "4 KiB pages (shmem memfd)";
+	return m->backing;
 }
 
 bool vmm_backing_thp(const struct vmm *m)
 {
-	(void)m;
-	return false;
+	return m->thp;
 }
 
 uint64_t vmm_memfd_resident(const struct vmm *m)

@@ -79,6 +79,8 @@ struct vmm {
 	uint64_t ram_size;
 	bool prefault;          /* MAP_POPULATE guest mappings */
 	bool prefault_background; /* vmm_config.prefault_background, when the host can */
+	bool thp;               /* guest mappings madvise(MADV_HUGEPAGE)d: the host allows shmem THP */
+	char backing[256];      /* vmm_backing() */
 	struct vmm_prefault pf;
 	struct hv hv;
 	struct transport *transport; /* NULL: memory only, nothing can run */
