@@ -342,6 +342,9 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 
 	if (!vd)
 		return;
+	/* The window goes as a whole with its domain, and nothing runs. */
+	if (m->closing)
+		return;
 	got = mmap(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	/* Replacing a mapping inside our own reservation cannot fail short
@@ -362,7 +365,9 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	struct vmm *m = vmm_of(ctx);
 
 	(void)mfn;
-	if (off == HV_RAM_OFF_NONE)
+	/* Closing the memfd frees all of it at once, without a punch per run
+	 * (each of which must first look for the run in every mapping). */
+	if (off == HV_RAM_OFF_NONE || m->closing)
 		return;
 	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)(nr << PAGE_SHIFT)) == 0) {
@@ -379,7 +384,7 @@ static void be_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	struct vmm *m = vmm_of(ctx);
 
 	(void)mfn;
-	if (off == HV_RAM_OFF_NONE)
+	if (off == HV_RAM_OFF_NONE || m->closing)
 		return;
 	/* The pages stay resident: the next map (MAP_POPULATE) only has to
 	 * install them, instead of allocating and zeroing fresh ones after a
@@ -478,6 +483,9 @@ void vmm_set_transport(struct vmm *m, struct transport *t)
 void vmm_destroy(struct vmm *m)
 {
 	vmm_prefault_stop(m);
+	/* Everything goes: the host work of the domains' teardown is done
+	 * once, by the munmaps and the close below. */
+	m->closing = true;
 	hv_destroy(&m->hv);
 	free(m->pf.r);
 	m->pf.r = NULL;

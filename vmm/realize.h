@@ -79,6 +79,7 @@ struct vmm {
 	uint64_t ram_size;
 	bool prefault;          /* MAP_POPULATE guest mappings */
 	bool prefault_background; /* vmm_config.prefault_background, when the host can */
+	bool closing;           /* in vmm_destroy: no unmap, punch or scrub is worth making */
 	bool thp;               /* guest mappings madvise(MADV_HUGEPAGE)d: the host allows shmem THP */
 	char backing[256];      /* vmm_backing() */
 	struct vmm_prefault pf;
