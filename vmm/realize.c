@@ -298,7 +298,7 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
 	double t0 = 0;
-	bool defer = m->prefault && m->pf.deferring;
+	bool defer = m->prefault && m->pf.deferring, populate_after = false;
 
 	(void)mfn;
 	if (!vd || off == HV_RAM_OFF_NONE)
@@ -307,7 +307,9 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	if (m->prefault && !defer) {
 		/* With THP the mapping must ask for huge pages before it is
 		 * populated, so that is done after the mmap. */
-		if (!m->thp)
+		if (m->thp)
+			populate_after = true;
+		else
 			flags |= MAP_POPULATE;
 		t0 = now_ms();
 	}
@@ -316,11 +318,13 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 		return -errno;
 	if (m->thp)
 		madvise(got, nr << PAGE_SHIFT, MADV_HUGEPAGE);
+	/* Not recorded (no memory): populated now, as without deferral. */
 	if (defer && !prefault_record(m, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT)) {
 		t0 = now_ms();
 		defer = false;
+		populate_after = true;
 	}
-	if (m->prefault && !defer && m->thp)
+	if (populate_after)
 		madvise(got, nr << PAGE_SHIFT, MADV_POPULATE_READ);
 	if (m->prefault && !defer) {
 		m->st.prefault_ms += now_ms() - t0;
