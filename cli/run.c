@@ -49,6 +49,8 @@ static const struct {
 };
 
 enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
+/* --prefault: when guest RAM is populated (realize.h, struct vmm_prefault). */
+enum run_prefault { RUN_PREFAULT_BACKGROUND, RUN_PREFAULT_BEFORE, RUN_PREFAULT_NONE };
 
 #define RUN_DEFAULT_SYSTEM "seed-dom0.dts" /* in systems/ */
 #define RUN_DEFAULT_TIMEOUT_S 60
@@ -66,6 +68,7 @@ struct run_args {
 	bool verbose;
 	bool json;
 	bool limit;           /* --limit: measure the machine's limit afterwards */
+	enum run_prefault prefault;
 	enum run_transport transport;
 	const char *bootargs;
 	const char *disk;     /* --disk: the block device's file */
@@ -99,6 +102,9 @@ static void run_usage(FILE *f)
 		"                      (default: /chosen memvisor,xen-release, else latest)\n"
 		"  --json              the final report as JSON on stdout (guest consoles go\n"
 		"                      to stderr)\n"
+		"  --prefault WHEN     populate guest RAM in the background while the guests\n"
+		"                      run (default), before they start, or none (KVM\n"
+		"                      faults each page in on first use)\n"
 		"  --limit             after the run, time the same memory work without guests\n"
 		"                      (first touch of all guest RAM in a fresh memfd, a read\n"
 		"                      of what the backends foreign-mapped through a second\n"
@@ -295,6 +301,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"disk", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"limit", no_argument, NULL, 'L'},
+		{"prefault", required_argument, NULL, 'P'},
 		{"xen", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -355,6 +362,19 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'L':
 			a->limit = true;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "background"))
+				a->prefault = RUN_PREFAULT_BACKGROUND;
+			else if (!strcmp(optarg, "before"))
+				a->prefault = RUN_PREFAULT_BEFORE;
+			else if (!strcmp(optarg, "none"))
+				a->prefault = RUN_PREFAULT_NONE;
+			else {
+				cli_error("run", "--prefault wants background, before or none, not '%s'",
+					  optarg);
+				return 2;
+			}
 			break;
 		case 'x': {
 			enum xen_policy pol;
@@ -617,11 +637,11 @@ int cmd_run(int argc, char **argv)
 	cfg.log = log_sink;
 	cfg.log_ctx = &a;
 	cfg.log_level = a.verbose ? HV_LOG_DEBUG : HV_LOG_WARN;
-	cfg.prefault = true;
-	/* Guest RAM is populated while the guests already run, ahead of them
-	 * (realize.h, struct vmm_prefault), so that the first guest
-	 * instruction does not wait for gigabytes of page faults. */
-	cfg.prefault_background = true;
+	cfg.prefault = a.prefault != RUN_PREFAULT_NONE;
+	/* By default guest RAM is populated while the guests already run,
+	 * ahead of them (realize.h, struct vmm_prefault), so that the first
+	 * guest instruction does not wait for gigabytes of page faults. */
+	cfg.prefault_background = a.prefault == RUN_PREFAULT_BACKGROUND;
 	cfg.release = xen_policy_traits(release);
 	rc = vmm_init(&m, &cfg);
 	if (rc) {

@@ -14,6 +14,7 @@ Asserts their presence and consistency, never their size:
   - with --limit, "limit" covers every domain's RAM and what the backend
     foreign-mapped, its total is the sum of its parts and its ratio is the
     run's total over it; without --limit it is null;
+  - --prefault before and none are reported as such;
   - the text report prints the same phases.
 usage: run_phases.py MEMVISOR SYSTEM.dts kvm|inproc
 Exit 0 pass, 1 fail, 77 skip (KVM unusable).
@@ -111,10 +112,20 @@ def main():
                                                           lim["total_ms"]))
     print("json: %s" % json.dumps(ph))
 
+    # The default populates in the background where the kernel can.
+    if ph["prefault"] not in ("background", "before"):
+        fail("default prefault is %r" % ph["prefault"])
+
     rep = json.loads(run(memvisor, system, transport, ["--json"]))
     ph, _ = check_phases(rep)
     if ph["limit"] is not None:
         fail("a limit without --limit: %r" % ph["limit"])
+
+    for mode in ("before", "none"):
+        rep = json.loads(run(memvisor, system, transport, ["--json", "--prefault", mode]))
+        ph, _ = check_phases(rep)
+        if ph["prefault"] != mode:
+            fail("--prefault %s reports a prefault %r" % (mode, ph["prefault"]))
 
     text = run(memvisor, system, transport, ["--limit"])
     for want in ("  phases: build ", "first guest entry at ", " teardown ", "; total ",
