@@ -738,14 +738,16 @@ int cmd_run(int argc, char **argv)
 	ph.prefault_bytes = m.st.prefault_bytes;
 	ph.build_ms = t0 - t_start - ph.prefault_ms;
 	rc = vmm_prefault_start(&m);
-	if (rc)
+	if (rc) {
 		fprintf(stderr, "memvisor: cannot prefault guest RAM in the background (%s): "
 				"populated it before the run\n", strerror(-rc));
+		t0 = now_ms(); /* the run starts after that prefault */
+	}
 	bad = runner_run(&r);
 	/* What the guests did not need before they stopped is not populated. */
 	vmm_prefault_stop(&m);
 	ph.run_ms = now_ms() - t0;
-	ph.prefault_background = m.pf.started && m.pf.bytes;
+	ph.prefault_background = !rc && m.pf.started && m.pf.bytes;
 	ph.prefault_ms += m.pf.ms;
 	ph.prefault_bytes += m.pf.bytes;
 	ph.first_entry_ms = first_entry_ms(&r, t_start);
