@@ -30,6 +30,7 @@
 #include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
+#include "run_limit.h"
 #include "runner.h"
 
 /* The hosted builds of the seed-scenario programs, linked into memvisor so
@@ -52,6 +53,8 @@ static const struct {
 };
 
 enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
+/* --prefault: when guest RAM is populated (realize.h, struct vmm_prefault). */
+enum run_prefault { RUN_PREFAULT_BACKGROUND, RUN_PREFAULT_BEFORE, RUN_PREFAULT_NONE };
 
 #define RUN_DEFAULT_SYSTEM "seed-virtio.dts" /* in systems/ */
 #define RUN_DEFAULT_TIMEOUT_S 60
@@ -69,6 +72,8 @@ struct run_args {
 	unsigned int timeout_s;
 	bool verbose;
 	bool json;
+	bool limit;           /* --limit: measure the machine's limit afterwards */
+	enum run_prefault prefault;
 	enum run_transport transport;
 	const char *bootargs;
 	const char *disk;     /* --disk: the block device's file */
@@ -103,6 +108,13 @@ static void run_usage(FILE *f)
 		"                      (default: /chosen memvisor,xen-release, else latest)\n"
 		"  --json              the final report as JSON on stdout (guest consoles go\n"
 		"                      to stderr)\n"
+		"  --prefault WHEN     populate guest RAM in the background while the guests\n"
+		"                      run (default), before they start, or none (KVM\n"
+		"                      faults each page in on first use)\n"
+		"  --limit             after the run, time the same memory work without guests\n"
+		"                      (first touch of all guest RAM in a fresh memfd, a read\n"
+		"                      of what the backends foreign-mapped through a second\n"
+		"                      view, the release) and report the run against it\n"
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
 		"                      0 = no limit); they count as failed\n"
 		"  -v, --verbose       hypervisor log on stderr\n"
@@ -294,6 +306,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"bootargs", required_argument, NULL, 'b'},
 		{"disk", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
+		{"limit", no_argument, NULL, 'L'},
+		{"prefault", required_argument, NULL, 'P'},
 		{"xen", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -351,6 +365,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 'L':
+			a->limit = true;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "background"))
+				a->prefault = RUN_PREFAULT_BACKGROUND;
+			else if (!strcmp(optarg, "before"))
+				a->prefault = RUN_PREFAULT_BEFORE;
+			else if (!strcmp(optarg, "none"))
+				a->prefault = RUN_PREFAULT_NONE;
+			else {
+				cli_error("run", "--prefault wants background, before or none, not '%s'",
+					  optarg);
+				return 2;
+			}
 			break;
 		case 'x': {
 			enum xen_policy pol;
@@ -460,6 +490,35 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The limit for the run's memory work: every domain's RAM touched once,
+ * what the backends foreign-mapped read once more (run_limit.h). */
+static void measure_limit(const struct run_report_dom *rep, unsigned int n, bool thp,
+			  struct run_phases *ph)
+{
+	uint64_t ram = 0, view = 0;
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		ram += rep[i].ram_before << PAGE_SHIFT;
+		view += rep[i].foreign_maps_made << PAGE_SHIFT;
+	}
+	rc = run_limit_measure(ram, view, thp, ph);
+	if (rc)
+		fprintf(stderr, "memvisor: --limit: cannot measure the limit with %llu MiB: %s\n",
+			(unsigned long long)(ram >> 20), strerror(-rc));
+}
+
+/* When the first domain entered its transport, in ms from t_start. */
+static double first_entry_ms(const struct runner *r, double t_start)
+{
+	double first = -1;
+
+	for (unsigned int i = 0; i < r->nr; i++)
+		if (r->dom[i].started && (first < 0 || r->dom[i].start_ms < first))
+			first = r->dom[i].start_ms;
+	return first < 0 ? 0 : first - t_start;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -490,10 +549,12 @@ int cmd_run(int argc, char **argv)
 	size_t len = 0;
 	void *blob;
 	unsigned int bad;
-	bool use_kvm;
-	double t0;
+	bool use_kvm, torn_down = false, thp;
+	struct run_phases ph;
+	double t_start = now_ms(), t0, wall_ms;
 	int rc, ret = 1;
 
+	memset(&ph, 0, sizeof(ph));
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
@@ -584,7 +645,11 @@ int cmd_run(int argc, char **argv)
 	cfg.log = log_sink;
 	cfg.log_ctx = &a;
 	cfg.log_level = a.verbose ? HV_LOG_DEBUG : HV_LOG_WARN;
-	cfg.prefault = true;
+	cfg.prefault = a.prefault != RUN_PREFAULT_NONE;
+	/* By default guest RAM is populated while the guests already run,
+	 * ahead of them (realize.h, struct vmm_prefault), so that the first
+	 * guest instruction does not wait for gigabytes of page faults. */
+	cfg.prefault_background = a.prefault == RUN_PREFAULT_BACKGROUND;
 	cfg.release = xen_policy_traits(release);
 	rc = vmm_init(&m, &cfg);
 	if (rc) {
@@ -675,8 +740,26 @@ int cmd_run(int argc, char **argv)
 			(unsigned long long)(bd->d->tot_pages >> 8), use_kvm ? "" : " (in-process)");
 		free(path);
 	}
+	/* Everything up to here is the build phase, but for the prefault the
+	 * realization did along the way (MAP_POPULATE). */
 	t0 = now_ms();
+	ph.prefault_ms = m.st.prefault_ms;
+	ph.prefault_bytes = m.st.prefault_bytes;
+	ph.build_ms = t0 - t_start - ph.prefault_ms;
+	rc = vmm_prefault_start(&m);
+	if (rc) {
+		fprintf(stderr, "memvisor: cannot prefault guest RAM in the background (%s): "
+				"populated it before the run\n", strerror(-rc));
+		t0 = now_ms(); /* the run starts after that prefault */
+	}
 	bad = runner_run(&r);
+	/* What the guests did not need before they stopped is not populated. */
+	vmm_prefault_stop(&m);
+	ph.run_ms = now_ms() - t0;
+	ph.prefault_background = !rc && m.pf.started && m.pf.bytes;
+	ph.prefault_ms += m.pf.ms;
+	ph.prefault_bytes += m.pf.bytes;
+	ph.first_entry_ms = first_entry_ms(&r, t_start);
 	ret = bad ? 1 : 0;
 	disk_summary(&r, tmp_disk ? tmp_disk : a.disk);
 	if (r.stuck) {
@@ -690,13 +773,31 @@ int cmd_run(int argc, char **argv)
 	for (unsigned int i = 0; i < res.nr; i++)
 		if (!rep[i].ok)
 			ret = 1;
+	wall_ms = now_ms() - t0;
+	snprintf(ph.backing, sizeof(ph.backing), "%s", vmm_backing(&m));
+	thp = vmm_backing_thp(&m);
+
+	/* The teardown is a phase of the run: the report comes after it. */
+	t0 = now_ms();
+	runner_release(&r);
+	vmm_destroy(&m);
+	if (k)
+		kvm_close(k);
+	k = NULL;
+	torn_down = true;
+	ph.teardown_ms = now_ms() - t0;
+	ph.total_ms = now_ms() - t_start;
+	if (a.limit)
+		measure_limit(rep, res.nr, thp, &ph);
+
 	if (a.json)
 		run_report_json(stdout, rep, res.nr, vdev, nr_vdev, a.system,
-				use_kvm ? "kvm" : "inproc", now_ms() - t0, &host);
+				use_kvm ? "kvm" : "inproc", wall_ms, &host, &ph);
 	else
 		run_report_print(stdout, rep, res.nr, vdev, nr_vdev, a.system,
-				 use_kvm ? "kvm" : "inproc", now_ms() - t0);
-	runner_release(&r);
+				 use_kvm ? "kvm" : "inproc", wall_ms);
+	if (!a.json)
+		run_report_phases_print(stdout, &ph);
 
 out_build:
 	if (images)
@@ -714,7 +815,8 @@ out_build:
 	free(tmp_disk);
 	build_result_free(&res);
 out_vmm:
-	vmm_destroy(&m);
+	if (!torn_down)
+		vmm_destroy(&m);
 out_kvm:
 	if (k)
 		kvm_close(k);

@@ -244,13 +244,18 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		     const struct run_report_dev *dev, unsigned int nr_dev, const char *system,
-		     const char *transport, double wall_ms, const struct hostinfo *host)
+		     const char *transport, double wall_ms, const struct hostinfo *host,
+		     const struct run_phases *ph)
 {
 	fprintf(f, "{\"system\":");
 	json_str(f, system);
 	if (host) {
 		fputs(",\"host\":", f);
 		hostinfo_json(f, host);
+	}
+	if (ph) {
+		fputs(",\"phases\":", f);
+		run_report_phases_json(f, ph);
 	}
 	fprintf(f, ",\"transport\":\"%s\",\"wall_ms\":%.1f,\"domains\":[", transport, wall_ms);
 	for (unsigned int i = 0; i < n; i++) {
@@ -303,4 +308,58 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			v->answers, v->irqs);
 	}
 	fprintf(f, "]}\n");
+}
+
+/* --- the phases of the whole run ---------------------------------------- */
+
+double run_phases_limit_ms(const struct run_phases *ph)
+{
+	return ph->limit_touch_ms + ph->limit_view_ms + ph->limit_release_ms;
+}
+
+void run_report_phases_print(FILE *f, const struct run_phases *ph)
+{
+	fprintf(f, "  phases: build %.0f ms, prefault %.0f ms (%" PRIu64 " MiB, %s), "
+		   "first guest entry at %.0f ms, run %.0f ms, teardown %.0f ms; total %.0f ms\n",
+		ph->build_ms, ph->prefault_ms, ph->prefault_bytes >> 20,
+		!ph->prefault_bytes ? "none"
+		: ph->prefault_background ? "in the background, racing the guests"
+					  : "before the guests started",
+		ph->first_entry_ms, ph->run_ms, ph->teardown_ms, ph->total_ms);
+	fprintf(f, "  guest RAM backing: %s\n", ph->backing);
+	if (ph->limit) {
+		double lim = run_phases_limit_ms(ph);
+
+		fprintf(f, "  limit (same work, same run): first touch of %" PRIu64 " MiB of a fresh "
+			   "memfd %.0f ms, read of %" PRIu64 " MiB through a second mapping %.0f ms, "
+			   "release %.0f ms: %.0f ms; this run %.0f ms = %.2fx the limit\n",
+			ph->limit_ram_bytes >> 20, ph->limit_touch_ms, ph->limit_view_bytes >> 20,
+			ph->limit_view_ms, ph->limit_release_ms, lim, ph->total_ms,
+			lim > 0 ? ph->total_ms / lim : 0);
+	}
+}
+
+void run_report_phases_json(FILE *f, const struct run_phases *ph)
+{
+	fprintf(f, "{\"build_ms\":%.1f,\"prefault_ms\":%.1f,\"prefault_bytes\":%" PRIu64
+		   ",\"prefault\":\"%s\",\"first_guest_entry_ms\":%.1f,\"run_ms\":%.1f"
+		   ",\"teardown_ms\":%.1f,\"total_ms\":%.1f,\"backing\":",
+		ph->build_ms, ph->prefault_ms, ph->prefault_bytes,
+		!ph->prefault_bytes ? "none" : ph->prefault_background ? "background" : "before",
+		ph->first_entry_ms, ph->run_ms, ph->teardown_ms, ph->total_ms);
+	json_str(f, ph->backing);
+	fputs(",\"limit\":", f);
+	if (ph->limit) {
+		double lim = run_phases_limit_ms(ph);
+
+		fprintf(f, "{\"ram_bytes\":%" PRIu64 ",\"view_bytes\":%" PRIu64
+			   ",\"touch_ms\":%.1f,\"view_ms\":%.1f,\"release_ms\":%.1f"
+			   ",\"total_ms\":%.1f,\"ratio\":%.3f}",
+			ph->limit_ram_bytes, ph->limit_view_bytes, ph->limit_touch_ms,
+			ph->limit_view_ms, ph->limit_release_ms, lim,
+			lim > 0 ? ph->total_ms / lim : 0);
+	} else {
+		fputs("null", f);
+	}
+	fputc('}', f);
 }

@@ -66,6 +66,33 @@ struct run_report_dev {
 	uint64_t ioreqs, answers, irqs;
 };
 
+/*
+ * The phases of the whole command (issue 17 item 5), in ms. build: from the
+ * command's start to the domains' threads starting, without the prefault;
+ * prefault: populating guest RAM ahead of the guests, either before the
+ * run (inside the build's wall time) or in a background thread racing the
+ * guests (inside the run's); first_entry: from the command's start to the
+ * first domain entering its transport (its first guest instruction follows
+ * after the boot-state set-up); run: from starting the domains' threads
+ * (and the background prefault) to the last one stopping; teardown: devices, domains, machine RAM, KVM;
+ * total: from the command's start to the end of the teardown. So build +
+ * run + teardown <= total, the rest being the report and small steps.
+ */
+struct run_phases {
+	double build_ms, prefault_ms, first_entry_ms, run_ms, teardown_ms, total_ms;
+	uint64_t prefault_bytes;
+	bool prefault_background;
+	/* Which host pages back guest RAM, and why (vmm_backing()). */
+	char backing[256];
+	/* --limit: the machine's limit for the same work, measured after the
+	 * teardown (run_limit.h): first touch of a fresh memfd as big as all
+	 * guests' RAM, a read of view_bytes of it through a second mapping
+	 * (the backends' foreign views), then its release. */
+	bool limit;
+	uint64_t limit_ram_bytes, limit_view_bytes;
+	double limit_touch_ms, limit_view_ms, limit_release_ms;
+};
+
 /* Fills rep (one entry per runner domain) from the finished run. */
 void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 			const unsigned int *plan_index, const uint64_t *ram_before,
@@ -78,9 +105,16 @@ unsigned int run_report_devices(const struct runner *r, const struct build_resul
 void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		      const struct run_report_dev *dev, unsigned int nr_dev, const char *system,
 		      const char *transport, double wall_ms);
-/* host: the machine, as `memvisor bench` records it; NULL leaves it out. */
+/* host: the machine, as `memvisor bench` records it; ph: the phases; NULL
+ * leaves either out. */
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		     const struct run_report_dev *dev, unsigned int nr_dev, const char *system,
-		     const char *transport, double wall_ms, const struct hostinfo *host);
+		     const char *transport, double wall_ms, const struct hostinfo *host,
+		     const struct run_phases *ph);
+/* The phases as text, and as the JSON object "phases" (with "limit"). */
+void run_report_phases_print(FILE *f, const struct run_phases *ph);
+void run_report_phases_json(FILE *f, const struct run_phases *ph);
+/* The limit's total, and the ratio of the whole run to it. */
+double run_phases_limit_ms(const struct run_phases *ph);
 
 #endif

@@ -13,14 +13,35 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hv/domain.h>
+#include <hv/vec.h>
 
 #include "realize.h"
 #include "transport.h"
 
+/* Linux 5.14; older headers may lack it (the probe then finds it refused). */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage/"
+
+/* What the prefault thread populates between two looks at its stop flag:
+ * about a millisecond of host work here. */
+#define PREFAULT_CHUNK (2ULL << 20)
+
 static struct vmm *vmm_of(void *ctx) { return ctx; }
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static int be_domain_create(void *ctx, struct domain *d)
 {
@@ -52,6 +73,203 @@ static int be_domain_create(void *ctx, struct domain *d)
 	return 0;
 }
 
+/* --- background prefault (struct vmm_prefault) --- */
+
+static void prefault_forget(struct vmm *m, struct vmm_dom *vd)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->pf.nr; i++)
+		if (m->pf.r[i].vd != vd)
+			m->pf.r[k++] = m->pf.r[i];
+	m->pf.nr = k;
+}
+
+/* Keeps [gaddr, gaddr+len) of vd's window for the thread; false without
+ * memory (the caller then populates it at once). */
+static bool prefault_record(struct vmm *m, struct vmm_dom *vd, uint64_t gaddr, uint64_t len)
+{
+	struct vmm_prefault_range *last = m->pf.nr ? &m->pf.r[m->pf.nr - 1] : NULL;
+
+	if (last && last->vd == vd && last->gaddr + last->len == gaddr) {
+		last->len += len;
+		return true;
+	}
+	if (VEC_RESERVE(m->pf.r, m->pf.cap, m->pf.nr + 1, 16))
+		return false;
+	m->pf.r[m->pf.nr++] = (struct vmm_prefault_range){vd, gaddr, len};
+	return true;
+}
+
+/* Where the thread is in one domain's ranges. */
+struct prefault_cursor {
+	struct vmm_dom *vd;
+	uint64_t total, done; /* bytes */
+	size_t next;          /* its range being populated, or nr when done */
+	uint64_t off;         /* into that range */
+};
+
+static size_t prefault_next_range(const struct vmm_prefault *pf, struct vmm_dom *vd, size_t from)
+{
+	while (from < pf->nr && pf->r[from].vd != vd)
+		from++;
+	return from;
+}
+
+static void *prefault_thread(void *arg)
+{
+	struct vmm *m = arg;
+	struct vmm_prefault *pf = &m->pf;
+	struct prefault_cursor *c = calloc(pf->nr, sizeof(*c));
+	size_t nc = 0;
+
+	if (!c)
+		goto out;
+	for (size_t i = 0; i < pf->nr; i++) {
+		size_t k = 0;
+
+		while (k < nc && c[k].vd != pf->r[i].vd)
+			k++;
+		if (k == nc)
+			c[nc++] = (struct prefault_cursor){pf->r[i].vd, 0, 0, i, 0};
+		c[k].total += pf->r[i].len;
+	}
+	while (!__atomic_load_n(&pf->stop, __ATOMIC_ACQUIRE)) {
+		struct prefault_cursor *pick = NULL;
+		const struct vmm_prefault_range *r;
+		uint64_t n;
+
+		/* The domain with the smallest share of its RAM done goes next,
+		 * so that each guest finds its first pages ready early. */
+		for (size_t k = 0; k < nc; k++)
+			if (c[k].next < pf->nr &&
+			    (!pick || (double)c[k].done / (double)c[k].total <
+					      (double)pick->done / (double)pick->total))
+				pick = &c[k];
+		if (!pick)
+			break;
+		r = &pf->r[pick->next];
+		n = MIN(PREFAULT_CHUNK, r->len - pick->off);
+		/* Fails (EINVAL) where the range was unmapped since: skipped. */
+		if (!madvise(pick->vd->window + r->gaddr + pick->off, n, MADV_POPULATE_READ))
+			pf->bytes += n;
+		pick->off += n;
+		pick->done += n;
+		if (pick->off == r->len) {
+			pick->off = 0;
+			pick->next = prefault_next_range(pf, pick->vd, pick->next + 1);
+		}
+	}
+	free(c);
+out:
+	pf->ms = now_ms() - pf->t0;
+	return NULL;
+}
+
+int vmm_prefault_start(struct vmm *m)
+{
+	struct vmm_prefault *pf = &m->pf;
+	int rc;
+
+	hv_lock(&m->hv);
+	if (!pf->deferring) {
+		hv_unlock(&m->hv);
+		return 0;
+	}
+	pf->deferring = false;
+	hv_unlock(&m->hv);
+	pf->t0 = now_ms();
+	pf->started = true;
+	if (!pf->nr)
+		return 0;
+	pthread_mutex_lock(&pf->lock);
+	rc = pthread_create(&pf->th, NULL, prefault_thread, m);
+	pf->running = rc == 0;
+	pthread_mutex_unlock(&pf->lock);
+	/* Not started: populated here instead, slower to start, never less
+	 * correct. */
+	if (rc)
+		prefault_thread(m);
+	return -rc;
+}
+
+void vmm_prefault_stop(struct vmm *m)
+{
+	struct vmm_prefault *pf = &m->pf;
+
+	pthread_mutex_lock(&pf->lock);
+	if (pf->running) {
+		__atomic_store_n(&pf->stop, 1, __ATOMIC_RELEASE);
+		pthread_join(pf->th, NULL);
+		pf->running = false;
+	}
+	pthread_mutex_unlock(&pf->lock);
+}
+
+/* The value in brackets of a THP sysfs setting ("always [madvise] never"),
+ * or "" when the file cannot be read. */
+static void thp_setting(const char *file, char *val, size_t len)
+{
+	char buf[128], *a, *b;
+	FILE *f = fopen(file, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	val[0] = '\0';
+	a = strchr(buf, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (b)
+		snprintf(val, len, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+/*
+ * Huge pages for guest RAM, where the host allows them without being
+ * reconfigured: shmem THP (the memfd's 2 MiB folios, asked for per mapping
+ * with MADV_HUGEPAGE) when the 2 MiB size's shmem_enabled, or the global
+ * one it inherits, is always, within_size, advise or force. Not hugetlb: a
+ * hugetlbfs memfd refuses the 4 KiB-granular maps and hole punches the
+ * realization makes (grant and foreign pages, decreases), so it could only
+ * back domains that never use them. The choice and its reason go in
+ * m->backing for the run report.
+ */
+static void choose_backing(struct vmm *m)
+{
+	char top[32], pmd[32];
+	const char *eff;
+
+	thp_setting(THP_SYSFS "shmem_enabled", top, sizeof(top));
+	thp_setting(THP_SYSFS "hugepages-2048kB/shmem_enabled", pmd, sizeof(pmd));
+	eff = pmd[0] && strcmp(pmd, "inherit") ? pmd : top;
+	m->thp = !strcmp(eff, "always") || !strcmp(eff, "within_size") ||
+		 !strcmp(eff, "advise") || !strcmp(eff, "force");
+	if (m->thp)
+		snprintf(m->backing, sizeof(m->backing),
+			 "shmem transparent huge pages (2 MiB where guest and memfd ranges align, "
+			 "else 4 KiB): the host's shmem THP setting is \"%s\"; "
+			 "madvise(MADV_HUGEPAGE) on every guest mapping", eff);
+	else
+		snprintf(m->backing, sizeof(m->backing),
+			 "4 KiB pages: shmem THP is \"%s\" on this host (%sshmem_enabled%s); "
+			 "hugetlb not used (it refuses the 4 KiB maps and punches guests make)",
+			 eff[0] ? eff : "unavailable", THP_SYSFS,
+			 pmd[0] && strcmp(pmd, "inherit") ? ", 2048 kB size" : "");
+}
+
+/* Whether this kernel populates a range on request (MADV_POPULATE_READ). */
+static bool can_populate(void)
+{
+	void *p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	bool ok;
+
+	if (p == MAP_FAILED)
+		return false;
+	ok = madvise(p, PAGE_SIZE, MADV_POPULATE_READ) == 0;
+	munmap(p, PAGE_SIZE);
+	return ok;
+}
+
 static void be_domain_destroy(void *ctx, struct domain *d)
 {
 	struct vmm *m = vmm_of(ctx);
@@ -59,6 +277,11 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 
 	if (!vd)
 		return;
+	/* The prefault thread must be out of the window before it goes; a
+	 * domain destroyed while the others run ends the background prefault
+	 * for all (what is left faults in on demand). */
+	vmm_prefault_stop(m);
+	prefault_forget(m, vd);
 	if (m->transport)
 		m->transport->ops->destroy(m->transport, vd);
 	munmap(vd->window, vd->window_size);
@@ -74,16 +297,39 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	void *want, *got;
 	int prot = access == HV_ACCESS_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 	int flags = MAP_SHARED | MAP_FIXED;
+	double t0 = 0;
+	bool defer = m->prefault && m->pf.deferring, populate_after = false;
 
 	(void)mfn;
 	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
 	want = vd->window + gfn_to_gaddr(gfn);
-	if (m->prefault)
-		flags |= MAP_POPULATE;
+	if (m->prefault && !defer) {
+		/* With THP the mapping must ask for huge pages before it is
+		 * populated, so that is done after the mmap. */
+		if (m->thp)
+			populate_after = true;
+		else
+			flags |= MAP_POPULATE;
+		t0 = now_ms();
+	}
 	got = mmap(want, nr << PAGE_SHIFT, prot, flags, m->memfd, (off_t)off);
 	if (got == MAP_FAILED)
 		return -errno;
+	if (m->thp)
+		madvise(got, nr << PAGE_SHIFT, MADV_HUGEPAGE);
+	/* Not recorded (no memory): populated now, as without deferral. */
+	if (defer && !prefault_record(m, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT)) {
+		t0 = now_ms();
+		defer = false;
+		populate_after = true;
+	}
+	if (populate_after)
+		madvise(got, nr << PAGE_SHIFT, MADV_POPULATE_READ);
+	if (m->prefault && !defer) {
+		m->st.prefault_ms += now_ms() - t0;
+		m->st.prefault_bytes += nr << PAGE_SHIFT;
+	}
 	m->st.mmaps++;
 	vd->nr_mmaps++;
 	vd->mapped_pages += nr;
@@ -99,6 +345,9 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	void *got;
 
 	if (!vd)
+		return;
+	/* The window goes as a whole with its domain, and nothing runs. */
+	if (m->closing)
 		return;
 	got = mmap(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
@@ -120,7 +369,9 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	struct vmm *m = vmm_of(ctx);
 
 	(void)mfn;
-	if (off == HV_RAM_OFF_NONE)
+	/* Closing the memfd frees all of it at once, without a punch per run
+	 * (each of which must first look for the run in every mapping). */
+	if (off == HV_RAM_OFF_NONE || m->closing)
 		return;
 	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)(nr << PAGE_SHIFT)) == 0) {
@@ -137,7 +388,7 @@ static void be_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	struct vmm *m = vmm_of(ctx);
 
 	(void)mfn;
-	if (off == HV_RAM_OFF_NONE)
+	if (off == HV_RAM_OFF_NONE || m->closing)
 		return;
 	/* The pages stay resident: the next map (MAP_POPULATE) only has to
 	 * install them, instead of allocating and zeroing fresh ones after a
@@ -176,6 +427,7 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 
 	memset(m, 0, sizeof(*m));
 	m->memfd = -1;
+	pthread_mutex_init(&m->pf.lock, NULL);
 	for (unsigned int i = 0; i < cfg->nr_banks; i++)
 		total += cfg->banks[i][1];
 	if (!total || cfg->nr_banks > FRAME_MAX_BANKS)
@@ -193,7 +445,12 @@ int vmm_init(struct vmm *m, const struct vmm_config *cfg)
 		goto err_fd;
 	}
 	m->ram_size = total;
+	choose_backing(m);
+	if (m->thp)
+		madvise(m->ram_va, total, MADV_HUGEPAGE);
 	m->prefault = cfg->prefault;
+	m->prefault_background = cfg->prefault && cfg->prefault_background && can_populate();
+	m->pf.deferring = m->prefault_background;
 
 	memset(&hc, 0, sizeof(hc));
 	memcpy(hc.banks, cfg->banks, sizeof(hc.banks));
@@ -229,12 +486,30 @@ void vmm_set_transport(struct vmm *m, struct transport *t)
 
 void vmm_destroy(struct vmm *m)
 {
+	vmm_prefault_stop(m);
+	/* Everything goes: the host work of the domains' teardown is done
+	 * once, by the munmaps and the close below. */
+	m->closing = true;
 	hv_destroy(&m->hv);
+	free(m->pf.r);
+	m->pf.r = NULL;
+	m->pf.nr = m->pf.cap = 0;
+	pthread_mutex_destroy(&m->pf.lock);
 	if (m->ram_va && m->ram_va != MAP_FAILED)
 		munmap(m->ram_va, m->ram_size);
 	if (m->memfd >= 0)
 		close(m->memfd);
 	m->memfd = -1;
+}
+
+const char *vmm_backing(const struct vmm *m)
+{
+	return m->backing;
+}
+
+bool vmm_backing_thp(const struct vmm *m)
+{
+	return m->thp;
 }
 
 uint64_t vmm_memfd_resident(const struct vmm *m)

@@ -33,6 +33,44 @@ struct vmm_dom {
 
 struct vmm_stats {
 	uint64_t mmaps, munmaps, punches, punched_bytes, scrubs, scrubbed_bytes;
+	/* Guest RAM populated ahead of the guest (MAP_POPULATE) and the host
+	 * time it took: the run report's prefault phase. */
+	uint64_t prefault_bytes;
+	double prefault_ms;
+};
+
+/*
+ * Background prefault (vmm_config.prefault_background): until
+ * vmm_prefault_start(), maps are recorded here instead of populated; then
+ * one thread populates them through the guests' windows while the guests
+ * run (MADV_POPULATE_READ, the same faults MAP_POPULATE takes), a chunk at
+ * a time, giving each domain the same fraction of its RAM in turn. It
+ * needs no lock of the hypervisor's: a range unmapped since it was recorded
+ * is PROT_NONE in the window (the populate fails and is skipped), one
+ * mapped anew holds frames of the domain's P2M (populating them is what
+ * MAP_POPULATE would have done), and a window is only unmapped after the
+ * thread has been stopped (be_domain_destroy).
+ */
+struct vmm_prefault_range {
+	struct vmm_dom *vd;
+	uint64_t gaddr, len;
+};
+
+struct vmm_prefault {
+	bool deferring;                 /* recording maps, populating none */
+	struct vmm_prefault_range *r;
+	size_t nr, cap;
+	pthread_t th;
+	bool started;                   /* vmm_prefault_start() was called */
+	/* Guards running: a guest destroying a domain and the caller may both
+	 * stop the thread. */
+	pthread_mutex_t lock;
+	bool running;                   /* th is to be joined */
+	int stop;                       /* atomic: the thread stops after its chunk */
+	double t0;                      /* CLOCK_MONOTONIC ms at the start */
+	/* Written by the thread, read after vmm_prefault_stop(): */
+	double ms;                      /* its wall time */
+	uint64_t bytes;                 /* what it populated */
 };
 
 struct vmm {
@@ -40,6 +78,11 @@ struct vmm {
 	uint8_t *ram_va;
 	uint64_t ram_size;
 	bool prefault;          /* MAP_POPULATE guest mappings */
+	bool prefault_background; /* vmm_config.prefault_background, when the host can */
+	bool closing;           /* in vmm_destroy: no unmap, punch or scrub is worth making */
+	bool thp;               /* guest mappings madvise(MADV_HUGEPAGE)d: the host allows shmem THP */
+	char backing[256];      /* vmm_backing() */
+	struct vmm_prefault pf;
 	struct hv hv;
 	struct transport *transport; /* NULL: memory only, nothing can run */
 	struct vmm_stats st;
@@ -53,6 +96,10 @@ struct vmm_config {
 	enum hv_log_level log_level;
 	unsigned int gpaddr_bits;
 	bool prefault;
+	/* With prefault: populate the maps made before vmm_prefault_start()
+	 * in a thread racing the guests instead of at once (see struct
+	 * vmm_prefault). Ignored where the host has no MADV_POPULATE_READ. */
+	bool prefault_background;
 	/* hv_config.lazy_release; always on with prefault. */
 	bool lazy_release;
 	const struct xen_policy_traits *release; /* hv_config.release */
@@ -71,6 +118,19 @@ static inline void *vmm_gpa_to_hva(struct domain *d, paddr_t gaddr)
 {
 	return vmm_dom(d)->window + gaddr;
 }
+
+/* Starts populating the maps recorded so far in the background (no-op
+ * without prefault_background); maps made from now on are populated at
+ * once again. 0 or -errno (the ranges are then populated here and now). */
+int vmm_prefault_start(struct vmm *m);
+/* Stops and joins the prefault thread, wherever it is; st.prefault_ms is
+ * then its wall time and st.prefault_bytes what it populated. */
+void vmm_prefault_stop(struct vmm *m);
+
+/* Which host pages back guest RAM, and why: one line for the run report. */
+const char *vmm_backing(const struct vmm *m);
+/* Whether transparent huge pages were asked for (madvise) on guest RAM. */
+bool vmm_backing_thp(const struct vmm *m);
 
 /* Resident host memory of the memfd in bytes (allocated blocks). */
 uint64_t vmm_memfd_resident(const struct vmm *m);

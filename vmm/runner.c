@@ -352,6 +352,7 @@ static void *dom_thread(void *arg)
 	struct transport *t = r->m->transport;
 	int rc;
 
+	rd->start_ms = t0;
 	rc = t->ops->run(t, vmm_dom(rd->d), &rd->boot, &runner_ops, rd, &rd->ex);
 	rd->run_ms = now_ms() - t0;
 

@@ -54,6 +54,7 @@ struct runner_dom {
 	/* out */
 	struct guest_exit ex;
 	double run_ms;              /* from start to stop */
+	double start_ms;            /* CLOCK_MONOTONIC ms when its thread handed it to the transport */
 	/* private */
 	struct runner *r;
 	struct guest_mem gm;
