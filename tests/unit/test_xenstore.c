@@ -51,7 +51,7 @@ static int setup(void **state)
 		xs_client_init(&cl[d], &ring[d], nop_notify, run_server, NULL);
 	}
 	for (int d = 1; d < 3; d++) {
-		char p[64], o[8];
+		char p[64], o[16];
 		const char *perm[] = {o};
 
 		snprintf(p, sizeof(p), "/local/domain/%d", d);
@@ -328,7 +328,7 @@ static void test_flood(void **state)
 	assert_int_not_equal(ring[1].req_prod, ring[1].req_cons);
 	/* a watch storm: events that do not fit are dropped, not blocking */
 	for (int i = 0; i < 20; i++) {
-		char tok[8];
+		char tok[16];
 
 		snprintf(tok, sizeof(tok), "%d", i);
 		xs_watch(&cl[0], "/local/domain/1", tok);
