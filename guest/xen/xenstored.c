@@ -10,13 +10,24 @@
 
 #define LOCAL_DOMAIN "/local/domain/"
 
+/* The guest runtime's string.c has no strcpy/strcat. */
+static void str_copy(char *d, const char *s)
+{
+	memcpy(d, s, strlen(s) + 1);
+}
+
+static void str_cat(char *d, const char *s)
+{
+	str_copy(d + strlen(d), s);
+}
+
 static void xsd_out_push(struct xsd_conn *c, const void *data, uint32_t len);
 
 void xsd_init(struct xsd *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->node[0].used = true;
-	strcpy(s->node[0].path, "/");
+	str_copy(s->node[0].path, "/");
 	s->node[0].nperms = 1;
 	s->node[0].perms[0] = (struct xsd_perm){XSD_PRIV_DOM, 0};
 	s->quota = (struct xsd_quota){.nodes = 128, .watches = 32, .txs = 4};
@@ -68,9 +79,9 @@ static int canon(uint16_t dom, const char *in, char *out, bool *relative)
 		return -XEN_EINVAL;
 	*relative = in[0] != '/' && in[0] != '@';
 	if (*relative) {
-		strcpy(out, LOCAL_DOMAIN);
+		str_copy(out, LOCAL_DOMAIN);
 		fmt_dom(out + strlen(out), dom);
-		strcat(out, "/");
+		str_cat(out, "/");
 		pre = strlen(out);
 	}
 	if (pre + n + 1 > XSD_PATH_MAX)
@@ -149,7 +160,7 @@ static struct xsd_node *layer_entry(struct xsd *s, uint32_t tx, const char *p,
 		n->used = true;
 		n->tx = tx;
 		n->tomb = false;
-		strcpy(n->path, p);
+		str_copy(n->path, p);
 		return n;
 	}
 	*err = -XEN_ENOMEM;
@@ -179,7 +190,7 @@ static void send_event(struct xsd *s, const struct xsd_watch *w, const char *abs
 	if (w->relative) {
 		char base[XSD_PATH_MAX];
 
-		strcpy(base, LOCAL_DOMAIN);
+		str_copy(base, LOCAL_DOMAIN);
 		fmt_dom(base + strlen(base), w->dom);
 		if (is_child_or_self(abs, base) && abs[strlen(base)] == '/')
 			p = abs + strlen(base) + 1;
@@ -628,8 +639,8 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 		if (!free_w)
 			return -XEN_ENOSPC;
 		*free_w = (struct xsd_watch){.used = true, .relative = rel, .dom = dom};
-		strcpy(free_w->path, p);
-		strcpy(free_w->token, a[1]);
+		str_copy(free_w->path, p);
+		str_copy(free_w->token, a[1]);
 		err = reply_str(out, olen, "OK");
 		/* the initial event, after the reply */
 		send_event(s, free_w, p);
@@ -672,8 +683,8 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 		for (uint32_t i = 0; i + 1 < len; i++)
 			if (in[i] < '0' || in[i] > '9')
 				return -XEN_EINVAL;
-		strcpy(p, LOCAL_DOMAIN);
-		strcat(p, in);
+		str_copy(p, LOCAL_DOMAIN);
+		str_cat(p, in);
 		return reply_str(out, olen, p);
 	default:
 		return -XEN_ENOSYS;
