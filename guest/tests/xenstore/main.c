@@ -10,10 +10,14 @@
  *   flood      d2: keeps its request ring full of reads and never reads a
  *              reply, until the server stops taking its requests.
  *
- * How a DomU's store is found here (no HVM_PARAM_STORE_* yet): the DomU
- * allocates an unbound port for d0 (its first port, XST_PORT), then grants
- * its zeroed store page to d0 (its first grant, XST_GREF); d0 maps the
- * grant and binds the port, retrying until both exist.
+ * How a DomU finds its store (as libxl does for HVM guests): Dom0, acting
+ * as the builder, populates the DomU's store frame at GUEST_MAGIC_BASE + 1
+ * page (Arm's layout, xen-facts: the dom0less xenstore page sits there
+ * too), maps it (foreign mapping) and zeroes it, allocates the DomU's
+ * port with Dom0 as the remote (EVTCHNOP_alloc_unbound on the DomU's
+ * behalf) and binds it, then publishes HVM_PARAM_STORE_EVTCHN and, last,
+ * HVM_PARAM_STORE_PFN. The DomU waits until HVMOP_get_param gives it a
+ * STORE_PFN, reads STORE_EVTCHN, makes the frame reachable and talks.
  *
  * Dom0 writes /local/domain/1/go once d2's flood has made the server
  * serve XST_FLOOD_GO of its requests; d1 starts then (a watch on "go").
@@ -24,20 +28,21 @@
 
 #include <public/errno.h>
 #include <public/event_channel.h>
+#include <public/hvm_op.h>
+#include <public/memory.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/test.h>
 #include <xen/evtchn.h>
-#include <xen/grant.h>
+#include <xen/foreign.h>
 #include <xen/unpopulated.h>
 #include <xen/xenstore.h>
 #include <xen/xenstored.h>
 
 const char test_title[] = "xenstore";
 
-#define XST_PORT 1u
-#define XST_GREF 8
+#define XST_STORE_PFN (0x39000000ULL / RT_PAGE_SIZE + 1) /* GUEST_MAGIC_BASE + 1 page */
 #define XST_CLIENT 1u
 #define XST_FLOOD 2u
 #define XST_FLOOD_GO 100u
@@ -46,10 +51,8 @@ const char test_title[] = "xenstore";
 
 static bool init(void)
 {
-	int rc = xgnttab_init(rt_dt(), 0);
+	int rc = xen_unpopulated_init(rt_dt());
 
-	if (!rc)
-		rc = xen_unpopulated_init(rt_dt());
 	if (!rc)
 		rc = xevtchn_init(0);
 	if (rc) {
@@ -86,26 +89,30 @@ static int domu_wait(void *ctx)
 	return xevtchn_now() > me.end ? -1 : 0;
 }
 
-/* The store page, granted to d0 after the port exists. */
+static uint64_t get_param(uint32_t index)
+{
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+	long rc = rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_param, rt_handle(&p), 0, 0, 0);
+
+	return rc ? 0 : p.value;
+}
+
+/* The store page and port the builder (Dom0 here) published. */
 static struct xenstore_domain_interface *domu_store(void)
 {
-	struct xenstore_domain_interface *page;
-	long gref;
-	int rc;
+	uint64_t pfn;
 
 	if (!init())
 		return NULL;
 	me.end = xevtchn_now() + XST_LIMIT_NS;
-	rc = xevtchn_alloc_unbound(0, &me.port);
-	rt_check_eq(rc, 0, "alloc_unbound for d0");
-	rt_check_eq(me.port, XST_PORT, "store port");
-	page = rt_alloc_pages(1);
-	if (rc || !page)
+	while (!(pfn = get_param(HVM_PARAM_STORE_PFN)) && xevtchn_now() < me.end)
+		yield();
+	rt_check_eq(pfn, XST_STORE_PFN, "HVM_PARAM_STORE_PFN");
+	me.port = (evtchn_port_t)get_param(HVM_PARAM_STORE_EVTCHN);
+	rt_check(me.port != 0, "no HVM_PARAM_STORE_EVTCHN");
+	if (pfn != XST_STORE_PFN || !me.port || rt_map_range(pfn << 12, RT_PAGE_SIZE))
 		return NULL;
-	memset(page, 0, RT_PAGE_SIZE);
-	gref = xgnttab_grant(0, rt_virt_to_phys(page) >> 12, false);
-	rt_check_eq(gref, XST_GREF, "store page grant");
-	return gref == XST_GREF ? page : NULL;
+	return rt_phys_to_virt(pfn << 12);
 }
 
 static bool next_event(struct xs_client *c, const char **path, const char **token)
@@ -136,6 +143,9 @@ static void client(void)
 			return;
 		}
 	rt_check_eq(xs_unwatch(c, "go", "g"), 0, "unwatch go");
+	/* its events all came before the unwatch's reply: drop them */
+	while (xs_read_watch(c, &p, &t))
+		;
 
 	rt_check_eq(xs_write(c, 0, "data", "hello"), 0, "write data");
 	rc = xs_read(c, 0, "data", buf, sizeof(buf));
@@ -207,7 +217,6 @@ struct link {
 	domid_t dom;
 	evtchn_port_t port;
 	xen_pfn_t gfn;
-	grant_handle_t h;
 	struct xsd_conn *conn;
 };
 
@@ -216,28 +225,57 @@ static void d0_notify(void *ctx)
 	xevtchn_send(((struct link *)ctx)->port);
 }
 
-static bool attach(struct xsd *s, struct link *l, uint64_t end)
+static long set_param(domid_t dom, uint32_t index, uint64_t value)
 {
-	int16_t st;
-	int rc;
+	struct xen_hvm_param p = {.domid = dom, .index = index, .value = value};
 
+	return rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, rt_handle(&p), 0, 0, 0);
+}
+
+/* The builder's part for one DomU, then the server's connection. */
+static bool attach(struct xsd *s, struct link *l, xen_pfn_t *arr)
+{
+	struct xen_memory_reservation r = {.nr_extents = 1, .domid = l->dom};
+	struct evtchn_alloc_unbound au = {.dom = l->dom, .remote_dom = 0};
+	long rc;
+
+	arr[0] = XST_STORE_PFN;
+	set_xen_guest_handle(r.extent_start, rt_handle(arr));
+	rc = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
+	rt_check_eq(rc, 1, "populate d%u's store frame", l->dom);
+	if (rc != 1)
+		return false;
 	rc = xen_alloc_unpopulated_pages(1, &l->gfn);
 	rt_check_eq(rc, 0, "a frame for d%u's store", l->dom);
 	if (rc)
 		return false;
-	while ((rc = xgnttab_map(l->dom, XST_GREF, l->gfn, false, &l->h, &st)) == -XEN_EIO &&
-	       xevtchn_now() < end)
-		yield();
-	rt_check_eq(rc, 0, "map d%u's store grant (status %d)", l->dom, st);
-	while ((rc = xevtchn_bind_interdomain(l->dom, XST_PORT, &l->port)) == -XEN_EINVAL &&
-	       xevtchn_now() < end)
-		yield();
+	arr[0] = XST_STORE_PFN;
+	arr[1] = l->gfn;
+	rc = xforeign_map(l->dom, &arr[0], &arr[1], 1, NULL);
+	if (!rc)
+		rc = xforeign_reach(&arr[1], 1);
+	rt_check_eq(rc, 0, "map d%u's store frame", l->dom);
+	if (rc)
+		return false;
+	memset(rt_phys_to_virt(l->gfn << 12), 0, RT_PAGE_SIZE);
+	rc = rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, rt_handle(&au), 0,
+			  0, 0);
+	rt_check_eq(rc, 0, "alloc_unbound for d%u", l->dom);
+	if (!rc)
+		rc = xevtchn_bind_interdomain(l->dom, au.port, &l->port);
 	rt_check_eq(rc, 0, "bind d%u's store port", l->dom);
 	if (rc)
 		return false;
 	l->conn = xsd_connect(s, l->dom, rt_phys_to_virt(l->gfn << 12), d0_notify, l);
 	rt_check(l->conn != NULL, "connect d%u", l->dom);
-	return l->conn != NULL;
+	if (!l->conn)
+		return false;
+	/* the page and port are ready: publish, the frame last */
+	rc = set_param(l->dom, HVM_PARAM_STORE_EVTCHN, au.port);
+	if (!rc)
+		rc = set_param(l->dom, HVM_PARAM_STORE_PFN, XST_STORE_PFN);
+	rt_check_eq(rc, 0, "set d%u's store params", l->dom);
+	return rc == 0;
 }
 
 /* As the server's own client: dom0's requests go straight to xsd_op. */
@@ -253,6 +291,7 @@ static void xenstored(void)
 {
 	struct xsd *s = rt_alloc_pages((sizeof(*s) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
 	static RT_TLS struct link l[2];
+	xen_pfn_t *arr = rt_alloc_pages(1); /* hypercall arrays: guest memory */
 	evtchn_port_t ports[2];
 	uint64_t end;
 	bool go = false;
@@ -271,7 +310,7 @@ static void xenstored(void)
 	}
 	l[0].dom = XST_CLIENT;
 	l[1].dom = XST_FLOOD;
-	if (!attach(s, &l[0], end) || !attach(s, &l[1], end))
+	if (!arr || !attach(s, &l[0], arr) || !attach(s, &l[1], arr))
 		return;
 	ports[0] = l[0].port;
 	ports[1] = l[1].port;
@@ -304,10 +343,9 @@ static void xenstored(void)
 			 XSD_OUT_SIZE,
 		 "the flooder's output queue is not at its limit (%u)", l[1].conn->out_len);
 	for (unsigned int i = 0; i < 2; i++) {
-		int16_t st = 0;
-
 		xsd_disconnect(s, l[i].conn);
-		rt_check_eq(xgnttab_unmap(l[i].gfn, l[i].h, &st), 0, "unmap d%u's store", l[i].dom);
+		arr[0] = l[i].gfn;
+		rt_check_eq(xforeign_unmap(arr, 1), 0, "unmap d%u's store", l[i].dom);
 	}
 }
 
