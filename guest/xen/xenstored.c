@@ -516,6 +516,9 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 	int err;
 
 	*olen = 0;
+	/* "@name" paths exist only as watch targets (special events) */
+	if (type != XS_WATCH && type != XS_UNWATCH && len && in[0] == '@')
+		return -XEN_EINVAL;
 	if (txid && type != XS_WATCH && type != XS_UNWATCH) {
 		t = find_tx(s, dom, txid);
 		if (!t)

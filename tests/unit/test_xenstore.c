@@ -354,6 +354,66 @@ static void test_protocol_error(void **state)
 	assert_int_equal(ring[2].error, XENSTORE_ERROR_RINGIDX);
 }
 
+/* Every node's parent exists in the committed tree; paths are unique. */
+static void check_tree(void)
+{
+	for (unsigned int i = 0; i < XSD_NODES; i++) {
+		const struct xsd_node *n = &srv.node[i];
+		char par[XSD_PATH_MAX];
+		const char *slash;
+		bool found = false;
+
+		if (!n->used || n->tx)
+			continue;
+		assert_int_equal(n->path[0], '/');
+		for (unsigned int j = i + 1; j < XSD_NODES; j++)
+			assert_false(srv.node[j].used && !srv.node[j].tx &&
+				     !strcmp(srv.node[j].path, n->path));
+		if (!strcmp(n->path, "/"))
+			continue;
+		slash = strrchr(n->path, '/');
+		if (slash == n->path) {
+			strcpy(par, "/");
+		} else {
+			memcpy(par, n->path, (size_t)(slash - n->path));
+			par[slash - n->path] = '\0';
+		}
+		for (unsigned int j = 0; j < XSD_NODES; j++)
+			found |= srv.node[j].used && !srv.node[j].tx && !strcmp(srv.node[j].path, par);
+		if (!found)
+			print_error("orphan %s\n", n->path);
+		assert_true(found);
+	}
+}
+
+/* Malformed payloads of every type, from a guest and from dom0: errors,
+ * never a crash or a broken tree. */
+static void test_malformed(void **state)
+{
+	static const struct {
+		const char *b;
+		uint32_t len;
+	} pay[] = {
+		{"", 0}, {"\0", 1}, {"@x\0", 3}, {"@x\0v", 4}, {"/\0", 2}, {"/a", 2},
+		{"a\0b", 3}, {"/a\0q1\0", 6}, {"/a\0b", 4}, {"T", 1}, {"x\0", 2},
+		{"/a/\0", 4}, {"//\0", 3}, {"1\0", 2}, {"99999999\0", 9}, {"/a\0\0\0", 5},
+	};
+	static char out[XENSTORE_PAYLOAD_MAX];
+	uint32_t olen;
+
+	(void)state;
+	for (uint32_t type = 0; type < XS_TYPE_COUNT + 2; type++)
+		for (unsigned int i = 0; i < sizeof(pay) / sizeof(pay[0]); i++)
+			for (uint16_t d = 0; d < 3; d++)
+				for (uint32_t tx = 0; tx < 2; tx++) {
+					if (type == XS_TRANSACTION_START && !tx)
+						continue; /* would use up the quota */
+					xsd_op(&srv, d, type, tx, pay[i].b, pay[i].len, out, &olen);
+					assert_true(olen <= XENSTORE_PAYLOAD_MAX);
+					check_tree();
+				}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup(test_quotas, setup),
 		cmocka_unit_test_setup(test_flood, setup),
 		cmocka_unit_test_setup(test_protocol_error, setup),
+		cmocka_unit_test_setup(test_malformed, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
