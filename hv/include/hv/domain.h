@@ -16,6 +16,7 @@ struct domain_config {
 	uint64_t max_pages;
 	unsigned int gpaddr_bits; /* 0: the hypervisor default */
 	int domid;                /* -1: next free */
+	unsigned int max_vcpus;   /* 0: one; more than DOMAIN_MAX_VCPUS: -EINVAL */
 };
 
 /* Creates a domain (no memory yet). Returns it, or NULL with *err = -errno. */

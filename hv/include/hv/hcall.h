@@ -51,6 +51,8 @@ struct hv_paging {
 
 struct hv_hcall {
 	uint64_t nr;
+	/* The calling vCPU (< d->nr_vcpus; a zeroed struct is vCPU 0). */
+	unsigned int vcpu;
 	uint64_t args[5];
 	struct hv_paging pg;
 };
