@@ -249,7 +249,8 @@ static void op_note(void *ctx, const char *msg)
  * Unclaimed by both: false, and the transport reports the access as
  * before (a guest touching nothing; Arm injects a data abort there).
  */
-static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val)
+static bool op_mmio(void *ctx, unsigned int vcpu, uint64_t gpa, unsigned int size, bool write,
+		    uint64_t *val)
 {
 	struct runner_dom *rd = ctx;
 	struct hv *hv = &rd->r->m->hv;
@@ -258,7 +259,7 @@ static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint
 		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
 			return true;
 	for (;;) {
-		switch (hv_ioreq_mmio(hv, rd->d, 0, gpa, size, write, val)) {
+		switch (hv_ioreq_mmio(hv, rd->d, vcpu, gpa, size, write, val)) {
 		case HV_MMIO_DONE:
 			return true;
 		case HV_MMIO_GONE: /* no answer will come: all ones, as Xen's null handler */
@@ -389,7 +390,8 @@ static void kick(struct runner_dom *rd)
 	__atomic_store_n(&rd->kicked, true, __ATOMIC_RELEASE);
 	t->ops->stop(t, vmm_dom(rd->d));
 	/* A vCPU held by an IOREQ server sleeps in the hypervisor. */
-	hv_vcpu_wake(&rd->r->m->hv, rd->d, 0);
+	for (unsigned int v = 0; v < rd->d->nr_vcpus; v++)
+		hv_vcpu_wake(&rd->r->m->hv, rd->d, v);
 }
 
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
