@@ -86,6 +86,7 @@ struct kvm_vm {
 	struct kvm_vcpu vcpu[DOMAIN_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	int ended_first; /* the vCPU whose run ended first by itself (lock) */
+	int kicked;      /* kvm_vm_kick: every later run stops at once too */
 	uint8_t *window;
 	uint64_t window_size;
 
@@ -905,6 +906,10 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 	memset(ex, 0, sizeof(*ex));
 	pthread_mutex_lock(&vm->lock);
 	vm->ended_first = -1;
+	/* the end of an earlier run stopped them; a kick stays */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		__atomic_store_n(&vm->vcpu[i].stop, __atomic_load_n(&vm->kicked, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&vm->lock);
 	for (unsigned int i = 1; i < vm->nr_vcpus; i++) {
 		struct kvm_vcpu *vc = &vm->vcpu[i];
@@ -937,6 +942,7 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 
 void kvm_vm_kick(struct kvm_vm *vm)
 {
+	__atomic_store_n(&vm->kicked, 1, __ATOMIC_RELEASE);
 	stop_all(vm);
 }
 
