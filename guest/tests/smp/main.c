@@ -21,7 +21,12 @@
  * bootargs name the vCPUs the domain was given ("cpus=N": the test fails
  * when it sees another number). With "smp=crash", vCPU 1 reads
  * guest-physical space with nothing behind it: the VMM must stop the
- * domain with a report naming vCPU 1 (gtest --expect-crash).
+ * domain with a report naming vCPU 1 (gtest --expect-crash); with
+ * "smp=block", vCPU 1 sleeps in SCHEDOP_block for good while vCPU 0 waits
+ * for it: the time limit must stop both (the report says timed out).
+ *
+ * Printed, never asserted: an IPI round trip between the vCPUs, and the
+ * ballooning rounds of both vCPUs at once against vCPU 0 alone.
  */
 #include <string.h>
 
@@ -202,6 +207,22 @@ static void crasher(void *arg)
 	sh.err_line = __LINE__; /* not reached */
 }
 
+static void blocker(void *arg)
+{
+	(void)arg;
+	for (;;) /* nothing wakes it: a wake-up is spurious, block again */
+		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct xen_hvm_get_time t = {0}; /* stack: guest memory */
+
+	if (rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_time, rt_handle(&t), 0, 0, 0))
+		return 0;
+	return t.now;
+}
+
 static unsigned int dec(const char *s)
 {
 	unsigned int v = 0;
@@ -268,6 +289,7 @@ void test_main(void)
 	unsigned int n = rt_nr_cpus();
 	volatile unsigned int *second = rt_alloc_pages(1);
 	unsigned long last;
+	uint64_t t_both, t_ping, t_one;
 	long rc;
 
 	rt_printf("%u vCPUs\n", n);
@@ -277,6 +299,12 @@ void test_main(void)
 		rt_check_eq(rt_vcpu_start(1, crasher, NULL), 0, "start vCPU 1");
 		rt_vcpu_wait(1); /* the domain stops meanwhile */
 		rt_test_fail("vCPU 1's bad access did not stop the domain");
+		return;
+	}
+	if (rt_bootarg_is(rt_bootarg("smp"), "block")) {
+		rt_check_eq(rt_vcpu_start(1, blocker, NULL), 0, "start vCPU 1");
+		rt_vcpu_wait(1); /* the time limit stops the domain meanwhile */
+		rt_test_fail("the time limit did not stop the domain");
 		return;
 	}
 	if (n < 2) {
@@ -315,8 +343,13 @@ void test_main(void)
 	}
 	while (!sh.to0 && !sh.err_line)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	t_both = now_ns();
 	sh.go = true;
 	rt_check_eq(balloon(0), BALLOON_ROUNDS, "vCPU 0's balloon rounds");
+	while (!sh.balloon_ok && !sh.err_line)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	t_both = now_ns() - t_both;
+	t_ping = now_ns();
 	for (unsigned int i = 0; i < PINGS && !sh.err_line; i++) {
 		evtchn_port_t ports[1] = {sh.to0}; /* stack: guest memory */
 		struct sched_poll sp = {.nr_ports = 1, .timeout = 0};
@@ -327,8 +360,12 @@ void test_main(void)
 			rt_check_eq(HYPERVISOR_sched_op(SCHEDOP_poll, &sp), 0, "poll");
 		clear_pending(sh.to0);
 	}
+	t_ping = now_ns() - t_ping;
 	rt_check_eq(rt_vcpu_wait(1), 0, "wait for vCPU 1");
 	rt_check_eq(vcpu_op(VCPUOP_is_up, 1, NULL), 0, "vCPU 1 went down after its function");
+	t_one = now_ns();
+	rt_check_eq(balloon(0), BALLOON_ROUNDS, "vCPU 0's balloon rounds, alone");
+	t_one = now_ns() - t_one;
 	rt_check(!sh.err_line, "vCPU 1: bad result %ld at line %u", sh.err, sh.err_line);
 	rt_check_eq(sh.cpu_seen, 1, "rt_cpu_id() on vCPU 1");
 	rt_check(sh.data_ok, "vCPU 1's per-CPU data");
@@ -362,4 +399,8 @@ void test_main(void)
 	rt_check_eq(rt_vcpu_wait(1), 0, "third wait");
 	rt_printf("vCPU 1: %lu upcalls, %lu pings; vCPU 0 %lu upcalls\n", sh.handled[1], sh.pings,
 		  sh.handled[0]);
+	rt_printf("IPI round trip (vCPU 0 polls, vCPU 1 blocks): %llu us; %u balloon rounds of "
+		  "%u pages: both vCPUs at once %llu us, vCPU 0 alone %llu us\n",
+		  (unsigned long long)(t_ping / PINGS / 1000), BALLOON_ROUNDS, BALLOON_PAGES,
+		  (unsigned long long)(t_both / 1000), (unsigned long long)(t_one / 1000));
 }
