@@ -158,6 +158,8 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 			return -1;
 		}
 	}
+	if (!rd->prepared)
+		pthread_mutex_init(&rd->dev_lock, NULL);
 	rd->prepared = true;
 	return 0;
 }
@@ -254,10 +256,14 @@ static bool op_mmio(void *ctx, unsigned int vcpu, uint64_t gpa, unsigned int siz
 {
 	struct runner_dom *rd = ctx;
 	struct hv *hv = &rd->r->m->hv;
+	bool took = false;
 
-	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++)
-		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
-			return true;
+	pthread_mutex_lock(&rd->dev_lock);
+	for (unsigned int i = 0; i < RUNNER_NR_DEVICES && !took; i++)
+		took = rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val);
+	pthread_mutex_unlock(&rd->dev_lock);
+	if (took)
+		return true;
 	for (;;) {
 		switch (hv_ioreq_mmio(hv, rd->d, vcpu, gpa, size, write, val)) {
 		case HV_MMIO_DONE:
