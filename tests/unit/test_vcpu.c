@@ -372,7 +372,7 @@ static struct shared_info *shinfo(struct domain *d)
 
 static void consume(struct domain *d, unsigned int v)
 {
-	struct vcpu_info *vi = &shinfo(d)->vcpu_info[v];
+	struct vcpu_info *vi = evtchn_vcpu_info(d, &d->vcpu[v]); /* wherever it is */
 
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
@@ -464,6 +464,31 @@ static void test_events(void **state)
 	assert_int_equal(hv_vcpu_upcall_vector(h.hv, d, 1), 0xf0);
 	assert_int_equal(hv_vcpu_upcall_vector(h.hv, d, 1), -1); /* edge */
 	consume(d, 1);
+
+	/* vCPU 1's vcpu_info moved into its own RAM page: events land there */
+	{
+		struct vcpu_register_vcpu_info ri = {.mfn = 0x30010, .offset = 128};
+		struct vcpu_info *vi;
+
+		h_populate(&h, d, 0x30010, 1);
+		h_put(d, 0x300, &ri, sizeof(ri));
+		assert_int_equal(vop(&h, d, 0, VCPUOP_register_vcpu_info, 1, h_gpa(0x300)), 0);
+		vi = h_va(d, (0x30010ULL << PAGE_SHIFT) + 128);
+		/* one spurious upcall, as Xen: flag set, every selector bit */
+		assert_int_equal(vi->evtchn_upcall_pending, 1);
+		assert_int_equal(hv_vcpu_upcall_vector(h.hv, d, 1), 0xf0);
+		vi->evtchn_upcall_pending = 0;
+		vi->evtchn_pending_sel = 0;
+		assert_int_equal(send(&h, d, 0, (uint32_t)p1), 0);
+		assert_int_equal(vi->evtchn_upcall_pending, 1);
+		assert_true(vi->evtchn_pending_sel & (1ULL << (p1 / 64)));
+		assert_int_equal(shinfo(d)->vcpu_info[1].evtchn_upcall_pending, 0);
+		assert_int_equal(shinfo(d)->vcpu_info[0].evtchn_upcall_pending, 0);
+		assert_int_equal(hv_vcpu_upcall_vector(h.hv, d, 1), 0xf0);
+		vi->evtchn_upcall_pending = 0;
+		vi->evtchn_pending_sel = 0;
+		memset(shinfo(d)->evtchn_pending, 0, sizeof(shinfo(d)->evtchn_pending));
+	}
 
 	/* vCPU 1 polls its IPI port; vCPU 0 keeps working, then sends */
 	call_async(&cl, &h, d, 1, __HYPERVISOR_sched_op, SCHEDOP_poll, put_poll(d, 0x400, (uint32_t)p1), 0);
