@@ -1116,8 +1116,12 @@ int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm)
 	m->nmsrs = 1;
 	m->entries[0].index = MSR_MISC_FEATURES_ENABLES;
 	m->entries[0].data = MSR_CPUID_FAULTING;
-	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no faulting */
-	return ioctl(vm->vcpu[0].fd, KVM_SET_MSRS, m) == 1 ? 0 : -EOPNOTSUPP;
+	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no
+	 * faulting. Every vCPU of the guest gets it. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (ioctl(vm->vcpu[i].fd, KVM_SET_MSRS, m) != 1)
+			return -EOPNOTSUPP;
+	return 0;
 }
 
 /* --- is CPUID at CPL3 ours? (kvm.h) --- */
