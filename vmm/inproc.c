@@ -21,9 +21,10 @@
  *
  * Several vCPUs (issue 17): vCPU 0 is the guest thread above; each
  * secondary has a host thread from the run's start, which waits in the
- * hypervisor for the vCPU's first VCPUOP_up (hv_vcpu_wait_up) and then
- * switches onto the guest stack the VCPUOP_initialise state names and
- * calls the program's entry there (inproc_env.h). Everything a guest
+ * hypervisor for the vCPU's first VCPUOP_up (hv_vcpu_wait_up), then starts
+ * the vCPU's guest thread on the guest stack the VCPUOP_initialise state
+ * names, which calls the program's entry there (inproc_env.h), and joins
+ * it. Everything a guest
  * thread owns (jump buffer, exit, upcall flags, page tables) is per vCPU;
  * the first vCPU to end by itself ends the domain's run, and the run
  * returns once every vCPU thread is joined.
@@ -36,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <ucontext.h>
 
 #include <hv/event.h>
 #include <hv/hypercall.h>
@@ -77,10 +77,8 @@ struct inproc_vcpu {
 	volatile sig_atomic_t in_vmm;  /* inside hcall()/mmio() */
 	volatile sig_atomic_t irq_due; /* a kick arrived while in_vmm */
 	void (*volatile irq_entry)(unsigned int vector);
-	/* a secondary: its VCPUOP_initialise state and the context the
-	 * waiting thread returns to when the guest code ends */
+	/* a secondary: its VCPUOP_initialise state */
 	struct hv_vcpu_regs start;
-	ucontext_t back, guest;
 };
 
 struct inproc_vm {
@@ -353,17 +351,29 @@ static void *guest_thread(void *arg)
 	return NULL;
 }
 
-/* A secondary's guest code, on its own guest stack (a ucontext). */
-static void secondary_guest(void)
+/* A secondary's guest thread, on the guest stack its context names. */
+static void *secondary_guest(void *arg)
 {
-	struct inproc_vcpu *vc = inproc_self;
+	struct inproc_vcpu *vc = arg;
+	struct inproc_vm *vm = vc->vm;
 	inproc_vcpu_entry_t entry = (inproc_vcpu_entry_t)(uintptr_t)vc->start.rip;
 
+	/* kicks signal this thread from now on */
+	pthread_mutex_lock(&vm->lock);
+	vc->thread = pthread_self();
+	vc->thread_valid = true;
+	pthread_mutex_unlock(&vm->lock);
+	inproc_self = vc;
 	if (setjmp(vc->jb) == 0) {
 		entry(&vc->env, vc->start.rdi);
 		guest_exit_crash(&vc->ex, "guest entry returned");
 	}
-	/* back to secondary_main through uc_link */
+	vc->irq_entry = NULL;
+	inproc_self = NULL;
+	pthread_mutex_lock(&vm->lock);
+	vc->thread_valid = false;
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
 }
 
 static void *secondary_main(void *arg)
@@ -371,13 +381,11 @@ static void *secondary_main(void *arg)
 	struct inproc_vcpu *vc = arg;
 	struct inproc_vm *vm = vc->vm;
 	struct guest_exit tmp;
+	pthread_attr_t attr;
+	pthread_t gt;
 	uint64_t top;
 	int rc;
 
-	pthread_mutex_lock(&vm->lock);
-	vc->thread = pthread_self();
-	vc->thread_valid = true;
-	pthread_mutex_unlock(&vm->lock);
 	for (;;) {
 		if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) || !vm->d)
 			break;
@@ -400,16 +408,18 @@ static void *secondary_main(void *arg)
 		goto out;
 	}
 	vcpu_env(vc, top - INPROC_VCPU_STACK, INPROC_VCPU_STACK);
-	if (getcontext(&vc->guest)) {
-		guest_exit_crash(&vc->ex, "cannot make the vCPU's context");
+	/* the guest code runs in a thread of its own on that stack, as vCPU
+	 * 0's on the boot area's */
+	pthread_attr_init(&attr);
+	rc = pthread_attr_setstack(&attr, vm->window + top - INPROC_VCPU_STACK, INPROC_VCPU_STACK);
+	if (!rc)
+		rc = pthread_create(&gt, &attr, secondary_guest, vc);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		guest_exit_crash(&vc->ex, "cannot start the vCPU's guest thread: %s", strerror(rc));
 		goto out;
 	}
-	vc->guest.uc_stack.ss_sp = vm->window + top - INPROC_VCPU_STACK;
-	vc->guest.uc_stack.ss_size = INPROC_VCPU_STACK;
-	vc->guest.uc_link = &vc->back;
-	makecontext(&vc->guest, secondary_guest, 0);
-	inproc_self = vc;
-	swapcontext(&vc->back, &vc->guest);
+	pthread_join(gt, NULL);
 out:
 	guest_exit_name_vcpu(&vc->ex, vc->id); /* the report names the vCPU */
 	vcpu_ended(vc);
