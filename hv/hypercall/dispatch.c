@@ -126,12 +126,15 @@ static void unpin(struct domain *d)
 int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	uint64_t wakes;
+	bool smp;
 	int64_t rc;
 
 	hv_lock(hv);
 	/* a transport bug, not a guest's: it names the vCPU that traps */
 	BUG_ON(hc->vcpu >= d->nr_vcpus);
-	wakes = d->vcpu[hc->vcpu].hv_wakes;
+	/* a single vCPU never parks: going down, it is the last one */
+	smp = d->nr_vcpus > 1;
+	wakes = smp ? d->vcpu[hc->vcpu].hv_wakes : 0;
 	/* pointers of this call are the caller's linear addresses */
 	d->hcall_paging = &hc->pg;
 	hc->pg.tlb_valid = false;
@@ -150,7 +153,7 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	/* A vCPU that went down (VCPUOP_down on itself, or by another vCPU
 	 * meanwhile) stays in its call until it is up again: Xen deschedules
 	 * it, and VCPUOP_up resumes it where it stopped. */
-	if (rc != HV_HCALL_CONTINUE && !d->vcpu[hc->vcpu].up && d->state == DOMS_running)
+	if (smp && rc != HV_HCALL_CONTINUE && !d->vcpu[hc->vcpu].up && d->state == DOMS_running)
 		(void)evtchn_vcpu_park(d, hc->vcpu, wakes);
 	d->hcall_paging = NULL;
 	unpin(d);
