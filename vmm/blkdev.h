@@ -35,8 +35,8 @@
  * out before the file is written); a failed READ may have filled a prefix
  * of the buffer.
  *
- * Single-threaded per device: its registers belong to the one vCPU of the
- * domain that owns it. Transports call blkdev_mmio_read/write with the
+ * Single-threaded per device: the vCPUs of the domain that owns it take
+ * turns (the runner's dev_lock). Transports call blkdev_mmio_read/write with the
  * guest-physical address of the access; both return false when the address
  * is not in this device's window.
  */

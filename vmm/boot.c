@@ -56,6 +56,22 @@ void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 	va_end(ap);
 }
 
+void guest_exit_name_vcpu(struct guest_exit *ex, unsigned int vcpu)
+{
+	char pre[24];
+	size_t n, len;
+
+	if (ex->kind != GEXIT_CRASH && ex->kind != GEXIT_TIMEOUT)
+		return;
+	n = (size_t)snprintf(pre, sizeof(pre), "vCPU %u: ", vcpu);
+	len = strnlen(ex->why, sizeof(ex->why) - 1);
+	if (len + n >= sizeof(ex->why))
+		len = sizeof(ex->why) - 1 - n; /* the end of the reason goes */
+	memmove(ex->why + n, ex->why, len);
+	memcpy(ex->why, pre, n);
+	ex->why[n + len] = '\0';
+}
+
 const char *guest_blocking_call(const struct hv_hcall *hc)
 {
 	if (hc->nr != __HYPERVISOR_sched_op)

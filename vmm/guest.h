@@ -63,6 +63,10 @@ struct guest_exit {
  * what a transport puts in guest_exit.blocked_in when a stop ends it. */
 const char *guest_blocking_call(const struct hv_hcall *hc);
 
+/* Prefixes a crash's or time-out's reason with "vCPU n: " (a secondary's
+ * exit, so that the report names the vCPU). */
+void guest_exit_name_vcpu(struct guest_exit *ex, unsigned int vcpu);
+
 /* Fills ex as a crash (printf-style reason). */
 void guest_exit_crash(struct guest_exit *ex, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -80,10 +84,12 @@ struct guest_ops {
 	int (*write_guest)(void *ctx, uint64_t gpa, const void *src, size_t len);
 	/* Optional diagnostics from the transport (unknown hypercall...). */
 	void (*note)(void *ctx, const char *msg);
-	/* Optional: an access of size 1/2/4/8 to guest-physical memory with
-	 * nothing behind it (an emulated device's window). True when a device
-	 * took it; reads fill *val. Called without the hypervisor lock. */
-	bool (*mmio)(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val);
+	/* Optional: vCPU `vcpu`'s access of size 1/2/4/8 to guest-physical
+	 * memory with nothing behind it (an emulated device's window). True
+	 * when a device took it; reads fill *val. Called without the
+	 * hypervisor lock. */
+	bool (*mmio)(void *ctx, unsigned int vcpu, uint64_t gpa, unsigned int size, bool write,
+		     uint64_t *val);
 };
 
 #endif

@@ -38,7 +38,10 @@ void inproc_vm_load(struct inproc_vm *vm, void (*guest_main)(void));
 
 /*
  * Runs the guest from boot state b (built with page_tables = false) until it
- * shuts down, crashes or is kicked. Blocks the caller; the guest itself
+ * shuts down, crashes or is kicked; vCPU 0 from b, each secondary from its
+ * VCPUOP_initialise state once up, in threads of their own (joined here;
+ * the first vCPU to end by itself ends all, and its exit is ex, a
+ * secondary's reason prefixed "vCPU n: "). Blocks the caller; the guest itself
  * runs in a thread on its guest-RAM stack. Returns 0, or -1 when the guest
  * was kicked but did not stop within grace_ms (its thread is then left
  * running, detached: the process must not tear the hypervisor down).
@@ -46,9 +49,9 @@ void inproc_vm_load(struct inproc_vm *vm, void (*guest_main)(void));
 int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex);
 void inproc_vm_kick(struct inproc_vm *vm);
-/* vCPU 0 has an upcall or wake-up to take (the vcpu_kick op): signals the
- * guest thread (docs/events.md). Any thread; does not block. */
-void inproc_vm_vcpu_kick(struct inproc_vm *vm);
+/* vCPU `vcpu` has an upcall or wake-up to take (the vcpu_kick op): signals
+ * its guest thread (docs/events.md). Any thread; does not block. */
+void inproc_vm_vcpu_kick(struct inproc_vm *vm, unsigned int vcpu);
 /* Kicks received and upcalls raised in the guest so far. */
 void inproc_vm_irq_stats(struct inproc_vm *vm, uint64_t *kicks, uint64_t *upcalls);
 

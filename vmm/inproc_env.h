@@ -41,7 +41,20 @@ struct inproc_env {
 	 * runtime registers it once at start (it runs the handler or records
 	 * the vector while the guest has interrupts off). */
 	void (*set_irq_entry)(void *ctx, void (*entry)(unsigned int vector));
+	/* The vCPU this env belongs to (each vCPU's thread has its own). */
+	unsigned int vcpu;
 };
+
+/*
+ * A secondary vCPU in process (VCPUOP_initialise, 64-bit context): rip is
+ * a function of the program of this type, called on the vCPU's own thread
+ * with its env and the context's rdi; rsp is the guest-physical top of
+ * the INPROC_VCPU_STACK bytes of guest RAM it runs on (its stack objects
+ * are guest memory, as vCPU 0's). The other registers are not used. It
+ * must not return.
+ */
+typedef void (*inproc_vcpu_entry_t)(const struct inproc_env *env, uint64_t arg);
+#define INPROC_VCPU_STACK 0x10000
 
 /* The hosted runtime's entry (guest/rt/hosted.c). */
 typedef void (*inproc_start_t)(const struct inproc_env *env);

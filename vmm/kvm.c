@@ -57,10 +57,36 @@ struct kvm_sys {
 	struct kvm_cpuid2 *cpuid; /* what every vCPU gets */
 };
 
+struct kvm_vm;
+
+/* One guest vCPU: its KVM vCPU fd and kvm_run page, used by its own host
+ * thread only (kicks aside: immediate_exit and a signal). */
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_valid; /* written under vm->lock; read under it by kicks */
+	pthread_t th;      /* a secondary's thread of ours, joined by kvm_vm_run */
+	bool spawned;
+	volatile int stop;
+	int irq_due;       /* a vcpu_kick not yet looked at (atomic) */
+	struct kvm_vm_stats st; /* exits of this vCPU (its thread writes them) */
+	struct guest_exit ex;   /* how a secondary's run ended */
+	/* what a secondary's thread runs with (kvm_vm_run's arguments) */
+	const struct guest_boot *b;
+	const struct guest_ops *ops;
+	void *ctx;
+};
+
 struct kvm_vm {
 	struct kvm_sys *k;
-	int fd, vcpu;
-	struct kvm_run *run;
+	int fd;
+	struct kvm_vcpu vcpu[DOMAIN_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	int ended_first; /* the vCPU whose run ended first by itself (lock) */
+	int kicked;      /* kvm_vm_kick: every later run stops at once too */
 	uint8_t *window;
 	uint64_t window_size;
 
@@ -72,12 +98,8 @@ struct kvm_vm {
 	struct { uint64_t gpa, len; } hole[KVM_MAX_HOLES];
 	unsigned int nr_holes;
 
-	pthread_t thread;
-	bool thread_valid; /* written under lock; read under it by kicks */
-	volatile int stop;
-	int irq_due;       /* a vcpu_kick not yet looked at (atomic) */
 	struct domain *d;
-	struct kvm_vm_stats st;
+	struct kvm_vm_stats st; /* slots and kicks (under lock) */
 };
 
 static const struct transport_ops kvm_transport_ops;
@@ -236,6 +258,37 @@ static int vm_setup_msrs(struct kvm_vm *vm)
 	return 0;
 }
 
+/* KVM vCPU `id` of vm with its run page and the shared CPUID table. */
+static int vcpu_create(struct kvm_vm *vm, unsigned int id)
+{
+	struct kvm_vcpu *vc = &vm->vcpu[id];
+	int rc;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->vm = vm;
+	vc->id = id;
+	vc->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (vc->fd < 0)
+		return -errno;
+	vc->run = mmap(NULL, (size_t)vm->k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vc->fd, 0);
+	if (vc->run == MAP_FAILED) {
+		rc = -errno;
+		goto err_vcpu;
+	}
+	if (ioctl(vc->fd, KVM_SET_CPUID2, vm->k->cpuid) < 0) {
+		rc = -errno;
+		goto err_run;
+	}
+	return 0;
+
+err_run:
+	munmap(vc->run, (size_t)vm->k->run_size);
+err_vcpu:
+	close(vc->fd);
+	vc->fd = -1;
+	return rc;
+}
+
 struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window_size, int *err)
 {
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
@@ -248,7 +301,7 @@ struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window
 	vm->k = k;
 	vm->window = window;
 	vm->window_size = window_size;
-	vm->vcpu = -1;
+	vm->vcpu[0].fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	vm->nr_granules = (window_size + KVM_SLOT_GRANULE - 1) / KVM_SLOT_GRANULE;
 	vm->granules = calloc((vm->nr_granules + 63) / 64, sizeof(uint64_t));
@@ -266,26 +319,12 @@ struct kvm_vm *kvm_vm_create(struct kvm_sys *k, uint8_t *window, uint64_t window
 	rc = vm_setup_msrs(vm);
 	if (rc)
 		goto err_vm;
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0) {
-		rc = -errno;
+	rc = vcpu_create(vm, 0);
+	if (rc)
 		goto err_vm;
-	}
-	vm->run = mmap(NULL, (size_t)k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
-	if (vm->run == MAP_FAILED) {
-		rc = -errno;
-		goto err_vcpu;
-	}
-	if (ioctl(vm->vcpu, KVM_SET_CPUID2, k->cpuid) < 0) {
-		rc = -errno;
-		goto err_run;
-	}
+	vm->nr_vcpus = 1;
 	return vm;
 
-err_run:
-	munmap(vm->run, (size_t)k->run_size);
-err_vcpu:
-	close(vm->vcpu);
 err_vm:
 	close(vm->fd);
 err_free:
@@ -296,12 +335,29 @@ err_free:
 	return NULL;
 }
 
+int kvm_vm_add_vcpus(struct kvm_vm *vm, unsigned int n)
+{
+	int rc;
+
+	if (n > DOMAIN_MAX_VCPUS)
+		return -EINVAL;
+	while (vm->nr_vcpus < n) {
+		rc = vcpu_create(vm, vm->nr_vcpus);
+		if (rc)
+			return rc;
+		vm->nr_vcpus++;
+	}
+	return 0;
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (!vm)
 		return;
-	munmap(vm->run, (size_t)vm->k->run_size);
-	close(vm->vcpu);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		munmap(vm->vcpu[i].run, (size_t)vm->k->run_size);
+		close(vm->vcpu[i].fd);
+	}
 	close(vm->fd);
 	free(vm->granules);
 	pthread_mutex_destroy(&vm->lock);
@@ -417,12 +473,18 @@ static void seg(struct kvm_segment *s, uint16_t sel, bool code)
 	}
 }
 
-static int set_boot_state(struct kvm_vm *vm, const struct guest_boot *b)
+/*
+ * A vCPU's registers: the boot state b for vCPU 0, or for a secondary the
+ * state its VCPUOP_initialise gave (start: long mode, the boot GDT's flat
+ * CPL0 segments, the guest's own control registers).
+ */
+static int set_state(struct kvm_vcpu *vc, const struct guest_boot *b,
+		     const struct hv_vcpu_regs *start)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vc->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
 	seg(&s.cs, BOOT_SEL_CODE, true);
 	seg(&s.ds, BOOT_SEL_DATA, false);
@@ -437,23 +499,42 @@ static int set_boot_state(struct kvm_vm *vm, const struct guest_boot *b)
 	/* PAE, OSFXSR, OSXMMEXCPT */
 	s.cr4 = 0x20 | 0x200 | 0x400;
 	s.efer = 0x100 | 0x400; /* LME, LMA */
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+	if (start) {
+		s.cr0 = start->cr0;
+		s.cr3 = start->cr3;
+		s.cr4 = start->cr4;
+		s.efer = start->efer;
+	}
+	if (ioctl(vc->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
 	memset(&r, 0, sizeof(r));
-	r.rip = b->entry;
-	r.rsp = b->stack_top;
-	r.rdi = b->dt;
-	r.rsi = b->area;
-	r.rdx = b->area_size;
-	r.rflags = 0x2;
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &r) < 0)
+	if (start) {
+		r.rax = start->rax;
+		r.rcx = start->rcx;
+		r.rdx = start->rdx;
+		r.rbx = start->rbx;
+		r.rsp = start->rsp;
+		r.rbp = start->rbp;
+		r.rsi = start->rsi;
+		r.rdi = start->rdi;
+		r.rip = start->rip;
+		r.rflags = start->rflags | 0x2; /* bit 1 always reads 1 */
+	} else {
+		r.rip = b->entry;
+		r.rsp = b->stack_top;
+		r.rdi = b->dt;
+		r.rsi = b->area;
+		r.rdx = b->area_size;
+		r.rflags = 0x2;
+	}
+	if (ioctl(vc->fd, KVM_SET_REGS, &r) < 0)
 		return -errno;
 	return 0;
 }
 
-static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt, ...)
+static void crash_here(struct kvm_vcpu *vc, struct guest_exit *ex, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt, ...)
+static void crash_here(struct kvm_vcpu *vc, struct guest_exit *ex, const char *fmt, ...)
 {
 	struct kvm_regs r;
 	va_list ap;
@@ -461,7 +542,7 @@ static void crash_here(struct kvm_vm *vm, struct guest_exit *ex, const char *fmt
 	va_start(ap, fmt);
 	guest_exit_vcrash(ex, fmt, ap);
 	va_end(ap);
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0) {
+	if (ioctl(vc->fd, KVM_GET_REGS, &r) == 0) {
 		ex->rip = r.rip;
 		ex->rip_valid = true;
 	}
@@ -490,10 +571,10 @@ static void note(const struct guest_ops *ops, void *ctx, const char *fmt, ...)
  */
 static int kvm_fetch_paging(void *ctx, struct hv_paging *pg)
 {
-	struct kvm_vm *vm = ctx;
+	struct kvm_vcpu *vc = ctx;
 	struct kvm_sregs s;
 
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vc->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
 	pg->cr0 = s.cr0;
 	pg->cr3 = s.cr3;
@@ -501,17 +582,17 @@ static int kvm_fetch_paging(void *ctx, struct hv_paging *pg)
 	pg->efer = s.efer;
 	pg->cpl = s.ss.dpl; /* what KVM takes the CPL from */
 	pg->valid = true;
-	vm->st.paging_fetches++;
+	vc->st.paging_fetches++;
 	return 0;
 }
 
 /* A 32-bit OUT to the hypercall port: number in the data, args in regs. */
-static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx,
+static bool do_hypercall(struct kvm_vcpu *vc, const struct guest_ops *ops, void *ctx,
 			 struct guest_exit *ex)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vc->run;
 	struct kvm_regs *regs = &run->s.regs.regs;
-	struct hv_hcall hc = {.pg = {.fetch = kvm_fetch_paging, .ctx = vm}};
+	struct hv_hcall hc = {.vcpu = vc->id, .pg = {.fetch = kvm_fetch_paging, .ctx = vc}};
 	const char *sleeps;
 	uint32_t nr;
 
@@ -525,8 +606,8 @@ static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *c
 	sleeps = guest_blocking_call(&hc);
 	regs->rax = (uint64_t)ops->hypercall(ctx, &hc);
 	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-	vm->st.hypercalls++;
-	if (sleeps && __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE))
+	vc->st.hypercalls++;
+	if (sleeps && __atomic_load_n(&vc->stop, __ATOMIC_ACQUIRE))
 		snprintf(ex->blocked_in, sizeof(ex->blocked_in), "%s", sleeps);
 	if (ops->stopped && ops->stopped(ctx, ex)) {
 		if (!ex->rip_valid) {
@@ -538,13 +619,13 @@ static bool do_hypercall(struct kvm_vm *vm, const struct guest_ops *ops, void *c
 	return false;
 }
 
-static void do_wrmsr(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
+static void do_wrmsr(struct kvm_vcpu *vc, const struct guest_ops *ops, void *ctx)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vc->run;
 	uint8_t page[PAGE_SIZE];
 	uint64_t gpa = run->msr.data & PAGE_MASK;
 
-	vm->st.msr_exits++;
+	vc->st.msr_exits++;
 	run->msr.error = 1; /* #GP unless we accept it */
 	if (run->msr.index != BOOT_HCALL_MSR)
 		return;
@@ -563,64 +644,84 @@ static void do_wrmsr(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
 }
 
 /* An access to a device window: true when a device took it. */
-static bool do_mmio(struct kvm_vm *vm, const struct guest_ops *ops, void *ctx)
+static bool do_mmio(struct kvm_vcpu *vc, const struct guest_ops *ops, void *ctx)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vc->run;
 	unsigned int len = run->mmio.len;
 	uint64_t val = 0;
 
 	if (!ops->mmio || (len != 1 && len != 2 && len != 4 && len != 8))
 		return false;
-	vm->st.mmio_exits++;
+	vc->st.mmio_exits++;
 	if (run->mmio.is_write) {
 		memcpy(&val, run->mmio.data, len);
-		return ops->mmio(ctx, run->mmio.phys_addr, len, true, &val);
+		return ops->mmio(ctx, vc->id, run->mmio.phys_addr, len, true, &val);
 	}
-	if (!ops->mmio(ctx, run->mmio.phys_addr, len, false, &val))
+	if (!ops->mmio(ctx, vc->id, run->mmio.phys_addr, len, false, &val))
 		return false;
 	memcpy(run->mmio.data, &val, len);
 	return true;
 }
 
 /*
- * Raises the upcall vector the hypervisor has for vCPU 0, if any. Between
- * KVM_RUNs, on the vCPU's thread. KVM_INTERRUPT with a user-space irqchip
- * queues one external vector and injects it as soon as the guest can take
- * it; EEXIST means one is still queued (the same vector: the guest's
- * handler scans everything anyway).
+ * Raises the upcall vector the hypervisor has for this vCPU, if any.
+ * Between KVM_RUNs, on the vCPU's thread. KVM_INTERRUPT with a user-space
+ * irqchip queues one external vector and injects it as soon as the guest
+ * can take it; EEXIST means one is still queued (the same vector: the
+ * guest's handler scans everything anyway).
  */
-static void inject_upcall(struct kvm_vm *vm)
+static void inject_upcall(struct kvm_vcpu *vc)
 {
+	struct kvm_vm *vm = vc->vm;
 	struct kvm_interrupt irq;
 	int v;
 
 	if (!vm->d)
 		return;
-	v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, 0);
+	v = hv_vcpu_upcall_vector(vm->d->hv, vm->d, vc->id);
 	if (v < 0)
 		return;
 	irq.irq = (uint32_t)v;
-	if (ioctl(vm->vcpu, KVM_INTERRUPT, &irq) == 0)
-		vm->st.upcalls++;
+	if (ioctl(vc->fd, KVM_INTERRUPT, &irq) == 0)
+		vc->st.upcalls++;
 }
 
-void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
-		void *ctx, struct guest_exit *ex)
+/*
+ * A kick may also mean another vCPU took this one down (VCPUOP_down): it
+ * then runs no guest code until it is up again. Sleeps in the hypervisor;
+ * true when the domain stopped meanwhile (ex filled in).
+ */
+static bool park_if_down(struct kvm_vcpu *vc, const struct guest_ops *ops, void *ctx,
+			 struct guest_exit *ex)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_vm *vm = vc->vm;
+	struct hv_vcpu_regs r;
+
+	if (!vm->d || hv_vcpu_is_up(vm->d->hv, vm->d, vc->id))
+		return false;
+	while (!__atomic_load_n(&vc->stop, __ATOMIC_ACQUIRE) &&
+	       hv_vcpu_wait_up(vm->d->hv, vm->d, vc->id, &r) < 0)
+		if (ops->stopped && ops->stopped(ctx, ex))
+			return true;
+	return false;
+}
+
+static void vcpu_set_thread(struct kvm_vcpu *vc, bool valid)
+{
+	pthread_mutex_lock(&vc->vm->lock);
+	vc->thread = pthread_self();
+	vc->thread_valid = valid;
+	pthread_mutex_unlock(&vc->vm->lock);
+}
+
+/* Runs vc (its state already set) until it stops; ex says how. */
+static void vcpu_loop(struct kvm_vcpu *vc, const struct guest_ops *ops, void *ctx,
+		      struct guest_exit *ex)
+{
+	struct kvm_run *run = vc->run;
 	bool upcall_check = false;
 	int rc;
 
-	memset(ex, 0, sizeof(*ex));
-	pthread_mutex_lock(&vm->lock);
-	vm->thread = pthread_self();
-	vm->thread_valid = true;
-	pthread_mutex_unlock(&vm->lock);
-	rc = set_boot_state(vm, b);
-	if (rc) {
-		guest_exit_crash(ex, "cannot set the boot state: %s", strerror(-rc));
-		goto out;
-	}
 	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	run->kvm_dirty_regs = 0;
 
@@ -629,118 +730,236 @@ void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct gues
 		 * flag was taken finds immediate_exit clear and sets it again,
 		 * so KVM_RUN returns at once instead of missing it */
 		__atomic_store_n(&run->immediate_exit,
-				 __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) ? 1 : 0,
+				 __atomic_load_n(&vc->stop, __ATOMIC_ACQUIRE) ? 1 : 0,
 				 __ATOMIC_SEQ_CST);
 		/* One question per entry: KVM queues a single external vector
 		 * (a second KVM_INTERRUPT before the entry replaces the first on
 		 * some kernels), and the per-vCPU vector is handed out once. */
-		if (__atomic_exchange_n(&vm->irq_due, 0, __ATOMIC_SEQ_CST))
+		if (__atomic_exchange_n(&vc->irq_due, 0, __ATOMIC_SEQ_CST)) {
+			if (park_if_down(vc, ops, ctx, ex))
+				return;
 			upcall_check = true;
+		}
 		if (upcall_check)
-			inject_upcall(vm);
+			inject_upcall(vc);
 		upcall_check = false;
-		rc = ioctl(vm->vcpu, KVM_RUN, 0);
+		rc = ioctl(vc->fd, KVM_RUN, 0);
 		if (rc < 0) {
 			int e = errno;
 
 			if (e == EINTR || e == EAGAIN) {
-				if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
+				if (__atomic_load_n(&vc->stop, __ATOMIC_ACQUIRE)) {
 					ex->kind = GEXIT_TIMEOUT;
 					snprintf(ex->why, sizeof(ex->why), "stopped (time limit)");
 					ex->rip = run->s.regs.regs.rip;
 					ex->rip_valid = true;
-					break;
+					return;
 				}
 				continue;
 			}
 			if (e == EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
 				uint64_t gpa = ((const uint64_t *)(const void *)&run->hw)[1];
-				crash_here(vm, ex, "access to unbacked guest memory");
+				crash_here(vc, ex, "access to unbacked guest memory");
 				ex->addr = gpa;
 				ex->addr_valid = true;
-				break;
+				return;
 			}
 			if (e == EFAULT) {
-				crash_here(vm, ex, "access to unbacked guest memory (EFAULT)");
-				break;
+				crash_here(vc, ex, "access to unbacked guest memory (EFAULT)");
+				return;
 			}
-			crash_here(vm, ex, "KVM_RUN failed: %s", strerror(e));
-			break;
+			crash_here(vc, ex, "KVM_RUN failed: %s", strerror(e));
+			return;
 		}
-		vm->st.exits++;
+		vc->st.exits++;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (run->io.port == BOOT_HCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
 			    run->io.size == 4 && run->io.count == 1) {
-				if (do_hypercall(vm, ops, ctx, ex))
-					goto out;
+				if (do_hypercall(vc, ops, ctx, ex))
+					return;
 				upcall_check = true; /* on the way back in */
 				continue;
 			}
-			crash_here(vm, ex, "port I/O %s port %#x size %u",
+			crash_here(vc, ex, "port I/O %s port %#x size %u",
 				   run->io.direction == KVM_EXIT_IO_OUT ? "write to" : "read from",
 				   run->io.port, run->io.size);
-			goto out;
+			return;
 		case KVM_EXIT_X86_WRMSR:
-			do_wrmsr(vm, ops, ctx);
+			do_wrmsr(vc, ops, ctx);
 			continue;
 		case KVM_EXIT_X86_RDMSR:
-			vm->st.msr_exits++;
+			vc->st.msr_exits++;
 			run->msr.error = 1;
 			continue;
 		case KVM_EXIT_MMIO:
-			if (do_mmio(vm, ops, ctx))
+			if (do_mmio(vc, ops, ctx))
 				continue;
-			crash_here(vm, ex, "%s of %u bytes at a guest-physical address with no memory",
+			crash_here(vc, ex, "%s of %u bytes at a guest-physical address with no memory",
 				   run->mmio.is_write ? "write" : "read", run->mmio.len);
 			ex->addr = run->mmio.phys_addr;
 			ex->addr_valid = true;
-			goto out;
+			return;
 		case KVM_EXIT_SHUTDOWN:
-			crash_here(vm, ex, "triple fault");
-			goto out;
+			crash_here(vc, ex, "triple fault");
+			return;
 		case KVM_EXIT_HLT:
-			crash_here(vm, ex, "halted with no way to wake up");
-			goto out;
+			crash_here(vc, ex, "halted with no way to wake up");
+			return;
 		case KVM_EXIT_INTERNAL_ERROR:
-			crash_here(vm, ex, "KVM internal error (suberror %u)", run->internal.suberror);
-			goto out;
+			crash_here(vc, ex, "KVM internal error (suberror %u)", run->internal.suberror);
+			return;
 		case KVM_EXIT_FAIL_ENTRY:
-			crash_here(vm, ex, "VM entry failed (reason %#llx)",
+			crash_here(vc, ex, "VM entry failed (reason %#llx)",
 				   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-			goto out;
+			return;
 		case KVM_EXIT_INTR:
 			continue;
 		default:
-			crash_here(vm, ex, "unexpected KVM exit %u", run->exit_reason);
-			goto out;
+			crash_here(vc, ex, "unexpected KVM exit %u", run->exit_reason);
+			return;
 		}
 	}
-out:
+}
+
+/* Stops every vCPU of vm soon (from any thread). */
+static void stop_all(struct kvm_vm *vm)
+{
 	pthread_mutex_lock(&vm->lock);
-	vm->thread_valid = false;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_vcpu *vc = &vm->vcpu[i];
+
+		__atomic_store_n(&vc->stop, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&vc->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (vc->thread_valid)
+			pthread_kill(vc->thread, KVM_KICK_SIGNAL);
+	}
 	pthread_mutex_unlock(&vm->lock);
+}
+
+/*
+ * vCPU `id` ended by itself (a crash, or it found the domain stopped):
+ * the first one to do so ends the domain's run, and the others are
+ * stopped; its exit is the domain's.
+ */
+static void vcpu_ended(struct kvm_vm *vm, unsigned int id)
+{
+	bool first;
+
+	pthread_mutex_lock(&vm->lock);
+	first = vm->ended_first < 0 && !__atomic_load_n(&vm->vcpu[id].stop, __ATOMIC_ACQUIRE);
+	if (first)
+		vm->ended_first = (int)id;
+	pthread_mutex_unlock(&vm->lock);
+	if (!first)
+		return;
+	stop_all(vm);
+	/* a vCPU asleep in the hypervisor (block, poll, down, not yet up) */
+	if (vm->d)
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			hv_vcpu_wake(vm->d->hv, vm->d, i);
+}
+
+/* A secondary vCPU's thread: waits for its first VCPUOP_up, then runs. */
+static void *secondary_main(void *arg)
+{
+	struct kvm_vcpu *vc = arg;
+	struct kvm_vm *vm = vc->vm;
+	struct hv_vcpu_regs r;
+	struct guest_exit tmp;
+	int rc;
+
+	vcpu_set_thread(vc, true);
+	for (;;) {
+		if (__atomic_load_n(&vc->stop, __ATOMIC_ACQUIRE) || !vm->d)
+			break;
+		rc = hv_vcpu_wait_up(vm->d->hv, vm->d, vc->id, &r);
+		if (rc == 1) {
+			rc = set_state(vc, vc->b, &r);
+			if (rc)
+				guest_exit_crash(&vc->ex, "cannot set the VCPUOP_initialise state: %s",
+						 strerror(-rc));
+			else
+				vcpu_loop(vc, vc->ops, vc->ctx, &vc->ex);
+			break;
+		}
+		/* up without a start state cannot happen; else a stop, the
+		 * domain's end or a spurious wake-up: look again */
+		memset(&tmp, 0, sizeof(tmp));
+		if (rc == 0 || (vc->ops->stopped && vc->ops->stopped(vc->ctx, &tmp)))
+			break;
+	}
+	vcpu_set_thread(vc, false);
+	if (vc->ex.kind != GEXIT_NONE) {
+		guest_exit_name_vcpu(&vc->ex, vc->id);
+		vcpu_ended(vm, vc->id);
+	}
+	return NULL;
+}
+
+void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
+		void *ctx, struct guest_exit *ex)
+{
+	struct kvm_vcpu *vc0 = &vm->vcpu[0];
+	int rc;
+
+	memset(ex, 0, sizeof(*ex));
+	pthread_mutex_lock(&vm->lock);
+	vm->ended_first = -1;
+	/* the end of an earlier run stopped them; a kick stays */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		__atomic_store_n(&vm->vcpu[i].stop, __atomic_load_n(&vm->kicked, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned int i = 1; i < vm->nr_vcpus; i++) {
+		struct kvm_vcpu *vc = &vm->vcpu[i];
+
+		memset(&vc->ex, 0, sizeof(vc->ex));
+		vc->b = b;
+		vc->ops = ops;
+		vc->ctx = ctx;
+		vc->spawned = pthread_create(&vc->th, NULL, secondary_main, vc) == 0;
+		if (!vc->spawned)
+			note(ops, ctx, "vCPU %u: cannot create its thread", i);
+	}
+	vcpu_set_thread(vc0, true);
+	rc = set_state(vc0, b, NULL);
+	if (rc)
+		guest_exit_crash(ex, "cannot set the boot state: %s", strerror(-rc));
+	else
+		vcpu_loop(vc0, ops, ctx, ex);
+	vcpu_set_thread(vc0, false);
+	vcpu_ended(vm, 0);
+	/* Domain destroy never races a vCPU thread: all are joined here. */
+	for (unsigned int i = 1; i < vm->nr_vcpus; i++)
+		if (vm->vcpu[i].spawned) {
+			pthread_join(vm->vcpu[i].th, NULL);
+			vm->vcpu[i].spawned = false;
+		}
+	if (vm->ended_first > 0)
+		*ex = vm->vcpu[vm->ended_first].ex;
 }
 
 void kvm_vm_kick(struct kvm_vm *vm)
 {
-	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&vm->lock);
-	if (vm->thread_valid)
-		pthread_kill(vm->thread, KVM_KICK_SIGNAL);
-	pthread_mutex_unlock(&vm->lock);
+	__atomic_store_n(&vm->kicked, 1, __ATOMIC_RELEASE);
+	stop_all(vm);
 }
 
-void kvm_vm_vcpu_kick(struct kvm_vm *vm)
+void kvm_vm_vcpu_kick(struct kvm_vm *vm, unsigned int vcpu)
 {
-	__atomic_store_n(&vm->irq_due, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	struct kvm_vcpu *vc;
+
+	if (vcpu >= vm->nr_vcpus)
+		return;
+	vc = &vm->vcpu[vcpu];
+	__atomic_store_n(&vc->irq_due, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vc->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&vm->lock);
 	vm->st.kicks++;
 	/* the lock keeps the thread from ending (and being joined) meanwhile */
-	if (vm->thread_valid)
-		pthread_kill(vm->thread, KVM_KICK_SIGNAL);
+	if (vc->thread_valid)
+		pthread_kill(vc->thread, KVM_KICK_SIGNAL);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -748,6 +967,16 @@ void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st)
 {
 	pthread_mutex_lock(&vm->lock);
 	*st = vm->st;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct kvm_vm_stats *v = &vm->vcpu[i].st;
+
+		st->exits += v->exits;
+		st->hypercalls += v->hypercalls;
+		st->msr_exits += v->msr_exits;
+		st->mmio_exits += v->mmio_exits;
+		st->paging_fetches += v->paging_fetches;
+		st->upcalls += v->upcalls;
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -773,7 +1002,14 @@ static int tp_create(struct transport *t, struct vmm_dom *vd)
 	if (!vd->transport)
 		return err;
 	((struct kvm_vm *)vd->transport)->d = vd->d;
-	return 0;
+	/* the secondaries exist from the build on; their threads start
+	 * with a run, their guest code at VCPUOP_up */
+	err = kvm_vm_add_vcpus(vd->transport, vd->d->nr_vcpus);
+	if (err) {
+		kvm_vm_destroy(vd->transport);
+		vd->transport = NULL;
+	}
+	return err;
 }
 
 static void tp_destroy(struct transport *t, struct vmm_dom *vd)
@@ -822,16 +1058,16 @@ static void tp_stop(struct transport *t, struct vmm_dom *vd)
 {
 	(void)t;
 	kvm_vm_kick(vd->transport);
-	/* a vCPU asleep in SCHEDOP_block/poll returns from its hypercall and
-	 * finds the stop */
-	hv_vcpu_wake(vd->d->hv, vd->d, 0);
+	/* a vCPU asleep in SCHEDOP_block/poll (or parked while down)
+	 * returns from its hypercall and finds the stop */
+	for (unsigned int i = 0; i < vd->d->nr_vcpus; i++)
+		hv_vcpu_wake(vd->d->hv, vd->d, i);
 }
 
 static void tp_vcpu_kick(struct transport *t, struct vmm_dom *vd, unsigned int vcpu)
 {
 	(void)t;
-	if (vcpu == 0) /* one vCPU per domain today */
-		kvm_vm_vcpu_kick(vd->transport);
+	kvm_vm_vcpu_kick(vd->transport, vcpu);
 }
 
 static uint64_t tp_exits(struct transport *t, struct vmm_dom *vd)
@@ -880,8 +1116,12 @@ int kvm_vm_set_cpuid_faulting(struct kvm_vm *vm)
 	m->nmsrs = 1;
 	m->entries[0].index = MSR_MISC_FEATURES_ENABLES;
 	m->entries[0].data = MSR_CPUID_FAULTING;
-	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no faulting */
-	return ioctl(vm->vcpu, KVM_SET_MSRS, m) == 1 ? 0 : -EOPNOTSUPP;
+	/* KVM_SET_MSRS returns how many it set: 0 when KVM offers no
+	 * faulting. Every vCPU of the guest gets it. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (ioctl(vm->vcpu[i].fd, KVM_SET_MSRS, m) != 1)
+			return -EOPNOTSUPP;
+	return 0;
 }
 
 /* --- is CPUID at CPL3 ours? (kvm.h) --- */

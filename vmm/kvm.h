@@ -1,5 +1,7 @@
 /*
- * KVM transport: one KVM VM with one vCPU per domain.
+ * KVM transport: one KVM VM per domain, one KVM vCPU and host thread per
+ * guest vCPU (issue 17: the secondaries are made with the domain and
+ * started by VCPUOP_up; kvm_vm_run joins their threads).
  *
  * - Memory: the domain's window is registered as KVM memory slots, one per
  *   KVM_SLOT_GRANULE-aligned chunk of guest-physical space that holds a
@@ -56,19 +58,27 @@ int kvm_vm_map(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
  */
 int kvm_vm_add_hole(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
 
+/* Gives vm vCPUs 1..n-1 (KVM vCPUs with their run pages). 0 or -errno. */
+int kvm_vm_add_vcpus(struct kvm_vm *vm, unsigned int n);
+
 /*
- * Runs the vCPU from the boot state b until the guest shuts down, crashes
- * or kvm_vm_kick() stops it (ex->kind GEXIT_TIMEOUT). Call from the thread
- * that should run the guest.
+ * Runs vCPU 0 from the boot state b in the calling thread until the guest
+ * shuts down, crashes or kvm_vm_kick() stops it (ex->kind GEXIT_TIMEOUT),
+ * and every secondary vCPU in a thread of its own, which waits for the
+ * vCPU's first VCPUOP_up (hv_vcpu_wait_up). The first vCPU to end by
+ * itself (a crash, or the domain stopped) ends all: its exit is ex, a
+ * secondary's reason prefixed "vCPU n: ". Returns after joining every
+ * thread.
  */
 void kvm_vm_run(struct kvm_vm *vm, const struct guest_boot *b, const struct guest_ops *ops,
 		void *ctx, struct guest_exit *ex);
-/* From any thread: stop a running kvm_vm_run() soon. */
+/* From any thread: stop a running kvm_vm_run() soon (every vCPU). */
 void kvm_vm_kick(struct kvm_vm *vm);
 void kvm_vm_get_stats(struct kvm_vm *vm, struct kvm_vm_stats *st);
-/* vCPU 0 has an upcall or wake-up to take (the vcpu_kick op, lock held):
- * flags it and kicks the vCPU out of KVM_RUN; its thread injects. */
-void kvm_vm_vcpu_kick(struct kvm_vm *vm);
+/* vCPU `vcpu` has an upcall or wake-up to take, or went down (the
+ * vcpu_kick op, lock held): flags it and kicks it out of KVM_RUN; its
+ * thread injects (or parks). */
+void kvm_vm_vcpu_kick(struct kvm_vm *vm, unsigned int vcpu);
 
 /* The KVM transport (transport.h), owned by k: vmm_set_transport() gives
  * every domain a VM in vmm_dom.transport, with slots as mappings appear and

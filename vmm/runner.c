@@ -158,6 +158,8 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 			return -1;
 		}
 	}
+	if (!rd->prepared)
+		pthread_mutex_init(&rd->dev_lock, NULL);
 	rd->prepared = true;
 	return 0;
 }
@@ -249,16 +251,21 @@ static void op_note(void *ctx, const char *msg)
  * Unclaimed by both: false, and the transport reports the access as
  * before (a guest touching nothing; Arm injects a data abort there).
  */
-static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint64_t *val)
+static bool op_mmio(void *ctx, unsigned int vcpu, uint64_t gpa, unsigned int size, bool write,
+		    uint64_t *val)
 {
 	struct runner_dom *rd = ctx;
 	struct hv *hv = &rd->r->m->hv;
+	bool took = false;
 
-	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++)
-		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
-			return true;
+	pthread_mutex_lock(&rd->dev_lock);
+	for (unsigned int i = 0; i < RUNNER_NR_DEVICES && !took; i++)
+		took = rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val);
+	pthread_mutex_unlock(&rd->dev_lock);
+	if (took)
+		return true;
 	for (;;) {
-		switch (hv_ioreq_mmio(hv, rd->d, 0, gpa, size, write, val)) {
+		switch (hv_ioreq_mmio(hv, rd->d, vcpu, gpa, size, write, val)) {
 		case HV_MMIO_DONE:
 			return true;
 		case HV_MMIO_GONE: /* no answer will come: all ones, as Xen's null handler */
@@ -390,7 +397,8 @@ static void kick(struct runner_dom *rd)
 	__atomic_store_n(&rd->kicked, true, __ATOMIC_RELEASE);
 	t->ops->stop(t, vmm_dom(rd->d));
 	/* A vCPU held by an IOREQ server sleeps in the hypervisor. */
-	hv_vcpu_wake(&rd->r->m->hv, rd->d, 0);
+	for (unsigned int v = 0; v < rd->d->nr_vcpus; v++)
+		hv_vcpu_wake(&rd->r->m->hv, rd->d, v);
 }
 
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len)

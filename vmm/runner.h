@@ -63,6 +63,9 @@ struct runner_dom {
 	 * caller may set one before runner_prepare (a domain that ran before
 	 * keeps its window), and the runner then adds no window for it. */
 	void *dev[RUNNER_NR_DEVICES];
+	/* The device models are single-threaded: the vCPUs of the domain
+	 * take turns in them (runner_prepare makes it). */
+	pthread_mutex_t dev_lock;
 	pthread_t th;
 	bool prepared, started, done, stuck;
 	bool kicked; /* the runner asked the transport to stop it */

@@ -4,6 +4,8 @@
  * Everything here is per thread, so several hosted guests can share one
  * process.
  */
+#include <string.h>
+
 #include <inproc_env.h>
 
 #include <rt/dt.h>
@@ -12,6 +14,9 @@
 #include <rt/mm.h>
 #include <rt/mmio.h>
 #include <rt/rt.h>
+#include <rt/smp.h>
+
+#include <public/vcpu.h>
 
 #include "pt.h"
 
@@ -20,6 +25,9 @@ static __thread bool rt_warned;
 /* Guest-physical PML4 of this guest's own page tables, 0 while it has none
  * (see paging_on()). */
 static __thread uint64_t rt_pt_root;
+/* This vCPU's data (rt/smp.h): vCPU 0's entry of its own rt_cpus, or the
+ * entry a secondary was started for. */
+static __thread struct rt_cpu *rt_cpu_self;
 
 void rt_hosted_start(const struct inproc_env *env);
 
@@ -159,11 +167,68 @@ void rt_arch_halt(void)
 		__asm__ volatile("pause");
 }
 
+struct rt_cpu *rt_this_cpu(void)
+{
+	return rt_cpu_self;
+}
+
+void rt_hosted_vcpu_entry(const struct inproc_env *env, uint64_t arg);
+
+/*
+ * A secondary vCPU's thread (vmm/inproc_env.h): it takes over vCPU 0's
+ * view - the device tree, its page tables, the handler table - which
+ * vCPU 0's thread-local state holds and rt_arch_vcpu_context copied.
+ */
+void rt_hosted_vcpu_entry(const struct inproc_env *env, uint64_t arg)
+{
+	struct rt_cpu *c = (struct rt_cpu *)(uintptr_t)arg;
+
+	rt_env = env;
+	rt_warned = false;
+	rt_cpu_self = c;
+	rt_set_dt(c->fdt);
+	rt_irq_use_table(c->irq_table);
+	rt_pt_root = c->pt_root;
+	if (rt_pt_root && env->set_cr3)
+		env->set_cr3(env->ctx, rt_pt_root);
+	if (env->set_irq_entry)
+		env->set_irq_entry(env->ctx, rt_irq_deliver);
+	rt_secondary_c(c);
+}
+
+_Static_assert(RT_VCPU_STACK_PAGES * RT_PAGE_SIZE == INPROC_VCPU_STACK,
+	       "a started vCPU's stack is what the transport runs it on");
+
+void rt_arch_vcpu_context(struct rt_cpu *c, struct vcpu_hvm_context *ctx)
+{
+	struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
+
+	c->fdt = rt_dt();
+	c->pt_root = rt_pt_root;
+	c->irq_table = rt_irq_table();
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->mode = VCPU_HVM_MODE_64B;
+	/* in process: a function of this program, a guest-physical stack */
+	r->rip = (uint64_t)(uintptr_t)rt_hosted_vcpu_entry;
+	r->rsp = rt_virt_to_phys((uint8_t *)c->stack + RT_VCPU_STACK_PAGES * RT_PAGE_SIZE);
+	r->rdi = (uint64_t)(uintptr_t)c;
+	r->rflags = 0x2;
+	/* long mode, as the hypervisor checks; the transport keeps its own
+	 * paging state per vCPU (set_cr3 above) */
+	r->cr0 = 0x1 | 0x80000000;
+	r->cr3 = rt_pt_root;
+	r->cr4 = 0x20;
+	r->efer = 0x100 | 0x400;
+}
+
 void rt_hosted_start(const struct inproc_env *env)
 {
 	rt_env = env;
 	rt_warned = false;
 	rt_pt_root = 0;
+	memset(rt_cpus, 0, sizeof(rt_cpus));
+	rt_cpus[0].self = &rt_cpus[0];
+	rt_cpu_self = &rt_cpus[0];
 	if (env->set_irq_entry)
 		env->set_irq_entry(env->ctx, rt_irq_deliver);
 	rt_start(env->dt, env->main);

@@ -11,13 +11,17 @@
  * - after turning off back to false the pending bits are checked again: an
  *   arrival between the last check and the store was recorded (off was
  *   still set) and must not wait for the next one.
- * Hosted, all of it is per thread (several guests share the process).
+ * The off flag and the pending bits are per CPU (rt/smp.h), indexed by
+ * rt_cpu_id(); the handler table is the domain's. Hosted, all of it is per
+ * thread (several guests share the process), and a secondary vCPU's
+ * thread uses vCPU 0's table.
  */
 #include <libfdt.h>
 
 #include <rt/dt.h>
 #include <rt/irq.h>
 #include <rt/rt.h>
+#include <rt/smp.h>
 
 #define IRQ_FIRST 32
 #define IRQ_VECTORS 256
@@ -29,10 +33,26 @@ struct irq_slot {
 	void *ctx;
 };
 
-static RT_TLS struct irq_slot irq_table[IRQ_VECTORS];
-static RT_TLS volatile bool irq_off = true;
-static RT_TLS uint64_t irq_pending[IRQ_VECTORS / 64];
+/* Handlers are the domain's: a hosted secondary vCPU (another thread)
+ * uses vCPU 0's table (rt_irq_use_table). The rest is per CPU. */
+static RT_TLS struct irq_slot irq_table_own[IRQ_VECTORS];
+static RT_TLS struct irq_slot *irq_table_p;
+#define irq_table (irq_table_p ? irq_table_p : irq_table_own)
+static RT_TLS volatile bool irq_off_cpu[RT_MAX_CPUS] = {[0 ... RT_MAX_CPUS - 1] = true};
+static RT_TLS uint64_t irq_pending_cpu[RT_MAX_CPUS][IRQ_VECTORS / 64];
 static RT_TLS unsigned long irq_count, irq_deferred_count;
+#define irq_off (irq_off_cpu[rt_cpu_id()])
+#define irq_pending (irq_pending_cpu[rt_cpu_id()])
+
+void *rt_irq_table(void)
+{
+	return irq_table;
+}
+
+void rt_irq_use_table(void *table)
+{
+	irq_table_p = table;
+}
 
 void rt_arch_irq_gate(unsigned int vector, bool present);
 

@@ -10,12 +10,18 @@
 #include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
+#include <rt/smp.h>
 
 static RT_TLS const void *rt_fdt;
 
 const void *rt_dt(void)
 {
 	return rt_fdt;
+}
+
+void rt_set_dt(const void *fdt)
+{
+	rt_fdt = fdt;
 }
 
 const char *rt_bootargs(void)

@@ -598,6 +598,14 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 			pages += ld->mem.s[b].size >> PAGE_SHIFT;
 		cfg.max_pages = pages;
 		cfg.domid = ids[i];
+		/* Dom0 has one vCPU; a dom0less domain has its node's `cpus`. */
+		if (ld->bootinfo_index >= 0)
+			cfg.max_vcpus = bi->domain[ld->bootinfo_index].cpus;
+		if (ld->bootinfo_index >= 0 && (!cfg.max_vcpus || cfg.max_vcpus > DOMAIN_MAX_VCPUS)) {
+			rc = fail(out, -EINVAL, "%s: cpus = <%u>: memvisor runs 1 to %u vCPUs per domain",
+				  ld->name, cfg.max_vcpus, DOMAIN_MAX_VCPUS);
+			goto err;
+		}
 		cfg.flags = (ld->is_dom0 ? DOMF_privileged : 0) | (ld->static_mem ? DOMF_static : 0) |
 			    (ld->direct_map ? DOMF_directmap : 0) | (ld->is_32bit ? DOMF_32bit : 0) |
 			    (ld->iommu || dma ? DOMF_iommu : 0);

@@ -48,6 +48,10 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	int rc;
 	domid_t id;
 
+	if (cfg->max_vcpus > DOMAIN_MAX_VCPUS) {
+		rc = -EINVAL;
+		goto err_out;
+	}
 	if (cfg->domid >= 0) {
 		if (cfg->domid >= (int)DOMID_FIRST_RESERVED || domid_in_use(hv, (domid_t)cfg->domid)) {
 			rc = -EEXIST;
@@ -83,6 +87,7 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	 * to undo; boot-built domains are started by the builder instead. */
 	d->pause_count = cfg->toolstack ? 1 : 0;
 	d->creation_finished = !cfg->toolstack;
+	d->nr_vcpus = cfg->max_vcpus ? cfg->max_vcpus : 1;
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "");
 	page_list_init(&d->page_list);
 	page_list_init(&d->resv_list);

@@ -87,6 +87,22 @@ static int audit_domain(struct audit_report *r, struct hv *hv, struct domain *d,
 		return efail(r, "d%u has no event channel state", d->id);
 	if (d->nr_vcpus == 0 || d->nr_vcpus > DOMAIN_MAX_VCPUS)
 		return efail(r, "d%u has %u vCPUs", d->id, d->nr_vcpus);
+	{
+		unsigned int up = 0;
+
+		for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+			const struct vcpu *v = &d->vcpu[i];
+
+			/* up needs a start state; vCPU 0's is the boot state */
+			if ((v->up && !v->initialised) || (v->start_pending && (!v->initialised || !i)))
+				return efail(r, "d%u vCPU %u: up %d, initialised %d, start pending %d",
+					     d->id, i, v->up, v->initialised, v->start_pending);
+			up += v->up;
+		}
+		/* the last vCPU going down stops the domain */
+		if (d->state == DOMS_running && !up)
+			return efail(r, "d%u runs with no vCPU up", d->id);
+	}
 	if (ed->max_ports > EVTCHN_2L_NR_PORTS || ed->nr_valid > ed->max_ports ||
 	    ed->nr_valid == 0 || (ed->nr_valid % EVTCHN_BUCKET && ed->nr_valid != ed->max_ports))
 		return efail(r, "d%u port table: %u valid, limit %u", d->id, ed->nr_valid,

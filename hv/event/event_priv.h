@@ -94,6 +94,8 @@ bool evtchn_upcall_deliverable(const struct domain *d, const struct vcpu *v);
 /* Port of d became pending: wake vCPUs of d polling it. */
 void evtchn_check_pollers(struct domain *d, uint32_t port);
 void evtchn_wake_vcpu(struct vcpu *v);
+/* The backend's vcpu_kick for v (the transport takes it out of guest code). */
+void evtchn_kick_vcpu(struct domain *d, struct vcpu *v);
 /* A callback (CALLBACK_IRQ or per-vCPU vector) was set on v. */
 void evtchn_vcpu_callback_changed(struct domain *d, struct vcpu *v);
 int evtchn_vcpus_init(struct domain *d);

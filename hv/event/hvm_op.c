@@ -129,7 +129,7 @@ int64_t do_hvm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 
 		if (copy_to_guest(d, arg, &t, sizeof(t)))
 			return -EFAULT;
-		evtchn_update_time(d, &d->vcpu[0]);
+		evtchn_update_time(d, &d->vcpu[hc->vcpu]);
 		return 0;
 	}
 	case HVMOP_set_evtchn_upcall_vector:

@@ -34,8 +34,13 @@
  *   honours it; a guest that blocks with interrupts off gets an earlier
  *   return, which the re-check rule makes harmless).
  *
+ * - Down vCPUs (VCPUOP_down) park in evtchn_vcpu_park: the dispatcher
+ *   parks a caller that is down when its call ends, and a transport parks
+ *   a secondary vCPU's thread until its first VCPUOP_up
+ *   (hv_vcpu_wait_up). VCPUOP_up wakes it.
+ *
  * Invariants: v->sleeping <=> a thread waits on v->wake inside a
- * hypercall of d (hv->lock released); poll_ports is non-NULL only while
+ * hypercall of d or parked (hv->lock released); poll_ports is non-NULL only while
  * that call is a poll. d is kept allocated by the dispatcher's hcall_pins
  * while it sleeps, even if destroyed meanwhile.
  *
@@ -67,7 +72,7 @@ int evtchn_vcpus_init(struct domain *d)
 	pthread_condattr_t ca;
 	int rc = 0;
 
-	d->nr_vcpus = 1;
+	BUG_ON(!d->nr_vcpus || d->nr_vcpus > DOMAIN_MAX_VCPUS);
 	if (pthread_condattr_init(&ca))
 		return -ENOMEM;
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -76,6 +81,9 @@ int evtchn_vcpus_init(struct domain *d)
 
 		v->id = i;
 		v->vi_mfn = INVALID_MFN;
+		/* vCPU 0 runs from the boot state; the others wait for
+		 * VCPUOP_initialise and VCPUOP_up. */
+		v->initialised = v->up = i == 0;
 		if (pthread_cond_init(&v->wake, &ca))
 			rc = -ENOMEM;
 		else
@@ -124,7 +132,7 @@ bool evtchn_upcall_deliverable(const struct domain *d, const struct vcpu *v)
 	return upcall_pending(d, v) && (v->upcall_vector >= 0x10 || callback_vector(d) >= 0);
 }
 
-static void kick(struct domain *d, struct vcpu *v)
+void evtchn_kick_vcpu(struct domain *d, struct vcpu *v)
 {
 	const struct hv_backend_ops *be = d->hv->cfg.backend;
 
@@ -141,7 +149,7 @@ void evtchn_vcpu_mark_pending(struct domain *d, struct vcpu *v)
 	if (v->upcall_vector >= 0x10)
 		v->upcall_edge = true;
 	if (evtchn_upcall_deliverable(d, v)) {
-		kick(d, v);
+		evtchn_kick_vcpu(d, v);
 		evtchn_wake_vcpu(v);
 	}
 }
@@ -152,7 +160,7 @@ void evtchn_vcpu_callback_changed(struct domain *d, struct vcpu *v)
 	if (v->upcall_vector >= 0x10 && upcall_pending(d, v))
 		v->upcall_edge = true;
 	if (evtchn_upcall_deliverable(d, v)) {
-		kick(d, v);
+		evtchn_kick_vcpu(d, v);
 		evtchn_wake_vcpu(v);
 	}
 }
@@ -176,6 +184,7 @@ void hv_vcpu_wake(struct hv *hv, struct domain *d, unsigned int vcpu)
 {
 	hv_lock(hv);
 	if (vcpu < d->nr_vcpus) {
+		d->vcpu[vcpu].hv_wakes++;
 		if (!d->vcpu[vcpu].sleeping)
 			d->vcpu[vcpu].wake_pending = true;
 		evtchn_wake_vcpu(&d->vcpu[vcpu]);
@@ -292,9 +301,9 @@ int evtchn_vcpu_wait(struct domain *d, unsigned int vcpu, uint64_t deadline)
 	return d->state == DOMS_dying ? -ESRCH : vcpu_sleep(d->hv, d, v, deadline);
 }
 
-int64_t evtchn_sched_block(struct hv *hv, struct domain *d)
+int64_t evtchn_sched_block(struct hv *hv, struct domain *d, unsigned int vcpu)
 {
-	struct vcpu *v = &d->vcpu[0];
+	struct vcpu *v = &d->vcpu[vcpu];
 
 	if (!evd(d))
 		return 0;
@@ -306,9 +315,9 @@ int64_t evtchn_sched_block(struct hv *hv, struct domain *d)
 	return 0;
 }
 
-int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, uint64_t arg)
+int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, unsigned int vcpu, uint64_t arg)
 {
-	struct vcpu *v = &d->vcpu[0];
+	struct vcpu *v = &d->vcpu[vcpu];
 	uint32_t ports[SCHED_POLL_MAX_PORTS];
 	struct sched_poll sp;
 
@@ -340,4 +349,30 @@ int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, uint64_t arg)
 	v->poll_ports = NULL;
 	v->nr_poll_ports = 0;
 	return 0;
+}
+
+/*
+ * A vCPU that is down (VCPUOP_down) runs no guest code: its thread sleeps
+ * here until VCPUOP_up, the domain stops running, or a transport's
+ * hv_vcpu_wake (hv_wakes moves past `wakes`). 0 when up, -1 otherwise.
+ * With max_sleep_ns set (the fuzzer) it never sleeps longer than that and
+ * returns after one sleep.
+ */
+int evtchn_vcpu_park(struct domain *d, unsigned int vcpu, uint64_t wakes)
+{
+	struct vcpu *v;
+
+	BUG_ON(vcpu >= d->nr_vcpus || d->vcpu[vcpu].sleeping);
+	v = &d->vcpu[vcpu];
+	for (;;) {
+		if (v->up && d->state == DOMS_running)
+			return 0;
+		/* hv_vcpu_wake before the sleep (wake_pending) or since the
+		 * caller's snapshot: the transport is stopping the vCPU */
+		if (d->state != DOMS_running || v->hv_wakes != wakes || take_wake_pending(v))
+			return -1;
+		(void)vcpu_sleep(d->hv, d, v, 0);
+		if (d->hv->cfg.max_sleep_ns)
+			return v->up && d->state == DOMS_running ? 0 : -1;
+	}
 }

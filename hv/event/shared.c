@@ -233,18 +233,114 @@ int64_t evtchn_register_vcpu_info(struct domain *d, struct vcpu *v, uint64_t arg
 	return 0;
 }
 
+void evtchn_domain_shutdown(struct domain *d, unsigned int reason)
+{
+	if (d->state != DOMS_running)
+		return;
+	d->shutdown_reason = d->shutdown_code_set ? d->shutdown_code : reason;
+	d->state = DOMS_shutdown;
+	hv_info(d->hv, "d%u shut down: reason %u", d->id, d->shutdown_reason);
+	/* As Xen: the global VIRQ's handler (Dom0) hears of it. */
+	evtchn_send_global_virq(d->hv, VIRQ_DOM_EXC);
+	/* vCPUs asleep in block/poll or parked return to their transports,
+	 * which see the domain stopped. */
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		evtchn_wake_vcpu(&d->vcpu[i]);
+}
+
+/* x86-64 long mode as VCPUOP_initialise's 64-bit set must describe it. */
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define X86_EFER_LME (1ULL << 8)
+#define X86_EFER_LMA (1ULL << 10)
+
+static int64_t vcpu_initialise(struct domain *d, struct vcpu *v, uint64_t arg)
+{
+	struct vcpu_hvm_context c;
+	const struct vcpu_hvm_x86_64 *r = &c.cpu_regs.x86_64;
+
+	if (copy_from_guest(d, &c, arg, sizeof(c)))
+		return -EFAULT;
+	if (v->initialised)
+		return -EEXIST;
+	/* The 32-bit register set (protected mode, segment bases and
+	 * limits) is not implemented: memvisor's vCPUs start in long mode. */
+	if (c.mode != VCPU_HVM_MODE_64B)
+		return -EINVAL;
+	if ((r->cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
+	    !(r->cr4 & X86_CR4_PAE) ||
+	    (r->efer & (X86_EFER_LME | X86_EFER_LMA)) != (X86_EFER_LME | X86_EFER_LMA))
+		return -EINVAL;
+	v->start = (struct hv_vcpu_regs){
+		.rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rbx = r->rbx,
+		.rsp = r->rsp, .rbp = r->rbp, .rsi = r->rsi, .rdi = r->rdi,
+		.rip = r->rip, .rflags = r->rflags,
+		.cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
+	};
+	v->initialised = true;
+	/* taken by the transport at the first VCPUOP_up (hv_vcpu_wait_up);
+	 * a later down and up resumes where the vCPU stopped */
+	v->start_pending = true;
+	return 0;
+}
+
+static int64_t vcpu_up(struct domain *d, struct vcpu *v)
+{
+	if (!v->initialised)
+		return -EINVAL;
+	if (v->up)
+		return 0;
+	v->up = true;
+	(void)d;
+	evtchn_wake_vcpu(v); /* its thread waits in hv_vcpu_wait_up or parked */
+	return 0;
+}
+
+static int64_t vcpu_down(struct domain *d, struct vcpu *v, unsigned int caller)
+{
+	unsigned int up = 0;
+
+	if (!v->up)
+		return 0;
+	v->up = false;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		up += d->vcpu[i].up;
+	/* The last running vCPU going down powers the domain off (Xen). */
+	if (!up) {
+		evtchn_domain_shutdown(d, SHUTDOWN_poweroff);
+		return 0;
+	}
+	/* Another vCPU stops at its next way into the hypervisor: a
+	 * hypercall (the dispatcher parks it) or the kick (its transport
+	 * parks it); one asleep in block/poll returns and parks. */
+	if (v->id != caller) {
+		evtchn_kick_vcpu(d, v);
+		evtchn_wake_vcpu(v);
+	}
+	return 0;
+}
+
 int64_t do_vcpu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	uint64_t cmd = hc->args[0], id = hc->args[1], arg = hc->args[2];
+	struct vcpu *v;
 
 	(void)hv;
 	if (id >= d->nr_vcpus)
 		return -ENOENT;
+	v = &d->vcpu[id];
 	switch (cmd) {
-	case VCPUOP_register_vcpu_info:
-		return evtchn_register_vcpu_info(d, &d->vcpu[id], arg);
+	case VCPUOP_initialise:
+		return vcpu_initialise(d, v, arg);
+	case VCPUOP_up:
+		return vcpu_up(d, v);
+	case VCPUOP_down:
+		return vcpu_down(d, v, hc->vcpu);
 	case VCPUOP_is_up:
-		return 1; /* the one vCPU runs (issue 17 adds up/down) */
+		return v->up ? 1 : 0;
+	case VCPUOP_register_vcpu_info:
+		return evtchn_register_vcpu_info(d, v, arg);
 	default:
 		return -ENOSYS;
 	}

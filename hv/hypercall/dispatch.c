@@ -87,7 +87,7 @@ static int64_t do_multicall(struct hv *hv, struct domain *d, struct hv_hcall *hc
 {
 	uint64_t list = hc->args[0];
 	uint32_t nr = (uint32_t)hc->args[1], i;
-	struct hv_hcall sub;
+	struct hv_hcall sub = {.vcpu = hc->vcpu};
 	int64_t rc;
 
 	for (i = 0; i < nr; i++) {
@@ -115,11 +115,26 @@ cont:
 	return HV_HCALL_CONTINUE;
 }
 
+/* Drops the dispatcher's pin on d; the last one finalises a destroyed d. */
+static void unpin(struct domain *d)
+{
+	BUG_ON(!d->hcall_pins);
+	if (!--d->hcall_pins && d->state == DOMS_dying && !d->tot_pages && !d->relinquishing)
+		domain_finalise(d); /* destroyed while this call ran */
+}
+
 int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
+	uint64_t wakes;
+	bool smp;
 	int64_t rc;
 
 	hv_lock(hv);
+	/* a transport bug, not a guest's: it names the vCPU that traps */
+	BUG_ON(hc->vcpu >= d->nr_vcpus);
+	/* a single vCPU never parks: going down, it is the last one */
+	smp = d->nr_vcpus > 1;
+	wakes = smp ? d->vcpu[hc->vcpu].hv_wakes : 0;
 	/* pointers of this call are the caller's linear addresses */
 	d->hcall_paging = &hc->pg;
 	hc->pg.tlb_valid = false;
@@ -135,10 +150,13 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		rc = table[hc->nr](hv, d, hc);
 	else
 		rc = -ENOSYS;
+	/* A vCPU that went down (VCPUOP_down on itself, or by another vCPU
+	 * meanwhile) stays in its call until it is up again: Xen deschedules
+	 * it, and VCPUOP_up resumes it where it stopped. */
+	if (smp && rc != HV_HCALL_CONTINUE && !d->vcpu[hc->vcpu].up && d->state == DOMS_running)
+		(void)evtchn_vcpu_park(d, hc->vcpu, wakes);
 	d->hcall_paging = NULL;
-	BUG_ON(!d->hcall_pins);
-	if (!--d->hcall_pins && d->state == DOMS_dying && !d->tot_pages && !d->relinquishing)
-		domain_finalise(d); /* destroyed while this call ran */
+	unpin(d);
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	return rc;
@@ -152,4 +170,39 @@ int64_t hv_hypercall_run(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		rc = hv_hypercall(hv, d, hc);
 	while (rc == HV_HCALL_CONTINUE);
 	return rc;
+}
+
+int hv_vcpu_wait_up(struct hv *hv, struct domain *d, unsigned int vcpu,
+		    struct hv_vcpu_regs *start)
+{
+	struct hv_paging *pg;
+	int rc = -1;
+
+	hv_lock(hv);
+	if (vcpu >= d->nr_vcpus || d->state == DOMS_dying)
+		goto out;
+	/* parked outside any call: pinned as a call would be */
+	d->hcall_pins++;
+	pg = d->hcall_paging;
+	rc = evtchn_vcpu_park(d, vcpu, d->vcpu[vcpu].hv_wakes);
+	d->hcall_paging = pg;
+	if (!rc && d->vcpu[vcpu].start_pending) {
+		*start = d->vcpu[vcpu].start;
+		d->vcpu[vcpu].start_pending = false;
+		rc = 1;
+	}
+	unpin(d);
+out:
+	hv_unlock(hv);
+	return rc;
+}
+
+bool hv_vcpu_is_up(struct hv *hv, struct domain *d, unsigned int vcpu)
+{
+	bool up;
+
+	hv_lock(hv);
+	up = vcpu < d->nr_vcpus && d->vcpu[vcpu].up;
+	hv_unlock(hv);
+	return up;
 }

@@ -224,6 +224,7 @@ static int64_t domctl_createdomain(struct hv *hv, struct xen_domctl *op)
 	/* ports 0..max_evtchn_port, within the 2-level ABI's 4096 */
 	cfg.evtchn_max_ports = MIN(c.max_evtchn_port, 4095u) + 1;
 	cfg.toolstack = true;
+	cfg.max_vcpus = c.max_vcpus; /* checked above: 1..DOMAIN_MAX_VCPUS */
 	t = domain_create(hv, &cfg, &rc);
 	if (!t) {
 		/* no free id: Xen's rover said -ENOMEM, domid_alloc -EEXIST */

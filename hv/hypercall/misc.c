@@ -55,9 +55,9 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		return 0;
 	case SCHEDOP_block:
 		/* Sleeps until an upcall is due or hv_vcpu_wake (hv/event/sched.c). */
-		return evtchn_sched_block(hv, d);
+		return evtchn_sched_block(hv, d, hc->vcpu);
 	case SCHEDOP_poll:
-		return evtchn_sched_poll(hv, d, hc->args[1]);
+		return evtchn_sched_poll(hv, d, hc->vcpu, hc->args[1]);
 	case SCHEDOP_shutdown:
 	case SCHEDOP_shutdown_code:
 		if (copy_from_guest(d, &s, hc->args[1], sizeof(s)))
@@ -70,13 +70,7 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 			d->shutdown_code = s.reason;
 			return 0;
 		}
-		if (d->state == DOMS_running) {
-			d->shutdown_reason = d->shutdown_code_set ? d->shutdown_code : s.reason;
-			d->state = DOMS_shutdown;
-			hv_info(hv, "d%u shut down: reason %u", d->id, d->shutdown_reason);
-			/* As Xen: the global VIRQ's handler (Dom0) hears of it. */
-			evtchn_send_global_virq(hv, VIRQ_DOM_EXC);
-		}
+		evtchn_domain_shutdown(d, s.reason);
 		return 0;
 	default:
 		return -ENOSYS;

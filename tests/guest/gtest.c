@@ -83,6 +83,9 @@ static void *xen_sender_thread(void *arg)
 	return NULL;
 }
 
+/* --cpus: the test domain's vCPUs (a system DT's `cpus`). */
+static unsigned int gtest_cpus = 1;
+
 static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb_cap,
 		       const char *bootargs, uint64_t dma_base, struct xen_sender *xs)
 {
@@ -94,6 +97,7 @@ static int make_domain(struct vmm *m, struct domain **out, void *dtb, size_t dtb
 		.domid = -1,
 		/* An assigned DMA engine means a translating IOMMU context. */
 		.flags = dma_base ? DOMF_iommu : 0,
+		.max_vcpus = gtest_cpus,
 	};
 	const struct build_device *dd = &runner_devices[RUNNER_DEV_DMA];
 	struct guestdt_device dma = {dd->node, dd->compatible, dma_base, dd->size, 0};
@@ -199,7 +203,7 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 	    (!strcmp(argv[1], "kvm") && argc < 3)) {
 		fprintf(stderr, "usage: %s inproc | kvm IMAGE.elf [--bootargs S] "
 			"[--expect-crash TEXT] [--timeout MS] [--dma ADDR] [--xen RELEASE] "
-			"[--xen-sender]\n", argv[0]);
+			"[--xen-sender] [--cpus N]\n", argv[0]);
 		return GTEST_FAIL;
 	}
 	kvm = !strcmp(argv[1], "kvm");
@@ -217,6 +221,8 @@ int gtest_main(int argc, char **argv, void (*guest_main)(void))
 			expect = argv[argi + 1];
 		else if (!strcmp(argv[argi], "--timeout"))
 			timeout_ms = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
+		else if (!strcmp(argv[argi], "--cpus"))
+			gtest_cpus = (unsigned int)strtoul(argv[argi + 1], NULL, 0);
 		else if (!strcmp(argv[argi], "--dma"))
 			dma_base = strtoull(argv[argi + 1], NULL, 0);
 		else if (!strcmp(argv[argi], "--xen") && !xen_policy_parse(argv[argi + 1], &release))

@@ -64,7 +64,14 @@ void h_fini(struct harness *h)
 
 struct domain *h_domain(struct harness *h, const char *name, uint32_t flags, uint64_t max_pages)
 {
-	struct domain_config cfg = {.name = name, .flags = flags, .max_pages = max_pages, .domid = -1};
+	return h_domain_vcpus(h, name, flags, max_pages, 1);
+}
+
+struct domain *h_domain_vcpus(struct harness *h, const char *name, uint32_t flags,
+			      uint64_t max_pages, unsigned int vcpus)
+{
+	struct domain_config cfg = {.name = name, .flags = flags, .max_pages = max_pages,
+				    .domid = -1, .max_vcpus = vcpus};
 	struct domain *d;
 	int err;
 	struct page_info *pg;
@@ -110,6 +117,14 @@ int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, ui
 	       uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	struct hv_hcall hc = {.nr = nr, .args = {a0, a1, a2, a3, a4}};
+
+	return hv_hypercall_run(h->hv, d, &hc);
+}
+
+int64_t h_call_vcpu(struct harness *h, struct domain *d, unsigned int vcpu, uint64_t nr,
+		    uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct hv_hcall hc = {.nr = nr, .vcpu = vcpu, .args = {a0, a1, a2}};
 
 	return hv_hypercall_run(h->hv, d, &hc);
 }

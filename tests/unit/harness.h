@@ -40,6 +40,9 @@ void h_fini(struct harness *h);
 
 /* Creates a domain and gives it the scratch area. */
 struct domain *h_domain(struct harness *h, const char *name, uint32_t flags, uint64_t max_pages);
+/* The same with `vcpus` vCPUs (domain_config.max_vcpus). */
+struct domain *h_domain_vcpus(struct harness *h, const char *name, uint32_t flags,
+			      uint64_t max_pages, unsigned int vcpus);
 
 /* Asserts the audit passes, printing its finding otherwise. */
 #define h_audit(h) h_audit_at(h, __FILE__, __LINE__)
@@ -53,6 +56,9 @@ static inline uint64_t h_gpa(uint64_t off) { return H_SCRATCH_GPA + off; }
 
 int64_t h_call(struct harness *h, struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1,
 	       uint64_t a2, uint64_t a3, uint64_t a4);
+/* A hypercall made by vCPU `vcpu` of d (h_call's are vCPU 0's). */
+int64_t h_call_vcpu(struct harness *h, struct domain *d, unsigned int vcpu, uint64_t nr,
+		    uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* hypercall nr (cmd, pointer to a) with the len bytes at a passed through
  * scratch offset 0 and copied back whatever the result; audits after. */

@@ -258,6 +258,29 @@ static void test_lifecycle(void **state)
 	op.u.max_vcpus.max = dom0->nr_vcpus;
 	assert_int_equal(dc(&h, dom0, &op), -EINVAL);
 
+	/* a domain asked with three vCPUs has three (SMP, issue 17) */
+	{
+		struct xen_domctl_createdomain c3;
+		domid_t id3 = 0;
+		struct domain *u3;
+
+		good_config(&c3);
+		c3.max_vcpus = 3;
+		assert_int_equal(create_cfg(&h, dom0, hv_release(h.hv)->minor >= 22 ? DOMID_ANY : 0,
+					    &c3, &id3), 0);
+		u3 = domain_by_id(h.hv, id3);
+		assert_non_null(u3);
+		assert_int_equal(u3->nr_vcpus, 3);
+		assert_int_equal(info(&h, dom0, id3, &gi), 0);
+		assert_int_equal(gi.max_vcpu_id, 2);
+		op = dc_op(&h, XEN_DOMCTL_max_vcpus, id3);
+		op.u.max_vcpus.max = 3;
+		assert_int_equal(dc(&h, dom0, &op), 0);
+		op = dc_op(&h, XEN_DOMCTL_destroydomain, id3);
+		assert_int_equal(dc(&h, dom0, &op), 0);
+		h_audit(&h);
+	}
+
 	/* populate_physmap before max_mem: the limit is 0, nothing done */
 	assert_int_equal(populate_for(&h, dom0, u, 0, 4), 0);
 	assert_int_equal(max_mem(&h, dom0, id, 16 * 4), 0);

@@ -175,13 +175,14 @@ struct world {
 	struct domain *guest, *emu, *other, *priv;
 };
 
-static void world_init(struct world *w)
+/* The world, the guest with `vcpus` vCPUs. */
+static void world_init_vcpus(struct world *w, unsigned int vcpus)
 {
 	struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
 				       .gpfn = SHINFO_GFN};
 
 	h_init_default(&w->h);
-	w->guest = h_domain(&w->h, "guest", 0, 256);
+	w->guest = h_domain_vcpus(&w->h, "guest", 0, 256, vcpus);
 	w->emu = h_domain(&w->h, "emu", 0, 256);
 	w->other = h_domain(&w->h, "other", 0, 256);
 	w->priv = h_domain(&w->h, "priv", DOMF_privileged, 256);
@@ -198,6 +199,11 @@ static void world_init(struct world *w)
 				 0);
 	}
 	h_audit(&w->h);
+}
+
+static void world_init(struct world *w)
+{
+	world_init_vcpus(w, 1);
 }
 
 /* ---- dm_op ------------------------------------------------------------ */
@@ -553,6 +559,7 @@ struct access {
 	pthread_t t;
 	struct harness *h;
 	struct domain *d;
+	unsigned int vcpu; /* the accessing vCPU (0 unless set after start's reset) */
 	uint64_t gpa;
 	unsigned int size;
 	bool write;
@@ -565,23 +572,30 @@ static void *access_main(void *arg)
 {
 	struct access *a = arg;
 
-	a->res = hv_ioreq_mmio(a->h->hv, a->d, 0, a->gpa, a->size, a->write, &a->data);
+	a->res = hv_ioreq_mmio(a->h->hv, a->d, a->vcpu, a->gpa, a->size, a->write, &a->data);
 	__atomic_store_n(&a->done, true, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+static void start_on(struct access *a, struct harness *h, struct domain *d, unsigned int vcpu,
+		     uint64_t gpa, unsigned int size, bool write, uint64_t data)
+{
+	*a = (struct access){.h = h, .d = d, .vcpu = vcpu, .gpa = gpa, .size = size,
+			     .write = write, .data = data};
+	assert_int_equal(pthread_create(&a->t, NULL, access_main, a), 0);
 }
 
 static void start(struct access *a, struct harness *h, struct domain *d, uint64_t gpa,
 		  unsigned int size, bool write, uint64_t data)
 {
-	*a = (struct access){.h = h, .d = d, .gpa = gpa, .size = size, .write = write, .data = data};
-	assert_int_equal(pthread_create(&a->t, NULL, access_main, a), 0);
+	start_on(a, h, d, 0, gpa, size, write, data);
 }
 
 /* Bounded waiting, never on time: until the vCPU sleeps in its access. */
 static void wait_held(struct harness *h, struct access *a)
 {
 	for (unsigned int i = 0; i < 200000; i++) {
-		if (hv_vcpu_blocked(h->hv, a->d, 0) || __atomic_load_n(&a->done, __ATOMIC_SEQ_CST))
+		if (hv_vcpu_blocked(h->hv, a->d, a->vcpu) || __atomic_load_n(&a->done, __ATOMIC_SEQ_CST))
 			return;
 		sched_yield();
 		if (i > 1000) {
@@ -718,6 +732,56 @@ static void test_mmio_round_trip(void **state)
 	assert_int_equal(w.guest->st.ioreqs, 5);
 	assert_int_equal(w.emu->st.foreign_resource, 1); /* the acquired ioreq page */
 	assert_int_equal(w.guest->st.ioreq_answers, 4);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* Two vCPUs wait at once, each in its own slot and on its own port, and
+ * are answered in the other order. */
+static void test_mmio_two_vcpus(void **state)
+{
+	struct world w;
+	struct access a0, a1;
+	struct ioreq *slot;
+	struct xen_dm_op op;
+	uint32_t l0, l1;
+	domid_t g;
+
+	(void)state;
+	world_init_vcpus(&w, 2);
+	g = w.guest->id;
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_nr_vcpus;
+	assert_int_equal(dmop(&w.h, w.emu, g, &op), 0);
+	assert_int_equal(op.u.nr_vcpus.vcpus, 2);
+	assert_int_equal(create(&w.h, w.emu, g, 0), 0);
+	assert_int_equal(acquire_ioreq(&w.h, w.emu, g, 0, 1, IOREQ_GFN), 0);
+	slot = h_va(w.emu, IOREQ_GFN << PAGE_SHIFT);
+	assert_int_equal(map_range(&w.h, w.emu, g, 0, XEN_DMOP_IO_RANGE_MEMORY, MMIO_BASE,
+				   MMIO_BASE + 0x1ff),
+			 0);
+	assert_int_equal(set_state(&w.h, w.emu, g, 0, 1), 0);
+	assert_true(slot[0].vp_eport && slot[1].vp_eport);
+	assert_int_not_equal(slot[0].vp_eport, slot[1].vp_eport);
+	assert_int_equal(slot[2].vp_eport, 0); /* no third vCPU */
+	l0 = (uint32_t)bind(&w.h, w.emu, g, slot[0].vp_eport);
+	l1 = (uint32_t)bind(&w.h, w.emu, g, slot[1].vp_eport);
+	clear_pending(w.emu, l0);
+	clear_pending(w.emu, l1);
+
+	start_on(&a1, &w.h, w.guest, 1, MMIO_BASE + 0x40, 4, false, 0);
+	wait_held(&w.h, &a1);
+	start_on(&a0, &w.h, w.guest, 0, MMIO_BASE + 0x48, 8, true, 0x0102030405060708ULL);
+	wait_held(&w.h, &a0);
+	h_audit(&w.h);
+	/* each request in its vCPU's slot, each sent on its vCPU's port */
+	assert_true(pending(w.emu, l0) && pending(w.emu, l1));
+	serve(&w, &slot[1], l1, MMIO_BASE + 0x40, 4, false, 0, 0x11223344);
+	assert_int_equal(finish(&a1), HV_MMIO_DONE);
+	assert_int_equal(a1.data, 0x11223344);
+	assert_false(__atomic_load_n(&a0.done, __ATOMIC_SEQ_CST));
+	serve(&w, &slot[0], l0, MMIO_BASE + 0x48, 8, true, 0x0102030405060708ULL, 0);
+	assert_int_equal(finish(&a0), HV_MMIO_DONE);
 	h_audit(&w.h);
 	h_fini(&w.h);
 }
@@ -1011,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_dm_op_irq),
 		cmocka_unit_test(test_acquire_resource),
 		cmocka_unit_test(test_mmio_round_trip),
+		cmocka_unit_test(test_mmio_two_vcpus),
 		cmocka_unit_test(test_invalidate_spares_slots),
 		cmocka_unit_test(test_mmio_emulator_writes_none),
 		cmocka_unit_test(test_mmio_bad_state),

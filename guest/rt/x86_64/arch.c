@@ -10,6 +10,9 @@
 #include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
+#include <rt/smp.h>
+
+#include <public/vcpu.h>
 
 #include "../pt.h"
 
@@ -207,4 +210,69 @@ void __stack_chk_fail(void);
 void __stack_chk_fail(void)
 {
 	rt_crash("stack protector: stack smashed");
+}
+
+/* ---- several vCPUs (rt/smp.h) ---- */
+
+extern uint8_t rt_gdt[];
+extern const uint8_t rt_tss[];
+void rt_secondary_start(void);
+
+#define SEL_TSS_FIRST 0x40 /* vCPU n's TSS descriptor: 0x40 + 16 * (n - 1) */
+#define TSS_SIZE 104
+#define KSTACK_PAGES 2
+
+/* Each secondary's TSS: rsp0 is where an exception from CPL3 enters. */
+static uint8_t rt_tss_cpu[RT_MAX_CPUS][TSS_SIZE] __attribute__((aligned(16)));
+
+struct rt_cpu *rt_this_cpu(void)
+{
+	struct rt_cpu *c;
+
+	/* GS base = this vCPU's struct rt_cpu, whose first word points to
+	 * itself: a plain load at CPL3 */
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+void rt_arch_vcpu_context(struct rt_cpu *c, struct vcpu_hvm_context *ctx)
+{
+	uint8_t *tss = rt_tss_cpu[c->id];
+	uint64_t base = (uint64_t)(uintptr_t)tss, lo, hi;
+	uint64_t kstack = (uint64_t)(uintptr_t)rt_alloc_pages(KSTACK_PAGES);
+	uint64_t top = (uint64_t)(uintptr_t)c->stack + RT_VCPU_STACK_PAGES * RT_PAGE_SIZE;
+	unsigned int sel = SEL_TSS_FIRST + 16 * (c->id - 1);
+	struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
+
+	/* Without a stack of its own an exception at CPL3 would use the
+	 * bottom of the vCPU's own stack. */
+	if (!kstack)
+		kstack = (uint64_t)(uintptr_t)c->stack + RT_PAGE_SIZE;
+	else
+		kstack += KSTACK_PAGES * RT_PAGE_SIZE;
+	/* vCPU 0's TSS with its own rsp0: the same bytes matter for port
+	 * I/O at CPL3 (the hypercall stubs' OUT), which some hosts (kvm_pvm)
+	 * check against the TSS's I/O bitmap whatever IOPL says: vCPU 0's
+	 * I/O map base reads 0, and the zero bits there allow the port. */
+	memcpy(tss, rt_tss, TSS_SIZE);
+	memcpy(tss + 4, &kstack, 8);                /* rsp0 */
+	/* limit 103, base, type 9 (64-bit TSS, available), present */
+	lo = (TSS_SIZE - 1) | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
+	hi = base >> 32;
+	memcpy(rt_gdt + sel, &lo, 8);
+	memcpy(rt_gdt + sel + 8, &hi, 8);
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->mode = VCPU_HVM_MODE_64B;
+	r->rip = (uint64_t)(uintptr_t)rt_secondary_start;
+	r->rsp = top & ~15ULL;
+	r->rdi = (uint64_t)(uintptr_t)c;
+	r->rsi = sel;
+	r->rflags = 0x2;
+	/* what the VMM booted vCPU 0 with (docs/boot-protocol.md): its page
+	 * tables, PE MP ET NE WP PG, PAE OSFXSR OSXMMEXCPT, LME LMA */
+	r->cr0 = 0x1 | 0x2 | 0x10 | 0x20 | 0x10000 | 0x80000000;
+	r->cr3 = rt_boot_area + BOOT_PML4_OFF;
+	r->cr4 = 0x20 | 0x200 | 0x400;
+	r->efer = 0x100 | 0x400;
 }

@@ -23,6 +23,7 @@
 #define RFLAGS_USER 0x3002 /* IOPL=3, reserved bit 1, IF=0 */
 #define RFLAGS_USER_IF 0x3202 /* the same with IF=1 */
 #define IDT_VECTORS 256
+#define RT_MAX_CPUS 8 /* rt/smp.h */
 #define RT_CPUID_HV_LEAVES 16 /* most leaves rt_cpuid_hv keeps */
 
 	.section .text.head, "ax"
@@ -111,6 +112,11 @@ _start:
 	mov %rax, %rdx
 	shr $32, %rdx
 	wrmsr
+	mov $0xc0000101, %ecx /* GS base: vCPU 0's struct rt_cpu (rt/smp.h) */
+	lea rt_cpus(%rip), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
 
 	/* CPL3 keeps the stack the VMM gave us (the boot area's) */
 	mov %rsp, %rbx
@@ -120,6 +126,44 @@ _start:
 	pushq $SEL_UCODE
 	lea rt_user_entry(%rip), %rax
 	push %rax
+	iretq
+
+/*
+ * A secondary vCPU's entry (rt/smp.h, VCPUOP_initialise's state: CPL0,
+ * long mode on vCPU 0's page tables, the VMM's boot GDT): rdi = its struct
+ * rt_cpu, rsi = the selector of its own TSS (filled in by vCPU 0 at
+ * CPL3), rsp = the top of its stack (16-byte aligned). The same tables as
+ * vCPU 0, its own TSS (a busy TSS cannot be loaded twice), the same FS
+ * (the stack protector's canary), GS = its struct rt_cpu; then CPL3.
+ */
+	.globl rt_secondary_start
+rt_secondary_start:
+	lgdt rt_gdt_desc(%rip)
+	ltr %si
+	mov $SEL_KDATA, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	lidt rt_idt_desc(%rip)
+	mov %rdi, %rbx
+	mov $0xc0000100, %ecx /* FS base */
+	lea rt_tls(%rip), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+	mov $0xc0000101, %ecx /* GS base */
+	mov %rbx, %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+	mov %rsp, %rax
+	pushq $SEL_UDATA
+	push %rax
+	pushq $RFLAGS_USER_IF
+	pushq $SEL_UCODE
+	lea rt_secondary_entry(%rip), %rax
+	push %rax
+	mov %rbx, %rdi
 	iretq
 
 /*
@@ -273,6 +317,9 @@ rt_user_entry:
 rt_fault_entry:
 	call rt_fault_c
 	ud2
+rt_secondary_entry:
+	call rt_secondary_c
+	ud2
 
 	.globl rt_triple_fault
 rt_triple_fault:
@@ -318,6 +365,7 @@ rt_vec_table:
 
 	.data
 	.balign 16
+	.globl rt_gdt
 rt_gdt:
 	.quad 0
 	.quad 0x00af9b000000ffff /* 0x08 code, 64-bit, DPL0 */
@@ -327,6 +375,8 @@ rt_gdt:
 	.quad 0x00affb000000ffff /* 0x28 code, 64-bit, DPL3 */
 	.quad 0x0000890000000067 /* 0x30 TSS, base filled in at boot */
 	.quad 0
+	/* 0x40 + 16 * (n - 1): the TSS of vCPU n, filled in by rt_vcpu_start */
+	.fill 16 * (RT_MAX_CPUS - 1), 1, 0
 rt_gdt_end:
 
 	.balign 16

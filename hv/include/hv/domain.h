@@ -21,6 +21,7 @@ struct domain_config {
 	unsigned int evtchn_max_ports;	/* event-channel ports (highest + 1) */
 	/* Made by the toolstack: starts paused (domain.pause_count 1). */
 	bool toolstack;
+	unsigned int max_vcpus;   /* 0: one; more than DOMAIN_MAX_VCPUS: -EINVAL */
 };
 
 /* Creates a domain (no memory yet). Returns it, or NULL with *err = -errno. */

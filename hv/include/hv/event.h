@@ -81,10 +81,18 @@ int evtchn_map_shared_info(struct domain *d, uint64_t idx, uint64_t gpfn);
 int64_t do_event_channel_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_hvm_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_vcpu_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
-/* SCHEDOP_block / SCHEDOP_poll for the calling vCPU (vCPU 0 today). They
- * may sleep with the lock released and return with it held again. */
-int64_t evtchn_sched_block(struct hv *hv, struct domain *d);
-int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, uint64_t arg);
+/* SCHEDOP_block / SCHEDOP_poll for the calling vCPU. They may sleep with
+ * the lock released and return with it held again. */
+int64_t evtchn_sched_block(struct hv *hv, struct domain *d, unsigned int vcpu);
+int64_t evtchn_sched_poll(struct hv *hv, struct domain *d, unsigned int vcpu, uint64_t arg);
+/* SCHEDOP_shutdown's effect (also the last vCPU going down): a running d
+ * stops with `reason` (or the latched shutdown_code), Dom0 hears of it by
+ * VIRQ_DOM_EXC. Nothing when d no longer runs. */
+void evtchn_domain_shutdown(struct domain *d, unsigned int reason);
+/* Sleeps while vCPU `vcpu` of d is down (see sched.c); 0 once it is up,
+ * -1 when d stopped running or hv_vcpu_wake was called since the caller
+ * read v->hv_wakes into `wakes`. Lock held; d kept allocated by the caller. */
+int evtchn_vcpu_park(struct domain *d, unsigned int vcpu, uint64_t wakes);
 
 /* ---- Xen-attached ports (IOREQ; lock held) ---- */
 

@@ -39,18 +39,22 @@
 struct hv_paging {
 	bool valid;
 	uint8_t cpl;        /* the caller's privilege level (0..3) */
+	/* The last translation (guest_access.c), for the handler invocation
+	 * that made it: the dispatcher clears it before each one. (The flags
+	 * sit with the two above, so that struct hv_hcall, which transports
+	 * build at every call, stays 128 bytes.) */
+	bool tlb_valid, tlb_write;
 	uint64_t cr0, cr3, cr4, efer;
 	/* 0, or -errno when the state cannot be read (the call then faults). */
 	int (*fetch)(void *ctx, struct hv_paging *pg);
 	void *ctx;
-	/* The last translation (guest_access.c), for the handler invocation
-	 * that made it: the dispatcher clears it before each one. */
-	bool tlb_valid, tlb_write;
 	uint64_t tlb_la, tlb_gpa;
 };
 
 struct hv_hcall {
 	uint64_t nr;
+	/* The calling vCPU (< d->nr_vcpus; a zeroed struct is vCPU 0). */
+	unsigned int vcpu;
 	uint64_t args[5];
 	struct hv_paging pg;
 };

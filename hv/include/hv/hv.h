@@ -79,9 +79,17 @@ struct iommu_ctx;
 struct evtchn_domain;
 struct ioreq_domain;
 
-/* vCPUs per domain: one today (issue 17 adds SMP); per-vCPU state already
- * lives in struct vcpu so that code indexes it as Xen does. */
-#define DOMAIN_MAX_VCPUS 1
+/* vCPUs per domain (the system DT's `cpus`, domain_config.max_vcpus).
+ * Every one lives in shared_info's legacy vcpu_info slots (32), so none
+ * needs VCPUOP_register_vcpu_info to take events. */
+#define DOMAIN_MAX_VCPUS 8
+
+/* The register state VCPUOP_initialise gives a vCPU (x86-64 long mode,
+ * flat segments), kept until the transport starts the vCPU from it. */
+struct hv_vcpu_regs {
+	uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, rip, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+};
 
 /*
  * Per-vCPU state of the event subsystem (hv/event/; owned and documented
@@ -89,6 +97,14 @@ struct ioreq_domain;
  */
 struct vcpu {
 	unsigned int id;
+	/* VCPUOP_initialise/up/down (hv/event/shared.c). vCPU 0 starts
+	 * initialised and up, the others neither; start_pending: up with a
+	 * context the transport has not taken yet (hv_vcpu_wait_up). */
+	bool initialised, up, start_pending;
+	struct hv_vcpu_regs start;
+	/* hv_vcpu_wake calls (a transport's stop): a vCPU parked while down
+	 * returns to its transport when this moves. */
+	uint64_t hv_wakes;
 	/* vcpu_info: slot `id` of shared_info, or (after
 	 * VCPUOP_register_vcpu_info) at vi_mfn + vi_offset, on whose frame
 	 * the event subsystem holds a page reference. */
@@ -193,7 +209,8 @@ struct domain {
 	/* While a hypercall of this domain runs (set by the dispatcher under
 	 * the lock): the calling vCPU's paging state, through which
 	 * copy_from_guest/copy_to_guest translate its pointers. NULL otherwise
-	 * (addresses are then guest-physical). Domains have one vCPU. */
+	 * (addresses are then guest-physical). A vCPU that sleeps inside its
+ * call puts its own back when it wakes (event/sched.c). */
 	struct hv_paging *hcall_paging;
 
 	struct domain_stats st;

@@ -63,6 +63,21 @@ enum hv_mmio_result {
 enum hv_mmio_result hv_ioreq_mmio(struct hv *hv, struct domain *d, unsigned int vcpu,
 				  uint64_t gpa, unsigned int size, bool write, uint64_t *data);
 
+/*
+ * Secondary vCPUs (VCPUOP_initialise/up/down). A transport's thread for
+ * vCPU `vcpu` of d calls hv_vcpu_wait_up before it first runs the vCPU and
+ * whenever a kick finds it down (hv_vcpu_is_up): it sleeps, lock
+ * released, while the vCPU is down. Returns 1 with *start filled at the
+ * vCPU's first VCPUOP_up (start it from that state: long mode, flat
+ * segments), 0 when it is up again (continue where it stopped), -1 when
+ * the domain stopped running or hv_vcpu_wake was called (the transport's
+ * stop). A hypercall of a vCPU that is down does not return until it is
+ * up (the dispatcher parks it). Both take the lock.
+ */
+int hv_vcpu_wait_up(struct hv *hv, struct domain *d, unsigned int vcpu,
+		    struct hv_vcpu_regs *start);
+bool hv_vcpu_is_up(struct hv *hv, struct domain *d, unsigned int vcpu);
+
 /* Console output from a guest goes here (set by the transport/CLI). */
 void hv_set_console_sink(struct hv *hv, hv_console_sink_t sink, void *ctx);
 
