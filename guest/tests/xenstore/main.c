@@ -10,8 +10,8 @@
  *   flood      d2: keeps its request ring full of reads and never reads a
  *              reply, until the server stops taking its requests.
  *
- * How a DomU finds its store (as libxl does for HVM guests): Dom0, acting
- * as the builder, populates the DomU's store frame at GUEST_MAGIC_BASE + 1
+ * How a DomU finds its store (as libxl does for HVM guests; the steps are
+ * guest/xen/xenstore_hvm.c): Dom0, acting as the builder, populates the DomU's store frame at GUEST_MAGIC_BASE + 1
  * page (Arm's layout, xen-facts: the dom0less xenstore page sits there
  * too), maps it (foreign mapping) and zeroes it, allocates the DomU's
  * port with Dom0 as the remote (EVTCHNOP_alloc_unbound on the DomU's
@@ -38,11 +38,11 @@
 #include <xen/foreign.h>
 #include <xen/unpopulated.h>
 #include <xen/xenstore.h>
+#include <xen/xenstore_hvm.h>
 #include <xen/xenstored.h>
 
 const char test_title[] = "xenstore";
 
-#define XST_STORE_PFN (0x39000000ULL / RT_PAGE_SIZE + 1) /* GUEST_MAGIC_BASE + 1 page */
 #define XST_CLIENT 1u
 #define XST_FLOOD 2u
 #define XST_FLOOD_GO 100u
@@ -61,11 +61,6 @@ static bool init(void)
 	}
 	rt_irq_enable();
 	return true;
-}
-
-static void yield(void)
-{
-	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
 
 /* ----- DomU side ----- */
@@ -89,30 +84,20 @@ static int domu_wait(void *ctx)
 	return xevtchn_now() > me.end ? -1 : 0;
 }
 
-static uint64_t get_param(uint32_t index)
-{
-	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
-	long rc = rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_param, rt_handle(&p), 0, 0, 0);
-
-	return rc ? 0 : p.value;
-}
-
 /* The store page and port the builder (Dom0 here) published. */
 static struct xenstore_domain_interface *domu_store(void)
 {
-	uint64_t pfn;
+	struct xenstore_domain_interface *intf = NULL;
+	int rc;
 
 	if (!init())
 		return NULL;
 	me.end = xevtchn_now() + XST_LIMIT_NS;
-	while (!(pfn = get_param(HVM_PARAM_STORE_PFN)) && xevtchn_now() < me.end)
-		yield();
-	rt_check_eq(pfn, XST_STORE_PFN, "HVM_PARAM_STORE_PFN");
-	me.port = (evtchn_port_t)get_param(HVM_PARAM_STORE_EVTCHN);
-	rt_check(me.port != 0, "no HVM_PARAM_STORE_EVTCHN");
-	if (pfn != XST_STORE_PFN || !me.port || rt_map_range(pfn << 12, RT_PAGE_SIZE))
-		return NULL;
-	return rt_phys_to_virt(pfn << 12);
+	rc = xs_store_find(me.end, &intf, &me.port);
+	rt_check_eq(rc, 0, "find the store (HVM_PARAM_STORE_PFN/EVTCHN)");
+	if (!rc)
+		rt_check_eq(rt_virt_to_phys(intf) >> 12, XS_STORE_PFN, "store frame");
+	return rc ? NULL : intf;
 }
 
 static bool next_event(struct xs_client *c, const char **path, const char **token)
@@ -215,66 +200,29 @@ static void flood(void)
 
 struct link {
 	domid_t dom;
-	evtchn_port_t port;
-	xen_pfn_t gfn;
+	struct xs_store st;
 	struct xsd_conn *conn;
 };
 
 static void d0_notify(void *ctx)
 {
-	xevtchn_send(((struct link *)ctx)->port);
-}
-
-static long set_param(domid_t dom, uint32_t index, uint64_t value)
-{
-	struct xen_hvm_param p = {.domid = dom, .index = index, .value = value};
-
-	return rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, rt_handle(&p), 0, 0, 0);
+	xevtchn_send(((struct link *)ctx)->st.local_port);
 }
 
 /* The builder's part for one DomU, then the server's connection. */
-static bool attach(struct xsd *s, struct link *l, xen_pfn_t *arr)
+static bool attach(struct xsd *s, struct link *l)
 {
-	struct xen_memory_reservation r = {.nr_extents = 1, .domid = l->dom};
-	struct evtchn_alloc_unbound au = {.dom = l->dom, .remote_dom = 0};
-	long rc;
+	int rc = xs_store_build(l->dom, &l->st);
 
-	arr[0] = XST_STORE_PFN;
-	set_xen_guest_handle(r.extent_start, rt_handle(arr));
-	rc = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
-	rt_check_eq(rc, 1, "populate d%u's store frame", l->dom);
-	if (rc != 1)
-		return false;
-	rc = xen_alloc_unpopulated_pages(1, &l->gfn);
-	rt_check_eq(rc, 0, "a frame for d%u's store", l->dom);
+	rt_check_eq(rc, 0, "build d%u's store", l->dom);
 	if (rc)
 		return false;
-	arr[0] = XST_STORE_PFN;
-	arr[1] = l->gfn;
-	rc = xforeign_map(l->dom, &arr[0], &arr[1], 1, NULL);
-	if (!rc)
-		rc = xforeign_reach(&arr[1], 1);
-	rt_check_eq(rc, 0, "map d%u's store frame", l->dom);
-	if (rc)
-		return false;
-	memset(rt_phys_to_virt(l->gfn << 12), 0, RT_PAGE_SIZE);
-	rc = rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, rt_handle(&au), 0,
-			  0, 0);
-	rt_check_eq(rc, 0, "alloc_unbound for d%u", l->dom);
-	if (!rc)
-		rc = xevtchn_bind_interdomain(l->dom, au.port, &l->port);
-	rt_check_eq(rc, 0, "bind d%u's store port", l->dom);
-	if (rc)
-		return false;
-	l->conn = xsd_connect(s, l->dom, rt_phys_to_virt(l->gfn << 12), d0_notify, l);
+	l->conn = xsd_connect(s, l->dom, l->st.intf, d0_notify, l);
 	rt_check(l->conn != NULL, "connect d%u", l->dom);
 	if (!l->conn)
 		return false;
-	/* the page and port are ready: publish, the frame last */
-	rc = set_param(l->dom, HVM_PARAM_STORE_EVTCHN, au.port);
-	if (!rc)
-		rc = set_param(l->dom, HVM_PARAM_STORE_PFN, XST_STORE_PFN);
-	rt_check_eq(rc, 0, "set d%u's store params", l->dom);
+	rc = xs_store_publish(&l->st);
+	rt_check_eq(rc, 0, "publish d%u's store params", l->dom);
 	return rc == 0;
 }
 
@@ -291,7 +239,6 @@ static void xenstored(void)
 {
 	struct xsd *s = rt_alloc_pages((sizeof(*s) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
 	static RT_TLS struct link l[2];
-	xen_pfn_t *arr = rt_alloc_pages(1); /* hypercall arrays: guest memory */
 	evtchn_port_t ports[2];
 	uint64_t end;
 	bool go = false;
@@ -310,10 +257,10 @@ static void xenstored(void)
 	}
 	l[0].dom = XST_CLIENT;
 	l[1].dom = XST_FLOOD;
-	if (!arr || !attach(s, &l[0], arr) || !attach(s, &l[1], arr))
+	if (!attach(s, &l[0]) || !attach(s, &l[1]))
 		return;
-	ports[0] = l[0].port;
-	ports[1] = l[1].port;
+	ports[0] = l[0].st.local_port;
+	ports[1] = l[1].st.local_port;
 	for (;;) {
 		xevtchn_test_and_clear(ports[0]);
 		xevtchn_test_and_clear(ports[1]);
@@ -344,8 +291,7 @@ static void xenstored(void)
 		 "the flooder's output queue is not at its limit (%u)", l[1].conn->out_len);
 	for (unsigned int i = 0; i < 2; i++) {
 		xsd_disconnect(s, l[i].conn);
-		arr[0] = l[i].gfn;
-		rt_check_eq(xforeign_unmap(arr, 1), 0, "unmap d%u's store", l[i].dom);
+		rt_check_eq(xs_store_release(&l[i].st), 0, "release d%u's store", l[i].dom);
 	}
 }
 
