@@ -256,10 +256,8 @@ static int create(struct xsd *s, uint16_t dom, uint32_t tx, const char *p, struc
 	memcpy(n->perms, par->perms, sizeof(n->perms));
 	if (dom != XSD_PRIV_DOM) /* Dom0's nodes keep the parent's owner */
 		n->perms[0].dom = dom;
-	if (!tx) {
+	if (!tx)
 		s->gen++;
-		fire(s, p, n, false);
-	}
 	*out = n;
 	return 0;
 }
@@ -274,11 +272,15 @@ static int op_write(struct xsd *s, uint16_t dom, uint32_t tx, const char *p, con
 		return -XEN_ENOSPC;
 	if (mkdir && before) /* exists: left as it is, if writable */
 		return access_of(before, dom) & XSD_PERM_W ? 0 : -XEN_EACCES;
+	/* one event, for p (as Xen: watches above p match it by prefix) */
 	err = create(s, dom, tx, p, &n);
 	if (err)
 		return err;
-	if (mkdir)
+	if (mkdir) {
+		if (!tx)
+			fire(s, p, n, false);
 		return 0;
+	}
 	if (tx && n->tx != tx) {
 		n = layer_entry(s, tx, p, n, &err);
 		if (!n)
@@ -288,8 +290,7 @@ static int op_write(struct xsd *s, uint16_t dom, uint32_t tx, const char *p, con
 	n->vlen = vlen;
 	if (!tx) {
 		s->gen++;
-		if (before)
-			fire(s, p, n, false);
+		fire(s, p, n, false);
 	}
 	return 0;
 }
