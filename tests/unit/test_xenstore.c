@@ -327,14 +327,28 @@ static void test_flood(void **state)
 	 * replies had nowhere to go */
 	assert_true(c1->served < 200);
 	assert_int_not_equal(ring[1].req_prod, ring[1].req_cons);
-	/* a watch storm: events that do not fit are dropped, not blocking */
-	for (int i = 0; i < 20; i++) {
-		char tok[16];
+	/* a watch storm towards the domain that reads nothing: its events do
+	 * not fit its queue, are dropped and counted, and nobody waits */
+	{
+		static char out[XENSTORE_PAYLOAD_MAX];
+		uint64_t dropped = c1->events_dropped;
+		uint32_t olen;
 
-		snprintf(tok, sizeof(tok), "%d", i);
-		xs_watch(&cl[0], "/local/domain/1", tok);
+		for (unsigned int i = 0; i < srv.quota.watches; i++) {
+			char req[32];
+			int n = snprintf(req, sizeof(req), "home%c%u", '\0', i);
+
+			assert_int_equal(xsd_op(&srv, 1, XS_WATCH, 0, req, (uint32_t)n + 1, out,
+						&olen), 0);
+		}
+		for (int i = 0; i < 20; i++) {
+			assert_int_equal(xs_write(&cl[0], 0, "/local/domain/1/home", "x"), 0);
+			assert_int_equal(xs_read(&cl[2], 0, "v", buf, sizeof(buf)), 2);
+		}
+		/* the queue filled up to less than one more event, the rest dropped */
+		assert_true(XSD_OUT_SIZE - c1->out_len < sizeof(struct xsd_sockmsg) + 16);
+		assert_true(c1->events_dropped > dropped + 10 * srv.quota.watches);
 	}
-	assert_int_equal(xs_write(&cl[2], 0, "v", "ok"), 0);
 }
 
 static void test_protocol_error(void **state)
