@@ -12,11 +12,22 @@
  * guest buffer into the bounce buffer before the file sees a byte, so a
  * faulting WRITE leaves the file as it was.
  *
+ * READV/WRITEV are the same operation with the guest side scattered: the
+ * list page is copied in first (checked like any buffer), every entry is
+ * checked before anything moves, and the file is reached with one
+ * pread/pwrite of the bounce buffer (the blocks are contiguous in the file;
+ * only the guest pages are scattered), so one command is one host I/O.
+ * Every write to the file runs with the asynchronous signals blocked
+ * (file_write), which with the stop-between-exits rule of the transports
+ * makes a command all-or-nothing on a clean shutdown (blkdev.h).
+ *
  * Accesses that are not 4 or 8 bytes, or not naturally aligned, are
  * ignored (reads return all ones), like an unimplemented register.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,7 +121,21 @@ static int file_read(int fd, uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
-static int file_write(int fd, const uint8_t *buf, size_t len, off_t off)
+/* Signals whose default action would end the process in the middle of a
+ * pwrite (a regular file's write stops early when a fatal signal is
+ * pending). The synchronous ones are left alone: they are bugs here. */
+static void write_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGABRT);
+}
+
+static int file_write_all(int fd, const uint8_t *buf, size_t len, off_t off)
 {
 	while (len) {
 		ssize_t n = pwrite(fd, buf, len, off);
@@ -126,14 +151,79 @@ static int file_write(int fd, const uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* The whole of buf at off, with the asynchronous signals held back until
+ * it is in the file (blkdev.h: clean shutdown). */
+static int file_write(int fd, const uint8_t *buf, size_t len, off_t off)
+{
+	sigset_t all, old;
+	int rc;
+
+	write_sigmask(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = file_write_all(fd, buf, len, off);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* The list of a READV/WRITEV (checked: entries page aligned) into list. */
+static int read_list(struct blkdev *dev, uint64_t *list)
+{
+	int rc;
+
+	hv_lock(dev->hv);
+	rc = copy_from_guest_phys(dev->d, list, dev->gpa, (size_t)dev->count * sizeof(*list));
+	hv_unlock(dev->hv);
+	if (rc)
+		return -rc;
+	for (uint64_t i = 0; i < dev->count; i++)
+		if (list[i] & (BLKDEV_BLOCK - 1))
+			return EINVAL;
+	return 0;
+}
+
+/* Guest pages (one buffer at gpa, or the pages of list) <-> bounce. */
+static int copy_pages(struct blkdev *dev, const uint64_t *list, bool to_guest)
+{
+	int rc = 0;
+
+	hv_lock(dev->hv);
+	for (uint64_t i = 0; i < dev->count && !rc; i++) {
+		uint64_t gpa = list ? list[i] : dev->gpa + i * BLKDEV_BLOCK;
+		uint8_t *b = dev->bounce + i * BLKDEV_BLOCK;
+
+		rc = to_guest ? copy_to_guest_phys(dev->d, gpa, b, BLKDEV_BLOCK)
+			      : copy_from_guest_phys(dev->d, b, gpa, BLKDEV_BLOCK);
+	}
+	hv_unlock(dev->hv);
+	return -rc;
+}
+
+static int do_flush(struct blkdev *dev)
+{
+	int rc;
+
+	do
+		rc = fdatasync(dev->fd);
+	while (rc && errno == EINTR);
+	if (rc)
+		return errno == EINVAL || errno == EROFS ? 0 : (errno ? errno : EIO);
+	dev->st.flushes++;
+	return 0;
+}
+
 /* One operation; 0 or a positive errno. */
 static int do_op(struct blkdev *dev, uint64_t cmd)
 {
+	uint64_t list[BLKDEV_MAX_COUNT];
+	bool vec = cmd == BLKDEV_CMD_READV || cmd == BLKDEV_CMD_WRITEV;
+	bool rd = cmd == BLKDEV_CMD_READ || cmd == BLKDEV_CMD_READV;
 	size_t len;
 	off_t off;
 	int rc;
 
-	if (cmd != BLKDEV_CMD_READ && cmd != BLKDEV_CMD_WRITE)
+	if (cmd == BLKDEV_CMD_FLUSH)
+		return do_flush(dev);
+	if (cmd != BLKDEV_CMD_READ && cmd != BLKDEV_CMD_WRITE && !vec)
 		return EINVAL;
 	if (!dev->count || dev->count > BLKDEV_MAX_COUNT || (dev->gpa & (BLKDEV_BLOCK - 1)))
 		return EINVAL;
@@ -142,24 +232,24 @@ static int do_op(struct blkdev *dev, uint64_t cmd)
 		return EINVAL;
 	len = (size_t)(dev->count * BLKDEV_BLOCK);
 	off = (off_t)(dev->sector * BLKDEV_BLOCK);
-	if (cmd == BLKDEV_CMD_READ) {
-		rc = file_read(dev->fd, dev->bounce, len, off);
+	if (vec) {
+		rc = read_list(dev, list);
 		if (rc)
 			return rc;
-		hv_lock(dev->hv);
-		rc = copy_to_guest_phys(dev->d, dev->gpa, dev->bounce, len);
-		hv_unlock(dev->hv);
+	}
+	if (rd) {
+		rc = file_read(dev->fd, dev->bounce, len, off);
+		if (!rc)
+			rc = copy_pages(dev, vec ? list : NULL, true);
 		if (rc)
-			return -rc;
+			return rc;
 		dev->st.reads++;
 		dev->st.bytes_read += len;
 		return 0;
 	}
-	hv_lock(dev->hv);
-	rc = copy_from_guest_phys(dev->d, dev->bounce, dev->gpa, len);
-	hv_unlock(dev->hv);
+	rc = copy_pages(dev, vec ? list : NULL, false);
 	if (rc)
-		return -rc;
+		return rc;
 	rc = file_write(dev->fd, dev->bounce, len, off);
 	if (rc)
 		return rc;
@@ -229,7 +319,7 @@ bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64
 	case BLKDEV_REG_COUNT: v = dev->count; break;
 	case BLKDEV_REG_STATUS: v = dev->status; break;
 	case BLKDEV_REG_CAPACITY: v = dev->blocks; break;
-	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes; break;
+	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes + dev->st.flushes; break;
 	default: v = ~0ULL; break;
 	}
 	*val = mmioreg_load(v, size, shift);

@@ -10,6 +10,22 @@
  * The operation is complete when the write to CMD returns; STATUS says how
  * it went.
  *
+ * Scatter-gather (one command per virtio request, docs/virtio.md): READV
+ * and WRITEV take in GPA the page-aligned address of a guest page holding
+ * a list of COUNT (1..BLKDEV_MAX_COUNT) little-endian u64 guest-physical
+ * addresses of page-aligned buffer pages; block SECTOR + i moves to or
+ * from entry i, and the file sees exactly ONE read or write (pread/pwrite
+ * of the whole run of blocks). FLUSH writes the file back (fdatasync);
+ * SECTOR, GPA and COUNT are not used.
+ *
+ * Clean shutdown: a WRITE or WRITEV reaches the file in one pwrite made
+ * inside one VMM exit of the vCPU that wrote CMD, with the asynchronous
+ * signals blocked around it (SIGINT, SIGTERM, ...: their default action
+ * then ends the process after the write, never in the middle of it). A
+ * vCPU is stopped (time limit, a crash of its domain, the end of the run)
+ * only between exits, so a command is either wholly in the file or not at
+ * all; only SIGKILL or a host crash can tear it.
+ *
  * Guest memory is reached only through the hypervisor's checked access
  * (copy_to_guest/copy_from_guest under the hypervisor lock), so a buffer
  * that is not writable (read) or readable (write) guest memory of the
@@ -23,17 +39,19 @@
  *   0x08 SECTOR    RW  first block (4 KiB units)
  *   0x10 GPA       RW  guest-physical address of the buffer (page aligned)
  *   0x18 COUNT     RW  pages (1..BLKDEV_MAX_COUNT)
- *   0x20 CMD       WO  BLKDEV_CMD_READ / BLKDEV_CMD_WRITE: starts the op
+ *   0x20 CMD       WO  BLKDEV_CMD_READ / _WRITE / _READV / _WRITEV / _FLUSH:
+ *                      starts the op
  *   0x28 STATUS    RO  BLKDEV_ST_DONE or BLKDEV_ST_ERROR | errno << 8
  *   0x30 CAPACITY  RO  blocks
- *   0x38 OPS       RO  operations completed
+ *   0x38 OPS       RO  operations completed (a READV, WRITEV or FLUSH is one)
  * Errors (positive errno in STATUS bits 8-15): EINVAL bad command, count 0
- * or above the maximum, unaligned GPA, blocks beyond the capacity (also
- * when SECTOR + COUNT overflows); EFAULT the buffer is not the domain's
- * memory with the access needed; EIO (or the host errno) the file failed.
- * A failed WRITE changes nothing in the file (the guest pages are copied
- * out before the file is written); a failed READ may have filled a prefix
- * of the buffer.
+ * or above the maximum, unaligned GPA or list entry, blocks beyond the
+ * capacity (also when SECTOR + COUNT overflows); EFAULT the buffer (or
+ * the list page, or a page it names) is not the domain's memory with the
+ * access needed; EIO (or the host errno) the file failed. A failed WRITE
+ * or WRITEV changes nothing in the file (the guest pages are copied out
+ * before the file is written); a failed READ or READV may have filled a
+ * prefix of the buffers.
  *
  * Single-threaded per device: its registers belong to the one vCPU of the
  * domain that owns it. Transports call blkdev_mmio_read/write with the
@@ -67,6 +85,9 @@
 
 #define BLKDEV_CMD_READ 1ULL
 #define BLKDEV_CMD_WRITE 2ULL
+#define BLKDEV_CMD_READV 4ULL
+#define BLKDEV_CMD_WRITEV 5ULL
+#define BLKDEV_CMD_FLUSH 6ULL
 #define BLKDEV_ST_DONE (1ULL << 0)
 #define BLKDEV_ST_ERROR (1ULL << 1)
 #define BLKDEV_ST_ERR_SHIFT 8
@@ -74,7 +95,8 @@
 struct blkdev;
 
 struct blkdev_stats {
-	uint64_t reads, writes;               /* operations completed */
+	uint64_t reads, writes;               /* operations completed (READ, READV; */
+	uint64_t flushes;                     /* WRITE, WRITEV; FLUSH), each one request */
 	uint64_t bytes_read, bytes_written;   /* file -> guest, guest -> file */
 	uint64_t errors;                      /* operations refused or failed */
 };
