@@ -338,41 +338,10 @@ static void slot_set_state(struct ioreq *slot, uint8_t st)
 	__atomic_store_n(&((uint8_t *)slot)[30], (uint8_t)((v & 0xf0) | st), __ATOMIC_RELEASE);
 }
 
-/* Storage on the VMM block device of this domain (ring.h: 4 KiB blocks,
- * page-aligned buffers of ours). A whole block whose frontend buffer is a
- * whole page moves straight between the file and the pre-mapped frame;
- * anything else goes through a bounce page (read-modify-write). */
+/* Storage on the VMM block device of this domain: vmdev_use_blkdev, one
+ * READV/WRITEV per request (whole page-aligned frontend pages moved
+ * straight between the file and the pre-mapped frame, the rest bounced). */
 static uint64_t blk_base;
-static uint8_t *bounce;
-static uint64_t direct_blocks, bounced_blocks;
-
-static int blk_store(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len)
-{
-	while (len) {
-		uint64_t blk = off / BLK_SIZE, in = off % BLK_SIZE;
-		uint32_t n = BLK_SIZE - in < len ? (uint32_t)(BLK_SIZE - in) : len;
-		int rc;
-
-		if (!in && n == BLK_SIZE && !(gpa & (RT_PAGE_SIZE - 1))) {
-			rc = blk_io(blk_base, write ? BLK_CMD_WRITE : BLK_CMD_READ, blk,
-				    vmdev_local_frame(d, gpa) << 12, 1);
-			direct_blocks++;
-		} else {
-			rc = blk_io(blk_base, BLK_CMD_READ, blk, rt_virt_to_phys(bounce), 1);
-			if (!rc && !vmdev_copy(d, gpa, bounce + in, n, !write))
-				rc = -XEN_EFAULT;
-			if (!rc && write)
-				rc = blk_io(blk_base, BLK_CMD_WRITE, blk, rt_virt_to_phys(bounce), 1);
-			bounced_blocks++;
-		}
-		if (rc)
-			return rc;
-		off += n;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* All of the frontend's RAM at unpopulated frames, once. */
 static xen_pfn_t *premap(uint64_t frames)
@@ -418,15 +387,14 @@ static void backend(void)
 	d.sectors = VB_SECTORS;
 	if (blk_find(&blk_base, &blocks) == 0) {
 		/* The VMM's block device (a host file) holds the disk. */
-		bounce = rt_alloc_pages(1);
-		d.store_rw = blk_store;
+		rt_check_eq(vmdev_use_blkdev(&d, blk_base), 0, "block storage");
 		rt_check_eq(blocks >= VB_SECTORS * VIRTIO_BLK_SECTOR / BLK_SIZE, 1,
 			    "block device of %llu blocks", (unsigned long long)blocks);
 	} else {
 		d.disk = rt_alloc_pages(VB_SECTORS * VIRTIO_BLK_SECTOR / RT_PAGE_SIZE);
 	}
 	d.local = premap(d.ram_frames);
-	if ((!d.disk && !bounce) || !d.local)
+	if ((!d.disk && !d.store_blocks) || !d.local)
 		return;
 	vmdev_reset(&d);
 	/* The ioreq page replaces our page `page` (acquire_resource). */
@@ -476,11 +444,15 @@ static void backend(void)
 	rt_check_eq(d.st.bad_chains, VB_BAD_CHAINS, "malformed chains seen");
 	rt_check_eq(d.st.ioerr, VB_IOERR, "requests answered IOERR");
 	rt_check_eq(xdm_destroy_ioreq_server(VB_FE, id), 0, "destroy the server");
-	if (d.store_rw) {
-		/* Only the two unaligned one-sector requests bounce. */
-		rt_check_eq(bounced_blocks, 2, "blocks through the bounce page");
+	if (d.store_blocks) {
+		/* Only the two unaligned one-sector requests bounce; every data
+		 * request was one command (the one-sector write also read its
+		 * block first). */
+		rt_check_eq(d.st.bounced_blocks, 2, "blocks through the bounce page");
 		rt_printf("backend: %llu blocks moved straight between the file and the "
-			  "frontend's pages\n", (unsigned long long)direct_blocks);
+			  "frontend's pages, %llu storage commands\n",
+			  (unsigned long long)d.st.direct_blocks,
+			  (unsigned long long)d.st.store_ops);
 	}
 	rt_printf("backend: %llu accesses, %llu requests, %llu interrupts\n",
 		  (unsigned long long)served, (unsigned long long)d.st.requests,
