@@ -106,7 +106,7 @@ static void malformed(struct vblk *b, uint8_t *buf, const char *what,
 		rt_test_error("submit for %s: %d", what, k);
 		return;
 	}
-	spoil(&b->desc[3 * k]);
+	spoil(&b->desc[VBLK_SLOT_DESCS * k]);
 	vblk_kick(b);
 	rt_check_eq(vblk_wait(b, TIMEOUT), 0, "%s: completed", what);
 	rt_check_eq(b->slot[k].status, want_status, "%s: status byte", what);
