@@ -6,7 +6,7 @@
  * VMM block device over a host file; the frontend runs the guest driver.
  *
  * - sequential: the frontend (1 GiB of data + 64 MiB RAM) writes 1 GiB
- *   from its RAM with 512 KiB requests, 16 in flight, then reads it back.
+ *   from its RAM with 1 MiB requests, 16 in flight, then reads it back.
  *   Limit: this process pwrite()s and pread()s the same file with the same
  *   sizes just before (the better of the two passes). Target >= 0.5x.
  * - 4 KiB requests: reads one at a time and 16 in flight. Limit: a
@@ -50,7 +50,7 @@
 #define VBB_GNTTAB_BASE 0x38000000ULL
 #define VBB_GNTTAB_SIZE MiB(16)
 #define VBB_SEQ_BYTES GiB(1)
-#define VBB_SEQ_REQ (512u * 1024)
+#define VBB_SEQ_REQ (1024u * 1024)
 #define VBB_DEPTH 16
 #define VBB_SMALL_DISK MiB(16)
 

@@ -71,7 +71,7 @@
 #define BLKDEV_ID 0x31304b4c42564d4dULL /* reads as the bytes "MMVBLK01" */
 #define BLKDEV_WINDOW 0x1000ULL
 #define BLKDEV_BLOCK 4096ULL
-#define BLKDEV_MAX_COUNT 256ULL /* pages per operation: 1 MiB */
+#define BLKDEV_MAX_COUNT 512ULL /* pages per operation: 2 MiB (a list page holds 512) */
 #define BLKDEV_DEFAULT_BLOCKS 64ULL /* 256 KiB: the seed scenario's disk */
 
 #define BLKDEV_REG_ID 0x00

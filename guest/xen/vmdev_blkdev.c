@@ -5,8 +5,10 @@
  * not include VMM headers).
  *
  * One store_blocks = one READV/WRITEV: the list of page addresses goes
- * into a list page of ours, and the four register writes plus the status
- * read are the whole operation (complete when the CMD write returns).
+ * into a list page of ours; SECTOR, and GPA and COUNT when they differ from
+ * what the device holds, the CMD write (complete when it returns) and the
+ * STATUS read are the whole operation: each register access is an exit of
+ * this vCPU, so the unchanged ones are not repeated.
  */
 #include <string.h>
 
@@ -28,7 +30,8 @@
 
 struct vmdev_blkdev {
 	uint64_t base;
-	uint64_t *list; /* one page: VMDEV_BLK_MAX entries */
+	uint64_t *list;      /* one page: VMDEV_BLK_MAX entries */
+	uint64_t gpa, count; /* what GPA and COUNT hold (0: not known) */
 };
 
 static int blkdev_cmd(const struct vmdev_blkdev *b, uint64_t cmd)
@@ -51,8 +54,14 @@ static int blkdev_blocks(struct vmdev *d, bool write, uint64_t blk, const uint64
 		return -XEN_EINVAL;
 	memcpy(b->list, pages, count * sizeof(*pages));
 	rt_mmio_write64(b->base + VB_REG_SECTOR, blk);
-	rt_mmio_write64(b->base + VB_REG_GPA, rt_virt_to_phys(b->list));
-	rt_mmio_write64(b->base + VB_REG_COUNT, count);
+	if (b->gpa != rt_virt_to_phys(b->list)) {
+		b->gpa = rt_virt_to_phys(b->list);
+		rt_mmio_write64(b->base + VB_REG_GPA, b->gpa);
+	}
+	if (b->count != count) {
+		b->count = count;
+		rt_mmio_write64(b->base + VB_REG_COUNT, count);
+	}
 	return blkdev_cmd(b, write ? VB_CMD_WRITEV : VB_CMD_READV);
 }
 
@@ -66,6 +75,7 @@ int vmdev_use_blkdev(struct vmdev *d, uint64_t blk_base)
 	static RT_TLS struct vmdev_blkdev b;
 
 	b.base = blk_base;
+	b.gpa = b.count = 0;
 	b.list = rt_alloc_pages(1);
 	d->bounce = rt_alloc_pages(VMDEV_BLK_MAX);
 	if (!b.list || !d->bounce)

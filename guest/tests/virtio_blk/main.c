@@ -288,6 +288,9 @@ static void frontend(void)
 	rt_check_eq(b->size_max, VMDEV_SIZE_MAX, "SIZE_MAX from the config space");
 	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_OUT, 3, out + VB_BIG_SKEW, VB_BIG), VIRTIO_BLK_S_OK,
 		    "one %u-byte write", VB_BIG);
+	/* (slot 0: header, data pieces, status) */
+	rt_check_eq(b->desc[1].len <= VMDEV_SIZE_MAX && (b->desc[2].flags & VRING_DESC_F_NEXT), 1,
+		    "the big write in pieces of at most SIZE_MAX");
 	memset(in, 0, NR_REQ * VB_REQ);
 	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, 0, in, VB_BIG + 4096), VIRTIO_BLK_S_OK,
 		    "one aligned read around it");

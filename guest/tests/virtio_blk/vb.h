@@ -19,20 +19,20 @@
 #define VB_FE_RAM (32ULL << 20)
 #define VB_MMIO_GPA 0x02000000ULL /* libxl's GUEST_VIRTIO_MMIO_BASE */
 #define VB_IRQ 33
-#define VB_SECTORS 256ULL /* 128 KiB */
+#define VB_SECTORS 512ULL /* 256 KiB */
 /* Scenario virtio-blk-file: the backend's VMM block device (default 256
  * KiB) holds the disk instead of a RAM store. */
 #define VB_BLK_GPA 0x28000000ULL
 #define VB_REQ 4096u	  /* bytes per data request */
 /* One request of many pages (test of SEG_MAX/SIZE_MAX pieces): bytes, and
  * the skew of its buffer from a page boundary. */
-#define VB_BIG (64u * 1024 + 3 * 512)
+#define VB_BIG (128u * 1024 + 3 * 512) /* over SIZE_MAX: two pieces at least */
 #define VB_BIG_SKEW 512u
 /* Blocks the file-backed device bounces: the two unaligned one-sector
- * requests (1 each), the skewed big write and read (bytes 1536..68608:
- * blocks 0-16, 17 each), the aligned read and rewrite around them (71168
+ * requests (1 each), the skewed big write and read (bytes 1536..134144:
+ * blocks 0-32, 33 each), the aligned read and rewrite around them (136704
  * bytes: only the partial last block, 1 each). */
-#define VB_BOUNCED (2 + 2 * 17 + 2 * 1)
+#define VB_BOUNCED (2 + 2 * 33 + 2 * 1)
 /* Scenario virtio-blk-stop: the backend's disk of VB_STOP_BLOCKS blocks
  * (all of it the virtio disk: bootarg disk=all), extents of
  * VB_STOP_REQ_SECTORS sectors one per VB_STOP_SLOT sectors, rewritten

@@ -49,8 +49,8 @@
 
 #define VMDEV_QUEUE_MAX 256
 #define VMDEV_BLK 4096u      /* block of store_blocks */
-#define VMDEV_BLK_MAX 256u   /* blocks of one store_blocks (the VMM device's COUNT max) */
-#define VMDEV_SIZE_MAX 65536u /* advertised: bytes of one data descriptor */
+#define VMDEV_BLK_MAX 512u   /* blocks of one store_blocks (the VMM device's COUNT max) */
+#define VMDEV_SIZE_MAX 131072u /* advertised: bytes of one data descriptor */
 #define VMDEV_SEG_MAX 15u     /* advertised: data descriptors of one request */
 _Static_assert((VMDEV_SEG_MAX * VMDEV_SIZE_MAX) / VMDEV_BLK + 1 <= VMDEV_BLK_MAX,
 	       "a conforming request fits one storage command at any sector offset");
