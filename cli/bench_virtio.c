@@ -136,6 +136,7 @@ static struct domain *vbb_domain(struct vbb_env *e, const char *name, uint64_t r
 struct vbb_result {
 	char *out;             /* both consoles (malloc'ed) */
 	uint64_t exits[2];     /* frontend, backend */
+	uint64_t hcalls[2], mmio[2]; /* of those, hypercalls and device accesses (KVM) */
 	double run_ms;
 };
 
@@ -219,9 +220,16 @@ static int vbb_run(bool kvm, uint64_t fe_ram, const char *fe_args, int fd, uint6
 	}
 	bad = runner_run(&r);
 	for (unsigned int i = 0; i < 2; i++) {
-		res->exits[i] = d[i]->st.hypercalls;
+		res->exits[i] = res->hcalls[i] = d[i]->st.hypercalls;
 		if (e.m.transport->ops->exits && vmm_dom(d[i])->transport)
 			res->exits[i] = e.m.transport->ops->exits(e.m.transport, vmm_dom(d[i]));
+		if (kvm && vmm_dom(d[i])->transport) {
+			struct kvm_vm_stats st;
+
+			kvm_vm_get_stats(vmm_dom(d[i])->transport, &st);
+			res->hcalls[i] = st.hypercalls;
+			res->mmio[i] = st.mmio_exits;
+		}
 	}
 	res->run_ms = rd[0].run_ms;
 	runner_release(&r);
@@ -349,7 +357,7 @@ out:
 
 struct vbb_small {
 	unsigned long long n, ns, hc, hc_ns, announced;
-	uint64_t exits[2];
+	uint64_t exits[2], hcalls, mmio; /* hcalls, mmio: the frontend's */
 };
 
 static int vbb_small_once(bool kvm, int fd, unsigned int depth, unsigned long long n,
@@ -380,6 +388,8 @@ static int vbb_small_once(bool kvm, int fd, unsigned int depth, unsigned long lo
 	free(res.out);
 	s->exits[0] = res.exits[0];
 	s->exits[1] = res.exits[1];
+	s->hcalls = res.hcalls[0];
+	s->mmio = res.mmio[0];
 	return 0;
 }
 
@@ -423,6 +433,14 @@ static void vbb_small(struct bench_out *o, bool kvm)
 			 kvm ? "vCPU exits" : "hypercalls");
 		bench_report(o, name, what, fe_x, kvm ? "exits" : "hcalls", "", 0,
 			     kvm && depths[i] == 1 ? "<= 4" : (kvm ? "< 1-in-flight" : ""));
+		if (kvm) {
+			double h = ((double)b.hcalls - (double)a.hcalls - (double)n) / (double)n;
+			double mm = ((double)b.mmio - (double)a.mmio) / (double)n;
+
+			bench_report(o, name, "    of which hypercalls", h, "exits", "", 0, "");
+			bench_report(o, name, "    of which device register accesses", mm, "exits",
+				     "", 0, "");
+		}
 		snprintf(what, sizeof(what), "  backend %s per request",
 			 kvm ? "vCPU exits" : "hypercalls");
 		bench_report(o, name, what, be_x, kvm ? "exits" : "hcalls", "", 0, "");

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include <public/errno.h>
+#include <public/xen.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
+#include <rt/irq.h>
 #include <rt/mm.h>
 #include <rt/mmio.h>
 #include <xen/evtchn.h>
@@ -263,12 +265,64 @@ static bool vblk_idle(void *ctx)
 	return !b->in_flight;
 }
 
+/*
+ * SCHEDOP_poll takes an absolute deadline, and reading the clock is an exit
+ * of its own: the deadline comes from the clock read the last time a poll
+ * ran out (b->clock), so a wait costs the poll alone. Only a poll that
+ * ends with nothing done reads the clock: if the stale deadline had passed
+ * it is renewed from now, so a wait ends after at least timeout_ns (and
+ * at most about twice that), never earlier.
+ */
 int vblk_wait(struct vblk *b, uint64_t timeout_ns)
 {
+	uint64_t deadline = 0;
+	bool renewed = false;
+
+	/* An event pending now belongs to completions already in the ring
+	 * (the device raised the line for its previous batch before it
+	 * answered our QueueNotify): taken without a register read. */
+	if (xevtchn_test_and_clear(b->port))
+		b->irqs++;
 	reap(b);
 	if (!b->in_flight)
 		return 0; /* no clock read, no poll */
-	return xevtchn_wait(&b->port, 1, vblk_idle, b, timeout_ns);
+	if (!b->clock)
+		b->clock = xevtchn_now();
+	deadline = b->clock + timeout_ns;
+	for (;;) {
+		struct sched_poll sp = {.nr_ports = 1, .timeout = deadline};
+		evtchn_port_t port = b->port; /* guest memory (the stack) */
+		uint64_t now;
+		long rc;
+
+		rt_irq_disable();
+		if (vblk_idle(b)) {
+			rt_irq_enable();
+			return 0;
+		}
+		/* Interrupts stay off: the event of a completion after the look
+		 * keeps its pending bit and the poll returns at once. */
+		set_xen_guest_handle(sp.ports, rt_handle(&port));
+		rc = HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+		rt_irq_enable();
+		if (rc)
+			return (int)rc;
+		if (xevtchn_is_pending(b->port))
+			continue;
+		rt_irq_disable();
+		rc = vblk_idle(b);
+		rt_irq_enable();
+		if (rc)
+			return 0;
+		now = xevtchn_now();
+		b->clock = now;
+		if (now < deadline)
+			continue; /* woken early */
+		if (renewed)
+			return -XEN_ETIMEDOUT;
+		renewed = true;
+		deadline = now + timeout_ns;
+	}
 }
 
 int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len)

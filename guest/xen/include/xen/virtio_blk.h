@@ -12,13 +12,17 @@
  *
  * Exits per request: completion is read from the used ring, never from
  * InterruptStatus: a wait that finds its requests done costs no register
- * access; only an event that brings no completion (a config change, e.g.
- * DEVICE_NEEDS_RESET) makes the driver read and acknowledge
- * InterruptStatus. The device raises the line for every batch of
+ * access; only an event during a wait that brings no completion (a config
+ * change, e.g. DEVICE_NEEDS_RESET) makes the driver read and acknowledge
+ * InterruptStatus. An event already pending when a wait starts is the
+ * late one of completions seen in the ring before it came, and is taken
+ * silently (a config change among them shows as requests that never
+ * complete: the wait times out). The device raises the line for every batch of
  * completions whatever the status bits say (XEN_DMOP_set_irq_level: each
  * level 1 raises it again), so leaving bit 0 set loses nothing. One
- * request alone: the QueueNotify write, the clock read of the timeout and
- * the poll. Errors are negative Xen errnos.
+ * request alone: the QueueNotify write and one SCHEDOP_poll (whose
+ * deadline comes from an earlier clock read, see vblk_wait). Errors are
+ * negative Xen errnos.
  */
 #ifndef XEN_VIRTIO_BLK_H
 #define XEN_VIRTIO_BLK_H
@@ -55,6 +59,7 @@ struct vblk {
 	unsigned int in_flight;
 	unsigned long irqs; /* events consumed */
 	unsigned long isr_reads; /* events that brought no completion */
+	uint64_t clock;     /* the hypervisor clock when last read (vblk_wait) */
 };
 
 /*
@@ -77,7 +82,8 @@ int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint3
 uint32_t vblk_max_len(const struct vblk *b);
 /* Makes everything queued visible and notifies the device. */
 void vblk_kick(struct vblk *b);
-/* Waits until no request is in flight: 0, or -XEN_ETIMEDOUT. */
+/* Waits until no request is in flight: 0, or -XEN_ETIMEDOUT after at
+ * least timeout_ns (at most about twice that). */
 int vblk_wait(struct vblk *b, uint64_t timeout_ns);
 /* Submits and waits for one request: its status byte, or a negative errno. */
 int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len);
