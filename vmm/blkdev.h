@@ -27,7 +27,9 @@
  * all; only SIGKILL or a host crash can tear it.
  *
  * Guest memory is reached only through the hypervisor's checked access
- * (copy_to_guest/copy_from_guest under the hypervisor lock), so a buffer
+ * under the hypervisor lock (copy_to_guest_phys/copy_from_guest_phys, or
+ * guest_phys_page for a host I/O that cannot wait made under the lock:
+ * vmm/blkdev.c), so a buffer
  * that is not writable (read) or readable (write) guest memory of the
  * domain is an error status (EFAULT), never a host fault. Granted and
  * foreign-mapped pages are guest memory too: a backend may point GPA at a
@@ -99,6 +101,7 @@ struct blkdev_stats {
 	uint64_t flushes;                     /* WRITE, WRITEV; FLUSH), each one request */
 	uint64_t bytes_read, bytes_written;   /* file -> guest, guest -> file */
 	uint64_t errors;                      /* operations refused or failed */
+	uint64_t zero_copy_bytes;             /* of the bytes, moved without the bounce */
 };
 
 /*
