@@ -248,10 +248,16 @@ static void backend(void)
 	while (!done) {
 		xevtchn_test_and_clear(port);
 		if (slot_state(slot) != STATE_IOREQ_READY) {
-			if (!served) { /* announce the window until it is used */
+			if (!served) {
+				/* Announce the window until it is used: exactly 3
+				 * hypercalls a round (the host subtracts them). */
+				struct sched_poll sp = {.nr_ports = 1};
+
 				xdm_set_irq_level(d.fe, d.irq, 1);
-				xevtchn_poll(&port, 1, xevtchn_now() + 1000000);
-				announced++; /* 3 hypercalls, reported for the host */
+				sp.timeout = xevtchn_now() + 1000000;
+				set_xen_guest_handle(sp.ports, rt_handle(&port));
+				HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+				announced++;
 			} else {
 				xevtchn_poll(&port, 1, 0);
 			}
