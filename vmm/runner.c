@@ -257,6 +257,14 @@ static bool op_mmio(void *ctx, uint64_t gpa, unsigned int size, bool write, uint
 	for (unsigned int i = 0; i < RUNNER_NR_DEVICES; i++)
 		if (rd->dev[i] && runner_models[i]->mmio(rd->dev[i], gpa, size, write, val))
 			return true;
+	/* Stopping: no new request to a server that may be stopped too (the
+	 * kick's wake-up may have been spent on an earlier access, and an
+	 * in-process guest must get to a hypercall to stop). */
+	if (__atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE)) {
+		if (!write)
+			*val = ~0ULL;
+		return true;
+	}
 	for (;;) {
 		switch (hv_ioreq_mmio(hv, rd->d, 0, gpa, size, write, val)) {
 		case HV_MMIO_DONE:
