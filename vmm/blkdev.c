@@ -59,7 +59,7 @@ struct blkdev {
 	int fd;
 	uint64_t blocks;
 	bool no_nowait[2]; /* RWF_NOWAIT refused for writes [0] / reads [1]: bounce them */
-	uint64_t sector, gpa, count, status;
+	uint64_t sector, gpa, count, status, status_gpa;
 	struct blkdev_stats st;
 	uint8_t *bounce; /* BLKDEV_MAX_COUNT pages */
 };
@@ -349,9 +349,16 @@ static void start(struct blkdev *dev, uint64_t cmd)
 	if (e) {
 		dev->status = BLKDEV_ST_ERROR | ((uint64_t)(e & 0xff) << BLKDEV_ST_ERR_SHIFT);
 		dev->st.errors++;
-		return;
+	} else {
+		dev->status = BLKDEV_ST_DONE;
+		if (cmd != BLKDEV_CMD_FLUSH)
+			dev->sector += dev->count; /* the next block of a stream */
 	}
-	dev->status = BLKDEV_ST_DONE;
+	if (dev->status_gpa && !(dev->status_gpa & 7)) {
+		hv_lock(dev->hv);
+		(void)copy_to_guest_phys(dev->d, dev->status_gpa, &dev->status, sizeof(dev->status));
+		hv_unlock(dev->hv);
+	}
 }
 
 static uint64_t *reg(struct blkdev *dev, unsigned int off)
@@ -360,6 +367,7 @@ static uint64_t *reg(struct blkdev *dev, unsigned int off)
 	case BLKDEV_REG_SECTOR: return &dev->sector;
 	case BLKDEV_REG_GPA: return &dev->gpa;
 	case BLKDEV_REG_COUNT: return &dev->count;
+	case BLKDEV_REG_STATUS_GPA: return &dev->status_gpa;
 	default: return NULL;
 	}
 }
@@ -404,6 +412,7 @@ bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64
 	case BLKDEV_REG_STATUS: v = dev->status; break;
 	case BLKDEV_REG_CAPACITY: v = dev->blocks; break;
 	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes + dev->st.flushes; break;
+	case BLKDEV_REG_STATUS_GPA: v = dev->status_gpa; break;
 	default: v = ~0ULL; break;
 	}
 	*val = mmioreg_load(v, size, shift);

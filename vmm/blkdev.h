@@ -46,6 +46,15 @@
  *   0x28 STATUS    RO  BLKDEV_ST_DONE or BLKDEV_ST_ERROR | errno << 8
  *   0x30 CAPACITY  RO  blocks
  *   0x38 OPS       RO  operations completed (a READV, WRITEV or FLUSH is one)
+ *   0x40 STATUS_GPA RW 0, or the guest-physical address (8-aligned) of a
+ *                      u64 where every command's STATUS is also stored
+ * Fewer exits for a driver: after a READ, WRITE, READV or WRITEV that
+ * succeeded, SECTOR holds the block after the last one moved (a stream of
+ * consecutive commands writes SECTOR once), and with STATUS_GPA set the
+ * driver reads the status from its own memory instead of the register: a
+ * sequential command is then the CMD write alone. The status store is a
+ * checked guest write; a STATUS_GPA that is not writable memory of the
+ * domain is skipped (the register still holds the status).
  * Errors (positive errno in STATUS bits 8-15): EINVAL bad command, count 0
  * or above the maximum, unaligned GPA or list entry, blocks beyond the
  * capacity (also when SECTOR + COUNT overflows); EFAULT the buffer (or
@@ -84,6 +93,7 @@
 #define BLKDEV_REG_STATUS 0x28
 #define BLKDEV_REG_CAPACITY 0x30
 #define BLKDEV_REG_OPS 0x38
+#define BLKDEV_REG_STATUS_GPA 0x40
 
 #define BLKDEV_CMD_READ 1ULL
 #define BLKDEV_CMD_WRITE 2ULL

@@ -375,6 +375,46 @@ static void test_cold_and_cached(void **state)
 	printf("zero-copy bytes of the two reads: %llu\n", (unsigned long long)st.zero_copy_bytes);
 }
 
+/* A stream of commands: SECTOR moves past each one that succeeded, and
+ * STATUS_GPA gets every status in guest memory (checked: a bad address
+ * only loses the copy). */
+static void test_stream(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE, l[2] = {RAM_GPA, RAM_GPA + PAGE_SIZE};
+	uint64_t sgpa = RAM_GPA + 2 * PAGE_SIZE + 64, *word = h_va(f->d, sgpa);
+	uint8_t file[2 * 4096];
+
+	fill(h_va(f->d, RAM_GPA), 2 * 4096, 0x21);
+	put_list(f, list_gpa, l, 2);
+	wr(f, BLKDEV_REG_STATUS_GPA, sgpa);
+	assert_int_equal(rd(f, BLKDEV_REG_STATUS_GPA), sgpa);
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 3, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_int_equal(*word, BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 5);
+	/* The next command of the stream: only CMD written. */
+	*word = 0;
+	wr(f, BLKDEV_REG_CMD, BLKDEV_CMD_WRITEV);
+	assert_int_equal(*word, BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 7);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 5 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, h_va(f->d, RAM_GPA), sizeof(file));
+	/* A failure leaves SECTOR and stores the error. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, BLOCKS - 1, list_gpa, 2), err(EINVAL));
+	assert_int_equal(*word, err(EINVAL));
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), BLOCKS - 1);
+	/* FLUSH does not move SECTOR. */
+	assert_int_equal(op(f, BLKDEV_CMD_FLUSH, 4, 0, 1), BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 4);
+	/* Not memory, or misaligned: no copy, the register still says it. */
+	wr(f, BLKDEV_REG_STATUS_GPA, 0x90000000ULL);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, list_gpa, 2), BLKDEV_ST_DONE);
+	*word = 0;
+	wr(f, BLKDEV_REG_STATUS_GPA, sgpa + 4);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_int_equal(*word, 0);
+}
+
 /* FLUSH reaches the file (fdatasync); without a disk it is refused. */
 static void test_flush(void **state)
 {
@@ -651,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vector_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cold_and_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test(test_build_domu),
 		cmocka_unit_test(test_build_dom0),
 		cmocka_unit_test(test_build_vmm_devices),
