@@ -7,8 +7,11 @@
  * Afterwards (the audit runs after the run) the server must be gone and
  * the frontend keep all of its pages (the pre-mapping took none away).
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hv/ioreq.h>
@@ -72,6 +75,38 @@ static int vb_stop_disk(struct gmulti *g, unsigned int i, int fd)
 	return fails;
 }
 
+/* virtio-blk-sigterm: the process gets SIGTERM 1.5 s into the phase (as
+ * from `kill`), while the frontend writes. */
+static void *sigterm_later(void *arg)
+{
+	struct timespec ts = {1, 500000000};
+	sigset_t set;
+
+	(void)arg;
+	/* Like every thread of the process, not a taker of the stop
+	 * signals (runner.h): the kill is then the runner's to handle. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	nanosleep(&ts, NULL);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+static int vb_sigterm(struct gmulti *g, unsigned int p)
+{
+	pthread_t th;
+
+	(void)g;
+	(void)p;
+	if (pthread_create(&th, NULL, sigterm_later, NULL))
+		return gmulti_expect(false, "cannot start the SIGTERM thread");
+	pthread_detach(th);
+	return 0;
+}
+
 static const struct gmulti_scenario scenarios[] = {
 	{.name = "virtio-blk",
 	 .dom = {{.name = "frontend", .domid = VB_FE, .bootargs = "role=fe", .ram = VB_FE_RAM,
@@ -97,6 +132,18 @@ static const struct gmulti_scenario scenarios[] = {
 		  .bootargs = "role=be disk=all", .blk_base = VB_BLK_GPA,
 		  .blk_blocks = VB_STOP_BLOCKS, .expect_crash = "timed out"}},
 	 .nr = 2,
+	 .disk_check = vb_stop_disk},
+	/* The same stopped by SIGTERM: the run ends as at its time limit, the
+	 * process lives on (the driver checks the disk afterwards). */
+	{.name = "virtio-blk-sigterm",
+	 .dom = {{.name = "frontend", .domid = VB_FE, .bootargs = "role=fe-stop", .ram = VB_FE_RAM,
+		  .virtio_base = VB_MMIO_GPA, .virtio_spi = VB_IRQ,
+		  .expect_crash = "stopped by signal 15"},
+		 {.name = "backend", .domid = VB_BE, .targets = {VB_FE}, .nr_targets = 1,
+		  .bootargs = "role=be disk=all", .blk_base = VB_BLK_GPA,
+		  .blk_blocks = VB_STOP_BLOCKS, .expect_crash = "stopped by signal 15"}},
+	 .nr = 2,
+	 .before_phase = vb_sigterm,
 	 .disk_check = vb_stop_disk},
 };
 
