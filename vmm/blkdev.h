@@ -19,21 +19,14 @@
  * SECTOR, GPA and COUNT are not used.
  *
  * Clean shutdown: a WRITE or WRITEV reaches the file in one pwrite made
- * inside one VMM exit of the vCPU that wrote CMD, with the asynchronous
- * signals blocked around it (SIGINT, SIGTERM, ...: their default action
- * then ends the process after the write, never in the middle of it). A
- * vCPU is stopped (time limit, a crash of its domain, the end of the run)
- * only between exits, so a command is either wholly in the file or not at
- * all; only SIGKILL or a host crash can tear it.
- *
- * Guest memory is reached only through the hypervisor's checked access
- * under the hypervisor lock (copy_to_guest_phys/copy_from_guest_phys, or
- * guest_phys_page for a host I/O that cannot wait made under the lock:
- * vmm/blkdev.c), so a buffer
- * that is not writable (read) or readable (write) guest memory of the
- * domain is an error status (EFAULT), never a host fault. Granted and
- * foreign-mapped pages are guest memory too: a backend may point GPA at a
- * page it mapped by grant (rw for a READ).
+ * inside one VMM exit of the vCPU that wrote CMD. A vCPU is stopped (time
+ * limit, a crash of its domain, the end of the run, and SIGINT/SIGTERM/
+ * SIGHUP, which the runner turns into the same stop: vmm/runner.h) only
+ * between exits, so a command is either wholly in the file or not at all.
+ * The device also holds back the other asynchronous signals in its own
+ * thread while it writes (a fatal signal pending for that thread cuts a
+ * regular file's write short). Only SIGKILL, a fatal signal the process
+ * does not route to the runner, or a host crash can tear a command.
  *
  * Registers (offsets in the window, 64-bit little-endian; 4- and 8-byte
  * accesses, 4-byte ones to either half):
