@@ -18,7 +18,7 @@ int cmd_bench(int argc, char **argv);
 /* Shared helpers (util.c). */
 /* Files memvisor ships (cli/files.c). */
 enum cli_file {
-	CLI_SYSTEM, /* a system device tree of systems/, e.g. "seed-dom0.dts" */
+	CLI_SYSTEM, /* a system device tree of systems/, e.g. "seed-virtio.dts" */
 	CLI_GUEST,  /* a guest image, e.g. "backend.elf", "bench-hcall.elf" */
 };
 /* The readable path of the file called name (malloc'd), or NULL after

@@ -38,6 +38,8 @@
 void rt_hosted_start(const struct inproc_env *env);
 void backend_main(void);
 void frontend_main(void);
+void virtio_backend_main(void);
+void virtio_frontend_main(void);
 
 static const struct {
 	const char *name;
@@ -45,13 +47,16 @@ static const struct {
 } hosted_programs[] = {
 	{"backend", backend_main},
 	{"frontend", frontend_main},
+	{"virtio_backend", virtio_backend_main},
+	{"virtio_frontend", virtio_frontend_main},
 };
 
 enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
 
-#define RUN_DEFAULT_SYSTEM "seed-dom0.dts" /* in systems/ */
+#define RUN_DEFAULT_SYSTEM "seed-virtio.dts" /* in systems/ */
 #define RUN_DEFAULT_TIMEOUT_S 60
 #define RUN_MAX_MODULES 32
+#define RUN_MAX_VIRTIO 16 /* virtio disks in the report */
 
 struct run_module {
 	const char *name, *file;
@@ -86,7 +91,8 @@ static void run_usage(FILE *f)
 		"  --module NAME=FILE  kernel for domain NAME (\"dom0\" or the domain node name)\n"
 		"  --transport T       kvm, inproc or auto (default: KVM when usable, else\n"
 		"                      in-process, said plainly); in-process runs the built-in\n"
-		"                      programs named by the kernel files (backend, frontend)\n"
+		"                      programs named by the kernel files (backend, frontend,\n"
+		"                      virtio_backend, virtio_frontend)\n"
 		"  --bootargs STR      replaces /chosen xen,xen-bootargs (e.g. ext_regions=no)\n"
 		"  --disk FILE         the blocks of the domain's emulated block device\n"
 		"                      (memvisor,blk-device; created when missing, extended\n"
@@ -471,6 +477,8 @@ int cmd_run(int argc, char **argv)
 	struct runner r;
 	struct runner_dom *rd = NULL;
 	struct run_report_dom *rep = NULL;
+	struct run_report_dev vdev[RUN_MAX_VIRTIO];
+	unsigned int nr_vdev;
 	unsigned int *plan_index = NULL;
 	uint64_t *ram_before = NULL;
 	void **images = NULL;
@@ -648,7 +656,8 @@ int cmd_run(int argc, char **argv)
 			rd[i].guest_main = hosted_program(path);
 			if (!rd[i].guest_main) {
 				cli_error("run", "%s: %s has no built-in program to run in-process "
-					  "(built in: backend, frontend); use --transport kvm", ld->name, path);
+					  "(built in: backend, frontend, virtio_backend, virtio_frontend); "
+					  "use --transport kvm", ld->name, path);
 				free(path);
 				goto out_build;
 			}
@@ -677,15 +686,16 @@ int cmd_run(int argc, char **argv)
 		exit(ret); /* a guest thread still runs: no teardown under it */
 	}
 	run_report_collect(&r, &plan, plan_index, ram_before, rep);
+	nr_vdev = run_report_devices(&r, &res, &plan, vdev, RUN_MAX_VIRTIO);
 	for (unsigned int i = 0; i < res.nr; i++)
 		if (!rep[i].ok)
 			ret = 1;
 	if (a.json)
-		run_report_json(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
-				now_ms() - t0, &host);
+		run_report_json(stdout, rep, res.nr, vdev, nr_vdev, a.system,
+				use_kvm ? "kvm" : "inproc", now_ms() - t0, &host);
 	else
-		run_report_print(stdout, rep, res.nr, a.system, use_kvm ? "kvm" : "inproc",
-				 now_ms() - t0);
+		run_report_print(stdout, rep, res.nr, vdev, nr_vdev, a.system,
+				 use_kvm ? "kvm" : "inproc", now_ms() - t0);
 	runner_release(&r);
 
 out_build:

@@ -5,7 +5,12 @@
  * (foreign leaves and their GFN runs, superpage counters) and the
  * transport's exit counters. Foreign GFNs are checked against the extended
  * regions the plan gave the domain, so the report says whether the guest
- * really used them.
+ * really used them; so are the GFN runs of every foreign map made (the
+ * domain's log), which still tell after the guest unmapped them.
+ *
+ * Virtio disks (memvisor,virtio-disk): requests and bytes come from the
+ * backend's VMM block device, IOREQs and events from the frontend's
+ * cumulative counters in the hypervisor (they outlive the IOREQ server).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +18,7 @@
 #include <hv/p2m.h>
 #include <public/xen.h>
 
+#include "blkdev.h"
 #include "json.h"
 #include "run_report.h"
 
@@ -89,7 +95,16 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 		rep[i].nr_regions = ld->ext.nr;
 		p2m_for_each_leaf(d, foreign_leaf, &w);
 		close_run(&w);
-		rep[i].shattered = d->p2m.st.shattered[1] + d->p2m.st.shattered[2];
+		rep[i].foreign_resource = d->st.foreign_resource;
+		rep[i].foreign_runs_made = d->st.nr_foreign_runs;
+		rep[i].foreign_unlogged = d->st.foreign_unlogged;
+		for (unsigned int k = 0; k < d->st.nr_foreign_runs; k++)
+			if (!in_regions(ld, d->st.foreign_runs[k].start << PAGE_SHIFT,
+					d->st.foreign_runs[k].n << PAGE_SHIFT))
+				rep[i].foreign_made_outside_regions += d->st.foreign_runs[k].n;
+		rep[i].foreign_split = d->p2m.st.shattered_foreign;
+		rep[i].shattered = d->p2m.st.shattered[1] + d->p2m.st.shattered[2] -
+				   d->p2m.st.shattered_foreign;
 		rep[i].superpages = d->p2m.st.leaves[1] + d->p2m.st.leaves[2];
 		rep[i].hypercalls = d->st.hypercalls;
 		rep[i].multicall_entries = d->st.multicall_entries;
@@ -104,13 +119,63 @@ void run_report_collect(const struct runner *r, const struct layout_plan *plan,
 	hv_unlock(hv);
 }
 
+unsigned int run_report_devices(const struct runner *r, const struct build_result *res,
+				const struct layout_plan *plan, struct run_report_dev *dev,
+				unsigned int max)
+{
+	struct hv *hv = &r->m->hv;
+	unsigned int n = 0;
+
+	hv_lock(hv);
+	for (unsigned int i = 0; i < r->nr && i < res->nr && n < max; i++) {
+		const struct build_domain *bd = &res->dom[i];
+		const struct domain *fe = r->dom[i].d;
+		struct run_report_dev *v = &dev[n];
+
+		if (!bd->virtio_base)
+			continue;
+		memset(v, 0, sizeof(*v));
+		v->fe = fe->id;
+		v->fe_name = plan->dom[bd->plan_index].name;
+		v->be = bd->virtio_backend;
+		v->be_name = "?";
+		v->base = bd->virtio_base;
+		v->spi = bd->virtio_spi;
+		for (unsigned int k = 0; k < r->nr && k < res->nr; k++) {
+			struct blkdev_stats st;
+
+			if (r->dom[k].d->id != v->be)
+				continue;
+			v->be_name = plan->dom[res->dom[k].plan_index].name;
+			if (!r->dom[k].dev[RUNNER_DEV_BLK])
+				continue;
+			blkdev_get_stats(r->dom[k].dev[RUNNER_DEV_BLK], &st);
+			v->requests = st.reads + st.writes;
+			v->bytes_read = st.bytes_read;
+			v->bytes_written = st.bytes_written;
+			v->refused = st.errors;
+		}
+		v->ioreqs = fe->st.ioreqs;
+		v->answers = fe->st.ioreq_answers;
+		v->irqs = fe->st.irq_raised;
+		v->active_ms = (double)(fe->st.ioreq_last_ns - fe->st.ioreq_first_ns) / 1e6;
+		if (v->active_ms > 0)
+			v->mb_s = (double)(v->bytes_read + v->bytes_written) / 1e6 /
+				  (v->active_ms / 1e3);
+		n++;
+	}
+	hv_unlock(hv);
+	return n;
+}
+
 static void mib(char *buf, size_t n, uint64_t pages)
 {
 	snprintf(buf, n, "%" PRIu64 " MiB", pages >> 8);
 }
 
 void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
-		      const char *system, const char *transport, double wall_ms)
+		      const struct run_report_dev *dev, unsigned int nr_dev, const char *system,
+		      const char *transport, double wall_ms)
 {
 	fprintf(f, "\nmemvisor run %s (%s): %.1f s\n", system, transport, wall_ms / 1000);
 	for (unsigned int i = 0; i < n; i++) {
@@ -124,12 +189,27 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			   "%" PRIu64 " pages owned)%s\n",
 			d->id, d->name, a, b, c, d->ram_before - MIN(d->ram_lowest, d->ram_before),
 			d->owned, d->ok ? "" : "  [FAILED]");
+		if (d->foreign_maps_made) {
+			mib(a, sizeof(a), d->foreign_maps_made - d->foreign_resource);
+			fprintf(f, "     foreign maps made: %" PRIu64 " frames (%s) of other domains' RAM",
+				d->foreign_maps_made - d->foreign_resource, a);
+			if (d->foreign_resource)
+				fprintf(f, " + %" PRIu64 " acquired resource frame(s)",
+					d->foreign_resource);
+			fprintf(f, ", in %" PRIu64 " GFN run(s)%s, %s\n", d->foreign_runs_made,
+				d->foreign_unlogged ? " and more" : "",
+				!d->nr_regions ? "in ballooned RAM (it has no extended regions)"
+				: d->foreign_made_outside_regions || d->foreign_unlogged
+					? "NOT all known to be inside its extended regions"
+					: "all inside its extended regions");
+		}
 		if (d->foreign_frames || d->foreign_maps_made) {
 			mib(a, sizeof(a), d->foreign_frames);
-			fprintf(f, "     foreign-mapped %" PRIu64 " frames (%s) in %" PRIu64
+			fprintf(f, "     foreign-mapped at the end %" PRIu64 " frames (%s) in %" PRIu64
 				   " GFN run(s), %s\n",
 				d->foreign_frames, a, d->foreign_ranges,
-				!d->nr_regions ? "in ballooned RAM (it has no extended regions)"
+				!d->foreign_frames ? "none"
+				: !d->nr_regions ? "in ballooned RAM (it has no extended regions)"
 				: d->foreign_outside_regions ? "NOT all inside its extended regions"
 							     : "all inside its extended regions");
 			for (uint64_t k = 0; k < d->foreign_ranges && k < REPORT_MAX_RANGES; k++)
@@ -139,16 +219,32 @@ void run_report_print(FILE *f, const struct run_report_dom *rep, unsigned int n,
 				fprintf(f, "       ... %" PRIu64 " more\n",
 					d->foreign_ranges - REPORT_MAX_RANGES);
 		}
-		fprintf(f, "     P2M superpages shattered %" PRIu64 ", superpages now %" PRIu64
-			   "; hypercalls %" PRIu64 ", exits %" PRIu64 "; %.0f ms\n",
-			d->shattered, d->superpages, d->hypercalls, d->exits, d->wall_ms);
+		fprintf(f, "     P2M superpages shattered %" PRIu64, d->shattered);
+		if (d->foreign_split)
+			fprintf(f, " (and %" PRIu64 " of merged foreign maps split as they were "
+				   "undone)", d->foreign_split);
+		fprintf(f, ", superpages now %" PRIu64 "; hypercalls %" PRIu64 ", exits %" PRIu64
+			   "; %.0f ms\n", d->superpages, d->hypercalls, d->exits, d->wall_ms);
 		fprintf(f, "     %s\n", d->result);
+	}
+	for (unsigned int i = 0; i < nr_dev; i++) {
+		const struct run_report_dev *v = &dev[i];
+
+		fprintf(f, "  virtio-blk of d%u %s at %#" PRIx64 " (SPI %u), served by d%u %s:\n",
+			v->fe, v->fe_name, v->base, v->spi, v->be, v->be_name);
+		fprintf(f, "     %" PRIu64 " requests, %" PRIu64 " KiB read + %" PRIu64
+			   " KiB written (%" PRIu64 " refused), %.1f MB/s over %.1f ms\n",
+			v->requests, v->bytes_read >> 10, v->bytes_written >> 10, v->refused, v->mb_s,
+			v->active_ms);
+		fprintf(f, "     %" PRIu64 " IOREQs; event notifications: %" PRIu64 " to the backend, %"
+			   PRIu64 " answers, %" PRIu64 " device interrupts\n",
+			v->ioreqs, v->ioreqs, v->answers, v->irqs);
 	}
 }
 
 void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
-		     const char *system, const char *transport, double wall_ms,
-		     const struct hostinfo *host)
+		     const struct run_report_dev *dev, unsigned int nr_dev, const char *system,
+		     const char *transport, double wall_ms, const struct hostinfo *host)
 {
 	fprintf(f, "{\"system\":");
 	json_str(f, system);
@@ -174,7 +270,12 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 			fputs(k ? "," : "", f);
 			json_hex_pair(f, d->range[k][0], d->range[k][1]);
 		}
-		fprintf(f, "],\"superpages_shattered\":%" PRIu64 ",\"superpages\":%" PRIu64
+		fprintf(f, "],\"foreign_resource_frames\":%" PRIu64, d->foreign_resource);
+		fprintf(f, ",\"foreign_runs_made\":%" PRIu64 ",\"foreign_made_outside_regions\":%"
+			   PRIu64 ",\"foreign_unlogged\":%" PRIu64 ",\"foreign_superpages_split\":%"
+			   PRIu64, d->foreign_runs_made, d->foreign_made_outside_regions,
+			d->foreign_unlogged, d->foreign_split);
+		fprintf(f, ",\"superpages_shattered\":%" PRIu64 ",\"superpages\":%" PRIu64
 			   ",\"hypercalls\":%" PRIu64 ",\"multicall_entries\":%" PRIu64
 			   ",\"exits\":%" PRIu64 ",\"wall_ms\":%.1f,\"result\":",
 			d->shattered, d->superpages, d->hypercalls, d->multicall_entries, d->exits,
@@ -186,6 +287,20 @@ void run_report_json(FILE *f, const struct run_report_dom *rep, unsigned int n,
 		else
 			fputs("null", f);
 		fputc('}', f);
+	}
+	fputs("],\"virtio_disks\":[", f);
+	for (unsigned int i = 0; i < nr_dev; i++) {
+		const struct run_report_dev *v = &dev[i];
+
+		fprintf(f, "%s{\"frontend\":%u,\"backend\":%u,\"base\":\"%#" PRIx64
+			   "\",\"spi\":%u,\"requests\":%" PRIu64 ",\"bytes_read\":%" PRIu64
+			   ",\"bytes_written\":%" PRIu64 ",\"refused\":%" PRIu64
+			   ",\"active_ms\":%.1f,\"mb_s\":%.2f,\"ioreqs\":%" PRIu64
+			   ",\"events\":{\"to_backend\":%" PRIu64 ",\"answers\":%" PRIu64
+			   ",\"interrupts\":%" PRIu64 "}}",
+			i ? "," : "", v->fe, v->be, v->base, v->spi, v->requests, v->bytes_read,
+			v->bytes_written, v->refused, v->active_ms, v->mb_s, v->ioreqs, v->ioreqs,
+			v->answers, v->irqs);
 	}
 	fprintf(f, "]}\n");
 }

@@ -26,6 +26,7 @@
 
 #include <public/dm_op.h>
 #include <public/domctl.h>
+#include <public/hvm_save.h>
 #include <public/event_channel.h>
 #include <public/hvm_op.h>
 #include <public/vcpu.h>
@@ -36,6 +37,7 @@
 #include <public/version.h>
 #include <public/xen.h>
 #include <hv/event.h>
+#include <hv/extregion.h>
 #include <hv/hypercall.h>
 #include <hv/ioreq.h>
 #include <hv/page.h>
@@ -470,6 +472,113 @@ static void g_remove_from_physmap(struct fz_env *e, struct fz_in *in, unsigned i
 
 /* ---- misc ---- */
 
+/* ---- domctl ---- */
+
+/* Domains made by createdomain (not the environment's slots). */
+static unsigned int toolstack_doms(struct fz_env *e, domid_t *ids, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (struct domain *d = e->hv->domains; d; d = d->next)
+		if (d->toolstack_created && d->state != DOMS_dying && n < max)
+			ids[n++] = d->id;
+	return n;
+}
+
+/*
+ * A domctl by slot i. The sub-ops are aimed at domains that createdomain
+ * made (destroying an environment slot would leave the environment with a
+ * dangling pointer: its slots are destroyed by fz_dom_destroy only), at
+ * the environment's domains for the others, and at ids that do not exist.
+ * At most 4 such domains exist at once; a fifth createdomain destroys one.
+ */
+static void g_domctl(struct fz_env *e, struct fz_in *in, unsigned int i, struct xen_domctl *dc)
+{
+	static const uint32_t cmds[] = {
+		XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_pausedomain,
+		XEN_DOMCTL_unpausedomain, XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_max_mem,
+		XEN_DOMCTL_max_vcpus, XEN_DOMCTL_gethvmcontext, XEN_DOMCTL_sethvmcontext,
+	};
+	domid_t ts[8];
+	unsigned int nts = toolstack_doms(e, ts, 8);
+	uint8_t c = fz_u8(in);
+
+	dc->cmd = c < 40 ? XEN_DOMCTL_getdomaininfo
+		: c < 248 ? cmds[fz_below(in, ARRAY_SIZE(cmds))] : fz_below(in, 64);
+	dc->interface_version = fz_u8(in) < 240 ? hv_release(e->hv)->domctl_version : fz_u32(in);
+	if (dc->cmd == XEN_DOMCTL_createdomain && nts >= 4)
+		dc->cmd = XEN_DOMCTL_destroydomain;
+	c = fz_u8(in);
+	if (nts && c < 128)
+		dc->domain = ts[fz_below(in, nts)];
+	else if (c < 160)
+		dc->domain = (domid_t)(0x7000 + fz_below(in, 16)); /* no such domain */
+	else
+		dc->domain = fz_pick_domid(e, in);
+	if (dc->cmd == XEN_DOMCTL_destroydomain) {
+		bool env = dc->domain == DOMID_SELF;
+
+		for (unsigned int k = 0; k < FZ_MAX_DOMS; k++)
+			env |= e->dom[k] && e->dom[k]->id == dc->domain;
+		if (env) /* see above */
+			dc->domain = nts ? ts[0] : 0x7001;
+	}
+	switch (dc->cmd) {
+	case XEN_DOMCTL_createdomain: {
+		struct xen_domctl_createdomain *cd = &dc->u.createdomain;
+
+		dc->domain = fz_u8(in) < 200 ? DOMID_ANY : fz_u16(in);
+		cd->flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+		cd->max_vcpus = 1;
+		cd->max_evtchn_port = fz_u8(in) < 200 ? 1023 : fz_u32(in);
+		cd->max_grant_frames = fz_u8(in) < 200 ? -1 : (int32_t)fz_below(in, 5000);
+		cd->max_maptrack_frames = -1;
+		cd->grant_opts = 1;
+		cd->arch.emulation_flags = XEN_X86_EMU_LAPIC;
+		if (fz_u8(in) >= 192) { /* one word of the payload anything */
+			uint32_t w[sizeof(*cd) / 4];
+
+			memcpy(w, cd, sizeof(w));
+			w[fz_below(in, ARRAY_SIZE(w))] = fz_u32(in);
+			memcpy(cd, w, sizeof(w));
+		}
+		break;
+	}
+	case XEN_DOMCTL_max_mem:
+		dc->u.max_mem.max_memkb = fz_u8(in) < 200 ? fz_below(in, 1024) * 4ULL : fz_u64(in);
+		break;
+	case XEN_DOMCTL_max_vcpus:
+		dc->u.max_vcpus.max = fz_below(in, 3);
+		break;
+	case XEN_DOMCTL_gethvmcontext:
+	case XEN_DOMCTL_sethvmcontext: {
+		/* a stream that is mostly right (HEADER, CPU, END) with a
+		 * byte or two changed, at OFF_A1 */
+		uint8_t st[8 + sizeof(struct hvm_save_header) + 8 + sizeof(struct hvm_hw_cpu) + 8];
+		struct hvm_save_descriptor hd = {HVM_SAVE_CODE_HEADER, 0, sizeof(struct hvm_save_header)};
+		struct hvm_save_header hh = {.magic = HVM_FILE_MAGIC, .version = HVM_FILE_VERSION};
+		struct hvm_save_descriptor cpd = {HVM_SAVE_CODE_CPU, 0, sizeof(struct hvm_hw_cpu)};
+		struct hvm_save_descriptor ed = {HVM_SAVE_CODE_END, 0, 0};
+
+		memset(st, 0, sizeof(st));
+		memcpy(st, &hd, 8);
+		memcpy(st + 8, &hh, sizeof(hh));
+		memcpy(st + 8 + sizeof(hh), &cpd, 8);
+		memcpy(st + sizeof(st) - 8, &ed, 8);
+		for (unsigned int k = fz_below(in, 3); k; k--)
+			st[fz_below(in, sizeof(st))] = fz_u8(in);
+		put_or_skip(e, i, OFF_A1, st, sizeof(st));
+		dc->u.hvmcontext.size = fz_u8(in) < 200 ? (uint32_t)sizeof(st) : fz_u32(in);
+		dc->u.hvmcontext.buffer = fz_u8(in) < 16 ? 0 : fz_pick_ptr(e, i, in, OFF_A1);
+		break;
+	}
+	default:
+		break;
+	}
+	put_or_skip(e, i, OFF_ARG, dc, sizeof(*dc));
+	fz_call(e, i, __HYPERVISOR_domctl, fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0, 0);
+}
+
 static void g_version_console_sched(struct fz_env *e, struct fz_in *in, unsigned int i)
 {
 	uint8_t c = fz_u8(in);
@@ -506,11 +615,7 @@ static void g_version_console_sched(struct fz_env *e, struct fz_in *in, unsigned
 			put_or_skip(e, i, OFF_ARG, &s, sizeof(s));
 			fz_call(e, i, __HYPERVISOR_sysctl, fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0, 0);
 		} else {
-			dc.cmd = fz_u8(in) < 200 ? XEN_DOMCTL_getdomaininfo : fz_below(in, 8);
-			dc.interface_version = fz_u8(in) < 240 ? XEN_DOMCTL_INTERFACE_VERSION : fz_u32(in);
-			dc.domain = fz_pick_domid(e, in);
-			put_or_skip(e, i, OFF_ARG, &dc, sizeof(dc));
-			fz_call(e, i, __HYPERVISOR_domctl, fz_pick_ptr(e, i, in, OFF_ARG), 0, 0, 0, 0);
+			g_domctl(e, in, i, &dc);
 		}
 	}
 	}

@@ -217,9 +217,13 @@ static int check_domain(struct audit *a, struct domain *d)
 	if (n != d->tot_pages || d->page_list.count != n)
 		return fail(a, "d%u tot_pages %" PRIu64 " but %" PRIu64 " frames on its list", d->id,
 			    d->tot_pages, n);
-	if (d->state != DOMS_dying && d->tot_pages - d->extra_pages > d->max_pages)
-		return fail(a, "d%u tot_pages %" PRIu64 " (%" PRIu64 " extra) above max_pages %" PRIu64,
-			    d->id, d->tot_pages, d->extra_pages, d->max_pages);
+	/* Above max_pages only when XEN_DOMCTL_max_mem lowered it under what
+	 * the domain held then (Xen's "ratchet down"), and never above that. */
+	if (d->state != DOMS_dying &&
+	    d->tot_pages - d->extra_pages > MAX(d->max_pages, d->ratchet_pages))
+		return fail(a, "d%u tot_pages %" PRIu64 " (%" PRIu64 " extra) above max_pages %" PRIu64
+			    " (ratchet %" PRIu64 ")",
+			    d->id, d->tot_pages, d->extra_pages, d->max_pages, d->ratchet_pages);
 	n = 0;
 	for (struct page_info *pg = page_list_first(&hv->ft, &d->resv_list); pg;
 	     pg = page_list_next(&hv->ft, pg)) {

@@ -78,8 +78,8 @@ install_check() {
 		local exe
 		exe=$(find "$dest" -path '*/bin/memvisor' -type f | head -1)
 		( cd "$dest" && "$exe" run --timeout 120 ) >"$dir/install-run.txt" 2>&1 || rc=1
-		grep -q "d0 (dom0): $dest/.*/backend.elf" "$dir/install-run.txt" || rc=1
-		grep -q "d1 (domU): $dest/.*/frontend.elf" "$dir/install-run.txt" || rc=1
+		grep -q "d0 (dom0): $dest/.*/virtio_backend.elf" "$dir/install-run.txt" || rc=1
+		grep -q "d1 (domU): $dest/.*/virtio_frontend.elf" "$dir/install-run.txt" || rc=1
 		grep -q "d1 (domU): shut down (poweroff)" "$dir/install-run.txt" || rc=1
 		if [ $rc -ne 0 ]; then
 			echo "   FAIL: the installed memvisor run ($exe, cwd $dest):"

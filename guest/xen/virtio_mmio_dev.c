@@ -28,13 +28,28 @@ void vmdev_reset(struct vmdev *d)
 
 /* ----- the frontend's RAM, through the pre-made mapping ----- */
 
-/* Whether [gpa, gpa + len) lies in the bank (len 0 counts as inside when
- * gpa does); overflow-safe. */
+/* Where the frontend's frame holding gpa is mapped here, when all of
+ * [gpa, gpa + len) lies in one RAM bank (len 0 counts as inside when gpa
+ * does); else NULL. Overflow-safe. */
+static const xen_pfn_t *ram_frame(const struct vmdev *d, uint64_t gpa, uint64_t len)
+{
+	unsigned int n = d->nr_banks ? d->nr_banks : 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t base = d->nr_banks ? d->banks[i].gpa : d->ram_gpa;
+		uint64_t size = (d->nr_banks ? d->banks[i].frames : d->ram_frames) << 12;
+		const xen_pfn_t *local = d->nr_banks ? d->banks[i].local : d->local;
+
+		if (gpa >= base && gpa - base < size && len <= size - (gpa - base))
+			return &local[(gpa - base) >> 12];
+	}
+	return NULL;
+}
+
+/* Whether [gpa, gpa + len) lies in one bank. */
 static bool ram_ok(const struct vmdev *d, uint64_t gpa, uint64_t len)
 {
-	uint64_t size = d->ram_frames << 12;
-
-	return gpa >= d->ram_gpa && gpa - d->ram_gpa < size && len <= size - (gpa - d->ram_gpa);
+	return ram_frame(d, gpa, len) != NULL;
 }
 
 /* Copies between the frontend's RAM and buf, page by page (the local
@@ -44,8 +59,8 @@ static void ram_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t le
 	uint8_t *b = buf;
 
 	while (len) {
-		uint64_t off = gpa - d->ram_gpa, in = 4096 - (off & 4095);
-		uint8_t *p = (uint8_t *)rt_phys_to_virt(d->local[off >> 12] << 12) + (off & 4095);
+		uint64_t in = 4096 - (gpa & 4095);
+		uint8_t *p = (uint8_t *)rt_phys_to_virt(*ram_frame(d, gpa, 1) << 12) + (gpa & 4095);
 
 		if (in > len)
 			in = len;
@@ -69,16 +84,14 @@ bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bo
 
 xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa)
 {
-	return d->local[(gpa - d->ram_gpa) >> 12];
+	return *ram_frame(d, gpa, 1);
 }
 
 /* A naturally aligned u16 of the rings (checked at QueueReady). */
 static volatile uint16_t *ram_u16(const struct vmdev *d, uint64_t gpa)
 {
-	uint64_t off = gpa - d->ram_gpa;
-
-	return (volatile uint16_t *)((uint8_t *)rt_phys_to_virt(d->local[off >> 12] << 12) +
-				     (off & 4095));
+	return (volatile uint16_t *)((uint8_t *)rt_phys_to_virt(*ram_frame(d, gpa, 2) << 12) +
+				     (gpa & 4095));
 }
 
 /* ----- interrupt ----- */
@@ -338,13 +351,34 @@ static int queue_notify(struct vmdev *d)
 
 /* ----- register file ----- */
 
-static bool queue_areas_ok(const struct vmdev *d)
+/* Whether QueueReady=1 may take: features negotiated (FEATURES_OK stuck,
+ * so VERSION_1 is in; a queue set up without them would be served under
+ * rules the driver never accepted), a size that is a power of two <=
+ * QueueNumMax, and the three areas aligned and whole in RAM. */
+static bool queue_may_start(const struct vmdev *d)
 {
 	uint64_t n = d->q.num;
 
-	return n && n <= VMDEV_QUEUE_MAX && !(n & (n - 1)) && !(d->q.desc & 15) &&
-	       !(d->q.avail & 1) && !(d->q.used & 3) && ram_ok(d, d->q.desc, 16 * n) &&
-	       ram_ok(d, d->q.avail, 6 + 2 * n) && ram_ok(d, d->q.used, 6 + 8 * n);
+	return (d->status & VIRTIO_ST_FEATURES_OK) && n && n <= VMDEV_QUEUE_MAX &&
+	       !(n & (n - 1)) && !(d->q.desc & 15) && !(d->q.avail & 1) && !(d->q.used & 3) &&
+	       ram_ok(d, d->q.desc, 16 * n) && ram_ok(d, d->q.avail, 6 + 2 * n) &&
+	       ram_ok(d, d->q.used, 6 + 8 * n);
+}
+
+/* The Status the driver's write v leads to (v != 0; 0 is a reset). The
+ * driver only adds bits (it may not clear one, virtio 1.x 2.1.2), so
+ * features accepted stay accepted and DRIVER_OK cannot be taken back to
+ * renegotiate under a ready queue; FEATURES_OK sticks only for a subset of
+ * the offered features that includes VERSION_1; DEVICE_NEEDS_RESET is the
+ * device's alone. */
+static uint32_t status_after(const struct vmdev *d, uint32_t v)
+{
+	v &= ~(uint32_t)VIRTIO_ST_NEEDS_RESET;
+	if ((v & VIRTIO_ST_FEATURES_OK) && !(d->status & VIRTIO_ST_FEATURES_OK) &&
+	    ((d->drv_features & ~vmdev_features()) ||
+	     !(d->drv_features >> VIRTIO_F_VERSION_1 & 1)))
+		v &= ~VIRTIO_ST_FEATURES_OK;
+	return d->status | v;
 }
 
 static uint64_t config_read(const struct vmdev *d, uint64_t off, uint32_t size)
@@ -411,7 +445,7 @@ static int reg_write(struct vmdev *d, uint64_t off, uint32_t v)
 			break;
 		if (!v) {
 			d->q.ready = false;
-		} else if (!frozen && queue_areas_ok(d)) {
+		} else if (!frozen && queue_may_start(d)) {
 			d->q.ready = true;
 			d->q.last_avail = d->q.used_idx = 0;
 		}
@@ -441,12 +475,7 @@ static int reg_write(struct vmdev *d, uint64_t off, uint32_t v)
 			d->kicked = false;
 			break;
 		}
-		/* FEATURES_OK sticks only for a subset that has VERSION_1. */
-		if ((v & VIRTIO_ST_FEATURES_OK) && !(d->status & VIRTIO_ST_FEATURES_OK) &&
-		    ((d->drv_features & ~vmdev_features()) ||
-		     !(d->drv_features >> VIRTIO_F_VERSION_1 & 1)))
-			v &= ~VIRTIO_ST_FEATURES_OK;
-		d->status = v | (d->status & VIRTIO_ST_NEEDS_RESET);
+		d->status = status_after(d, v);
 		break;
 	default: break;
 	}

@@ -42,6 +42,7 @@
 #include <hv/cmdline.h>
 #include <hv/diag.h>
 #include <hv/vec.h>
+#include <public/xen.h>
 
 #include "bootinfo_priv.h"
 #include "fdt_cells.h"
@@ -505,6 +506,59 @@ static int add_module(struct walk *w, int node, int depth)
 	return 0;
 }
 
+/*
+ * memvisor,virtio-disk = <backend> or <backend base spi> (base in the
+ * domain node's #address-cells): a virtio-mmio disk served by domain
+ * `backend`. Only the values are checked here; the builder checks the
+ * backend against the domains it builds and the window against the
+ * domain's memory map. A bad value makes the domain unbuildable.
+ */
+static void virtio_disk(struct walk *w, int node, struct bootinfo_domain *d)
+{
+	struct bootinfo *bi = w->bi;
+	const fdt32_t *p;
+	int len, ac, sc;
+	bool lost = false;
+
+	p = fdt_getprop(bi->fdt, node, "memvisor,virtio-disk", &len);
+	if (!p)
+		return;
+	fdtc_direct_cells(bi->fdt, node, &ac, &sc);
+	if (len != 4 && len != (2 + ac) * 4) {
+		bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+			      "memvisor,virtio-disk of %d bytes: want <backend-domid> or "
+			      "<backend-domid base spi> (base in %d cell(s))", len, ac);
+		d->invalid = true;
+		return;
+	}
+	d->virtio_disk = true;
+	d->virtio_backend = fdt32_ld(p);
+	if (len > 4) {
+		d->virtio_base = fdtc_read_cells(p + 1, (unsigned int)ac, &lost);
+		d->virtio_spi = fdt32_ld(p + 1 + ac);
+	}
+	if (d->virtio_backend >= DOMID_FIRST_RESERVED) {
+		bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+			      "memvisor,virtio-disk: backend %#x is not a domain id",
+			      d->virtio_backend);
+		d->invalid = true;
+	}
+	if (len > 4 && (!d->virtio_base || lost ||
+			d->virtio_base % BOOTINFO_VIRTIO_WINDOW)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, d->path, true, d->virtio_base,
+			      "memvisor,virtio-disk: window base is not a non-zero multiple of %#x",
+			      BOOTINFO_VIRTIO_WINDOW);
+		d->invalid = true;
+	}
+	if (len > 4 && (d->virtio_spi < BOOTINFO_VIRTIO_SPI_MIN ||
+			d->virtio_spi >= BOOTINFO_VIRTIO_SPI_END)) {
+		bootinfo_diag(bi, BOOTINFO_ERR, d->path, false, 0,
+			      "memvisor,virtio-disk: SPI %u is not in %u..%u", d->virtio_spi,
+			      BOOTINFO_VIRTIO_SPI_MIN, BOOTINFO_VIRTIO_SPI_END - 1);
+		d->invalid = true;
+	}
+}
+
 static int add_domain(struct walk *w, int node, int depth)
 {
 	struct bootinfo *bi = w->bi;
@@ -562,6 +616,8 @@ static int add_domain(struct walk *w, int node, int depth)
 			      EXT_K_STATIC_DOMAIN, true))
 			return -ENOMEM;
 	}
+
+	virtio_disk(w, node, d);
 
 	/* memvisor,* properties stored raw. */
 	fdt_for_each_property_offset(off, fdt, node) {

@@ -148,13 +148,29 @@ map_1to1:
 	return 0;
 }
 
+/* libxl's virtio-mmio allocation (GUEST_VIRTIO_MMIO_BASE/SIZE/SPI_FIRST). */
+#define BUILD_VIRTIO_BASE 0x02000000ULL
+#define BUILD_VIRTIO_AREA 0x00100000ULL
+#define BUILD_VIRTIO_SPI 33
+
+/* A planned domain's virtio-mmio disk (memvisor,virtio-disk), by plan index. */
+struct build_virtio {
+	bool on;
+	domid_t fe, be;
+	unsigned int be_plan;
+	paddr_t base;
+	uint32_t spi;
+};
+
 static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
-		    const struct bootinfo *bi, const struct build_device *dev, unsigned int nr_dev)
+		    const struct bootinfo *bi, const struct build_device *dev, unsigned int nr_dev,
+		    const struct build_virtio *vio)
 {
 	void *buf = hv_malloc(bd->d->hv, BUILD_DTB_MAX);
 	struct guestdt_info gi;
-	struct guestdt_device gdev[BUILD_MAX_DEVICES];
-	unsigned int nr_gdev = 0;
+	struct guestdt_device gdev[BUILD_MAX_DEVICES + 1];
+	struct guestdt_vbackend *vb = NULL;
+	unsigned int nr_gdev = 0, nr_vb = 0;
 	int len;
 
 	if (!buf)
@@ -165,11 +181,35 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 		if (bd->dev_base[i])
 			gdev[nr_gdev++] = (struct guestdt_device){dev[i].node, dev[i].compatible,
 								  bd->dev_base[i], dev[i].size, 0};
+	if (vio[bd->plan_index].on)
+		gdev[nr_gdev++] = (struct guestdt_device){"virtio", "virtio,mmio",
+							  vio[bd->plan_index].base,
+							  BOOTINFO_VIRTIO_WINDOW,
+							  vio[bd->plan_index].spi};
 	if (nr_gdev) {
 		gi.devices = gdev;
 		gi.nr_devices = nr_gdev;
 	}
+	/* The disks this domain serves. */
+	for (unsigned int k = 0; k < plan->nr_dom; k++)
+		nr_vb += vio[k].on && vio[k].be_plan == bd->plan_index;
+	if (nr_vb) {
+		vb = hv_calloc(bd->d->hv, nr_vb, sizeof(*vb));
+		if (!vb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		nr_vb = 0;
+		for (unsigned int k = 0; k < plan->nr_dom; k++)
+			if (vio[k].on && vio[k].be_plan == bd->plan_index)
+				vb[nr_vb++] = (struct guestdt_vbackend){
+					vio[k].fe, vio[k].base, BOOTINFO_VIRTIO_WINDOW, vio[k].spi,
+					plan->dom[k].mem.s, plan->dom[k].mem.n};
+		gi.vbackends = vb;
+		gi.nr_vbackends = nr_vb;
+	}
 	len = guestdt_build(buf, BUILD_DTB_MAX, &gi, NULL);
+	free(vb);
 	if (len < 0) {
 		free(buf);
 		return len;
@@ -182,6 +222,22 @@ static int make_dtb(struct build_domain *bd, const struct layout_plan *plan,
 static bool spans_meet(paddr_t a, paddr_t as, paddr_t b, paddr_t bs)
 {
 	return a < b + bs && b < a + as;
+}
+
+/* Whether [a, a + size) meets the domain's RAM, region 0 or an extended
+ * region (the guest maps things there; a device window must stay unbacked
+ * so that accesses reach the device). */
+static bool meets_memory_map(const struct layout_domain *ld, paddr_t a, paddr_t size)
+{
+	for (unsigned int b = 0; b < ld->mem.n; b++)
+		if (spans_meet(a, size, ld->mem.s[b].start, ld->mem.s[b].size))
+			return true;
+	if (ld->gnttab.size && spans_meet(a, size, ld->gnttab.start, ld->gnttab.size))
+		return true;
+	for (unsigned int e = 0; e < ld->ext.nr; e++)
+		if (spans_meet(a, size, ld->ext.region[e].start, ld->ext.region[e].size))
+			return true;
+	return false;
 }
 
 /*
@@ -204,14 +260,8 @@ static int device_window(struct build_result *r, const char *path, const char *p
 	if (!a || !IS_ALIGNED(a, PAGE_SIZE))
 		return fail(r, -EINVAL, "%s: %s %#" PRIx64 " is not a non-zero page-aligned address",
 			    path, prop, a);
-	for (unsigned int b = 0; b < ld->mem.n; b++)
-		if (spans_meet(a, size, ld->mem.s[b].start, ld->mem.s[b].size))
-			goto overlap;
-	if (ld->gnttab.size && spans_meet(a, size, ld->gnttab.start, ld->gnttab.size))
+	if (meets_memory_map(ld, a, size))
 		goto overlap;
-	for (unsigned int e = 0; e < ld->ext.nr; e++)
-		if (spans_meet(a, size, ld->ext.region[e].start, ld->ext.region[e].size))
-			goto overlap;
 	*base = a;
 	return 0;
 overlap:
@@ -286,6 +336,93 @@ static int devices_of(struct build_result *r, const struct bootinfo *bi,
 			return fail(r, -ENODEV, "%s: %s needs an IOMMU (none in the system, or "
 				    "iommu=off)", ld->name, dev_prop(ld, &dev[i]));
 		*dma = true;
+	}
+	return 0;
+}
+
+/* Whether the dom0less domain bdn's memvisor,backend-for names `name`. */
+static bool backend_for(const struct bootinfo_domain *bdn, const char *name)
+{
+	for (unsigned int p = 0; p < bdn->nr_props; p++) {
+		const char *s = bdn->props[p].val, *end = s + bdn->props[p].len;
+
+		if (strcmp(bdn->props[p].name, "memvisor,backend-for"))
+			continue;
+		for (; s < end && *s; s += strlen(s) + 1)
+			if (!strcmp(s, name))
+				return true;
+	}
+	return false;
+}
+
+/* Whether the virtio window [a, +0x200) of ld is clear of its memory map
+ * and of its VMM device windows dev_base[]. */
+static bool virtio_window_clear(const struct layout_domain *ld, paddr_t a,
+				const struct build_device *dev, unsigned int nr_dev,
+				const paddr_t *dev_base)
+{
+	if (a + BOOTINFO_VIRTIO_WINDOW < a || meets_memory_map(ld, a, BOOTINFO_VIRTIO_WINDOW))
+		return false;
+	for (unsigned int i = 0; i < nr_dev; i++)
+		if (dev_base[i] && spans_meet(a, BOOTINFO_VIRTIO_WINDOW, dev_base[i], dev[i].size))
+			return false;
+	return true;
+}
+
+/*
+ * The virtio-mmio disk of every planned domain (memvisor,virtio-disk): its
+ * backend checked, its window and SPI given or allocated (build.h). ids[]
+ * are the domain ids the build will give. 0 or -errno with a message.
+ */
+static int virtio_plan(struct build_result *r, const struct bootinfo *bi,
+		       const struct layout_plan *plan, const struct build_device *dev,
+		       unsigned int nr_dev, bool iommu, const domid_t *ids, struct build_virtio *vio)
+{
+	for (unsigned int i = 0; i < plan->nr_dom; i++) {
+		const struct layout_domain *ld = &plan->dom[i];
+		const struct bootinfo_domain *bdn;
+		paddr_t dev_base[BUILD_MAX_DEVICES] = {0};
+		struct build_virtio *v = &vio[i];
+		unsigned int j;
+		bool dma;
+		int rc;
+
+		if (ld->bootinfo_index < 0 || !bi->domain[ld->bootinfo_index].virtio_disk)
+			continue;
+		bdn = &bi->domain[ld->bootinfo_index];
+		for (j = 0; j < plan->nr_dom; j++)
+			if (ids[j] == bdn->virtio_backend)
+				break;
+		if (j == plan->nr_dom)
+			return fail(r, -ENOENT, "%s: memvisor,virtio-disk: backend d%u is not a domain "
+				    "of this system", bdn->path, bdn->virtio_backend);
+		if (j == i)
+			return fail(r, -EINVAL, "%s: memvisor,virtio-disk: a domain cannot be its own "
+				    "backend (d%u)", bdn->path, bdn->virtio_backend);
+		if (!plan->dom[j].is_dom0 &&
+		    (plan->dom[j].bootinfo_index < 0 ||
+		     !backend_for(&bi->domain[plan->dom[j].bootinfo_index], ld->name)))
+			return fail(r, -EPERM, "%s: memvisor,virtio-disk: backend d%u (%s) may not map "
+				    "this domain: its memvisor,backend-for does not name %s",
+				    bdn->path, bdn->virtio_backend, plan->dom[j].name, ld->name);
+		rc = devices_of(r, bi, ld, dev, nr_dev, iommu, dev_base, &dma);
+		if (rc)
+			return rc;
+		*v = (struct build_virtio){.on = true, .fe = ids[i], .be = ids[j], .be_plan = j,
+					   .base = bdn->virtio_base,
+					   .spi = bdn->virtio_spi ? bdn->virtio_spi : BUILD_VIRTIO_SPI};
+		if (v->base && !virtio_window_clear(ld, v->base, dev, nr_dev, dev_base))
+			return fail(r, -EINVAL, "%s: memvisor,virtio-disk: window %#" PRIx64 " overlaps "
+				    "the domain's RAM, region 0, an extended region or a device window",
+				    bdn->path, v->base);
+		for (paddr_t a = BUILD_VIRTIO_BASE; !v->base && a < BUILD_VIRTIO_BASE + BUILD_VIRTIO_AREA;
+		     a += BOOTINFO_VIRTIO_WINDOW)
+			if (virtio_window_clear(ld, a, dev, nr_dev, dev_base))
+				v->base = a;
+		if (!v->base)
+			return fail(r, -ENOSPC, "%s: memvisor,virtio-disk: no free window in "
+				    "[%#llx, %#llx): give one", bdn->path, BUILD_VIRTIO_BASE,
+				    BUILD_VIRTIO_BASE + BUILD_VIRTIO_AREA);
 	}
 	return 0;
 }
@@ -372,7 +509,8 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		 const struct build_device *dev, unsigned int nr_dev, struct build_result *out)
 {
 	int rc = 0;
-	domid_t next_id = 1;
+	domid_t next_id = 1, *ids = NULL;
+	struct build_virtio *vio = NULL;
 	unsigned int nr_claimed = 0;
 	struct iommu_params iop;
 	bool host_iommu = bi->args.iommu != 0 && bi->iommu_present;
@@ -381,8 +519,16 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 	if (nr_dev > BUILD_MAX_DEVICES)
 		return fail(out, -EINVAL, "more than %d emulated devices", BUILD_MAX_DEVICES);
 	out->dom = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*out->dom));
-	if (!out->dom)
+	ids = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*ids));
+	vio = hv_calloc(hv, plan->nr_dom ? plan->nr_dom : 1, sizeof(*vio));
+	if (!out->dom || !ids || !vio) {
+		free(ids);
+		free(vio);
 		return fail(out, -ENOMEM, "out of memory");
+	}
+	/* Domain ids in plan order: Dom0 0, the others from 1. */
+	for (unsigned int i = 0; i < plan->nr_dom; i++)
+		ids[i] = plan->dom[i].is_dom0 ? 0 : next_id++;
 
 	/* The IOMMU: the host's (as the plan saw it) and the iommu= modes. */
 	iop = cmdline_iommu_params(&bi->args);
@@ -391,8 +537,11 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 	iop.present = iop.present && host_iommu;
 
 	hv_lock(hv);
-	/* 0. Every static-memory rule, before anything is claimed or built. */
+	/* 0. Every static-memory rule and the virtio disks, before anything
+	 * is claimed or built. */
 	rc = check_static(hv, bi, plan, out);
+	if (!rc)
+		rc = virtio_plan(out, bi, plan, dev, nr_dev, iop.present, ids, vio);
 	if (rc)
 		goto err;
 	/* 1. Static banks never enter the heap. */
@@ -448,7 +597,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		for (unsigned int b = 0; b < ld->mem.n; b++)
 			pages += ld->mem.s[b].size >> PAGE_SHIFT;
 		cfg.max_pages = pages;
-		cfg.domid = ld->is_dom0 ? 0 : next_id++;
+		cfg.domid = ids[i];
 		cfg.flags = (ld->is_dom0 ? DOMF_privileged : 0) | (ld->static_mem ? DOMF_static : 0) |
 			    (ld->direct_map ? DOMF_directmap : 0) | (ld->is_32bit ? DOMF_32bit : 0) |
 			    (ld->iommu || dma ? DOMF_iommu : 0);
@@ -461,6 +610,11 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		}
 		out->nr++;
 		memcpy(bd->dev_base, dev_base, sizeof(bd->dev_base));
+		if (vio[i].on) {
+			bd->virtio_base = vio[i].base;
+			bd->virtio_spi = vio[i].spi;
+			bd->virtio_backend = vio[i].be;
+		}
 		rc = iommu_domain_init(bd->d, &iop);
 		if (rc) {
 			rc = fail(out, rc, "%s: cannot set up its IOMMU context: error %d", ld->name, rc);
@@ -499,7 +653,7 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 				  ld->name, pages >> 8, rc);
 			goto err;
 		}
-		rc = make_dtb(bd, plan, bi, dev, nr_dev);
+		rc = make_dtb(bd, plan, bi, dev, nr_dev, vio);
 		if (rc) {
 			rc = fail(out, rc, "%s: cannot generate its device tree: error %d", ld->name, rc);
 			goto err;
@@ -510,6 +664,8 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 		goto err;
 	hv_realize_flush(hv);
 	hv_unlock(hv);
+	free(ids);
+	free(vio);
 	return 0;
 
 err:
@@ -532,6 +688,8 @@ err:
 	}
 	hv_realize_flush(hv);
 	hv_unlock(hv);
+	free(ids);
+	free(vio);
 	return rc;
 }
 

@@ -169,6 +169,52 @@ static int gdt_devices(void *fdt, const struct guestdt_info *gi,
 	return rc;
 }
 
+static int prop_u64s(void *fdt, const char *name, const uint64_t *v, unsigned int n)
+{
+	fdt32_t c[2 * 2 * 16];
+
+	if (n > sizeof(c) / sizeof(c[0]) / 2)
+		return -FDT_ERR_BADVALUE;
+	for (unsigned int i = 0; i < n; i++) {
+		c[2 * i] = cpu_to_fdt32((uint32_t)(v[i] >> 32));
+		c[2 * i + 1] = cpu_to_fdt32((uint32_t)v[i]);
+	}
+	return fdt_property(fdt, name, c, (int)(2 * n * sizeof(c[0])));
+}
+
+static int gdt_vbackends(void *fdt, const struct guestdt_info *gi)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < gi->nr_vbackends && !rc; i++) {
+		const struct guestdt_vbackend *vb = &gi->vbackends[i];
+		uint64_t win[2] = {vb->base, vb->size}, mem[2 * 16];
+		char name[32];
+
+		if (vb->nr_mem > 16)
+			return -FDT_ERR_BADVALUE;
+		for (unsigned int b = 0; b < vb->nr_mem; b++) {
+			mem[2 * b] = vb->mem[b].start;
+			mem[2 * b + 1] = vb->mem[b].size;
+		}
+		snprintf(name, sizeof(name), "virtio-backend-%u", i);
+		rc = fdt_begin_node(fdt, name);
+		if (!rc)
+			rc = fdt_property_string(fdt, "compatible", "memvisor,virtio-backend");
+		if (!rc)
+			rc = fdt_property_u32(fdt, "memvisor,frontend", vb->frontend);
+		if (!rc)
+			rc = prop_u64s(fdt, "memvisor,window", win, 2);
+		if (!rc)
+			rc = fdt_property_u32(fdt, "memvisor,spi", vb->spi);
+		if (!rc)
+			rc = prop_u64s(fdt, "memvisor,frontend-memory", mem, 2 * vb->nr_mem);
+		if (!rc)
+			rc = fdt_end_node(fdt);
+	}
+	return rc;
+}
+
 int guestdt_build(void *buf, size_t len, const struct guestdt_info *gi,
 		  struct guestdt_report *rep)
 {
@@ -198,6 +244,8 @@ int guestdt_build(void *buf, size_t len, const struct guestdt_info *gi,
 		rc = gdt_hypervisor(buf, gi, rep);
 	if (!rc)
 		rc = gdt_devices(buf, gi, rep);
+	if (!rc)
+		rc = gdt_vbackends(buf, gi);
 	if (!rc)
 		rc = fdt_end_node(buf);
 	if (!rc)

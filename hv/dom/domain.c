@@ -76,6 +76,13 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	d->id = id;
 	d->flags = cfg->flags;
 	d->max_pages = cfg->max_pages;
+	d->gnttab_max_frames = cfg->gnttab_max_frames;
+	d->evtchn_max_ports = cfg->evtchn_max_ports;
+	d->toolstack_created = cfg->toolstack;
+	/* Xen's domain_create "leaks" one controller pause for the toolstack
+	 * to undo; boot-built domains are started by the builder instead. */
+	d->pause_count = cfg->toolstack ? 1 : 0;
+	d->creation_finished = !cfg->toolstack;
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "");
 	page_list_init(&d->page_list);
 	page_list_init(&d->resv_list);

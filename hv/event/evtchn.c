@@ -682,12 +682,15 @@ int evtchn_domain_init(struct domain *d)
 	ed->shinfo_gfn = INVALID_GFN;
 	ed->max_ports = (d->flags & DOMF_privileged) ? EVTCHN_2L_NR_PORTS
 						     : EVTCHN_DEFAULT_MAX_PORT + 1;
+	/* createdomain's max_evtchn_port (+ 1), at most the 2-level ABI's */
+	if (d->evtchn_max_ports)
+		ed->max_ports = MIN(d->evtchn_max_ports, EVTCHN_2L_NR_PORTS);
 	ed->ports = hv_calloc(d->hv, EVTCHN_BUCKET, sizeof(*ed->ports));
 	if (!ed->ports) {
 		hv_free(ed);
 		return -ENOMEM;
 	}
-	ed->nr_valid = EVTCHN_BUCKET;
+	ed->nr_valid = MIN(EVTCHN_BUCKET, ed->max_ports);
 	ed->ports[0].state = ECS_RESERVED;
 	d->evtchn = ed;
 	rc = evtchn_vcpus_init(d);

@@ -147,7 +147,7 @@ int gnttab_domain_init(struct domain *d)
 	if (!gt)
 		goto err_out;
 	gt->d = d;
-	gt->max_frames = hv->cfg.gnttab_max_frames;
+	gt->max_frames = d->gnttab_max_frames ? d->gnttab_max_frames : hv->cfg.gnttab_max_frames;
 	gt->free_head = MT_NONE;
 	gt->frames = hv_calloc(hv, gt->max_frames, sizeof(*gt->frames));
 	if (!gt->frames)

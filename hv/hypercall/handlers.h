@@ -18,4 +18,8 @@ int64_t do_sched_op(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_sysctl(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc);
 
+struct xen_domctl_getdomaininfo;
+/* t's getdomaininfo record (domctl.c; also for sysctl's list). */
+void domctl_fill_domaininfo(struct domain *t, struct xen_domctl_getdomaininfo *info);
+
 #endif

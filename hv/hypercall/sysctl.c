@@ -1,7 +1,7 @@
 /*
- * sysctl (physinfo) and domctl (getdomaininfo): the toolstack's view.
- * Both are for privileged domains only and check the interface version,
- * like Xen and in Xen's order: the structure is read (-EFAULT), its
+ * sysctl (physinfo): the toolstack's view of the machine (domctl.c has
+ * the domains). For privileged domains only, with the interface version
+ * checked like Xen and in Xen's order: the structure is read (-EFAULT), its
  * interface_version must be the one the presented release accepts
  * (-EACCES; hv_release()), and only then is the caller's privilege
  * checked (-EPERM).
@@ -48,49 +48,31 @@ int64_t do_sysctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		pi->max_mfn = mfn_x(last->start) + last->nr - 1;
 		break;
 	}
-	default:
-		return -ENOSYS;
-	}
-	return copy_to_guest(d, hc->args[0], &op, sizeof(op)) ? -EFAULT : 0;
-}
+	case XEN_SYSCTL_getdomaininfolist: {
+		/* Domains with id >= first_domain, ascending, dying ones too
+		 * (Xen lists every domain it still has), at most max_domains. */
+		struct xen_sysctl_getdomaininfolist *l = &op.u.getdomaininfolist;
+		uint32_t n = 0;
+		unsigned int next = l->first_domain;
 
-static void fill_domaininfo(struct domain *t, struct xen_domctl_getdomaininfo *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->domain = t->id;
-	info->flags = XEN_DOMINF_hvm_guest | XEN_DOMINF_hap;
-	if (t->state == DOMS_dying)
-		info->flags |= XEN_DOMINF_dying;
-	else if (t->state == DOMS_shutdown)
-		info->flags |= XEN_DOMINF_shutdown |
-			       ((t->shutdown_reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift);
-	else
-		info->flags |= XEN_DOMINF_running;
-	info->tot_pages = t->tot_pages;
-	info->max_pages = t->max_pages;
-	info->nr_online_vcpus = 1;
-	info->max_vcpu_id = 0;
-	info->gpaddr_bits = (uint8_t)t->p2m.gpaddr_bits;
-}
+		while (n < l->max_domains) {
+			struct domain *best = NULL;
+			struct xen_domctl_getdomaininfo info;
 
-int64_t do_domctl(struct hv *hv, struct domain *d, struct hv_hcall *hc)
-{
-	struct xen_domctl op;
-	struct domain *t;
-
-	if (copy_from_guest(d, &op, hc->args[0], sizeof(op)))
-		return -EFAULT;
-	if (op.interface_version != hv_release(hv)->domctl_version)
-		return -EACCES;
-	if (!(d->flags & DOMF_privileged))
-		return -EPERM;
-	switch (op.cmd) {
-	case XEN_DOMCTL_getdomaininfo:
-		t = domain_by_id(hv, op.domain == DOMID_SELF ? d->id : op.domain);
-		if (!t)
-			return -ESRCH;
-		fill_domaininfo(t, &op.u.getdomaininfo);
+			for (struct domain *t = hv->domains; t; t = t->next)
+				if (t->id >= next && (!best || t->id < best->id))
+					best = t;
+			if (!best)
+				break;
+			domctl_fill_domaininfo(best, &info);
+			if (copy_to_guest(d, l->buffer + (uint64_t)n * sizeof(info), &info, sizeof(info)))
+				return -EFAULT;
+			n++;
+			next = best->id + 1u;
+		}
+		l->num_domains = n;
 		break;
+	}
 	default:
 		return -ENOSYS;
 	}

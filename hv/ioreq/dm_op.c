@@ -120,8 +120,10 @@ static int64_t run_op(struct domain *d, struct domain *t, struct xen_dm_op *op, 
 		if (l->pad[0] || l->pad[1] || l->pad[2] || l->level > 1 || l->irq < 32 ||
 		    l->irq >= EVTCHN_NR_PIRQS)
 			return -EINVAL;
-		if (l->level)
+		if (l->level) {
 			evtchn_send_pirq(t, l->irq);
+			t->st.irq_raised++;
+		}
 		return 0;
 	}
 	}

@@ -29,6 +29,13 @@
  * target, allocated; its ports are Xen-attached ports of the target;
  * ranges are ordered pairs, at most IOREQ_MAX_RANGES, none overlapping
  * within a type; waiting[v] is a server of the table or NULL.
+ *
+ * A lying emulator (facts 6.5) can only hurt its target, never hold it
+ * for good nor reach the hypervisor: NONE written back by it completes the
+ * access with all ones; a state outside 0-3, or moved backwards from what
+ * the waiting vCPU saw (seen_state), crashes the target; an answer in an
+ * idle vCPU's slot is "bad IO state" at that vCPU's next access (crash, not
+ * forwarded); a destroyed server releases its waiters with all ones.
  */
 #include <errno.h>
 #include <string.h>
@@ -86,6 +93,7 @@ static void port_notify(void *ctx, struct domain *d, uint32_t port)
 		if (s->vcpu_port[v] != port)
 			continue;
 		iod(d)->answered[v]++;
+		d->st.ioreq_answers++;
 		evtchn_vcpu_wake(d, v); /* the waiter re-checks its slot */
 	}
 }
@@ -414,7 +422,11 @@ int ioreq_mmio_send(struct domain *d, unsigned int vcpu, uint64_t gpa, unsigned 
 	r.state = STATE_IOREQ_READY;
 	__atomic_store_n(&((uint8_t *)slot)[30], ((const uint8_t *)&r)[30], __ATOMIC_RELEASE);
 	io->waiting[vcpu] = s;
+	io->seen_state[vcpu] = STATE_IOREQ_READY;
 	s->st.mmio++;
+	d->st.ioreq_last_ns = hv_system_time(d->hv);
+	if (!d->st.ioreqs++)
+		d->st.ioreq_first_ns = d->st.ioreq_last_ns;
 	evtchn_xen_send(d, s->vcpu_port[vcpu]);
 	return 1;
 }
@@ -434,23 +446,30 @@ int ioreq_mmio_complete(struct domain *d, unsigned int vcpu, uint64_t *data)
 	}
 	slot = slot_of(s, vcpu);
 	state = __atomic_load_n(&((uint8_t *)slot)[30], __ATOMIC_ACQUIRE) & 0xf;
-	switch (state) {
-	case STATE_IOREQ_READY:
-	case STATE_IOREQ_INPROCESS:
-		return 0;
-	case STATE_IORESP_READY:
-		*data = __atomic_load_n(&slot->data, __ATOMIC_RELAXED);
-		/* The vCPU, not the emulator, frees the slot (pitfall 1). */
-		__atomic_and_fetch(&((uint8_t *)slot)[30], (uint8_t)~0xf, __ATOMIC_RELEASE);
+	if (state == STATE_IOREQ_NONE) {
+		/* Xen's wait_for_io: an emulator that dies (or misbehaves) racing
+		 * with the request; the access completes with all ones and the
+		 * target lives on (facts 6.5, pitfall 1). */
 		io->waiting[vcpu] = NULL;
+		*data = ~0ULL;
 		return 1;
-	default:
-		/* NONE written by the emulator (backwards) */
+	}
+	if (state > STATE_IORESP_READY || state < io->seen_state[vcpu]) {
+		/* An unknown state, or one moved backwards (INPROCESS then
+		 * READY): Xen crashes the target. */
 		io->waiting[vcpu] = NULL;
 		*data = ~0ULL;
 		hv_domain_crash(d, "IOREQ: device model set a bad IO state");
 		return -1;
 	}
+	io->seen_state[vcpu] = state;
+	if (state != STATE_IORESP_READY)
+		return 0; /* READY or INPROCESS: still the emulator's */
+	*data = __atomic_load_n(&slot->data, __ATOMIC_RELAXED);
+	/* The vCPU, not the emulator, frees the slot (pitfall 1). */
+	__atomic_and_fetch(&((uint8_t *)slot)[30], (uint8_t)~0xf, __ATOMIC_RELEASE);
+	io->waiting[vcpu] = NULL;
+	return 1;
 }
 
 uint64_t ioreq_answer_gen(const struct domain *d, unsigned int vcpu)

@@ -47,6 +47,35 @@ int foreign_resolve(struct domain *caller, struct domain *t, domid_t foreign_dom
 	return 0;
 }
 
+/* Records a foreign map at gpfn in d's statistics (struct domain_stats):
+ * appended to the run it continues, else a new run while there is room. */
+static void log_foreign(struct domain *d, uint64_t gpfn)
+{
+	struct domain_stats *st = &d->st;
+
+	st->foreign_mapped++;
+	for (unsigned int i = st->nr_foreign_runs; i-- > 0;) {
+		struct domain_gfn_run *r = &st->foreign_runs[i];
+
+		if (gpfn == r->start + r->n) {
+			r->n++;
+			return;
+		}
+		if (gpfn + 1 == r->start) {
+			r->start--;
+			r->n++;
+			return;
+		}
+		if (gpfn >= r->start && gpfn < r->start + r->n)
+			return; /* mapped there again */
+	}
+	if (st->nr_foreign_runs == DOMAIN_FOREIGN_RUNS) {
+		st->foreign_unlogged++;
+		return;
+	}
+	st->foreign_runs[st->nr_foreign_runs++] = (struct domain_gfn_run){gpfn, 1};
+}
+
 /* Maps mfn (pg, on which the caller took a reference for the mapping) at
  * gpfn of d as t; on failure the reference is dropped. Whatever the mapper
  * had at gpfn is released first, as in Xen. */
@@ -61,7 +90,7 @@ static int map_referenced(struct domain *d, struct page_info *pg, mfn_t mfn, uin
 		mm_put_page(d->hv, pg);
 		return rc;
 	}
-	d->st.foreign_mapped++;
+	log_foreign(d, gpfn);
 	return 0;
 }
 
@@ -85,10 +114,13 @@ int foreign_map_one(struct domain *d, struct domain *fd, uint64_t idx, uint64_t 
 int foreign_map_frame(struct domain *d, struct domain *fd, mfn_t mfn, uint64_t gpfn)
 {
 	struct page_info *pg = mfn_to_page(&d->hv->ft, mfn);
+	int rc;
 
 	if (gpfn >= d->p2m.max_gfn)
 		return -EINVAL;
 	if (!pg || (pg->flags & PGC_xen) || !mm_get_page(pg, fd))
 		return -EINVAL;
-	return map_referenced(d, pg, mfn, gpfn, p2m_foreign_rw);
+	rc = map_referenced(d, pg, mfn, gpfn, p2m_foreign_rw);
+	d->st.foreign_resource += !rc;
+	return rc;
 }

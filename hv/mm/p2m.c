@@ -251,6 +251,7 @@ static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t n
 			p->st.leaves[l]--;
 			p->st.leaves[l - 1] += P2M_ENTRIES;
 			p->st.shattered[l]++;
+			p->st.shattered_foreign += p2m_is_foreign(ty);
 			*e = mk_table(nt);
 		}
 		t = pte_to_table(*e);

@@ -89,6 +89,7 @@ typedef uint32_t evtchn_port_t; /* event_channel.h */
 #define DOMID_XEN 0x7FF2U     /* owner of hypervisor frames */
 #define DOMID_COW 0x7FF3U     /* owner of shared copy-on-write frames */
 #define DOMID_INVALID 0x7FF4U /* no domain */
+#define DOMID_ANY 0x7FF5U     /* createdomain: any free id (Xen 4.22 and later) */
 #define DOMID_IDLE 0x7FFFU    /* the idle domain */
 
 /* console_io: (cmd, count, guest address of the byte buffer). */

@@ -394,6 +394,48 @@ static int check_evtchn(struct gmulti *g)
 	return fails;
 }
 
+/* virtio: no server is left for any frontend, the frontends keep all of
+ * their RAM (the pre-mapping took none; the backend still maps their RAM
+ * and its acquired ioreq page, an extra page beyond it; and for the liar
+ * the frame it ballooned out under the pre-mapping, still its own and
+ * counted, next to the page it got back), and a window whose server is
+ * gone is nobody's (d2's last access got all ones from the destroy; the
+ * hypervisor says so too). */
+static int check_virtio(struct gmulti *g)
+{
+	int fails = 0;
+	static const domid_t fe[] = {ADV_VICTIM, ADV_ATTACKER, ADV_VIO_LATE};
+
+	hv_lock(&g->m.hv);
+	for (unsigned int i = 0; i < ARRAY_SIZE(fe); i++)
+		for (ioservid_t id = 0; id < IOREQ_MAX_SERVERS; id++)
+			fails += gmulti_expect(ioreq_server_find(&g->m.hv, fe[i], id) == NULL,
+					       "d%u still has IOREQ server %u", fe[i], id);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct domain *d = domain_by_id(&g->m.hv, fe[i]);
+		uint64_t want = (ADV_RAM >> 12) + 1 + (fe[i] == ADV_ATTACKER);
+
+		fails += gmulti_expect(d && d->tot_pages == want,
+				       "d%u holds %llu pages, expected %llu", fe[i],
+				       d ? (unsigned long long)d->tot_pages : 0ULL,
+				       (unsigned long long)want);
+	}
+	hv_unlock(&g->m.hv);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct domain *d = gmulti_domain(g, fe[i]);
+		uint64_t v = 0;
+
+		fails += gmulti_expect(d && hv_ioreq_mmio(&g->m.hv, d, 0, ADV_VIO_GPA, 4, false, &v) ==
+						       HV_MMIO_UNCLAIMED,
+				       "d%u's window is still served", fe[i]);
+	}
+	return fails;
+}
+
+#define VIO_FE(nm, id, role, ph)                                                            \
+	{.name = nm, .domid = id, .bootargs = "role=" role, .phase = ph,                     \
+	 .virtio_base = ADV_VIO_GPA, .virtio_spi = ADV_VIO_SPI}
+
 static const struct gmulti_scenario scenarios[] = {
 	{.name = "grant",
 	 .dom = {VICTIM,
@@ -453,6 +495,23 @@ static const struct gmulti_scenario scenarios[] = {
 		 {.name = "attacker", .domid = ADV_ATTACKER, .bootargs = "role=evtchn", .phase = 1}},
 	 .nr = 2,
 	 .check = check_evtchn},
+	/* virtio: d4 touches its window before any server exists (phase 0);
+	 * the backend serves a well-behaved frontend and a liar from the real
+	 * device model, lies to the hypervisor itself, and destroys the liar's
+	 * server under its waiting vCPU (phase 1); d5 touches its window
+	 * after its server was destroyed (phase 2). */
+	{.name = "virtio",
+	 .dom = {{.name = "early", .domid = ADV_VIO_EARLY, .bootargs = "role=vtouch", .phase = 0,
+		  .virtio_base = ADV_VIO_GPA, .virtio_spi = ADV_VIO_SPI, .expect_crash = "no memory"},
+		 VIO_FE("good", ADV_VICTIM, "vgood", 1),
+		 VIO_FE("liar", ADV_ATTACKER, "vliar", 1),
+		 {.name = "backend", .domid = ADV_BACKEND,
+		  .targets = {ADV_VICTIM, ADV_ATTACKER, ADV_VIO_LATE}, .nr_targets = 3,
+		  .bootargs = "role=vbe", .phase = 1},
+		 {.name = "late", .domid = ADV_VIO_LATE, .bootargs = "role=vtouch", .phase = 2,
+		  .virtio_base = ADV_VIO_GPA, .virtio_spi = ADV_VIO_SPI, .expect_crash = "no memory"}},
+	 .nr = 5,
+	 .check = check_virtio},
 	/* Containment: one domain triple-faults, one spins, the victim still
 	 * completes in the same phase (KVM only: in-process guests are host
 	 * threads that can neither triple-fault nor be stopped when spinning). */

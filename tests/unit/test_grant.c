@@ -816,6 +816,57 @@ static int64_t fbatch(struct harness *h, struct domain *caller, domid_t domid, u
 	return rc;
 }
 
+/* The mapper's statistics keep where foreign frames were mapped, in
+ * coalesced GFN runs, after the mappings are gone (the run report). */
+static void test_foreign_runs_logged(void **state)
+{
+	struct harness h;
+	struct domain *back, *front;
+	uint64_t idx[4], gpfn[4];
+	int errs[4];
+
+	(void)state;
+	pair(&h, &back, &front);
+	back->targets[back->nr_targets++] = front->id; /* memvisor,backend-for */
+	for (unsigned int i = 0; i < 4; i++) {
+		idx[i] = RAM_GFN + i;
+		gpfn[i] = MAP_GFN + 1 + i; /* one run */
+	}
+	assert_int_equal(fbatch(&h, back, DOMID_SELF, XENMAPSPACE_gmfn_foreign, front->id, idx, gpfn,
+				errs, 4), 0);
+	idx[0] = RAM_GFN;     gpfn[0] = MAP_GFN;       /* extends it downwards */
+	idx[1] = RAM_GFN + 1; gpfn[1] = MAP_GFN + 20;  /* a second run */
+	assert_int_equal(fbatch(&h, back, DOMID_SELF, XENMAPSPACE_gmfn_foreign, front->id, idx, gpfn,
+				errs, 2), 0);
+	assert_true(!errs[0] && !errs[1]);
+	for (unsigned int i = 0; i < 5; i++) {
+		struct xen_remove_from_physmap r = {.domid = DOMID_SELF, .gpfn = MAP_GFN + i};
+
+		h_put(back, 0, &r, sizeof(r));
+		assert_int_equal(h_call(&h, back, __HYPERVISOR_memory_op, XENMEM_remove_from_physmap,
+					h_gpa(0), 0, 0, 0), 0);
+	}
+	h_audit(&h);
+	assert_int_equal(back->st.foreign_mapped, 6);
+	assert_int_equal(back->st.nr_foreign_runs, 2);
+	assert_int_equal(back->st.foreign_runs[0].start, MAP_GFN);
+	assert_int_equal(back->st.foreign_runs[0].n, 5);
+	assert_int_equal(back->st.foreign_runs[1].start, MAP_GFN + 20);
+	assert_int_equal(back->st.foreign_runs[1].n, 1);
+	assert_int_equal(back->st.foreign_unlogged, 0);
+	/* Runs beyond the log's room are counted, not kept. */
+	for (unsigned int i = 0; i < DOMAIN_FOREIGN_RUNS; i++) {
+		idx[0] = RAM_GFN + i % 4; /* front has 4 pages */
+		gpfn[0] = MAP_GFN + 100 + 2 * i;
+		assert_int_equal(fbatch(&h, back, DOMID_SELF, XENMAPSPACE_gmfn_foreign, front->id,
+					idx, gpfn, errs, 1), 0);
+		assert_int_equal(errs[0], 0);
+	}
+	assert_int_equal(back->st.nr_foreign_runs, DOMAIN_FOREIGN_RUNS);
+	assert_int_equal(back->st.foreign_unlogged, 2);
+	h_fini(&h);
+}
+
 static void test_foreign_errors(void **state)
 {
 	struct harness h;
@@ -977,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_frame_moved_by_guest),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_foreign_errors),
+		cmocka_unit_test(test_foreign_runs_logged),
 	};
 
 	return cmocka_run_group_tests_name("grant", tests, NULL, NULL);

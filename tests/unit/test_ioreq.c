@@ -448,6 +448,8 @@ static void test_dm_op_irq(void **state)
 	op.u.set_irq_level.level = 1;
 	op.u.set_irq_level.pad[2] = 1;
 	assert_int_equal(dmop(&w.h, w.emu, g, &op), -EINVAL);
+	/* Counted per target: the three raises, not level 0 nor the refused. */
+	assert_int_equal(w.guest->st.irq_raised, 3);
 	/* Closed: the line is free to bind again, raising it does nothing. */
 	{
 		struct evtchn_close c = {.port = port};
@@ -711,6 +713,11 @@ static void test_mmio_round_trip(void **state)
 	assert_int_equal(destroy(&w.h, w.emu, g, 0), 0);
 	assert_int_equal(finish(&a), HV_MMIO_GONE);
 	assert_int_equal(a.data, 0xffffffffULL); /* all ones, of the access size */
+	/* The target's cumulative counters outlive the server: five accesses
+	 * forwarded (the resumed one once), four answered by an event. */
+	assert_int_equal(w.guest->st.ioreqs, 5);
+	assert_int_equal(w.emu->st.foreign_resource, 1); /* the acquired ioreq page */
+	assert_int_equal(w.guest->st.ioreq_answers, 4);
 	h_audit(&w.h);
 	h_fini(&w.h);
 }
@@ -750,33 +757,223 @@ static void test_invalidate_spares_slots(void **state)
 	h_fini(&w.h);
 }
 
-/* An emulator that writes a state backwards crashes the target, as Xen. */
+/* A server with the window mapped and enabled, its slot and the
+ * emulator's bound port. */
+static struct ioreq *bad_emu_setup(struct world *w, uint32_t *local)
+{
+	struct ioreq *slot;
+	domid_t g;
+
+	world_init(w);
+	g = w->guest->id;
+	assert_int_equal(create(&w->h, w->emu, g, 0), 0);
+	assert_int_equal(acquire_ioreq(&w->h, w->emu, g, 0, 1, IOREQ_GFN), 0);
+	slot = h_va(w->emu, IOREQ_GFN << PAGE_SHIFT);
+	assert_int_equal(map_range(&w->h, w->emu, g, 0, XEN_DMOP_IO_RANGE_MEMORY, MMIO_BASE,
+				   MMIO_BASE + 0xfff),
+			 0);
+	assert_int_equal(set_state(&w->h, w->emu, g, 0, 1), 0);
+	*local = (uint32_t)bind(&w->h, w->emu, g, slot->vp_eport);
+	clear_pending(w->emu, *local);
+	return slot;
+}
+
+/* Bounded, never on time: until the waiting vCPU has seen `state`. */
+static void wait_seen(struct world *w, uint8_t state)
+{
+	for (unsigned int i = 0; i < 200000; i++) {
+		uint8_t seen;
+
+		hv_lock(w->h.hv);
+		seen = w->guest->ioreq->seen_state[0];
+		hv_unlock(w->h.hv);
+		if (seen == state)
+			return;
+		sched_yield();
+		if (i > 1000) {
+			struct timespec ts = {0, 100000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	fail_msg("the vCPU never saw state %u", state);
+}
+
+/* The emulator puts the slot back to NONE itself (facts 6.5: Xen's
+ * wait_for_io takes it for a dying emulator): the access completes with
+ * all ones, the target lives on and its next access is served. */
+static void test_mmio_emulator_writes_none(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
+
+	(void)state;
+	start(&a, &w.h, w.guest, MMIO_BASE, 4, false, 0);
+	wait_held(&w.h, &a);
+	slot->data = 0x1234;
+	slot->state = STATE_IOREQ_NONE; /* never the emulator's to write (pitfall 1) */
+	assert_int_equal(send_port(&w.h, w.emu, local), 0);
+	assert_int_equal(finish(&a), HV_MMIO_DONE);
+	assert_int_equal(a.data, 0xffffffffULL);
+	assert_int_equal(w.guest->state, DOMS_running);
+	h_audit(&w.h);
+	start(&a, &w.h, w.guest, MMIO_BASE + 8, 4, false, 0);
+	wait_held(&w.h, &a);
+	serve(&w, slot, local, MMIO_BASE + 8, 4, false, 0, 0x77);
+	assert_int_equal(finish(&a), HV_MMIO_DONE);
+	assert_int_equal(a.data, 0x77);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* A state outside 0-3 crashes the target, as Xen; the waiter returns. */
 static void test_mmio_bad_state(void **state)
 {
 	struct world w;
 	struct access a;
-	struct ioreq *slot;
 	uint32_t local;
-	domid_t g;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
 
 	(void)state;
-	world_init(&w);
-	g = w.guest->id;
-	assert_int_equal(create(&w.h, w.emu, g, 0), 0);
-	assert_int_equal(acquire_ioreq(&w.h, w.emu, g, 0, 1, IOREQ_GFN), 0);
-	slot = h_va(w.emu, IOREQ_GFN << PAGE_SHIFT);
-	assert_int_equal(map_range(&w.h, w.emu, g, 0, XEN_DMOP_IO_RANGE_MEMORY, MMIO_BASE,
-				   MMIO_BASE + 0xfff),
-			 0);
-	assert_int_equal(set_state(&w.h, w.emu, g, 0, 1), 0);
-	local = (uint32_t)bind(&w.h, w.emu, g, slot->vp_eport);
 	start(&a, &w.h, w.guest, MMIO_BASE, 4, false, 0);
 	wait_held(&w.h, &a);
-	slot->state = STATE_IOREQ_NONE; /* never the emulator's to write (pitfall 1) */
+	((uint8_t *)slot)[30] = (uint8_t)((((uint8_t *)slot)[30] & 0xf0) | 7);
 	assert_int_equal(send_port(&w.h, w.emu, local), 0);
 	assert_int_equal(finish(&a), HV_MMIO_GONE);
 	assert_int_equal(a.data, 0xffffffffULL);
 	assert_true(w.guest->state != DOMS_running);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* INPROCESS, seen by the vCPU, then READY again: a state moved backwards
+ * crashes the target (facts 6.5); before the fix the vCPU kept waiting
+ * for an answer that would never come. */
+static void test_mmio_state_backwards(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
+
+	(void)state;
+	start(&a, &w.h, w.guest, MMIO_BASE, 4, false, 0);
+	wait_held(&w.h, &a);
+	slot->state = STATE_IOREQ_INPROCESS;
+	assert_int_equal(send_port(&w.h, w.emu, local), 0);
+	wait_seen(&w, STATE_IOREQ_INPROCESS);
+	assert_false(__atomic_load_n(&a.done, __ATOMIC_SEQ_CST));
+	slot->state = STATE_IOREQ_READY;
+	assert_int_equal(send_port(&w.h, w.emu, local), 0);
+	/* Bounded: a vCPU still waiting after this is released by a stop. */
+	for (unsigned int i = 0; i < 20000 && !__atomic_load_n(&a.done, __ATOMIC_SEQ_CST); i++) {
+		struct timespec ts = {0, 100000};
+
+		nanosleep(&ts, NULL);
+	}
+	hv_vcpu_wake(w.h.hv, w.guest, 0);
+	assert_int_equal(finish(&a), HV_MMIO_GONE);
+	assert_true(w.guest->state != DOMS_running);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* An emulator answering nothing that was asked: events on the port while
+ * the slot still says READY keep the vCPU waiting (no answer invented);
+ * an answer with another size and address and garbage above the access
+ * gives only the access's bytes; an answer written into the slot of an
+ * idle vCPU is "bad IO state" at its next access: the target is crashed,
+ * nothing forwarded (Xen's ioreq_send). */
+static void test_mmio_unasked_answers(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
+
+	(void)state;
+	start(&a, &w.h, w.guest, MMIO_BASE + 0x10, 2, false, 0);
+	wait_held(&w.h, &a);
+	clear_pending(w.emu, local);
+	for (int k = 0; k < 50; k++)
+		assert_int_equal(send_port(&w.h, w.emu, local), 0); /* state still READY */
+	wait_held(&w.h, &a);
+	assert_false(__atomic_load_n(&a.done, __ATOMIC_SEQ_CST));
+	slot->size = 8;
+	slot->addr = 0;
+	slot->data = 0xfedcba9876543210ULL;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	slot->state = STATE_IORESP_READY;
+	assert_int_equal(send_port(&w.h, w.emu, local), 0);
+	assert_int_equal(finish(&a), HV_MMIO_DONE);
+	assert_int_equal(a.data, 0x3210);
+	assert_int_equal(w.guest->state, DOMS_running);
+	h_audit(&w.h);
+	/* The slot of a vCPU that asked nothing. */
+	slot->state = STATE_IORESP_READY;
+	assert_int_equal(send_port(&w.h, w.emu, local), 0);
+	assert_int_equal(w.guest->state, DOMS_running);
+	a.data = 5;
+	assert_int_equal(hv_ioreq_mmio(w.h.hv, w.guest, 0, MMIO_BASE, 4, false, &a.data),
+			 HV_MMIO_UNCLAIMED);
+	assert_true(w.guest->state != DOMS_running);
+	assert_int_equal(w.guest->ioreq->server[0]->st.mmio, 1);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* The emulator alters vp_eport (pitfall 2): the next access is not
+ * forwarded and the target is crashed ("bad event channel"), as Xen. */
+static void test_mmio_bad_eport(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+	struct ioreq *slot = bad_emu_setup(&w, &local);
+
+	(void)state;
+	start(&a, &w.h, w.guest, MMIO_BASE, 4, false, 0);
+	wait_held(&w.h, &a);
+	serve(&w, slot, local, MMIO_BASE, 4, false, 0, 1);
+	assert_int_equal(finish(&a), HV_MMIO_DONE);
+	slot->vp_eport = local + 1;
+	a.data = 5;
+	assert_int_equal(hv_ioreq_mmio(w.h.hv, w.guest, 0, MMIO_BASE, 4, false, &a.data),
+			 HV_MMIO_UNCLAIMED);
+	assert_int_equal(a.data, 5);
+	assert_false(pending(w.emu, local));
+	assert_true(w.guest->state != DOMS_running);
+	assert_int_equal(w.guest->ioreq->server[0]->st.mmio, 1);
+	h_audit(&w.h);
+	h_fini(&w.h);
+}
+
+/* The emulator's domain is destroyed while the target's vCPU waits for
+ * it: its servers go, the waiter returns with all ones, the target lives
+ * on and its window is nobody's. */
+static void test_mmio_emulator_dies(void **state)
+{
+	struct world w;
+	struct access a;
+	uint32_t local;
+
+	(void)state;
+	(void)bad_emu_setup(&w, &local);
+	start(&a, &w.h, w.guest, MMIO_BASE + 4, 2, false, 0);
+	wait_held(&w.h, &a);
+	hv_lock(w.h.hv);
+	domain_destroy(w.emu);
+	hv_unlock(w.h.hv);
+	assert_int_equal(finish(&a), HV_MMIO_GONE);
+	assert_int_equal(a.data, 0xffff);
+	assert_int_equal(w.guest->state, DOMS_running);
+	h_audit(&w.h);
+	a.data = 5;
+	assert_int_equal(hv_ioreq_mmio(w.h.hv, w.guest, 0, MMIO_BASE, 4, false, &a.data),
+			 HV_MMIO_UNCLAIMED);
+	assert_int_equal(w.guest->state, DOMS_running);
 	h_audit(&w.h);
 	h_fini(&w.h);
 }
@@ -815,7 +1012,12 @@ int main(void)
 		cmocka_unit_test(test_acquire_resource),
 		cmocka_unit_test(test_mmio_round_trip),
 		cmocka_unit_test(test_invalidate_spares_slots),
+		cmocka_unit_test(test_mmio_emulator_writes_none),
 		cmocka_unit_test(test_mmio_bad_state),
+		cmocka_unit_test(test_mmio_state_backwards),
+		cmocka_unit_test(test_mmio_unasked_answers),
+		cmocka_unit_test(test_mmio_bad_eport),
+		cmocka_unit_test(test_mmio_emulator_dies),
 		cmocka_unit_test(test_mmio_target_dies),
 	};
 

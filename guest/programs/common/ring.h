@@ -140,8 +140,17 @@ void ring_notify(evtchn_port_t port);
  */
 void ring_progress(const char *what, uint64_t done_pages, uint64_t total_pages);
 
+/*
+ * The default scenario's disk (virtio_frontend writes it, the e2e check
+ * reads the host file): 64-bit little-endian word j (0..63) of 512-byte
+ * sector s.
+ */
+#define vdisk_word(s, j) (0x5644000000000000ULL ^ ((uint64_t)(s) << 8) ^ (uint64_t)(j))
+
 /* The programs' entries (rt_main calls them in freestanding builds). */
 void frontend_main(void);
 void backend_main(void);
+void virtio_frontend_main(void);
+void virtio_backend_main(void);
 
 #endif

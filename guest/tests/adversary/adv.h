@@ -69,4 +69,37 @@
 #define ADV_EVT_FOR_ATTACKER 2 /* unbound, for the attacker */
 #define ADV_EVT_MAX_TRY 8192u  /* allocations tried before giving up on -ENOSPC (2-level: 4096 ports) */
 
+/*
+ * virtio scenario (guest/tests/adversary/virtio.c): the backend d3
+ * (backend-for d1, d2 and d5) runs the real device model
+ * (xen/virtio_mmio_dev.h) for two frontends at once: d1 well-behaved, d2
+ * the liar. Each has a window at ADV_VIO_GPA with line ADV_VIO_SPI and a
+ * RAM store of ADV_VIO_SECTORS. d4 touches its window before any server
+ * exists (phase 0), d5 after the backend destroyed its server (phase 2):
+ * both are stopped as Xen's Arm stops an access nobody takes.
+ */
+#define ADV_VIO_EARLY 4
+#define ADV_VIO_LATE 5
+#define ADV_VIO_GPA 0x02000000ULL
+#define ADV_VIO_SPI 33
+#define ADV_VIO_SECTORS 256ULL
+/* A frontend's last access: this 4-byte write at this window offset (the
+ * read-only config space; the device model never sees it). The backend
+ * answers d1's and, while d2's vCPU waits for the answer, destroys d2's
+ * server instead (the access completes with all ones). */
+#define ADV_VIO_BYE 0x1fc
+#define ADV_VIO_BYE_MAGIC 0x21455942u
+/* In d1's RAM (claimed by d1): the backend writes ADV_VIO_LIAR_DONE there
+ * through its pre-mapping once the liar said bye, so that d1's last
+ * round of I/O comes after every lie. In d2's RAM (claimed by d2): the
+ * liar leaves there, before its bye, how many of its descriptor-flipping
+ * requests the device refused (that varies), which the backend reads. */
+#define ADV_VIO_FLAG_GPA ADV_DATA_GPA
+#define ADV_VIO_LIAR_DONE 0x4c494152u
+/* What the backend's device for d2 must have counted: chains completed as
+ * malformed (besides the flipped ones), well-formed requests answered
+ * IOERR. */
+#define ADV_VIO_LIAR_BAD_CHAINS 18
+#define ADV_VIO_LIAR_IOERR 7
+
 #endif

@@ -38,6 +38,9 @@
  *             and stops with them mapped (the driver then destroys the
  *             victim and checks what is reclaimed when)
  *   triple, spin  containment on KVM: triple-fault, or spin forever
+ *   vbe, vgood, vliar, vtouch  the virtio scenario (virtio.c): a backend
+ *             running the real device model for a well-behaved frontend
+ *             and a lying one
  *
  * Every refusal is checked for its exact status, and after it that nothing
  * changed that the role can see (its reservation, its own data).
@@ -57,6 +60,7 @@
 #include <rt/test.h>
 
 #include "adv.h"
+#include "roles.h"
 
 const char test_title[] = "adversarial domains";
 
@@ -1164,6 +1168,8 @@ void test_main(void)
 	const char *r = rt_bootarg("role");
 
 	rt_printf("role: %s\n", r);
+	if (adv_virtio_role(r))
+		return;
 	if (!rt_bootarg_is(r, "victim") && !rt_bootarg_is(r, "evtchn-victim") && !rt_bootarg_is(r, "spin") && !rt_bootarg_is(r, "triple") && rt_map_range(ADV_MAP_GPA, ADV_MAP_SIZE)) {
 		rt_test_error("cannot map the extended region at %#llx", ADV_MAP_GPA);
 		return;

@@ -67,6 +67,27 @@ struct hv_backend_ops {
 	 * the kicked vCPU's own thread (an event it sent to itself).
 	 */
 	void (*vcpu_kick)(void *ctx, struct domain *d, unsigned int vcpu);
+	/*
+	 * OPTIONAL (NULL: nothing to do). The toolstack paused (true) or
+	 * unpaused (false) d: its controller pause count went 0 -> 1 or
+	 * 1 -> 0 (XEN_DOMCTL_pausedomain/unpausedomain). The first unpause
+	 * of a domain made by XEN_DOMCTL_createdomain (d->toolstack_created,
+	 * d->creation_finished now true) is when the VMM starts its vCPUs,
+	 * from d->boot[] (docs/toolstack.md). Called with the hypervisor
+	 * lock held: must not block or take the lock.
+	 */
+	void (*domain_pause_state)(void *ctx, struct domain *d, bool paused);
+	/*
+	 * OPTIONAL. XEN_DOMCTL_destroydomain of a domain whose vCPUs the VMM
+	 * may be running: stop them, without blocking. Return 0 once none
+	 * runs (or none ever did), -EAGAIN while some are still stopping:
+	 * the hypervisor then continues the destroydomain call (the lock is
+	 * dropped in between, as Xen restarts it) and asks again. Called
+	 * with the hypervisor lock held. NULL: the VMM cannot stop a running
+	 * domain, and destroydomain refuses one with -EBUSY (a domain that
+	 * never started, or has shut down, is destroyed either way).
+	 */
+	int (*domain_stop)(void *ctx, struct domain *d);
 };
 
 #endif

@@ -29,6 +29,12 @@
 
 #define BOOTINFO_MAX_DEPTH 64
 #define BOOTINFO_MAX_RAM_BANKS 256 /* NR_MEM_BANKS */
+/* memvisor,virtio-disk: the window's size and alignment (virtio-mmio, as
+ * libxl allocates it) and the SPIs a frontend can bind (32 up to the
+ * hypervisor's EVTCHN_NR_PIRQS). */
+#define BOOTINFO_VIRTIO_WINDOW 0x200
+#define BOOTINFO_VIRTIO_SPI_MIN 32
+#define BOOTINFO_VIRTIO_SPI_END 256
 
 struct bootinfo_spans {
 	struct ext_span *s;
@@ -91,6 +97,13 @@ struct bootinfo_domain {
 	struct bootinfo_spans xen_reg;       /* kind XEN_REG, guest addresses */
 	struct bootinfo_prop *props;
 	unsigned int nr_props, cap_props;
+	/* memvisor,virtio-disk (docs/system-dt.md): a virtio-mmio disk served
+	 * through IOREQ by the domain virtio_backend; base and spi are 0 when
+	 * the builder allocates them (libxl's way). */
+	bool virtio_disk;
+	uint32_t virtio_backend;
+	paddr_t virtio_base;
+	uint32_t virtio_spi;
 	bool invalid;          /* an error makes the domain unbuildable */
 };
 

@@ -22,6 +22,18 @@
  * domain's RAM, region 0, extended regions and the other windows (the P2M
  * never maps it, so guest accesses reach the device), and describes it in
  * the guest DT.
+ *
+ * virtio-mmio disks (memvisor,virtio-disk on a frontend's node): served by
+ * a backend domain through IOREQ, not by the VMM. The builder checks the
+ * backend (a domain of the system, not the frontend itself, Dom0 or one
+ * whose memvisor,backend-for names the frontend), places the 0x200-byte
+ * window where the property says or, as libxl does, at the first free
+ * 0x200 step from GUEST_VIRTIO_MMIO_BASE (0x02000000, within 1 MiB) with
+ * SPI 33, clear of RAM, region 0, extended regions and the VMM's device
+ * windows; the frontend's DT gets the `virtio,mmio` node, the backend's a
+ * `memvisor,virtio-backend` node per disk it serves (what xenstore gives
+ * virtio-disk: frontend, base, irq; and the frontend's RAM banks, which
+ * virtio-disk computes from the RAM size and Xen's fixed guest map).
  */
 #ifndef HV_BUILD_H
 #define HV_BUILD_H
@@ -51,6 +63,11 @@ struct build_domain {
 	 * domain does not have it. The VMM puts the device there. */
 	paddr_t dev_base[BUILD_MAX_DEVICES];
 	size_t dtb_len;
+	/* memvisor,virtio-disk: the window (0: none) and SPI of the domain's
+	 * virtio-mmio disk, and the domain that serves it through IOREQ. */
+	paddr_t virtio_base;
+	uint32_t virtio_spi;
+	domid_t virtio_backend;
 };
 
 struct build_result {

@@ -16,6 +16,11 @@ struct domain_config {
 	uint64_t max_pages;
 	unsigned int gpaddr_bits; /* 0: the hypervisor default */
 	int domid;                /* -1: next free */
+	/* Limits from XEN_DOMCTL_createdomain (0: the defaults). */
+	unsigned int gnttab_max_frames; /* grant-table frames */
+	unsigned int evtchn_max_ports;	/* event-channel ports (highest + 1) */
+	/* Made by the toolstack: starts paused (domain.pause_count 1). */
+	bool toolstack;
 };
 
 /* Creates a domain (no memory yet). Returns it, or NULL with *err = -errno. */

@@ -36,6 +36,22 @@ struct guestdt_device {
 	uint32_t spi;
 };
 
+/*
+ * A virtio-mmio disk this domain serves for another (memvisor,virtio-disk
+ * on the frontend's node), what xenstore tells virtio-disk: written as
+ *   /virtio-backend-<k> { compatible = "memvisor,virtio-backend";
+ *     memvisor,frontend = <domid>; memvisor,window = <base size>;
+ *     memvisor,spi = <spi>; memvisor,frontend-memory = <start size>...; };
+ * every address and size as two cells whatever the root's counts.
+ */
+struct guestdt_vbackend {
+	uint32_t frontend;
+	paddr_t base, size;
+	uint32_t spi;
+	const struct ext_span *mem; /* the frontend's guest RAM banks */
+	unsigned int nr_mem;
+};
+
 struct guestdt_info {
 	unsigned int xen_major, xen_minor;
 	uint32_t addr_cells, size_cells; /* 1 or 2 each */
@@ -50,6 +66,8 @@ struct guestdt_info {
 	unsigned int nr_regions;
 	const struct guestdt_device *devices; /* optional */
 	unsigned int nr_devices;
+	const struct guestdt_vbackend *vbackends; /* optional */
+	unsigned int nr_vbackends;
 };
 
 struct guestdt_report {

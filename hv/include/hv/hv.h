@@ -10,7 +10,10 @@
  * Domain invariants (memory accounting):
  * - tot_pages equals the number of frames owned by the domain that hold the
  *   allocation reference (PGC_allocated), i.e. the length of page_list.
- * - tot_pages never exceeds max_pages after a successful operation.
+ * - tot_pages never exceeds max_pages after a successful operation, except
+ *   after XEN_DOMCTL_max_mem lowered max_pages below it (Xen lets a domain
+ *   "ratchet down"): then allocations fail until it is below, and it never
+ *   exceeds ratchet_pages, what it held when the limit was lowered.
  * - A dying domain accepts no new memory; destroy releases every page:
  *   heap pages go back to the heap once their last reference drops, static
  *   pages go to the reserved list and never to the heap.
@@ -44,11 +47,31 @@ enum domain_state {
 	DOMS_dying,    /* being destroyed; pages may still be referenced by others */
 };
 
+#define DOMAIN_FOREIGN_RUNS 64
+
 struct domain_stats {
 	uint64_t hypercalls;
 	uint64_t multicall_entries; /* calls run as entries of a multicall */
 	uint64_t populated, decreased;
 	uint64_t foreign_mapped;
+	uint64_t foreign_resource; /* of those, frames of XENMEM_acquire_resource */
+	/* As the target of IOREQ servers, cumulative over every server (they
+	 * survive its destruction): accesses forwarded to one (each also an
+	 * event to the emulator), the emulators' answering events, and
+	 * XEN_DMOP_set_irq_level raises of its lines (each an event to it). */
+	uint64_t ioreqs, ioreq_answers, irq_raised;
+	uint64_t ioreq_first_ns, ioreq_last_ns; /* hv_system_time of the first and
+						 * the last forwarded access */
+	/* Where foreign frames were ever mapped (foreign_mapped of them): GFN
+	 * runs [start, start + n), adjacent maps coalesced; maps that fit no
+	 * run once DOMAIN_FOREIGN_RUNS are taken are only counted in
+	 * foreign_unlogged. A report after the mappings are gone can still
+	 * say where they were. */
+	struct domain_gfn_run {
+		uint64_t start, n;
+	} foreign_runs[DOMAIN_FOREIGN_RUNS];
+	unsigned int nr_foreign_runs;
+	uint64_t foreign_unlogged;
 };
 
 struct gnttab;
@@ -88,6 +111,18 @@ struct vcpu {
 	bool wake_init;
 };
 
+/*
+ * A vCPU's boot entry as the toolstack set it (XEN_DOMCTL_sethvmcontext's
+ * CPU record, hv/hypercall/domctl.c): what the VMM starts the vCPU with
+ * when the toolstack first unpauses the domain (docs/toolstack.md).
+ */
+struct vcpu_boot {
+	bool set;
+	uint64_t rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi;
+	uint64_t cr0, cr3, cr4, efer;
+	uint32_t cs_arbytes; /* HVM_ARBYTES_L set: 64-bit code */
+};
+
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_TARGETS 8
 
@@ -110,6 +145,7 @@ struct domain {
 	 * server pages), which max_pages does not limit (Xen's extra_pages). */
 	uint64_t extra_pages;
 	uint64_t max_pages;
+	uint64_t ratchet_pages; /* see the invariants above; 0: not lowered */
 	struct page_list page_list; /* frames holding the allocation reference */
 	struct page_list resv_list; /* static frames freed by this domain, reusable by it */
 
@@ -122,6 +158,24 @@ struct domain {
 	/* Domains this one may foreign-map besides itself (Dom0 may map all). */
 	domid_t targets[DOMAIN_MAX_TARGETS];
 	unsigned int nr_targets;
+
+	/*
+	 * Toolstack control (hv/hypercall/domctl.c, docs/toolstack.md).
+	 * pause_count is Xen's controller pause count: a domain made by
+	 * XEN_DOMCTL_createdomain starts at 1 and is never run before the
+	 * toolstack's unpause brings it to 0 (creation_finished, the VMM's
+	 * cue: hv_backend_ops.domain_pause_state); boot-built domains start
+	 * at 0. The limits are the createdomain ones (0: the defaults).
+	 */
+	unsigned int pause_count;
+	bool toolstack_created;
+	bool creation_finished;
+	uint32_t create_flags; /* XEN_DOMCTL_CDF_* (getdomaininfo's xs_domain) */
+	uint32_t emulation_flags, misc_flags; /* xen_arch_domainconfig */
+	uint8_t handle[16];		      /* xen_domain_handle_t */
+	unsigned int gnttab_max_frames;	      /* 0: hv_config's */
+	unsigned int evtchn_max_ports;	      /* ports (max port + 1); 0: default */
+	struct vcpu_boot boot[DOMAIN_MAX_VCPUS];
 
 	struct gnttab *gnttab;
 	struct iommu_ctx *iommu;

@@ -75,6 +75,9 @@ struct ioreq_domain {
 	struct ioreq_server *server[IOREQ_MAX_SERVERS];
 	struct ioreq_server *waiting[DOMAIN_MAX_VCPUS];
 	uint64_t answered[DOMAIN_MAX_VCPUS]; /* bumped by each emulator send */
+	/* The slot state the waiting vCPU last saw (READY or INPROCESS): the
+	 * emulator may only move it forwards (facts 6.5). */
+	uint8_t seen_state[DOMAIN_MAX_VCPUS];
 };
 
 /*
@@ -131,9 +134,10 @@ int ioreq_mmio_send(struct domain *d, unsigned int vcpu, uint64_t gpa, unsigned 
 		    bool write, uint64_t data);
 /*
  * Whether the request in flight for vCPU `vcpu` is answered: 1 (done, the
- * slot back to NONE, *data the read value), 0 (keep waiting), -1 (no
- * answer will come: the server went away, the target was crashed for a bad
- * state; *data = all ones).
+ * slot back to NONE, *data the read value; all ones when the emulator
+ * put the slot back to NONE itself, as Xen), 0 (keep waiting), -1 (no
+ * answer will come: the server went away, the target was crashed for a
+ * state outside 0-3 or moved backwards; *data = all ones).
  */
 int ioreq_mmio_complete(struct domain *d, unsigned int vcpu, uint64_t *data);
 /* Sends bumping answered[vcpu] since `gen` (for the waiter). */

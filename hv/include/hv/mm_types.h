@@ -106,6 +106,8 @@ struct p2m_stats {
 	uint64_t leaves[3];          /* current leaves per level (4K, 2M, 1G) */
 	uint64_t superpages_created; /* 2M + 1G leaves ever written */
 	uint64_t shattered[3];       /* superpages split, indexed by level of the split leaf */
+	uint64_t shattered_foreign;  /* of those, leaves of foreign maps (merged 4K maps
+				      * split again as they are undone) */
 	uint64_t merged;             /* 4K runs merged back into a 2M leaf */
 	uint64_t updates;            /* p2m_set_range calls that changed something */
 	uint64_t walks;              /* root-to-leaf walks of p2m_lookup and p2m_range_empty */

@@ -3,15 +3,21 @@
  * the IOREQs of its server (xen-facts-devices 7, 8).
  *
  * The frontend's RAM is reached only through a mapping the backend made
- * in advance (one bank: the frame list `local`, frontend frame base + i at
+ * in advance (per RAM bank a frame list `local`: the bank's frame i at
  * local frame local[i]); nothing is mapped per request. Every guest
  * address the device touches (rings, descriptors' buffers) is checked as
- * a whole range [addr, addr + len) against that bank before use.
+ * a whole range [addr, addr + len) against the banks before use: it must
+ * lie inside one of them (banks never touch in guest space, so a range
+ * over two is not RAM of one piece).
  *
  * Invariants and rules (pitfalls 9-12):
  * - The queue's size is the driver's (a power of two <= VMDEV_QUEUE_MAX);
- *   QueueReady=1 is refused (stays 0) unless the three areas lie in RAM,
+ *   QueueReady=1 is refused (stays 0) unless the features were accepted
+ *   (FEATURES_OK, so VERSION_1 is in) and the three areas lie in RAM,
  *   aligned; addresses and size are frozen while the queue is ready.
+ * - Status only gains bits until a reset (a driver cannot take back
+ *   FEATURES_OK or DRIVER_OK to renegotiate under a ready queue);
+ *   DEVICE_NEEDS_RESET is set by the device only.
  * - A chain walk visits at most `num` descriptors (a loop ends it) and
  *   refuses INDIRECT; a malformed chain completes with length 0 (and the
  *   status byte IOERR when the last descriptor is a writable one in RAM),
@@ -64,12 +70,22 @@ struct vmdev_stats {
 	uint64_t direct_blocks, bounced_blocks; /* blocks by frontend frame / bounce */
 };
 
+/* One RAM bank of the frontend and where its frames are mapped here. */
+struct vmdev_bank {
+	uint64_t gpa, frames;
+	const xen_pfn_t *local;
+};
+
 struct vmdev {
 	/* Set by the owner before vmdev_reset. */
 	domid_t fe;              /* the frontend (dm_op target) */
 	uint64_t base;           /* the window's guest-physical address */
 	uint32_t irq;            /* the device line (SPI number) */
-	uint64_t ram_gpa;        /* the frontend's RAM bank */
+	/* The frontend's RAM: banks[0..nr_banks), or when nr_banks is 0 the
+	 * one bank (ram_gpa, ram_frames, local). */
+	const struct vmdev_bank *banks;
+	unsigned int nr_banks;
+	uint64_t ram_gpa;
 	uint64_t ram_frames;
 	const xen_pfn_t *local;  /* where each of its frames is mapped here */
 	uint8_t *disk;
