@@ -150,7 +150,7 @@ unsigned int run_report_devices(const struct runner *r, const struct build_resul
 			if (!r->dom[k].dev[RUNNER_DEV_BLK])
 				continue;
 			blkdev_get_stats(r->dom[k].dev[RUNNER_DEV_BLK], &st);
-			v->requests = st.reads + st.writes;
+			v->requests = st.reads + st.writes + st.flushes;
 			v->bytes_read = st.bytes_read;
 			v->bytes_written = st.bytes_written;
 			v->refused = st.errors;
