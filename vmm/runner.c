@@ -3,7 +3,13 @@
  *
  * Threads: one per domain runs its transport loop; the caller's thread
  * waits for all of them with the time limit and then kicks whatever is
- * left. Console output arrives through the hypervisor's console sink,
+ * left. Domains a privileged guest creates while they run (XEN_DOMCTL_*,
+ * docs/toolstack.md) get a slot in r->dyn at their first unpause (the
+ * hypervisor's hook, lock held, only flags it), a thread of their own from
+ * the service thread dyn_service, and are kicked by it when destroydomain
+ * asks (domain_stop answers -EAGAIN until their run is over; then their
+ * thread is joined and the slot freed, and the hypervisor tears the domain
+ * down). Those left when the prepared domains end are stopped. Console output arrives through the hypervisor's console sink,
  * which the core calls with its lock held, so the per-domain line buffers
  * need no lock of their own.
  */
@@ -650,10 +656,14 @@ static void dyn_end(struct runner *r)
 		rd->th_valid = false;
 	}
 	if (!r->stuck) {
-		for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++)
-			pthread_mutex_destroy(&r->dyn[i].dev_lock);
-		free(r->dyn);
+		struct runner_dom *dyn = r->dyn;
+
+		hv_lock(&r->m->hv); /* the console sink looks at it */
 		r->dyn = NULL;
+		hv_unlock(&r->m->hv);
+		for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++)
+			pthread_mutex_destroy(&dyn[i].dev_lock);
+		free(dyn);
 	}
 	r->dyn_running = false;
 }

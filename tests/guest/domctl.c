@@ -1,8 +1,9 @@
 /*
  * Domain control from a running guest (issue 16 item 1), on the
  * multi-domain driver (gtest_multi.h) over guest/tests/domctl: a
- * privileged "toolstack" domain creates, builds and destroys DC_ROUNDS
- * domains while a "bystander" domain runs. The guests check the calls;
+ * privileged "toolstack" domain creates, builds, runs (the runner starts
+ * them at their unpause) and destroys DC_ROUNDS domains, and one more that
+ * spins until destroyed, while a "bystander" domain runs. The guests check the calls;
  * the driver audits after the phase, requires here that only the two
  * declared domains are left, and at the end that the heap and memfd are
  * back where they started.

@@ -6,10 +6,13 @@
  *   toolstack  a privileged domain builds and destroys DC_ROUNDS domains
  *              the way a toolstack does: createdomain (paused, empty),
  *              max_vcpus, max_mem, populate_physmap for it, a foreign
- *              mapping of its RAM written and read back, its boot entry
- *              by get/sethvmcontext, unpause, then destroydomain while the
- *              mapping still holds frames (the domain lingers dying) and
- *              the unmap that frees it; every step checks getdomaininfo
+ *              mapping of its RAM written and read back, a program written
+ *              into it (child_write), its boot entry by get/sethvmcontext,
+ *              unpause; the VMM runs it: it prints, answers xen_version
+ *              through its memory and powers off; then destroydomain while
+ *              the mapping still holds frames (the domain lingers dying) and
+ *              the unmap that frees it; every step checks getdomaininfo.
+ *              A last domain spins and is destroyed while it runs.
  *   bystander  runs meanwhile: populates, writes, checks and releases its
  *              own memory, so domains come and go while another one runs
  *
