@@ -174,6 +174,22 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 
 /* --- guest_ops for the hypervisor core --- */
 
+/*
+ * A created domain the toolstack paused (dyn_pause_state): its vCPU waits
+ * here, at its next hypercall, until the unpause or a stop. A vCPU that
+ * makes no hypercall keeps running meanwhile (docs/toolstack.md).
+ */
+static void hold_paused(struct runner_dom *rd)
+{
+	struct runner *r = rd->r;
+
+	pthread_mutex_lock(&r->dyn_lock);
+	while (__atomic_load_n(&rd->paused, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&r->dyn_cond, &r->dyn_lock);
+	pthread_mutex_unlock(&r->dyn_lock);
+}
+
 static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
 {
 	struct runner_dom *rd = ctx;
@@ -196,6 +212,8 @@ static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
 		hv_unlock(&rd->r->m->hv);
 		return -ENOSYS;
 	}
+	if (__atomic_load_n(&rd->paused, __ATOMIC_ACQUIRE))
+		hold_paused(rd);
 	rc = hv_hypercall_run(&rd->r->m->hv, rd->d, hc);
 
 	if (rc == -ENOSYS)
@@ -495,8 +513,20 @@ static void dyn_pause_state(void *ctx, struct domain *d, bool paused)
 	struct runner *r = ctx;
 	struct runner_dom *rd;
 
-	if (!d->toolstack_created || paused || dyn_of(r, d))
-		return; /* pause/unpause of a started domain: not yet (docs/toolstack.md) */
+	if (!d->toolstack_created)
+		return;
+	rd = dyn_of(r, d);
+	if (rd || paused) {
+		/* a started domain paused or continued (one not started yet
+		 * cannot be paused: it is paused until its first unpause) */
+		if (!rd)
+			return;
+		pthread_mutex_lock(&r->dyn_lock);
+		__atomic_store_n(&rd->paused, paused, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&r->dyn_cond);
+		pthread_mutex_unlock(&r->dyn_lock);
+		return;
+	}
 	pthread_mutex_lock(&r->dyn_lock);
 	for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++) {
 		rd = &r->dyn[i];
@@ -581,6 +611,7 @@ static void *dyn_service(void *arg)
 				pthread_mutex_unlock(&r->dyn_lock);
 				kick(rd);
 				pthread_mutex_lock(&r->dyn_lock);
+				pthread_cond_broadcast(&r->dyn_cond); /* hold_paused() */
 				rd->kicking = false;
 				again = true;
 			}
@@ -642,6 +673,7 @@ static void dyn_end(struct runner *r)
 		if (!rd->finished)
 			kick(rd);
 		pthread_mutex_lock(&r->dyn_lock);
+		pthread_cond_broadcast(&r->dyn_cond); /* hold_paused() */
 		deadline_after(&ts, RUNNER_KICK_GRACE_MS + 1000);
 		while (!rd->finished)
 			if (pthread_cond_timedwait(&r->dyn_cond, &r->dyn_lock, &ts) == ETIMEDOUT)

@@ -77,6 +77,9 @@ struct runner_dom {
 	 * (th_valid), destroydomain asked it to stop (want_stop, kick
 	 * sent), its run over (finished). */
 	bool used, want_start, th_valid, want_stop, kick_sent, kicking, finished;
+	/* pausedomain holds its vCPUs at their next hypercall (atomic; set
+	 * under dyn_lock, waited for on dyn_cond) */
+	bool paused;
 	double unpause_ms, stop_ms, first_line_ms; /* CLOCK_MONOTONIC ms, 0: not yet */
 };
 

@@ -80,7 +80,8 @@ static long decrease(xen_pfn_t *gfns, unsigned long n)
  * The program of a created domain: prints a line, asks xen_version and
  * stores the answer at DC_CHILD_MARK (the toolstack reads it through its
  * foreign mapping), then shuts down (poweroff) - or, spinning, loops
- * forever until destroydomain stops it. Under KVM it is machine code the
+ * forever (counting its loops at DC_CHILD_COUNT, a hypercall in each)
+ * until destroydomain stops it. Under KVM it is machine code the
  * toolstack writes into the domain with its identity map; in process it
  * is a function of this program, started as a hosted vCPU
  * (inproc_env.h: rip the function, rsp the top of its stack, rdi the
@@ -90,6 +91,7 @@ static long decrease(xen_pfn_t *gfns, unsigned long n)
 #define DC_CHILD_MSG "a created domain runs"
 #define DC_CHILD_PAGE(i) ((DC_RAM_GFN + (i)) << 12)
 #define DC_CHILD_MARK (DC_CHILD_PAGE(1) + 0xa00)
+#define DC_CHILD_COUNT (DC_CHILD_MARK + 8) /* the spinning one's loops */
 
 #ifdef RT_HOSTED
 #include <inproc_env.h>
@@ -106,6 +108,11 @@ static void child_entry(const struct inproc_env *env, uint64_t spin)
 	v = env->hcall(env->ctx, __HYPERVISOR_xen_version, a);
 	memcpy(env->window + DC_CHILD_MARK, &v, sizeof(v));
 	while (spin) {
+		uint64_t c;
+
+		memcpy(&c, env->window + DC_CHILD_COUNT, sizeof(c));
+		c++;
+		memcpy(env->window + DC_CHILD_COUNT, &c, sizeof(c));
 		a[0] = SCHEDOP_yield;
 		env->hcall(env->ctx, __HYPERVISOR_sched_op, a);
 	}
@@ -175,8 +182,13 @@ static uint64_t child_write(uint8_t *const pg[DC_MAP], bool spin, uint64_t *rdi)
 	p = emit_hcall(p, __HYPERVISOR_xen_version);
 	p = emit_imm64(p, 0x48, 0xb9, DC_CHILD_MARK);                      /* mov $mark,%rcx */
 	p = emit(p, (const uint8_t[]){0x48, 0x89, 0x01}, 3);               /* mov %rax,(%rcx) */
-	if (spin)
-		p = emit(p, (const uint8_t[]){0xeb, 0xfe}, 2);             /* jmp . */
+	if (spin) {
+		/* 1: incq (count); xen_version; jmp 1b */
+		p = emit_imm64(p, 0x48, 0xb9, DC_CHILD_COUNT);             /* mov $count,%rcx */
+		p = emit(p, (const uint8_t[]){0x48, 0xff, 0x01, 0x31, 0xff, 0x31, 0xf6}, 7);
+		p = emit_hcall(p, __HYPERVISOR_xen_version);
+		p = emit(p, (const uint8_t[]){0xeb, (uint8_t)-16}, 2);
+	}
 	p = emit(p, (const uint8_t[]){0xbf, SCHEDOP_shutdown, 0, 0, 0}, 5); /* mov $2,%edi */
 	p = emit_imm64(p, 0x48, 0xbe, DC_CHILD_PAGE(1) + 0x900);         /* mov $s,%rsi */
 	p = emit_hcall(p, __HYPERVISOR_sched_op);
@@ -226,6 +238,35 @@ static long set_entry(domid_t dom, uint64_t rip, uint64_t rsp, uint64_t rdi)
 	dc->u.hvmcontext.size = (uint32_t)(off + 2 * sizeof(d) + sizeof(*cpu));
 	dc->u.hvmcontext.buffer = rt_handle(ctx);
 	return domctl(XEN_DOMCTL_sethvmcontext, dom);
+}
+
+/*
+ * Pausing a running created domain holds its vCPU at its next hypercall:
+ * after the pause it loops at most once more (it may be inside one, past
+ * the hold, when the pause comes); unpaused, it goes on.
+ */
+static void pause_continue(domid_t id, volatile uint64_t *count)
+{
+	struct xen_domctl_getdomaininfo gi;
+	uint64_t c0, c1;
+	unsigned int n;
+
+	for (n = 0; n < DC_WAIT && !*count; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	rt_check(*count != 0, "the spinning d%u loops", id);
+	rt_check_eq(domctl(XEN_DOMCTL_pausedomain, id), 0, "pause the running d%u", id);
+	rt_check_eq(info(id, &gi), 0, "getdomaininfo");
+	rt_check(gi.flags & XEN_DOMINF_paused, "paused: flags %#x", gi.flags);
+	c0 = *count;
+	for (n = 0; n < 1000; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	c1 = *count;
+	rt_check(c1 - c0 <= 1, "paused d%u looped %llu more times", id,
+		 (unsigned long long)(c1 - c0));
+	rt_check_eq(domctl(XEN_DOMCTL_unpausedomain, id), 0, "continue d%u", id);
+	for (n = 0; n < DC_WAIT && *count <= c1 + 1; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	rt_check(*count > c1 + 1, "d%u goes on after its unpause", id);
 }
 
 static void one_round(unsigned int round, bool spin)
@@ -307,10 +348,11 @@ static void one_round(unsigned int round, bool spin)
 		 (unsigned long long)*mark);
 	rt_check_eq(*mark, (uint64_t)rt_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0,
 						  0, 0), "d%u's xen_version answer", id);
-	if (spin)
+	if (spin) {
 		rt_check(!(gi.flags & XEN_DOMINF_shutdown), "the spinning d%u runs: flags %#x", id,
 			 gi.flags);
-	else
+		pause_continue(id, mark + 1);
+	} else
 		rt_check_eq((gi.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask,
 			    SHUTDOWN_poweroff, "d%u powered off", id);
 
@@ -341,7 +383,7 @@ static void toolstack(void)
 		one_round(r, false);
 	one_round(DC_ROUNDS, true);
 	rt_printf("toolstack: %u domains created, built, run to their shutdown, destroyed; one "
-		  "destroyed while it spins\n", DC_ROUNDS);
+		  "paused, continued and destroyed while it spins\n", DC_ROUNDS);
 }
 
 static void bystander(void)
