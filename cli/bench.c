@@ -510,6 +510,7 @@ static const struct {
 	{"overhead", "frame table and P2M memory overhead"},
 	{"touch", "guest first touch of populated memory, MAP_POPULATE or not (KVM)"},
 	{"events", "event round trip between two domains; host CPU of a blocked domain"},
+	{"virtio", "virtio-blk over IOREQ: 1 GiB sequential vs host I/O, 4 KiB requests and exits"},
 };
 
 static void bench_usage(FILE *f)
@@ -620,6 +621,8 @@ int cmd_bench(int argc, char **argv)
 		bench_kvm_touch(&o);
 	if (selected(&p, "events", true))
 		bench_events(&o);
+	if (selected(&p, "virtio", true))
+		bench_virtio(&o);
 	if (o.json)
 		printf("\n]}\n");
 	return 0;

@@ -82,6 +82,7 @@ void bench_populate_scaling(struct bench_out *o);
 void bench_kvm_hypercall(struct bench_out *o);
 void bench_kvm_touch(struct bench_out *o);
 void bench_events(struct bench_out *o);
+void bench_virtio(struct bench_out *o);
 void bench_kvm_foreign(struct bench_out *o, uint64_t size, const char *name);
 
 #endif

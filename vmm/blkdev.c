@@ -12,14 +12,39 @@
  * guest buffer into the bounce buffer before the file sees a byte, so a
  * faulting WRITE leaves the file as it was.
  *
+ * READV/WRITEV are the same operation with the guest side scattered: the
+ * list page is copied in first (checked like any buffer), every entry is
+ * checked before anything moves, and the file is reached with one host
+ * I/O (the blocks are contiguous in the file; only the guest pages are
+ * scattered).
+ *
+ * Zero copy when the host can do it at once: under the lock, every page is
+ * checked (guest_phys_page, the checks of copy_*_guest_phys) and one
+ * preadv2/pwritev2 with RWF_NOWAIT moves the data straight between the
+ * file and the guest frames. RWF_NOWAIT makes the kernel refuse (EAGAIN,
+ * or a short count) whatever would wait for the disk, so the lock is held
+ * only for page-cache copies, no longer than the bounce copy it replaces;
+ * what is left then goes the bounce way with the file I/O outside the
+ * lock. A failed check still refuses the whole command before any byte
+ * moves.
+ * Every write to the file runs with the asynchronous signals blocked
+ * (write_op), which with the stop-between-exits rule of the transports
+ * makes a command all-or-nothing on a clean shutdown (blkdev.h). (The one
+ * case where a failed write leaves part of it in the file: the zero-copy
+ * part went in and the domain's memory changed before the rest was
+ * copied; a backend cannot do that to itself while its vCPU is here.)
+ *
  * Accesses that are not 4 or 8 bytes, or not naturally aligned, are
  * ignored (reads return all ones), like an unimplemented register.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <hv/guest_access.h>
@@ -33,7 +58,8 @@ struct blkdev {
 	paddr_t base;
 	int fd;
 	uint64_t blocks;
-	uint64_t sector, gpa, count, status;
+	bool no_nowait[2]; /* RWF_NOWAIT refused for writes [0] / reads [1]: bounce them */
+	uint64_t sector, gpa, count, status, status_gpa;
 	struct blkdev_stats st;
 	uint8_t *bounce; /* BLKDEV_MAX_COUNT pages */
 };
@@ -110,7 +136,21 @@ static int file_read(int fd, uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
-static int file_write(int fd, const uint8_t *buf, size_t len, off_t off)
+/* Signals whose default action would end the process in the middle of a
+ * pwrite (a regular file's write stops early when a fatal signal is
+ * pending). The synchronous ones are left alone: they are bugs here. */
+static void write_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGABRT);
+}
+
+static int file_write_all(int fd, const uint8_t *buf, size_t len, off_t off)
 {
 	while (len) {
 		ssize_t n = pwrite(fd, buf, len, off);
@@ -126,14 +166,144 @@ static int file_write(int fd, const uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* The list of a READV/WRITEV (checked: entries page aligned) into list. */
+static int read_list(struct blkdev *dev, uint64_t *list)
+{
+	int rc;
+
+	hv_lock(dev->hv);
+	rc = copy_from_guest_phys(dev->d, list, dev->gpa, (size_t)dev->count * sizeof(*list));
+	hv_unlock(dev->hv);
+	if (rc)
+		return -rc;
+	for (uint64_t i = 0; i < dev->count; i++)
+		if (list[i] & (BLKDEV_BLOCK - 1))
+			return EINVAL;
+	return 0;
+}
+
+/* Guest pages from page `from` on (one buffer at gpa, or the pages of
+ * list) <-> the same pages of bounce. */
+static int copy_pages(struct blkdev *dev, const uint64_t *list, bool to_guest, uint64_t from)
+{
+	int rc = 0;
+
+	hv_lock(dev->hv);
+	for (uint64_t i = from; i < dev->count && !rc; i++) {
+		uint64_t gpa = list ? list[i] : dev->gpa + i * BLKDEV_BLOCK;
+		uint8_t *b = dev->bounce + i * BLKDEV_BLOCK;
+
+		rc = to_guest ? copy_to_guest_phys(dev->d, gpa, b, BLKDEV_BLOCK)
+			      : copy_from_guest_phys(dev->d, b, gpa, BLKDEV_BLOCK);
+	}
+	hv_unlock(dev->hv);
+	return -rc;
+}
+
+/*
+ * The zero-copy attempt: the bytes of the command moved straight (a
+ * multiple of the block from the start; 0 when nothing could be, the host
+ * having no RWF_NOWAIT or the data not being at hand), or a negative errno
+ * (a page failed its check: nothing moved; or the file failed).
+ */
+static ssize_t direct_op(struct blkdev *dev, const uint64_t *list, bool rd, off_t off)
+{
+	struct iovec iov[BLKDEV_MAX_COUNT];
+	unsigned int n = 0;
+	ssize_t done = 0;
+
+	if (dev->no_nowait[rd])
+		return 0;
+	hv_lock(dev->hv);
+	for (uint64_t i = 0; i < dev->count; i++) {
+		uint64_t gpa = list ? list[i] : dev->gpa + i * BLKDEV_BLOCK;
+		uint8_t *p = guest_phys_page(dev->d, gpa, rd);
+
+		if (!p) {
+			hv_unlock(dev->hv);
+			return -EFAULT;
+		}
+		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p)
+			iov[n - 1].iov_len += BLKDEV_BLOCK; /* frames next to each other */
+		else
+			iov[n++] = (struct iovec){p, BLKDEV_BLOCK};
+	}
+	do
+		done = rd ? preadv2(dev->fd, iov, (int)n, off, RWF_NOWAIT)
+			  : pwritev2(dev->fd, iov, (int)n, off, RWF_NOWAIT);
+	while (done < 0 && errno == EINTR);
+	hv_unlock(dev->hv);
+	if (done < 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) {
+		dev->no_nowait[rd] = true; /* this file (or kernel) cannot: bounce from now on */
+		return 0;
+	}
+	if (done < 0)
+		return errno == EAGAIN ? 0 : -(errno ? errno : EIO);
+	/* A read past the end of the file stops short: the bounce way gives
+	 * zeros there. */
+	done -= done % (ssize_t)BLKDEV_BLOCK;
+	dev->st.zero_copy_bytes += (uint64_t)done;
+	return done;
+}
+
+static int do_flush(struct blkdev *dev)
+{
+	int rc;
+
+	do
+		rc = fdatasync(dev->fd);
+	while (rc && errno == EINTR);
+	if (rc)
+		return errno == EINVAL || errno == EROFS ? 0 : (errno ? errno : EIO);
+	dev->st.flushes++;
+	return 0;
+}
+
+/*
+ * A WRITE/WRITEV of len bytes at off: all of it in the file or (an error)
+ * none of it from this command; the asynchronous signals are held back
+ * for the whole of it (blkdev.h: clean shutdown), so a zero-copy part and
+ * a bounced rest are never separated by a stop.
+ */
+static int write_op(struct blkdev *dev, const uint64_t *list, size_t len, off_t off)
+{
+	sigset_t all, old;
+	ssize_t moved;
+	size_t from;
+	int rc = 0;
+
+	write_sigmask(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	moved = direct_op(dev, list, false, off);
+	if (moved < 0) {
+		rc = (int)-moved;
+		goto out;
+	}
+	from = (size_t)moved;
+	if (from < len) {
+		rc = copy_pages(dev, list, false, from / BLKDEV_BLOCK);
+		if (!rc)
+			rc = file_write_all(dev->fd, dev->bounce + from, len - from,
+					    off + (off_t)from);
+	}
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 /* One operation; 0 or a positive errno. */
 static int do_op(struct blkdev *dev, uint64_t cmd)
 {
+	uint64_t list[BLKDEV_MAX_COUNT];
+	bool vec = cmd == BLKDEV_CMD_READV || cmd == BLKDEV_CMD_WRITEV;
+	bool rd = cmd == BLKDEV_CMD_READ || cmd == BLKDEV_CMD_READV;
 	size_t len;
 	off_t off;
 	int rc;
 
-	if (cmd != BLKDEV_CMD_READ && cmd != BLKDEV_CMD_WRITE)
+	if (cmd == BLKDEV_CMD_FLUSH)
+		return do_flush(dev);
+	if (cmd != BLKDEV_CMD_READ && cmd != BLKDEV_CMD_WRITE && !vec)
 		return EINVAL;
 	if (!dev->count || dev->count > BLKDEV_MAX_COUNT || (dev->gpa & (BLKDEV_BLOCK - 1)))
 		return EINVAL;
@@ -142,25 +312,29 @@ static int do_op(struct blkdev *dev, uint64_t cmd)
 		return EINVAL;
 	len = (size_t)(dev->count * BLKDEV_BLOCK);
 	off = (off_t)(dev->sector * BLKDEV_BLOCK);
-	if (cmd == BLKDEV_CMD_READ) {
-		rc = file_read(dev->fd, dev->bounce, len, off);
+	if (vec) {
+		rc = read_list(dev, list);
 		if (rc)
 			return rc;
-		hv_lock(dev->hv);
-		rc = copy_to_guest_phys(dev->d, dev->gpa, dev->bounce, len);
-		hv_unlock(dev->hv);
-		if (rc)
-			return -rc;
+	}
+	if (rd) {
+		ssize_t moved = direct_op(dev, vec ? list : NULL, true, off);
+
+		if (moved < 0)
+			return (int)-moved;
+		if ((size_t)moved < len) {
+			rc = file_read(dev->fd, dev->bounce, len, off);
+			if (!rc)
+				rc = copy_pages(dev, vec ? list : NULL, true,
+						(uint64_t)moved / BLKDEV_BLOCK);
+			if (rc)
+				return rc;
+		}
 		dev->st.reads++;
 		dev->st.bytes_read += len;
 		return 0;
 	}
-	hv_lock(dev->hv);
-	rc = copy_from_guest_phys(dev->d, dev->bounce, dev->gpa, len);
-	hv_unlock(dev->hv);
-	if (rc)
-		return -rc;
-	rc = file_write(dev->fd, dev->bounce, len, off);
+	rc = write_op(dev, vec ? list : NULL, len, off);
 	if (rc)
 		return rc;
 	dev->st.writes++;
@@ -175,9 +349,16 @@ static void start(struct blkdev *dev, uint64_t cmd)
 	if (e) {
 		dev->status = BLKDEV_ST_ERROR | ((uint64_t)(e & 0xff) << BLKDEV_ST_ERR_SHIFT);
 		dev->st.errors++;
-		return;
+	} else {
+		dev->status = BLKDEV_ST_DONE;
+		if (cmd != BLKDEV_CMD_FLUSH)
+			dev->sector += dev->count; /* the next block of a stream */
 	}
-	dev->status = BLKDEV_ST_DONE;
+	if (dev->status_gpa && !(dev->status_gpa & 7)) {
+		hv_lock(dev->hv);
+		(void)copy_to_guest_phys(dev->d, dev->status_gpa, &dev->status, sizeof(dev->status));
+		hv_unlock(dev->hv);
+	}
 }
 
 static uint64_t *reg(struct blkdev *dev, unsigned int off)
@@ -186,6 +367,7 @@ static uint64_t *reg(struct blkdev *dev, unsigned int off)
 	case BLKDEV_REG_SECTOR: return &dev->sector;
 	case BLKDEV_REG_GPA: return &dev->gpa;
 	case BLKDEV_REG_COUNT: return &dev->count;
+	case BLKDEV_REG_STATUS_GPA: return &dev->status_gpa;
 	default: return NULL;
 	}
 }
@@ -229,7 +411,8 @@ bool blkdev_mmio_read(struct blkdev *dev, paddr_t gpa, unsigned int size, uint64
 	case BLKDEV_REG_COUNT: v = dev->count; break;
 	case BLKDEV_REG_STATUS: v = dev->status; break;
 	case BLKDEV_REG_CAPACITY: v = dev->blocks; break;
-	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes; break;
+	case BLKDEV_REG_OPS: v = dev->st.reads + dev->st.writes + dev->st.flushes; break;
+	case BLKDEV_REG_STATUS_GPA: v = dev->status_gpa; break;
 	default: v = ~0ULL; break;
 	}
 	*val = mmioreg_load(v, size, shift);

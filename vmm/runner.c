@@ -9,12 +9,14 @@
  * the service thread dyn_service, and are kicked by it when destroydomain
  * asks (domain_stop answers -EAGAIN until their run is over; then their
  * thread is joined and the slot freed, and the hypervisor tears the domain
- * down). Those left when the prepared domains end are stopped. Console output arrives through the hypervisor's console sink,
+ * down). Those left when the prepared domains end are stopped.
+ * Console output arrives through the hypervisor's console sink,
  * which the core calls with its lock held, so the per-domain line buffers
  * need no lock of their own.
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +292,14 @@ static bool op_mmio(void *ctx, unsigned int vcpu, uint64_t gpa, unsigned int siz
 	pthread_mutex_unlock(&rd->dev_lock);
 	if (took)
 		return true;
+	/* Stopping: no new request to a server that may be stopped too (the
+	 * kick's wake-up may have been spent on an earlier access, and an
+	 * in-process guest must get to a hypercall to stop). */
+	if (__atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE)) {
+		if (!write)
+			*val = ~0ULL;
+		return true;
+	}
 	for (;;) {
 		switch (hv_ioreq_mmio(hv, rd->d, vcpu, gpa, size, write, val)) {
 		case HV_MMIO_DONE:
@@ -734,14 +744,61 @@ void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, "; address %#llx", (unsigned long long)ex->addr);
 }
 
+/* The signals that end a run from outside (Ctrl-C, kill, a closed
+ * terminal): taken by sig_watch while the domains run. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * While the domains run, the stop signals are blocked in every thread
+ * (the domains' threads inherit the mask) and this thread takes them:
+ * the first one stops the domains like the time limit (runner_run kicks
+ * them; each stops at its next exit, never inside a device's operation),
+ * instead of the default action ending the process with a device's write
+ * half done. runner_run ends it with sigwatch_end and a signal of its own.
+ */
+static void *sig_watch(void *arg)
+{
+	struct runner *r = arg;
+	sigset_t set;
+	bool end;
+	int sig;
+
+	stop_signals(&set);
+	do {
+		if (sigwait(&set, &sig))
+			continue;
+		pthread_mutex_lock(&r->lock);
+		end = r->sigwatch_end;
+		if (!end && !r->signalled)
+			r->signalled = sig;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	} while (!end);
+	return NULL;
+}
+
 unsigned int runner_run(struct runner *r)
 {
 	struct timespec ts;
 	unsigned int bad = 0;
+	sigset_t stop, old;
+	bool watching;
 
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	hv_set_console_sink(&r->m->hv, console_sink, r);
+	r->signalled = 0;
+	r->sigwatch_end = false;
+	stop_signals(&stop);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	watching = pthread_create(&r->sigwatch, NULL, sig_watch, r) == 0;
+	/* after the mask: created domains' threads inherit it too */
 	dyn_begin(r);
 
 	pthread_mutex_lock(&r->lock);
@@ -758,31 +815,42 @@ unsigned int runner_run(struct runner *r)
 		rd->started = true;
 		r->running++;
 	}
-	if (r->timeout_ms) {
+	/* Until every domain ends, the time limit passes or a stop signal
+	 * comes; then the rest are kicked and given a grace period. */
+	if (r->timeout_ms)
 		deadline_after(&ts, r->timeout_ms);
+	while (r->running && !r->signalled) {
+		if (!r->timeout_ms)
+			pthread_cond_wait(&r->cond, &r->lock);
+		else if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	if (r->running) {
+		for (unsigned int i = 0; i < r->nr; i++)
+			if (r->dom[i].started && !r->dom[i].done)
+				kick(&r->dom[i]);
+		deadline_after(&ts, RUNNER_KICK_GRACE_MS + 1000);
 		while (r->running)
 			if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
 				break;
-		if (r->running) {
-			for (unsigned int i = 0; i < r->nr; i++)
-				if (r->dom[i].started && !r->dom[i].done)
-					kick(&r->dom[i]);
-			deadline_after(&ts, RUNNER_KICK_GRACE_MS + 1000);
-			while (r->running)
-				if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
-					break;
-		}
-	} else {
-		while (r->running)
-			pthread_cond_wait(&r->cond, &r->lock);
 	}
 	for (unsigned int i = 0; i < r->nr; i++) {
 		struct runner_dom *rd = &r->dom[i];
 
 		rd->stuck = rd->started && (!rd->done || rd->stuck);
 	}
+	r->sigwatch_end = true;
 	pthread_mutex_unlock(&r->lock);
+	if (watching) {
+		pthread_kill(r->sigwatch, SIGHUP); /* taken by its sigwait */
+		pthread_join(r->sigwatch, NULL);
+	}
+	/* the created domains still running stop as the time limit stops
+	 * the others (the stop signals still blocked, left pending) */
 	dyn_end(r);
+	/* A stop signal that came after the watcher ended stays pending and
+	 * takes its default action here, with every domain stopped. */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	for (unsigned int i = 0; i < r->nr; i++) {
 		struct runner_dom *rd = &r->dom[i];
@@ -798,7 +866,11 @@ unsigned int runner_run(struct runner *r)
 			r->stuck = true;
 			rd->ex.kind = GEXIT_TIMEOUT;
 		}
-		if (rd->ex.kind == GEXIT_TIMEOUT && r->timeout_ms)
+		if (rd->ex.kind == GEXIT_TIMEOUT && r->signalled)
+			snprintf(rd->ex.why, sizeof(rd->ex.why), "stopped by signal %d (%s)%s",
+				 r->signalled, strsignal(r->signalled),
+				 rd->stuck ? " (could not be stopped)" : "");
+		else if (rd->ex.kind == GEXIT_TIMEOUT && r->timeout_ms)
 			snprintf(rd->ex.why, sizeof(rd->ex.why), "still running after %u ms%s",
 				 r->timeout_ms, rd->stuck ? " (could not be stopped)" : "");
 		if (rd->ex.kind != GEXIT_SHUTDOWN)

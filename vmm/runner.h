@@ -96,9 +96,19 @@ struct runner {
 	bool progress_tty;
 	struct runner_dom *dom;
 	unsigned int nr;
+	/* out: the SIGINT/SIGTERM/SIGHUP that stopped the run (0: none). While
+	 * runner_run runs these signals stop the domains as the time limit
+	 * does, instead of ending the process in the middle of a device's
+	 * write (docs/virtio.md, clean shutdown). Threads of the caller that
+	 * exist before runner_run must block these signals themselves, or
+	 * the kernel may hand a signal to one of them (memvisor's CLI has
+	 * none). */
+	int signalled;
 	/* private */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_t sigwatch;
+	bool sigwatch_end;
 	unsigned int running;
 	bool stuck; /* an in-process guest could not be stopped */
 	bool progress_shown; /* the terminal's last line is a progress line */

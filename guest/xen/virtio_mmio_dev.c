@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <public/dm_op.h>
+#include <public/errno.h>
 #include <rt/hypercall.h>
 #include <xen/iommu.h>
 #include <xen/virtio_mmio_dev.h>
@@ -14,7 +15,8 @@ static const char vmdev_id[VIRTIO_BLK_ID_BYTES] = "memvisor-virtio-blk";
 
 uint64_t vmdev_features(void)
 {
-	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_FLUSH;
+	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_FLUSH |
+	       1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX;
 }
 
 void vmdev_reset(struct vmdev *d)
@@ -142,6 +144,97 @@ static bool walk(struct vmdev *d, uint16_t head, struct seg *s, unsigned int *n,
 	}
 }
 
+/* ----- block storage: one store_blocks per request ----- */
+
+/* Calls fn for every piece of the data segments s[0..n) split at block
+ * boundaries of the disk (the request starts at byte pos): block index
+ * from the first block, offset in it, frontend address, length. */
+static void blk_pieces(const struct seg *s, unsigned int n, uint64_t pos,
+		       void (*fn)(void *ctx, uint64_t i, uint32_t in, uint64_t gpa, uint32_t len),
+		       void *ctx)
+{
+	uint64_t first = pos / VMDEV_BLK;
+
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t gpa = s[k].addr;
+
+		for (uint32_t left = s[k].len; left;) {
+			uint32_t in = (uint32_t)(pos % VMDEV_BLK);
+			uint32_t len = VMDEV_BLK - in < left ? VMDEV_BLK - in : left;
+
+			fn(ctx, pos / VMDEV_BLK - first, in, gpa, len);
+			pos += len;
+			gpa += len;
+			left -= len;
+		}
+	}
+}
+
+struct blk_plan {
+	struct vmdev *d;
+	uint64_t pages[VMDEV_BLK_MAX]; /* ours: a frontend frame, or a bounce page */
+	bool write;
+};
+
+/* Pass 1: a whole, page-aligned frontend page is used where it is. */
+static void plan_piece(void *ctx, uint64_t i, uint32_t in, uint64_t gpa, uint32_t len)
+{
+	struct blk_plan *p = ctx;
+
+	if (!in && len == VMDEV_BLK && !(gpa & (VMDEV_BLK - 1)))
+		p->pages[i] = vmdev_local_frame(p->d, gpa) << 12;
+}
+
+/* Pass 2: the other pieces through their block's bounce page. */
+static void copy_piece(void *ctx, uint64_t i, uint32_t in, uint64_t gpa, uint32_t len)
+{
+	struct blk_plan *p = ctx;
+
+	if (in || len != VMDEV_BLK || (gpa & (VMDEV_BLK - 1)))
+		ram_copy(p->d, gpa, p->d->bounce + i * VMDEV_BLK + in, len, !p->write);
+}
+
+/* A data request of total bytes at byte pos on block storage: 0 or -errno. */
+static int blk_store(struct vmdev *d, bool write, uint64_t pos, const struct seg *s,
+		     unsigned int n, uint64_t total)
+{
+	static RT_TLS struct blk_plan p; /* 2 KiB: off the small guest stack */
+	uint64_t first = pos / VMDEV_BLK, count, end = pos + total;
+	int rc = 0;
+
+	if (!total)
+		return 0;
+	count = (end - 1) / VMDEV_BLK - first + 1;
+	if (count > VMDEV_BLK_MAX)
+		return -XEN_E2BIG; /* more than one command: refused whole */
+	p.d = d;
+	p.write = write;
+	memset(p.pages, 0, count * sizeof(p.pages[0]));
+	blk_pieces(s, n, pos, plan_piece, &p);
+	for (uint64_t i = 0; i < count; i++) {
+		if (p.pages[i]) {
+			d->st.direct_blocks++;
+			continue;
+		}
+		p.pages[i] = rt_virt_to_phys(d->bounce + i * VMDEV_BLK);
+		d->st.bounced_blocks++;
+		/* Bytes of a written block the request does not cover keep the
+		 * disk's: only the first and the last block can be such. */
+		if (write && ((i == 0 && pos % VMDEV_BLK) ||
+			      (i == count - 1 && end % VMDEV_BLK)))
+			rc = d->store_blocks(d, false, first + i, &p.pages[i], 1);
+		if (rc)
+			return rc;
+	}
+	if (write)
+		blk_pieces(s, n, pos, copy_piece, &p);
+	rc = d->store_blocks(d, write, first, p.pages, (unsigned int)count);
+	d->st.store_ops++;
+	if (!rc && !write)
+		blk_pieces(s, n, pos, copy_piece, &p);
+	return rc;
+}
+
 /* Executes a well-formed request: the status byte, *written = bytes the
  * device wrote into the driver's buffers besides it. */
 static uint8_t blk_do(struct vmdev *d, const struct seg *s, unsigned int n, uint32_t *written)
@@ -163,6 +256,13 @@ static uint8_t blk_do(struct vmdev *d, const struct seg *s, unsigned int n, uint
 			if (s[i].write != (h.type == VIRTIO_BLK_T_IN))
 				return VIRTIO_BLK_S_IOERR; /* wrong direction */
 		pos = h.sector * VIRTIO_BLK_SECTOR;
+		if (d->store_blocks) {
+			if (blk_store(d, h.type == VIRTIO_BLK_T_OUT, pos, s + 1, n - 2, total))
+				return VIRTIO_BLK_S_IOERR;
+			if (h.type == VIRTIO_BLK_T_IN)
+				*written = (uint32_t)total;
+			return VIRTIO_BLK_S_OK;
+		}
 		for (unsigned int i = 1; i + 1 < n; i++) {
 			if (d->store_rw) {
 				if (s[i].len % VIRTIO_BLK_SECTOR ||
@@ -178,7 +278,8 @@ static uint8_t blk_do(struct vmdev *d, const struct seg *s, unsigned int n, uint
 			*written = (uint32_t)total;
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_FLUSH:
-		return VIRTIO_BLK_S_OK; /* the RAM store has nothing to write back */
+		/* The RAM store has nothing to write back. */
+		return d->store_flush && d->store_flush(d) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
 		if (n != 3 || !s[1].write)
 			return VIRTIO_BLK_S_IOERR;
@@ -282,12 +383,16 @@ static uint32_t status_after(const struct vmdev *d, uint32_t v)
 
 static uint64_t config_read(const struct vmdev *d, uint64_t off, uint32_t size)
 {
-	uint8_t cfg[8];
+	uint8_t cfg[16];
+	uint32_t size_max = VMDEV_SIZE_MAX, seg_max = VMDEV_SEG_MAX;
 	uint64_t v = 0;
 
-	/* capacity u64 @0; the rest of the blk config reads as 0. */
-	memcpy(cfg, &d->sectors, 8);
-	if (off + size > 8 || (off & (size - 1)))
+	/* capacity u64 @0, size_max u32 @8, seg_max u32 @12 (the limits that
+	 * keep a request in one storage command); the rest reads as 0. */
+	memcpy(cfg + VIRTIO_BLK_CFG_CAPACITY, &d->sectors, 8);
+	memcpy(cfg + VIRTIO_BLK_CFG_SIZE_MAX, &size_max, 4);
+	memcpy(cfg + VIRTIO_BLK_CFG_SEG_MAX, &seg_max, 4);
+	if (off + size > sizeof(cfg) || (off & (size - 1)))
 		return 0;
 	memcpy(&v, cfg + off, size);
 	return v;

@@ -194,6 +194,11 @@ int copy_to_guest(struct domain *d, uint64_t gaddr, const void *src, size_t len)
 	return guest_copy(d, d->hcall_paging, gaddr, (void *)src, len, true);
 }
 
+void *guest_phys_page(struct domain *d, paddr_t gpa, bool write)
+{
+	return guest_page(d, gpa & PAGE_MASK, write);
+}
+
 int copy_from_guest_phys(struct domain *d, void *dst, paddr_t gpa, size_t len)
 {
 	return guest_copy(d, NULL, gpa, dst, len, false);

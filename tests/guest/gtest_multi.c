@@ -358,6 +358,9 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 		}
 	}
 	free(console);
+	for (unsigned int k = 0; k < n && sc->disk_check && !r.stuck; k++)
+		if (disks[k].fd >= 0)
+			fails += sc->disk_check(g, idx[k], disks[k].fd);
 	*stuck = r.stuck;
 	if (!r.stuck) {
 		runner_release(&r);

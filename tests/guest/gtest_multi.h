@@ -91,6 +91,9 @@ struct gmulti_scenario {
 	int (*before_phase)(struct gmulti *g, unsigned int p);
 	/* After the last phase; returns the number of failures. */
 	int (*check)(struct gmulti *g);
+	/* After the phase that ran domain i (index in dom[]) with a block
+	 * device, before its disk (fd) is closed; returns the failures. */
+	int (*disk_check)(struct gmulti *g, unsigned int i, int fd);
 };
 
 struct gmulti {

@@ -2,7 +2,9 @@
  * The emulated block device (vmm/blkdev.c) on a real hypervisor: register
  * decoding, read/write round trips between guest pages and a temporary
  * host file, bounds (including overflow), bad guest addresses (an error
- * status, the file untouched by a failed write), and the disk-file helper.
+ * status, the file untouched by a failed write), the scatter-gather pair
+ * READV/WRITEV (one command and one request per list, good and bad lists),
+ * FLUSH, and the disk-file helper.
  * The builder's memvisor,blk-device / memvisor,dom0-blk-device: the guest
  * DT node, and every refused address (no domain left behind). The audit
  * runs after every step.
@@ -233,6 +235,208 @@ static void test_bad_gpa(void **state)
 	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 3 * PAGE_SIZE, 1), err(EFAULT));
 	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 2 * PAGE_SIZE, 1), BLKDEV_ST_DONE);
 	assert_memory_equal(h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), zero, 4096);
+}
+
+/* A list page at list_gpa naming the guest pages gpas[0..n). */
+static void put_list(struct fixture *f, uint64_t list_gpa, const uint64_t *gpas, unsigned int n)
+{
+	memcpy(h_va(f->d, list_gpa), gpas, n * sizeof(*gpas));
+}
+
+/* Scattered guest pages, in any order, to consecutive blocks and back:
+ * each command is one request in the statistics. */
+static void test_vector(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE;
+	uint64_t out[3] = {RAM_GPA + 2 * PAGE_SIZE, RAM_GPA, RAM_GPA + 2 * PAGE_SIZE};
+	uint64_t in[2] = {RAM_GPA + PAGE_SIZE, RAM_GPA};
+	uint8_t want[3 * 4096], file[3 * 4096];
+	struct blkdev_stats st;
+
+	fill(h_va(f->d, RAM_GPA), 4096, 0x11);
+	fill(h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), 4096, 0x77);
+	memcpy(want, h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), 4096);
+	memcpy(want + 4096, h_va(f->d, RAM_GPA), 4096);
+	memcpy(want + 8192, h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), 4096);
+	put_list(f, list_gpa, out, 3);
+	/* Pages 2, 0, 2 -> blocks 4, 5, 6 (a page may be named twice). */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 4, list_gpa, 3), BLKDEV_ST_DONE);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 4 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(file));
+	/* Blocks 5, 6 -> pages 1, 0. */
+	memset(h_va(f->d, RAM_GPA), 0, 2 * 4096);
+	put_list(f, list_gpa, in, 2);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 5, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_memory_equal(h_va(f->d, RAM_GPA + PAGE_SIZE), want + 4096, 4096);
+	assert_memory_equal(h_va(f->d, RAM_GPA), want + 8192, 4096);
+	/* The whole disk at once is still one command: the last block. */
+	{
+		uint64_t many[BLOCKS];
+
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			many[i] = RAM_GPA + (i % 3) * PAGE_SIZE;
+		put_list(f, list_gpa, many, BLOCKS);
+		assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa, BLOCKS), BLKDEV_ST_DONE);
+		assert_int_equal(pread(f->fd, file, 4096, (BLOCKS - 1) * 4096), 4096);
+		assert_memory_equal(file, h_va(f->d, RAM_GPA + ((BLOCKS - 1) % 3) * PAGE_SIZE),
+				    4096);
+	}
+	assert_int_equal(op(f, BLKDEV_CMD_FLUSH, 0, 0, 0), BLKDEV_ST_DONE);
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.writes, 2);
+	assert_int_equal(st.reads, 1);
+	assert_int_equal(st.flushes, 1);
+	assert_int_equal(st.bytes_written, (3 + BLOCKS) * 4096);
+	assert_int_equal(st.bytes_read, 2 * 4096);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(rd(f, BLKDEV_REG_OPS), 4);
+}
+
+/* Bad lists: an error status, nothing written, never a host fault. */
+static void test_vector_bad(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE;
+	uint8_t zero[4 * 4096] = {0}, file[4 * 4096];
+	struct blkdev_stats st;
+	static const struct {
+		uint64_t second;  /* the list's second entry */
+		uint64_t err;
+	} bad[] = {
+		{RAM_GPA + 8, EINVAL},           /* not page aligned */
+		{0x90000000ULL, EFAULT},         /* nothing mapped there */
+		{BASE, EFAULT},                  /* the device's own window */
+		{~0xfffULL, EFAULT},             /* beyond the address space */
+		{RAM_GPA + 4 * PAGE_SIZE, EFAULT}, /* just past the RAM */
+	};
+
+	fill(h_va(f->d, RAM_GPA), 3 * 4096, 9);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t l[3] = {RAM_GPA, bad[i].second, RAM_GPA + PAGE_SIZE};
+
+		put_list(f, list_gpa, l, 3);
+		assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 1, list_gpa, 3), err((int)bad[i].err));
+		assert_int_equal(op(f, BLKDEV_CMD_READV, 1, list_gpa, 3), err((int)bad[i].err));
+	}
+	/* The list page itself: unaligned, not memory, the device window. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa + 8, 1), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, 0x90000000ULL, 1), err(EFAULT));
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, BASE, 1), err(EFAULT));
+	/* Counts and bounds as for WRITE; the list is not even read. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa, 0), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa, BLKDEV_MAX_COUNT + 1), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, BLOCKS - 1, list_gpa, 2), err(EINVAL));
+	assert_int_equal(op(f, BLKDEV_CMD_READV, UINT64_MAX, list_gpa, 2), err(EINVAL));
+	/* Nothing reached the file. */
+	assert_int_equal(pread(f->fd, file, sizeof(file), 0), (ssize_t)sizeof(file));
+	assert_memory_equal(file, zero, sizeof(file));
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.errors, 2 * 5 + 7);
+	assert_int_equal(st.reads + st.writes + st.flushes, 0);
+	/* Still works. */
+	{
+		uint64_t l[1] = {RAM_GPA};
+
+		put_list(f, list_gpa, l, 1);
+		assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa, 1), BLKDEV_ST_DONE);
+		assert_int_equal(pread(f->fd, file, 4096, 0), 4096);
+		assert_memory_equal(file, h_va(f->d, RAM_GPA), 4096);
+	}
+}
+
+/* Data not in the host's page cache (dropped after a flush): the
+ * zero-copy attempt cannot take it at once (RWF_NOWAIT), the bounce way
+ * does, and the guest gets the same bytes; cached data goes zero-copy
+ * where the host allows it. */
+static void test_cold_and_cached(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE, l[2] = {RAM_GPA + PAGE_SIZE, RAM_GPA};
+	uint8_t want[2 * 4096];
+	struct blkdev_stats st;
+
+	fill(want, sizeof(want), 0x42);
+	assert_int_equal(pwrite(f->fd, want, sizeof(want), 7 * 4096), (ssize_t)sizeof(want));
+	assert_int_equal(fdatasync(f->fd), 0);
+	(void)posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
+	put_list(f, list_gpa, l, 2);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 7, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_memory_equal(h_va(f->d, RAM_GPA + PAGE_SIZE), want, 4096);
+	assert_memory_equal(h_va(f->d, RAM_GPA), want + 4096, 4096);
+	/* Now cached: again, the same bytes. */
+	memset(h_va(f->d, RAM_GPA), 0, 2 * 4096);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 7, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_memory_equal(h_va(f->d, RAM_GPA + PAGE_SIZE), want, 4096);
+	assert_memory_equal(h_va(f->d, RAM_GPA), want + 4096, 4096);
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.reads, 2);
+	assert_true(st.zero_copy_bytes <= 2 * sizeof(want));
+	printf("zero-copy bytes of the two reads: %llu\n", (unsigned long long)st.zero_copy_bytes);
+}
+
+/* A stream of commands: SECTOR moves past each one that succeeded, and
+ * STATUS_GPA gets every status in guest memory (checked: a bad address
+ * only loses the copy). */
+static void test_stream(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE, l[2] = {RAM_GPA, RAM_GPA + PAGE_SIZE};
+	uint64_t sgpa = RAM_GPA + 2 * PAGE_SIZE + 64, *word = h_va(f->d, sgpa);
+	uint8_t file[2 * 4096];
+
+	fill(h_va(f->d, RAM_GPA), 2 * 4096, 0x21);
+	put_list(f, list_gpa, l, 2);
+	wr(f, BLKDEV_REG_STATUS_GPA, sgpa);
+	assert_int_equal(rd(f, BLKDEV_REG_STATUS_GPA), sgpa);
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 3, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_int_equal(*word, BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 5);
+	/* The next command of the stream: only CMD written. */
+	*word = 0;
+	wr(f, BLKDEV_REG_CMD, BLKDEV_CMD_WRITEV);
+	assert_int_equal(*word, BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 7);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 5 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, h_va(f->d, RAM_GPA), sizeof(file));
+	/* A failure leaves SECTOR and stores the error. */
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, BLOCKS - 1, list_gpa, 2), err(EINVAL));
+	assert_int_equal(*word, err(EINVAL));
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), BLOCKS - 1);
+	/* FLUSH does not move SECTOR. */
+	assert_int_equal(op(f, BLKDEV_CMD_FLUSH, 4, 0, 1), BLKDEV_ST_DONE);
+	assert_int_equal(rd(f, BLKDEV_REG_SECTOR), 4);
+	/* Not memory, or misaligned: no copy, the register still says it. */
+	wr(f, BLKDEV_REG_STATUS_GPA, 0x90000000ULL);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, list_gpa, 2), BLKDEV_ST_DONE);
+	*word = 0;
+	wr(f, BLKDEV_REG_STATUS_GPA, sgpa + 4);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_int_equal(*word, 0);
+}
+
+/* FLUSH reaches the file (fdatasync); without a disk it is refused. */
+static void test_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct blkdev *none = blkdev_create(f->h.hv, f->d, BASE + BLKDEV_WINDOW, -1, 0);
+	struct blkdev_stats st;
+	uint64_t v;
+
+	assert_int_equal(op(f, BLKDEV_CMD_FLUSH, 0, 0, 0), BLKDEV_ST_DONE);
+	assert_int_equal(op(f, BLKDEV_CMD_FLUSH, 123, 7, 999), BLKDEV_ST_DONE); /* ignored */
+	blkdev_get_stats(f->dev, &st);
+	assert_int_equal(st.flushes, 2);
+	assert_int_equal(rd(f, BLKDEV_REG_OPS), 2);
+	assert_non_null(none);
+	assert_true(blkdev_mmio_write(none, BASE + BLKDEV_WINDOW + BLKDEV_REG_CMD, 8,
+				      BLKDEV_CMD_FLUSH));
+	assert_true(blkdev_mmio_read(none, BASE + BLKDEV_WINDOW + BLKDEV_REG_STATUS, 8, &v));
+	assert_int_equal(v & BLKDEV_ST_ERROR, BLKDEV_ST_ERROR);
+	blkdev_get_stats(none, &st);
+	assert_int_equal(st.flushes, 0);
+	assert_int_equal(st.errors, 1);
+	blkdev_destroy(none);
 }
 
 /* A file shorter than the capacity (shortened under the device) reads
@@ -483,6 +687,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_gpa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vector_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cold_and_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test(test_build_domu),
 		cmocka_unit_test(test_build_dom0),
 		cmocka_unit_test(test_build_vmm_devices),

@@ -43,7 +43,6 @@
 static RT_TLS struct vmdev dev;
 static RT_TLS struct vmdev_bank banks[VB_MAX_BANKS];
 static RT_TLS uint64_t blk_base;
-static RT_TLS uint8_t *bounce;
 
 static long cur_pages(void)
 {
@@ -96,35 +95,6 @@ static void find_disk(void)
 		banks[b].gpa = u64_at(mem + 4 * b);
 		banks[b].frames = u64_at(mem + 4 * b + 2) >> 12;
 	}
-}
-
-/* Storage on the VMM block device (4 KiB blocks): a whole block whose
- * frontend buffer is a whole page moves straight between the file and the
- * pre-mapped frame; anything else goes through a bounce page. */
-static int blk_store(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len)
-{
-	while (len) {
-		uint64_t blk = off / BLK_SIZE, in = off % BLK_SIZE;
-		uint32_t n = BLK_SIZE - in < len ? (uint32_t)(BLK_SIZE - in) : len;
-		int rc;
-
-		if (!in && n == BLK_SIZE && !(gpa & (RT_PAGE_SIZE - 1))) {
-			rc = blk_io(blk_base, write ? BLK_CMD_WRITE : BLK_CMD_READ, blk,
-				    vmdev_local_frame(d, gpa) << 12, 1);
-		} else {
-			rc = blk_io(blk_base, BLK_CMD_READ, blk, rt_virt_to_phys(bounce), 1);
-			if (!rc && !vmdev_copy(d, gpa, bounce + in, n, !write))
-				rc = -XEN_EFAULT;
-			if (!rc && write)
-				rc = blk_io(blk_base, BLK_CMD_WRITE, blk, rt_virt_to_phys(bounce), 1);
-		}
-		if (rc)
-			return rc;
-		off += n;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* Every frame of every bank at unpopulated frames, VB_CHUNK at a time. */
@@ -269,11 +239,12 @@ void virtio_backend_main(void)
 		rt_printf("vbackend: no extended regions: foreign maps will cost ballooned RAM\n");
 	if (blk_find(&blk_base, &blocks))
 		fail("no block device (memvisor,blk-v1) to hold the disk", -XEN_ENODEV);
-	bounce = rt_alloc_pages(1);
-	if (!bounce)
-		fail("out of pages", -XEN_ENOMEM);
+	/* One READV/WRITEV per virtio request (docs/virtio.md: a stop never
+	 * leaves half a request in the file). */
+	rc = vmdev_use_blkdev(&dev, blk_base);
+	if (rc)
+		fail("out of pages", rc);
 	dev.sectors = blocks * (BLK_SIZE / VIRTIO_BLK_SECTOR);
-	dev.store_rw = blk_store;
 	for (unsigned int b = 0; b < dev.nr_banks; b++)
 		total += banks[b].frames;
 	rt_printf("vbackend: virtio-mmio disk of d%u at %#lx, SPI %u: %lu KiB on the block device; "

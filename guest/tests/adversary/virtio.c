@@ -328,7 +328,8 @@ static void liar_descriptors(void)
 			rt_test_error("%s: submit: %d", lies[i].what, k);
 			return;
 		}
-		spoil(lies[i].how, &lb.desc[3 * k], (uint16_t)(3 * k), &lb.slot[k]);
+		spoil(lies[i].how, &lb.desc[VBLK_SLOT_DESCS * k], (uint16_t)(VBLK_SLOT_DESCS * k),
+		      &lb.slot[k]);
 		vblk_kick(&lb);
 		rt_check_eq(vblk_wait(&lb, TIMEOUT), 0, "%s: completed", lies[i].what);
 		rt_check_eq(lb.slot[k].status, lies[i].status, "%s: status byte", lies[i].what);

@@ -106,7 +106,7 @@ static void malformed(struct vblk *b, uint8_t *buf, const char *what,
 		rt_test_error("submit for %s: %d", what, k);
 		return;
 	}
-	spoil(&b->desc[3 * k]);
+	spoil(&b->desc[VBLK_SLOT_DESCS * k]);
 	vblk_kick(b);
 	rt_check_eq(vblk_wait(b, TIMEOUT), 0, "%s: completed", what);
 	rt_check_eq(b->slot[k].status, want_status, "%s: status byte", what);
@@ -280,6 +280,34 @@ static void frontend(void)
 		    "read of the block around it");
 	rt_check_eq(memcmp(in, out, VB_REQ), 0, "the block around the unaligned sector");
 
+	/* One request of many pages from a buffer that is not page-aligned,
+	 * at a sector that is not block-aligned: SEG_MAX/SIZE_MAX pieces, one
+	 * storage command (partial first and last block kept). */
+	rt_check_eq(b->seg_max, VMDEV_SEG_MAX < VBLK_MAX_SEGS ? VMDEV_SEG_MAX : VBLK_MAX_SEGS,
+		    "SEG_MAX from the config space (or our limit)");
+	rt_check_eq(b->size_max, VMDEV_SIZE_MAX, "SIZE_MAX from the config space");
+	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_OUT, 3, out + VB_BIG_SKEW, VB_BIG), VIRTIO_BLK_S_OK,
+		    "one %u-byte write", VB_BIG);
+	/* (slot 0: header, data pieces, status) */
+	rt_check_eq(b->desc[1].len <= VMDEV_SIZE_MAX && (b->desc[2].flags & VRING_DESC_F_NEXT), 1,
+		    "the big write in pieces of at most SIZE_MAX");
+	memset(in, 0, NR_REQ * VB_REQ);
+	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, 0, in, VB_BIG + 4096), VIRTIO_BLK_S_OK,
+		    "one aligned read around it");
+	rt_check_eq(memcmp(in, out, 3 * VIRTIO_BLK_SECTOR), 0, "sectors before the big write");
+	rt_check_eq(memcmp(in + 3 * VIRTIO_BLK_SECTOR, out + VB_BIG_SKEW, VB_BIG), 0,
+		    "the big write read back");
+	rt_check_eq(memcmp(in + 3 * VIRTIO_BLK_SECTOR + VB_BIG, out + 3 * VIRTIO_BLK_SECTOR + VB_BIG,
+			   4096 - 3 * VIRTIO_BLK_SECTOR),
+		    0, "sectors after the big write");
+	memset(in, 0, NR_REQ * VB_REQ);
+	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, 3, in + VB_BIG_SKEW, VB_BIG), VIRTIO_BLK_S_OK,
+		    "one unaligned %u-byte read", VB_BIG);
+	rt_check_eq(memcmp(in + VB_BIG_SKEW, out + VB_BIG_SKEW, VB_BIG), 0, "the big read");
+	/* Put the disk back as all_requests wrote it. */
+	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_OUT, 0, out, VB_BIG + 4096), VIRTIO_BLK_S_OK,
+		    "rewrite");
+
 	/* Past the end: IOERR, nothing moved. */
 	rt_check_eq(vblk_rw(b, VIRTIO_BLK_T_IN, VB_SECTORS - 1, in, VB_REQ), VIRTIO_BLK_S_IOERR,
 		    "read past the end");
@@ -324,6 +352,58 @@ static void frontend(void)
 	rt_printf("frontend: done\n");
 }
 
+/*
+ * Role fe-stop: writes generations of VB_STOP_EXTENTS requests over the
+ * disk until the run is stopped (the driver's time limit): request r of
+ * generation g covers VB_STOP_REQ_SECTORS sectors from sector
+ * r * VB_STOP_SLOT + 1 with vb_stop_word(g, sector, j); every other one
+ * from a buffer that is not page-aligned. The driver then finds every
+ * extent wholly of one generation (tests/guest/virtio_blk.c).
+ */
+static void frontend_stop(void)
+{
+	struct vblk *b = &fe_dev;
+	uint32_t len = VB_STOP_REQ_SECTORS * VIRTIO_BLK_SECTOR;
+	uint8_t *bufs = rt_alloc_pages(VBLK_SLOTS * (len / RT_PAGE_SIZE + 2));
+	struct evtchn_bind_pirq bp = {.pirq = VB_IRQ};
+	int rc;
+
+	if (!bufs || !setup_events())
+		return;
+	rc = (int)rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_pirq, rt_handle(&bp), 0,
+			       0, 0);
+	if (!rc)
+		rc = xevtchn_wait_port(bp.port, 10 * TIMEOUT);
+	if (!rc)
+		rc = vblk_init(b, VB_MMIO_GPA, bp.port);
+	rt_check_eq(rc, 0, "virtio-blk set-up");
+	if (rc)
+		return;
+	rt_printf("frontend: writing until stopped\n");
+	for (uint64_t g = 1;; g++) {
+		for (unsigned int first = 0; first < VB_STOP_EXTENTS; first += VBLK_SLOTS) {
+			for (unsigned int i = 0; i < VBLK_SLOTS && first + i < VB_STOP_EXTENTS; i++) {
+				uint64_t sec = (uint64_t)(first + i) * VB_STOP_SLOT + 1;
+				uint8_t *p = bufs + i * (len + 2 * RT_PAGE_SIZE) + (i & 1) * 512;
+
+				for (unsigned int k = 0; k < len / 8; k++)
+					((uint64_t *)p)[k] = vb_stop_word(g, sec + k / 64, k % 64);
+				rc = vblk_submit(b, VIRTIO_BLK_T_OUT, sec, p, len);
+				if (rc < 0) {
+					rt_test_error("submit: %d", rc);
+					return;
+				}
+			}
+			vblk_kick(b);
+			rc = vblk_wait(b, TIMEOUT);
+			if (rc) {
+				rt_test_error("wait: %d", rc);
+				return;
+			}
+		}
+	}
+}
+
 /* ----- backend ----- */
 
 static uint8_t slot_state(struct ioreq *slot)
@@ -338,41 +418,10 @@ static void slot_set_state(struct ioreq *slot, uint8_t st)
 	__atomic_store_n(&((uint8_t *)slot)[30], (uint8_t)((v & 0xf0) | st), __ATOMIC_RELEASE);
 }
 
-/* Storage on the VMM block device of this domain (ring.h: 4 KiB blocks,
- * page-aligned buffers of ours). A whole block whose frontend buffer is a
- * whole page moves straight between the file and the pre-mapped frame;
- * anything else goes through a bounce page (read-modify-write). */
+/* Storage on the VMM block device of this domain: vmdev_use_blkdev, one
+ * READV/WRITEV per request (whole page-aligned frontend pages moved
+ * straight between the file and the pre-mapped frame, the rest bounced). */
 static uint64_t blk_base;
-static uint8_t *bounce;
-static uint64_t direct_blocks, bounced_blocks;
-
-static int blk_store(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len)
-{
-	while (len) {
-		uint64_t blk = off / BLK_SIZE, in = off % BLK_SIZE;
-		uint32_t n = BLK_SIZE - in < len ? (uint32_t)(BLK_SIZE - in) : len;
-		int rc;
-
-		if (!in && n == BLK_SIZE && !(gpa & (RT_PAGE_SIZE - 1))) {
-			rc = blk_io(blk_base, write ? BLK_CMD_WRITE : BLK_CMD_READ, blk,
-				    vmdev_local_frame(d, gpa) << 12, 1);
-			direct_blocks++;
-		} else {
-			rc = blk_io(blk_base, BLK_CMD_READ, blk, rt_virt_to_phys(bounce), 1);
-			if (!rc && !vmdev_copy(d, gpa, bounce + in, n, !write))
-				rc = -XEN_EFAULT;
-			if (!rc && write)
-				rc = blk_io(blk_base, BLK_CMD_WRITE, blk, rt_virt_to_phys(bounce), 1);
-			bounced_blocks++;
-		}
-		if (rc)
-			return rc;
-		off += n;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* All of the frontend's RAM at unpopulated frames, once. */
 static xen_pfn_t *premap(uint64_t frames)
@@ -418,15 +467,16 @@ static void backend(void)
 	d.sectors = VB_SECTORS;
 	if (blk_find(&blk_base, &blocks) == 0) {
 		/* The VMM's block device (a host file) holds the disk. */
-		bounce = rt_alloc_pages(1);
-		d.store_rw = blk_store;
+		rt_check_eq(vmdev_use_blkdev(&d, blk_base), 0, "block storage");
+		if (!strncmp(bootarg("disk="), "all", 3))
+			d.sectors = blocks * (BLK_SIZE / VIRTIO_BLK_SECTOR);
 		rt_check_eq(blocks >= VB_SECTORS * VIRTIO_BLK_SECTOR / BLK_SIZE, 1,
 			    "block device of %llu blocks", (unsigned long long)blocks);
 	} else {
 		d.disk = rt_alloc_pages(VB_SECTORS * VIRTIO_BLK_SECTOR / RT_PAGE_SIZE);
 	}
 	d.local = premap(d.ram_frames);
-	if ((!d.disk && !bounce) || !d.local)
+	if ((!d.disk && !d.store_blocks) || !d.local)
 		return;
 	vmdev_reset(&d);
 	/* The ioreq page replaces our page `page` (acquire_resource). */
@@ -476,11 +526,15 @@ static void backend(void)
 	rt_check_eq(d.st.bad_chains, VB_BAD_CHAINS, "malformed chains seen");
 	rt_check_eq(d.st.ioerr, VB_IOERR, "requests answered IOERR");
 	rt_check_eq(xdm_destroy_ioreq_server(VB_FE, id), 0, "destroy the server");
-	if (d.store_rw) {
-		/* Only the two unaligned one-sector requests bounce. */
-		rt_check_eq(bounced_blocks, 2, "blocks through the bounce page");
+	if (d.store_blocks) {
+		/* Only blocks not covered by one whole aligned frontend page
+		 * bounce (vb.h VB_BOUNCED); every data request was one command
+		 * (a write covering a block in part also read it first). */
+		rt_check_eq(d.st.bounced_blocks, VB_BOUNCED, "blocks through the bounce pages");
 		rt_printf("backend: %llu blocks moved straight between the file and the "
-			  "frontend's pages\n", (unsigned long long)direct_blocks);
+			  "frontend's pages, %llu storage commands\n",
+			  (unsigned long long)d.st.direct_blocks,
+			  (unsigned long long)d.st.store_ops);
 	}
 	rt_printf("backend: %llu accesses, %llu requests, %llu interrupts\n",
 		  (unsigned long long)served, (unsigned long long)d.st.requests,
@@ -491,7 +545,9 @@ void test_main(void)
 {
 	const char *r = bootarg("role=");
 
-	if (!strncmp(r, "fe", 2))
+	if (!strncmp(r, "fe-stop", 7))
+		frontend_stop();
+	else if (!strncmp(r, "fe", 2))
 		frontend();
 	else if (!strncmp(r, "be", 2))
 		backend();

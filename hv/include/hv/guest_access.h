@@ -27,6 +27,14 @@ int copy_from_guest(struct domain *d, void *dst, uint64_t gaddr, size_t len);
 int copy_to_guest(struct domain *d, uint64_t gaddr, const void *src, size_t len);
 int copy_from_guest_phys(struct domain *d, void *dst, paddr_t gpa, size_t len);
 int copy_to_guest_phys(struct domain *d, paddr_t gpa, const void *src, size_t len);
+/*
+ * The core's address of the guest-physical page holding gpa, checked as
+ * copy_from_guest_phys (write false) or copy_to_guest_phys (write true)
+ * check it, or NULL. Valid only while the caller holds the hypervisor
+ * lock (the P2M may change after): for a device that moves whole pages
+ * with one host system call under the lock (vmm/blkdev.c).
+ */
+void *guest_phys_page(struct domain *d, paddr_t gpa, bool write);
 /* Element helpers for arrays of fixed-size records. */
 #define copy_from_guest_elem(d, dst, base, idx)                                 \
 	copy_from_guest(d, dst, (base) + (uint64_t)(idx) * sizeof(*(dst)), sizeof(*(dst)))

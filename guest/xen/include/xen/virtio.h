@@ -47,8 +47,14 @@
 
 /* Feature bits. */
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_BLK_F_SIZE_MAX 1
 #define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_FLUSH 9
+
+/* virtio-blk config space (offsets from VIRTIO_MMIO_CONFIG). */
+#define VIRTIO_BLK_CFG_CAPACITY 0 /* u64, sectors */
+#define VIRTIO_BLK_CFG_SIZE_MAX 8 /* u32, bytes of one data segment */
+#define VIRTIO_BLK_CFG_SEG_MAX 12 /* u32, data segments of one request */
 
 /* Interrupt status bits. */
 #define VIRTIO_INT_USED 1u

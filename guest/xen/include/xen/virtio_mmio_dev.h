@@ -31,6 +31,19 @@
  *   domain); a request reaching past `sectors` completes with
  *   VIRTIO_BLK_S_IOERR before storage is touched, and so does a failed
  *   store_rw.
+ * - Block storage (`store_blocks`, vmdev_use_blkdev): ONE storage command
+ *   per request. The request's 4 KiB blocks are listed once: a block that
+ *   a page-aligned whole page of the frontend covers is that page's local
+ *   frame (no copy in the backend), any other block a bounce page of ours
+ *   (the frontend's pieces copied in or out; a write first reads the first
+ *   and last block when the request covers them only in part). Then one
+ *   store_blocks moves the whole run. A request over VMDEV_BLK_MAX blocks
+ *   completes IOERR untouched; the advertised SIZE_MAX/SEG_MAX keep a
+ *   conforming driver below that (VMDEV_SEG_MAX * VMDEV_SIZE_MAX bytes at
+ *   any sector offset touch at most VMDEV_BLK_MAX blocks). So a request
+ *   is never split over two writes of the storage: with the VMM block
+ *   device's clean-shutdown rule (vmm/blkdev.h), the disk never holds half
+ *   of one.
  */
 #ifndef XEN_VIRTIO_MMIO_DEV_H
 #define XEN_VIRTIO_MMIO_DEV_H
@@ -41,12 +54,20 @@
 #include <xen/virtio.h>
 
 #define VMDEV_QUEUE_MAX 256
+#define VMDEV_BLK 4096u      /* block of store_blocks */
+#define VMDEV_BLK_MAX 512u   /* blocks of one store_blocks (the VMM device's COUNT max) */
+#define VMDEV_SIZE_MAX 131072u /* advertised: bytes of one data descriptor */
+#define VMDEV_SEG_MAX 15u     /* advertised: data descriptors of one request */
+_Static_assert((VMDEV_SEG_MAX * VMDEV_SIZE_MAX) / VMDEV_BLK + 1 <= VMDEV_BLK_MAX,
+	       "a conforming request fits one storage command at any sector offset");
 
 struct vmdev_stats {
 	uint64_t requests;    /* chains completed */
 	uint64_t bad_chains;  /* completed as malformed */
 	uint64_t ioerr;       /* well-formed, answered IOERR */
 	uint64_t irqs;        /* set_irq_level calls */
+	uint64_t store_ops;   /* store_blocks calls (a write request: one) */
+	uint64_t direct_blocks, bounced_blocks; /* blocks by frontend frame / bounce */
 };
 
 /* One RAM bank of the frontend and where its frames are mapped here. */
@@ -73,6 +94,14 @@ struct vmdev {
 	 * 512) at byte offset off of the disk to (write false) or from the
 	 * frontend's RAM at gpa (a range already checked). 0 or -errno. */
 	int (*store_rw)(struct vmdev *d, bool write, uint64_t off, uint64_t gpa, uint32_t len);
+	/* Optional block storage, used before store_rw: moves count
+	 * (1..VMDEV_BLK_MAX) whole VMDEV_BLK blocks from block blk on to
+	 * (write false) or from the pages at OUR guest-physical addresses
+	 * pages[0..count), in one operation of the storage. 0 or -errno. */
+	int (*store_blocks)(struct vmdev *d, bool write, uint64_t blk, const uint64_t *pages,
+			    unsigned int count);
+	int (*store_flush)(struct vmdev *d); /* optional: FLUSH; 0 or -errno */
+	uint8_t *bounce;         /* store_blocks: VMDEV_BLK_MAX pages of ours */
 	void *store_ctx;
 	/* Register file. */
 	uint32_t status, dev_feat_sel, drv_feat_sel, queue_sel, isr;
@@ -108,5 +137,12 @@ bool vmdev_copy(const struct vmdev *d, uint64_t gpa, void *buf, uint64_t len, bo
 xen_pfn_t vmdev_local_frame(const struct vmdev *d, uint64_t gpa);
 /* Processes the queue if notified: 0, or the error of set_irq_level. */
 int vmdev_process(struct vmdev *d);
+/*
+ * Block storage on the VMM block device of this domain (vmm/blkdev.h,
+ * window at blk_base already mapped with rt_mmio_map): sets store_blocks
+ * (READV/WRITEV: one command per request), store_flush (FLUSH) and the
+ * bounce pages. 0 or -XEN_ENOMEM.
+ */
+int vmdev_use_blkdev(struct vmdev *d, uint64_t blk_base);
 
 #endif
