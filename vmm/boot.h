@@ -46,6 +46,14 @@ struct guest_boot {
 	uint64_t gdt;
 	uint16_t gdt_limit;
 	uint32_t xen_version; /* CPUID leaf 0x40000001 (hv_xen_version()) */
+	/* Entered as a toolstack's CPU record says (XEN_DOMCTL_sethvmcontext,
+	 * long mode), not through boot_setup(): entry, stack_top and dt are
+	 * its rip, rsp and rdi (KVM loads them as they are, and rsi/rdx from
+	 * area/area_size; gdt 0: the guest brings its own before it reloads a
+	 * segment). In process, entry is an inproc_vcpu_entry_t of the
+	 * program called with dt, on the INPROC_VCPU_STACK bytes below
+	 * stack_top, as a secondary vCPU is started (inproc_env.h). */
+	bool direct;
 };
 
 /* Base of the boot area for gm (0 if the first bank is too small). */

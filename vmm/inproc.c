@@ -92,6 +92,8 @@ struct inproc_vm {
 	void *ctx;
 	uint64_t xen_version;
 	uint64_t dt;
+	bool direct;         /* guest_boot.direct: vCPU 0 calls direct_rip */
+	uint64_t direct_rip;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -343,7 +345,10 @@ static void *guest_thread(void *arg)
 
 	inproc_self = vc;
 	if (setjmp(vc->jb) == 0) {
-		vm->start(&vc->env);
+		if (vm->direct) /* a toolstack's entry (guest_boot.direct) */
+			((inproc_vcpu_entry_t)(uintptr_t)vm->direct_rip)(&vc->env, vm->dt);
+		else
+			vm->start(&vc->env);
 		/* rt_start() never returns; if a runtime did, call it a crash. */
 		guest_exit_crash(&vc->ex, "guest entry returned");
 	}
@@ -456,6 +461,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		  const struct guest_ops *ops, void *ctx, struct guest_exit *ex)
 {
 	struct inproc_vcpu *vc0 = &vm->vcpu[0];
+	uint64_t stack_base, stack_size;
 	pthread_attr_t attr;
 	pthread_t th;
 	int rc;
@@ -470,7 +476,27 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 		vm->vcpu[i].done = false;
 		vm->vcpu[i].spawned = false;
 	}
-	vcpu_env(vc0, b->area, b->area_size);
+	vm->direct = b->direct;
+	vm->direct_rip = b->entry;
+	stack_base = b->area + BOOT_STACK_OFF;
+	stack_size = BOOT_AREA_SIZE - BOOT_STACK_OFF;
+	if (b->direct) {
+		/* as a secondary's: the stack below rsp, in guest RAM */
+		uint64_t top = b->stack_top & ~15ULL;
+
+		if (top < INPROC_VCPU_STACK || top > vm->window_size || !b->entry) {
+			memset(ex, 0, sizeof(*ex));
+			guest_exit_crash(ex, "rsp %#llx / rip %#llx cannot start a hosted vCPU",
+					 (unsigned long long)b->stack_top,
+					 (unsigned long long)b->entry);
+			return 0;
+		}
+		stack_base = top - INPROC_VCPU_STACK;
+		stack_size = INPROC_VCPU_STACK;
+		vcpu_env(vc0, stack_base, stack_size);
+	} else {
+		vcpu_env(vc0, b->area, b->area_size);
+	}
 	/* the secondaries' threads wait for VCPUOP_up (default stacks: they
 	 * switch onto guest memory only to run guest code) */
 	for (unsigned int i = 1; i < vm->nr_vcpus; i++) {
@@ -481,8 +507,7 @@ int inproc_vm_run(struct inproc_vm *vm, const struct guest_boot *b,
 			ops->note(ctx, "a secondary vCPU's thread could not be created");
 	}
 	pthread_attr_init(&attr);
-	rc = pthread_attr_setstack(&attr, vm->window + b->area + BOOT_STACK_OFF,
-				   BOOT_AREA_SIZE - BOOT_STACK_OFF);
+	rc = pthread_attr_setstack(&attr, vm->window + stack_base, stack_size);
 	/* thread_valid is set under the lock the kick takes, before the guest
 	 * can run (it has not been created yet) */
 	pthread_mutex_lock(&vm->lock);

@@ -409,6 +409,23 @@ static void be_vcpu_kick(void *ctx, struct domain *d, unsigned int vcpu)
 		transport_vcpu_kick(m->transport, vd, vcpu);
 }
 
+/* Lock held (backend.h): the runner's hooks for domains a toolstack made
+ * (vmm.dyn_*; none attached: nothing runs them). */
+static void be_domain_pause_state(void *ctx, struct domain *d, bool paused)
+{
+	struct vmm *m = vmm_of(ctx);
+
+	if (m->dyn_pause_state)
+		m->dyn_pause_state(m->dyn_ctx, d, paused);
+}
+
+static int be_domain_stop(void *ctx, struct domain *d)
+{
+	struct vmm *m = vmm_of(ctx);
+
+	return m->dyn_stop ? m->dyn_stop(m->dyn_ctx, d) : 0;
+}
+
 static const struct hv_backend_ops vmm_backend_ops = {
 	.domain_create = be_domain_create,
 	.domain_destroy = be_domain_destroy,
@@ -417,6 +434,8 @@ static const struct hv_backend_ops vmm_backend_ops = {
 	.release = be_release,
 	.scrub = be_scrub,
 	.vcpu_kick = be_vcpu_kick,
+	.domain_pause_state = be_domain_pause_state,
+	.domain_stop = be_domain_stop,
 };
 
 int vmm_init(struct vmm *m, const struct vmm_config *cfg)

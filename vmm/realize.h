@@ -85,6 +85,13 @@ struct vmm {
 	struct vmm_prefault pf;
 	struct hv hv;
 	struct transport *transport; /* NULL: memory only, nothing can run */
+	/* What runs domains a toolstack creates at runtime (the runner sets
+	 * them while it runs; hv_backend_ops.domain_pause_state/domain_stop,
+	 * called with the hypervisor lock held). Changed only with that lock
+	 * held. NULL: such domains never start, and stop at once. */
+	void (*dyn_pause_state)(void *ctx, struct domain *d, bool paused);
+	int (*dyn_stop)(void *ctx, struct domain *d);
+	void *dyn_ctx;
 	struct vmm_stats st;
 };
 

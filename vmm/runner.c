@@ -3,13 +3,21 @@
  *
  * Threads: one per domain runs its transport loop; the caller's thread
  * waits for all of them with the time limit and then kicks whatever is
- * left. Console output arrives through the hypervisor's console sink,
+ * left. Domains a privileged guest creates while they run (XEN_DOMCTL_*,
+ * docs/toolstack.md) get a slot in r->dyn at their first unpause (the
+ * hypervisor's hook, lock held, only flags it), a thread of their own from
+ * the service thread dyn_service, and are kicked by it when destroydomain
+ * asks (domain_stop answers -EAGAIN until their run is over; then their
+ * thread is joined and the slot freed, and the hypervisor tears the domain
+ * down). Those left when the prepared domains end are stopped.
+ * Console output arrives through the hypervisor's console sink,
  * which the core calls with its lock held, so the per-domain line buffers
  * need no lock of their own.
  */
 #include <errno.h>
 #include <libfdt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +27,7 @@
 #include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/p2m.h>
+#include <public/hvm_save.h>
 #include <public/xen.h>
 
 #include "blkdev.h"
@@ -167,6 +176,22 @@ int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t er
 
 /* --- guest_ops for the hypervisor core --- */
 
+/*
+ * A created domain the toolstack paused (dyn_pause_state): its vCPU waits
+ * here, at its next hypercall, until the unpause or a stop. A vCPU that
+ * makes no hypercall keeps running meanwhile (docs/toolstack.md).
+ */
+static void hold_paused(struct runner_dom *rd)
+{
+	struct runner *r = rd->r;
+
+	pthread_mutex_lock(&r->dyn_lock);
+	while (__atomic_load_n(&rd->paused, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&r->dyn_cond, &r->dyn_lock);
+	pthread_mutex_unlock(&r->dyn_lock);
+}
+
 static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
 {
 	struct runner_dom *rd = ctx;
@@ -189,6 +214,8 @@ static int64_t op_hypercall(void *ctx, struct hv_hcall *hc)
 		hv_unlock(&rd->r->m->hv);
 		return -ENOSYS;
 	}
+	if (__atomic_load_n(&rd->paused, __ATOMIC_ACQUIRE))
+		hold_paused(rd);
 	rc = hv_hypercall_run(&rd->r->m->hv, rd->d, hc);
 
 	if (rc == -ENOSYS)
@@ -304,12 +331,21 @@ static const struct guest_ops runner_ops = {
 
 /* --- console --- */
 
+/* A created domain's slot (hypervisor lock or dyn_lock held). */
+static struct runner_dom *dyn_of(struct runner *r, const struct domain *d)
+{
+	for (unsigned int i = 0; r->dyn && i < RUNNER_MAX_DYN; i++)
+		if (r->dyn[i].used && r->dyn[i].d == d)
+			return &r->dyn[i];
+	return NULL;
+}
+
 static struct runner_dom *dom_of(struct runner *r, const struct domain *d)
 {
 	for (unsigned int i = 0; i < r->nr; i++)
 		if (r->dom[i].d == d)
 			return &r->dom[i];
-	return NULL;
+	return dyn_of(r, d);
 }
 
 #define PROGRESS_PREFIX "progress: "
@@ -331,6 +367,8 @@ static void flush_line(struct runner_dom *rd)
 			fputs("\r\033[K", r->out);
 		r->progress_shown = false;
 		fprintf(r->out, "(d%u) %.*s\n", rd->d->id, (int)rd->line_len, rd->line);
+		if (!rd->first_line_ms)
+			rd->first_line_ms = now_ms();
 	}
 	fflush(r->out);
 	rd->line_len = 0;
@@ -408,6 +446,268 @@ static void kick(struct runner_dom *rd)
 	/* A vCPU held by an IOREQ server sleeps in the hypervisor. */
 	for (unsigned int v = 0; v < rd->d->nr_vcpus; v++)
 		hv_vcpu_wake(&rd->r->m->hv, rd->d, v);
+}
+
+/* --- domains created at runtime (docs/toolstack.md, the runner's hooks) --- */
+
+/* A created domain's thread: from its CPU record (d->boot[0]) to the end
+ * of its run, then the report line. */
+static void *dyn_thread(void *arg)
+{
+	struct runner_dom *rd = arg;
+	struct runner *r = rd->r;
+	struct transport *t = r->m->transport;
+	struct guest_boot b;
+	struct vcpu_boot vb;
+	char line[400];
+	bool stopped;
+	int rc = 0;
+
+	hv_lock(&r->m->hv);
+	vb = rd->d->boot[0];
+	hv_unlock(&r->m->hv);
+	memset(&rd->ex, 0, sizeof(rd->ex));
+	if (!vb.set) {
+		guest_exit_crash(&rd->ex, "no boot entry (XEN_DOMCTL_sethvmcontext) for vCPU 0");
+	} else if (!(vb.cs_arbytes & HVM_ARBYTES_L) || !(vb.efer & (1ULL << 10)) ||
+		   !(vb.cr0 & (1ULL << 31))) {
+		/* the transports enter in long mode only (boot-protocol.md) */
+		guest_exit_crash(&rd->ex, "its entry is not in 64-bit long mode (cs L, EFER.LMA, "
+				 "CR0.PG): the runner starts no other");
+	} else {
+		b = (struct guest_boot){.entry = vb.rip, .stack_top = vb.rsp, .dt = vb.rdi,
+					.area = vb.rsi, .area_size = vb.rdx, .cr3 = vb.cr3,
+					.xen_version = hv_xen_version(&r->m->hv), .direct = true};
+		rd->start_ms = now_ms();
+		rc = t->ops->run(t, vmm_dom(rd->d), &b, &runner_ops, rd, &rd->ex);
+		rd->run_ms = now_ms() - rd->start_ms;
+	}
+
+	/* Stopped for its destroydomain (the transport calls that a time
+	 * limit): no crash, the domain is going anyway. */
+	stopped = __atomic_load_n(&rd->kicked, __ATOMIC_ACQUIRE) && rd->ex.kind != GEXIT_SHUTDOWN &&
+		  rd->ex.kind != GEXIT_CRASH;
+	hv_lock(&r->m->hv);
+	if (rd->line_len)
+		flush_line(rd);
+	if (!stopped && (rd->ex.kind == GEXIT_CRASH || rd->ex.kind == GEXIT_TIMEOUT) &&
+	    rd->d->state == DOMS_running)
+		hv_domain_crash(rd->d, rd->ex.why);
+	hv_unlock(&r->m->hv);
+
+	runner_describe(rd, line, sizeof(line));
+	if (stopped)
+		snprintf(line, sizeof(line), "d%u: stopped while running", rd->d->id);
+	fprintf(r->err, "memvisor: %s (created at runtime; vCPU 0 entered %.2f ms after its "
+		"first unpause", line, rd->start_ms ? rd->start_ms - rd->unpause_ms : -1.0);
+	if (rd->first_line_ms)
+		fprintf(r->err, ", first console line after %.2f ms",
+			rd->first_line_ms - rd->unpause_ms);
+	fprintf(r->err, ")\n");
+	fflush(r->err);
+
+	pthread_mutex_lock(&r->dyn_lock);
+	/* an in-process guest spinning without hypercalls still runs: never
+	 * finished, so its domain is never torn down under it */
+	rd->finished = rc == 0;
+	r->dyn_ended += rd->finished;
+	pthread_cond_broadcast(&r->dyn_cond);
+	pthread_mutex_unlock(&r->dyn_lock);
+	return NULL;
+}
+
+/* hv_backend_ops.domain_pause_state (hypervisor lock held): the first
+ * unpause of a created domain queues its start. */
+static void dyn_pause_state(void *ctx, struct domain *d, bool paused)
+{
+	struct runner *r = ctx;
+	struct runner_dom *rd;
+
+	if (!d->toolstack_created)
+		return;
+	rd = dyn_of(r, d);
+	if (rd || paused) {
+		/* a started domain paused or continued (one not started yet
+		 * cannot be paused: it is paused until its first unpause) */
+		if (!rd)
+			return;
+		pthread_mutex_lock(&r->dyn_lock);
+		__atomic_store_n(&rd->paused, paused, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&r->dyn_cond);
+		pthread_mutex_unlock(&r->dyn_lock);
+		return;
+	}
+	pthread_mutex_lock(&r->dyn_lock);
+	for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++) {
+		rd = &r->dyn[i];
+		if (rd->used)
+			continue;
+		memset(rd, 0, offsetof(struct runner_dom, dev_lock));
+		memset(&rd->th, 0, sizeof(*rd) - offsetof(struct runner_dom, th));
+		rd->d = d;
+		rd->r = r;
+		rd->used = true;
+		rd->want_start = true;
+		rd->unpause_ms = now_ms();
+		pthread_cond_broadcast(&r->dyn_cond);
+		pthread_mutex_unlock(&r->dyn_lock);
+		return;
+	}
+	pthread_mutex_unlock(&r->dyn_lock);
+	hv_domain_crash(d, "the runner runs no more domains created at runtime");
+}
+
+/* hv_backend_ops.domain_stop (hypervisor lock held): 0 once its thread
+ * has ended (it is joined and the slot freed), else ask for the stop. */
+static int dyn_stop(void *ctx, struct domain *d)
+{
+	struct runner *r = ctx;
+	struct runner_dom *rd = dyn_of(r, d);
+	int rc = -EAGAIN;
+
+	if (!rd)
+		return 0;
+	pthread_mutex_lock(&r->dyn_lock);
+	if (!rd->th_valid && !rd->want_start)
+		rd->finished = true; /* its start failed, or was cancelled */
+	if (rd->finished && !rd->kicking) {
+		if (rd->th_valid)
+			pthread_join(rd->th, NULL); /* it has set finished: no wait */
+		if (rd->stop_ms)
+			fprintf(r->err, "memvisor: d%u: destroyed %.2f ms after destroydomain asked "
+				"its vCPUs to stop\n", d->id, now_ms() - rd->stop_ms);
+		rd->used = false;
+		rc = 0;
+	} else if (!rd->want_stop) {
+		rd->want_stop = true;
+		rd->stop_ms = now_ms();
+		pthread_cond_broadcast(&r->dyn_cond);
+	}
+	pthread_mutex_unlock(&r->dyn_lock);
+	return rc;
+}
+
+/* The runner's service thread: starts and stops created domains. */
+static void *dyn_service(void *arg)
+{
+	struct runner *r = arg;
+
+	pthread_mutex_lock(&r->dyn_lock);
+	while (!r->dyn_quit) {
+		bool again = false;
+
+		for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++) {
+			struct runner_dom *rd = &r->dyn[i];
+
+			if (!rd->used)
+				continue;
+			if (rd->want_start && !rd->th_valid) {
+				rd->want_start = false;
+				if (rd->want_stop)
+					continue; /* destroyed before it started */
+				if (pthread_create(&rd->th, NULL, dyn_thread, rd)) {
+					fprintf(r->err, "memvisor: d%u: cannot create its thread\n",
+						rd->d->id);
+					continue;
+				}
+				rd->th_valid = true;
+				r->dyn_started++;
+			}
+			if (rd->want_stop && rd->th_valid && !rd->kick_sent && !rd->finished) {
+				/* kick takes the hypervisor lock: not under dyn_lock;
+				 * kicking keeps the domain alive meanwhile */
+				rd->kick_sent = true;
+				rd->kicking = true;
+				pthread_mutex_unlock(&r->dyn_lock);
+				kick(rd);
+				pthread_mutex_lock(&r->dyn_lock);
+				pthread_cond_broadcast(&r->dyn_cond); /* hold_paused() */
+				rd->kicking = false;
+				again = true;
+			}
+		}
+		if (!again)
+			pthread_cond_wait(&r->dyn_cond, &r->dyn_lock);
+	}
+	pthread_mutex_unlock(&r->dyn_lock);
+	return NULL;
+}
+
+static void dyn_begin(struct runner *r)
+{
+	r->dyn = calloc(RUNNER_MAX_DYN, sizeof(*r->dyn));
+	if (!r->dyn)
+		return;
+	pthread_mutex_init(&r->dyn_lock, NULL);
+	pthread_cond_init(&r->dyn_cond, NULL);
+	for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++)
+		pthread_mutex_init(&r->dyn[i].dev_lock, NULL);
+	r->dyn_quit = false;
+	if (pthread_create(&r->dyn_th, NULL, dyn_service, r)) {
+		free(r->dyn);
+		r->dyn = NULL;
+		return;
+	}
+	r->dyn_running = true;
+	hv_lock(&r->m->hv);
+	r->m->dyn_pause_state = dyn_pause_state;
+	r->m->dyn_stop = dyn_stop;
+	r->m->dyn_ctx = r;
+	hv_unlock(&r->m->hv);
+}
+
+/* The prepared domains have ended: stop the created ones still running,
+ * reap their threads, and detach. */
+static void dyn_end(struct runner *r)
+{
+	struct timespec ts;
+
+	if (!r->dyn_running)
+		return;
+	hv_lock(&r->m->hv);
+	r->m->dyn_pause_state = NULL;
+	r->m->dyn_stop = NULL;
+	r->m->dyn_ctx = NULL;
+	hv_unlock(&r->m->hv);
+	pthread_mutex_lock(&r->dyn_lock);
+	r->dyn_quit = true;
+	pthread_cond_broadcast(&r->dyn_cond);
+	pthread_mutex_unlock(&r->dyn_lock);
+	pthread_join(r->dyn_th, NULL);
+	/* no hook or service thread left: only the domains' own threads */
+	for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++) {
+		struct runner_dom *rd = &r->dyn[i];
+
+		if (!rd->used || !rd->th_valid)
+			continue;
+		if (!rd->finished)
+			kick(rd);
+		pthread_mutex_lock(&r->dyn_lock);
+		pthread_cond_broadcast(&r->dyn_cond); /* hold_paused() */
+		deadline_after(&ts, RUNNER_KICK_GRACE_MS + 1000);
+		while (!rd->finished)
+			if (pthread_cond_timedwait(&r->dyn_cond, &r->dyn_lock, &ts) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&r->dyn_lock);
+		if (rd->finished) {
+			pthread_join(rd->th, NULL);
+		} else {
+			pthread_detach(rd->th);
+			r->stuck = true;
+		}
+		rd->th_valid = false;
+	}
+	if (!r->stuck) {
+		struct runner_dom *dyn = r->dyn;
+
+		hv_lock(&r->m->hv); /* the console sink looks at it */
+		r->dyn = NULL;
+		hv_unlock(&r->m->hv);
+		for (unsigned int i = 0; i < RUNNER_MAX_DYN; i++)
+			pthread_mutex_destroy(&dyn[i].dev_lock);
+		free(dyn);
+	}
+	r->dyn_running = false;
 }
 
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len)
@@ -498,6 +798,8 @@ unsigned int runner_run(struct runner *r)
 	stop_signals(&stop);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	watching = pthread_create(&r->sigwatch, NULL, sig_watch, r) == 0;
+	/* after the mask: created domains' threads inherit it too */
+	dyn_begin(r);
 
 	pthread_mutex_lock(&r->lock);
 	for (unsigned int i = 0; i < r->nr; i++) {
@@ -543,6 +845,9 @@ unsigned int runner_run(struct runner *r)
 		pthread_kill(r->sigwatch, SIGHUP); /* taken by its sigwait */
 		pthread_join(r->sigwatch, NULL);
 	}
+	/* the created domains still running stop as the time limit stops
+	 * the others (the stop signals still blocked, left pending) */
+	dyn_end(r);
 	/* A stop signal that came after the watcher ended stays pending and
 	 * takes its default action here, with every domain stopped. */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -71,7 +71,20 @@ struct runner_dom {
 	bool kicked; /* the runner asked the transport to stop it */
 	char line[512];
 	size_t line_len;
+	/* A domain a toolstack created while the runner runs (one of
+	 * runner.dyn[]; under runner.dyn_lock, used also under the
+	 * hypervisor lock): unpaused (want_start), its thread made
+	 * (th_valid), destroydomain asked it to stop (want_stop, kick
+	 * sent), its run over (finished). */
+	bool used, want_start, th_valid, want_stop, kick_sent, kicking, finished;
+	/* pausedomain holds its vCPUs at their next hypercall (atomic; set
+	 * under dyn_lock, waited for on dyn_cond) */
+	bool paused;
+	double unpause_ms, stop_ms, first_line_ms; /* CLOCK_MONOTONIC ms, 0: not yet */
 };
+
+/* Domains created at runtime that may run at the same time. */
+#define RUNNER_MAX_DYN 16
 
 struct runner {
 	struct vmm *m;               /* with its transport set (vmm_set_transport) */
@@ -99,6 +112,16 @@ struct runner {
 	unsigned int running;
 	bool stuck; /* an in-process guest could not be stopped */
 	bool progress_shown; /* the terminal's last line is a progress line */
+	/* Domains a toolstack creates at runtime (docs/toolstack.md): the
+	 * hypervisor's hooks (vmm.dyn_*) only flag a slot; dyn_th starts
+	 * their threads and stops them (neither may be done under the
+	 * hypervisor lock). Lock order: hypervisor lock, then dyn_lock. */
+	struct runner_dom *dyn;
+	pthread_mutex_t dyn_lock;
+	pthread_cond_t dyn_cond;
+	pthread_t dyn_th;
+	bool dyn_quit, dyn_running;
+	unsigned int dyn_started, dyn_ended;
 };
 
 /* Collects the domain's memory map, has the transport load the guest
@@ -106,7 +129,10 @@ struct runner {
  * 0, or -1 with a message in err. */
 int runner_prepare(struct runner *r, struct runner_dom *rd, char *err, size_t errlen);
 /* Runs every prepared domain to its end; reports each to r->err. Returns
- * the number of domains that crashed or timed out. */
+ * the number of domains that crashed or timed out. Meanwhile it also runs
+ * the domains a privileged guest creates (XEN_DOMCTL_createdomain) from
+ * their first unpause to their destroydomain, reporting each; those still
+ * running when the prepared ones have ended are stopped. */
 unsigned int runner_run(struct runner *r);
 /* The report line of one finished domain (without newline). */
 void runner_describe(const struct runner_dom *rd, char *buf, size_t len);

@@ -277,13 +277,13 @@ void domctl_fill_domaininfo(struct domain *t, struct xen_domctl_getdomaininfo *i
 
 /* The VMM may be running t's vCPUs: boot-built domains that have not shut
  * down, and toolstack-built ones once started (a VMM that starts them has
- * the domain_pause_state op). */
+ * the domain_pause_state op) - those even after a shutdown, as the VMM's
+ * threads of a domain it started at runtime may still be on their way out
+ * (only the VMM knows when they are gone: domain_stop). */
 static bool vmm_may_run(const struct hv *hv, const struct domain *t)
 {
-	if (t->state != DOMS_running)
-		return false;
 	if (!t->toolstack_created)
-		return true;
+		return t->state == DOMS_running;
 	return t->creation_finished && hv->cfg.backend && hv->cfg.backend->domain_pause_state;
 }
 

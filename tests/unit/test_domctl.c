@@ -333,6 +333,13 @@ static void test_lifecycle(void **state)
 
 static unsigned int stop_calls;
 
+static void noop_pause_state(void *ctx, struct domain *d, bool paused)
+{
+	(void)ctx;
+	(void)d;
+	(void)paused;
+}
+
 /* A VMM whose vCPUs take two asks to stop. */
 static int slow_stop(void *ctx, struct domain *d)
 {
@@ -360,13 +367,15 @@ static void test_destroy_running(void **state)
 	dom0 = h_domain(&h, "dom0", DOMF_privileged, 4096);
 	run = h_domain(&h, "running", 0, 256);
 	id = run->id;
-	assert_null(h.hv->cfg.backend->domain_stop);
+	/* a VMM that can neither start created domains nor stop any */
+	ops = *h.hv->cfg.backend;
+	ops.domain_stop = NULL;
+	ops.domain_pause_state = NULL;
+	h.hv->cfg.backend = &ops;
 	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, id), -EBUSY);
 	assert_int_equal(run->state, DOMS_running);
 
-	ops = *h.hv->cfg.backend;
 	ops.domain_stop = slow_stop;
-	h.hv->cfg.backend = &ops;
 	stop_calls = 0;
 	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, id), 0);
 	assert_int_equal(stop_calls, 3);
@@ -393,6 +402,23 @@ static void test_destroy_running(void **state)
 					0, 0), 0);
 	}
 	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, run->id), 0);
+
+	/* a created domain the VMM started (it has domain_pause_state): its
+	 * threads may still be on their way out after its shutdown, so the
+	 * VMM is asked even then */
+	ops.domain_stop = slow_stop;
+	ops.domain_pause_state = noop_pause_state;
+	stop_calls = 0;
+	u = create(&h, dom0);
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_unpausedomain, u->id), 0);
+	hv_lock(h.hv);
+	hv_domain_crash(u, "test: it stopped"); /* a shutdown (it has no memory to ask) */
+	hv_unlock(h.hv);
+	assert_int_not_equal(u->state, DOMS_running);
+	id = u->id;
+	assert_int_equal(simple(&h, dom0, XEN_DOMCTL_destroydomain, id), 0);
+	assert_int_equal(stop_calls, 3);
+	assert_null(domain_by_id(h.hv, id));
 	h_fini(&h);
 }
 

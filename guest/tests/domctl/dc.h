@@ -9,6 +9,7 @@
 #define DC_MAP 4		/* of which the toolstack maps */
 #define DC_RAM_GFN 0x40000ULL	/* their RAM0 at 1 GiB */
 #define DC_BYSTANDER_ROUNDS 200
+#define DC_WAIT 200000		/* polls for a created domain to answer (a hang, not a time limit) */
 #define DC_BYSTANDER_GFN 0x80000ULL /* 2 GiB: above the bystander's RAM, below 4 GiB */
 
 #endif

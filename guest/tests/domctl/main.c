@@ -6,10 +6,13 @@
  *   toolstack  a privileged domain builds and destroys DC_ROUNDS domains
  *              the way a toolstack does: createdomain (paused, empty),
  *              max_vcpus, max_mem, populate_physmap for it, a foreign
- *              mapping of its RAM written and read back, its boot entry
- *              by get/sethvmcontext, unpause, then destroydomain while the
- *              mapping still holds frames (the domain lingers dying) and
- *              the unmap that frees it; every step checks getdomaininfo
+ *              mapping of its RAM written and read back, a program written
+ *              into it (child_write), its boot entry by get/sethvmcontext,
+ *              unpause; the VMM runs it: it prints, answers xen_version
+ *              through its memory and powers off; then destroydomain while
+ *              the mapping still holds frames (the domain lingers dying) and
+ *              the unmap that frees it; every step checks getdomaininfo.
+ *              A last domain spins and is destroyed while it runs.
  *   bystander  runs meanwhile: populates, writes, checks and releases its
  *              own memory, so domains come and go while another one runs
  *
@@ -22,6 +25,8 @@
 #include <public/errno.h>
 #include <public/hvm_save.h>
 #include <public/memory.h>
+#include <public/version.h>
+#include <public/xen.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/mm.h>
@@ -42,6 +47,20 @@ static long domctl(uint32_t cmd, domid_t dom)
 	dc->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
 	dc->domain = dom;
 	return rt_hypercall(__HYPERVISOR_domctl, rt_handle(dc), 0, 0, 0, 0);
+}
+
+/* As Xen's toolstack does: a destroy that is not finished yet (-EAGAIN,
+ * -ERESTART) is asked again. memvisor continues the call itself while the
+ * VMM stops the domain's vCPUs, so this answer does not come today. */
+static long destroy(domid_t dom)
+{
+	unsigned int n = 0;
+	long rc;
+
+	do
+		rc = domctl(XEN_DOMCTL_destroydomain, dom);
+	while ((rc == -XEN_EAGAIN || rc == -XEN_ERESTART) && ++n < DC_WAIT);
+	return rc;
 }
 
 static long info(domid_t dom, struct xen_domctl_getdomaininfo *gi)
@@ -71,8 +90,130 @@ static long decrease(xen_pfn_t *gfns, unsigned long n)
 	return HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r);
 }
 
+/*
+ * The program of a created domain: prints a line, asks xen_version and
+ * stores the answer at DC_CHILD_MARK (the toolstack reads it through its
+ * foreign mapping), then shuts down (poweroff) - or, spinning, loops
+ * forever (counting its loops at DC_CHILD_COUNT, a hypercall in each)
+ * until destroydomain stops it. Under KVM it is machine code the
+ * toolstack writes into the domain with its identity map; in process it
+ * is a function of this program, started as a hosted vCPU
+ * (inproc_env.h: rip the function, rsp the top of its stack, rdi the
+ * argument), and spins with hypercalls (an in-process guest can only be
+ * stopped at one).
+ */
+#define DC_CHILD_MSG "a created domain runs"
+#define DC_CHILD_PAGE(i) ((DC_RAM_GFN + (i)) << 12)
+#define DC_CHILD_MARK (DC_CHILD_PAGE(1) + 0xa00)
+#define DC_CHILD_COUNT (DC_CHILD_MARK + 8) /* the spinning one's loops */
+
+#ifdef RT_HOSTED
+#include <inproc_env.h>
+
+static void child_entry(const struct inproc_env *env, uint64_t spin)
+{
+	char msg[] = DC_CHILD_MSG "\n";
+	struct sched_shutdown s = {.reason = SHUTDOWN_poweroff};
+	uint64_t a[5] = {CONSOLEIO_write, sizeof(msg) - 1, (uint64_t)((uint8_t *)msg - env->window)};
+	int64_t v;
+
+	env->hcall(env->ctx, __HYPERVISOR_console_io, a);
+	memset(a, 0, sizeof(a));
+	v = env->hcall(env->ctx, __HYPERVISOR_xen_version, a);
+	memcpy(env->window + DC_CHILD_MARK, &v, sizeof(v));
+	while (spin) {
+		uint64_t c;
+
+		memcpy(&c, env->window + DC_CHILD_COUNT, sizeof(c));
+		c++;
+		memcpy(env->window + DC_CHILD_COUNT, &c, sizeof(c));
+		a[0] = SCHEDOP_yield;
+		env->hcall(env->ctx, __HYPERVISOR_sched_op, a);
+	}
+	a[0] = SCHEDOP_shutdown;
+	a[1] = (uint64_t)((uint8_t *)&s - env->window);
+	env->hcall(env->ctx, __HYPERVISOR_sched_op, a);
+	for (;;)
+		env->hcall(env->ctx, __HYPERVISOR_sched_op, a);
+}
+
+/* Nothing to write: the program is this one. */
+static uint64_t child_write(uint8_t *const pg[DC_MAP], bool spin, uint64_t *rdi)
+{
+	(void)pg;
+	*rdi = spin;
+	return (uint64_t)(uintptr_t)child_entry;
+}
+#else
+#define DC_HCALL_PORT 0xea /* docs/boot-protocol.md: out %eax, $0xEA */
+
+static uint8_t *emit(uint8_t *p, const void *b, size_t n)
+{
+	memcpy(p, b, n);
+	return p + n;
+}
+
+static uint8_t *emit_imm64(uint8_t *p, uint8_t rex, uint8_t op, uint64_t v)
+{
+	*p++ = rex;
+	*p++ = op;
+	return emit(p, &v, 8);
+}
+
+static uint8_t *emit_hcall(uint8_t *p, uint8_t nr)
+{
+	const uint8_t b[] = {0xb8, nr, 0, 0, 0, 0xe7, DC_HCALL_PORT}; /* mov $nr,%eax; out */
+
+	return emit(p, b, sizeof(b));
+}
+
+/* Pages 0 (PML4), 2 (PDPT), 3 (PD: a 2 MiB page at DC_RAM_GFN) give the
+ * identity map of its RAM; page 1 holds code, message and shutdown
+ * argument. Returns the entry. */
+static uint64_t child_write(uint8_t *const pg[DC_MAP], bool spin, uint64_t *rdi)
+{
+	static const char msg[] = DC_CHILD_MSG "\n";
+	struct sched_shutdown s = {.reason = SHUTDOWN_poweroff};
+	uint64_t e;
+	uint8_t *p = pg[1];
+
+	for (unsigned int i = 0; i < DC_MAP; i++)
+		memset(pg[i], 0, RT_PAGE_SIZE);
+	e = DC_CHILD_PAGE(2) | 3;
+	memcpy(pg[0], &e, 8);
+	e = DC_CHILD_PAGE(3) | 3;
+	memcpy(pg[2] + 8 * ((DC_RAM_GFN << 12) >> 30), &e, 8);
+	e = (DC_RAM_GFN << 12) | 0x83; /* present, writable, 2 MiB */
+	memcpy(pg[3] + 8 * (((DC_RAM_GFN << 12) >> 21) & 511), &e, 8);
+	memcpy(pg[1] + 0x800, msg, sizeof(msg) - 1);
+	memcpy(pg[1] + 0x900, &s, sizeof(s));
+
+	p = emit(p, (const uint8_t[]){0x31, 0xff}, 2);                     /* xor %edi,%edi */
+	p = emit(p, (const uint8_t[]){0xbe, sizeof(msg) - 1, 0, 0, 0}, 5); /* mov $len,%esi */
+	p = emit_imm64(p, 0x48, 0xba, DC_CHILD_PAGE(1) + 0x800);         /* mov $msg,%rdx */
+	p = emit_hcall(p, __HYPERVISOR_console_io);
+	p = emit(p, (const uint8_t[]){0x31, 0xff, 0x31, 0xf6}, 4);         /* xor edi, esi */
+	p = emit_hcall(p, __HYPERVISOR_xen_version);
+	p = emit_imm64(p, 0x48, 0xb9, DC_CHILD_MARK);                      /* mov $mark,%rcx */
+	p = emit(p, (const uint8_t[]){0x48, 0x89, 0x01}, 3);               /* mov %rax,(%rcx) */
+	if (spin) {
+		/* 1: incq (count); xen_version; jmp 1b */
+		p = emit_imm64(p, 0x48, 0xb9, DC_CHILD_COUNT);             /* mov $count,%rcx */
+		p = emit(p, (const uint8_t[]){0x48, 0xff, 0x01, 0x31, 0xff, 0x31, 0xf6}, 7);
+		p = emit_hcall(p, __HYPERVISOR_xen_version);
+		p = emit(p, (const uint8_t[]){0xeb, (uint8_t)-16}, 2);
+	}
+	p = emit(p, (const uint8_t[]){0xbf, SCHEDOP_shutdown, 0, 0, 0}, 5); /* mov $2,%edi */
+	p = emit_imm64(p, 0x48, 0xbe, DC_CHILD_PAGE(1) + 0x900);         /* mov $s,%rsi */
+	p = emit_hcall(p, __HYPERVISOR_sched_op);
+	(void)emit(p, (const uint8_t[]){0xeb, 0xfe}, 2);                   /* jmp . */
+	*rdi = 0;
+	return DC_CHILD_PAGE(1);
+}
+#endif
+
 /* HEADER from gethvmcontext, then a long-mode CPU record, END. */
-static long set_entry(domid_t dom, uint64_t rip, uint64_t rdi)
+static long set_entry(domid_t dom, uint64_t rip, uint64_t rsp, uint64_t rdi)
 {
 	struct hvm_save_descriptor d;
 	struct hvm_hw_cpu *cpu;
@@ -97,6 +238,7 @@ static long set_entry(domid_t dom, uint64_t rip, uint64_t rdi)
 	cpu = (struct hvm_hw_cpu *)(ctx + off + sizeof(d));
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->rip = rip;
+	cpu->rsp = rsp;
 	cpu->rdi = rdi;
 	cpu->rflags = 2;
 	cpu->cr0 = 0x80000011;
@@ -112,11 +254,44 @@ static long set_entry(domid_t dom, uint64_t rip, uint64_t rdi)
 	return domctl(XEN_DOMCTL_sethvmcontext, dom);
 }
 
-static void one_round(unsigned int round)
+/*
+ * Pausing a running created domain holds its vCPU at its next hypercall:
+ * after the pause it loops at most once more (it may be inside one, past
+ * the hold, when the pause comes); unpaused, it goes on.
+ */
+static void pause_continue(domid_t id, volatile uint64_t *count)
+{
+	struct xen_domctl_getdomaininfo gi;
+	uint64_t c0, c1;
+	unsigned int n;
+
+	for (n = 0; n < DC_WAIT && !*count; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	rt_check(*count != 0, "the spinning d%u loops", id);
+	rt_check_eq(domctl(XEN_DOMCTL_pausedomain, id), 0, "pause the running d%u", id);
+	rt_check_eq(info(id, &gi), 0, "getdomaininfo");
+	rt_check(gi.flags & XEN_DOMINF_paused, "paused: flags %#x", gi.flags);
+	c0 = *count;
+	for (n = 0; n < 1000; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	c1 = *count;
+	rt_check(c1 - c0 <= 1, "paused d%u looped %llu more times", id,
+		 (unsigned long long)(c1 - c0));
+	rt_check_eq(domctl(XEN_DOMCTL_unpausedomain, id), 0, "continue d%u", id);
+	for (n = 0; n < DC_WAIT && *count <= c1 + 1; n++)
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	rt_check(*count > c1 + 1, "d%u goes on after its unpause", id);
+}
+
+static void one_round(unsigned int round, bool spin)
 {
 	struct xen_domctl_getdomaininfo gi;
 	xen_pfn_t gfns[DC_PAGES], lg[DC_MAP];
+	uint8_t *pg[DC_MAP];
+	volatile uint64_t *mark;
+	uint64_t entry, rdi;
 	int errs[DC_MAP];
+	unsigned int n;
 	domid_t id;
 	long rc;
 
@@ -165,14 +340,37 @@ static void one_round(unsigned int round)
 			 "frame %u keeps what was written", i);
 	}
 
-	rt_check_eq(set_entry(id, (DC_RAM_GFN + 1) << 12, (DC_RAM_GFN + 2) << 12), 0,
-		    "sethvmcontext");
+	for (unsigned int i = 0; i < DC_MAP; i++)
+		pg[i] = rt_phys_to_virt(lg[i] << 12);
+	entry = child_write(pg, spin, &rdi);
+	rt_check_eq(set_entry(id, entry, DC_CHILD_PAGE(DC_PAGES), rdi), 0, "sethvmcontext");
 	rt_check_eq(domctl(XEN_DOMCTL_unpausedomain, id), 0, "unpause");
 	rt_check_eq(info(id, &gi), 0, "getdomaininfo");
 	rt_check(!(gi.flags & XEN_DOMINF_paused), "unpaused: flags %#x", gi.flags);
 	rt_check_eq(gi.tot_pages, DC_PAGES, "tot_pages");
 
-	rt_check_eq(domctl(XEN_DOMCTL_destroydomain, id), 0, "destroydomain");
+	/* The VMM runs it: it answers through its memory, and shuts down by
+	 * itself unless it spins. */
+	mark = (volatile uint64_t *)(pg[1] + (DC_CHILD_MARK & 0xfff));
+	for (n = 0; n < DC_WAIT; n++) {
+		rt_check_eq(info(id, &gi), 0, "getdomaininfo while it runs");
+		if (spin ? *mark != 0 : (gi.flags & XEN_DOMINF_shutdown) != 0)
+			break;
+		rt_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	}
+	rt_check(n < DC_WAIT, "round %u: d%u ran (flags %#x, mark %#llx)", round, id, gi.flags,
+		 (unsigned long long)*mark);
+	rt_check_eq(*mark, (uint64_t)rt_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0,
+						  0, 0), "d%u's xen_version answer", id);
+	if (spin) {
+		rt_check(!(gi.flags & XEN_DOMINF_shutdown), "the spinning d%u runs: flags %#x", id,
+			 gi.flags);
+		pause_continue(id, mark + 1);
+	} else
+		rt_check_eq((gi.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask,
+			    SHUTDOWN_poweroff, "d%u powered off", id);
+
+	rt_check_eq(destroy(id), 0, "destroydomain");
 	rt_check_eq(info(id, &gi), 0, "a domain still mapped lingers");
 	rt_check(gi.flags & XEN_DOMINF_dying, "dying: flags %#x", gi.flags);
 	rt_check_eq(gi.tot_pages, DC_MAP, "the mapped frames stay");
@@ -196,8 +394,10 @@ static void toolstack(void)
 		return;
 	}
 	for (unsigned int r = 0; r < DC_ROUNDS; r++)
-		one_round(r);
-	rt_printf("toolstack: %u domains created, built, destroyed\n", DC_ROUNDS);
+		one_round(r, false);
+	one_round(DC_ROUNDS, true);
+	rt_printf("toolstack: %u domains created, built, run to their shutdown, destroyed; one "
+		  "paused, continued and destroyed while it spins\n", DC_ROUNDS);
 }
 
 static void bystander(void)
