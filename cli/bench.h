@@ -14,6 +14,7 @@
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 
+#include "inproc.h"
 #include "kvm.h"
 #include "realize.h"
 
@@ -66,6 +67,26 @@ bool bench_kvm_open(struct bench_kvm *k, char *why, size_t whylen);
 void bench_kvm_close(struct bench_kvm *k);
 /* A realization with one RAM bank of ram bytes at 4 GiB, KVM attached. */
 int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefault);
+
+/*
+ * A machine for benchmarks that run guest programs on either transport:
+ * on KVM the bench guest image `elf` (found as cli_find_file does) and
+ * KVM attached, in-process the hosted programs linked into memvisor. One
+ * RAM bank of ram bytes, prefaulted or not. -1 with why said.
+ */
+struct bench_genv {
+	bool kvm;
+	struct bench_kvm k;
+	struct inproc_transport ip;
+	struct vmm m;
+	void *image; /* KVM only */
+	size_t image_len;
+};
+/* The hosted guest runtime's entry (guest/rt/hosted.c), linked in. */
+void rt_hosted_start(const struct inproc_env *env);
+int bench_genv_open(struct bench_genv *e, bool kvm, const char *elf, uint64_t ram,
+		    bool prefault, char *why, size_t whylen);
+void bench_genv_close(struct bench_genv *e);
 /* A domain with 64 MiB of RAM at 1 GiB (its device tree's memory). */
 struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
 				uint64_t extra_pages);

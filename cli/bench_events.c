@@ -46,20 +46,11 @@
 #define EV_ITERS_INPROC 20000
 #define EV_MAX_DOMS 2
 
-void rt_hosted_start(const struct inproc_env *env);
 void evbench_main(void);
 
-struct ev_env {
-	bool kvm;
-	struct bench_kvm k;
-	struct inproc_transport ip;
-	struct vmm m;
-	void *image;
-	size_t image_len;
-};
 
 /* A hypercall made for d before it runs, its argument in d's RAM. */
-static int64_t ev_call(struct ev_env *e, struct domain *d, unsigned int nr, unsigned int cmd,
+static int64_t ev_call(struct bench_genv *e, struct domain *d, unsigned int nr, unsigned int cmd,
 		       void *arg, size_t len)
 {
 	struct hv_hcall hc = {.nr = nr, .args = {cmd, EV_ARG_GPA}};
@@ -77,60 +68,21 @@ static int64_t ev_call(struct ev_env *e, struct domain *d, unsigned int nr, unsi
 	return rc;
 }
 
-static int ev_open(struct ev_env *e, bool kvm, char *why, size_t whylen)
+static int ev_open(struct bench_genv *e, bool kvm, char *why, size_t whylen)
 {
-	memset(e, 0, sizeof(*e));
-	e->kvm = kvm;
-	if (kvm) {
-		char tried[1024];
-		char *path;
-
-		if (!bench_kvm_open(&e->k, why, whylen))
-			return -1;
-		path = cli_find_file(CLI_GUEST, "bench-event.elf", tried, sizeof(tried));
-		if (!path) {
-			snprintf(why, whylen, "no bench-event.elf (looked at %.400s)", tried);
-			goto err_kvm;
-		}
-		e->image = elf_read_file(path, &e->image_len, why, whylen);
-		free(path);
-		if (!e->image)
-			goto err_kvm;
-		if (bench_kvm_env(&e->k, &e->m, MiB(512), true)) {
-			snprintf(why, whylen, "cannot set up the machine");
-			goto err_img;
-		}
-		return 0;
-	}
-	inproc_transport_init(&e->ip, rt_hosted_start);
-	if (bench_vmm_init(&e->m, MiB(512), true)) {
-		snprintf(why, whylen, "cannot set up the machine");
-		return -1;
-	}
-	vmm_set_transport(&e->m, &e->ip.t);
-	return 0;
-
-err_img:
-	free(e->image);
-err_kvm:
-	bench_kvm_close(&e->k);
-	return -1;
+	return bench_genv_open(e, kvm, "bench-event.elf", MiB(512), true, why, whylen);
 }
 
-static void ev_close(struct ev_env *e)
+static void ev_close(struct bench_genv *e)
 {
-	vmm_destroy(&e->m);
-	if (e->kvm) {
-		free(e->image);
-		bench_kvm_close(&e->k);
-	}
+	bench_genv_close(e);
 }
 
 /*
  * Runs n domains (already created) with the given bootargs to their end;
  * the guests' console in out (malloc'ed). 0, or -1 with why.
  */
-static int ev_run(struct ev_env *e, struct domain **d, const char **bootargs, unsigned int n,
+static int ev_run(struct bench_genv *e, struct domain **d, const char **bootargs, unsigned int n,
 		  char **out, char *why, size_t whylen)
 {
 	struct ext_span mem = {.start = EV_RAM_BASE, .size = EV_RAM};
@@ -200,7 +152,7 @@ out:
 }
 
 /* Two domains and a channel between them: ping's port and pong's. */
-static int ev_pair(struct ev_env *e, struct domain *d[2], evtchn_port_t port[2], char *why,
+static int ev_pair(struct bench_genv *e, struct domain *d[2], evtchn_port_t port[2], char *why,
 		   size_t whylen)
 {
 	struct evtchn_alloc_unbound au;
@@ -239,7 +191,7 @@ static void ev_roundtrip(struct bench_out *o, bool kvm, bool spin)
 	const char *bootargs[2] = {args[0], args[1]};
 	struct domain *d[2];
 	evtchn_port_t port[2];
-	struct ev_env e;
+	struct bench_genv e;
 	char *out, *line;
 
 	if (ev_open(&e, kvm, why, sizeof(why))) {
@@ -287,7 +239,7 @@ static double ev_idle_once(bool kvm, unsigned int ms, double *wall, char *why, s
 	char args[64];
 	const char *bootargs[1] = {args};
 	struct domain *d;
-	struct ev_env e;
+	struct bench_genv e;
 	double c0, t0, c;
 	char *out;
 

@@ -292,3 +292,53 @@ out:
 	free(img);
 	return rc;
 }
+
+int bench_genv_open(struct bench_genv *e, bool kvm, const char *elf, uint64_t ram,
+		    bool prefault, char *why, size_t whylen)
+{
+	memset(e, 0, sizeof(*e));
+	e->kvm = kvm;
+	if (kvm) {
+		char tried[1024];
+		char *path;
+
+		if (!bench_kvm_open(&e->k, why, whylen))
+			return -1;
+		path = cli_find_file(CLI_GUEST, elf, tried, sizeof(tried));
+		if (!path) {
+			snprintf(why, whylen, "no %s (looked at %.400s)", elf, tried);
+			goto err_kvm;
+		}
+		e->image = elf_read_file(path, &e->image_len, why, whylen);
+		free(path);
+		if (!e->image)
+			goto err_kvm;
+		if (bench_kvm_env(&e->k, &e->m, ram, prefault)) {
+			snprintf(why, whylen, "cannot set up the machine");
+			goto err_img;
+		}
+		return 0;
+	}
+	inproc_transport_init(&e->ip, rt_hosted_start);
+	if (bench_vmm_init(&e->m, ram, prefault)) {
+		snprintf(why, whylen, "cannot set up the machine");
+		return -1;
+	}
+	vmm_set_transport(&e->m, &e->ip.t);
+	return 0;
+
+err_img:
+	free(e->image);
+err_kvm:
+	bench_kvm_close(&e->k);
+	return -1;
+}
+
+void bench_genv_close(struct bench_genv *e)
+{
+	vmm_destroy(&e->m);
+	if (e->kvm) {
+		free(e->image);
+		bench_kvm_close(&e->k);
+	}
+}

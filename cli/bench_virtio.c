@@ -56,68 +56,20 @@
 #define VBB_DEPTH 16
 #define VBB_SMALL_DISK MiB(16)
 
-void rt_hosted_start(const struct inproc_env *env);
 void vbbench_main(void);
 
-struct vbb_env {
-	bool kvm;
-	struct bench_kvm k;
-	struct inproc_transport ip;
-	struct vmm m;
-	void *image;
-	size_t image_len;
-};
 
-static int vbb_open(struct vbb_env *e, bool kvm, uint64_t ram, char *why, size_t whylen)
+static int vbb_open(struct bench_genv *e, bool kvm, uint64_t ram, char *why, size_t whylen)
 {
-	memset(e, 0, sizeof(*e));
-	e->kvm = kvm;
-	if (kvm) {
-		char tried[1024];
-		char *path;
-
-		if (!bench_kvm_open(&e->k, why, whylen))
-			return -1;
-		path = cli_find_file(CLI_GUEST, "bench-virtio.elf", tried, sizeof(tried));
-		if (!path) {
-			snprintf(why, whylen, "no bench-virtio.elf (looked at %.400s)", tried);
-			goto err_kvm;
-		}
-		e->image = elf_read_file(path, &e->image_len, why, whylen);
-		free(path);
-		if (!e->image)
-			goto err_kvm;
-		if (bench_kvm_env(&e->k, &e->m, ram, false)) {
-			snprintf(why, whylen, "cannot set up the machine");
-			goto err_img;
-		}
-		return 0;
-	}
-	inproc_transport_init(&e->ip, rt_hosted_start);
-	if (bench_vmm_init(&e->m, ram, false)) {
-		snprintf(why, whylen, "cannot set up the machine");
-		return -1;
-	}
-	vmm_set_transport(&e->m, &e->ip.t);
-	return 0;
-
-err_img:
-	free(e->image);
-err_kvm:
-	bench_kvm_close(&e->k);
-	return -1;
+	return bench_genv_open(e, kvm, "bench-virtio.elf", ram, false, why, whylen);
 }
 
-static void vbb_close(struct vbb_env *e)
+static void vbb_close(struct bench_genv *e)
 {
-	vmm_destroy(&e->m);
-	if (e->kvm) {
-		free(e->image);
-		bench_kvm_close(&e->k);
-	}
+	bench_genv_close(e);
 }
 
-static struct domain *vbb_domain(struct vbb_env *e, const char *name, uint64_t ram)
+static struct domain *vbb_domain(struct bench_genv *e, const char *name, uint64_t ram)
 {
 	struct domain_config cfg = {.name = name, .domid = -1,
 				    .max_pages = (ram >> PAGE_SHIFT) + 64};
@@ -156,7 +108,7 @@ static int vbb_run(bool kvm, uint64_t fe_ram, const char *fe_args, int fd, uint6
 	struct runner_dom rd[2];
 	struct domain *d[2];
 	struct runner r;
-	struct vbb_env e;
+	struct bench_genv e;
 	char be_args[256];
 	char *err_text = NULL;
 	size_t out_len = 0, err_len = 0;
