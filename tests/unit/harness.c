@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <public/memory.h>
 #include <public/xen.h>
@@ -183,4 +184,26 @@ void h_grant(struct domain *d, uint32_t ref, uint16_t to, uint64_t gfn, uint16_t
 	e->domid = to;
 	e->frame = (uint32_t)gfn;
 	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
+}
+
+void *h_dtc(const char *dts, size_t *len)
+{
+	char path[] = "/tmp/memvisor-test-dts-XXXXXX", cmd[128];
+	size_t cap = 1 << 16;
+	uint8_t *buf = malloc(cap);
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, dts, strlen(dts)), (ssize_t)strlen(dts));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb %s", path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	*len = fread(buf, 1, cap, f);
+	assert_int_equal(pclose(f), 0);
+	unlink(path);
+	assert_true(*len > 0 && *len < cap);
+	return buf;
 }

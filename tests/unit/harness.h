@@ -83,5 +83,8 @@ struct grant_entry_v1 *h_gnt_entry(struct domain *d, uint32_t ref);
 void h_grant(struct domain *d, uint32_t ref, uint16_t to, uint64_t gfn, uint16_t flags);
 
 bool h_log_has(struct harness *h, const char *needle);
+/* Compiles a device-tree source with dtc; the DTB (malloc'd, the caller
+ * frees it) and its length. Fails the test when dtc does. */
+void *h_dtc(const char *dts, size_t *len);
 
 #endif

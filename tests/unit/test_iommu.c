@@ -181,7 +181,7 @@ static void test_query_caps(void **state)
  * (dtc compiles the tree); returns Dom0's IOMMU mode after the build. */
 static enum iommu_ctx_mode built_dom0_mode(const char *args, unsigned int *bootargs_diags)
 {
-	char dts[1024], path[] = "/tmp/memvisor-test-iommu-dts-XXXXXX", cmd[128];
+	char dts[1024];
 	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
 	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1};
 	struct bootinfo bi;
@@ -190,12 +190,9 @@ static enum iommu_ctx_mode built_dom0_mode(const char *args, unsigned int *boota
 	struct harness h;
 	enum iommu_ctx_mode mode;
 	paddr_t banks[1][2];
-	uint8_t *blob = malloc(1 << 16);
+	uint8_t *blob;
 	size_t len;
-	int fd;
-	FILE *f;
 
-	assert_non_null(blob);
 	snprintf(dts, sizeof(dts),
 		 "/dts-v1/; / { #address-cells = <2>; #size-cells = <2>;"
 		 " memory@30000000 { device_type = \"memory\"; reg = <0x0 0x30000000 0x0 0x20000000>; };"
@@ -204,17 +201,7 @@ static enum iommu_ctx_mode built_dom0_mode(const char *args, unsigned int *boota
 		 " chosen { #address-cells = <2>; #size-cells = <2>; xen,xen-bootargs = \"%s\";"
 		 " module@4f100000 { compatible = \"multiboot,kernel\", \"multiboot,module\";"
 		 " reg = <0x0 0x4f100000 0x0 0x1000>; }; }; };", args);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, dts, strlen(dts)), (ssize_t)strlen(dts));
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb %s", path);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	len = fread(blob, 1, 1 << 16, f);
-	assert_int_equal(pclose(f), 0);
-	unlink(path);
-	assert_true(len > 0);
+	blob = h_dtc(dts, &len);
 
 	assert_int_equal(bootinfo_parse(&bi, blob, len, &bo), 0);
 	assert_true(bi.iommu_present);

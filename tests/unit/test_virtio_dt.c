@@ -30,29 +30,6 @@ struct sys {
 	bool built_hv;
 };
 
-/* Compiles dts with dtc; the DTB (malloc'd). */
-static void *compile(const char *dts, size_t *len)
-{
-	char path[] = "/tmp/memvisor-test-virtio-dts-XXXXXX", cmd[128];
-	size_t cap = 1 << 16;
-	uint8_t *buf = malloc(cap);
-	int fd = mkstemp(path);
-	FILE *f;
-
-	assert_non_null(buf);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, dts, strlen(dts)), (ssize_t)strlen(dts));
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb %s", path);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	*len = fread(buf, 1, cap, f);
-	assert_int_equal(pclose(f), 0);
-	unlink(path);
-	assert_true(*len > 0 && *len < cap);
-	return buf;
-}
-
 /* Parses, plans and builds with the runner's devices; build_system's
  * result (or -EINVAL when the plan already refused a domain). */
 static int sys_build(struct sys *s, const char *dts, bool dom0)
@@ -64,7 +41,7 @@ static int sys_build(struct sys *s, const char *dts, bool dom0)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->blob = compile(dts, &len);
+	s->blob = h_dtc(dts, &len);
 	assert_int_equal(bootinfo_parse(&s->bi, s->blob, len, &bo), 0);
 	assert_int_equal(layout_plan(&s->bi, &lo, &s->plan), 0);
 	for (unsigned int i = 0; i < s->bi.ram.n; i++) {
