@@ -511,6 +511,7 @@ static const struct {
 	{"touch", "guest first touch of populated memory, MAP_POPULATE or not (KVM)"},
 	{"events", "event round trip between two domains; host CPU of a blocked domain"},
 	{"virtio", "virtio-blk over IOREQ: 1 GiB sequential vs host I/O, 4 KiB requests and exits"},
+	{"smp", "foreign map+unmap on two vCPUs / two domains at once vs one (scaling)"},
 };
 
 static void bench_usage(FILE *f)
@@ -623,6 +624,8 @@ int cmd_bench(int argc, char **argv)
 		bench_events(&o);
 	if (selected(&p, "virtio", true))
 		bench_virtio(&o);
+	if (selected(&p, "smp", true))
+		bench_smp(&o);
 	if (o.json)
 		printf("\n]}\n");
 	return 0;

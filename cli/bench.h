@@ -90,6 +90,9 @@ void bench_genv_close(struct bench_genv *e);
 /* A domain with 64 MiB of RAM at 1 GiB (its device tree's memory). */
 struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
 				uint64_t extra_pages);
+/* The same with cpus vCPUs (the system DT's `cpus`). */
+struct domain *bench_kvm_domain_cpus(struct vmm *m, const char *name, uint32_t flags,
+				     uint64_t extra_pages, unsigned int cpus);
 int bench_kvm_run(struct bench_kvm *k, struct vmm *m, struct domain *d, const char *name,
 		  const char *bootargs, void (*phase)(void *ctx, unsigned int tag, double s),
 		  void *ctx, char *why, size_t whylen);
@@ -104,6 +107,7 @@ void bench_kvm_hypercall(struct bench_out *o);
 void bench_kvm_touch(struct bench_out *o);
 void bench_events(struct bench_out *o);
 void bench_virtio(struct bench_out *o);
+void bench_smp(struct bench_out *o);
 void bench_kvm_foreign(struct bench_out *o, uint64_t size, const char *name);
 
 #endif

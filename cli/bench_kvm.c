@@ -169,8 +169,15 @@ int bench_kvm_env(struct bench_kvm *k, struct vmm *m, uint64_t ram, bool prefaul
 struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
 				uint64_t extra_pages)
 {
+	return bench_kvm_domain_cpus(m, name, flags, extra_pages, 1);
+}
+
+struct domain *bench_kvm_domain_cpus(struct vmm *m, const char *name, uint32_t flags,
+				     uint64_t extra_pages, unsigned int cpus)
+{
 	struct domain_config cfg = {.name = name, .flags = flags, .domid = -1,
-				    .max_pages = (BK_RAM >> PAGE_SHIFT) + extra_pages};
+				    .max_pages = (BK_RAM >> PAGE_SHIFT) + extra_pages,
+				    .max_vcpus = cpus};
 	struct domain *d;
 	int rc;
 

@@ -1,0 +1,242 @@
+/*
+ * memvisor bench smp: scaling over vCPUs and domains (issue 17 item 4,
+ * docs/performance.md), with the bench guest "smp" (guest/bench/smp) under
+ * the normal runner on both transports. A privileged backend foreign-maps
+ * frames of a source domain (which never runs) at unpopulated GFNs and
+ * unmaps them; one op is one frame mapped (XENMEM_add_to_physmap_batch,
+ * gmfn_foreign) and unmapped (XENMEM_remove_from_physmap).
+ *
+ * - one vCPU doing 2 x I rounds: the reference;
+ * - one domain with two vCPUs doing I rounds each at once;
+ * - two backend domains with one vCPU each doing I rounds each at once.
+ * Speed-up = time of the reference / time of the pair, for the same total
+ * work; target >= 1.6x on 2 cores in-process. What bounds it is the single
+ * hypervisor lock (every hypercall holds it for its whole body), so the
+ * speed-up measures how much of an op is spent outside the lock (exits,
+ * argument copies in the runtime, the host's mmap work after the unlock).
+ *
+ * The guests time themselves with HVMOP_get_time (CLOCK_MONOTONIC, one
+ * clock for all domains) and print a "smpbench:" line read back from the
+ * console; the host checks the op counts (a wrong count skips the row with
+ * the reason, so that tests/e2e/bench_smp.py fails). Times are never
+ * asserted on. MEMVISOR_BENCH_SMP="nr iters" shrinks the work (tests).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/build.h>
+#include <hv/guestdt.h>
+#include <public/version.h>
+#include <public/xen.h>
+
+#include "bench.h"
+#include "cli.h"
+#include "runner.h"
+
+/* bench_kvm_domain()'s RAM (bench_kvm.c): the source's frames */
+#define SMP_RAM_BASE GiB(1)
+#define SMP_RAM MiB(64)
+#define SMP_FGFN (SMP_RAM_BASE >> PAGE_SHIFT)
+#define SMP_EXT_BASE GiB(64) /* the backends' extended region: the mapping GFNs */
+#define SMP_GNTTAB_BASE 0x38000000ULL
+#define SMP_GNTTAB_SIZE MiB(16)
+#define SMP_TIMEOUT_MS 120000
+#define SMP_MAX_DOMS 2
+#define SMP_REPS 3
+
+void smpbench_main(void);
+
+struct smp_cfg {
+	unsigned long long nr, iters; /* per batch; rounds per vCPU of the pair */
+};
+
+/* One guest's result line. */
+struct smp_res {
+	unsigned long long cpus, ops, errs, t0, t1;
+};
+
+/*
+ * Runs the backends bd[0..n) (source domain src) to their end and parses
+ * each one's line into res. 0, or -1 with why.
+ */
+static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootargs,
+		   unsigned int n, struct smp_res *res, char *why, size_t whylen)
+{
+	struct ext_span mem = {.start = SMP_RAM_BASE, .size = SMP_RAM};
+	struct ext_region ext = {SMP_EXT_BASE, GiB(64)};
+	static uint8_t dtb[SMP_MAX_DOMS][16384];
+	struct runner_dom rd[SMP_MAX_DOMS];
+	struct runner r;
+	size_t out_len = 0, err_len = 0;
+	char *out = NULL, *err_text = NULL;
+	unsigned int bad;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(rd, 0, sizeof(rd));
+	r.m = &e->m;
+	r.timeout_ms = SMP_TIMEOUT_MS;
+	r.out = open_memstream(&out, &out_len);
+	r.err = open_memstream(&err_text, &err_len);
+	r.dom = rd;
+	r.nr = n;
+	if (!r.out || !r.err) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct guestdt_info gi = {
+			.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
+			.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,
+			.bootargs = bootargs[i], .hypervisor_node = true,
+			.gnttab = {SMP_GNTTAB_BASE, SMP_GNTTAB_SIZE}, .regions = &ext,
+			.nr_regions = 1,
+		};
+
+		if (guestdt_build(dtb[i], sizeof(dtb[i]), &gi, NULL) < 0) {
+			snprintf(why, whylen, "device tree too big");
+			goto out;
+		}
+		rd[i].d = bd[i];
+		rd[i].dtb = dtb[i];
+		rd[i].image = e->image;
+		rd[i].image_len = e->image_len;
+		rd[i].guest_main = smpbench_main;
+		if (runner_prepare(&r, &rd[i], why, whylen))
+			goto out;
+	}
+	bad = runner_run(&r);
+	runner_release(&r);
+	fflush(r.out);
+	fflush(r.err);
+	if (bad) {
+		snprintf(why, whylen, "bench guest smp: %.300s", err_text ? err_text : "failed");
+		goto out;
+	}
+	/* One line per domain, in the order they printed: the sums and the
+	 * span are what count, not which is which. */
+	{
+		const char *p = out;
+
+		for (unsigned int i = 0; i < n; i++) {
+			p = p ? strstr(p, "smpbench: cpus=") : NULL;
+			if (!p || sscanf(p, "smpbench: cpus=%llu ops=%llu errs=%llu t0=%llu t1=%llu",
+					 &res[i].cpus, &res[i].ops, &res[i].errs, &res[i].t0,
+					 &res[i].t1) != 5) {
+				snprintf(why, whylen, "no result from the guest: %.300s",
+					 out ? out : "");
+				goto out;
+			}
+			p++;
+		}
+	}
+	rc = 0;
+out:
+	if (r.out)
+		fclose(r.out);
+	if (r.err)
+		fclose(r.err);
+	free(out);
+	free(err_text);
+	return rc;
+}
+
+/*
+ * One measurement: ndoms backends of cpus vCPUs each, iters rounds per
+ * vCPU. Nanoseconds per op over all of them (first start to last end), or
+ * < 0 with why (also when the op count is not the expected one).
+ */
+static double smp_once(bool kvm, const struct smp_cfg *c, unsigned int ndoms, unsigned int cpus,
+		       unsigned long long iters, char *why, size_t whylen)
+{
+	char args[SMP_MAX_DOMS][160];
+	const char *bootargs[SMP_MAX_DOMS];
+	struct domain *bd[SMP_MAX_DOMS], *src;
+	struct smp_res res[SMP_MAX_DOMS];
+	unsigned long long ops = 0, errs = 0, t0 = ~0ULL, t1 = 0, want;
+	struct bench_genv e;
+
+	if (bench_genv_open(&e, kvm, "bench-smp.elf", MiB(512), true, why, whylen))
+		return -1;
+	src = bench_kvm_domain(&e.m, "smp-src", 0, 0);
+	if (!src) {
+		snprintf(why, whylen, "cannot create the source domain");
+		goto err;
+	}
+	for (unsigned int i = 0; i < ndoms; i++) {
+		bd[i] = bench_kvm_domain_cpus(&e.m, i ? "smp-back1" : "smp-back0",
+					      DOMF_privileged, 4096, cpus);
+		if (!bd[i]) {
+			snprintf(why, whylen, "cannot create the backend domains");
+			goto err;
+		}
+		/* Two domains map different source frames, as two vCPUs do. */
+		snprintf(args[i], sizeof(args[i]),
+			 "fdom=%u fgfn=%llu nr=%llu iters=%llu cpus=%u slot=0 dst=%llu",
+			 (unsigned int)src->id,
+			 (unsigned long long)SMP_FGFN + (unsigned long long)i * cpus * c->nr,
+			 c->nr, iters, cpus, (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT));
+		bootargs[i] = args[i];
+	}
+	if (smp_run(&e, bd, bootargs, ndoms, res, why, whylen))
+		goto err;
+	for (unsigned int i = 0; i < ndoms; i++) {
+		ops += res[i].ops;
+		errs += res[i].errs;
+		t0 = res[i].t0 < t0 ? res[i].t0 : t0;
+		t1 = res[i].t1 > t1 ? res[i].t1 : t1;
+	}
+	want = (unsigned long long)ndoms * cpus * iters * c->nr;
+	if (errs || ops != want || t1 <= t0) {
+		snprintf(why, whylen, "wrong counts: %llu ops (want %llu), %llu errors", ops, want,
+			 errs);
+		goto err;
+	}
+	bench_genv_close(&e);
+	return (double)(t1 - t0) / (double)ops;
+err:
+	bench_genv_close(&e);
+	return -1;
+}
+
+static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c)
+{
+	const char *name = kvm ? "smp-kvm" : "smp-inproc";
+	double one[SMP_REPS], vcpus[SMP_REPS], doms[SMP_REPS], m1, mv, md;
+	char why[512];
+
+	for (int r = 0; r < SMP_REPS; r++) {
+		one[r] = smp_once(kvm, c, 1, 1, 2 * c->iters, why, sizeof(why));
+		vcpus[r] = one[r] < 0 ? -1 : smp_once(kvm, c, 1, 2, c->iters, why, sizeof(why));
+		doms[r] = vcpus[r] < 0 ? -1 : smp_once(kvm, c, 2, 1, c->iters, why, sizeof(why));
+		if (doms[r] < 0) {
+			bench_skip(o, name, why);
+			return;
+		}
+	}
+	m1 = bench_median(one, SMP_REPS);
+	mv = bench_median(vcpus, SMP_REPS);
+	md = bench_median(doms, SMP_REPS);
+	bench_report(o, name, "foreign map+unmap per frame, one vCPU (the reference)", m1, "ns", "",
+		     0, "");
+	bench_report(o, name, "foreign map+unmap per frame, two vCPUs of one domain at once", mv,
+		     "ns", "one vCPU", m1, "");
+	bench_report(o, name, "speed-up, two vCPUs vs one (same total work)", m1 / mv, "x", "", 0,
+		     ">= 1.6x on 2 cores in-process");
+	bench_report(o, name, "foreign map+unmap per frame, two backend domains at once", md, "ns",
+		     "one vCPU", m1, "");
+	bench_report(o, name, "speed-up, two domains vs one (same total work)", m1 / md, "x", "", 0,
+		     ">= 1.6x on 2 cores in-process");
+}
+
+void bench_smp(struct bench_out *o)
+{
+	struct smp_cfg kvm = {.nr = 128, .iters = 8}, inproc = {.nr = 256, .iters = 40};
+	const char *env = getenv("MEMVISOR_BENCH_SMP");
+
+	if (env && sscanf(env, "%llu %llu", &inproc.nr, &inproc.iters) == 2)
+		kvm = inproc;
+	smp_transport(o, true, &kvm);
+	smp_transport(o, false, &inproc);
+}

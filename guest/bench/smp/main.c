@@ -1,0 +1,122 @@
+/*
+ * Bench guest "smp": scaling of foreign mapping over vCPUs and domains
+ * (issue 17 item 4), measured by `memvisor bench smp` (cli/bench_smp.c)
+ * under the normal runner, on KVM and in-process. A privileged backend
+ * maps frames of another domain (fdom) with XENMEM_add_to_physmap_batch
+ * (XENMAPSPACE_gmfn_foreign) at unpopulated GFNs of its extended region,
+ * then unmaps them with XENMEM_remove_from_physmap: one "op" is one
+ * frame mapped and unmapped.
+ *
+ * Each vCPU used works on its own window of the source (fgfn + cpu * nr)
+ * and of the destination (dst + slot * nr), so that the vCPUs never touch
+ * the same GFN: any slow-down between them is the hypervisor's (its lock),
+ * not the work's. vCPU 0 allocates every worker's batch arrays (the page
+ * allocator is vCPU 0's, rt/smp.h), starts vCPU 1 if cpus=2, works, waits.
+ *
+ * bootargs: fdom=D fgfn=G nr=N (frames per batch, <= 512) iters=I (rounds
+ * per vCPU) cpus=1|2 slot=S (a second domain's windows: S * cpus onwards).
+ * Prints "smpbench: cpus=C ops=O errs=E t0=T0 t1=T1" with the hypervisor's
+ * clock (HVMOP_get_time, CLOCK_MONOTONIC: comparable between domains).
+ */
+#include <rt/hypercall.h>
+#include <rt/mm.h>
+#include <rt/smp.h>
+
+#include <public/hvm_op.h>
+#include <public/memory.h>
+
+#include "../common/bench.h"
+
+#define SMP_BATCH 512
+#define SMP_MAX_CPUS 2
+
+void smpbench_main(void);
+
+struct smp_work {
+	uint64_t fdom, fgfn, dst, nr, iters;
+	xen_ulong_t *idxs;
+	xen_pfn_t *gpfns;
+	int *errs;
+	volatile uint64_t ops, bad;
+};
+
+static uint64_t smp_now(void)
+{
+	struct xen_hvm_get_time t = {0};
+
+	rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_time, rt_handle(&t), 0, 0, 0);
+	return t.now;
+}
+
+static void smp_worker(void *arg)
+{
+	struct smp_work *w = arg;
+
+	for (uint64_t i = 0; i < w->iters; i++) {
+		struct xen_add_to_physmap_batch b;
+
+		for (uint64_t k = 0; k < w->nr; k++) {
+			w->idxs[k] = w->fgfn + k;
+			w->gpfns[k] = w->dst + k;
+			w->errs[k] = 0;
+		}
+		b = (struct xen_add_to_physmap_batch){
+			.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn_foreign,
+			.size = (uint16_t)w->nr, .u.foreign_domid = (domid_t)w->fdom,
+			.idxs = rt_handle(w->idxs), .gpfns = rt_handle(w->gpfns),
+			.errs = rt_handle(w->errs)};
+		if (HYPERVISOR_memory_op(XENMEM_add_to_physmap_batch, &b)) {
+			w->bad++;
+			continue;
+		}
+		for (uint64_t k = 0; k < w->nr; k++) {
+			struct xen_remove_from_physmap x = {.domid = DOMID_SELF,
+							    .gpfn = w->dst + k};
+
+			if (w->errs[k] || HYPERVISOR_memory_op(XENMEM_remove_from_physmap, &x))
+				w->bad++;
+			else
+				w->ops++;
+		}
+	}
+}
+
+void smpbench_main(void)
+{
+	static RT_TLS struct smp_work w[SMP_MAX_CPUS];
+	uint64_t cpus = bench_arg("cpus", 1), nr = bench_arg("nr", 64);
+	uint64_t slot = bench_arg("slot", 0), t0, t1, ops = 0, bad = 0;
+
+	if (cpus < 1 || cpus > SMP_MAX_CPUS || nr < 1 || nr > SMP_BATCH)
+		rt_crash("smpbench: bad cpus or nr");
+	for (uint64_t c = 0; c < cpus; c++) {
+		w[c] = (struct smp_work){
+			.fdom = bench_arg("fdom", 1), .fgfn = bench_arg("fgfn", 0x40000) + c * nr,
+			.dst = bench_arg("dst", 0x1000000) + (slot * cpus + c) * nr, .nr = nr,
+			.iters = bench_arg("iters", 100), .idxs = rt_alloc_pages(1),
+			.gpfns = rt_alloc_pages(1), .errs = rt_alloc_pages(1)};
+		if (!w[c].idxs || !w[c].gpfns || !w[c].errs)
+			rt_crash("smpbench: no pages for the batch arrays");
+	}
+	t0 = smp_now();
+	if (cpus > 1 && rt_vcpu_start(1, smp_worker, &w[1]))
+		rt_crash("smpbench: cannot start vCPU 1");
+	smp_worker(&w[0]);
+	if (cpus > 1 && rt_vcpu_wait(1))
+		rt_crash("smpbench: vCPU 1 did not end");
+	t1 = smp_now();
+	for (uint64_t c = 0; c < cpus; c++) {
+		ops += w[c].ops;
+		bad += w[c].bad;
+	}
+	rt_printf("smpbench: cpus=%llu ops=%llu errs=%llu t0=%llu t1=%llu\n",
+		  (unsigned long long)cpus, (unsigned long long)ops, (unsigned long long)bad,
+		  (unsigned long long)t0, (unsigned long long)t1);
+}
+
+#ifndef RT_HOSTED
+void rt_main(void)
+{
+	smpbench_main();
+}
+#endif
