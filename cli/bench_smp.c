@@ -9,6 +9,10 @@
  * - one vCPU doing 2 x I rounds: the reference;
  * - one domain with two vCPUs doing I rounds each at once;
  * - two backend domains with one vCPU each doing I rounds each at once.
+ * Each for foreign maps and, as second rows, for grant maps: the source
+ * grants its frames (refs 0..511 of its first table frame, filled in by
+ * the host as bench_grant does) to the backends, which map them in
+ * GNTTABOP_map_grant_ref batches and unmap them in one unmap batch.
  * Speed-up = time of the reference / time of the pair, for the same total
  * work; target >= 1.6x on 2 cores in-process. What bounds it is the single
  * hypervisor lock (every hypercall holds it for its whole body), so the
@@ -27,6 +31,8 @@
 
 #include <hv/build.h>
 #include <hv/guestdt.h>
+#include <public/grant_table.h>
+#include <public/memory.h>
 #include <public/version.h>
 #include <public/xen.h>
 
@@ -44,12 +50,50 @@
 #define SMP_TIMEOUT_MS 120000
 #define SMP_MAX_DOMS 2
 #define SMP_REPS 3
+#define SMP_GREFS 512 /* one v1 table frame */
+#define SMP_ARG_GPA (SMP_RAM_BASE + SMP_RAM - PAGE_SIZE) /* the source's, never granted */
 
 void smpbench_main(void);
 
 struct smp_cfg {
 	unsigned long long nr, iters; /* per batch; rounds per vCPU of the pair */
+	bool grant;
 };
+
+/* XENMEM_add_to_physmap for the source, before anything runs. */
+static int64_t smp_src_call(struct bench_genv *e, struct domain *d, void *arg, size_t len)
+{
+	struct hv_hcall hc = {.nr = __HYPERVISOR_memory_op,
+			      .args = {XENMEM_add_to_physmap, SMP_ARG_GPA}};
+	int64_t rc;
+
+	hv_lock(&e->m.hv);
+	rc = copy_to_guest_phys(d, SMP_ARG_GPA, arg, len);
+	hv_unlock(&e->m.hv);
+	return rc ? rc : hv_hypercall_run(&e->m.hv, d, &hc);
+}
+
+/* The source's first grant-table frame at its gnttab region, refs
+ * [first, first + n) granting its frames SMP_FGFN + ref to `to`. */
+static int smp_grants(struct bench_genv *e, struct domain *src, unsigned int first,
+		      unsigned int n, domid_t to)
+{
+	struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+				       .idx = 0, .gpfn = SMP_GNTTAB_BASE >> PAGE_SHIFT};
+
+	if (!first && smp_src_call(e, src, &x, sizeof(x)))
+		return -1;
+	for (unsigned int r = first; r < first + n; r++) {
+		struct grant_entry_v1 *g = vmm_gpa_to_hva(src, SMP_GNTTAB_BASE + r * sizeof(*g));
+
+		if (!g)
+			return -1;
+		g->domid = to;
+		g->frame = (uint32_t)(SMP_FGFN + r);
+		__atomic_store_n(&g->flags, GTF_permit_access, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
 
 /* One guest's result line. */
 struct smp_res {
@@ -171,12 +215,19 @@ static double smp_once(bool kvm, const struct smp_cfg *c, unsigned int ndoms, un
 			snprintf(why, whylen, "cannot create the backend domains");
 			goto err;
 		}
-		/* Two domains map different source frames, as two vCPUs do. */
+		/* Two domains map different source frames (and refs), as two
+		 * vCPUs do. */
+		if (c->grant && smp_grants(&e, src, (unsigned int)(i * cpus * c->nr),
+					   (unsigned int)(cpus * c->nr), bd[i]->id)) {
+			snprintf(why, whylen, "cannot set up the source's grants");
+			goto err;
+		}
 		snprintf(args[i], sizeof(args[i]),
-			 "fdom=%u fgfn=%llu nr=%llu iters=%llu cpus=%u slot=0 dst=%llu",
+			 "fdom=%u fgfn=%llu gref=%llu nr=%llu iters=%llu cpus=%u dst=%llu grant=%d",
 			 (unsigned int)src->id,
 			 (unsigned long long)SMP_FGFN + (unsigned long long)i * cpus * c->nr,
-			 c->nr, iters, cpus, (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT));
+			 (unsigned long long)i * cpus * c->nr, c->nr, iters, cpus,
+			 (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT), c->grant ? 1 : 0);
 		bootargs[i] = args[i];
 	}
 	if (smp_run(&e, bd, bootargs, ndoms, res, why, whylen))
@@ -202,7 +253,10 @@ err:
 
 static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c)
 {
-	const char *name = kvm ? "smp-kvm" : "smp-inproc";
+	const char *name = kvm ? (c->grant ? "smp-grant-kvm" : "smp-kvm")
+			       : (c->grant ? "smp-grant-inproc" : "smp-inproc");
+	const char *op = c->grant ? "grant map+unmap per grant" : "foreign map+unmap per frame";
+	char what[160];
 	double one[SMP_REPS], vcpus[SMP_REPS], doms[SMP_REPS], m1, mv, md;
 	char why[512];
 
@@ -218,14 +272,14 @@ static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c
 	m1 = bench_median(one, SMP_REPS);
 	mv = bench_median(vcpus, SMP_REPS);
 	md = bench_median(doms, SMP_REPS);
-	bench_report(o, name, "foreign map+unmap per frame, one vCPU (the reference)", m1, "ns", "",
-		     0, "");
-	bench_report(o, name, "foreign map+unmap per frame, two vCPUs of one domain at once", mv,
-		     "ns", "one vCPU", m1, "");
+	snprintf(what, sizeof(what), "%s, one vCPU (the reference)", op);
+	bench_report(o, name, what, m1, "ns", "", 0, "");
+	snprintf(what, sizeof(what), "%s, two vCPUs of one domain at once", op);
+	bench_report(o, name, what, mv, "ns", "one vCPU", m1, "");
 	bench_report(o, name, "speed-up, two vCPUs vs one (same total work)", m1 / mv, "x", "", 0,
 		     ">= 1.6x on 2 cores in-process");
-	bench_report(o, name, "foreign map+unmap per frame, two backend domains at once", md, "ns",
-		     "one vCPU", m1, "");
+	snprintf(what, sizeof(what), "%s, two backend domains at once", op);
+	bench_report(o, name, what, md, "ns", "one vCPU", m1, "");
 	bench_report(o, name, "speed-up, two domains vs one (same total work)", m1 / md, "x", "", 0,
 		     ">= 1.6x on 2 cores in-process");
 }
@@ -237,6 +291,16 @@ void bench_smp(struct bench_out *o)
 
 	if (env && sscanf(env, "%llu %llu", &inproc.nr, &inproc.iters) == 2)
 		kvm = inproc;
-	smp_transport(o, true, &kvm);
-	smp_transport(o, false, &inproc);
+	for (int g = 0; g < 2; g++) {
+		struct smp_cfg k = kvm, i = inproc;
+
+		/* Grants: two windows of refs in one 512-entry table frame. */
+		k.grant = i.grant = g;
+		if (g && k.nr > SMP_GREFS / 2)
+			k.nr = SMP_GREFS / 2;
+		if (g && i.nr > SMP_GREFS / 2)
+			i.nr = SMP_GREFS / 2;
+		smp_transport(o, true, &k);
+		smp_transport(o, false, &i);
+	}
 }

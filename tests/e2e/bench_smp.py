@@ -7,10 +7,11 @@ The bench itself checks every guest's op count against what it asked for
 (domains x vCPUs x rounds x frames, no per-frame error) and turns a wrong
 count into a SKIP row with the reason; so here:
   - the --json document parses, with a "host" object;
-  - smp-inproc has its five rows (the one-vCPU reference, two vCPUs, their
+  - smp-inproc (foreign maps) and smp-grant-inproc (grant maps) have their
+    five rows (the one-vCPU reference, two vCPUs, their
     speed-up, two domains, their speed-up), each a positive number and no
     skip;
-  - smp-kvm the same when /dev/kvm can be opened read-write, else exactly
+  - smp-kvm and smp-grant-kvm the same when /dev/kvm can be opened read-write, else exactly
     one skip row with its reason;
   - the speed-up rows are the reference divided by the pair's per-op cost
     (the figures are consistent with each other).
@@ -68,12 +69,14 @@ def main():
         return 1
     check("host" in doc, "no host object")
     res = doc.get("results", [])
-    rows_ok([r for r in res if r.get("name") == "smp-inproc"], "smp-inproc")
-    kvm = [r for r in res if r.get("name") == "smp-kvm"]
-    if kvm_usable():
-        rows_ok(kvm, "smp-kvm")
-    else:
-        check(len(kvm) == 1 and kvm[0].get("skip"), "smp-kvm without /dev/kvm: %r" % kvm)
+    for name in ("smp-inproc", "smp-grant-inproc"):
+        rows_ok([r for r in res if r.get("name") == name], name)
+    for name in ("smp-kvm", "smp-grant-kvm"):
+        kvm = [r for r in res if r.get("name") == name]
+        if kvm_usable():
+            rows_ok(kvm, name)
+        else:
+            check(len(kvm) == 1 and kvm[0].get("skip"), "%s without /dev/kvm: %r" % (name, kvm))
     for f in fails:
         print("FAIL: " + f)
     if not fails:

@@ -5,7 +5,10 @@
  * maps frames of another domain (fdom) with XENMEM_add_to_physmap_batch
  * (XENMAPSPACE_gmfn_foreign) at unpopulated GFNs of its extended region,
  * then unmaps them with XENMEM_remove_from_physmap: one "op" is one
- * frame mapped and unmapped.
+ * frame mapped and unmapped. With grant=1 it maps grants fdom gave
+ * instead (GNTTABOP_map_grant_ref of refs gref + window, GNTMAP_host_map
+ * at the same GFNs) and unmaps them in one GNTTABOP_unmap_grant_ref batch:
+ * one op is one grant mapped and unmapped.
  *
  * Each vCPU used works on its own window of the source (fgfn + cpu * nr)
  * and of the destination (dst + slot * nr), so that the vCPUs never touch
@@ -14,7 +17,8 @@
  * allocator is vCPU 0's, rt/smp.h), starts vCPU 1 if cpus=2, works, waits.
  *
  * bootargs: fdom=D fgfn=G nr=N (frames per batch, <= 512) iters=I (rounds
- * per vCPU) cpus=1|2 slot=S (a second domain's windows: S * cpus onwards).
+ * per vCPU) cpus=1|2 dst=L (first local GFN) grant=0|1 gref=R (first ref
+ * of vCPU 0's window; vCPU c's is R + c * N).
  * Prints "smpbench: cpus=C ops=O errs=E t0=T0 t1=T1" with the hypervisor's
  * clock (HVMOP_get_time, CLOCK_MONOTONIC: comparable between domains).
  */
@@ -22,6 +26,7 @@
 #include <rt/mm.h>
 #include <rt/smp.h>
 
+#include <public/grant_table.h>
 #include <public/hvm_op.h>
 #include <public/memory.h>
 
@@ -33,7 +38,10 @@
 void smpbench_main(void);
 
 struct smp_work {
-	uint64_t fdom, fgfn, dst, nr, iters;
+	uint64_t fdom, fgfn, dst, nr, iters, gref;
+	bool grant;
+	struct gnttab_map_grant_ref *map; /* grant=1 */
+	struct gnttab_unmap_grant_ref *unmap;
 	xen_ulong_t *idxs;
 	xen_pfn_t *gpfns;
 	int *errs;
@@ -48,10 +56,40 @@ static uint64_t smp_now(void)
 	return t.now;
 }
 
+static void smp_grant_round(struct smp_work *w)
+{
+	for (uint64_t k = 0; k < w->nr; k++)
+		w->map[k] = (struct gnttab_map_grant_ref){
+			.host_addr = (w->dst + k) << 12, .flags = GNTMAP_host_map,
+			.ref = (grant_ref_t)(w->gref + k), .dom = (domid_t)w->fdom};
+	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, w->map, (unsigned int)w->nr)) {
+		w->bad++;
+		return;
+	}
+	for (uint64_t k = 0; k < w->nr; k++)
+		w->unmap[k] = (struct gnttab_unmap_grant_ref){
+			.host_addr = (w->dst + k) << 12, .handle = w->map[k].handle};
+	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, w->unmap, (unsigned int)w->nr)) {
+		w->bad++;
+		return;
+	}
+	for (uint64_t k = 0; k < w->nr; k++) {
+		if (w->map[k].status != GNTST_okay || w->unmap[k].status != GNTST_okay)
+			w->bad++;
+		else
+			w->ops++;
+	}
+}
+
 static void smp_worker(void *arg)
 {
 	struct smp_work *w = arg;
 
+	if (w->grant) {
+		for (uint64_t i = 0; i < w->iters; i++)
+			smp_grant_round(w);
+		return;
+	}
 	for (uint64_t i = 0; i < w->iters; i++) {
 		struct xen_add_to_physmap_batch b;
 
@@ -85,17 +123,19 @@ void smpbench_main(void)
 {
 	static RT_TLS struct smp_work w[SMP_MAX_CPUS];
 	uint64_t cpus = bench_arg("cpus", 1), nr = bench_arg("nr", 64);
-	uint64_t slot = bench_arg("slot", 0), t0, t1, ops = 0, bad = 0;
+	uint64_t t0, t1, ops = 0, bad = 0;
 
 	if (cpus < 1 || cpus > SMP_MAX_CPUS || nr < 1 || nr > SMP_BATCH)
 		rt_crash("smpbench: bad cpus or nr");
 	for (uint64_t c = 0; c < cpus; c++) {
 		w[c] = (struct smp_work){
 			.fdom = bench_arg("fdom", 1), .fgfn = bench_arg("fgfn", 0x40000) + c * nr,
-			.dst = bench_arg("dst", 0x1000000) + (slot * cpus + c) * nr, .nr = nr,
-			.iters = bench_arg("iters", 100), .idxs = rt_alloc_pages(1),
-			.gpfns = rt_alloc_pages(1), .errs = rt_alloc_pages(1)};
-		if (!w[c].idxs || !w[c].gpfns || !w[c].errs)
+			.dst = bench_arg("dst", 0x1000000) + c * nr, .nr = nr,
+			.iters = bench_arg("iters", 100), .gref = bench_arg("gref", 0) + c * nr,
+			.grant = bench_arg("grant", 0) == 1, .idxs = rt_alloc_pages(1),
+			.gpfns = rt_alloc_pages(1), .errs = rt_alloc_pages(1),
+			.map = rt_alloc_pages(8), .unmap = rt_alloc_pages(4)};
+		if (!w[c].idxs || !w[c].gpfns || !w[c].errs || !w[c].map || !w[c].unmap)
 			rt_crash("smpbench: no pages for the batch arrays");
 	}
 	t0 = smp_now();
