@@ -13,6 +13,8 @@
  * grants its frames (refs 0..511 of its first table frame, filled in by
  * the host as bench_grant does) to the backends, which map them in
  * GNTTABOP_map_grant_ref batches and unmap them in one unmap batch.
+ * And a reference with nothing to do under the lock: xen_version round
+ * trips (smp-null-*), how far the exits themselves scale on this host.
  * Speed-up = time of the reference / time of the pair, for the same total
  * work; target >= 1.6x on 2 cores in-process. What bounds it is the single
  * hypervisor lock (every hypercall holds it for its whole body), so the
@@ -57,7 +59,7 @@ void smpbench_main(void);
 
 struct smp_cfg {
 	unsigned long long nr, iters; /* per batch; rounds per vCPU of the pair */
-	bool grant;
+	bool grant, null;
 };
 
 /* XENMEM_add_to_physmap for the source, before anything runs. */
@@ -223,11 +225,11 @@ static double smp_once(bool kvm, const struct smp_cfg *c, unsigned int ndoms, un
 			goto err;
 		}
 		snprintf(args[i], sizeof(args[i]),
-			 "fdom=%u fgfn=%llu gref=%llu nr=%llu iters=%llu cpus=%u dst=%llu grant=%d",
+			 "fdom=%u fgfn=%llu gref=%llu nr=%llu iters=%llu cpus=%u dst=%llu grant=%d null=%d",
 			 (unsigned int)src->id,
 			 (unsigned long long)SMP_FGFN + (unsigned long long)i * cpus * c->nr,
 			 (unsigned long long)i * cpus * c->nr, c->nr, iters, cpus,
-			 (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT), c->grant ? 1 : 0);
+			 (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT), c->grant ? 1 : 0, c->null ? 1 : 0);
 		bootargs[i] = args[i];
 	}
 	if (smp_run(&e, bd, bootargs, ndoms, res, why, whylen))
@@ -253,9 +255,13 @@ err:
 
 static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c)
 {
-	const char *name = kvm ? (c->grant ? "smp-grant-kvm" : "smp-kvm")
-			       : (c->grant ? "smp-grant-inproc" : "smp-inproc");
-	const char *op = c->grant ? "grant map+unmap per grant" : "foreign map+unmap per frame";
+	const char *name = kvm ? (c->null ? "smp-null-kvm" : c->grant ? "smp-grant-kvm" : "smp-kvm")
+			       : (c->null	 ? "smp-null-inproc"
+				  : c->grant ? "smp-grant-inproc"
+					     : "smp-inproc");
+	const char *op = c->null    ? "xen_version round trip"
+			 : c->grant ? "grant map+unmap per grant"
+				    : "foreign map+unmap per frame";
 	char what[160];
 	double one[SMP_REPS], vcpus[SMP_REPS], doms[SMP_REPS], m1, mv, md;
 	char why[512];
@@ -291,14 +297,17 @@ void bench_smp(struct bench_out *o)
 
 	if (env && sscanf(env, "%llu %llu", &inproc.nr, &inproc.iters) == 2)
 		kvm = inproc;
-	for (int g = 0; g < 2; g++) {
+	for (int g = 0; g < 3; g++) {
 		struct smp_cfg k = kvm, i = inproc;
 
+		/* g 2: xen_version round trips, as many as foreign ops */
+		k.null = i.null = g == 2;
+
 		/* Grants: two windows of refs in one 512-entry table frame. */
-		k.grant = i.grant = g;
-		if (g && k.nr > SMP_GREFS / 2)
+		k.grant = i.grant = g == 1;
+		if (k.grant && k.nr > SMP_GREFS / 2)
 			k.nr = SMP_GREFS / 2;
-		if (g && i.nr > SMP_GREFS / 2)
+		if (i.grant && i.nr > SMP_GREFS / 2)
 			i.nr = SMP_GREFS / 2;
 		smp_transport(o, true, &k);
 		smp_transport(o, false, &i);

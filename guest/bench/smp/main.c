@@ -8,7 +8,9 @@
  * frame mapped and unmapped. With grant=1 it maps grants fdom gave
  * instead (GNTTABOP_map_grant_ref of refs gref + window, GNTMAP_host_map
  * at the same GFNs) and unmaps them in one GNTTABOP_unmap_grant_ref batch:
- * one op is one grant mapped and unmapped.
+ * one op is one grant mapped and unmapped. With null=1 an op is one
+ * xen_version hypercall (the lock held for almost nothing): the reference
+ * that shows how far the exits themselves run in parallel.
  *
  * Each vCPU used works on its own window of the source (fgfn + cpu * nr)
  * and of the destination (dst + slot * nr), so that the vCPUs never touch
@@ -17,7 +19,7 @@
  * allocator is vCPU 0's, rt/smp.h), starts vCPU 1 if cpus=2, works, waits.
  *
  * bootargs: fdom=D fgfn=G nr=N (frames per batch, <= 512) iters=I (rounds
- * per vCPU) cpus=1|2 dst=L (first local GFN) grant=0|1 gref=R (first ref
+ * per vCPU) cpus=1|2 dst=L (first local GFN) grant=0|1 null=0|1 gref=R (first ref
  * of vCPU 0's window; vCPU c's is R + c * N).
  * Prints "smpbench: cpus=C ops=O errs=E t0=T0 t1=T1" with the hypervisor's
  * clock (HVMOP_get_time, CLOCK_MONOTONIC: comparable between domains).
@@ -39,7 +41,7 @@ void smpbench_main(void);
 
 struct smp_work {
 	uint64_t fdom, fgfn, dst, nr, iters, gref;
-	bool grant;
+	bool grant, null;
 	struct gnttab_map_grant_ref *map; /* grant=1 */
 	struct gnttab_unmap_grant_ref *unmap;
 	xen_ulong_t *idxs;
@@ -85,6 +87,14 @@ static void smp_worker(void *arg)
 {
 	struct smp_work *w = arg;
 
+	if (w->null) {
+		for (uint64_t i = 0; i < w->iters * w->nr; i++)
+			if (HYPERVISOR_xen_version(0, NULL) < 0)
+				w->bad++;
+			else
+				w->ops++;
+		return;
+	}
 	if (w->grant) {
 		for (uint64_t i = 0; i < w->iters; i++)
 			smp_grant_round(w);
@@ -132,7 +142,8 @@ void smpbench_main(void)
 			.fdom = bench_arg("fdom", 1), .fgfn = bench_arg("fgfn", 0x40000) + c * nr,
 			.dst = bench_arg("dst", 0x1000000) + c * nr, .nr = nr,
 			.iters = bench_arg("iters", 100), .gref = bench_arg("gref", 0) + c * nr,
-			.grant = bench_arg("grant", 0) == 1, .idxs = rt_alloc_pages(1),
+			.grant = bench_arg("grant", 0) == 1, .null = bench_arg("null", 0) == 1,
+			.idxs = rt_alloc_pages(1),
 			.gpfns = rt_alloc_pages(1), .errs = rt_alloc_pages(1),
 			.map = rt_alloc_pages(8), .unmap = rt_alloc_pages(4)};
 		if (!w[c].idxs || !w[c].gpfns || !w[c].errs || !w[c].map || !w[c].unmap)
