@@ -52,7 +52,7 @@
 #define SMP_TIMEOUT_MS 120000
 #define SMP_MAX_DOMS 2
 #define SMP_REPS 3
-#define SMP_GREFS 512 /* one v1 table frame */
+#define SMP_GREFS 512					 /* one v1 table frame */
 #define SMP_ARG_GPA (SMP_RAM_BASE + SMP_RAM - PAGE_SIZE) /* the source's, never granted */
 
 void smpbench_main(void);
@@ -77,11 +77,13 @@ static int64_t smp_src_call(struct bench_genv *e, struct domain *d, void *arg, s
 
 /* The source's first grant-table frame at its gnttab region, refs
  * [first, first + n) granting its frames SMP_FGFN + ref to `to`. */
-static int smp_grants(struct bench_genv *e, struct domain *src, unsigned int first,
-		      unsigned int n, domid_t to)
+static int smp_grants(struct bench_genv *e, struct domain *src, unsigned int first, unsigned int n,
+		      domid_t to)
 {
-	struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
-				       .idx = 0, .gpfn = SMP_GNTTAB_BASE >> PAGE_SHIFT};
+	struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+				       .space = XENMAPSPACE_grant_table,
+				       .idx = 0,
+				       .gpfn = SMP_GNTTAB_BASE >> PAGE_SHIFT};
 
 	if (!first && smp_src_call(e, src, &x, sizeof(x)))
 		return -1;
@@ -106,8 +108,8 @@ struct smp_res {
  * Runs the backends bd[0..n) (source domain src) to their end and parses
  * each one's line into res. 0, or -1 with why.
  */
-static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootargs,
-		   unsigned int n, struct smp_res *res, char *why, size_t whylen)
+static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootargs, unsigned int n,
+		   struct smp_res *res, char *why, size_t whylen)
 {
 	struct ext_span mem = {.start = SMP_RAM_BASE, .size = SMP_RAM};
 	struct ext_region ext = {SMP_EXT_BASE, GiB(64)};
@@ -133,11 +135,17 @@ static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootar
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct guestdt_info gi = {
-			.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
-			.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,
-			.bootargs = bootargs[i], .hypervisor_node = true,
-			.gnttab = {SMP_GNTTAB_BASE, SMP_GNTTAB_SIZE}, .regions = &ext,
-			.nr_regions = 1,
+		    .xen_major = XEN_VERSION_MAJOR,
+		    .xen_minor = XEN_VERSION_MINOR,
+		    .addr_cells = 2,
+		    .size_cells = 2,
+		    .mem = &mem,
+		    .nr_mem = 1,
+		    .bootargs = bootargs[i],
+		    .hypervisor_node = true,
+		    .gnttab = {SMP_GNTTAB_BASE, SMP_GNTTAB_SIZE},
+		    .regions = &ext,
+		    .nr_regions = 1,
 		};
 
 		if (guestdt_build(dtb[i], sizeof(dtb[i]), &gi, NULL) < 0) {
@@ -167,9 +175,10 @@ static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootar
 
 		for (unsigned int i = 0; i < n; i++) {
 			p = p ? strstr(p, "smpbench: cpus=") : NULL;
-			if (!p || sscanf(p, "smpbench: cpus=%llu ops=%llu errs=%llu t0=%llu t1=%llu",
-					 &res[i].cpus, &res[i].ops, &res[i].errs, &res[i].t0,
-					 &res[i].t1) != 5) {
+			if (!p ||
+			    sscanf(p, "smpbench: cpus=%llu ops=%llu errs=%llu t0=%llu t1=%llu",
+				   &res[i].cpus, &res[i].ops, &res[i].errs, &res[i].t0,
+				   &res[i].t1) != 5) {
 				snprintf(why, whylen, "no result from the guest: %.300s",
 					 out ? out : "");
 				goto out;
@@ -211,8 +220,8 @@ static double smp_once(bool kvm, const struct smp_cfg *c, unsigned int ndoms, un
 		goto err;
 	}
 	for (unsigned int i = 0; i < ndoms; i++) {
-		bd[i] = bench_kvm_domain_cpus(&e.m, i ? "smp-back1" : "smp-back0",
-					      DOMF_privileged, 4096, cpus);
+		bd[i] = bench_kvm_domain_cpus(&e.m, i ? "smp-back1" : "smp-back0", DOMF_privileged,
+					      4096, cpus);
 		if (!bd[i]) {
 			snprintf(why, whylen, "cannot create the backend domains");
 			goto err;
@@ -225,11 +234,13 @@ static double smp_once(bool kvm, const struct smp_cfg *c, unsigned int ndoms, un
 			goto err;
 		}
 		snprintf(args[i], sizeof(args[i]),
-			 "fdom=%u fgfn=%llu gref=%llu nr=%llu iters=%llu cpus=%u dst=%llu grant=%d null=%d",
+			 "fdom=%u fgfn=%llu gref=%llu nr=%llu iters=%llu cpus=%u dst=%llu grant=%d "
+			 "null=%d",
 			 (unsigned int)src->id,
 			 (unsigned long long)SMP_FGFN + (unsigned long long)i * cpus * c->nr,
 			 (unsigned long long)i * cpus * c->nr, c->nr, iters, cpus,
-			 (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT), c->grant ? 1 : 0, c->null ? 1 : 0);
+			 (unsigned long long)(SMP_EXT_BASE >> PAGE_SHIFT), c->grant ? 1 : 0,
+			 c->null ? 1 : 0);
 		bootargs[i] = args[i];
 	}
 	if (smp_run(&e, bd, bootargs, ndoms, res, why, whylen))
@@ -255,8 +266,10 @@ err:
 
 static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c)
 {
-	const char *name = kvm ? (c->null ? "smp-null-kvm" : c->grant ? "smp-grant-kvm" : "smp-kvm")
-			       : (c->null	 ? "smp-null-inproc"
+	const char *name = kvm ? (c->null    ? "smp-null-kvm"
+				  : c->grant ? "smp-grant-kvm"
+					     : "smp-kvm")
+			       : (c->null    ? "smp-null-inproc"
 				  : c->grant ? "smp-grant-inproc"
 					     : "smp-inproc");
 	const char *op = c->null    ? "xen_version round trip"

@@ -61,16 +61,17 @@ static uint64_t smp_now(void)
 static void smp_grant_round(struct smp_work *w)
 {
 	for (uint64_t k = 0; k < w->nr; k++)
-		w->map[k] = (struct gnttab_map_grant_ref){
-			.host_addr = (w->dst + k) << 12, .flags = GNTMAP_host_map,
-			.ref = (grant_ref_t)(w->gref + k), .dom = (domid_t)w->fdom};
+		w->map[k] = (struct gnttab_map_grant_ref){.host_addr = (w->dst + k) << 12,
+							  .flags = GNTMAP_host_map,
+							  .ref = (grant_ref_t)(w->gref + k),
+							  .dom = (domid_t)w->fdom};
 	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, w->map, (unsigned int)w->nr)) {
 		w->bad++;
 		return;
 	}
 	for (uint64_t k = 0; k < w->nr; k++)
-		w->unmap[k] = (struct gnttab_unmap_grant_ref){
-			.host_addr = (w->dst + k) << 12, .handle = w->map[k].handle};
+		w->unmap[k] = (struct gnttab_unmap_grant_ref){.host_addr = (w->dst + k) << 12,
+							      .handle = w->map[k].handle};
 	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, w->unmap, (unsigned int)w->nr)) {
 		w->bad++;
 		return;
@@ -108,11 +109,13 @@ static void smp_worker(void *arg)
 			w->gpfns[k] = w->dst + k;
 			w->errs[k] = 0;
 		}
-		b = (struct xen_add_to_physmap_batch){
-			.domid = DOMID_SELF, .space = XENMAPSPACE_gmfn_foreign,
-			.size = (uint16_t)w->nr, .u.foreign_domid = (domid_t)w->fdom,
-			.idxs = rt_handle(w->idxs), .gpfns = rt_handle(w->gpfns),
-			.errs = rt_handle(w->errs)};
+		b = (struct xen_add_to_physmap_batch){.domid = DOMID_SELF,
+						      .space = XENMAPSPACE_gmfn_foreign,
+						      .size = (uint16_t)w->nr,
+						      .u.foreign_domid = (domid_t)w->fdom,
+						      .idxs = rt_handle(w->idxs),
+						      .gpfns = rt_handle(w->gpfns),
+						      .errs = rt_handle(w->errs)};
 		if (HYPERVISOR_memory_op(XENMEM_add_to_physmap_batch, &b)) {
 			w->bad++;
 			continue;
@@ -138,14 +141,19 @@ void smpbench_main(void)
 	if (cpus < 1 || cpus > SMP_MAX_CPUS || nr < 1 || nr > SMP_BATCH)
 		rt_crash("smpbench: bad cpus or nr");
 	for (uint64_t c = 0; c < cpus; c++) {
-		w[c] = (struct smp_work){
-			.fdom = bench_arg("fdom", 1), .fgfn = bench_arg("fgfn", 0x40000) + c * nr,
-			.dst = bench_arg("dst", 0x1000000) + c * nr, .nr = nr,
-			.iters = bench_arg("iters", 100), .gref = bench_arg("gref", 0) + c * nr,
-			.grant = bench_arg("grant", 0) == 1, .null = bench_arg("null", 0) == 1,
-			.idxs = rt_alloc_pages(1),
-			.gpfns = rt_alloc_pages(1), .errs = rt_alloc_pages(1),
-			.map = rt_alloc_pages(8), .unmap = rt_alloc_pages(4)};
+		w[c] = (struct smp_work){.fdom = bench_arg("fdom", 1),
+					 .fgfn = bench_arg("fgfn", 0x40000) + c * nr,
+					 .dst = bench_arg("dst", 0x1000000) + c * nr,
+					 .nr = nr,
+					 .iters = bench_arg("iters", 100),
+					 .gref = bench_arg("gref", 0) + c * nr,
+					 .grant = bench_arg("grant", 0) == 1,
+					 .null = bench_arg("null", 0) == 1,
+					 .idxs = rt_alloc_pages(1),
+					 .gpfns = rt_alloc_pages(1),
+					 .errs = rt_alloc_pages(1),
+					 .map = rt_alloc_pages(8),
+					 .unmap = rt_alloc_pages(4)};
 		if (!w[c].idxs || !w[c].gpfns || !w[c].errs || !w[c].map || !w[c].unmap)
 			rt_crash("smpbench: no pages for the batch arrays");
 	}
@@ -166,8 +174,5 @@ void smpbench_main(void)
 }
 
 #ifndef RT_HOSTED
-void rt_main(void)
-{
-	smpbench_main();
-}
+void rt_main(void) { smpbench_main(); }
 #endif
