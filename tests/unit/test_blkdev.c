@@ -4,7 +4,9 @@
  * host file, bounds (including overflow), bad guest addresses (an error
  * status, the file untouched by a failed write), the scatter-gather pair
  * READV/WRITEV (one command and one request per list, good and bad lists),
- * FLUSH, and the disk-file helper.
+ * FLUSH, and the disk-file helper. Zero copy by pinning: the audit run
+ * while a command holds its pins (a hook in the device), a page freed and
+ * the domain destroyed while pinned, failed commands leave no pins.
  * The builder's memvisor,blk-device / memvisor,dom0-blk-device: the guest
  * DT node, and every refused address (no domain left behind). The audit
  * runs after every step.
@@ -20,6 +22,7 @@
 
 #include <hv/bootinfo.h>
 #include <hv/build.h>
+#include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/p2m.h>
 #include <hv/page.h>
@@ -488,6 +491,68 @@ static void test_pinned_decrease(void **state)
 	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 2 * PAGE_SIZE, 1), err(EFAULT));
 }
 
+/* The device's domain is destroyed while a write has its frames pinned
+ * (another domain's toolstack could do it while the vCPU is in the host
+ * write): the frames outlive the domain until the device lets go, the
+ * write gets the guest's data, then the dying domain goes. */
+struct destroy_probe {
+	struct fixture *f;
+	struct domain *d;
+	domid_t id;
+	unsigned int calls;
+};
+
+static void destroy_probe(void *arg)
+{
+	struct destroy_probe *dp = arg;
+
+	dp->calls++;
+	hv_lock(dp->f->h.hv);
+	domain_destroy(dp->d);
+	hv_unlock(dp->f->h.hv);
+	h_audit(&dp->f->h);
+	/* Dying, not gone: it still owns the two pinned frames. */
+	assert_non_null(domain_by_id(dp->f->h.hv, dp->id));
+}
+
+static void test_pinned_destroy(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t gfns[2] = {RAM_GFN, RAM_GFN + 1};
+	struct destroy_probe dp = {.f = f};
+	uint8_t want[2 * 4096], file[2 * 4096];
+	struct blkdev *dev;
+	uint64_t status, free0;
+
+	dp.d = h_domain(&f->h, "victim", 0, 4096);
+	dp.id = dp.d->id;
+	assert_int_equal(h_reservation(&f->h, dp.d, XENMEM_populate_physmap, gfns, 2, 0,
+				       DOMID_SELF), 2);
+	fill(want, sizeof(want), 0x66);
+	memcpy(h_va(dp.d, RAM_GPA), want, sizeof(want));
+	dev = blkdev_create(f->h.hv, dp.d, BASE + BLKDEV_WINDOW, f->fd, BLOCKS);
+	assert_non_null(dev);
+	blkdev_set_pinned_hook(dev, destroy_probe, &dp);
+	free0 = f->h.hv->heap.free_pages + f->h.hv->lazy_pages;
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_SECTOR, 8, 10));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_GPA, 8, RAM_GPA));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_COUNT, 8, 2));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_CMD, 8,
+				      BLKDEV_CMD_WRITE));
+	assert_true(blkdev_mmio_read(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_STATUS, 8, &status));
+	assert_int_equal(status, BLKDEV_ST_DONE);
+	assert_int_equal(dp.calls, 1);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 10 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(file));
+	/* The last reference went with the pins: the domain is gone and its
+	 * frames are back in the heap. */
+	assert_null(domain_by_id(f->h.hv, dp.id));
+	assert_true(f->h.hv->heap.free_pages + f->h.hv->lazy_pages > free0);
+	h_audit(&f->h);
+	blkdev_destroy(dev);
+}
+
 /* Failed commands leave nothing pinned: a bad page after good ones, and a
  * file that refuses the write after the pages were pinned. */
 static void test_pinned_errors(void **state)
@@ -855,6 +920,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pinned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_decrease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test(test_build_domu),
 		cmocka_unit_test(test_build_dom0),
