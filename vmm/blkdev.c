@@ -53,6 +53,9 @@
 #include "blkdev.h"
 #include "mmioreg.h"
 
+/* A command pins all of its pages at once. */
+_Static_assert(GUEST_PINS_MAX >= BLKDEV_MAX_COUNT, "a command has more pages than a pin set holds");
+
 struct blkdev {
 	struct hv *hv;
 	struct domain *d;
