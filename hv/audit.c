@@ -27,6 +27,7 @@
 #include <hv/audit.h>
 #include <hv/event.h>
 #include <hv/grant.h>
+#include <hv/guest_access.h>
 #include <hv/iommu.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
@@ -264,6 +265,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 	if (!a.rep.failed && iommu_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed && evtchn_audit_refs(hv, a.refs, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed && guest_pins_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed && ioreq_audit(hv, buf, len))
 		a.rep.failed = true;

@@ -18,21 +18,22 @@
  * I/O (the blocks are contiguous in the file; only the guest pages are
  * scattered).
  *
- * Zero copy when the host can do it at once: under the lock, every page is
- * checked (guest_phys_page, the checks of copy_*_guest_phys) and one
- * preadv2/pwritev2 with RWF_NOWAIT moves the data straight between the
- * file and the guest frames. RWF_NOWAIT makes the kernel refuse (EAGAIN,
- * or a short count) whatever would wait for the disk, so the lock is held
- * only for page-cache copies, no longer than the bounce copy it replaces;
- * what is left then goes the bounce way with the file I/O outside the
- * lock. A failed check still refuses the whole command before any byte
- * moves.
+ * Zero copy by pinning: under the lock every page is checked
+ * (the checks of copy_*_guest_phys) and its frame gets a reference
+ * (guest_phys_pin), then the lock is dropped and one preadv/pwritev moves
+ * the data straight between the file and the frames; the references go
+ * under the lock afterwards. A write that blocks in the host (dirty
+ * throttling, a cold disk) therefore never holds the lock, and one copy is
+ * made where the bounce made two. The references keep the frames: a page
+ * the guest frees meanwhile (decrease_reservation, the domain destroyed)
+ * stays allocated until the last reference drops, so the I/O never
+ * touches a frame someone else got; the audit counts the references
+ * (hv->pins). A failed check refuses the whole command before any byte
+ * moves; a frame that cannot take a reference sends the command the bounce
+ * way.
  * Every write to the file runs with the asynchronous signals blocked
  * (write_op), which with the stop-between-exits rule of the transports
- * makes a command all-or-nothing on a clean shutdown (blkdev.h). (The one
- * case where a failed write leaves part of it in the file: the zero-copy
- * part went in and the domain's memory changed before the rest was
- * copied; a backend cannot do that to itself while its vCPU is here.)
+ * makes a command all-or-nothing on a clean shutdown (blkdev.h).
  *
  * Accesses that are not 4 or 8 bytes, or not naturally aligned, are
  * ignored (reads return all ones), like an unimplemented register.
@@ -52,16 +53,23 @@
 #include "blkdev.h"
 #include "mmioreg.h"
 
+/* A command pins all of its pages at once. */
+_Static_assert(GUEST_PINS_MAX >= BLKDEV_MAX_COUNT, "a command has more pages than a pin set holds");
+
 struct blkdev {
 	struct hv *hv;
 	struct domain *d;
 	paddr_t base;
 	int fd;
 	uint64_t blocks;
-	bool no_nowait[2]; /* RWF_NOWAIT refused for writes [0] / reads [1]: bounce them */
 	uint64_t sector, gpa, count, status, status_gpa;
 	struct blkdev_stats st;
 	uint8_t *bounce; /* BLKDEV_MAX_COUNT pages */
+	/* The frames of the command in flight (direct_op; empty between
+	 * commands, listed on hv->pins while not). */
+	struct guest_pins pins;
+	void (*pinned_hook)(void *); /* tests: runs while the pins are held */
+	void *pinned_arg;
 };
 
 struct blkdev *blkdev_create(struct hv *hv, struct domain *d, paddr_t mmio_base, int fd,
@@ -201,49 +209,86 @@ static int copy_pages(struct blkdev *dev, const uint64_t *list, bool to_guest, u
 }
 
 /*
- * The zero-copy attempt: the bytes of the command moved straight (a
- * multiple of the block from the start; 0 when nothing could be, the host
- * having no RWF_NOWAIT or the data not being at hand), or a negative errno
- * (a page failed its check: nothing moved; or the file failed).
+ * Moves iov[0..n) to or from the file at off, all of it (a read past the
+ * end of the file fills zeros): 0 or a positive errno.
+ */
+static int file_iov(int fd, struct iovec *iov, unsigned int n, bool rd, off_t off)
+{
+	while (n) {
+		ssize_t done = rd ? preadv(fd, iov, (int)n, off) : pwritev(fd, iov, (int)n, off);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0 || (done == 0 && !rd))
+			return done < 0 && errno ? errno : EIO;
+		if (done == 0) {
+			for (unsigned int i = 0; i < n; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
+			return 0;
+		}
+		off += done;
+		while (n && (size_t)done >= iov->iov_len) {
+			done -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= (size_t)done;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The zero-copy way: under the lock every page is checked (the checks of
+ * copy_*_guest_phys) and its frame pinned (guest_phys_pin); the file I/O
+ * runs outside the lock straight on the pinned frames; the pins go under
+ * the lock again. Returns the bytes moved (the whole command), 0 when a
+ * frame could not be pinned (nothing moved: the bounce way does it), or a
+ * negative errno (a page failed its check: nothing moved; or the file
+ * failed).
  */
 static ssize_t direct_op(struct blkdev *dev, const uint64_t *list, bool rd, off_t off)
 {
 	struct iovec iov[BLKDEV_MAX_COUNT];
 	unsigned int n = 0;
-	ssize_t done = 0;
+	int rc = 0;
 
-	if (dev->no_nowait[rd])
-		return 0;
 	hv_lock(dev->hv);
-	for (uint64_t i = 0; i < dev->count; i++) {
+	for (uint64_t i = 0; i < dev->count && !rc; i++) {
 		uint64_t gpa = list ? list[i] : dev->gpa + i * BLKDEV_BLOCK;
-		uint8_t *p = guest_phys_page(dev->d, gpa, rd);
+		uint8_t *p = guest_phys_pin(&dev->pins, dev->d, gpa, rd, &rc);
 
-		if (!p) {
-			hv_unlock(dev->hv);
-			return -EFAULT;
-		}
+		if (!p)
+			break;
 		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p)
 			iov[n - 1].iov_len += BLKDEV_BLOCK; /* frames next to each other */
 		else
 			iov[n++] = (struct iovec){p, BLKDEV_BLOCK};
 	}
-	do
-		done = rd ? preadv2(dev->fd, iov, (int)n, off, RWF_NOWAIT)
-			  : pwritev2(dev->fd, iov, (int)n, off, RWF_NOWAIT);
-	while (done < 0 && errno == EINTR);
-	hv_unlock(dev->hv);
-	if (done < 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) {
-		dev->no_nowait[rd] = true; /* this file (or kernel) cannot: bounce from now on */
-		return 0;
+	if (rc) {
+		guest_unpin_all(dev->hv, &dev->pins);
+		hv_unlock(dev->hv);
+		return rc == -EBUSY ? 0 : rc;
 	}
-	if (done < 0)
-		return errno == EAGAIN ? 0 : -(errno ? errno : EIO);
-	/* A read past the end of the file stops short: the bounce way gives
-	 * zeros there. */
-	done -= done % (ssize_t)BLKDEV_BLOCK;
-	dev->st.zero_copy_bytes += (uint64_t)done;
-	return done;
+	hv_unlock(dev->hv);
+	if (dev->pinned_hook)
+		dev->pinned_hook(dev->pinned_arg);
+	rc = file_iov(dev->fd, iov, n, rd, off);
+	hv_lock(dev->hv);
+	guest_unpin_all(dev->hv, &dev->pins);
+	hv_unlock(dev->hv);
+	if (rc)
+		return -rc;
+	dev->st.zero_copy_bytes += dev->count * BLKDEV_BLOCK;
+	return (ssize_t)(dev->count * BLKDEV_BLOCK);
+}
+
+void blkdev_set_pinned_hook(struct blkdev *dev, void (*fn)(void *), void *arg)
+{
+	dev->pinned_hook = fn;
+	dev->pinned_arg = arg;
 }
 
 static int do_flush(struct blkdev *dev)

@@ -135,4 +135,8 @@ extern const struct vmm_device_model blkdev_model;
  */
 int blkdev_open_file(const char *path, uint64_t blocks);
 
+/* Tests: fn(arg) runs inside every zero-copy command while its guest
+ * frames are pinned and the hypervisor lock is free (NULL: none). */
+void blkdev_set_pinned_hook(struct blkdev *dev, void (*fn)(void *), void *arg);
+
 #endif

@@ -19,10 +19,13 @@
  * dirty bits (not set), 5-level and 32-bit paging (-EFAULT).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <hv/guest_access.h>
 #include <hv/hv.h>
+#include <hv/mm.h>
 #include <hv/p2m.h>
 #include <hv/page.h>
 
@@ -207,4 +210,71 @@ int copy_from_guest_phys(struct domain *d, void *dst, paddr_t gpa, size_t len)
 int copy_to_guest_phys(struct domain *d, paddr_t gpa, const void *src, size_t len)
 {
 	return guest_copy(d, NULL, gpa, (void *)src, len, true);
+}
+
+void *guest_phys_pin(struct guest_pins *p, struct domain *d, paddr_t gpa, bool write, int *err)
+{
+	struct hv *hv = d->hv;
+	void *va = guest_page(d, gpa & PAGE_MASK, write);
+	struct page_info *pg;
+	struct domain *owner;
+
+	if (!va) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	/* guest_page found RAM there: the frame has a page_info. A frame of
+	 * another domain (foreign or grant map) is pinned on its owner. */
+	pg = mfn_to_page(&hv->ft, p2m_lookup(d, gaddr_to_gfn(gpa), NULL, NULL));
+	BUG_ON(!pg);
+	owner = domain_by_id(hv, pg->owner);
+	if (p->nr == GUEST_PINS_MAX || !owner || !mm_get_page(pg, owner)) {
+		*err = -EBUSY;
+		return NULL;
+	}
+	if (p->nr++ == 0) {
+		p->next = hv->pins;
+		hv->pins = p;
+	}
+	p->pg[p->nr - 1] = pg;
+	*err = 0;
+	return va;
+}
+
+void guest_unpin_all(struct hv *hv, struct guest_pins *p)
+{
+	if (!p->nr)
+		return;
+	for (struct guest_pins **pp = &hv->pins;; pp = &(*pp)->next) {
+		BUG_ON(!*pp); /* a set with pins is always listed */
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	for (unsigned int i = 0; i < p->nr; i++)
+		mm_put_page(hv, p->pg[i]);
+	p->nr = 0;
+	p->next = NULL;
+}
+
+int guest_pins_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len)
+{
+	for (struct guest_pins *p = hv->pins; p; p = p->next) {
+		if (!p->nr) {
+			snprintf(buf, len, "an empty pin set is listed");
+			return -1;
+		}
+		for (unsigned int i = 0; i < p->nr; i++) {
+			struct page_info *pg = p->pg[i];
+
+			if (pg->state != PGS_inuse) {
+				snprintf(buf, len, "pinned mfn %" PRI_mfn " is not in use",
+					 mfn_x(page_to_mfn(&hv->ft, pg)));
+				return -1;
+			}
+			refs[page_to_pdx(&hv->ft, pg)]++;
+		}
+	}
+	return 0;
 }

@@ -4,7 +4,9 @@
  * host file, bounds (including overflow), bad guest addresses (an error
  * status, the file untouched by a failed write), the scatter-gather pair
  * READV/WRITEV (one command and one request per list, good and bad lists),
- * FLUSH, and the disk-file helper.
+ * FLUSH, and the disk-file helper. Zero copy by pinning: the audit run
+ * while a command holds its pins (a hook in the device), a page freed and
+ * the domain destroyed while pinned, failed commands leave no pins.
  * The builder's memvisor,blk-device / memvisor,dom0-blk-device: the guest
  * DT node, and every refused address (no domain left behind). The audit
  * runs after every step.
@@ -20,6 +22,10 @@
 
 #include <hv/bootinfo.h>
 #include <hv/build.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/p2m.h>
+#include <hv/page.h>
 #include <hv/layout.h>
 #include <public/memory.h>
 #include <public/xen.h>
@@ -375,6 +381,226 @@ static void test_cold_and_cached(void **state)
 	printf("zero-copy bytes of the two reads: %llu\n", (unsigned long long)st.zero_copy_bytes);
 }
 
+/*
+ * Zero copy by pinning (vmm/blkdev.c): while the file I/O runs the frames
+ * hold the device's references, the lock is free and the audit counts
+ * them; afterwards nothing is pinned.
+ */
+struct pin_probe {
+	struct fixture *f;
+	unsigned int calls, pinned;
+	uint64_t decrease_gfn; /* 0: none */
+};
+
+static void pin_probe(void *arg)
+{
+	struct pin_probe *pp = arg;
+	struct fixture *f = pp->f;
+
+	pp->calls++;
+	/* The lock is free here: the audit takes it and must agree. */
+	h_audit(&f->h);
+	assert_non_null(f->h.hv->pins);
+	pp->pinned = f->h.hv->pins->nr;
+	if (pp->decrease_gfn) {
+		assert_int_equal(h_reservation(&f->h, f->d, XENMEM_decrease_reservation,
+					       &pp->decrease_gfn, 1, 0, DOMID_SELF), 1);
+		h_audit(&f->h);
+	}
+}
+
+static uint32_t frame_count(struct fixture *f, uint64_t gfn)
+{
+	mfn_t m = p2m_lookup(f->d, _gfn(gfn), NULL, NULL);
+
+	return mfn_to_page(&f->h.hv->ft, m)->count;
+}
+
+static void test_pinned(void **state)
+{
+	struct fixture *f = *state;
+	struct pin_probe pp = {.f = f};
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE, l[2] = {RAM_GPA + 2 * PAGE_SIZE, RAM_GPA};
+	uint8_t want[2 * 4096], file[2 * 4096];
+	uint32_t c0 = frame_count(f, RAM_GFN);
+	struct blkdev_stats st;
+
+	blkdev_set_pinned_hook(f->dev, pin_probe, &pp);
+	fill(want, sizeof(want), 0x5a);
+	memcpy(h_va(f->d, RAM_GPA), want, sizeof(want));
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 3, RAM_GPA, 2), BLKDEV_ST_DONE);
+	assert_int_equal(pp.calls, 1);
+	assert_int_equal(pp.pinned, 2);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(frame_count(f, RAM_GFN), c0);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 3 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(file));
+	/* Read back, scattered: pages 2 and 0. */
+	memset(h_va(f->d, RAM_GPA), 0, 3 * 4096);
+	put_list(f, list_gpa, l, 2);
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 3, list_gpa, 2), BLKDEV_ST_DONE);
+	assert_int_equal(pp.calls, 2);
+	assert_int_equal(pp.pinned, 2);
+	assert_null(f->h.hv->pins);
+	assert_memory_equal(h_va(f->d, RAM_GPA + 2 * PAGE_SIZE), want, 4096);
+	assert_memory_equal(h_va(f->d, RAM_GPA), want + 4096, 4096);
+	/* Past the end of the file (shortened under the device): zeros. */
+	assert_int_equal(ftruncate(f->fd, 4 * 4096), 0);
+	fill(h_va(f->d, RAM_GPA), 2 * 4096, 1);
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 3, RAM_GPA, 2), BLKDEV_ST_DONE);
+	assert_memory_equal(h_va(f->d, RAM_GPA), want, 4096);
+	memset(want, 0, 4096);
+	assert_memory_equal(h_va(f->d, RAM_GPA + PAGE_SIZE), want, 4096);
+	blkdev_get_stats(f->dev, &st);
+	/* Every byte of the three commands went without the bounce. */
+	assert_int_equal(st.zero_copy_bytes, 6 * 4096);
+	assert_int_equal(st.errors, 0);
+}
+
+/* The guest frees a page while the device has it pinned: the frame stays
+ * allocated (the audit agrees) until the device lets go, the I/O lands
+ * in it, and then it is freed; the domain's memory is as the guest left it. */
+static void test_pinned_decrease(void **state)
+{
+	struct fixture *f = *state;
+	struct pin_probe pp = {.f = f, .decrease_gfn = RAM_GFN + 1};
+	uint8_t want[2 * 4096], file[2 * 4096];
+	uint64_t tot = f->d->tot_pages;
+
+	fill(want, sizeof(want), 0x21);
+	memcpy(h_va(f->d, RAM_GPA), want, sizeof(want));
+	blkdev_set_pinned_hook(f->dev, pin_probe, &pp);
+	assert_int_equal(op(f, BLKDEV_CMD_WRITE, 8, RAM_GPA, 2), BLKDEV_ST_DONE);
+	assert_int_equal(pp.calls, 1);
+	assert_int_equal(pp.pinned, 2);
+	assert_null(f->h.hv->pins);
+	/* The write saw the page as it was when the command was checked. */
+	assert_int_equal(pread(f->fd, file, sizeof(file), 8 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(file));
+	assert_int_equal(f->d->tot_pages, tot - 1);
+	/* A read into a page freed meanwhile: the data goes to the orphaned
+	 * frame, never to whoever gets it next. */
+	pp.decrease_gfn = RAM_GFN + 2;
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 8, RAM_GPA + 2 * PAGE_SIZE, 2), BLKDEV_ST_DONE);
+	assert_int_equal(pp.calls, 2);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(f->d->tot_pages, tot - 2);
+	assert_memory_equal(h_va(f->d, RAM_GPA + 3 * PAGE_SIZE), want + 4096, 4096);
+	/* The freed page is not memory any more. */
+	blkdev_set_pinned_hook(f->dev, NULL, NULL);
+	assert_int_equal(op(f, BLKDEV_CMD_READ, 0, RAM_GPA + 2 * PAGE_SIZE, 1), err(EFAULT));
+}
+
+/* The device's domain is destroyed while a write has its frames pinned
+ * (another domain's toolstack could do it while the vCPU is in the host
+ * write): the frames outlive the domain until the device lets go, the
+ * write gets the guest's data, then the dying domain goes. */
+struct destroy_probe {
+	struct fixture *f;
+	struct domain *d;
+	domid_t id;
+	unsigned int calls;
+};
+
+static void destroy_probe(void *arg)
+{
+	struct destroy_probe *dp = arg;
+
+	dp->calls++;
+	hv_lock(dp->f->h.hv);
+	domain_destroy(dp->d);
+	hv_unlock(dp->f->h.hv);
+	h_audit(&dp->f->h);
+	/* Dying, not gone: it still owns the two pinned frames. */
+	assert_non_null(domain_by_id(dp->f->h.hv, dp->id));
+}
+
+static void test_pinned_destroy(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t gfns[2] = {RAM_GFN, RAM_GFN + 1};
+	struct destroy_probe dp = {.f = f};
+	uint8_t want[2 * 4096], file[2 * 4096];
+	struct blkdev *dev;
+	uint64_t status, free0;
+
+	dp.d = h_domain(&f->h, "victim", 0, 4096);
+	dp.id = dp.d->id;
+	assert_int_equal(h_reservation(&f->h, dp.d, XENMEM_populate_physmap, gfns, 2, 0,
+				       DOMID_SELF), 2);
+	fill(want, sizeof(want), 0x66);
+	memcpy(h_va(dp.d, RAM_GPA), want, sizeof(want));
+	dev = blkdev_create(f->h.hv, dp.d, BASE + BLKDEV_WINDOW, f->fd, BLOCKS);
+	assert_non_null(dev);
+	blkdev_set_pinned_hook(dev, destroy_probe, &dp);
+	free0 = f->h.hv->heap.free_pages + f->h.hv->lazy_pages;
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_SECTOR, 8, 10));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_GPA, 8, RAM_GPA));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_COUNT, 8, 2));
+	assert_true(blkdev_mmio_write(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_CMD, 8,
+				      BLKDEV_CMD_WRITE));
+	assert_true(blkdev_mmio_read(dev, BASE + BLKDEV_WINDOW + BLKDEV_REG_STATUS, 8, &status));
+	assert_int_equal(status, BLKDEV_ST_DONE);
+	assert_int_equal(dp.calls, 1);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(pread(f->fd, file, sizeof(file), 10 * 4096), (ssize_t)sizeof(file));
+	assert_memory_equal(file, want, sizeof(file));
+	/* The last reference went with the pins: the domain is gone and its
+	 * frames are back in the heap. */
+	assert_null(domain_by_id(f->h.hv, dp.id));
+	assert_true(f->h.hv->heap.free_pages + f->h.hv->lazy_pages > free0);
+	h_audit(&f->h);
+	blkdev_destroy(dev);
+}
+
+/* Failed commands leave nothing pinned: a bad page after good ones, and a
+ * file that refuses the write after the pages were pinned. */
+static void test_pinned_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct pin_probe pp = {.f = f};
+	uint64_t list_gpa = RAM_GPA + 3 * PAGE_SIZE;
+	uint64_t l[3] = {RAM_GPA, RAM_GPA + PAGE_SIZE, 0x90000000ULL};
+	uint32_t c0 = frame_count(f, RAM_GFN), c1 = frame_count(f, RAM_GFN + 1);
+	struct blkdev *ro;
+	int fd;
+
+	blkdev_set_pinned_hook(f->dev, pin_probe, &pp);
+	put_list(f, list_gpa, l, 3);
+	assert_int_equal(op(f, BLKDEV_CMD_WRITEV, 0, list_gpa, 3), err(EFAULT));
+	assert_int_equal(op(f, BLKDEV_CMD_READV, 0, list_gpa, 3), err(EFAULT));
+	assert_int_equal(pp.calls, 0);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(frame_count(f, RAM_GFN), c0);
+	assert_int_equal(frame_count(f, RAM_GFN + 1), c1);
+	/* A read-only descriptor: the pinned write fails in the host. */
+	fd = open(f->path, O_RDONLY);
+	assert_true(fd >= 0);
+	ro = blkdev_create(f->h.hv, f->d, BASE + BLKDEV_WINDOW, fd, BLOCKS);
+	assert_non_null(ro);
+	blkdev_set_pinned_hook(ro, pin_probe, &pp);
+	assert_true(blkdev_mmio_write(ro, BASE + BLKDEV_WINDOW + BLKDEV_REG_SECTOR, 8, 0));
+	assert_true(blkdev_mmio_write(ro, BASE + BLKDEV_WINDOW + BLKDEV_REG_GPA, 8, RAM_GPA));
+	assert_true(blkdev_mmio_write(ro, BASE + BLKDEV_WINDOW + BLKDEV_REG_COUNT, 8, 2));
+	assert_true(blkdev_mmio_write(ro, BASE + BLKDEV_WINDOW + BLKDEV_REG_CMD, 8,
+				      BLKDEV_CMD_WRITE));
+	{
+		uint64_t status;
+
+		assert_true(blkdev_mmio_read(ro, BASE + BLKDEV_WINDOW + BLKDEV_REG_STATUS, 8,
+					     &status));
+		assert_int_equal(status, err(EBADF));
+	}
+	assert_int_equal(pp.calls, 1);
+	assert_int_equal(pp.pinned, 2);
+	assert_null(f->h.hv->pins);
+	assert_int_equal(frame_count(f, RAM_GFN), c0);
+	assert_int_equal(frame_count(f, RAM_GFN + 1), c1);
+	h_audit(&f->h);
+	blkdev_destroy(ro);
+	close(fd);
+}
+
 /* A stream of commands: SECTOR moves past each one that succeeded, and
  * STATUS_GPA gets every status in guest memory (checked: a bad address
  * only loses the copy). */
@@ -668,6 +894,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vector_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cold_and_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_decrease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test(test_build_domu),
 		cmocka_unit_test(test_build_dom0),

@@ -35,6 +35,32 @@ int copy_to_guest_phys(struct domain *d, paddr_t gpa, const void *src, size_t le
  * with one host system call under the lock (vmm/blkdev.c).
  */
 void *guest_phys_page(struct domain *d, paddr_t gpa, bool write);
+
+/*
+ * Pinned guest pages: a device that moves whole pages with the file I/O
+ * outside the hypervisor lock (vmm/blkdev.c) takes a general reference on
+ * each frame under the lock, so the frame is neither freed nor reused
+ * until the reference goes, whatever the guest does to its P2M meanwhile
+ * (decrease_reservation, domain destruction: the frame is freed when the
+ * last reference drops). The core's address of a referenced frame does not
+ * change. A set with pins is on hv->pins, so the audit counts its
+ * references (guest_pins_audit_refs). All three calls need the lock.
+ */
+#define GUEST_PINS_MAX 512
+struct guest_pins {
+	struct guest_pins *next; /* on hv->pins while nr != 0 */
+	unsigned int nr;
+	struct page_info *pg[GUEST_PINS_MAX];
+};
+/* Checks gpa as guest_phys_page does and pins its frame into p: the core's
+ * address of the page, or NULL with *err -EFAULT (the check failed) or
+ * -EBUSY (the frame cannot take another reference, or p is full). */
+void *guest_phys_pin(struct guest_pins *p, struct domain *d, paddr_t gpa, bool write, int *err);
+/* Drops every reference of p (frames whose last reference it was are freed). */
+void guest_unpin_all(struct hv *hv, struct guest_pins *p);
+/* The audit's share: adds every pinned frame to refs[pdx]; 0, or -1 with a
+ * description in buf when a pinned frame is not in use. */
+int guest_pins_audit_refs(struct hv *hv, uint32_t *refs, char *buf, size_t len);
 /* Element helpers for arrays of fixed-size records. */
 #define copy_from_guest_elem(d, dst, base, idx)                                 \
 	copy_from_guest(d, dst, (base) + (uint64_t)(idx) * sizeof(*(dst)), sizeof(*(dst)))

@@ -295,6 +295,9 @@ struct hv {
 	bool release_lazy;
 
 	struct hv_stats st;
+	/* Sets of guest frames pinned by devices for I/O outside the lock
+	 * (guest_access.h). */
+	struct guest_pins *pins;
 	/* CLOCK_MONOTONIC at hv_init, ns: system time 0 (hv_system_time). */
 	uint64_t boot_ns;
 	/* (major << 16) | minor of the presented Xen release (hv_xen_version),
