@@ -87,6 +87,25 @@ void rt_hosted_start(const struct inproc_env *env);
 int bench_genv_open(struct bench_genv *e, bool kvm, const char *elf, uint64_t ram,
 		    bool prefault, char *why, size_t whylen);
 void bench_genv_close(struct bench_genv *e);
+
+/*
+ * Runs n domains of e (already created, RAM populated) to their end under
+ * the runner, each with a device tree of one RAM bank, one extended region,
+ * the grant-table window and its bootargs; their consoles are returned in
+ * *out (malloc'd, the caller frees it). -1 with why said (label names the
+ * guest there).
+ */
+#define BENCH_RUN_MAX_DOMS 4
+struct bench_run_cfg {
+	paddr_t ram_base, ram_size;
+	paddr_t ext_base, ext_size;
+	paddr_t gnttab_base, gnttab_size;
+	void (*guest_main)(void); /* the hosted program (in-process) */
+	const char *label;
+	unsigned int timeout_ms;
+};
+int bench_genv_run(struct bench_genv *e, const struct bench_run_cfg *c, struct domain **d,
+		   const char **bootargs, unsigned int n, char **out, char *why, size_t whylen);
 /* A domain with 64 MiB of RAM at 1 GiB (its device tree's memory). */
 struct domain *bench_kvm_domain(struct vmm *m, const char *name, uint32_t flags,
 				uint64_t extra_pages);

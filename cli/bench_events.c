@@ -85,70 +85,14 @@ static void ev_close(struct bench_genv *e)
 static int ev_run(struct bench_genv *e, struct domain **d, const char **bootargs, unsigned int n,
 		  char **out, char *why, size_t whylen)
 {
-	struct ext_span mem = {.start = EV_RAM_BASE, .size = EV_RAM};
-	struct ext_region ext = {GiB(64), GiB(64)};
-	static uint8_t dtb[EV_MAX_DOMS][16384];
-	struct runner_dom rd[EV_MAX_DOMS];
-	struct runner r;
-	size_t out_len = 0, err_len = 0;
-	char *err_text = NULL;
-	unsigned int bad;
-	int rc = -1;
+	static const struct bench_run_cfg cfg = {
+		.ram_base = EV_RAM_BASE, .ram_size = EV_RAM,
+		.ext_base = GiB(64), .ext_size = GiB(64),
+		.gnttab_base = EV_GNTTAB_BASE, .gnttab_size = EV_GNTTAB_SIZE,
+		.guest_main = evbench_main, .label = "event", .timeout_ms = EV_TIMEOUT_MS,
+	};
 
-	*out = NULL;
-	memset(&r, 0, sizeof(r));
-	memset(rd, 0, sizeof(rd));
-	r.m = &e->m;
-	r.timeout_ms = EV_TIMEOUT_MS;
-	r.out = open_memstream(out, &out_len);
-	r.err = open_memstream(&err_text, &err_len);
-	r.dom = rd;
-	r.nr = n;
-	if (!r.out || !r.err) {
-		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		struct guestdt_info gi = {
-			.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
-			.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,
-			.bootargs = bootargs[i], .hypervisor_node = true,
-			.gnttab = {EV_GNTTAB_BASE, EV_GNTTAB_SIZE}, .regions = &ext,
-			.nr_regions = 1,
-		};
-
-		if (guestdt_build(dtb[i], sizeof(dtb[i]), &gi, NULL) < 0) {
-			snprintf(why, whylen, "device tree too big");
-			goto out;
-		}
-		rd[i].d = d[i];
-		rd[i].dtb = dtb[i];
-		rd[i].image = e->image;
-		rd[i].image_len = e->image_len;
-		rd[i].guest_main = evbench_main;
-		if (runner_prepare(&r, &rd[i], why, whylen))
-			goto out;
-	}
-	bad = runner_run(&r);
-	runner_release(&r);
-	fflush(r.out);
-	fflush(r.err);
-	if (bad) {
-		snprintf(why, whylen, "bench guest event: %.300s", err_text ? err_text : "failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (r.out)
-		fclose(r.out);
-	if (r.err)
-		fclose(r.err);
-	free(err_text);
-	if (rc) {
-		free(*out);
-		*out = NULL;
-	}
-	return rc;
+	return bench_genv_run(e, &cfg, d, bootargs, n, out, why, whylen);
 }
 
 /* Two domains and a channel between them: ping's port and pong's. */

@@ -349,3 +349,77 @@ void bench_genv_close(struct bench_genv *e)
 		bench_kvm_close(&e->k);
 	}
 }
+
+int bench_genv_run(struct bench_genv *e, const struct bench_run_cfg *c, struct domain **d,
+		   const char **bootargs, unsigned int n, char **out, char *why, size_t whylen)
+{
+	struct ext_span mem = {.start = c->ram_base, .size = c->ram_size};
+	struct ext_region ext = {c->ext_base, c->ext_size};
+	static uint8_t dtb[BENCH_RUN_MAX_DOMS][16384];
+	struct runner_dom rd[BENCH_RUN_MAX_DOMS];
+	struct runner r;
+	size_t out_len = 0, err_len = 0;
+	char *err_text = NULL;
+	unsigned int bad;
+	int rc = -1;
+
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	memset(rd, 0, sizeof(rd));
+	if (n > BENCH_RUN_MAX_DOMS) {
+		snprintf(why, whylen, "%u domains: at most %u", n, BENCH_RUN_MAX_DOMS);
+		return -1;
+	}
+	r.m = &e->m;
+	r.timeout_ms = c->timeout_ms;
+	r.out = open_memstream(out, &out_len);
+	r.err = open_memstream(&err_text, &err_len);
+	r.dom = rd;
+	r.nr = n;
+	if (!r.out || !r.err) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct guestdt_info gi = {
+			.xen_major = XEN_VERSION_MAJOR, .xen_minor = XEN_VERSION_MINOR,
+			.addr_cells = 2, .size_cells = 2, .mem = &mem, .nr_mem = 1,
+			.bootargs = bootargs[i], .hypervisor_node = true,
+			.gnttab = {c->gnttab_base, c->gnttab_size}, .regions = &ext,
+			.nr_regions = 1,
+		};
+
+		if (guestdt_build(dtb[i], sizeof(dtb[i]), &gi, NULL) < 0) {
+			snprintf(why, whylen, "device tree too big");
+			goto out;
+		}
+		rd[i].d = d[i];
+		rd[i].dtb = dtb[i];
+		rd[i].image = e->image;
+		rd[i].image_len = e->image_len;
+		rd[i].guest_main = c->guest_main;
+		if (runner_prepare(&r, &rd[i], why, whylen))
+			goto out;
+	}
+	bad = runner_run(&r);
+	runner_release(&r);
+	fflush(r.out);
+	fflush(r.err);
+	if (bad) {
+		snprintf(why, whylen, "bench guest %s: %.300s", c->label,
+			 err_text ? err_text : "failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (r.out)
+		fclose(r.out);
+	if (r.err)
+		fclose(r.err);
+	free(err_text);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}

@@ -111,63 +111,17 @@ struct smp_res {
 static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootargs, unsigned int n,
 		   struct smp_res *res, char *why, size_t whylen)
 {
-	struct ext_span mem = {.start = SMP_RAM_BASE, .size = SMP_RAM};
-	struct ext_region ext = {SMP_EXT_BASE, GiB(64)};
-	static uint8_t dtb[SMP_MAX_DOMS][16384];
-	struct runner_dom rd[SMP_MAX_DOMS];
-	struct runner r;
-	size_t out_len = 0, err_len = 0;
-	char *out = NULL, *err_text = NULL;
-	unsigned int bad;
+	static const struct bench_run_cfg cfg = {
+		.ram_base = SMP_RAM_BASE, .ram_size = SMP_RAM,
+		.ext_base = SMP_EXT_BASE, .ext_size = GiB(64),
+		.gnttab_base = SMP_GNTTAB_BASE, .gnttab_size = SMP_GNTTAB_SIZE,
+		.guest_main = smpbench_main, .label = "smp", .timeout_ms = SMP_TIMEOUT_MS,
+	};
+	char *out = NULL;
 	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
-	memset(rd, 0, sizeof(rd));
-	r.m = &e->m;
-	r.timeout_ms = SMP_TIMEOUT_MS;
-	r.out = open_memstream(&out, &out_len);
-	r.err = open_memstream(&err_text, &err_len);
-	r.dom = rd;
-	r.nr = n;
-	if (!r.out || !r.err) {
-		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		struct guestdt_info gi = {
-		    .xen_major = XEN_VERSION_MAJOR,
-		    .xen_minor = XEN_VERSION_MINOR,
-		    .addr_cells = 2,
-		    .size_cells = 2,
-		    .mem = &mem,
-		    .nr_mem = 1,
-		    .bootargs = bootargs[i],
-		    .hypervisor_node = true,
-		    .gnttab = {SMP_GNTTAB_BASE, SMP_GNTTAB_SIZE},
-		    .regions = &ext,
-		    .nr_regions = 1,
-		};
-
-		if (guestdt_build(dtb[i], sizeof(dtb[i]), &gi, NULL) < 0) {
-			snprintf(why, whylen, "device tree too big");
-			goto out;
-		}
-		rd[i].d = bd[i];
-		rd[i].dtb = dtb[i];
-		rd[i].image = e->image;
-		rd[i].image_len = e->image_len;
-		rd[i].guest_main = smpbench_main;
-		if (runner_prepare(&r, &rd[i], why, whylen))
-			goto out;
-	}
-	bad = runner_run(&r);
-	runner_release(&r);
-	fflush(r.out);
-	fflush(r.err);
-	if (bad) {
-		snprintf(why, whylen, "bench guest smp: %.300s", err_text ? err_text : "failed");
-		goto out;
-	}
+	if (bench_genv_run(e, &cfg, bd, bootargs, n, &out, why, whylen))
+		return -1;
 	/* One line per domain, in the order they printed: the sums and the
 	 * span are what count, not which is which. */
 	{
@@ -188,12 +142,7 @@ static int smp_run(struct bench_genv *e, struct domain **bd, const char **bootar
 	}
 	rc = 0;
 out:
-	if (r.out)
-		fclose(r.out);
-	if (r.err)
-		fclose(r.err);
 	free(out);
-	free(err_text);
 	return rc;
 }
 
