@@ -289,6 +289,44 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 	d->backend_priv = NULL;
 }
 
+/* --- parked ranges (struct vmm_park) --- */
+
+/* The window over [gaddr, gaddr+len) changes: no slot there holds any more. */
+static void park_drop(struct vmm_dom *vd, uint64_t gaddr, uint64_t len)
+{
+	for (unsigned int i = 0; i < VMM_PARK_SLOTS; i++) {
+		struct vmm_park *p = &vd->park[i];
+
+		if (p->state != PARK_FREE && p->gaddr < gaddr + len &&
+		    gaddr < p->gaddr + (p->nr << PAGE_SHIFT))
+			p->state = PARK_FREE;
+	}
+}
+
+static struct vmm_park *park_find(struct vmm_dom *vd, int state, uint64_t gaddr, uint64_t nr)
+{
+	for (unsigned int i = 0; i < VMM_PARK_SLOTS; i++) {
+		struct vmm_park *p = &vd->park[i];
+
+		if ((int)p->state == state && p->gaddr == gaddr && p->nr == nr)
+			return p;
+	}
+	return NULL;
+}
+
+/* Remembers a fresh memfd mapping; a parked slot is never taken over (its
+ * range would stay a PROT_NONE memfd mapping that nothing drops). */
+static void park_note_live(struct vmm_dom *vd, uint64_t gaddr, uint64_t off, uint64_t nr)
+{
+	struct vmm_park *p = park_find(vd, PARK_FREE, 0, 0);
+
+	for (unsigned int i = 0; !p && i < VMM_PARK_SLOTS; i++)
+		if (vd->park[i].state != PARK_PARKED)
+			p = &vd->park[i];
+	if (p)
+		*p = (struct vmm_park){.gaddr = gaddr, .off = off, .nr = nr, .state = PARK_LIVE};
+}
+
 static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
 		  uint64_t nr, enum hv_access access)
 {
@@ -304,6 +342,18 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	if (!vd || off == HV_RAM_OFF_NONE)
 		return -EINVAL;
 	want = vd->window + gfn_to_gaddr(gfn);
+	if (m->prefault && !defer) {
+		struct vmm_park *p = park_find(vd, PARK_PARKED, gfn_to_gaddr(gfn), nr);
+
+		if (p && p->off == off && !mprotect(want, nr << PAGE_SHIFT, prot)) {
+			/* A punch since the park may have taken its pages. */
+			if (p->punch_gen != m->punch_gen)
+				madvise(want, nr << PAGE_SHIFT, MADV_POPULATE_READ);
+			p->state = PARK_LIVE;
+			m->st.restores++;
+			goto mapped;
+		}
+	}
 	if (m->prefault && !defer) {
 		/* With THP the mapping must ask for huge pages before it is
 		 * populated, so that is done after the mmap. */
@@ -332,6 +382,10 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	}
 	m->st.mmaps++;
 	vd->nr_mmaps++;
+	park_drop(vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
+	if (m->prefault)
+		park_note_live(vd, gfn_to_gaddr(gfn), off, nr);
+mapped:
 	vd->mapped_pages += nr;
 	if (m->transport)
 		return transport_add_memory(m->transport, vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
@@ -342,6 +396,7 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 {
 	struct vmm *m = vmm_of(ctx);
 	struct vmm_dom *vd = d->backend_priv;
+	struct vmm_park *p;
 	void *got;
 
 	if (!vd)
@@ -349,6 +404,14 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	/* The window goes as a whole with its domain, and nothing runs. */
 	if (m->closing)
 		return;
+	p = m->prefault ? park_find(vd, PARK_LIVE, gfn_to_gaddr(gfn), nr) : NULL;
+	if (p && !mprotect(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE)) {
+		p->state = PARK_PARKED;
+		p->punch_gen = m->punch_gen;
+		m->st.parks++;
+		goto unmapped;
+	}
+	park_drop(vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
 	got = mmap(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	/* Replacing a mapping inside our own reservation cannot fail short
@@ -358,6 +421,7 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 		perror("memvisor: unmap of guest range failed");
 		abort();
 	}
+unmapped:
 	m->st.munmaps++;
 	vd->mapped_pages = vd->mapped_pages >= nr ? vd->mapped_pages - nr : 0;
 	if (m->transport)
@@ -373,6 +437,7 @@ static void be_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
 	 * (each of which must first look for the run in every mapping). */
 	if (off == HV_RAM_OFF_NONE || m->closing)
 		return;
+	m->punch_gen++;
 	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)(nr << PAGE_SHIFT)) == 0) {
 		m->st.punches++;

@@ -22,8 +22,28 @@ struct transport;
 struct vmm;
 
 /* Per-domain realization state, in d->backend_priv. */
+/*
+ * A guest range the window maps from the memfd, remembered (prefault only)
+ * so that its unmap can park it and a later map of the same frames at the
+ * same place can restore it. Parked: PROT_NONE, but still the memfd mapping
+ * at the same offset, its host page-table entries kept; the guest cannot
+ * reach it (and KVM's mmu notifier drops its own entries at the mprotect),
+ * exactly as with the anonymous PROT_NONE mapping an unmap otherwise puts
+ * there. A restore (mprotect back) of the same offset at the same place is
+ * what an mmap would give, without the zap and the repopulate of every
+ * page, which dominate a balloon's decrease+populate of prefaulted memory.
+ * Every change to the window over a slot's range drops the slot.
+ */
+#define VMM_PARK_SLOTS 16
+struct vmm_park {
+	uint64_t gaddr, off, nr;
+	uint64_t punch_gen; /* vmm.punch_gen when parked */
+	enum { PARK_FREE, PARK_LIVE, PARK_PARKED } state;
+};
+
 struct vmm_dom {
 	struct domain *d;
+	struct vmm_park park[VMM_PARK_SLOTS];
 	uint8_t *window;       /* host address of guest-physical 0 */
 	uint64_t window_size;  /* bytes */
 	uint64_t mapped_pages; /* pages currently realized in the window */
@@ -33,6 +53,7 @@ struct vmm_dom {
 
 struct vmm_stats {
 	uint64_t mmaps, munmaps, punches, punched_bytes, scrubs, scrubbed_bytes;
+	uint64_t parks, restores; /* unmaps parked, maps restored (struct vmm_park) */
 	/* Guest RAM populated ahead of the guest (MAP_POPULATE) and the host
 	 * time it took: the run report's prefault phase. */
 	uint64_t prefault_bytes;
@@ -79,6 +100,9 @@ struct vmm {
 	uint64_t ram_size;
 	bool prefault;          /* MAP_POPULATE guest mappings */
 	bool prefault_background; /* vmm_config.prefault_background, when the host can */
+	/* Counts hole punches: a parked range older than the last punch may
+	 * have lost its pages, and is populated again at its restore. */
+	uint64_t punch_gen;
 	bool closing;           /* in vmm_destroy: no unmap, punch or scrub is worth making */
 	bool thp;               /* guest mappings madvise(MADV_HUGEPAGE)d: the host allows shmem THP */
 	char backing[256];      /* vmm_backing() */
