@@ -207,3 +207,35 @@ void *h_dtc(const char *dts, size_t *len)
 	assert_true(*len > 0 && *len < cap);
 	return buf;
 }
+
+int h_sys_build(struct h_sys *s, const char *dts, bool dom0, const struct build_device *dev,
+		unsigned int nr_dev)
+{
+	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
+	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1, .no_dom0 = !dom0};
+	paddr_t banks[FRAME_MAX_BANKS][2];
+	size_t len;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->blob = h_dtc(dts, &len);
+	assert_int_equal(bootinfo_parse(&s->bi, s->blob, len, &bo), 0);
+	assert_int_equal(layout_plan(&s->bi, &lo, &s->plan), 0);
+	for (unsigned int i = 0; i < s->bi.ram.n; i++) {
+		banks[i][0] = s->bi.ram.s[i].start;
+		banks[i][1] = s->bi.ram.s[i].size;
+	}
+	h_init(&s->h, (const paddr_t(*)[2])banks, s->bi.ram.n);
+	rc = build_system(s->h.hv, &s->bi, &s->plan, dev, nr_dev, &s->res);
+	h_audit(&s->h);
+	return rc;
+}
+
+void h_sys_fini(struct h_sys *s)
+{
+	build_result_free(&s->res);
+	layout_free(&s->plan);
+	bootinfo_free(&s->bi);
+	free(s->blob);
+	h_fini(&s->h);
+}

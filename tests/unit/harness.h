@@ -12,6 +12,9 @@
 #include <cmocka.h>
 
 #include <hv/audit.h>
+#include <hv/bootinfo.h>
+#include <hv/build.h>
+#include <hv/layout.h>
 #include <hv/domain.h>
 #include <hv/heap.h>
 #include <hv/hypercall.h>
@@ -86,5 +89,23 @@ bool h_log_has(struct harness *h, const char *needle);
 /* Compiles a device-tree source with dtc; the DTB (malloc'd, the caller
  * frees it) and its length. Fails the test when dtc does. */
 void *h_dtc(const char *dts, size_t *len);
+
+/*
+ * A whole system from a device-tree source: compiled, parsed and planned
+ * (both must succeed, under the latest release's policy, with or without
+ * Dom0), then built with the emulated devices dev[0..nr_dev) on a
+ * hypervisor over the system's RAM banks, audited. Returns build_system's
+ * result; h_sys_fini frees everything either way.
+ */
+struct h_sys {
+	struct harness h;
+	struct bootinfo bi;
+	struct layout_plan plan;
+	struct build_result res;
+	void *blob;
+};
+int h_sys_build(struct h_sys *s, const char *dts, bool dom0, const struct build_device *dev,
+		unsigned int nr_dev);
+void h_sys_fini(struct h_sys *s);
 
 #endif

@@ -699,52 +699,10 @@ static void test_file(void **state)
 
 /* --- the builder --- */
 
-struct sys {
-	struct harness h;
-	struct bootinfo bi;
-	struct layout_plan plan;
-	struct build_result res;
-	void *blob;
-};
-
-/* Parses, plans and builds the system on a hypervisor over its RAM with
- * the emulated devices dev[0..nr_dev); returns build_system's result. */
-static int sys_build_devs(struct sys *s, const char *dts, bool dom0,
-			  const struct build_device *dev, unsigned int nr_dev)
+/* Built with the runner's devices (what memvisor run builds). */
+static int sys_build(struct h_sys *s, const char *dts, bool dom0)
 {
-	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
-	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1, .no_dom0 = !dom0};
-	paddr_t banks[FRAME_MAX_BANKS][2];
-	size_t len;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->blob = h_dtc(dts, &len);
-	assert_int_equal(bootinfo_parse(&s->bi, s->blob, len, &bo), 0);
-	assert_int_equal(layout_plan(&s->bi, &lo, &s->plan), 0);
-	for (unsigned int i = 0; i < s->bi.ram.n; i++) {
-		banks[i][0] = s->bi.ram.s[i].start;
-		banks[i][1] = s->bi.ram.s[i].size;
-	}
-	h_init(&s->h, (const paddr_t(*)[2])banks, s->bi.ram.n);
-	rc = build_system(s->h.hv, &s->bi, &s->plan, dev, nr_dev, &s->res);
-	h_audit(&s->h);
-	return rc;
-}
-
-/* The same with the runner's devices (what memvisor run builds). */
-static int sys_build(struct sys *s, const char *dts, bool dom0)
-{
-	return sys_build_devs(s, dts, dom0, runner_devices, RUNNER_NR_DEVICES);
-}
-
-static void sys_fini(struct sys *s)
-{
-	build_result_free(&s->res);
-	layout_free(&s->plan);
-	bootinfo_free(&s->bi);
-	free(s->blob);
-	h_fini(&s->h);
+	return h_sys_build(s, dts, dom0, runner_devices, RUNNER_NR_DEVICES);
 }
 
 /* A host with 512 MiB of RAM at 0x30000000; PROP is spliced into /chosen
@@ -779,7 +737,7 @@ static void assert_blk_node(const struct build_domain *bd, paddr_t addr)
 
 static void test_build_domu(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 
 	(void)state;
 	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("memvisor,blk-device = <0x0 0x28000000>;")
@@ -788,12 +746,12 @@ static void test_build_domu(void **state)
 	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0x28000000ULL);
 	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_DMA], 0);
 	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
-	sys_fini(&s);
+	h_sys_fini(&s);
 	/* Without the property: no node. */
 	assert_int_equal(sys_build(&s, SYS_HEAD SYS_DOMU("") " }; };", false), 0);
 	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0);
 	assert_true(fdt_path_offset(s.res.dom[0].dtb, "/blk@28000000") < 0);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 /*
@@ -811,12 +769,12 @@ static void test_build_vmm_devices(void **state)
 		{.prop = "memvisor,test2-device", .node = "tdev2",
 		 .compatible = "memvisor,test2-v1", .size = 0x1000},
 	};
-	struct sys s;
+	struct h_sys s;
 	int node, len;
 	const fdt32_t *reg;
 
 	(void)state;
-	assert_int_equal(sys_build_devs(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,blk-device = "
+	assert_int_equal(h_sys_build(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,blk-device = "
 							      "<0x0 0x29000000>;") " }; };",
 					false, tdev, 1), 0);
 	assert_int_equal(s.res.dom[0].dev_base[0], 0x28000000ULL);
@@ -828,19 +786,19 @@ static void test_build_vmm_devices(void **state)
 	assert_int_equal(len, 16);
 	assert_int_equal(((uint64_t)fdt32_to_cpu(reg[2]) << 32) | fdt32_to_cpu(reg[3]), 0x2000);
 	assert_true(fdt_path_offset(s.res.dom[0].dtb, "/blk@29000000") < 0);
-	sys_fini(&s);
+	h_sys_fini(&s);
 	/* 0x28001000 lies inside the first device's 8 KiB window. */
-	assert_int_equal(sys_build_devs(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,test2-device = "
+	assert_int_equal(h_sys_build(&s, SYS_HEAD SYS_DOMU(TDEV " memvisor,test2-device = "
 							      "<0x0 0x28001000>;") " }; };",
 					false, tdev, 2), -EINVAL);
 	assert_non_null(strstr(s.res.err, "share the window"));
 	assert_int_equal(s.res.nr, 0);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 static void test_build_dom0(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 	const char *dts = SYS_HEAD
 		" xen,xen-bootargs = \"dom0_mem=64M\";"
 		" memvisor,dom0-blk-device = <0x0 0x28000000>;"
@@ -853,7 +811,7 @@ static void test_build_dom0(void **state)
 	assert_int_equal(s.res.dom[0].d->id, 0);
 	assert_int_equal(s.res.dom[0].dev_base[RUNNER_DEV_BLK], 0x28000000ULL);
 	assert_blk_node(&s.res.dom[0], 0x28000000ULL);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 static void test_build_refused(void **state)
@@ -871,14 +829,14 @@ static void test_build_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sys s;
+		struct h_sys s;
 
 		snprintf(dts, sizeof(dts), "%s" SYS_DOMU("%s") " }; };", SYS_HEAD, bad[i]);
 		assert_int_not_equal(sys_build(&s, dts, false), 0);
 		assert_int_equal(s.res.nr, 0);
 		if (!strstr(s.res.err, "blk-device") && !strstr(s.res.err, "block device"))
 			fail_msg("case %zu: unexpected message: %s", i, s.res.err);
-		sys_fini(&s);
+		h_sys_fini(&s);
 	}
 }
 

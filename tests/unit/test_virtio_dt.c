@@ -21,52 +21,14 @@
 #include "harness.h"
 #include "runner.h"
 
-struct sys {
-	struct harness h;
-	struct bootinfo bi;
-	struct layout_plan plan;
-	struct build_result res;
-	void *blob;
-	bool built_hv;
-};
-
-/* Parses, plans and builds with the runner's devices; build_system's
- * result (or -EINVAL when the plan already refused a domain). */
-static int sys_build(struct sys *s, const char *dts, bool dom0)
+/* Built with the runner's devices (what memvisor run builds). */
+static int sys_build(struct h_sys *s, const char *dts, bool dom0)
 {
-	struct bootinfo_opts bo = {.policy = XEN_POLICY_LATEST};
-	struct layout_opts lo = {.policy = XEN_POLICY_LATEST, .iommu = -1, .no_dom0 = !dom0};
-	paddr_t banks[FRAME_MAX_BANKS][2];
-	size_t len;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->blob = h_dtc(dts, &len);
-	assert_int_equal(bootinfo_parse(&s->bi, s->blob, len, &bo), 0);
-	assert_int_equal(layout_plan(&s->bi, &lo, &s->plan), 0);
-	for (unsigned int i = 0; i < s->bi.ram.n; i++) {
-		banks[i][0] = s->bi.ram.s[i].start;
-		banks[i][1] = s->bi.ram.s[i].size;
-	}
-	h_init(&s->h, (const paddr_t(*)[2])banks, s->bi.ram.n);
-	s->built_hv = true;
-	rc = build_system(s->h.hv, &s->bi, &s->plan, runner_devices, RUNNER_NR_DEVICES, &s->res);
-	h_audit(&s->h);
-	return rc;
-}
-
-static void sys_fini(struct sys *s)
-{
-	build_result_free(&s->res);
-	layout_free(&s->plan);
-	bootinfo_free(&s->bi);
-	free(s->blob);
-	if (s->built_hv)
-		h_fini(&s->h);
+	return h_sys_build(s, dts, dom0, runner_devices, RUNNER_NR_DEVICES);
 }
 
 /* Whether some bootinfo error names the property. */
-static bool bi_error(const struct sys *s, const char *what)
+static bool bi_error(const struct h_sys *s, const char *what)
 {
 	for (unsigned int i = 0; i < s->bi.nr_diag; i++)
 		if (s->bi.diag[i].level == BOOTINFO_ERR && strstr(s->bi.diag[i].msg, what))
@@ -101,7 +63,7 @@ static uint64_t cells64(const fdt32_t *c)
 	return (uint64_t)fdt32_to_cpu(c[0]) << 32 | fdt32_to_cpu(c[1]);
 }
 
-static const struct build_domain *dom_named(const struct sys *s, const char *name)
+static const struct build_domain *dom_named(const struct h_sys *s, const char *name)
 {
 	for (unsigned int i = 0; i < s->res.nr; i++)
 		if (!strcmp(s->plan.dom[s->res.dom[i].plan_index].name, name))
@@ -137,7 +99,7 @@ static void assert_virtio_node(const struct build_domain *fe, paddr_t base, uint
 }
 
 /* The backend's node for its k-th disk: frontend, window, SPI, RAM. */
-static void assert_backend_node(const struct sys *s, const struct build_domain *be, unsigned int k,
+static void assert_backend_node(const struct h_sys *s, const struct build_domain *be, unsigned int k,
 				const struct build_domain *fe)
 {
 	const struct layout_domain *fl = &s->plan.dom[fe->plan_index];
@@ -173,7 +135,7 @@ static void assert_backend_node(const struct sys *s, const struct build_domain *
 
 static void test_dom0_backend_allocated(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 	const struct build_domain *fe, *be;
 
 	(void)state;
@@ -188,39 +150,39 @@ static void test_dom0_backend_allocated(void **state)
 	assert_true(fdt_path_offset(fe->dtb, "/virtio-backend-0") < 0);
 	assert_true(fdt_node_offset_by_compatible(be->dtb, -1, "virtio,mmio") < 0);
 	assert_int_equal(be->virtio_base, 0);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 static void test_given_window_and_spi(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 
 	(void)state;
 	assert_int_equal(sys_build(&s, HEAD DOM0
 				   DOMU("memvisor,virtio-disk = <0 0x0 0x03000400 40>;") TAIL, true), 0);
 	assert_virtio_node(dom_named(&s, "domU"), 0x03000400, 40);
 	assert_backend_node(&s, &s.res.dom[0], 0, dom_named(&s, "domU"));
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 /* The allocation steps past the VMM's device windows, 0x200 at a time. */
 static void test_allocation_skips_windows(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 
 	(void)state;
 	assert_int_equal(sys_build(&s, HEAD DOM0
 				   DOMU("memvisor,virtio-disk = <0>; "
 					"memvisor,blk-device = <0x0 0x02000000>;") TAIL, true), 0);
 	assert_virtio_node(dom_named(&s, "domU"), 0x02001000, 33);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 /* A driver domain serves it when its memvisor,backend-for names the
  * frontend; ids follow the file's order (domU 1, DomD 2). */
 static void test_domd_backend(void **state)
 {
-	struct sys s;
+	struct h_sys s;
 	const struct build_domain *fe, *be;
 
 	(void)state;
@@ -233,7 +195,7 @@ static void test_domd_backend(void **state)
 	assert_int_equal(fe->virtio_backend, 2);
 	assert_virtio_node(fe, 0x02000000, 33);
 	assert_backend_node(&s, be, 0, fe);
-	sys_fini(&s);
+	h_sys_fini(&s);
 }
 
 /* Values bootinfo refuses: the domain is unbuildable, the message names
@@ -253,14 +215,14 @@ static void test_bad_values(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sys s;
+		struct h_sys s;
 
 		snprintf(dts, sizeof(dts), HEAD DOM0 DOMU("%s") TAIL, bad[i]);
 		assert_int_not_equal(sys_build(&s, dts, true), 0);
 		assert_int_equal(s.res.nr, 0);
 		if (!bi_error(&s, "memvisor,virtio-disk"))
 			fail_msg("case %zu (%s): no bootinfo error names the property", i, bad[i]);
-		sys_fini(&s);
+		h_sys_fini(&s);
 	}
 }
 
@@ -288,13 +250,13 @@ static void test_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sys s;
+		struct h_sys s;
 
 		assert_int_not_equal(sys_build(&s, bad[i].dts, bad[i].dom0), 0);
 		assert_int_equal(s.res.nr, 0);
 		if (!strstr(s.res.err, "memvisor,virtio-disk") || !strstr(s.res.err, bad[i].why))
 			fail_msg("case %zu: unexpected message: %s", i, s.res.err);
-		sys_fini(&s);
+		h_sys_fini(&s);
 	}
 }
 
