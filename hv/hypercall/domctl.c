@@ -55,6 +55,23 @@
 
 /* ---- createdomain ---- */
 
+/* The fields every createdomain layout has, from an older layout o (the
+ * types differ per version, so a macro). */
+#define CREATEDOMAIN_COMMON(c, o)                                                  \
+	do {                                                                       \
+		(c)->ssidref = (o)->ssidref;                                       \
+		memcpy((c)->handle, (o)->handle, sizeof((c)->handle));             \
+		(c)->flags = (o)->flags;                                           \
+		(c)->iommu_opts = (o)->iommu_opts;                                 \
+		(c)->max_vcpus = (o)->max_vcpus;                                   \
+		(c)->max_evtchn_port = (o)->max_evtchn_port;                       \
+		(c)->max_grant_frames = (o)->max_grant_frames;                     \
+		(c)->max_maptrack_frames = (o)->max_maptrack_frames;               \
+		(c)->grant_opts = (o)->grant_opts;                                 \
+		(c)->vmtrace_size = (o)->vmtrace_size;                             \
+		(c)->arch = (o)->arch;                                             \
+	} while (0)
+
 /* op's createdomain payload in the layout of interface version ifv, as the
  * newest layout (fields an older release lacks read as 0). */
 static void createdomain_read(const struct xen_domctl *op, uint32_t ifv,
@@ -68,34 +85,14 @@ static void createdomain_read(const struct xen_domctl *op, uint32_t ifv,
 	if (ifv >= 0x15) {
 		const struct xen_domctl_createdomain_v15 *o = &op->u.createdomain_v15;
 
-		c->ssidref = o->ssidref;
-		memcpy(c->handle, o->handle, sizeof(c->handle));
-		c->flags = o->flags;
-		c->iommu_opts = o->iommu_opts;
-		c->max_vcpus = o->max_vcpus;
-		c->max_evtchn_port = o->max_evtchn_port;
-		c->max_grant_frames = o->max_grant_frames;
-		c->max_maptrack_frames = o->max_maptrack_frames;
-		c->grant_opts = o->grant_opts;
-		c->vmtrace_size = o->vmtrace_size;
-		c->cpupool_id = o->cpupool_id;
-		c->arch = o->arch;
+		CREATEDOMAIN_COMMON(c, o);
+		c->cpupool_id = o->cpupool_id; /* new in 0x15 */
 		return;
 	}
 	{
 		const struct xen_domctl_createdomain_v14 *o = &op->u.createdomain_v14;
 
-		c->ssidref = o->ssidref;
-		memcpy(c->handle, o->handle, sizeof(c->handle));
-		c->flags = o->flags;
-		c->iommu_opts = o->iommu_opts;
-		c->max_vcpus = o->max_vcpus;
-		c->max_evtchn_port = o->max_evtchn_port;
-		c->max_grant_frames = o->max_grant_frames;
-		c->max_maptrack_frames = o->max_maptrack_frames;
-		c->grant_opts = o->grant_opts;
-		c->vmtrace_size = o->vmtrace_size;
-		c->arch = o->arch;
+		CREATEDOMAIN_COMMON(c, o);
 	}
 }
 
