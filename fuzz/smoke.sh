@@ -10,8 +10,10 @@ fuzzer=$1 corpus=$2 secs=$3 art=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/new"
+# -error_exitcode=1: libFuzzer's default (77) is meson's "skipped", which
+# would hide a crash.
 "$fuzzer" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 \
-	-timeout=20 -artifact_prefix="$art/$(basename "$fuzzer")-" "$tmp/new" "$corpus" \
+	-error_exitcode=1 -timeout_exitcode=1 -timeout=20 -artifact_prefix="$art/$(basename "$fuzzer")-" "$tmp/new" "$corpus" \
 	>"$tmp/log" 2>&1
 rc=$?
 # The progress lines are noise; keep the summary, the stats and any report.
