@@ -1482,7 +1482,9 @@ static void g_evtchn(struct fz_env *e, struct fz_in *in, unsigned int i)
 		case 1: {
 			uint32_t p = pick_port(in);
 
-			if (evtchn_port_state(d, p) >= 0 && d->state != DOMS_dying)
+			/* only ports this fuzzer made: the others belong to
+			 * their consumers (an IOREQ server's vCPU ports) */
+			if (d->state != DOMS_dying && evtchn_xen_port_is(d, p, fz_xen_notify))
 				evtchn_free_xen_port(d, p);
 			break;
 		}

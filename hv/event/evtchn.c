@@ -637,6 +637,16 @@ void evtchn_free_xen_port(struct domain *d, uint32_t port)
 	close_port(d, port);
 }
 
+bool evtchn_xen_port_is(struct domain *d, uint32_t port, evtchn_xen_notify_t notify)
+{
+	struct evtchn *c;
+
+	if (!evtchn_port_valid(d, port))
+		return false;
+	c = evtchn_port(d, port);
+	return c->xen && c->notify == notify;
+}
+
 void evtchn_send_pirq(struct domain *d, unsigned int pirq)
 {
 	if (evd(d) && pirq < EVTCHN_NR_PIRQS && evd(d)->pirq_port[pirq])

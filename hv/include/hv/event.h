@@ -113,8 +113,11 @@ int evtchn_alloc_xen_port(struct domain *d, domid_t remote_domid, evtchn_xen_not
 /* Sets the bound peer's port pending (dropped while still unbound, as Xen,
  * and once d's ports are gone with its destruction). */
 void evtchn_xen_send(struct domain *d, uint32_t port);
-/* Frees a Xen-attached port; its peer (if bound) returns to unbound. */
+/* Frees a Xen-attached port; its peer (if bound) returns to unbound. Only
+ * the port's consumer may (an IOREQ server's ports belong to the server). */
 void evtchn_free_xen_port(struct domain *d, uint32_t port);
+/* Whether port is a live Xen-attached port of d whose consumer is notify. */
+bool evtchn_xen_port_is(struct domain *d, uint32_t port, evtchn_xen_notify_t notify);
 
 /* ---- device interrupt lines (IOREQ's set_irq_level; lock held) ---- */
 
