@@ -70,7 +70,7 @@ void frame_table_destroy(struct frame_table *ft)
 	ft->nr_pages = 0;
 }
 
-const struct frame_bank *frame_bank_of(const struct frame_table *ft, mfn_t mfn)
+const struct frame_bank *frame_bank_search(const struct frame_table *ft, mfn_t mfn)
 {
 	unsigned int lo = 0, hi = ft->nr_banks;
 	uint64_t m = mfn_x(mfn);
@@ -89,18 +89,8 @@ const struct frame_bank *frame_bank_of(const struct frame_table *ft, mfn_t mfn)
 	return NULL;
 }
 
-struct page_info *mfn_to_page(const struct frame_table *ft, mfn_t mfn)
+mfn_t page_to_mfn_search(const struct frame_table *ft, uint64_t pdx)
 {
-	const struct frame_bank *b = frame_bank_of(ft, mfn);
-
-	if (!b)
-		return NULL;
-	return &ft->pages[b->pdx + (mfn_x(mfn) - mfn_x(b->start))];
-}
-
-mfn_t page_to_mfn(const struct frame_table *ft, const struct page_info *pg)
-{
-	uint64_t pdx = (uint64_t)(pg - ft->pages);
 	unsigned int lo = 0, hi = ft->nr_banks;
 
 	BUG_ON(pdx >= ft->nr_pages);
@@ -115,31 +105,12 @@ mfn_t page_to_mfn(const struct frame_table *ft, const struct page_info *pg)
 	return mfn_add(ft->banks[lo].start, (int64_t)(pdx - ft->banks[lo].pdx));
 }
 
-bool frame_ram_offset(const struct frame_table *ft, mfn_t mfn, uint64_t *off)
-{
-	const struct frame_bank *b = frame_bank_of(ft, mfn);
-
-	if (!b)
-		return false;
-	*off = b->ram_offset + ((mfn_x(mfn) - mfn_x(b->start)) << PAGE_SHIFT);
-	return true;
-}
-
 void *frame_va(const struct frame_table *ft, mfn_t mfn)
 {
 	uint64_t off = 0;
 
 	BUG_ON(!frame_ram_offset(ft, mfn, &off));
 	return ft->ram_va + off;
-}
-
-bool frame_range_in_one_bank(const struct frame_table *ft, mfn_t mfn, uint64_t nr)
-{
-	const struct frame_bank *b = frame_bank_of(ft, mfn);
-
-	if (!b || nr == 0)
-		return false;
-	return mfn_x(mfn) + nr <= mfn_x(b->start) + b->nr && mfn_x(mfn) + nr > mfn_x(mfn);
 }
 
 void page_list_init(struct page_list *l)
