@@ -30,6 +30,9 @@
 /* Largest extent a guest may ask for: 1 GiB. */
 #define MEMOP_MAX_ORDER 18
 
+/* Extent-list entries read from the guest at once: also the longest run. */
+#define MEMOP_CHUNK 64
+
 static bool gfn_range_free(struct domain *d, uint64_t gfn, uint64_t nr)
 {
 	return p2m_range_empty(d, _gfn(gfn), nr);
@@ -133,13 +136,120 @@ static int decrease_one(struct domain *d, uint64_t gpfn, unsigned int order)
 	 * guest memory (prefault), their frames' host memory is released
 	 * lazily (realize.h). Large ones go back to the host in one punch. */
 	d->hv->release_lazy = d->hv->cfg.lazy_release && order < P2M_ORDER_2M;
-	rc = mm_remove_range(d, _gfn(gpfn), nr);
+	rc = mm_remove_range(d, _gfn(gpfn), nr, NULL);
 	d->hv->release_lazy = false;
 	BUG_ON(rc && rc != -ENOMEM);
 	if (rc)
 		return rc; /* only table allocation for a shatter can fail */
 	d->st.decreased += nr;
 	return 0;
+}
+
+/*
+ * Runs: a batch whose extents follow each other in GFN order (gpfn, gpfn +
+ * 2^order, ...; a balloon driver's usual batch) is done with one P2M check
+ * and one update per run instead of per extent, with the same outcome
+ * extent by extent: every extent is done entirely or not at all, and the
+ * call stops at the first one that fails. Elsewhere (static or
+ * direct-mapped domains, a run that is partly occupied or partly
+ * unmapped at its start) the extents go one at a time.
+ */
+
+/* Extents of gpfns[0..n) that continue gpfns[0] in order and lie inside
+ * the P2M, with gpfns[0] aligned: the run. 0 when the first extent is one
+ * populate_one()/decrease_one() must judge alone. */
+static uint64_t run_length(const struct domain *d, const xen_pfn_t *gpfns, uint64_t n,
+			   unsigned int order)
+{
+	uint64_t nr = 1ULL << order, k;
+
+	if ((d->flags & (DOMF_static | DOMF_directmap)) || !IS_ALIGNED(gpfns[0], nr) ||
+	    gpfns[0] >= d->p2m.max_gfn)
+		return 0;
+	for (k = 1; k < n; k++)
+		if (gpfns[k] != gpfns[0] + k * nr)
+			break;
+	/* Extents past the end of the P2M stay for the extent-wise path. */
+	return MIN(k, (d->p2m.max_gfn - gpfns[0]) >> order);
+}
+
+/* Populates the run of n extents at gpfn (run_length()); returns the
+ * extents done, and sets *rc when that is short. */
+static uint64_t populate_run(struct domain *d, uint64_t gpfn, uint64_t n, unsigned int order,
+			     int *rc)
+{
+	struct hv *hv = d->hv;
+	uint64_t nr = 1ULL << order, got, done = 0;
+	struct page_info *pg[MEMOP_CHUNK];
+
+	BUG_ON(n > MEMOP_CHUNK);
+	if (!gfn_range_free(d, gpfn, n * nr)) {
+		/* Some extent is taken: one at a time, so the right one fails. */
+		*rc = populate_one(d, gpfn, order);
+		return *rc ? 0 : 1;
+	}
+	for (got = 0; got < n; got++) {
+		pg[got] = mm_alloc_domheap(d, order, rc);
+		if (!pg[got])
+			break;
+	}
+	/* Frames that follow each other in MFN order are mapped together
+	 * (the heap hands consecutive small blocks out ascending). */
+	while (done < got) {
+		mfn_t mfn = page_to_mfn(&hv->ft, pg[done]);
+		uint64_t k = done + 1;
+		int err;
+
+		while (k < got && mfn_eq(page_to_mfn(&hv->ft, pg[k]),
+					 mfn_add(mfn, (int64_t)((k - done) * nr))))
+			k++;
+		err = p2m_set_range(d, _gfn(gpfn + done * nr), mfn, (k - done) * nr, p2m_ram_rw);
+		if (err) {
+			/* This stretch and every extent after it are undone. */
+			for (k = done; k < got; k++)
+				undo_extent(d, pg[k], order);
+			*rc = err;
+			break;
+		}
+		d->st.populated += (k - done) * nr;
+		done = k;
+	}
+	return done;
+}
+
+/* Decreases the run of n extents at gpfn (run_length()): every extent up
+ * to the first one not wholly mapped as RAM or foreign comes out in one
+ * removal; that one is then judged by decrease_one(). */
+static uint64_t decrease_run(struct domain *d, uint64_t gpfn, uint64_t n, unsigned int order,
+			     int *rc)
+{
+	struct hv *hv = d->hv;
+	uint64_t nr = 1ULL << order, total = n * nr, ok, removed = 0;
+
+	/* One look per P2M leaf: how far the run is removable. */
+	for (ok = 0; ok < total;) {
+		p2m_type_t t;
+		unsigned int lo;
+
+		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + ok), &t, &lo), INVALID_MFN) ||
+		    (!p2m_is_ram(t) && !p2m_is_foreign(t)))
+			break;
+		ok = ALIGN_DOWN(gpfn + ok, 1ULL << lo) + (1ULL << lo) - gpfn;
+	}
+	ok = MIN(ok, total) >> order;
+	if (ok == 0) {
+		*rc = decrease_one(d, gpfn, order);
+		return *rc ? 0 : 1;
+	}
+	/* As decrease_one(): small extents are released lazily. */
+	hv->release_lazy = hv->cfg.lazy_release && order < P2M_ORDER_2M;
+	*rc = mm_remove_range(d, _gfn(gpfn), ok * nr, &removed);
+	hv->release_lazy = false;
+	BUG_ON(*rc && *rc != -ENOMEM);
+	/* On a failure the extent it hit may be partly removed, as with
+	 * decrease_one(); the call stops there. */
+	d->st.decreased += *rc ? removed : ok * nr;
+	return *rc ? removed >> order : ok;
 }
 
 static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *hc, unsigned int op)
@@ -163,7 +273,7 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 
 	/* The extent list is read in chunks: one guest-access walk per chunk
 	 * instead of one per extent. */
-	xen_pfn_t chunk[64];
+	xen_pfn_t chunk[MEMOP_CHUNK];
 	uint64_t chunk_first = 0, chunk_nr = 0;
 
 	for (i = start; i < r.nr_extents; i++) {
@@ -188,6 +298,25 @@ static int64_t reservation_op(struct hv *hv, struct domain *d, struct hv_hcall *
 				gpfn = chunk[i - chunk_first];
 			else if (copy_from_guest_elem(d, &gpfn, r.extent_start, i))
 				break;
+		}
+		if (chunk_nr && op != XENMEM_increase_reservation) {
+			/* Not past the chunk, nor past the preemption point. */
+			uint64_t left = MIN(chunk_first + chunk_nr - i, HCALL_PREEMPT_EVERY - (i - start));
+			uint64_t run = run_length(t, &chunk[i - chunk_first], left, r.extent_order);
+
+			if (run > 1) {
+				uint64_t done;
+
+				rc = 0;
+				done = op == XENMEM_populate_physmap
+					       ? populate_run(t, gpfn, run, r.extent_order, &rc)
+					       : decrease_run(t, gpfn, run, r.extent_order, &rc);
+				i += done;
+				if (rc)
+					break;
+				i--; /* the loop's increment */
+				continue;
+			}
 		}
 		switch (op) {
 		case XENMEM_populate_physmap:

@@ -223,27 +223,37 @@ int mm_remove_gfn(struct domain *d, gfn_t gfn)
 	return 0;
 }
 
-int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
+int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr, uint64_t *done)
 {
 	struct hv *hv = d->hv;
 	uint64_t g = gfn_x(gfn), end = g + nr;
 
 	while (g < end) {
-		p2m_type_t t;
+		p2m_type_t t, t2;
 		unsigned int order;
 		mfn_t mfn = p2m_lookup(d, _gfn(g), &t, &order);
 		uint64_t n = MIN(ALIGN_DOWN(g, 1ULL << order) + (1ULL << order), end) - g;
 		int rc;
 
 		BUG_ON(mfn_eq(mfn, INVALID_MFN) || (!p2m_is_ram(t) && !p2m_is_foreign(t)));
+		/* Leaves that continue this one (4 KiB leaves of a batch
+		 * populated in order, most often) come out in the same update:
+		 * one P2M update and one unmap run for the stretch. */
+		while (g + n < end && mfn_eq(p2m_lookup(d, _gfn(g + n), &t2, &order),
+					     mfn_add(mfn, (int64_t)n)) && t2 == t)
+			n = MIN(g + n + (1ULL << order), end) - g;
 		/* Whole leaves come out without a shatter; only a leaf larger
-		 * than the range (its first) needs tables. The update still
-		 * reserves tables first, so a later leaf can fail too (-ENOMEM,
-		 * injected): the leaves before it stay removed, as they did
-		 * frame by frame, and each leaf is done entirely or not at all. */
+		 * than the range (its first or last) needs tables. The update
+		 * still reserves tables first, so a later stretch can fail too
+		 * (-ENOMEM, injected): the stretches before it stay removed, as
+		 * they did frame by frame, and each is done entirely or not at
+		 * all. */
 		rc = p2m_remove_range(d, _gfn(g), n);
-		if (rc)
+		if (rc) {
+			if (done)
+				*done = g - gfn_x(gfn);
 			return rc;
+		}
 		for (uint64_t i = 0; i < n; i++) {
 			mfn_t m = mfn_add(mfn, (int64_t)i);
 			struct page_info *pg = mfn_to_page(&hv->ft, m);
@@ -260,5 +270,7 @@ int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
 		}
 		g += n;
 	}
+	if (done)
+		*done = nr;
 	return 0;
 }

@@ -47,10 +47,12 @@ void mm_put_page_writable(struct hv *hv, struct page_info *pg);
  */
 int mm_remove_gfn(struct domain *d, gfn_t gfn);
 /* The same for [gfn, gfn+nr), every frame mapped as RAM or foreign (the
- * caller checked): one P2M update per leaf, then the frames are dropped.
- * An update can fail (-ENOMEM reserving tables); the leaves removed
- * before it stay removed. */
-int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr);
+ * caller checked): one P2M update per stretch of leaves that continue
+ * each other (same type, next MFNs), then the frames are dropped. An
+ * update can fail (-ENOMEM reserving tables); the stretches removed
+ * before it stay removed, and *done (when not NULL) says how many frames
+ * from gfn on that is. */
+int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr, uint64_t *done);
 /* Frees gfn of d for a new mapping (add_to_physmap of every space): what
  * is there is removed as by mm_remove_gfn, as Xen does first. 0 when gfn
  * was free or is now, else mm_remove_gfn's error (nothing changed). */
