@@ -226,8 +226,10 @@ static int pool_fill(struct hv *hv, struct p2m *p, uint64_t need)
 }
 
 
-/* Writes one leaf (or clears it) at level lvl. Cannot fail. */
-static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t newe)
+/* The table of level lvl that holds gfn's entry, created (or its
+ * superpage shattered) on the way; NULL when clearing (newe 0) finds
+ * nothing mapped above it. Cannot fail. */
+static uint64_t *leaf_table(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t newe)
 {
 	uint64_t *t = p->root;
 
@@ -236,7 +238,7 @@ static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t n
 
 		if (!pte_valid(*e)) {
 			if (!newe)
-				return; /* nothing mapped below: nothing to clear */
+				return NULL; /* nothing mapped below: nothing to clear */
 			*e = mk_table(table_take(p));
 		} else if (!pte_table(*e)) {
 			/* A superpage over part of the range: split it into
@@ -256,6 +258,12 @@ static void write_leaf(struct p2m *p, uint64_t gfn, unsigned int lvl, uint64_t n
 		}
 		t = pte_to_table(*e);
 	}
+	return t;
+}
+
+/* Writes one leaf (or clears it) at level lvl of table t. */
+static void table_set(struct p2m *p, uint64_t *t, uint64_t gfn, unsigned int lvl, uint64_t newe)
+{
 	uint64_t *e = &t[idx_at(gfn, lvl)];
 
 	if (pte_valid(*e)) {
@@ -373,12 +381,26 @@ int p2m_set_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, p2m_type_
 		return rc;
 	}
 
-	/* Phase 2: commit; cannot fail. */
+	/* Phase 2: commit; cannot fail. Consecutive 4 KiB leaves in one
+	 * level-0 table are written without walking down to it again: only
+	 * level-0 writes happen meanwhile, and they free no table. */
+	uint64_t *l0 = NULL, l0_block = 0;
+
 	for (i = 0; i < nr;) {
 		mfn_t m = removing ? mfn : mfn_add(mfn, (int64_t)i);
 		unsigned int o = leaf_order(g + i, m, nr - i);
+		uint64_t newe = removing ? 0 : mk_leaf(m, t);
+		uint64_t *tbl;
 
-		write_leaf(p, g + i, o / 9, removing ? 0 : mk_leaf(m, t));
+		if (o == 0 && l0 && (g + i) >> LEVEL_SHIFT(1) == l0_block) {
+			tbl = l0;
+		} else {
+			tbl = leaf_table(p, g + i, o / 9, newe);
+			l0 = o == 0 ? tbl : NULL;
+			l0_block = (g + i) >> LEVEL_SHIFT(1);
+		}
+		if (tbl)
+			table_set(p, tbl, g + i, o / 9, newe);
 		i += 1ULL << o;
 	}
 	pool_drain(p);
