@@ -727,6 +727,97 @@ static void test_extent_1g_walks(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A batch of consecutive extents is done in runs: a handful of P2M
+ * updates for 512 pages, each reaching the right frame, and the outcome
+ * extent by extent is the per-extent one: the call stops exactly at an
+ * occupied (populate) or unmapped (decrease) extent, or where max_pages
+ * is reached, with everything before it done and nothing after it.
+ */
+static void test_reservation_runs(void **state)
+{
+	enum { N = 512, BASE = 0x20000, HOLE = 100 };
+	struct harness h;
+	struct domain *d, *e;
+	static uint64_t gfns[N];
+	uint64_t updates, free0, room, gfn;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "runs", 0, 4096);
+	for (unsigned int i = 0; i < N; i++)
+		gfns[i] = BASE + i;
+	free0 = h.hv->heap.free_pages;
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, N, 0, DOMID_SELF), N);
+	/* Extent by extent this was 512 updates. */
+	assert_true(d->p2m.st.updates - updates <= N / 64);
+	assert_int_equal(h.hv->heap.free_pages, free0 - N);
+	for (unsigned int i = 0; i < N; i++) {
+		mfn_t m = p2m_lookup(d, _gfn(BASE + i), NULL, NULL);
+		struct page_info *pg = mfn_to_page(&h.hv->ft, m);
+
+		assert_non_null(pg);
+		assert_int_equal(pg->owner, d->id);
+		*(uint32_t *)h_va(d, (paddr_t)(BASE + i) << PAGE_SHIFT) = i;
+	}
+	h_audit(&h);
+	updates = d->p2m.st.updates;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, N, 0, DOMID_SELF), N);
+	assert_true(d->p2m.st.updates - updates <= N / 64);
+	assert_true(p2m_range_empty(d, _gfn(BASE), N));
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	h_audit(&h);
+
+	/* Populate stops at the occupied extent, in the middle of a run. */
+	gfn = BASE + HOLE;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, 200, 0, DOMID_SELF),
+			 HOLE);
+	assert_false(p2m_range_empty(d, _gfn(BASE), HOLE + 1));
+	for (unsigned int i = 0; i <= HOLE; i++)
+		assert_false(p2m_range_empty(d, _gfn(BASE + i), 1));
+	assert_true(p2m_range_empty(d, _gfn(BASE + HOLE + 1), N - HOLE - 1));
+	assert_int_equal(h.hv->heap.free_pages, free0 - HOLE - 1);
+	h_audit(&h);
+	/* Decrease stops at the first unmapped extent, after the run. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, 200, 0, DOMID_SELF),
+			 HOLE + 1);
+	assert_true(p2m_range_empty(d, _gfn(BASE), N));
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	h_audit(&h);
+
+	/* Extents of order 2 in a row, then the same list descending (no
+	 * run: extent by extent). */
+	for (unsigned int i = 0; i < 16; i++)
+		gfns[i] = BASE + 4 * i;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, 16, 2, DOMID_SELF), 16);
+	assert_false(p2m_range_empty(d, _gfn(BASE + 63), 1));
+	assert_true(p2m_range_empty(d, _gfn(BASE + 64), 1));
+	h_audit(&h);
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, 16, 2, DOMID_SELF), 16);
+	for (unsigned int i = 0; i < 64; i++)
+		gfns[i] = BASE + 63 - i;
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, 64, 0, DOMID_SELF), 64);
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, 64, 0, DOMID_SELF), 64);
+	assert_true(p2m_range_empty(d, _gfn(BASE), N));
+	assert_int_equal(h.hv->heap.free_pages, free0);
+	h_audit(&h);
+
+	/* max_pages reached inside a run: exactly the frames allowed. */
+	e = h_domain(&h, "small", 0, 64);
+	room = e->max_pages - (e->tot_pages - e->extra_pages);
+	assert_true(room > 0 && room < 60);
+	for (unsigned int i = 0; i < 64; i++)
+		gfns[i] = BASE + i;
+	assert_int_equal(h_reservation(&h, e, XENMEM_populate_physmap, gfns, 64, 0, DOMID_SELF),
+			 (int64_t)room);
+	assert_false(p2m_range_empty(e, _gfn(BASE + room - 1), 1));
+	assert_true(p2m_range_empty(e, _gfn(BASE + room), 64 - room));
+	h_audit(&h);
+	h_fini(&h);
+}
+
 /* The extent list is read in chunks; a list that runs off the end of
  * the caller's memory still stops exactly at the first unreadable entry. */
 static void test_extent_list_partial(void **state)
@@ -832,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_prefault_park_restore),
 		cmocka_unit_test(test_extent_1g_walks),
 		cmocka_unit_test(test_extent_list_partial),
+		cmocka_unit_test(test_reservation_runs),
 		cmocka_unit_test(test_pending_runs_coalesce_moves),
 		cmocka_unit_test(test_frame_table_banks),
 		cmocka_unit_test(test_frame_table_bad_banks),
