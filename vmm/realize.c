@@ -26,6 +26,15 @@
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
+/* Linux 5.7 (5.13 for shared mappings); where it is refused, parked
+ * ranges stay in place (struct vmm_park). */
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/* The span of one last-level page table: ranges at the same offset in
+ * such a block move by whole tables. */
+#define PT_SPAN (2ULL << 20)
 
 #define THP_SYSFS "/sys/kernel/mm/transparent_hugepage/"
 
@@ -53,13 +62,20 @@ static int be_domain_create(void *ctx, struct domain *d)
 		return -ENOMEM;
 	vd->d = d;
 	vd->window_size = 1ULL << d->p2m.gpaddr_bits;
-	vd->window = mmap(NULL, vd->window_size, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vd->window == MAP_FAILED) {
+	/* Aligned to a page table's span, so that parking a 2 MiB-aligned
+	 * guest range can move whole tables (struct vmm_park). */
+	uint8_t *res = mmap(NULL, vd->window_size + PT_SPAN, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (res == MAP_FAILED) {
 		rc = -errno;
 		free(vd);
 		return rc;
 	}
+	vd->window = (uint8_t *)ALIGN_UP((uintptr_t)res, PT_SPAN);
+	if (vd->window > res)
+		munmap(res, (size_t)(vd->window - res));
+	munmap(vd->window + vd->window_size, (size_t)(res + PT_SPAN - vd->window));
 	d->backend_priv = vd;
 	if (m->transport) {
 		rc = m->transport->ops->create(m->transport, vd);
@@ -285,11 +301,36 @@ static void be_domain_destroy(void *ctx, struct domain *d)
 	if (m->transport)
 		m->transport->ops->destroy(m->transport, vd);
 	munmap(vd->window, vd->window_size);
+	for (unsigned int i = 0; i < VMM_PARK_SLOTS; i++)
+		if (vd->park[i].res)
+			munmap(vd->park[i].res, vd->park[i].res_len);
 	free(vd);
 	d->backend_priv = NULL;
 }
 
 /* --- parked ranges (struct vmm_park) --- */
+
+/* Puts the PROT_NONE mapping of an unmapped range over [va, va+len) of a
+ * window or reservation of ours. It cannot fail short of the VMA limit; a
+ * stale mapping would let a guest reach memory it no longer owns, so that
+ * is fatal. */
+static void range_close(uint8_t *va, uint64_t len)
+{
+	if (mmap(va, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		 0) == MAP_FAILED) {
+		perror("memvisor: unmap of guest range failed");
+		abort();
+	}
+}
+
+/* A parked slot goes: the entries it holds outside the window with it. */
+static void park_free(struct vmm_park *p)
+{
+	if (p->state == PARK_PARKED && p->at)
+		range_close(p->at, p->nr << PAGE_SHIFT);
+	p->at = NULL;
+	p->state = PARK_FREE;
+}
 
 /* The window over [gaddr, gaddr+len) changes: no slot there holds any more. */
 static void park_drop(struct vmm_dom *vd, uint64_t gaddr, uint64_t len)
@@ -299,7 +340,7 @@ static void park_drop(struct vmm_dom *vd, uint64_t gaddr, uint64_t len)
 
 		if (p->state != PARK_FREE && p->gaddr < gaddr + len &&
 		    gaddr < p->gaddr + (p->nr << PAGE_SHIFT))
-			p->state = PARK_FREE;
+			park_free(p);
 	}
 }
 
@@ -315,16 +356,85 @@ static struct vmm_park *park_find(struct vmm_dom *vd, int state, uint64_t gaddr,
 }
 
 /* Remembers a fresh memfd mapping; a parked slot is never taken over (its
- * range would stay a PROT_NONE memfd mapping that nothing drops). */
-static void park_note_live(struct vmm_dom *vd, uint64_t gaddr, uint64_t off, uint64_t nr)
+ * range would stay parked with nothing to drop it). */
+static void park_note_live(struct vmm_dom *vd, uint64_t gaddr, uint64_t off, uint64_t nr,
+			   int prot)
 {
 	struct vmm_park *p = park_find(vd, PARK_FREE, 0, 0);
 
 	for (unsigned int i = 0; !p && i < VMM_PARK_SLOTS; i++)
 		if (vd->park[i].state != PARK_PARKED)
 			p = &vd->park[i];
-	if (p)
-		*p = (struct vmm_park){.gaddr = gaddr, .off = off, .nr = nr, .state = PARK_LIVE};
+	if (p) {
+		p->gaddr = gaddr;
+		p->off = off;
+		p->nr = nr;
+		p->prot = prot;
+		p->at = NULL;
+		p->state = PARK_LIVE;
+	}
+}
+
+/* Where the slot's entries go for a range at va: in its reservation (made
+ * or grown here), at va's offset in a page table's span. */
+static uint8_t *park_place(struct vmm_park *p, const uint8_t *va, uint64_t len)
+{
+	uint64_t need = len + 2 * PT_SPAN;
+	void *r;
+
+	if (p->res && p->res_len < need) {
+		munmap(p->res, p->res_len);
+		p->res = NULL;
+	}
+	if (!p->res) {
+		r = mmap(NULL, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (r == MAP_FAILED)
+			return NULL;
+		p->res = r;
+		p->res_len = need;
+	}
+	return (uint8_t *)ALIGN_UP((uintptr_t)p->res, PT_SPAN) + ((uintptr_t)va & (PT_SPAN - 1));
+}
+
+/* Parks the live range p at va: its entries leave the window, or (mremap
+ * refused) they stay behind PROT_NONE. False when neither worked. */
+static bool park_out(struct vmm_park *p, uint8_t *va)
+{
+	uint64_t len = p->nr << PAGE_SHIFT;
+	uint8_t *at = park_place(p, va, len);
+
+	if (at && mremap(va, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, at) !=
+			  MAP_FAILED) {
+		/* The window keeps an empty memfd mapping there: closed like
+		 * any unmapped range. */
+		range_close(va, len);
+		p->at = at;
+		return true;
+	}
+	p->at = NULL;
+	return !mprotect(va, len, PROT_NONE);
+}
+
+/* Restores the parked range p at va with prot. False when it could not
+ * (the caller then maps afresh). */
+static bool park_in(struct vmm_park *p, uint8_t *va, int prot)
+{
+	uint64_t len = p->nr << PAGE_SHIFT;
+
+	if (!p->at)
+		return !mprotect(va, len, prot);
+	if (mremap(p->at, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, va) ==
+	    MAP_FAILED)
+		return false;
+	/* The reservation keeps an empty memfd mapping where they were. */
+	range_close(p->at, len);
+	p->at = NULL;
+	if (prot != p->prot && mprotect(va, len, prot)) {
+		/* Mapped but with the old access: the caller maps afresh. */
+		return false;
+	}
+	p->prot = prot;
+	return true;
 }
 
 static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
@@ -345,7 +455,7 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	if (m->prefault && !defer) {
 		struct vmm_park *p = park_find(vd, PARK_PARKED, gfn_to_gaddr(gfn), nr);
 
-		if (p && p->off == off && !mprotect(want, nr << PAGE_SHIFT, prot)) {
+		if (p && p->off == off && park_in(p, want, prot)) {
 			/* A punch since the park may have taken its pages. */
 			if (p->punch_gen != m->punch_gen)
 				madvise(want, nr << PAGE_SHIFT, MADV_POPULATE_READ);
@@ -384,7 +494,7 @@ static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t of
 	vd->nr_mmaps++;
 	park_drop(vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
 	if (m->prefault)
-		park_note_live(vd, gfn_to_gaddr(gfn), off, nr);
+		park_note_live(vd, gfn_to_gaddr(gfn), off, nr, prot);
 mapped:
 	vd->mapped_pages += nr;
 	if (m->transport)
@@ -397,7 +507,6 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	struct vmm *m = vmm_of(ctx);
 	struct vmm_dom *vd = d->backend_priv;
 	struct vmm_park *p;
-	void *got;
 
 	if (!vd)
 		return;
@@ -405,22 +514,15 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	if (m->closing)
 		return;
 	p = m->prefault ? park_find(vd, PARK_LIVE, gfn_to_gaddr(gfn), nr) : NULL;
-	if (p && !mprotect(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE)) {
+	if (p && park_out(p, vd->window + gfn_to_gaddr(gfn))) {
 		p->state = PARK_PARKED;
 		p->punch_gen = m->punch_gen;
 		m->st.parks++;
+		m->st.parks_moved += p->at != NULL;
 		goto unmapped;
 	}
 	park_drop(vd, gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
-	got = mmap(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-	/* Replacing a mapping inside our own reservation cannot fail short
-	 * of the VMA limit; a stale mapping would let a guest reach memory
-	 * it no longer owns, so that is fatal. */
-	if (got == MAP_FAILED) {
-		perror("memvisor: unmap of guest range failed");
-		abort();
-	}
+	range_close(vd->window + gfn_to_gaddr(gfn), nr << PAGE_SHIFT);
 unmapped:
 	m->st.munmaps++;
 	vd->mapped_pages = vd->mapped_pages >= nr ? vd->mapped_pages - nr : 0;
