@@ -196,7 +196,9 @@ static uint64_t tables_bound(uint64_t gfn, mfn_t mfn, uint64_t nr)
 				need++;
 			}
 		}
-		i += 1ULL << o;
+		/* The rest of a 2 MiB block after a 4 KiB leaf is 4 KiB leaves
+		 * of the same tables: nothing more to count there. */
+		i = o ? i + (1ULL << o) : MIN(ALIGN_UP(gfn + i + 1, P2M_ENTRIES) - gfn, nr);
 	}
 	return need;
 }
