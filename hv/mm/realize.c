@@ -228,6 +228,11 @@ void hv_realize_punch_lazy(struct hv *hv)
 
 void hv_realize_release_lazy(struct hv *hv, mfn_t mfn, uint64_t nr)
 {
+	/* No frame is flagged: every listed run is stale (handed out and
+	 * scrubbed since), so the list starts afresh instead of filling up
+	 * and punching frames just freed. */
+	if (!hv->lazy_pages)
+		hv->nr_lazy = 0;
 	hv->lazy_pages += nr;
 	if (hv->nr_lazy) {
 		typeof(hv->lazy[0]) *last = &hv->lazy[hv->nr_lazy - 1];

@@ -499,6 +499,37 @@ static void test_lazy_release_scrubbed_before_reuse(void **state)
 	h_fini(&h);
 }
 
+/* A balloon that gives back and takes again the same frame many times
+ * keeps it resident: the lazy list does not fill up with runs of frames
+ * that were handed out (and scrubbed) since, so nothing is punched, and
+ * the frame still comes back zeroed every time. */
+static void test_lazy_release_cycles(void **state)
+{
+	struct harness h;
+	struct domain *a;
+	uint64_t gfn = 0x200, punched0;
+
+	(void)state;
+	h_init_default(&h);
+	a = h_domain(&h, "balloon", 0, 1024);
+	punched0 = h.vmm.st.punched_bytes;
+	for (unsigned int i = 0; i < 3 * HV_LAZY_RUNS; i++) {
+		uint8_t *p;
+
+		assert_int_equal(h_reservation(&h, a, XENMEM_populate_physmap, &gfn, 1, 0, DOMID_SELF), 1);
+		p = h_va(a, gfn << PAGE_SHIFT);
+		for (unsigned int k = 0; k < PAGE_SIZE; k++)
+			assert_int_equal(p[k], 0);
+		memset(p, 0x77, PAGE_SIZE);
+		assert_int_equal(h_reservation(&h, a, XENMEM_decrease_reservation, &gfn, 1, 0, DOMID_SELF), 1);
+		assert_int_equal(h.hv->lazy_pages, 1);
+		assert_true(h.hv->nr_lazy <= 1);
+	}
+	assert_int_equal(h.vmm.st.punched_bytes, punched0);
+	h_audit(&h);
+	h_fini(&h);
+}
+
 /* Freed and handed out again inside one hypercall: the old owner's unmap
  * is still pending when the heap gives the frame out, and must reach the
  * window before the frame is zeroed. */
@@ -966,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_lazy_release_scrubbed_before_reuse),
 		cmocka_unit_test(test_lazy_release_scrub_after_pending_unmap),
 		cmocka_unit_test(test_lazy_release_audit),
+		cmocka_unit_test(test_lazy_release_cycles),
 		cmocka_unit_test(test_prefault_park_restore),
 		cmocka_unit_test(test_extent_1g_walks),
 		cmocka_unit_test(test_extent_list_partial),
