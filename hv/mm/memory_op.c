@@ -226,17 +226,18 @@ static uint64_t decrease_run(struct domain *d, uint64_t gpfn, uint64_t n, unsign
 	struct hv *hv = d->hv;
 	uint64_t nr = 1ULL << order, total = n * nr, ok, removed = 0;
 
-	/* One look per P2M leaf: how far the run is removable. */
+	/* One walk per leaf or stretch of 4 KiB leaves: how far the run is
+	 * removable. */
 	for (ok = 0; ok < total;) {
 		p2m_type_t t;
-		unsigned int lo;
+		uint64_t len;
 
-		if (mfn_eq(p2m_lookup(d, _gfn(gpfn + ok), &t, &lo), INVALID_MFN) ||
+		if (mfn_eq(p2m_lookup_run(d, _gfn(gpfn + ok), total - ok, &t, &len), INVALID_MFN) ||
 		    (!p2m_is_ram(t) && !p2m_is_foreign(t)))
 			break;
-		ok = ALIGN_DOWN(gpfn + ok, 1ULL << lo) + (1ULL << lo) - gpfn;
+		ok += len;
 	}
-	ok = MIN(ok, total) >> order;
+	ok >>= order;
 	if (ok == 0) {
 		*rc = decrease_one(d, gpfn, order);
 		return *rc ? 0 : 1;

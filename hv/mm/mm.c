@@ -230,18 +230,17 @@ int mm_remove_range(struct domain *d, gfn_t gfn, uint64_t nr, uint64_t *done)
 
 	while (g < end) {
 		p2m_type_t t, t2;
-		unsigned int order;
-		mfn_t mfn = p2m_lookup(d, _gfn(g), &t, &order);
-		uint64_t n = MIN(ALIGN_DOWN(g, 1ULL << order) + (1ULL << order), end) - g;
+		uint64_t n, n2;
+		mfn_t mfn = p2m_lookup_run(d, _gfn(g), end - g, &t, &n);
 		int rc;
 
 		BUG_ON(mfn_eq(mfn, INVALID_MFN) || (!p2m_is_ram(t) && !p2m_is_foreign(t)));
 		/* Leaves that continue this one (4 KiB leaves of a batch
 		 * populated in order, most often) come out in the same update:
 		 * one P2M update and one unmap run for the stretch. */
-		while (g + n < end && mfn_eq(p2m_lookup(d, _gfn(g + n), &t2, &order),
+		while (g + n < end && mfn_eq(p2m_lookup_run(d, _gfn(g + n), end - g - n, &t2, &n2),
 					     mfn_add(mfn, (int64_t)n)) && t2 == t)
-			n = MIN(g + n + (1ULL << order), end) - g;
+			n += n2;
 		/* Whole leaves come out without a shatter; only a leaf larger
 		 * than the range (its first or last) needs tables. The update
 		 * still reserves tables first, so a later stretch can fail too

@@ -457,6 +457,49 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *tp, unsigned int *orde
 	return INVALID_MFN;
 }
 
+mfn_t p2m_lookup_run(struct domain *d, gfn_t gfn, uint64_t max, p2m_type_t *tp, uint64_t *run)
+{
+	struct p2m *p = &d->p2m;
+	uint64_t g = gfn_x(gfn);
+	uint64_t *t = p->root;
+
+	*tp = p2m_invalid;
+	*run = 1;
+	if (!t || g >= p->max_gfn || !max)
+		return INVALID_MFN;
+	p->st.walks++;
+	for (int l = P2M_LEVELS - 1; l >= 0; l--) {
+		unsigned int i = idx_at(g, (unsigned int)l);
+		uint64_t e = t[i], n;
+		mfn_t mfn;
+
+		if (!pte_valid(e))
+			return INVALID_MFN;
+		if (l > 0 && pte_table(e)) {
+			t = pte_to_table(e);
+			continue;
+		}
+		*tp = pte_type(e);
+		mfn = mfn_add(pte_mfn(e), (int64_t)(g & ((1ULL << LEVEL_SHIFT((unsigned int)l)) - 1)));
+		if (l > 0) {
+			n = (1ULL << LEVEL_SHIFT((unsigned int)l)) -
+			    (g & ((1ULL << LEVEL_SHIFT((unsigned int)l)) - 1));
+		} else {
+			/* Along the level-0 table while the entries continue. */
+			for (n = 1; i + n < P2M_ENTRIES && n < max; n++) {
+				uint64_t f = t[i + n];
+
+				if (!pte_valid(f) || pte_type(f) != *tp ||
+				    !mfn_eq(pte_mfn(f), mfn_add(mfn, (int64_t)n)))
+					break;
+			}
+		}
+		*run = MIN(n, max);
+		return mfn;
+	}
+	return INVALID_MFN;
+}
+
 bool p2m_range_empty(struct domain *d, gfn_t gfn, uint64_t nr)
 {
 	struct p2m *p = &d->p2m;

@@ -167,6 +167,63 @@ static void test_p2m_leaf_layout(void **state)
 	}
 }
 
+/* p2m_lookup_run: how many frames from a GFN on are mapped alike, with
+ * one walk: the rest of a superpage, or 4 KiB leaves along one table
+ * while type and MFNs continue; never more than asked. */
+static void test_p2m_lookup_run(void **state)
+{
+	struct harness h;
+	struct domain *d;
+	mfn_t base = maddr_to_mfn(GiB(4));
+	const uint64_t g = 0x40000;
+	uint64_t run, walks;
+	p2m_type_t t;
+
+	(void)state;
+	h_init_default(&h);
+	d = h_domain(&h, "run", 0, 1 << 20);
+	hv_lock(h.hv);
+	/* 2 MiB leaf at g; 4 KiB leaves at g+512: 10 continuing, then a
+	 * jump in MFN, then 5 more of another type, then a hole. */
+	assert_int_equal(p2m_set_range(d, _gfn(g), base, 512, p2m_mmio), 0);
+	assert_int_equal(p2m_set_range(d, _gfn(g + 512), mfn_add(base, 1024), 10, p2m_mmio), 0);
+	assert_int_equal(p2m_set_range(d, _gfn(g + 522), mfn_add(base, 2000), 6, p2m_mmio), 0);
+	assert_int_equal(p2m_set_range(d, _gfn(g + 528), mfn_add(base, 2006), 5, p2m_ram_ro), 0);
+	hv_realize_flush(h.hv);
+	walks = d->p2m.st.walks;
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 100), 1000, &t, &run)), mfn_x(base) + 100);
+	assert_int_equal(run, 412);
+	assert_int_equal(t, p2m_mmio);
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 100), 7, &t, &run)), mfn_x(base) + 100);
+	assert_int_equal(run, 7);
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 513), 1000, &t, &run)), mfn_x(base) + 1025);
+	assert_int_equal(run, 9);
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 522), 1000, &t, &run)), mfn_x(base) + 2000);
+	assert_int_equal(run, 6); /* the type changes after 6 */
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 528), 1000, &t, &run)), mfn_x(base) + 2006);
+	assert_int_equal(run, 5);
+	assert_int_equal(t, p2m_ram_ro);
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 522), 2, &t, &run)), mfn_x(base) + 2000);
+	assert_int_equal(run, 2);
+	assert_true(mfn_eq(p2m_lookup_run(d, _gfn(g + 533), 1000, &t, &run), INVALID_MFN));
+	assert_int_equal(run, 1);
+	assert_int_equal(t, p2m_invalid);
+	assert_int_equal(d->p2m.st.walks - walks, 7);
+	/* A full table of continuing leaves (not folded: RO in its middle
+	 * until now) is one run up to its end. */
+	assert_int_equal(p2m_set_range(d, _gfn(g + 1024), mfn_add(base, 4096), 512, p2m_mmio), 0);
+	assert_int_equal(p2m_set_range(d, _gfn(g + 1024 + 7), mfn_add(base, 4096 + 7), 1, p2m_ram_ro),
+			 0);
+	assert_int_equal(mfn_x(p2m_lookup_run(d, _gfn(g + 1024 + 8), 10000, &t, &run)),
+			 mfn_x(base) + 4096 + 8);
+	assert_int_equal(run, 504);
+	assert_int_equal(p2m_remove_range(d, _gfn(g), 2048), 0);
+	hv_realize_flush(h.hv);
+	hv_unlock(h.hv);
+	h_audit(&h);
+	h_fini(&h);
+}
+
 static void test_p2m_shatter_and_fold(void **state)
 {
 	struct harness h;
@@ -1008,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_heap_split_merge),
 		cmocka_unit_test(test_heap_take_range),
 		cmocka_unit_test(test_p2m_leaf_layout),
+		cmocka_unit_test(test_p2m_lookup_run),
 		cmocka_unit_test(test_p2m_shatter_and_fold),
 		cmocka_unit_test(test_p2m_bounds),
 		cmocka_unit_test(test_domain_accounting),

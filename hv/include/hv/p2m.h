@@ -70,6 +70,11 @@ static inline int p2m_remove_range(struct domain *d, gfn_t gfn, uint64_t nr)
  * pointers are non-NULL, its type and the order of the leaf that maps it.
  */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t, unsigned int *order);
+/* p2m_lookup() of gfn that also says in *run how many frames from gfn on
+ * (1 to max) are mapped alike: the same type, MFNs following each other,
+ * inside one leaf or along the leaves of one level-0 table. One walk for
+ * up to 512 frames. *run is 1 where nothing is mapped. */
+mfn_t p2m_lookup_run(struct domain *d, gfn_t gfn, uint64_t max, p2m_type_t *t, uint64_t *run);
 /* True when nothing is mapped in [gfn, gfn+nr) (a valid range): one look
  * per empty table slot or leaf, not per 4 KiB frame. */
 bool p2m_range_empty(struct domain *d, gfn_t gfn, uint64_t nr);
