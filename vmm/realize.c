@@ -398,10 +398,10 @@ static uint8_t *park_place(struct vmm_park *p, const uint8_t *va, uint64_t len)
 
 /* Parks the live range p at va: its entries leave the window, or (mremap
  * refused) they stay behind PROT_NONE. False when neither worked. */
-static bool park_out(struct vmm_park *p, uint8_t *va)
+static bool park_out(struct vmm *m, struct vmm_park *p, uint8_t *va)
 {
 	uint64_t len = p->nr << PAGE_SHIFT;
-	uint8_t *at = park_place(p, va, len);
+	uint8_t *at = m->park_in_place ? NULL : park_place(p, va, len);
 
 	if (at && mremap(va, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, at) !=
 			  MAP_FAILED) {
@@ -514,7 +514,7 @@ static void be_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
 	if (m->closing)
 		return;
 	p = m->prefault ? park_find(vd, PARK_LIVE, gfn_to_gaddr(gfn), nr) : NULL;
-	if (p && park_out(p, vd->window + gfn_to_gaddr(gfn))) {
+	if (p && park_out(m, p, vd->window + gfn_to_gaddr(gfn))) {
 		p->state = PARK_PARKED;
 		p->punch_gen = m->punch_gen;
 		m->st.parks++;

@@ -116,6 +116,9 @@ struct vmm {
 	 * have lost its pages, and is populated again at its restore. */
 	uint64_t punch_gen;
 	bool closing;           /* in vmm_destroy: no unmap, punch or scrub is worth making */
+	/* Park ranges in place (mprotect), as where the kernel refuses to move
+	 * a shared mapping's entries (struct vmm_park); set by tests. */
+	bool park_in_place;
 	bool thp;               /* guest mappings madvise(MADV_HUGEPAGE)d: the host allows shmem THP */
 	char backing[256];      /* vmm_backing() */
 	struct vmm_prefault pf;

@@ -738,6 +738,7 @@ static void test_prefault_park_restore(void **state)
 {
 	struct harness h;
 	struct domain *a, *b;
+	uint64_t moved0;
 
 	(void)state;
 	h_init_default(&h);
@@ -755,6 +756,12 @@ static void test_prefault_park_restore(void **state)
 		assert_int_equal(h.vmm.st.parks_moved, h.vmm.st.parks);
 	else
 		assert_int_equal(h.vmm.st.parks_moved, 0);
+	/* The fallback of kernels that refuse: parked in place. */
+	h.vmm.park_in_place = true;
+	moved0 = h.vmm.st.parks_moved;
+	park_restore_rounds(&h, a, b, 0x400, 32);
+	park_restore_rounds(&h, a, b, 0x800, 512);
+	assert_int_equal(h.vmm.st.parks_moved, moved0);
 	h_fini(&h);
 }
 
