@@ -7,6 +7,7 @@
  * PROT_NONE neighbours); releases punch holes in large ranges.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +436,45 @@ static bool park_in(struct vmm_park *p, uint8_t *va, int prot)
 	}
 	p->prot = prot;
 	return true;
+}
+
+int vmm_park_audit(struct vmm *m, char *msg, size_t len)
+{
+	for (struct domain *d = m->hv.domains; d; d = d->next) {
+		struct vmm_dom *vd = d->backend_priv;
+
+		for (unsigned int i = 0; vd && i < VMM_PARK_SLOTS; i++) {
+			const struct vmm_park *p = &vd->park[i];
+			uint64_t size = p->nr << PAGE_SHIFT;
+
+			if (p->state != PARK_PARKED)
+				continue;
+			/* Populating succeeds only where the range is readable. */
+			if (!madvise(vd->window + p->gaddr, size, MADV_POPULATE_READ)) {
+				snprintf(msg, len, "d%u: parked range %#" PRIx64 "+%#" PRIx64
+					 " is readable through the window", d->id, p->gaddr, size);
+				return -1;
+			}
+			if (!p->at)
+				continue;
+			if (p->at < p->res || p->at + size > p->res + p->res_len) {
+				snprintf(msg, len, "d%u: parked range %#" PRIx64
+					 " has its entries outside its slot's reservation", d->id, p->gaddr);
+				return -1;
+			}
+			for (struct domain *e = m->hv.domains; e; e = e->next) {
+				struct vmm_dom *ve = e->backend_priv;
+
+				if (ve && p->at < ve->window + ve->window_size &&
+				    ve->window < p->at + size) {
+					snprintf(msg, len, "d%u: parked range %#" PRIx64
+						 " has its entries in d%u's window", d->id, p->gaddr, e->id);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
 }
 
 static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,

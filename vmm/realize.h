@@ -178,6 +178,12 @@ const char *vmm_backing(const struct vmm *m);
 /* Whether transparent huge pages were asked for (madvise) on guest RAM. */
 bool vmm_backing_thp(const struct vmm *m);
 
+/* For the tests' audit: every parked range (struct vmm_park) is out of
+ * the guest's reach through its window, and entries moved out of it lie
+ * in the slot's own reservation, in no domain's window. 0, or -1 with the
+ * finding in msg. */
+int vmm_park_audit(struct vmm *m, char *msg, size_t len);
+
 /* Resident host memory of the memfd in bytes (allocated blocks). */
 uint64_t vmm_memfd_resident(const struct vmm *m);
 

@@ -96,7 +96,7 @@ void h_audit_at(struct harness *h, const char *file, int line)
 {
 	char buf[512];
 
-	if (hv_audit(h->hv, buf, sizeof(buf))) {
+	if (hv_audit(h->hv, buf, sizeof(buf)) || vmm_park_audit(&h->vmm, buf, sizeof(buf))) {
 		fprintf(stderr, "%s:%d: audit failed: %s\n", file, line, buf);
 		fail();
 	}

@@ -751,6 +751,17 @@ static void test_prefault_park_restore(void **state)
 	}
 	park_restore_rounds(&h, a, b, 0x400, 32);
 	park_restore_rounds(&h, a, b, 0x800, 512);
+	/* The audit sees a parked range the window lets the guest read. */
+	{
+		char msg[256];
+		uint8_t *w = h_va(a, (paddr_t)0x800 << PAGE_SHIFT);
+
+		assert_int_equal(mprotect(w, MiB(2), PROT_READ), 0);
+		assert_int_not_equal(vmm_park_audit(&h.vmm, msg, sizeof(msg)), 0);
+		assert_non_null(strstr(msg, "is readable through the window"));
+		assert_int_equal(mprotect(w, MiB(2), PROT_NONE), 0);
+		h_audit(&h);
+	}
 	/* Where the kernel allows it, the entries left the window. */
 	if (can_move_shared())
 		assert_int_equal(h.vmm.st.parks_moved, h.vmm.st.parks);
