@@ -35,8 +35,63 @@ void hv_log(struct hv *hv, enum hv_log_level lvl, const char *fmt, ...)
 	hv->cfg.log(hv->cfg.log_ctx, lvl, buf);
 }
 
-void hv_lock(struct hv *hv) { pthread_mutex_lock(&hv->lock); }
-void hv_unlock(struct hv *hv) { pthread_mutex_unlock(&hv->lock); }
+/* The owner record (builds without NDEBUG): written only by the holder,
+ * read by any thread asking whether it is the holder, hence atomic. */
+static void owner_set(struct hv *hv)
+{
+#ifndef NDEBUG
+	__atomic_store_n(&hv->lock_owner, pthread_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hv->lock_owned, true, __ATOMIC_RELAXED);
+#else
+	(void)hv;
+#endif
+}
+
+static void owner_clear(struct hv *hv)
+{
+#ifndef NDEBUG
+	BUG_ON(!hv_lock_held(hv)); /* unlocking a lock this thread does not hold */
+	__atomic_store_n(&hv->lock_owned, false, __ATOMIC_RELAXED);
+#else
+	(void)hv;
+#endif
+}
+
+void hv_lock(struct hv *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	owner_set(hv);
+}
+
+void hv_unlock(struct hv *hv)
+{
+	owner_clear(hv);
+	pthread_mutex_unlock(&hv->lock);
+}
+
+bool hv_lock_held(struct hv *hv)
+{
+#ifndef NDEBUG
+	/* Only the holder can see its own id with the flag set: another
+	 * thread may read a stale owner, never its own. */
+	return __atomic_load_n(&hv->lock_owned, __ATOMIC_RELAXED) &&
+	       pthread_equal(__atomic_load_n(&hv->lock_owner, __ATOMIC_RELAXED), pthread_self());
+#else
+	(void)hv;
+	return true;
+#endif
+}
+
+int hv_cond_wait(struct hv *hv, pthread_cond_t *c, const struct timespec *abstime)
+{
+	int rc;
+
+	owner_clear(hv);
+	rc = abstime ? pthread_cond_timedwait(c, &hv->lock, abstime)
+		     : pthread_cond_wait(c, &hv->lock);
+	owner_set(hv);
+	return rc;
+}
 
 bool hv_failinject_hit(struct hv *hv)
 {
@@ -91,6 +146,7 @@ void hv_domain_crash(struct domain *d, const char *why)
 {
 	struct hv *hv = d->hv;
 
+	HV_ASSERT_LOCKED(hv);
 	if (d->state == DOMS_running) {
 		d->state = DOMS_shutdown;
 		d->shutdown_reason = SHUTDOWN_crash;
