@@ -23,13 +23,22 @@
  *
  * Timing is never asserted on; the test fails on a wrong result, a failed
  * audit, or (under TSan) a data race.
+ *
+ * Beside it: test_realize_outside_lock checks from where the backend is
+ * called (a hypercall's last map/unmap runs after hv->lock is dropped,
+ * under the realization lock; releases and scrubs under hv->lock), and
+ * test_assert_locked that HV_ASSERT_LOCKED stops a heap use without the
+ * lock.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <public/event_channel.h>
 #include <public/grant_table.h>
@@ -433,9 +442,153 @@ static void test_soak(void **state)
 	h_fini(&h);
 }
 
+/*
+ * Where the backend is called from (hv.h, "Locking"): the map and unmap
+ * runs of a hypercall's last flush outside hv->lock, holding the
+ * realization lock; releases and scrubs of frames always under hv->lock.
+ * The wrappers forward to the VMM's backend and count.
+ */
+static struct {
+	struct hv *hv;
+	const struct hv_backend_ops *vmm;
+	unsigned int runs_outside, runs_inside, frees_inside, bad;
+} seen;
+
+static bool rz_held(void)
+{
+	/* One thread in this test: busy means held by this thread. */
+	if (pthread_mutex_trylock(&seen.hv->rz_lock))
+		return true;
+	pthread_mutex_unlock(&seen.hv->rz_lock);
+	return false;
+}
+
+static void saw_run(void)
+{
+	if (hv_lock_held(seen.hv))
+		seen.runs_inside++;
+	else if (rz_held())
+		seen.runs_outside++;
+	else
+		seen.bad++; /* neither lock: unordered host work */
+}
+
+static int w_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off, uint64_t nr,
+		 enum hv_access access)
+{
+	saw_run();
+	return seen.vmm->map(ctx, d, gfn, mfn, off, nr, access);
+}
+
+static void w_unmap(void *ctx, struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	saw_run();
+	seen.vmm->unmap(ctx, d, gfn, nr);
+}
+
+static void w_release(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	if (hv_lock_held(seen.hv))
+		seen.frees_inside++;
+	else
+		seen.bad++;
+	seen.vmm->release(ctx, mfn, off, nr);
+}
+
+static void w_scrub(void *ctx, mfn_t mfn, uint64_t off, uint64_t nr)
+{
+	if (hv_lock_held(seen.hv))
+		seen.frees_inside++;
+	else
+		seen.bad++;
+	seen.vmm->scrub(ctx, mfn, off, nr);
+}
+
+static void test_realize_outside_lock(void **state)
+{
+	struct harness h;
+	struct hv_backend_ops wrap;
+	struct domain *d;
+	uint64_t gfns[4] = {0x40000, 0x40001, 0x40002, 0x40003};
+	unsigned int frees;
+
+	(void)state;
+	h_init_default(&h);
+	memset(&seen, 0, sizeof(seen));
+	seen.hv = h.hv;
+	seen.vmm = h.hv->cfg.backend;
+	wrap = *seen.vmm;
+	wrap.map = w_map;
+	wrap.unmap = w_unmap;
+	wrap.release = w_release;
+	wrap.scrub = w_scrub;
+	h.hv->cfg.backend = &wrap;
+	d = h_domain(&h, "d", 0, 64);
+	seen.runs_outside = seen.runs_inside = 0;
+
+	/* A populate's map and a decrease's unmap: after the unlock. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, 4, 0, DOMID_SELF), 4);
+	assert_int_equal(seen.runs_outside, 1);
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, 4, 0, DOMID_SELF),
+			 4);
+	assert_int_equal(seen.runs_outside, 2);
+	assert_int_equal(seen.runs_inside, 0);
+	/* The frames just freed (lazily) are scrubbed under the lock before
+	 * they are handed out again, after the unmap. */
+	assert_int_equal(h_reservation(&h, d, XENMEM_populate_physmap, gfns, 4, 0, DOMID_SELF), 4);
+	assert_true(seen.frees_inside > 0);
+	h_audit(&h);
+	/* A decrease that releases its frames at once: its unmap and the
+	 * releases stay under the lock, the unmap first. */
+	hv_lock(h.hv);
+	h.hv->cfg.lazy_release = false;
+	hv_unlock(h.hv);
+	frees = seen.frees_inside;
+	assert_int_equal(h_reservation(&h, d, XENMEM_decrease_reservation, gfns, 4, 0, DOMID_SELF),
+			 4);
+	assert_int_equal(seen.runs_inside, 1);
+	assert_int_equal(seen.runs_outside, 3);
+	assert_true(seen.frees_inside > frees);
+	assert_int_equal(seen.bad, 0);
+	h.hv->cfg.backend = seen.vmm;
+	h_fini(&h);
+}
+
+/* HV_ASSERT_LOCKED: the heap used without hv->lock is a hypervisor bug
+ * (builds without NDEBUG; release builds check nothing). */
+static void test_assert_locked(void **state)
+{
+	struct harness h;
+	int status;
+	pid_t pid;
+
+	(void)state;
+#ifdef NDEBUG
+	skip();
+#endif
+	h_init_default(&h);
+	assert_false(hv_lock_held(h.hv));
+	hv_lock(h.hv);
+	assert_true(hv_lock_held(h.hv));
+	hv_unlock(h.hv);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the child's stderr says which check fired */
+		heap_alloc(h.hv, 0);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	h_fini(&h);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_assert_locked),
+		cmocka_unit_test(test_realize_outside_lock),
 		cmocka_unit_test(test_soak),
 	};
 
