@@ -37,7 +37,8 @@
  *      maps it.
  * Nothing else locks hypervisor state: finer locks (per-domain P2M, grant
  * table and event channels, a heap lock) are not used, see docs/locking.md.
- * hv_lock_held() checks the owner in builds without NDEBUG (HV_ASSERT_LOCKED);
+ * hv_lock_held() checks the owner in builds without NDEBUG (HV_ASSERT_LOCKED):
+ * each thread keeps the hypervisor locks it holds in thread-local storage;
  * release builds (NDEBUG) keep no owner and check nothing.
  */
 #ifndef HV_HV_H
@@ -303,12 +304,7 @@ struct hv_realize_detached {
 };
 
 struct hv {
-	pthread_mutex_t lock;
-#ifndef NDEBUG
-	/* The thread holding lock, for HV_ASSERT_LOCKED (atomic accesses). */
-	pthread_t lock_owner;
-	bool lock_owned;
-#endif
+	pthread_mutex_t lock; /* its owner is recorded per thread (common/hv.c) */
 	/* The realization lock (see the top of this file). */
 	pthread_mutex_t rz_lock;
 	struct hv_realize_detached rz;
