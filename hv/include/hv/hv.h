@@ -24,9 +24,9 @@
  *      reads or changes hypervisor state (hypercalls, domain create and
  *      destroy, the audit). Hypercalls drop it between continuations so
  *      that long batches do not starve others.
- *   2. hv->rz_lock, the realization lock: held by whoever calls the
- *      backend's map/unmap/release/scrub (the host's mmap, munmap, punch
- *      work). A hypercall's last flush of P2M runs is handed over under
+ *   2. hv->rz_lock, the realization lock: gives the backend's
+ *      map/unmap/release/scrub (the host's mmap, munmap, punch work) to
+ *      one thread at a time. A hypercall's last flush of P2M runs is handed over under
  *      hv->lock and done after hv->lock is dropped (hv_realize_detach /
  *      hv_realize_finish, mm/realize.c), so the host work of one call
  *      overlaps the hypervisor work of the next. Because the hand-over
