@@ -1,8 +1,10 @@
 # Thin wrapper over Meson so that a fresh Debian 12 machine needs two commands:
 #   make run    installs what is missing, builds, runs the seed scenario
 #   make test   installs what is missing, builds (normal + ASan/UBSan), runs every test
+#               (and the threaded ones under ThreadSanitizer, scripts/tsan.sh)
 BUILD      ?= build
 BUILD_SAN  ?= build-san
+BUILD_TSAN ?= build-tsan
 ARGS       ?=
 
 .PHONY: all deps build build-san run test clean
@@ -29,7 +31,7 @@ run: build
 	$(BUILD)/memvisor run $(ARGS)
 
 test: build build-san
-	@scripts/test.sh $(BUILD) $(BUILD_SAN)
+	@scripts/test.sh $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

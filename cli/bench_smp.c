@@ -21,15 +21,22 @@
  * speed-up measures how much of an op is spent outside the lock (exits,
  * argument copies in the runtime, the host's mmap work after the unlock).
  *
+ * Beside the foreign rows, smp-mmap-limit: the same host mmap work done by
+ * one and by two threads of this process without the hypervisor, what
+ * the host allows at best (the process's mmap_lock serialises it).
+ *
  * The guests time themselves with HVMOP_get_time (CLOCK_MONOTONIC, one
  * clock for all domains) and print a "smpbench:" line read back from the
  * console; the host checks the op counts (a wrong count skips the row with
  * the reason, so that tests/e2e/bench_smp.py fails). Times are never
  * asserted on. MEMVISOR_BENCH_SMP="nr iters" shrinks the work (tests).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <hv/build.h>
 #include <hv/guestdt.h>
@@ -252,6 +259,104 @@ static void smp_transport(struct bench_out *o, bool kvm, const struct smp_cfg *c
 		     ">= 1.6x on 2 cores in-process");
 }
 
+/*
+ * The host's own limit for the foreign rows (smp-mmap-limit): the same
+ * host work without the hypervisor, one thread doing 2 x I rounds against
+ * two threads of this process doing I rounds each at once. A round is
+ * what a foreign batch of n frames costs the realization: one mmap of n
+ * memfd pages into a window, then n one-page PROT_NONE mmaps over them
+ * (each XENMEM_remove_from_physmap's unmap). Every mmap of a process takes
+ * its mmap_lock for writing, so this bounds any locking of ours.
+ */
+struct smp_limit_thr {
+	uint8_t *win;
+	int fd;
+	off_t off;
+	unsigned long long nr, iters;
+	int err;
+};
+
+static void *smp_limit_thread(void *arg)
+{
+	struct smp_limit_thr *t = arg;
+
+	for (unsigned long long i = 0; i < t->iters && !t->err; i++) {
+		if (mmap(t->win, t->nr << PAGE_SHIFT, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 t->fd, t->off) == MAP_FAILED)
+			t->err = 1;
+		for (unsigned long long k = 0; k < t->nr && !t->err; k++)
+			if (mmap(t->win + (k << PAGE_SHIFT), PAGE_SIZE, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+				 0) == MAP_FAILED)
+				t->err = 1;
+	}
+	return NULL;
+}
+
+/* ns per op with nthr threads of iters rounds each; < 0 on failure. */
+static double smp_limit_once(int fd, uint8_t *win, unsigned int nthr, unsigned long long nr,
+			     unsigned long long iters)
+{
+	struct smp_limit_thr t[2];
+	pthread_t th[2];
+	unsigned int started = 0;
+	double t0, t1;
+	int err = 0;
+
+	for (unsigned int i = 0; i < nthr; i++)
+		t[i] = (struct smp_limit_thr){win + i * GiB(1), fd, (off_t)(i * nr) << PAGE_SHIFT,
+					      nr, iters, 0};
+	t0 = bench_now();
+	for (; started < nthr; started++)
+		if (pthread_create(&th[started], NULL, smp_limit_thread, &t[started]))
+			break;
+	for (unsigned int i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		err |= t[i].err;
+	}
+	t1 = bench_now();
+	if (started < nthr || err)
+		return -1;
+	return (t1 - t0) * 1e9 / (double)(nthr * iters * nr);
+}
+
+static void smp_limit(struct bench_out *o, const struct smp_cfg *c)
+{
+	double one[SMP_REPS], two[SMP_REPS], m1, m2;
+	int fd = memfd_create("memvisor-bench-smp", MFD_CLOEXEC);
+	uint8_t *win = MAP_FAILED;
+
+	if (fd < 0 || ftruncate(fd, (off_t)(2 * c->nr) << PAGE_SHIFT) < 0 ||
+	    (win = mmap(NULL, GiB(2), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			0)) == MAP_FAILED) {
+		bench_skip(o, "smp-mmap-limit", "cannot make the memfd or the window");
+		goto out;
+	}
+	for (int r = 0; r < SMP_REPS; r++) {
+		one[r] = smp_limit_once(fd, win, 1, c->nr, 2 * c->iters);
+		two[r] = smp_limit_once(fd, win, 2, c->nr, c->iters);
+		if (one[r] < 0 || two[r] < 0) {
+			bench_skip(o, "smp-mmap-limit", "an mmap of the window failed");
+			goto out;
+		}
+	}
+	m1 = bench_median(one, SMP_REPS);
+	m2 = bench_median(two, SMP_REPS);
+	bench_report(o, "smp-mmap-limit",
+		     "host work of a foreign map+unmap per frame (mmap, no hypervisor), one thread",
+		     m1, "ns", "", 0, "");
+	bench_report(o, "smp-mmap-limit", "the same, two threads of one process at once", m2, "ns",
+		     "one thread", m1, "");
+	bench_report(o, "smp-mmap-limit",
+		     "speed-up, two threads vs one: the host's bound for smp-inproc", m1 / m2, "x",
+		     "", 0, "");
+out:
+	if (win != MAP_FAILED)
+		munmap(win, GiB(2));
+	if (fd >= 0)
+		close(fd);
+}
+
 void bench_smp(struct bench_out *o)
 {
 	struct smp_cfg kvm = {.nr = 128, .iters = 8}, inproc = {.nr = 256, .iters = 40};
@@ -273,5 +378,7 @@ void bench_smp(struct bench_out *o)
 			i.nr = SMP_GREFS / 2;
 		smp_transport(o, true, &k);
 		smp_transport(o, false, &i);
+		if (g == 0)
+			smp_limit(o, &i);
 	}
 }

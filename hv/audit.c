@@ -29,6 +29,7 @@
 #include <hv/grant.h>
 #include <hv/guest_access.h>
 #include <hv/iommu.h>
+#include <hv/realize.h>
 #include <hv/ioreq.h>
 #include <hv/mm.h>
 #include <hv/p2m.h>
@@ -246,6 +247,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 	if (len)
 		buf[0] = 0;
 	hv_lock(hv);
+	/* Quiescent: every lock (hv.h) taken, no detached flush running. */
+	hv_realize_quiesce(hv);
 	a.refs = calloc(hv->ft.nr_pages, sizeof(*a.refs));
 	a.mapped = calloc(hv->ft.nr_pages, 1);
 	if (!a.refs || !a.mapped) {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of memvisor: the normal build's full suite, its installed
 # tree (meson install into a scratch DESTDIR, the default scenario run from
-# there), then the ASan/UBSan build's suite, and ends with one summary line
+# there), then the ASan/UBSan build's suite, then the ThreadSanitizer build
+# of the threaded unit tests (scripts/tsan.sh; skipped with its reason
+# where clang cannot build with TSan), and ends with one summary line
 # "N passed, N failed, N skipped". Exits nonzero if anything failed.
 set -u
 build=${1:-build}
 san=${2:-build-san}
+tsan=${3:-build-tsan}
 total_pass=0 total_fail=0 total_skip=0
 
 kvm_line() {
@@ -95,10 +98,27 @@ install_check() {
 	fi
 }
 
+# The ThreadSanitizer step: its own build directory (TSan cannot be
+# combined with ASan), counted as one test.
+tsan_check() {
+	local dir=$1 rc
+	echo "== ThreadSanitizer build: scripts/tsan.sh $dir"
+	"$(dirname "$0")/tsan.sh" "$dir"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		total_pass=$((total_pass + 1))
+	elif [ $rc -eq 77 ]; then
+		total_skip=$((total_skip + 1))
+	else
+		total_fail=$((total_fail + 1))
+	fi
+}
+
 start=$(date +%s)
 run_suite "$build" "normal build"
 install_check "$build"
 run_suite "$san" "ASan+UBSan build"
+tsan_check "$tsan"
 end=$(date +%s)
 echo "test time: $((end - start)) s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

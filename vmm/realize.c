@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <hv/domain.h>
+#include <hv/realize.h>
 #include <hv/vec.h>
 
 #include "realize.h"
@@ -189,6 +190,9 @@ int vmm_prefault_start(struct vmm *m)
 	int rc;
 
 	hv_lock(&m->hv);
+	/* deferring is read by be_map, which a detached flush runs outside
+	 * hv->lock (hv.h, "Locking"): none may be running while it changes. */
+	hv_realize_quiesce(&m->hv);
 	if (!pf->deferring) {
 		hv_unlock(&m->hv);
 		return 0;

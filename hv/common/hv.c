@@ -35,8 +35,77 @@ void hv_log(struct hv *hv, enum hv_log_level lvl, const char *fmt, ...)
 	hv->cfg.log(hv->cfg.log_ctx, lvl, buf);
 }
 
-void hv_lock(struct hv *hv) { pthread_mutex_lock(&hv->lock); }
-void hv_unlock(struct hv *hv) { pthread_mutex_unlock(&hv->lock); }
+/* The owner record (builds without NDEBUG): the hypervisor locks this
+ * thread holds, kept per thread (no shared cache line is written, no
+ * atomics). A thread holds at most a few instances' locks at once (tests
+ * run several instances, never nested deeply). */
+#ifndef NDEBUG
+#define HV_HELD_MAX 4
+static __thread const struct hv *held[HV_HELD_MAX];
+static __thread unsigned int nr_held;
+#endif
+
+static void owner_set(struct hv *hv)
+{
+#ifndef NDEBUG
+	BUG_ON(nr_held == HV_HELD_MAX);
+	held[nr_held++] = hv;
+#else
+	(void)hv;
+#endif
+}
+
+static void owner_clear(struct hv *hv)
+{
+#ifndef NDEBUG
+	/* unlocking a lock this thread does not hold is a bug */
+	for (unsigned int i = nr_held; i-- > 0;) {
+		if (held[i] == hv) {
+			held[i] = held[--nr_held];
+			return;
+		}
+	}
+	BUG_ON(true);
+#else
+	(void)hv;
+#endif
+}
+
+void hv_lock(struct hv *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	owner_set(hv);
+}
+
+void hv_unlock(struct hv *hv)
+{
+	owner_clear(hv);
+	pthread_mutex_unlock(&hv->lock);
+}
+
+bool hv_lock_held(struct hv *hv)
+{
+#ifndef NDEBUG
+	for (unsigned int i = 0; i < nr_held; i++)
+		if (held[i] == hv)
+			return true;
+	return false;
+#else
+	(void)hv;
+	return true;
+#endif
+}
+
+int hv_cond_wait(struct hv *hv, pthread_cond_t *c, const struct timespec *abstime)
+{
+	int rc;
+
+	owner_clear(hv);
+	rc = abstime ? pthread_cond_timedwait(c, &hv->lock, abstime)
+		     : pthread_cond_wait(c, &hv->lock);
+	owner_set(hv);
+	return rc;
+}
 
 bool hv_failinject_hit(struct hv *hv)
 {
@@ -91,6 +160,7 @@ void hv_domain_crash(struct domain *d, const char *why)
 {
 	struct hv *hv = d->hv;
 
+	HV_ASSERT_LOCKED(hv);
 	if (d->state == DOMS_running) {
 		d->state = DOMS_shutdown;
 		d->shutdown_reason = SHUTDOWN_crash;

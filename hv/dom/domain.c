@@ -102,6 +102,7 @@ struct domain *domain_create(struct hv *hv, const struct domain_config *cfg, int
 	if (rc)
 		goto err_gnttab;
 	if (hv->cfg.backend && hv->cfg.backend->domain_create) {
+		hv_realize_quiesce(hv); /* the backend is used by one at a time */
 		rc = hv->cfg.backend->domain_create(hv->cfg.backend_ctx, d);
 		if (rc)
 			goto err_evtchn;
@@ -235,6 +236,7 @@ int hv_init(struct hv *hv, const struct hv_config *cfg)
 	if (!hv->cfg.gnttab_max_frames)
 		hv->cfg.gnttab_max_frames = 64;
 	pthread_mutex_init(&hv->lock, NULL);
+	pthread_mutex_init(&hv->rz_lock, NULL);
 	{
 		struct timespec ts; /* system time 0 (hv_system_time) */
 
@@ -272,5 +274,6 @@ void hv_destroy(struct hv *hv)
 	hv_realize_flush(hv);
 	hv_unlock(hv);
 	frame_table_destroy(&hv->ft);
+	pthread_mutex_destroy(&hv->rz_lock);
 	pthread_mutex_destroy(&hv->lock);
 }

@@ -527,7 +527,7 @@ int64_t do_event_channel_op(struct hv *hv, struct domain *d, struct hv_hcall *hc
 	bool out = false;
 	int rc;
 
-	(void)hv;
+	HV_ASSERT_LOCKED(hv);
 	/* The FIFO ABI is not offered: a guest falls back to 2-level when
 	 * init_control fails. bind_pirq binds device interrupt lines only
 	 * (hv/event.h: no physical IRQs). */

@@ -263,8 +263,8 @@ static int vcpu_sleep(struct hv *hv, struct domain *d, struct vcpu *v, uint64_t 
 	v->sleeping = true;
 	while (v->wake_gen == gen && d->state != DOMS_dying) {
 		if (!deadline) {
-			pthread_cond_wait(&v->wake, &hv->lock);
-		} else if (pthread_cond_timedwait(&v->wake, &hv->lock, &ts) == ETIMEDOUT) {
+			hv_cond_wait(hv, &v->wake, NULL);
+		} else if (hv_cond_wait(hv, &v->wake, &ts) == ETIMEDOUT) {
 			rc = -ETIMEDOUT;
 			break;
 		}

@@ -820,7 +820,7 @@ int64_t do_grant_table_op(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 	uint32_t cmd = (uint32_t)hc->args[0];
 	uint32_t count = (uint32_t)hc->args[2];
 
-	(void)hv;
+	HV_ASSERT_LOCKED(hv);
 	hc->args[2] = count;
 	if ((int32_t)count < 0)
 		return -EINVAL; /* "huge" counts are refused outright, as in Xen */

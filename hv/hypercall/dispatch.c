@@ -3,8 +3,11 @@
  *
  * One table from hypercall number to handler; unknown numbers get -ENOSYS.
  * The lock is held for one handler invocation; realization work queued by
- * it is flushed before the lock is dropped, so when the guest sees the
- * result its window already shows every change.
+ * it is flushed before the call returns, so when the guest sees the result
+ * its window already shows every change. The host's part of that flush
+ * (mmap/munmap of the window) is done after the lock is dropped when it
+ * releases no frame (hv_realize_detach/finish, realize.h), so that it
+ * overlaps other vCPUs' hypercalls.
  *
  * multicall (13) lives here because it is a second way into the same
  * table: each entry is dispatched exactly as a hypercall of its own would
@@ -126,7 +129,7 @@ static void unpin(struct domain *d)
 int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 {
 	uint64_t wakes;
-	bool smp;
+	bool smp, detached;
 	int64_t rc;
 
 	hv_lock(hv);
@@ -157,8 +160,10 @@ int64_t hv_hypercall(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		(void)evtchn_vcpu_park(d, hc->vcpu, wakes);
 	d->hcall_paging = NULL;
 	unpin(d);
-	hv_realize_flush(hv);
+	detached = hv_realize_detach(hv);
 	hv_unlock(hv);
+	if (detached)
+		hv_realize_finish(hv);
 	return rc;
 }
 

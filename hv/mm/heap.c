@@ -129,6 +129,7 @@ int heap_take_range(struct hv *hv, mfn_t mfn, uint64_t nr)
 {
 	struct frame_table *ft = &hv->ft;
 
+	HV_ASSERT_LOCKED(hv);
 	if (!frame_range_in_one_bank(ft, mfn, nr))
 		return -EINVAL;
 	/* Check first so that a failure changes nothing. */
@@ -165,6 +166,7 @@ struct page_info *heap_alloc(struct hv *hv, unsigned int order)
 	struct page_info *pg;
 	mfn_t mfn;
 
+	HV_ASSERT_LOCKED(hv);
 	if (order > HEAP_MAX_ORDER)
 		return NULL;
 	if (hv_failinject_hit(hv))
@@ -215,6 +217,7 @@ void heap_free(struct hv *hv, struct page_info *pg, unsigned int order)
 	struct frame_table *ft = &hv->ft;
 	mfn_t mfn = page_to_mfn(ft, pg);
 
+	HV_ASSERT_LOCKED(hv);
 	BUG_ON(!IS_ALIGNED(mfn_x(mfn), 1ULL << order));
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		struct page_info *p = mfn_to_page(ft, mfn_add(mfn, (int64_t)i));

@@ -77,6 +77,7 @@ struct page_info *mm_alloc_domheap(struct domain *d, unsigned int order, int *er
 
 bool mm_get_page(struct page_info *pg, const struct domain *owner)
 {
+	HV_ASSERT_LOCKED(owner->hv); /* reference counts are hv->lock's */
 	if (pg->state != PGS_inuse || pg->owner != owner->id || pg->count == 0)
 		return false;
 	if (pg->count == UINT32_MAX)
@@ -137,6 +138,7 @@ static void free_owned_page(struct hv *hv, struct page_info *pg)
 
 void mm_put_page(struct hv *hv, struct page_info *pg)
 {
+	HV_ASSERT_LOCKED(hv);
 	BUG_ON(pg->state != PGS_inuse || pg->count == 0);
 	if (--pg->count == 0) {
 		BUG_ON(pg->type_count);

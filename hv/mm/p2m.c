@@ -367,6 +367,7 @@ int p2m_set_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, p2m_type_
 	uint64_t g = gfn_x(gfn), i;
 	int rc;
 
+	HV_ASSERT_LOCKED(hv);
 	if (nr == 0)
 		return 0;
 	if (g >= p->max_gfn || nr > p->max_gfn - g)

@@ -9,6 +9,18 @@
  * wait in commit order, a new run joins an older one only when no run
  * queued in between touches the same GFNs of the same domain, and pending
  * unmaps reach the backend before the release or scrub of any frame.
+ *
+ * Locking (hv.h, docs/locking.md): everything here runs with hv->lock
+ * held, except hv_realize_finish. A hypercall's last flush, when it holds
+ * only P2M runs (no frame to release), is detached: hv_realize_detach
+ * takes hv->rz_lock and moves the runs to hv->rz under hv->lock, and
+ * hv_realize_finish hands them to the backend after hv->lock is dropped,
+ * then drops rz_lock. Every other backend call passes hv_realize_quiesce
+ * first (rz_lock taken and dropped with hv->lock held), which waits for a
+ * detached flush still running. Since a detached flush can only start
+ * under hv->lock, a thread that passed hv_realize_quiesce has the backend to
+ * itself until it drops hv->lock: backend calls never overlap, and the
+ * host sees them in hv->lock order, as if each had been made under it.
  */
 #include <hv/hv.h>
 #include <hv/page.h>
@@ -22,31 +34,56 @@ static uint64_t ram_off(const struct hv *hv, mfn_t mfn)
 	return frame_ram_offset(&hv->ft, mfn, &off) ? off : HV_RAM_OFF_NONE;
 }
 
-static void flush_run(struct hv *hv, struct hv_realize_run *r)
+#define REALIZE_MAP_FAILED "a P2M change could not be realized"
+
+/* Waits for a detached flush (hv->lock held): see the top of this file.
+ * Domains whose detached map failed are crashed here, with both locks
+ * held, before anything can free them (domain_finalise flushes first). */
+void hv_realize_quiesce(struct hv *hv)
+{
+	HV_ASSERT_LOCKED(hv);
+	pthread_mutex_lock(&hv->rz_lock);
+	for (unsigned int i = 0; i < hv->rz.nr_failed; i++)
+		hv_domain_crash(hv->rz.failed[i], REALIZE_MAP_FAILED);
+	hv->rz.nr_failed = 0;
+	pthread_mutex_unlock(&hv->rz_lock);
+}
+
+/* Hands one run to the backend (hv->rz_lock or, after realize_quiesce,
+ * hv->lock held). False when a map could not be made. */
+static bool backend_run(struct hv *hv, const struct hv_realize_run *r)
 {
 	const struct hv_backend_ops *be = hv->cfg.backend;
 
 	if (mfn_eq(r->mfn, INVALID_MFN)) {
-		hv->st.backend_unmaps++;
 		if (be && be->unmap)
 			be->unmap(hv->cfg.backend_ctx, r->d, r->gfn, r->nr);
-	} else {
-		hv->st.backend_maps++;
-		if (be && be->map) {
-			int rc = be->map(hv->cfg.backend_ctx, r->d, r->gfn, r->mfn,
-					 ram_off(hv, r->mfn), r->nr, r->access);
-
-			if (rc)
-				hv_domain_crash(r->d, "a P2M change could not be realized");
-		}
+		return true;
 	}
+	return !be || !be->map ||
+	       !be->map(hv->cfg.backend_ctx, r->d, r->gfn, r->mfn, ram_off(hv, r->mfn), r->nr,
+			r->access);
+}
+
+static void count_run(struct hv *hv, const struct hv_realize_run *r)
+{
+	if (mfn_eq(r->mfn, INVALID_MFN))
+		hv->st.backend_unmaps++;
+	else
+		hv->st.backend_maps++;
 }
 
 static void flush_pending(struct hv *hv)
 {
+	hv_realize_quiesce(hv);
 	/* In commit order: runs that touch the same GFNs stay ordered. */
-	for (unsigned int i = 0; i < hv->nr_pending; i++)
-		flush_run(hv, &hv->pending[i]);
+	for (unsigned int i = 0; i < hv->nr_pending; i++) {
+		struct hv_realize_run *r = &hv->pending[i];
+
+		count_run(hv, r);
+		if (!backend_run(hv, r))
+			hv_domain_crash(r->d, REALIZE_MAP_FAILED);
+	}
 	hv->nr_pending = 0;
 }
 
@@ -95,6 +132,7 @@ static bool run_continues(const struct hv *hv, const struct hv_realize_run *r, s
 static void queue_run(struct hv *hv, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr,
 		      enum hv_access access)
 {
+	HV_ASSERT_LOCKED(hv);
 	for (unsigned int i = hv->nr_pending; i-- > 0;) {
 		struct hv_realize_run *r = &hv->pending[i];
 
@@ -134,6 +172,7 @@ void hv_realize_unmap(struct hv *hv, struct domain *d, gfn_t gfn, uint64_t nr)
 
 void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr)
 {
+	HV_ASSERT_LOCKED(hv);
 	if (hv->nr_release) {
 		typeof(hv->release[0]) *last = &hv->release[hv->nr_release - 1];
 
@@ -158,7 +197,9 @@ void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr)
 void hv_realize_flush(struct hv *hv)
 {
 	/* Unmaps must reach the guest's window before the frames' host memory
-	 * is released, so pending P2M runs go first. */
+	 * is released, so pending P2M runs go first. (flush_pending waits for
+	 * a detached flush even with nothing pending: the callers rely on the
+	 * backend being quiet after this, e.g. before a domain's window goes.) */
 	flush_pending(hv);
 	/* Frames released eagerly mean memory is going back to the host (a
 	 * domain's destruction, a last reference): the lazy ones go with them,
@@ -228,6 +269,7 @@ void hv_realize_punch_lazy(struct hv *hv)
 
 void hv_realize_release_lazy(struct hv *hv, mfn_t mfn, uint64_t nr)
 {
+	HV_ASSERT_LOCKED(hv);
 	/* No frame is flagged: every listed run is stale (handed out and
 	 * scrubbed since), so the list starts afresh instead of filling up
 	 * and punching frames just freed. */
@@ -268,6 +310,8 @@ void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr)
 	 * not of freed frames. */
 	if (unmap_pending(hv))
 		flush_pending(hv);
+	else
+		hv_realize_quiesce(hv); /* or a detached unmap of them */
 	BUG_ON(hv->lazy_pages < nr);
 	hv->lazy_pages -= nr;
 	hv->st.scrubbed_pages += nr;
@@ -275,4 +319,55 @@ void hv_realize_scrub(struct hv *hv, mfn_t mfn, uint64_t nr)
 		be->scrub(hv->cfg.backend_ctx, mfn, ram_off(hv, mfn), nr);
 	else
 		release_now(hv, mfn, nr);
+}
+
+bool hv_realize_detach(struct hv *hv)
+{
+	HV_ASSERT_LOCKED(hv);
+	/* Nothing queued: nothing to wait for either (a call that changed no
+	 * mapping does not queue behind another's host work). */
+	if (!hv->nr_release && !hv->nr_pending)
+		return false;
+	/* Frames to release (and the lazy ones punched with them) must not
+	 * be free for others to take before their host memory is gone: such
+	 * a flush is done here, under hv->lock. */
+	if (hv->nr_release) {
+		hv_realize_flush(hv);
+		return false;
+	}
+	/* Waits for the previous detached flush: the host keeps the order. */
+	pthread_mutex_lock(&hv->rz_lock);
+	for (unsigned int i = 0; i < hv->rz.nr_failed; i++)
+		hv_domain_crash(hv->rz.failed[i], REALIZE_MAP_FAILED);
+	hv->rz.nr_failed = 0;
+	for (unsigned int i = 0; i < hv->nr_pending; i++) {
+		count_run(hv, &hv->pending[i]);
+		hv->rz.run[i] = hv->pending[i];
+	}
+	hv->rz.nr = hv->nr_pending;
+	hv->nr_pending = 0;
+	return true;
+}
+
+void hv_realize_finish(struct hv *hv)
+{
+	bool failed = false;
+
+	/* hv->rz_lock held since hv_realize_detach, hv->lock not: the runs'
+	 * domains stay allocated, as freeing one waits for rz_lock first. */
+	for (unsigned int i = 0; i < hv->rz.nr; i++) {
+		if (!backend_run(hv, &hv->rz.run[i])) {
+			hv->rz.failed[hv->rz.nr_failed++] = hv->rz.run[i].d;
+			failed = true;
+		}
+	}
+	hv->rz.nr = 0;
+	pthread_mutex_unlock(&hv->rz_lock);
+	/* Rare (the host refused a mapping): crash the domain now rather than
+	 * at the next flush. */
+	if (failed) {
+		hv_lock(hv);
+		hv_realize_quiesce(hv);
+		hv_unlock(hv);
+	}
 }

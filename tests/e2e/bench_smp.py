@@ -14,7 +14,9 @@ count into a SKIP row with the reason; so here:
   - smp-kvm and smp-grant-kvm the same when /dev/kvm can be opened read-write, else exactly
     one skip row with its reason;
   - the speed-up rows are the reference divided by the pair's per-op cost
-    (the figures are consistent with each other).
+    (the figures are consistent with each other);
+  - smp-mmap-limit, the host's own bound (the same mmap work without the
+    hypervisor), has its three rows, consistent.
 usage: bench_smp.py MEMVISOR
 Exit 0 pass, 1 fail.
 """
@@ -71,6 +73,13 @@ def main():
     res = doc.get("results", [])
     for name in ("smp-inproc", "smp-grant-inproc", "smp-null-inproc"):
         rows_ok([r for r in res if r.get("name") == name], name)
+    # The host's limit (no hypervisor): one thread, two, their speed-up.
+    lim = [r for r in res if r.get("name") == "smp-mmap-limit"]
+    check(len(lim) == 3 and all(r.get("value", 0) > 0 for r in lim),
+          "smp-mmap-limit: %r" % lim)
+    if len(lim) == 3 and all(r.get("value", 0) > 0 for r in lim):
+        one, two, sp = (r["value"] for r in lim)
+        check(abs(sp - one / two) <= 1e-3 * sp, "smp-mmap-limit: speed-up inconsistent")
     for name in ("smp-kvm", "smp-grant-kvm", "smp-null-kvm"):
         kvm = [r for r in res if r.get("name") == name]
         if kvm_usable():

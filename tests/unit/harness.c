@@ -46,6 +46,18 @@ void h_init(struct harness *h, const paddr_t (*banks)[2], unsigned int nr)
 	cfg.log_ctx = h;
 	cfg.log_level = HV_LOG_DEBUG;
 	cfg.lazy_release = true; /* as `memvisor run` (prefault), so the audit sees it */
+#if defined(__SANITIZE_THREAD__)
+#define H_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define H_TSAN 1
+#endif
+#endif
+#ifdef H_TSAN
+	/* ThreadSanitizer's address space has no room for several 1 TiB guest
+	 * windows (scripts/tsan.sh): 64 GiB ones there. */
+	cfg.gpaddr_bits = 36;
+#endif
 	assert_int_equal(vmm_init(&h->vmm, &cfg), 0);
 	h->hv = &h->vmm.hv;
 }

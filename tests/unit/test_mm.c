@@ -62,10 +62,10 @@ static void test_heap_split_merge(void **state)
 	assert_int_equal(free0, 32768);
 	/* 64 MiB banks at 1 GiB and 4 GiB: largest block is order 14. */
 	assert_int_equal(heap_max_free_order(hv), 14);
+	hv_lock(hv); /* the heap is hv->lock's (HV_ASSERT_LOCKED) */
 	assert_null(heap_alloc(hv, 15));
 	assert_null(heap_alloc(hv, HEAP_MAX_ORDER + 1));
 
-	hv_lock(hv);
 	/* Consecutive small allocations come out ascending and contiguous. */
 	for (int i = 0; i < 16; i++) {
 		pg[i] = heap_alloc(hv, 0);

@@ -18,9 +18,28 @@
  *   heap pages go back to the heap once their last reference drops, static
  *   pages go to the reserved list and never to the heap.
  *
- * Locking: hv->lock serialises every operation that reads or changes
- * memory state (hypercalls, domain create/destroy, audit). Hypercalls drop
- * it between continuations so that long batches do not starve others.
+ * Locking (docs/locking.md has the whole order and why): two locks, always
+ * taken in this order and never the other way round:
+ *   1. hv->lock, the hypervisor lock: serialises every operation that
+ *      reads or changes hypervisor state (hypercalls, domain create and
+ *      destroy, the audit). Hypercalls drop it between continuations so
+ *      that long batches do not starve others.
+ *   2. hv->rz_lock, the realization lock: gives the backend's
+ *      map/unmap/release/scrub (the host's mmap, munmap, punch work) to
+ *      one thread at a time. A hypercall's last flush of P2M runs is handed over under
+ *      hv->lock and done after hv->lock is dropped (hv_realize_detach /
+ *      hv_realize_finish, mm/realize.c), so the host work of one call
+ *      overlaps the hypervisor work of the next. Because the hand-over
+ *      takes rz_lock while hv->lock is held, the host sees the work in
+ *      hv->lock order; every backend call made under hv->lock first waits
+ *      for the detached one (hv_realize_quiesce), so a frame is never
+ *      released, scrubbed or handed to a new owner while a window still
+ *      maps it.
+ * Nothing else locks hypervisor state: finer locks (per-domain P2M, grant
+ * table and event channels, a heap lock) are not used, see docs/locking.md.
+ * hv_lock_held() checks the owner in builds without NDEBUG (HV_ASSERT_LOCKED):
+ * each thread keeps the hypervisor locks it holds in thread-local storage;
+ * release builds (NDEBUG) keep no owner and check nothing.
  */
 #ifndef HV_HV_H
 #define HV_HV_H
@@ -273,8 +292,22 @@ struct hv_stats {
 	uint64_t domain_crashes;
 };
 
+/* What a hypercall's last flush hands over to be done after hv->lock is
+ * dropped (mm/realize.c); owned by the holder of hv->rz_lock. */
+struct hv_realize_detached {
+	struct hv_realize_run run[HV_PENDING_RUNS];
+	unsigned int nr;
+	/* Domains whose map failed outside hv->lock: crashed by the next
+	 * thread that holds both locks (hv_realize_quiesce). */
+	struct domain *failed[HV_PENDING_RUNS];
+	unsigned int nr_failed;
+};
+
 struct hv {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* its owner is recorded per thread (common/hv.c) */
+	/* The realization lock (see the top of this file). */
+	pthread_mutex_t rz_lock;
+	struct hv_realize_detached rz;
 	struct hv_config cfg;
 	struct frame_table ft;
 	struct heap heap;
@@ -313,6 +346,15 @@ struct hv {
 
 void hv_lock(struct hv *hv);
 void hv_unlock(struct hv *hv);
+/* pthread_cond_[timed]wait on hv->lock, keeping the owner record right. */
+int hv_cond_wait(struct hv *hv, pthread_cond_t *c, const struct timespec *abstime);
+/* The calling thread holds hv->lock (always true in NDEBUG builds). */
+bool hv_lock_held(struct hv *hv);
+#ifndef NDEBUG
+#define HV_ASSERT_LOCKED(hv) BUG_ON(!hv_lock_held(hv))
+#else
+#define HV_ASSERT_LOCKED(hv) ((void)(hv))
+#endif
 
 /* The domain registry (common/registry.c): the narrow view of domains
  * that every subsystem, mm/ included, may use. Creating and destroying

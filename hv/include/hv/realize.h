@@ -18,6 +18,20 @@ void hv_realize_release(struct hv *hv, mfn_t mfn, uint64_t nr);
 /* Pushes all pending realization work to the backend; lazily released
  * frames are punched too when any frame is released eagerly. */
 void hv_realize_flush(struct hv *hv);
+/*
+ * A hypercall's last flush, split around the unlock (hv.h, "Locking"):
+ * hv_realize_detach (hv->lock held) flushes as hv_realize_flush does, or,
+ * when only P2M runs are pending, takes hv->rz_lock and keeps them for
+ * hv_realize_finish, which the caller must then call right after
+ * hv_unlock (true returned). The caller's guest sees every change when
+ * hv_realize_finish returns.
+ */
+bool hv_realize_detach(struct hv *hv);
+void hv_realize_finish(struct hv *hv);
+/* Waits until no detached flush runs (hv->lock held). Until the caller
+ * drops hv->lock none can start, so the backend and the guest windows are
+ * then quiet: before backend calls made outside this file, and the audit. */
+void hv_realize_quiesce(struct hv *hv);
 
 /*
  * Lazy release. Frames a decrease_reservation frees keep their host memory
