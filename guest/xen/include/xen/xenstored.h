@@ -98,6 +98,7 @@ struct xsd_watch {
 struct xsd_tx {
 	bool used;
 	uint16_t dom;
+	int16_t conn; /* the connection that started it (-1: a direct xsd_op) */
 	uint32_t id;
 	uint64_t start_gen;
 };
