@@ -295,6 +295,7 @@ static int create(struct xsd *s, uint16_t dom, uint32_t tx, const char *p, struc
 	n = layer_entry(s, tx, p, NULL, &err);
 	if (!n)
 		return err;
+	n->tomb = false; /* removed earlier in this transaction: made anew */
 	n->vlen = 0;
 	n->nperms = par->nperms;
 	memcpy(n->perms, par->perms, sizeof(n->perms));

@@ -18,8 +18,6 @@
 
 #include <xen/xs_libxl.h>
 
-#define XSBE_MAX_SEEN 32 /* frontends already served (not taken again) */
-
 struct xsbe_disk {
 	uint16_t fe;
 	uint32_t devid;
@@ -29,16 +27,15 @@ struct xsbe_disk {
 	char params[XS_LIBXL_PARAMS_MAX];
 	char fe_path[XS_LIBXL_PATH];
 	char be_path[XS_LIBXL_PATH];
-	uint64_t static_max_kib; /* the frontend's memory/static-max (its RAM) */
+	uint64_t static_max_kib; /* the frontend's memory/static-max (0: unreadable) */
+	bool introduced;	 /* its ring was introduced when taken (IS_DOMAIN_INTRODUCED) */
 };
 
 struct xsbe {
 	struct xs_client *c;
 	uint16_t self;
-	bool watching;
-	/* (fe, devid) taken before: not offered again */
-	struct { uint16_t fe; uint32_t devid; } seen[XSBE_MAX_SEEN];
-	unsigned int nr_seen;
+	bool privileged; /* may ask IS_DOMAIN_INTRODUCED */
+	uint64_t taken, skipped; /* frontends taken; looked at but not ready */
 };
 
 /* Reads our domid, watches backend/virtio_disk and @releaseDomain. */
