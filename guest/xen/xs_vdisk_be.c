@@ -211,13 +211,13 @@ int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
 	rc = xs_watch(b->c, d->fe_path, XSBE_TOKEN);
 	if (rc)
 		return rc;
-	rc = write_state(b, d->be_path, XENBUS_STATE_INITWAIT);
-	if (rc) {
-		xs_unwatch(b->c, d->fe_path, XSBE_TOKEN);
-		return rc;
-	}
 	b->taken++;
 	return 0;
+}
+
+int xsbe_ready(struct xsbe *b, const struct xsbe_disk *d)
+{
+	return write_state(b, d->be_path, XENBUS_STATE_INITWAIT);
 }
 
 bool xsbe_gone(struct xsbe *b, const struct xsbe_disk *d)

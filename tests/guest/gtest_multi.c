@@ -153,6 +153,7 @@ static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
 		/* A static domain holds exactly its banks, as build_system gives it. */
 		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + (st ? 0 : GTEST_EXTRA_PAGES),
 		.domid = gd->domid,
+		.max_vcpus = gd->cpus,
 	};
 	struct domain *d;
 	int rc = -EINVAL;

@@ -875,6 +875,8 @@ static void test_vdisk_backend(void **state)
 	assert_string_equal(d.params, "disk0");
 	assert_int_equal(d.static_max_kib, 131072u);
 	assert_true(d.introduced);
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "1");
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "2");
 	/* libxl's wait sees InitWait */
 	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_INITWAIT), 0);
@@ -891,6 +893,7 @@ static void test_vdisk_backend(void **state)
 	v.writable = true;
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 2);
 	assert_true(d.writable);
 	assert_false(xsbe_gone(&be, &d));
@@ -901,6 +904,7 @@ static void test_vdisk_backend(void **state)
 	/* and one whose domain is released (died) */
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(xs_release(&cl[0], 2), 0);
 	assert_true(xsbe_gone(&be, &d));
 	assert_int_equal(xsbe_end(&be, &d), 0);
@@ -913,8 +917,10 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 2);
 	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 1);
 	assert_int_equal(be.taken, 5u);
 	/* a wait that never ends gives up through the client's wait hook */

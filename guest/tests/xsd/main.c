@@ -1,0 +1,393 @@
+/*
+ * xenstore as Dom0's service with a virtio disk found through it (issue
+ * 16 item 3; tests/guest/xsd.c runs it on gtest_multi, both transports).
+ * One image, the role from bootargs "role=NAME":
+ *
+ *   dom0  d0, privileged, 3 vCPUs, one per role (docs/vcpus.md):
+ *         vCPU 1: xenstored (xen/xsd_service.h) serving every introduced
+ *                 ring and Dom0's two local clients;
+ *         vCPU 2: a toolstack step per DomU, one after the other: its store
+ *                 (xs_store_prepare + INTRODUCE), libxl's nodes for the
+ *                 domain and its virtio disk (xen/xs_libxl.h), libxl's wait
+ *                 for InitWait, then for the backend's Closed, the
+ *                 frontend's report, RELEASE and removal of the nodes;
+ *         vCPU 0: the virtio-disk backend (xen/vdisk_xs.h) finding each
+ *                 frontend in xenstore, serving it until it leaves.
+ *   fe    d1, d2: finds its store (HVM params), reads its nodes (and is
+ *         refused what libxl's permissions refuse), waits for the
+ *         backend's InitWait, drives the disk (xen/virtio_blk.h) at the
+ *         window its nodes and its device tree name, then says it is done
+ *         (data/result) and leaves (its state Closing for d1, Closed for
+ *         d2). d2 reads what d1 wrote: one disk, two sessions.
+ *
+ * Nothing is decided by time: every wait is for an event with a limit
+ * only for a broken run.
+ */
+#include <libfdt.h>
+#include <string.h>
+
+#include <public/errno.h>
+#include <public/event_channel.h>
+#include <rt/hypercall.h>
+#include <rt/irq.h>
+#include <rt/mm.h>
+#include <rt/smp.h>
+#include <rt/test.h>
+#include <xen/evtchn.h>
+#include <xen/unpopulated.h>
+#include <xen/vdisk_xs.h>
+#include <xen/virtio_blk.h>
+#include <xen/xenstore.h>
+#include <xen/xenstore_hvm.h>
+#include <xen/xs_libxl.h>
+#include <xen/xsd_service.h>
+
+#include "xt.h"
+
+const char test_title[] = "xenstore service";
+
+#define XT_LIMIT_NS 60000000000ULL /* only a limit for a broken run */
+#define XT_TICK_NS 10000000ULL
+
+static bool init(void)
+{
+	int rc = xen_unpopulated_init(rt_dt());
+
+	if (!rc)
+		rc = xevtchn_init(0);
+	if (rc) {
+		rt_test_error("set-up failed (%d)", rc);
+		return false;
+	}
+	rt_irq_enable();
+	return true;
+}
+
+static void pattern(uint64_t *w, unsigned int fe, uint64_t sector)
+{
+	for (unsigned int j = 0; j < VIRTIO_BLK_SECTOR / 8; j++)
+		w[j] = 0x5853000000000000ULL | (uint64_t)fe << 40 | sector << 16 | j;
+}
+
+/* ----- the frontends ----- */
+
+struct domu {
+	evtchn_port_t port;
+	uint64_t end;
+};
+static RT_TLS struct domu me;
+
+static void domu_notify(void *ctx)
+{
+	(void)ctx;
+	xevtchn_send(me.port);
+}
+
+static int domu_wait(void *ctx)
+{
+	(void)ctx;
+	xevtchn_wait_port(me.port, XT_TICK_NS);
+	return xevtchn_now() > me.end ? -1 : 0;
+}
+
+/* Reads path as a number; -1 when unreadable. */
+static long read_num(struct xs_client *c, const char *path)
+{
+	char buf[24];
+	int n = xs_read(c, 0, path, buf, sizeof(buf));
+	long v = 0;
+
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		v = v * 10 + (buf[i] - '0');
+	}
+	return v;
+}
+
+/* Waits (a watch) until path exists. */
+static bool wait_exists(struct xs_client *c, const char *path)
+{
+	const char *p, *t;
+	char buf[XS_LIBXL_PATH];
+	bool ok = false;
+
+	if (xs_watch(c, path, "e"))
+		return false;
+	for (;;) {
+		if (xs_read(c, 0, path, buf, sizeof(buf)) >= 0) {
+			ok = true;
+			break;
+		}
+		while (!xs_read_watch(c, &p, &t))
+			if (c->wait(c->ctx) < 0)
+				goto out;
+	}
+out:
+	xs_unwatch(c, path, "e");
+	while (xs_read_watch(c, &p, &t))
+		;
+	return ok;
+}
+
+/* Waits (a watch) until path reads `want`. */
+static bool wait_value(struct xs_client *c, const char *path, long want)
+{
+	const char *p, *t;
+	bool ok = false;
+
+	if (xs_watch(c, path, "w"))
+		return false;
+	for (;;) {
+		if (read_num(c, path) == want) {
+			ok = true;
+			break;
+		}
+		while (!xs_read_watch(c, &p, &t))
+			if (c->wait(c->ctx) < 0)
+				goto out;
+	}
+out:
+	xs_unwatch(c, path, "w");
+	while (xs_read_watch(c, &p, &t))
+		;
+	return ok;
+}
+
+static void frontend(void)
+{
+	struct xenstore_domain_interface *intf = NULL;
+	struct xs_client *c = rt_alloc_pages((sizeof(*c) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
+	static struct vblk dev;
+	uint64_t *buf = rt_alloc_pages(2);
+	char be[XS_LIBXL_PATH], path[XS_LIBXL_PATH + 16], fe_dir[XS_LIBXL_PATH];
+	struct evtchn_bind_pirq bp;
+	uint64_t base = 0;
+	uint32_t spi = 0;
+	int node = -1, rc;
+	long self, bad = 0;
+
+	if (!c || !buf || !init())
+		return;
+	me.end = xevtchn_now() + XT_LIMIT_NS;
+	rc = xs_store_find(me.end, &intf, &me.port);
+	rt_check_eq(rc, 0, "find the store");
+	if (rc)
+		return;
+	xs_client_init(c, intf, domu_notify, domu_wait, NULL);
+	/* as if unpaused by the toolstack: once its nodes are all written
+	 * (the disk's, in the last transaction) */
+	rt_check(wait_exists(c, "device/virtio_disk/51712/backend"), "our disk's nodes");
+
+	/* the nodes libxl wrote, and what they let us do */
+	self = read_num(c, "domid");
+	rt_check(self == XT_FE1 || self == XT_FE2, "domid node %ld", self);
+	rt_check_eq(read_num(c, "memory/static-max"), (long)(XT_FE_RAM >> 10), "static-max");
+	rt_check_eq(read_num(c, "memory/target"), (long)(XT_FE_RAM >> 10), "memory target");
+	rt_check_eq(xs_write(c, 0, "memory/target", "999999"), -XEN_EACCES, "raise own target");
+	rt_check_eq(xs_write(c, 0, "name", "x"), -XEN_EACCES, "rename self");
+	rt_check_eq(xs_write(c, 0, "data/probe", "1"), 0, "write data/");
+	rt_check_eq(xs_read(c, 0, "/local/domain/0/name", path, sizeof(path)), -XEN_EACCES,
+		    "read Dom0's home");
+	rt_check_eq(xs_introduce(c, 7, 1, 1), -XEN_EACCES, "INTRODUCE as a guest");
+	rt_check_eq(xs_read(c, 0, "device/virtio_disk/51712/backend", be, sizeof(be)) > 0, 1,
+		    "the disk's backend path");
+	xs_libxl_fe_path(fe_dir, (uint16_t)self, XT_DEVID);
+	memcpy(path, be, strlen(be) + 1);
+	memcpy(path + strlen(path), "/base", 6);
+	base = (uint64_t)read_num(c, path);
+	rt_check_eq(base, XT_MMIO, "the backend's base");
+	memcpy(path + strlen(be), "/state", 7);
+	rt_check_eq(xs_write(c, 0, path, "4"), -XEN_EACCES, "write the backend's state");
+	/* the backend serves the window once it says InitWait */
+	rt_check(wait_value(c, path, XENBUS_STATE_INITWAIT), "the backend's InitWait");
+
+	rt_check_eq(vblk_find(rt_dt(), &node, &base, &spi), 0, "a virtio,mmio node");
+	rt_check_eq(base, XT_MMIO, "the node's window");
+	rt_check_eq(spi, XT_IRQ, "the node's line");
+	bp = (struct evtchn_bind_pirq){.pirq = spi};
+	rc = (int)rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_pirq, rt_handle(&bp), 0,
+			       0, 0);
+	rt_check_eq(rc, 0, "bind_pirq of the device line");
+	if (rc)
+		return;
+	rc = vblk_init(&dev, base, bp.port);
+	rt_check_eq(rc, 0, "virtio-blk set-up");
+	if (rc)
+		return;
+	rt_check_eq(dev.capacity, XT_SECTORS, "capacity");
+	/* our sectors: 8 from 16 * domid; d2 also reads d1's */
+	for (uint64_t s = 16 * (uint64_t)self; s < 16 * (uint64_t)self + 8; s++) {
+		pattern(buf, (unsigned int)self, s);
+		rt_check_eq(vblk_rw(&dev, VIRTIO_BLK_T_OUT, s, buf, VIRTIO_BLK_SECTOR),
+			    VIRTIO_BLK_S_OK, "write sector %lu", (unsigned long)s);
+	}
+	for (long fe = XT_FE1; fe <= self; fe++)
+		for (uint64_t s = 16 * (uint64_t)fe; s < 16 * (uint64_t)fe + 8; s++) {
+			memset(buf, 0, VIRTIO_BLK_SECTOR);
+			rt_check_eq(vblk_rw(&dev, VIRTIO_BLK_T_IN, s, buf, VIRTIO_BLK_SECTOR),
+				    VIRTIO_BLK_S_OK, "read sector %lu", (unsigned long)s);
+			pattern(buf + 64, (unsigned int)fe, s);
+			bad += memcmp(buf, buf + 64, VIRTIO_BLK_SECTOR) != 0;
+		}
+	rt_check_eq(bad, 0, "sectors read back differently");
+	vblk_reset(&dev);
+	rt_check_eq(xs_write(c, 0, "data/result", bad ? "bad" : "ok"), 0, "report");
+	/* leave: d1 by Closing, d2 by Closed; the backend then says Closed */
+	memcpy(path, fe_dir, strlen(fe_dir) + 1);
+	memcpy(path + strlen(fe_dir), "/state", 7);
+	rt_check_eq(xs_write(c, 0, path, self == XT_FE1 ? "5" : "6"), 0, "our state");
+	memcpy(path, be, strlen(be) + 1);
+	memcpy(path + strlen(be), "/state", 7);
+	rt_check(wait_value(c, path, XENBUS_STATE_CLOSED), "the backend's Closed");
+}
+
+/* ----- Dom0 ----- */
+
+static struct xsd_svc svc;
+static struct xs_client *tc, *bc;
+/* what vCPU 2 saw (test results are vCPU 0's) */
+static volatile unsigned int ts_fails, ts_steps;
+static char ts_msg[160];
+
+static void svc_main(void *arg)
+{
+	(void)arg;
+	xsd_svc_run(&svc);
+}
+
+static void ts_fail(const char *what, int rc)
+{
+	if (!ts_fails)
+		rt_snprintf(ts_msg, sizeof(ts_msg), "%s (%d)", what, rc);
+	ts_fails++;
+}
+
+#define TS(call, what)                      \
+	do {                                \
+		int rc_ = (call);           \
+		if (rc_)                    \
+			ts_fail(what, rc_); \
+		else                        \
+			ts_steps++;         \
+	} while (0)
+
+/* The toolstack's part of creating and destroying both DomUs. */
+static void toolstack(void *arg)
+{
+	(void)arg;
+	for (uint16_t fe = XT_FE1; fe <= XT_FE2; fe++) {
+		struct xs_libxl_dom d = {.domid = fe, .name = fe == XT_FE1 ? "fe1" : "fe2",
+					 .uuid = {0x58, 0x53, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0,
+						  0, 0, 0, (uint8_t)fe},
+					 .target_kib = XT_FE_RAM >> 10,
+					 .static_max_kib = XT_FE_RAM >> 10, .vcpus = 1};
+		struct xs_libxl_vdisk v = {.backend_domid = 0, .vdev = XT_VDEV,
+					   .devid = XT_DEVID, .base = XT_MMIO, .irq = XT_IRQ,
+					   .writable = true, .params = "ram:256k"};
+		uint16_t bes[] = {0};
+		xen_pfn_t gfn;
+		evtchn_port_t port;
+		char res[8];
+
+		TS(xs_libxl_vdev_devid(XT_VDEV) == (int)XT_DEVID ? 0 : -XEN_EINVAL, "devid");
+		TS(xs_store_prepare(fe, 0, &gfn, &port), "prepare the store");
+		d.store_gfn = gfn;
+		d.store_port = port;
+		TS(xs_introduce(tc, fe, gfn, port), "INTRODUCE");
+		TS(xs_is_domain_introduced(tc, fe) == 1 ? 0 : -XEN_ENOENT, "introduced");
+		TS(xs_libxl_domain_write(tc, &d), "domain nodes");
+		TS(xs_libxl_vdisk_write(tc, fe, &v), "virtio disk nodes");
+		TS(xs_libxl_vdisk_wait(tc, fe, &v, XENBUS_STATE_INITWAIT), "wait for InitWait");
+		TS(xs_libxl_vdisk_wait(tc, fe, &v, XENBUS_STATE_CLOSED), "wait for Closed");
+		{
+			char p[] = "/local/domain/N/data/result";
+
+			p[14] = (char)('0' + fe);
+			TS(xs_read(tc, 0, p, res, sizeof(res)) == 2 && !strcmp(res, "ok") ? 0 :
+				   -XEN_EIO, "the frontend's result");
+		}
+		TS(xs_release(tc, fe), "RELEASE");
+		TS(xs_is_domain_introduced(tc, fe) == 0 ? 0 : -XEN_EEXIST, "released");
+		TS(xs_libxl_domain_remove(tc, fe, d.uuid, bes, 1), "remove the nodes");
+		{
+			char p[] = "/local/domain/N";
+
+			p[14] = (char)('0' + fe);
+			TS(xs_read(tc, 0, p, res, sizeof(res)) == -XEN_ENOENT ? 0 : -XEN_EEXIST,
+			   "nodes gone");
+		}
+	}
+}
+
+static void dom0(void)
+{
+	static struct vdxs vd;
+	uint8_t *disk = rt_alloc_pages(XT_SECTORS * VIRTIO_BLK_SECTOR / RT_PAGE_SIZE);
+	uint16_t served[2] = {0, 0};
+	uint64_t end;
+	int rc;
+
+	tc = rt_alloc_pages((sizeof(*tc) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
+	bc = rt_alloc_pages((sizeof(*bc) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
+	if (!disk || !tc || !bc || !init())
+		return;
+	rt_check_eq(rt_nr_cpus() >= XT_DOM0_CPUS, 1, "Dom0 has %u vCPUs", XT_DOM0_CPUS);
+	rc = xsd_svc_init(&svc);
+	rt_check_eq(rc, 0, "xenstored set-up");
+	if (rc)
+		return;
+	rt_check_eq(xsd_svc_open(&svc, 0, tc), 0, "the toolstack's connection");
+	rt_check_eq(xsd_svc_open(&svc, 1, bc), 0, "the backend's connection");
+	rt_check_eq(xsd_svc_open(&svc, 1, bc), -XEN_EBUSY, "a slot opened twice");
+	svc.local[0].timeout_ns = XT_LIMIT_NS;
+	svc.local[1].timeout_ns = XT_LIMIT_NS;
+	rt_check_eq(rt_vcpu_start(1, svc_main, NULL), 0, "start xenstored on vCPU 1");
+	/* Dom0's home, as xen-init-dom0 writes it */
+	rt_check_eq(xs_write(tc, 0, "/local/domain/0/name", "Domain-0"), 0, "Dom0's name");
+	rt_check_eq(xs_write(tc, 0, "/local/domain/0/domid", "0"), 0, "Dom0's domid");
+	rc = vdxs_init(&vd, bc, svc.local[1].client_port, XT_FE_RAM, disk, XT_SECTORS);
+	rt_check_eq(rc, 0, "backend set-up");
+	if (rc)
+		goto out;
+	rt_check_eq(rt_vcpu_start(2, toolstack, NULL), 0, "start the toolstack on vCPU 2");
+	end = xevtchn_now() + XT_LIMIT_NS;
+	for (unsigned int i = 0; i < 2; i++) {
+		rc = vdxs_session(&vd, end);
+		rt_check_eq(rc, 0, "backend session %u", i + 1);
+		served[i] = vd.cur.fe;
+	}
+	rt_check_eq(rt_vcpu_wait(2), 0, "the toolstack's end");
+	rt_check(ts_fails == 0, "toolstack: %u failures, first: %s", ts_fails, ts_msg);
+	rt_check_eq(served[0], XT_FE1, "first frontend served");
+	rt_check_eq(served[1], XT_FE2, "second frontend served");
+	rt_check_eq(vd.st.sessions, 2, "sessions");
+	rt_check_eq(vd.st.bad_chains + vd.st.ioerr, 0, "failed requests");
+	rt_check_eq(vd.be.self, 0, "the backend's domid");
+	rt_printf("dom0: toolstack %u steps; backend %lu sessions, %lu accesses, %lu requests; "
+		  "xenstored %lu requests in %lu rounds, %lu introduced, %lu released\n",
+		  ts_steps, (unsigned long)vd.st.sessions, (unsigned long)vd.st.accesses,
+		  (unsigned long)vd.st.requests, (unsigned long)svc.served,
+		  (unsigned long)svc.rounds, (unsigned long)svc.xsd->stats.introduced,
+		  (unsigned long)svc.xsd->stats.released);
+	rt_check_eq(svc.xsd->stats.introduced, 2, "domains introduced");
+	rt_check_eq(svc.xsd->stats.released, 2, "domains released");
+out:
+	xsd_svc_stop(&svc);
+	rt_check_eq(rt_vcpu_wait(1), 0, "xenstored's end");
+	xsd_svc_fini(&svc);
+}
+
+void test_main(void)
+{
+	const char *r = rt_bootarg("role");
+
+	if (rt_bootarg_is(r, "dom0"))
+		dom0();
+	else if (rt_bootarg_is(r, "fe"))
+		frontend();
+	else
+		rt_test_error("unknown role");
+}
