@@ -234,7 +234,6 @@ static void frontend(void)
 		}
 	rt_check_eq(bad, 0, "sectors read back differently");
 	vblk_reset(&dev);
-	rt_check_eq(xs_write(c, 0, "data/result", bad ? "bad" : "ok"), 0, "report");
 	/* leave: d1 by Closing, d2 by Closed; the backend then says Closed */
 	memcpy(path, fe_dir, strlen(fe_dir) + 1);
 	memcpy(path + strlen(fe_dir), "/state", 7);
@@ -242,6 +241,8 @@ static void frontend(void)
 	memcpy(path, be, strlen(be) + 1);
 	memcpy(path + strlen(be), "/state", 7);
 	rt_check(wait_value(c, path, XENBUS_STATE_CLOSED), "the backend's Closed");
+	/* the last word: after it the toolstack releases and removes us */
+	rt_check_eq(xs_write(c, 0, "data/result", bad ? "bad" : "ok"), 0, "report");
 }
 
 /* ----- Dom0 ----- */
@@ -306,6 +307,7 @@ static void toolstack(void *arg)
 			char p[] = "/local/domain/N/data/result";
 
 			p[14] = (char)('0' + fe);
+			TS(wait_exists(tc, p) ? 0 : -XEN_ETIMEDOUT, "wait for the frontend's end");
 			TS(xs_read(tc, 0, p, res, sizeof(res)) == 2 && !strcmp(res, "ok") ? 0 :
 				   -XEN_EIO, "the frontend's result");
 		}
