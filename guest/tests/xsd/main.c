@@ -251,6 +251,7 @@ static struct xsd_svc svc;
 static struct xs_client *tc, *bc;
 /* what vCPU 2 saw (test results are vCPU 0's) */
 static volatile unsigned int ts_fails, ts_steps;
+static uint64_t ts_create_ns[2]; /* prepare .. InitWait seen, per DomU */
 static char ts_msg[160];
 
 static void svc_main(void *arg)
@@ -293,6 +294,8 @@ static void toolstack(void *arg)
 		evtchn_port_t port;
 		char res[8];
 
+		uint64_t t0 = xevtchn_now();
+
 		TS(xs_libxl_vdev_devid(XT_VDEV) == (int)XT_DEVID ? 0 : -XEN_EINVAL, "devid");
 		TS(xs_store_prepare(fe, 0, &gfn, &port), "prepare the store");
 		d.store_gfn = gfn;
@@ -302,6 +305,7 @@ static void toolstack(void *arg)
 		TS(xs_libxl_domain_write(tc, &d), "domain nodes");
 		TS(xs_libxl_vdisk_write(tc, fe, &v), "virtio disk nodes");
 		TS(xs_libxl_vdisk_wait(tc, fe, &v, XENBUS_STATE_INITWAIT), "wait for InitWait");
+		ts_create_ns[fe - XT_FE1] = xevtchn_now() - t0;
 		TS(xs_libxl_vdisk_wait(tc, fe, &v, XENBUS_STATE_CLOSED), "wait for Closed");
 		{
 			char p[] = "/local/domain/N/data/result";
@@ -350,6 +354,18 @@ static void dom0(void)
 	/* Dom0's home, as xen-init-dom0 writes it */
 	rt_check_eq(xs_write(tc, 0, "/local/domain/0/name", "Domain-0"), 0, "Dom0's name");
 	rt_check_eq(xs_write(tc, 0, "/local/domain/0/domid", "0"), 0, "Dom0's domid");
+	/* a local request's round trip to the service on another vCPU (printed) */
+	{
+		char v[8];
+		uint64_t t0 = xevtchn_now();
+		unsigned int bad = 0;
+
+		for (unsigned int i = 0; i < 200; i++)
+			bad += xs_read(bc, 0, "/local/domain/0/domid", v, sizeof(v)) != 1;
+		rt_check_eq(bad, 0, "local reads");
+		rt_printf("dom0: local read round trip %lu ns (200 reads)\n",
+			  (unsigned long)((xevtchn_now() - t0) / 200));
+	}
 	rc = vdxs_init(&vd, bc, svc.local[1].client_port, XT_FE_RAM, disk, XT_SECTORS);
 	rt_check_eq(rc, 0, "backend set-up");
 	if (rc)
@@ -374,6 +390,8 @@ static void dom0(void)
 		  (unsigned long)vd.st.requests, (unsigned long)svc.served,
 		  (unsigned long)svc.rounds, (unsigned long)svc.xsd->stats.introduced,
 		  (unsigned long)svc.xsd->stats.released);
+	rt_printf("dom0: toolstack's prepare..InitWait %lu us (d1), %lu us (d2)\n",
+		  (unsigned long)(ts_create_ns[0] / 1000), (unsigned long)(ts_create_ns[1] / 1000));
 	rt_check_eq(svc.xsd->stats.introduced, 2, "domains introduced");
 	rt_check_eq(svc.xsd->stats.released, 2, "domains released");
 out:
