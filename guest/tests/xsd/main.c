@@ -19,6 +19,9 @@
  *         window its nodes and its device tree name, then says it is done
  *         (data/result) and leaves (its state Closing for d1, Closed for
  *         d2). d2 reads what d1 wrote: one disk, two sessions.
+ *   gone  d3: finds its store, reports, shuts down; the toolstack hears
+ *         @releaseDomain (the service's VIRQ_DOM_EXC and getdomaininfo),
+ *         sees it still introduced (shut down, not dead), releases it.
  *
  * Nothing is decided by time: every wait is for an event with a limit
  * only for a broken run.
@@ -26,6 +29,7 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include <public/domctl.h>
 #include <public/errno.h>
 #include <public/event_channel.h>
 #include <rt/hypercall.h>
@@ -245,6 +249,25 @@ static void frontend(void)
 	rt_check_eq(xs_write(c, 0, "data/result", bad ? "bad" : "ok"), 0, "report");
 }
 
+/* d3: a store, a report, then it shuts down (returning from the test). */
+static void gone(void)
+{
+	struct xenstore_domain_interface *intf = NULL;
+	struct xs_client *c = rt_alloc_pages((sizeof(*c) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
+	int rc;
+
+	if (!c || !init())
+		return;
+	me.end = xevtchn_now() + XT_LIMIT_NS;
+	rc = xs_store_find(me.end, &intf, &me.port);
+	rt_check_eq(rc, 0, "find the store");
+	if (rc)
+		return;
+	xs_client_init(c, intf, domu_notify, domu_wait, NULL);
+	rt_check(wait_exists(c, "name"), "our nodes");
+	rt_check_eq(xs_write(c, 0, "data/result", "ok"), 0, "report");
+}
+
 /* ----- Dom0 ----- */
 
 static struct xsd_svc svc;
@@ -276,10 +299,71 @@ static void ts_fail(const char *what, int rc)
 			ts_steps++;         \
 	} while (0)
 
+static bool shut_down(domid_t dom)
+{
+	struct xen_domctl dc;
+
+	memset(&dc, 0, sizeof(dc));
+	dc.cmd = XEN_DOMCTL_getdomaininfo;
+	dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	dc.domain = dom;
+	return !rt_hypercall(__HYPERVISOR_domctl, rt_handle(&dc), 0, 0, 0, 0) &&
+	       dc.u.getdomaininfo.domain == dom &&
+	       (dc.u.getdomaininfo.flags & XEN_DOMINF_shutdown);
+}
+
+/* d3: introduced, it shuts down; @releaseDomain must tell us. */
+static int watch_release(void)
+{
+	struct xs_libxl_dom d = {.domid = XT_GONE, .name = "gone", .uuid = {3},
+				 .target_kib = 32768, .static_max_kib = 32768, .vcpus = 1};
+	const char *p, *t;
+	xen_pfn_t gfn;
+	evtchn_port_t port;
+	unsigned int events = 0;
+	char res[8];
+	int rc;
+
+	rc = xs_watch(tc, "@releaseDomain", "rel");
+	if (rc)
+		return rc;
+	while (xs_read_watch(tc, &p, &t)) /* the first event, at registration */
+		;
+	rc = xs_store_prepare(XT_GONE, 0, &gfn, &port);
+	if (!rc)
+		rc = xs_introduce(tc, XT_GONE, gfn, port);
+	if (!rc)
+		rc = xs_libxl_domain_write(tc, &d);
+	if (rc)
+		return rc;
+	/* every event is a hint to look (Xen's rule); the look is getdomaininfo */
+	for (;;) {
+		while (!xs_read_watch(tc, &p, &t))
+			if (tc->wait(tc->ctx) < 0)
+				return -XEN_ETIMEDOUT;
+		if (strcmp(p, "@releaseDomain"))
+			continue;
+		events++;
+		if (shut_down(XT_GONE))
+			break;
+	}
+	xs_unwatch(tc, "@releaseDomain", "rel");
+	/* shut down is not dead: still introduced until released */
+	if (xs_is_domain_introduced(tc, XT_GONE) != 1)
+		return -XEN_ENOENT;
+	if (xs_read(tc, 0, "/local/domain/3/data/result", res, sizeof(res)) != 2)
+		return -XEN_EIO;
+	rc = xs_release(tc, XT_GONE);
+	if (!rc)
+		rc = xs_libxl_domain_remove(tc, XT_GONE, d.uuid, NULL, 0);
+	return rc ? rc : (events ? 0 : -XEN_EIO);
+}
+
 /* The toolstack's part of creating and destroying both DomUs. */
 static void toolstack(void *arg)
 {
 	(void)arg;
+	TS(watch_release(), "d3's shutdown heard through @releaseDomain");
 	for (uint16_t fe = XT_FE1; fe <= XT_FE2; fe++) {
 		struct xs_libxl_dom d = {.domid = fe, .name = fe == XT_FE1 ? "fe1" : "fe2",
 					 .uuid = {0x58, 0x53, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0,
@@ -392,8 +476,10 @@ static void dom0(void)
 		  (unsigned long)svc.xsd->stats.released);
 	rt_printf("dom0: toolstack's prepare..InitWait %lu us (d1), %lu us (d2)\n",
 		  (unsigned long)(ts_create_ns[0] / 1000), (unsigned long)(ts_create_ns[1] / 1000));
-	rt_check_eq(svc.xsd->stats.introduced, 2, "domains introduced");
-	rt_check_eq(svc.xsd->stats.released, 2, "domains released");
+	rt_check_eq(svc.xsd->stats.introduced, 3, "domains introduced");
+	rt_check_eq(svc.xsd->stats.released, 3, "domains released");
+	rt_check(svc.dom_exc > 0, "VIRQ_DOM_EXC seen by the service");
+	rt_check(svc.xsd->stats.special_events > 0, "@releaseDomain fired");
 out:
 	xsd_svc_stop(&svc);
 	rt_check_eq(rt_vcpu_wait(1), 0, "xenstored's end");
@@ -408,6 +494,8 @@ void test_main(void)
 		dom0();
 	else if (rt_bootarg_is(r, "fe"))
 		frontend();
+	else if (rt_bootarg_is(r, "gone"))
+		gone();
 	else
 		rt_test_error("unknown role");
 }
