@@ -153,7 +153,7 @@ static int try_disk(struct xsbe *b, uint16_t fe, uint32_t devid, struct xsbe_dis
 	/* the frontend's RAM size, as the seed reads it (Dom0 can; a driver
 	 * domain cannot, then 0) */
 	{
-		char home[32];
+		char home[XS_LIBXL_PATH];
 
 		xs_libxl_fe_path(home, fe, 0);
 		*strstr(home, "/device/") = '\0';
