@@ -26,6 +26,7 @@
 #include <rt/mm.h>
 #include <string.h>
 #include <xen/evtchn.h>
+#include <xen/evtchn_bits.h>
 #include <xen/unpopulated.h>
 
 #define SVC_TICK_NS 1000000000ULL /* a wake-up when nothing happens (stop is also kicked) */
@@ -42,28 +43,21 @@ static void svc_spin_unlock(uint32_t *l)
 	__atomic_store_n(l, 0u, __ATOMIC_RELEASE);
 }
 
-/* ---- event bits in shared_info (any vCPU) ---- */
-
-#define SVC_WORD_BITS 64u
+/* ---- event bits in shared_info (any vCPU: xen/evtchn_bits.h) ---- */
 
 static bool svc_take(struct xsd_svc *svc, evtchn_port_t port)
 {
-	unsigned long bit = 1UL << (port % SVC_WORD_BITS);
-
-	return __atomic_fetch_and(&svc->shared->evtchn_pending[port / SVC_WORD_BITS], ~bit,
-				  __ATOMIC_ACQ_REL) & bit;
+	return xevb_take(svc->shared, port);
 }
 
 static bool svc_pending(struct xsd_svc *svc, evtchn_port_t port)
 {
-	return __atomic_load_n(&svc->shared->evtchn_pending[port / SVC_WORD_BITS],
-			       __ATOMIC_ACQUIRE) & (1UL << (port % SVC_WORD_BITS));
+	return xevb_pending(svc->shared, port);
 }
 
 static void svc_mask(struct xsd_svc *svc, evtchn_port_t port)
 {
-	__atomic_fetch_or(&svc->shared->evtchn_mask[port / SVC_WORD_BITS],
-			  1UL << (port % SVC_WORD_BITS), __ATOMIC_ACQ_REL);
+	xevb_mask(svc->shared, port);
 }
 
 /* ---- domain rings (the xsd_domain_ops) ---- */

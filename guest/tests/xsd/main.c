@@ -6,13 +6,14 @@
  *   dom0  d0, privileged, 3 vCPUs, one per role (docs/vcpus.md):
  *         vCPU 1: xenstored (xen/xsd_service.h) serving every introduced
  *                 ring and Dom0's two local clients;
- *         vCPU 2: a toolstack step per DomU, one after the other: its store
+ *         vCPU 0: a toolstack step per DomU, one after the other: its store
  *                 (xs_store_prepare + INTRODUCE), libxl's nodes for the
  *                 domain and its virtio disk (xen/xs_libxl.h), libxl's wait
  *                 for InitWait, then for the backend's Closed, the
  *                 frontend's report, RELEASE and removal of the nodes;
- *         vCPU 0: the virtio-disk backend (xen/vdisk_xs.h) finding each
- *                 frontend in xenstore, serving it until it leaves.
+ *         vCPU 2: the virtio-disk backend (xen/vdisk_xs.h, set up on vCPU
+ *                 0) finding each frontend in xenstore, serving it until it
+ *                 leaves.
  *   fe    d1, d2: finds its store (HVM params), reads its nodes (and is
  *         refused what libxl's permissions refuse), waits for the
  *         backend's InitWait, drives the disk (xen/virtio_blk.h) at the
@@ -272,8 +273,12 @@ static void gone(void)
 
 static struct xsd_svc svc;
 static struct xs_client *tc, *bc;
-/* what vCPU 2 saw (test results are vCPU 0's) */
+static struct vdxs vd;
+/* the toolstack's steps (vCPU 0); what the backend on vCPU 2 saw (test
+ * results are vCPU 0's) */
 static volatile unsigned int ts_fails, ts_steps;
+static int be_rc[2] = {1, 1};
+static uint16_t be_fe[2];
 static uint64_t ts_create_ns[2]; /* prepare .. InitWait seen, per DomU */
 static char ts_msg[160];
 
@@ -359,10 +364,21 @@ static int watch_release(void)
 	return rc ? rc : (events ? 0 : -XEN_EIO);
 }
 
-/* The toolstack's part of creating and destroying both DomUs. */
-static void toolstack(void *arg)
+/* The backend's vCPU: two sessions, one after the other. */
+static void backend(void *arg)
 {
+	uint64_t end = xevtchn_now() + XT_LIMIT_NS;
+
 	(void)arg;
+	for (unsigned int i = 0; i < 2; i++) {
+		be_rc[i] = vdxs_session(&vd, end);
+		be_fe[i] = vd.cur.fe;
+	}
+}
+
+/* The toolstack's part of creating and destroying the DomUs. */
+static void toolstack(void)
+{
 	TS(watch_release(), "d3's shutdown heard through @releaseDomain");
 	for (uint16_t fe = XT_FE1; fe <= XT_FE2; fe++) {
 		struct xs_libxl_dom d = {.domid = fe, .name = fe == XT_FE1 ? "fe1" : "fe2",
@@ -414,10 +430,7 @@ static void toolstack(void *arg)
 
 static void dom0(void)
 {
-	static struct vdxs vd;
 	uint8_t *disk = rt_alloc_pages(XT_SECTORS * VIRTIO_BLK_SECTOR / RT_PAGE_SIZE);
-	uint16_t served[2] = {0, 0};
-	uint64_t end;
 	int rc;
 
 	tc = rt_alloc_pages((sizeof(*tc) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE);
@@ -454,17 +467,14 @@ static void dom0(void)
 	rt_check_eq(rc, 0, "backend set-up");
 	if (rc)
 		goto out;
-	rt_check_eq(rt_vcpu_start(2, toolstack, NULL), 0, "start the toolstack on vCPU 2");
-	end = xevtchn_now() + XT_LIMIT_NS;
-	for (unsigned int i = 0; i < 2; i++) {
-		rc = vdxs_session(&vd, end);
-		rt_check_eq(rc, 0, "backend session %u", i + 1);
-		served[i] = vd.cur.fe;
-	}
-	rt_check_eq(rt_vcpu_wait(2), 0, "the toolstack's end");
+	rt_check_eq(rt_vcpu_start(2, backend, NULL), 0, "start the backend on vCPU 2");
+	toolstack();
+	rt_check_eq(rt_vcpu_wait(2), 0, "the backend's end");
 	rt_check(ts_fails == 0, "toolstack: %u failures, first: %s", ts_fails, ts_msg);
-	rt_check_eq(served[0], XT_FE1, "first frontend served");
-	rt_check_eq(served[1], XT_FE2, "second frontend served");
+	for (unsigned int i = 0; i < 2; i++)
+		rt_check_eq(be_rc[i], 0, "backend session %u", i + 1);
+	rt_check_eq(be_fe[0], XT_FE1, "first frontend served");
+	rt_check_eq(be_fe[1], XT_FE2, "second frontend served");
 	rt_check_eq(vd.st.sessions, 2, "sessions");
 	rt_check_eq(vd.st.bad_chains + vd.st.ioerr, 0, "failed requests");
 	rt_check_eq(vd.be.self, 0, "the backend's domid");

@@ -10,9 +10,13 @@
  * undone and state Closed written. One session at a time, any number of
  * sessions one after another.
  *
- * Runs on the vCPU that owns the guest's page allocator (vCPU 0: foreign
- * mapping and the unpopulated allocator use it); its xenstore client may
- * be a Dom0-local one of xen/xsd_service.h served by another vCPU. The
+ * vdxs_init runs on vCPU 0 (it allocates: the frame lists, max_frames
+ * unpopulated frames made reachable, the ioreq page's frame, a page for
+ * the batched calls) after xen_unpopulated_init and xevtchn_init; a
+ * session allocates nothing and touches event bits through shared_info
+ * itself (xen/evtchn_bits.h), so vdxs_session runs on any vCPU, e.g. one
+ * of its own while vCPU 0 runs the toolstack. Its xenstore client may be
+ * a Dom0-local one of xen/xsd_service.h served by another vCPU. The
  * storage is a RAM disk given by the caller (or the caller's vmdev hooks:
  * vdxs.dev is set up before each session from vdxs.tmpl).
  */
@@ -35,14 +39,19 @@ struct vdxs_stats {
 	uint64_t accesses, requests, bad_chains, ioerr;
 };
 
+#define VDXS_BATCH 512u /* frames per add_to_physmap_batch */
+
 struct vdxs {
 	struct xs_client *c;
+	struct shared_info *shared; /* event bits (vCPU 0's address, for all) */
+	void *mc_page;		/* multicall list and requests of an unmap */
+	int *errs;		/* VDXS_BATCH results of one batch */
 	evtchn_port_t xs_port;	/* pending when the client's server moved */
 	struct xsbe be;
 	struct vmdev tmpl;	/* storage fields copied into dev per session */
 	struct vmdev dev;
 	struct vmdev_bank banks[2];
-	xen_pfn_t *local, *fg;	/* max_frames entries each */
+	xen_pfn_t *local, *fg;	/* max_frames entries each; local: unpopulated, reachable */
 	uint64_t max_frames;
 	xen_pfn_t io_gfn;	/* where the ioreq page lands (unpopulated) */
 	struct xsbe_disk cur;
