@@ -93,7 +93,7 @@ static int take(struct vdxs *v, uint64_t deadline)
 		int rc;
 
 		xevb_take(v->shared, v->xs_port);
-		rc = xsbe_take(&v->be, &v->cur);
+		rc = xsbe_take_only(&v->be, &v->cur);
 		if (rc != -XEN_EAGAIN)
 			return rc;
 		if (v->c->ev_count)

@@ -164,7 +164,7 @@ static int try_disk(struct xsbe *b, uint16_t fe, uint32_t devid, struct xsbe_dis
 	return 0;
 }
 
-int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
+int xsbe_take_only(struct xsbe *b, struct xsbe_disk *d)
 {
 	char fes[XSBE_LIST], devs[XSBE_LIST], dir[XS_LIBXL_PATH];
 	int nf, rc;
@@ -209,7 +209,7 @@ int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
 		return rc;
 	/* the frontend's changes wake the session (we may read its nodes) */
 	rc = xs_watch(b->c, d->fe_path, XSBE_TOKEN);
-	if (rc)
+	if (rc && rc != -XEN_EEXIST) /* EEXIST: taken before, not made ready */
 		return rc;
 	b->taken++;
 	return 0;
@@ -218,6 +218,18 @@ int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
 int xsbe_ready(struct xsbe *b, const struct xsbe_disk *d)
 {
 	return write_state(b, d->be_path, XENBUS_STATE_INITWAIT);
+}
+
+int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
+{
+	int rc = xsbe_take_only(b, d);
+
+	if (rc)
+		return rc;
+	rc = xsbe_ready(b, d);
+	if (rc)
+		xs_unwatch(b->c, d->fe_path, XSBE_TOKEN);
+	return rc;
 }
 
 bool xsbe_gone(struct xsbe *b, const struct xsbe_disk *d)

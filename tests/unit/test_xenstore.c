@@ -866,7 +866,7 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "3"), 0);
 	assert_int_equal(xsbe_take(&be, &d), -XEN_EAGAIN);
 	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "1"), 0);
-	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_take_only(&be, &d), 0);
 	assert_int_equal(d.fe, 1);
 	assert_int_equal(d.devid, 51712u);
 	assert_int_equal(d.base, 0x02000000u);
@@ -876,6 +876,9 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(d.static_max_kib, 131072u);
 	assert_true(d.introduced);
 	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "1");
+	/* not ready: offered again */
+	assert_int_equal(xsbe_take_only(&be, &d), 0);
+	assert_int_equal(d.fe, 1);
 	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "2");
 	/* libxl's wait sees InitWait */
@@ -893,7 +896,6 @@ static void test_vdisk_backend(void **state)
 	v.writable = true;
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
-	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 2);
 	assert_true(d.writable);
 	assert_false(xsbe_gone(&be, &d));
@@ -904,7 +906,6 @@ static void test_vdisk_backend(void **state)
 	/* and one whose domain is released (died) */
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
-	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(xs_release(&cl[0], 2), 0);
 	assert_true(xsbe_gone(&be, &d));
 	assert_int_equal(xsbe_end(&be, &d), 0);
@@ -917,12 +918,10 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
 	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
 	assert_int_equal(xsbe_take(&be, &d), 0);
-	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 2);
 	assert_int_equal(xsbe_take(&be, &d), 0);
-	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_int_equal(d.fe, 1);
-	assert_int_equal(be.taken, 5u);
+	assert_int_equal(be.taken, 6u);
 	/* a wait that never ends gives up through the client's wait hook */
 	spins = 999000;
 	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_CONNECTED),

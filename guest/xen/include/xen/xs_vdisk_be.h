@@ -47,9 +47,13 @@ int xsbe_init(struct xsbe *b, struct xs_client *c);
  * fills d and watches the frontend's directory. 0 when taken, -XEN_EAGAIN
  * when none is ready yet (the caller waits for the client's port and calls
  * again), or an error of the client. Not blocking.
+ * xsbe_take also writes InitWait at once (as the seed's backend does);
+ * xsbe_take_only leaves that to xsbe_ready, for a backend that first makes
+ * its IOREQ server claim the window (vdisk_xs does). A disk taken but not
+ * made ready is offered again by the next take.
  */
 int xsbe_take(struct xsbe *b, struct xsbe_disk *d);
-/* (A disk taken but not made ready is offered again by the next take.) */
+int xsbe_take_only(struct xsbe *b, struct xsbe_disk *d);
 /* The window is served (IOREQ server created and claiming it): writes
  * InitWait, which libxl (and the frontend) wait for. */
 int xsbe_ready(struct xsbe *b, const struct xsbe_disk *d);
