@@ -20,6 +20,10 @@
  *         window its nodes and its device tree name, then says it is done
  *         (data/result) and leaves (its state Closing for d1, Closed for
  *         d2). d2 reads what d1 wrote: one disk, two sessions.
+ *   flood d4: introduced first, keeps its request ring full of reads and
+ *         never reads a reply, until Dom0 releases it at the end (its store
+ *         port is then no longer connected); everything above happens
+ *         meanwhile, and the service must have held it back.
  *   gone  d3: finds its store, reports, shuts down; the toolstack hears
  *         @releaseDomain (the service's VIRQ_DOM_EXC and getdomaininfo),
  *         sees it still introduced (shut down, not dead), releases it.
@@ -269,6 +273,46 @@ static void gone(void)
 	rt_check_eq(xs_write(c, 0, "data/result", "ok"), 0, "report");
 }
 
+/* d4: floods its ring until its store port is no longer connected. */
+static void flood(void)
+{
+	struct xenstore_domain_interface *r = NULL;
+	struct xsd_sockmsg h = {.type = XS_READ, .len = 2};
+	struct evtchn_status st;
+
+	if (!init())
+		return;
+	me.end = xevtchn_now() + XT_LIMIT_NS;
+	rt_check_eq(xs_store_find(me.end, &r, &me.port), 0, "find the store");
+	if (!r)
+		return;
+	for (;;) {
+		if (xevtchn_status(DOMID_SELF, me.port, &st) == 0 &&
+		    st.status == EVTCHNSTAT_interdomain)
+			break; /* introduced: Dom0's end is bound */
+		if (xevtchn_now() > me.end) {
+			rt_test_fail("never introduced");
+			return;
+		}
+		xevtchn_wait_port(me.port, XT_TICK_NS);
+	}
+	while (xevtchn_status(DOMID_SELF, me.port, &st) == 0 &&
+	       st.status == EVTCHNSTAT_interdomain) {
+		while (XENSTORE_RING_SIZE - (r->req_prod - r->req_cons) >= sizeof(h) + 2) {
+			h.req_id++;
+			xs_ring_write(r->req, r->req_cons, &r->req_prod, &h, sizeof(h));
+			xs_ring_write(r->req, r->req_cons, &r->req_prod, "x", 2);
+		}
+		xevtchn_send(me.port);
+		if (xevtchn_now() > me.end) {
+			rt_test_fail("Dom0 never released us (%u requests sent)", h.req_id);
+			return;
+		}
+		xevtchn_wait_port(me.port, XT_TICK_NS);
+	}
+	rt_printf("flood: %u requests sent\n", h.req_id);
+}
+
 /* ----- Dom0 ----- */
 
 static struct xsd_svc svc;
@@ -376,9 +420,39 @@ static void backend(void *arg)
 	}
 }
 
+static uint64_t flood_served;
+
+/* d4's ring, introduced first: it floods while everything else runs. */
+static int flood_start(void)
+{
+	xen_pfn_t gfn;
+	evtchn_port_t port;
+	int rc = xs_store_prepare(XT_FLOOD, 0, &gfn, &port);
+
+	return rc ? rc : xs_introduce(tc, XT_FLOOD, gfn, port);
+}
+
+/* The flooder was held back, not served without end; then released. */
+static int flood_end(void)
+{
+	struct xsd_conn *c;
+	bool held;
+
+	xsd_lock(svc.xsd);
+	c = xsd_conn_of(svc.xsd, XT_FLOOD);
+	flood_served = c ? c->served : 0;
+	held = c && !c->broken &&
+	       c->out_len + sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX > XSD_OUT_SIZE;
+	xsd_unlock(svc.xsd);
+	if (!held)
+		return -XEN_EBUSY;
+	return xs_release(tc, XT_FLOOD);
+}
+
 /* The toolstack's part of creating and destroying the DomUs. */
 static void toolstack(void)
 {
+	TS(flood_start(), "introduce the flooder");
 	TS(watch_release(), "d3's shutdown heard through @releaseDomain");
 	for (uint16_t fe = XT_FE1; fe <= XT_FE2; fe++) {
 		struct xs_libxl_dom d = {.domid = fe, .name = fe == XT_FE1 ? "fe1" : "fe2",
@@ -426,6 +500,7 @@ static void toolstack(void)
 			   "nodes gone");
 		}
 	}
+	TS(flood_end(), "the flooder held back, released");
 }
 
 static void dom0(void)
@@ -486,8 +561,9 @@ static void dom0(void)
 		  (unsigned long)svc.xsd->stats.released);
 	rt_printf("dom0: toolstack's prepare..InitWait %lu us (d1), %lu us (d2)\n",
 		  (unsigned long)(ts_create_ns[0] / 1000), (unsigned long)(ts_create_ns[1] / 1000));
-	rt_check_eq(svc.xsd->stats.introduced, 3, "domains introduced");
-	rt_check_eq(svc.xsd->stats.released, 3, "domains released");
+	rt_printf("dom0: the flooder was served %lu requests\n", (unsigned long)flood_served);
+	rt_check_eq(svc.xsd->stats.introduced, 4, "domains introduced");
+	rt_check_eq(svc.xsd->stats.released, 4, "domains released");
 	rt_check(svc.dom_exc > 0, "VIRQ_DOM_EXC seen by the service");
 	rt_check(svc.xsd->stats.special_events > 0, "@releaseDomain fired");
 out:
@@ -506,6 +582,8 @@ void test_main(void)
 		frontend();
 	else if (rt_bootarg_is(r, "gone"))
 		gone();
+	else if (rt_bootarg_is(r, "flood"))
+		flood();
 	else
 		rt_test_error("unknown role");
 }

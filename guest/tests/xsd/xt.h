@@ -6,6 +6,7 @@
 #define XT_FE1 1
 #define XT_FE2 2
 #define XT_GONE 3 /* a domain with a store and no disk that shuts down */
+#define XT_FLOOD 4 /* a domain that floods its ring and never reads a reply */
 #define XT_FE_RAM (32ULL << 20)
 #define XT_MMIO 0x02000000ULL /* libxl's GUEST_VIRTIO_MMIO_BASE */
 #define XT_IRQ 33
