@@ -39,7 +39,7 @@ struct xlcfg; /* xen/xlcfg.h (the parser) */
 #define XL_MAX_DOMS 32       /* domains one toolstack keeps track of */
 #define XL_MAX_RAM_BANKS 2   /* libxl's Arm guest map: RAM0, RAM1 */
 #define XL_MAX_REGIONS 16    /* extended regions written to the DT */
-#define XL_PATH_MAX 128
+#define XL_PATH_MAX 256
 
 /* libxl's Arm map of a guest's virtio-mmio devices (base + 0x200 * i, SPI
  * 33 + i) and the magic pages (console at +0, xenstore at +1). */
@@ -122,7 +122,12 @@ struct xl {
 	xl_hosted_entry_fn hosted_entry;
 	/* private */
 	void *dc;                   /* a page: domctl/sysctl argument */
-	void *scratch;              /* a page: hvm context, small arrays */
+	void *scratch;              /* a page: hvm context, getdomaininfolist */
+	void *maps;                 /* a page: foreign-mapping arrays */
+	void *gfns;                 /* a page: populate_physmap frame list */
+	void *dtbuf;                /* the device tree being written */
+	void *pt;                   /* the page tables being written */
+	unsigned long uuid_seq;
 	unsigned int xen_major, xen_minor; /* for the /hypervisor compatible */
 	struct xl_dom dom[XL_MAX_DOMS];
 };
