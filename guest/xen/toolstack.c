@@ -50,6 +50,14 @@ struct xl_maps {
 	xen_pfn_t lg[XL_MAP_PAGES]; /* ours, unpopulated */
 	xen_pfn_t fg[XL_MAP_PAGES]; /* the domain's */
 	int errs[XL_MAP_PAGES];
+	/* the small hypercall arguments: in this page, not on the stack (the
+	 * library must not assume its stack is guest memory) */
+	union {
+		struct xen_memory_reservation res;
+		struct evtchn_alloc_unbound unbound;
+		struct xen_hvm_param param;
+		struct xen_add_to_physmap atp;
+	} arg;
 };
 _Static_assert(sizeof(struct xl_maps) <= RT_PAGE_SIZE, "one page");
 
@@ -126,31 +134,34 @@ static long physinfo(struct xl *xl, struct xen_sysctl_physinfo *pi)
 }
 
 /* n frames of dom from gfns[] (guest memory), order 0: how many were made. */
-static long populate(domid_t dom, xen_pfn_t *gfns, unsigned long n)
+static long populate(struct xl *xl, domid_t dom, xen_pfn_t *gfns, unsigned long n)
 {
-	struct xen_memory_reservation r = {.nr_extents = n, .extent_order = 0, .domid = dom};
+	struct xen_memory_reservation *r = &((struct xl_maps *)xl->maps)->arg.res;
 
-	set_xen_guest_handle(r.extent_start, rt_handle(gfns));
-	return HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
+	*r = (struct xen_memory_reservation){.nr_extents = n, .extent_order = 0, .domid = dom};
+	set_xen_guest_handle(r->extent_start, rt_handle(gfns));
+	return HYPERVISOR_memory_op(XENMEM_populate_physmap, r);
 }
 
-static long alloc_unbound(domid_t dom, domid_t remote, evtchn_port_t *port)
+static long alloc_unbound(struct xl *xl, domid_t dom, domid_t remote, evtchn_port_t *port)
 {
-	struct evtchn_alloc_unbound a = {.dom = dom, .remote_dom = remote};
+	struct evtchn_alloc_unbound *a = &((struct xl_maps *)xl->maps)->arg.unbound;
 	long rc;
 
-	rc = rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, rt_handle(&a), 0,
+	*a = (struct evtchn_alloc_unbound){.dom = dom, .remote_dom = remote};
+	rc = rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, rt_handle(a), 0,
 			  0, 0);
 	if (!rc)
-		*port = a.port;
+		*port = a->port;
 	return rc;
 }
 
-static long set_param(domid_t dom, uint32_t index, uint64_t value)
+static long set_param(struct xl *xl, domid_t dom, uint32_t index, uint64_t value)
 {
-	struct xen_hvm_param p = {.domid = dom, .index = index, .value = value};
+	struct xen_hvm_param *p = &((struct xl_maps *)xl->maps)->arg.param;
 
-	return rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, rt_handle(&p), 0, 0, 0);
+	*p = (struct xen_hvm_param){.domid = dom, .index = index, .value = value};
+	return rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, rt_handle(p), 0, 0, 0);
 }
 
 /* --- writing the domain's memory ----------------------------------------- */
@@ -634,8 +645,7 @@ static int plan_disks(struct xl *xl, const struct xlcfg *cfg, struct xl_dom *d, 
 		struct xl_disk *k = &d->disk[i];
 		int be = 0;
 
-		if (c->specification != XLCFG_SPEC_VIRTIO ||
-		    (c->transport != XLCFG_TRANSPORT_DEFAULT && c->transport != XLCFG_TRANSPORT_MMIO)) {
+		if (!xlcfg_disk_is_virtio_mmio(c)) {
 			say(err, errlen, "disk %u (%s): memvisor has virtio-mmio disks only "
 			    "(specification=virtio, transport=mmio)", i, c->vdev);
 			return -XEN_EOPNOTSUPP;
@@ -678,7 +688,7 @@ static int populate_ram(struct xl *xl, const struct xl_dom *d)
 
 			for (unsigned long i = 0; i < n; i++)
 				g[i] = gfn + i;
-			rc = populate(d->domid, g, n);
+			rc = populate(xl, d->domid, g, n);
 			if (rc < 0)
 				return (int)rc;
 			if ((unsigned long)rc != n)
@@ -701,34 +711,35 @@ static int magic(struct xl *xl, struct xl_dom *d)
 	d->store_gfn = XL_STORE_PFN;
 	g[0] = d->console_gfn;
 	g[1] = d->store_gfn;
-	rc = populate(d->domid, g, 2);
+	rc = populate(xl, d->domid, g, 2);
 	if (rc != 2)
 		return rc < 0 ? (int)rc : -XEN_ENOMEM;
 	d->console_domid = xl->console_domid;
 	d->store_domid = xl->store_domid;
-	rc = alloc_unbound(d->domid, d->console_domid, &d->console_port);
+	rc = alloc_unbound(xl, d->domid, d->console_domid, &d->console_port);
 	if (!rc)
-		rc = alloc_unbound(d->domid, d->store_domid, &d->store_port);
+		rc = alloc_unbound(xl, d->domid, d->store_domid, &d->store_port);
 	if (!rc)
-		rc = set_param(d->domid, HVM_PARAM_CONSOLE_EVTCHN, d->console_port);
+		rc = set_param(xl, d->domid, HVM_PARAM_CONSOLE_EVTCHN, d->console_port);
 	if (!rc)
-		rc = set_param(d->domid, HVM_PARAM_CONSOLE_PFN, d->console_gfn);
+		rc = set_param(xl, d->domid, HVM_PARAM_CONSOLE_PFN, d->console_gfn);
 	if (!rc)
-		rc = set_param(d->domid, HVM_PARAM_STORE_EVTCHN, d->store_port);
+		rc = set_param(xl, d->domid, HVM_PARAM_STORE_EVTCHN, d->store_port);
 	if (!rc)
-		rc = set_param(d->domid, HVM_PARAM_STORE_PFN, d->store_gfn);
+		rc = set_param(xl, d->domid, HVM_PARAM_STORE_PFN, d->store_gfn);
 	return (int)rc;
 }
 
 /* Grant table frame 0 at region 0 (libxl places it before the guest runs;
  * memvisor cannot seed entries through a foreign map of it: a grant-table
  * frame is never foreign-mapped). */
-static int place_gnttab(const struct xl_dom *d)
+static int place_gnttab(struct xl *xl, const struct xl_dom *d)
 {
-	struct xen_add_to_physmap a = {.domid = d->domid, .space = XENMAPSPACE_grant_table,
-				       .idx = 0, .gpfn = XL_GNTTAB_BASE >> 12};
+	struct xen_add_to_physmap *a = &((struct xl_maps *)xl->maps)->arg.atp;
 
-	return (int)HYPERVISOR_memory_op(XENMEM_add_to_physmap, &a);
+	*a = (struct xen_add_to_physmap){.domid = d->domid, .space = XENMAPSPACE_grant_table,
+					 .idx = 0, .gpfn = XL_GNTTAB_BASE >> 12};
+	return (int)HYPERVISOR_memory_op(XENMEM_add_to_physmap, a);
 }
 
 static int load_kernel(struct xl *xl, const struct xl_dom *d, const void *img,
@@ -908,7 +919,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 		goto err_domain;
 	}
 	STEP("console and xenstore pages and ports", magic(xl, d));
-	STEP("grant table at region 0", place_gnttab(d));
+	STEP("grant table at region 0", place_gnttab(xl, d));
 	{
 		uint64_t r[XL_MAX_REGIONS][2];
 		int n = xl_regions(d->gpaddr_bits, d, r, XL_MAX_REGIONS);
