@@ -32,8 +32,12 @@
 #include <rt/rt.h>
 #include <xen/fdt_write.h>
 #include <xen/toolstack.h>
+#include <xen/toolstack_xs.h>
 #include <xen/unpopulated.h>
+#include <xen/xenstore.h>
+#include <xen/xenstored.h>
 #include <xen/xlcfg.h>
+#include <xen/xs_libxl.h>
 
 #include "../../guest/xen/toolstack_priv.h"
 
@@ -692,6 +696,174 @@ static void test_no_xenstore(void **state)
 	back_to_start();
 }
 
+
+/* --- the xenstore hooks over xenstored and libxl's node writer ----------- */
+
+static struct xsd srv;
+static struct xenstore_domain_interface lring[2];
+static struct xs_client cl, be_cl;
+static unsigned long spins;
+static bool be_sim;   /* a backend answers InitWait */
+static unsigned int be_fe;
+static unsigned int introduced, released;
+
+static void nop_notify(void *ctx)
+{
+	(void)ctx;
+}
+
+/* the backend's client: only runs the server */
+static int be_wait(void *ctx)
+{
+	(void)ctx;
+	xsd_poll(&srv);
+	return ++spins > 2000000 ? -1 : 0;
+}
+
+/* the toolstack's client: runs the server and, when asked, plays the
+ * disk backend, which takes the frontend by writing InitWait */
+static int ts_wait(void *ctx)
+{
+	(void)ctx;
+	xsd_poll(&srv);
+	if (be_sim) {
+		/* the frontend it serves: the one domain under its backend dir */
+		char path[XS_LIBXL_PATH + 8], v[16];
+
+		if (xs_directory(&be_cl, 0, "/local/domain/0/backend/virtio_disk", v, sizeof(v)) >
+		    0) {
+			be_fe = (unsigned int)strtoul(v, NULL, 10);
+			xs_libxl_be_path(path, 0, (uint16_t)be_fe, 51712);
+			strcat(path, "/state");
+			if (xs_read(&be_cl, 0, path, v, sizeof(v)) > 0 && v[0] == '1')
+				assert_int_equal(xs_write(&be_cl, 0, path, "2"), 0);
+		}
+	}
+	/* nobody answers: give up (libxl's timeout), but only while no
+	 * request of ours is in flight: then it is the wait for the backend */
+	if (++spins > 20000 && lring[0].req_cons == lring[0].req_prod &&
+	    lring[0].rsp_cons == lring[0].rsp_prod)
+		return -1;
+	return 0;
+}
+
+/* INTRODUCE: the ring is the DomU's store page, through its window */
+static int dom_introduce(void *ctx, uint16_t dom, uint64_t gfn, uint32_t port,
+			 struct xsd_ring_io *io)
+{
+	struct domain *u = domain_by_id(H.hv, dom);
+
+	(void)ctx;
+	(void)port;
+	if (!u || gfn != XL_STORE_PFN)
+		return -XEN_EINVAL;
+	io->intf = h_va(u, gfn << 12);
+	io->notify = nop_notify;
+	introduced++;
+	return 0;
+}
+
+static void dom_release(void *ctx, uint16_t dom, struct xsd_ring_io *io)
+{
+	(void)ctx;
+	(void)dom;
+	(void)io;
+	released++;
+}
+
+static int dom_state(void *ctx, uint16_t dom)
+{
+	(void)ctx;
+	return domain_by_id(H.hv, dom) ? XSD_DOM_RUNNING : XSD_DOM_DEAD;
+}
+
+static const struct xsd_domain_ops dom_ops = {dom_introduce, dom_release, dom_state};
+
+static void test_xenstore_nodes(void **state)
+{
+	struct xlcfg cfg;
+	char err[200], v[200], path[160];
+	domid_t id = 0;
+	int rc;
+
+	(void)state;
+	xsd_init(&srv);
+	xsd_set_domain_ops(&srv, &dom_ops, NULL);
+	memset(lring, 0, sizeof(lring));
+	assert_non_null(xsd_connect_local(&srv, &lring[0], nop_notify, NULL));
+	assert_non_null(xsd_connect_local(&srv, &lring[1], nop_notify, NULL));
+	xs_client_init(&cl, &lring[0], nop_notify, ts_wait, NULL);
+	xs_client_init(&be_cl, &lring[1], nop_notify, be_wait, NULL);
+	introduced = released = 0;
+	XL.xs = &xl_xs_libxl_ops;
+	XL.xs_ctx = &cl;
+	parse("name='stored'\nmemory=16\nmaxmem=24\nvcpus=2\nkernel='hello.elf'\n"
+	      "disk=['vdev=xvda, specification=virtio, backendtype=standalone, target=/img']\n",
+	      &cfg);
+
+	/* nobody takes the disk: libxl's wait gives up, nothing is left */
+	be_sim = false;
+	spins = 0;
+	rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+	if (rc != -XEN_ETIMEDOUT)
+		fprintf(stderr, "xl_create: %d: %s\n", rc, err);
+	assert_int_equal(rc, -XEN_ETIMEDOUT);
+	assert_int_equal(introduced, 1);
+	assert_int_equal(released, 1);
+	/* only Dom0's home is left (its backend directory without the disk) */
+	assert_int_equal(xs_directory(&cl, 0, "/local/domain", v, sizeof(v)), 2); /* "0", NUL */
+	assert_string_equal(v, "0");
+	assert_true(xs_directory(&cl, 0, "/local/domain/0/backend/virtio_disk", v, sizeof(v)) <= 0);
+	assert_int_equal(xs_directory(&cl, 0, "/vm", v, sizeof(v)), 0);
+	back_to_start();
+
+	/* a backend answers: built, introduced, its nodes as libxl's */
+	be_sim = true;
+	spins = 0;
+	be_fe = 0;
+	rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "xl_create: %d: %s\n", rc, err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(introduced, 2);
+	assert_int_equal(be_fe, id);
+	assert_int_equal(xs_is_domain_introduced(&cl, id), 1);
+	snprintf(path, sizeof(path), "/local/domain/%u/name", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "stored");
+	snprintf(path, sizeof(path), "/local/domain/%u/memory/target", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "16384");
+	snprintf(path, sizeof(path), "/local/domain/%u/memory/static-max", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "24576");
+	snprintf(path, sizeof(path), "/local/domain/%u/store/port", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_int_equal(strtoul(v, NULL, 10), XL.dom[0].store_port);
+	snprintf(path, sizeof(path), "/local/domain/%u/device/virtio_disk/51712/base", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_int_equal(strtoull(v, NULL, 0), 0x02000000ULL);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u/51712/params", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "/img");
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u/51712/state", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "2");
+
+	/* destroy: released, every node of it gone */
+	assert_int_equal(xl_destroy(&XL, id), 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(xs_is_domain_introduced(&cl, id), 0);
+	snprintf(path, sizeof(path), "/local/domain/%u", id);
+	assert_int_equal(xs_read(&cl, 0, path, v, sizeof(v)), -XEN_ENOENT);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u", id);
+	assert_int_equal(xs_read(&cl, 0, path, v, sizeof(v)), -XEN_ENOENT);
+	assert_int_equal(xs_directory(&cl, 0, "/vm", v, sizeof(v)), 0);
+	back_to_start();
+	XL.xs = &xs_ops;
+	XL.xs_ctx = NULL;
+}
+
 /* 100 create/destroy cycles: heap, memfd, domains back every time. */
 static void test_cycles(void **state)
 {
@@ -803,6 +975,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_xenstore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xenstore_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
 	};
 
