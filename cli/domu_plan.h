@@ -6,13 +6,13 @@
  * through ext_find_libxl, so with the policy's rules and notes), and one
  * virtio-mmio window per virtio disk (base 0x02000000 + 0x200*i, SPI 33+i).
  *
- * domu_plan() has no stdio and is what tests compare the toolstack's
+ * domu_plan() (domu_plan.c) has no output and is what tests compare the toolstack's
  * device tree with; domu_plan_dtb() writes the tree the plan describes
  * (memvisor's guest contract, hv/boot/guestdt.c, plus the virtio,mmio
  * nodes).
  */
-#ifndef MEMVISOR_CLI_LAYOUT_DOMU_H
-#define MEMVISOR_CLI_LAYOUT_DOMU_H
+#ifndef MEMVISOR_CLI_DOMU_PLAN_H
+#define MEMVISOR_CLI_DOMU_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
