@@ -14,13 +14,13 @@
  */
 #include <xen/xlcfg.h>
 
+#include <common/guest_layout.h>
 #include <public/errno.h>
 #include <string.h>
 
-/* The two Arm guest RAM banks together (GUEST_RAM0_SIZE + GUEST_RAM1_SIZE,
- * include/common/guest_layout.h): no guest can have more RAM, so a bigger
- * memory/maxmem is out of range here already. */
-#define XLCFG_MEMORY_MAX_MIB ((0xc0000000ULL + 0xfe00000000ULL) >> 20)
+/* The two Arm guest RAM banks together: no guest can have more RAM, so a
+ * bigger memory/maxmem is out of range here already. */
+#define XLCFG_MEMORY_MAX_MIB ((GUEST_RAM0_SIZE + GUEST_RAM1_SIZE) >> 20)
 #define XLCFG_VCPUS_MAX 128
 
 /* ----- error messages without stdio ----- */

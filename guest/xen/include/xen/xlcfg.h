@@ -21,7 +21,7 @@
  * ("pvh" default, "hvm"; "pv" is refused), disk (a list of disk specs, at
  * most XLCFG_DISKS_MAX).
  *
- * Policy for everything else (docs/toolstack.md "The configuration file"):
+ * Policy for everything else (docs/xl-cfg.md):
  * an unknown key is an error naming it (-EOPNOTSUPP) rather than silently
  * ignored, because a setting that does nothing is worse than a refusal; a
  * key given twice is an error (-EEXIST).
