@@ -33,6 +33,7 @@
 #include <rt/hypercall.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
+#include <common/libxl_extregion.h>
 #include <xen/fdt_write.h>
 #include <xen/foreign.h>
 #include <xen/toolstack.h>
@@ -43,6 +44,11 @@
 
 /* libxl: max_mem is the target plus LIBXL_MAXMEM_CONSTANT (1 MiB). */
 #define XL_MAXMEM_SLACK_KB 1024
+_Static_assert(XL_MAX_RAM_BANKS == GUEST_RAM_BANKS, "libxl's two banks");
+_Static_assert(XL_VIRTIO_MMIO_BASE == GUEST_VIRTIO_MMIO_BASE &&
+	       XL_VIRTIO_MMIO_SIZE == GUEST_VIRTIO_MMIO_SIZE &&
+	       XL_VIRTIO_SPI_FIRST == GUEST_VIRTIO_MMIO_SPI_FIRST &&
+	       XL_MAGIC_BASE == GUEST_MAGIC_BASE, "toolstack.h repeats the shared guest map");
 /* Foreign-mapped at a time while writing the domain. */
 #define XL_MAP_PAGES 64
 
@@ -220,51 +226,45 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 
 /* --- the guest's map (libxl's Arm layout) -------------------------------- */
 
-static const uint64_t ram_base[XL_MAX_RAM_BANKS] = {XL_RAM0_BASE, XL_RAM1_BASE};
-static const uint64_t ram_size[XL_MAX_RAM_BANKS] = {XL_RAM0_SIZE, XL_RAM1_SIZE};
-
-/* libxl/libxenguest on Arm: RAM0 first, the rest in RAM1. */
+/* libxl/libxenguest on Arm: RAM0 first, the rest in RAM1 (the shared
+ * split, libxl_ram_banks()). */
 void xl_ram_banks(uint64_t bytes, struct xl_dom *d)
 {
-	d->nr_ram = 0;
-	for (unsigned int i = 0; i < XL_MAX_RAM_BANKS && bytes; i++) {
-		uint64_t n = bytes < ram_size[i] ? bytes : ram_size[i];
+	uint64_t used[GUEST_RAM_BANKS];
 
-		d->ram[d->nr_ram].base = ram_base[i];
-		d->ram[d->nr_ram].size = n;
+	(void)libxl_ram_banks(bytes, used); /* the caller bounds bytes */
+	d->nr_ram = 0;
+	for (unsigned int i = 0; i < GUEST_RAM_BANKS && used[i]; i++) {
+		d->ram[d->nr_ram].base = libxl_ext_bank_base(i);
+		d->ram[d->nr_ram].size = used[i];
 		d->nr_ram++;
-		bytes -= n;
 	}
 }
 
 /*
- * libxl's extended regions (finalize_hypervisor_node, xen-facts 1.5): per
- * guest RAM bank, from the RAM placed there rounded up to 2 MiB to the
- * bank's end or 2^gpaddr_bits - 1, whichever is lower; pieces under 64 MiB
- * are dropped; sizes are not rounded. No iomem in memvisor's configs.
+ * libxl's extended regions (finalize_hypervisor_node, xen-facts 1.5), by
+ * the implementation the hypervisor's planner shares: per guest RAM bank,
+ * from the RAM placed there rounded up to 2 MiB to the bank's end or
+ * 2^gpaddr_bits - 1; under 64 MiB dropped; sizes not rounded; no iomem in
+ * memvisor's configs.
  */
-int xl_regions(unsigned int gpaddr_bits, const struct xl_dom *d, uint64_t (*out)[2],
-	       unsigned int max)
+int xl_regions(unsigned int gpaddr_bits, bool iomem_excluded, const struct xl_dom *d,
+	       uint64_t (*out)[2], unsigned int max)
 {
-	uint64_t top = gpaddr_bits >= 64 ? ~0ULL : (1ULL << gpaddr_bits) - 1;
+	struct libxl_ext_input in = {.gpaddr_bits = gpaddr_bits,
+				     .iomem_excluded = iomem_excluded};
+	struct libxl_ext_range r[XL_MAX_REGIONS];
 	unsigned int n = 0;
+	int rc;
 
-	if (gpaddr_bits > 64)
-		return -XEN_EINVAL;
-	for (unsigned int i = 0; i < XL_MAX_RAM_BANKS; i++) {
-		uint64_t used = i < d->nr_ram ? d->ram[i].size : 0;
-		uint64_t s = ram_base[i] + ((used + XL_2M - 1) & ~(XL_2M - 1));
-		uint64_t e = ram_base[i] + ram_size[i] - 1;
-
-		if (e > top)
-			e = top;
-		if (s > e || e - s + 1 < XL_EXT_MIN)
-			continue;
-		if (n == max)
-			break;
-		out[n][0] = s;
-		out[n][1] = e - s + 1;
-		n++;
+	for (unsigned int i = 0; i < d->nr_ram; i++)
+		in.bank_used[d->ram[i].base == GUEST_RAM1_BASE] = d->ram[i].size;
+	rc = libxl_ext_regions(&in, r, max < XL_MAX_REGIONS ? max : XL_MAX_REGIONS, &n);
+	if (rc)
+		return rc;
+	for (unsigned int i = 0; i < n; i++) {
+		out[i][0] = r[i].start;
+		out[i][1] = r[i].size;
 	}
 	return (int)n;
 }
@@ -922,7 +922,9 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	STEP("grant table at region 0", place_gnttab(xl, d));
 	{
 		uint64_t r[XL_MAX_REGIONS][2];
-		int n = xl_regions(d->gpaddr_bits, d, r, XL_MAX_REGIONS);
+		/* the 4.21+ rules when the hypervisor presents 4.21 or later */
+		bool cut = xl->xen_major > 4 || (xl->xen_major == 4 && xl->xen_minor >= 21);
+		int n = xl_regions(d->gpaddr_bits, cut, d, r, XL_MAX_REGIONS);
 
 		STEP("extended regions", n < 0 ? n : 0);
 		d->nr_regions = (unsigned int)n;

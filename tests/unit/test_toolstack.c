@@ -946,23 +946,23 @@ static void test_regions(void **state)
 	memset(&d, 0, sizeof(d));
 	xl_ram_banks(16ULL << 20, &d);
 	assert_int_equal(d.nr_ram, 1);
-	assert_int_equal(xl_regions(32, &d, r, 4), 1);
+	assert_int_equal(xl_regions(32, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x41000000ULL);
 	assert_int_equal(r[0][1], 0xbf000000ULL);
-	assert_int_equal(xl_regions(40, &d, r, 4), 2);
+	assert_int_equal(xl_regions(40, true, &d, r, 4), 2);
 	assert_int_equal(r[1][0], 0x200000000ULL);
 	assert_int_equal(r[1][1], (1ULL << 40) - 0x200000000ULL);
 	/* 3 GiB - 32 MiB in RAM0: its tail is 32 MiB, dropped */
 	xl_ram_banks(0xc0000000ULL - (32ULL << 20), &d);
-	assert_int_equal(xl_regions(36, &d, r, 4), 1);
+	assert_int_equal(xl_regions(36, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x200000000ULL);
 	/* 3 GiB + 1 MiB: RAM1 holds 1 MiB, its region starts 2 MiB in */
 	xl_ram_banks(0xc0000000ULL + (1ULL << 20), &d);
 	assert_int_equal(d.nr_ram, 2);
 	assert_int_equal(d.ram[1].size, 1ULL << 20);
-	assert_int_equal(xl_regions(36, &d, r, 4), 1);
+	assert_int_equal(xl_regions(36, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x200200000ULL);
-	assert_int_equal(xl_regions(65, &d, r, 4), -XEN_EINVAL);
+	assert_int_equal(xl_regions(65, true, &d, r, 4), -XEN_EINVAL);
 }
 
 int main(void)
