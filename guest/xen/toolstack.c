@@ -173,9 +173,35 @@ static long set_param(struct xl *xl, domid_t dom, uint32_t index, uint64_t value
 /* --- writing the domain's memory ----------------------------------------- */
 
 /*
+ * Removes our mappings at lg[0..n). A whole multicall that failed is
+ * retried page by page, each a few times while the hypervisor is short of
+ * memory (what a retry can fix); an entry that was never mapped fails
+ * otherwise and is done. A mapping left behind would keep the domain a
+ * dying zombie after its destroy, so this tries hard. 0, or the error of
+ * a page that stayed mapped.
+ */
+static int unmap_all(const xen_pfn_t *lg, unsigned long n)
+{
+	int left = 0;
+
+	if (!xforeign_unmap(lg, n))
+		return 0;
+	for (unsigned long i = 0; i < n; i++) {
+		int rc = -XEN_ENOMEM;
+
+		for (unsigned int t = 0; t < 16 && (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN); t++)
+			rc = xforeign_unmap(&lg[i], 1);
+		if (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN)
+			left = rc;
+	}
+	return left;
+}
+
+/*
  * Copies len bytes from src (NULL: zeros) to the domain's guest-physical
  * gpa, through foreign mappings of at most XL_MAP_PAGES pages at a time,
- * removed before returning. The frames must be the domain's RAM.
+ * removed before returning (also when the copy fails). The frames must be
+ * the domain's RAM.
  */
 static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, size_t len)
 {
@@ -189,18 +215,22 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 
 		if (n > XL_MAP_PAGES)
 			n = XL_MAP_PAGES;
-		for (unsigned long i = 0; i < n; i++)
+		for (unsigned long i = 0; i < n; i++) {
 			m->fg[i] = first + i;
+			m->errs[i] = -XEN_EFAULT;
+		}
 		rc = xforeign_map(dom, m->fg, m->lg, n, m->errs);
 		if (rc) {
 			int first_err = rc < 0 ? (int)rc : -XEN_EFAULT;
 
-			for (unsigned long i = 0; i < n; i++) {
-				if (m->errs[i] == 0)
-					xforeign_unmap(&m->lg[i], 1);
-				else if (rc > 0 && first_err == -XEN_EFAULT)
+			for (unsigned long i = 0; rc > 0 && i < n; i++)
+				if (m->errs[i]) {
 					first_err = m->errs[i];
-			}
+					break;
+				}
+			/* what was mapped (a whole call's failure says nothing of
+			 * its entries) goes again */
+			unmap_all(m->lg, n);
 			return first_err;
 		}
 		for (unsigned long i = 0; i < n && len; i++) {
@@ -218,8 +248,9 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 			gpa += k;
 			len -= k;
 		}
-		if (xforeign_unmap(m->lg, n))
-			return -XEN_EFAULT;
+		rc = unmap_all(m->lg, n);
+		if (rc)
+			return (int)rc;
 	}
 	return 0;
 }

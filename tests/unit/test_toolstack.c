@@ -883,6 +883,55 @@ static void test_cycles(void **state)
 	assert_int_equal(xs.gones, 100);
 }
 
+/*
+ * xl_create with the hypervisor's nth allocation failing, for every n
+ * until it succeeds (the failure-injection build; skipped otherwise): each
+ * failure is an error and leaves the heap, the domain list, the memfd and
+ * the audit as before, and the xenstore nodes removed when written.
+ */
+static void test_create_oom(void **state)
+{
+#ifdef HV_FAILINJECT
+	struct xlcfg cfg;
+	char err[200];
+	domid_t id = 0;
+	unsigned int failed = 0;
+	int rc = -XEN_ENOMEM;
+
+	(void)state;
+	parse(cfg_text, &cfg);
+	for (uint64_t nth = 1; rc && nth < 5000; nth++) {
+		unsigned int news = xs.news, gones = xs.gones;
+
+		H.hv->fi_nth = nth;
+		H.hv->fi_calls = 0;
+		rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+		H.hv->fi_nth = 0;
+		if (rc) {
+			failed++;
+			assert_true(rc < 0);
+			assert_int_equal(xs.gones - gones, xs.news - news);
+			if (count_domains() != ndoms0) {
+				for (struct domain *d = H.hv->domains; d; d = d->next)
+					fprintf(stderr, "allocation %llu failed: %d (%s); d%u state %d "
+						"tot_pages %llu\n", (unsigned long long)nth, rc, err,
+						d->id, (int)d->state,
+						(unsigned long long)d->tot_pages);
+			}
+			back_to_start();
+		}
+	}
+	assert_int_equal(rc, 0);
+	assert_true(failed >= 3);
+	print_message("xl_create failed cleanly at each of %u allocations\n", failed);
+	assert_int_equal(xl_destroy(&XL, id), 0);
+	back_to_start();
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 /* The writer alone: what libfdt reads back, and its errors. */
 static void test_fdt_write(void **state)
 {
@@ -977,6 +1026,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_xenstore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xenstore_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_oom, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
