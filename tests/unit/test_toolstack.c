@@ -23,8 +23,10 @@
 #include <libfdt.h>
 
 #include "harness.h"
+#include <hv/grant.h>
 
 #include <public/domctl.h>
+#include <public/event_channel.h>
 #include <public/errno.h>
 #include <public/hvm_op.h>
 #include <rt/hypercall.h>
@@ -234,8 +236,26 @@ static const struct xl_xs_ops xs_ops = {xs_new, xs_wait, xs_gone};
 /* --- fixture --------------------------------------------------------------- */
 
 static struct xl XL;
-static uint64_t free0, resident0;
-static unsigned int ndoms0;
+static uint64_t free0, resident0, mapped0;
+static unsigned int ndoms0, ports0, grants0;
+
+/* Dom0's open ports (EVTCHNOP_status of every port below 1024). */
+static unsigned int open_ports(void)
+{
+	unsigned int n = 0;
+
+	for (evtchn_port_t p = 1; p < 1024; p++) {
+		struct evtchn_status st = {.dom = DOMID_SELF, .port = p};
+
+		h_put(dom0, 0, &st, sizeof(st));
+		if (h_call(&H, dom0, __HYPERVISOR_event_channel_op, EVTCHNOP_status, h_gpa(0), 0, 0,
+			   0))
+			break; /* past the domain's ports */
+		h_get(dom0, 0, &st, sizeof(st));
+		n += st.status != EVTCHNSTAT_closed;
+	}
+	return n;
+}
 
 static unsigned int count_domains(void)
 {
@@ -289,6 +309,9 @@ static int setup(void **state)
 	free0 = H.hv->heap.free_pages;
 	resident0 = vmm_memfd_resident(&H.vmm);
 	ndoms0 = count_domains();
+	ports0 = open_ports();
+	grants0 = gnttab_nr_maps(dom0);
+	mapped0 = vmm_dom(dom0)->mapped_pages;
 	h_audit(&H);
 	return 0;
 }
@@ -301,12 +324,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* the system as it was before the create */
+/* the system as it was before the create: domains, heap, Dom0's ports,
+ * grant maps and host mappings of its window, the memfd, the audit */
 static void back_to_start(void)
 {
 	h_audit(&H);
 	assert_int_equal(count_domains(), ndoms0);
 	assert_int_equal(H.hv->heap.free_pages, free0);
+	assert_int_equal(open_ports(), ports0);
+	assert_int_equal(gnttab_nr_maps(dom0), grants0);
+	assert_int_equal(vmm_dom(dom0)->mapped_pages, mapped0);
 	if (vmm_memfd_resident(&H.vmm) > resident0)
 		fprintf(stderr, "memfd: %llu bytes now, %llu at the start\n",
 			(unsigned long long)vmm_memfd_resident(&H.vmm), (unsigned long long)resident0);
