@@ -1,6 +1,6 @@
 /*
- * The toolstack's internal steps (guest/xen/toolstack.c), visible to its
- * unit test: libxl's guest map, its extended regions, the ELF check, the
+ * The toolstack's internal steps (guest/xen/toolstack.c, toolstack_layout.c,
+ * xl_elf.c), visible to its unit test and fuzzer: libxl's guest map, its extended regions, the ELF check, the
  * identity map and the device tree.
  */
 #ifndef XEN_TOOLSTACK_PRIV_H
@@ -63,6 +63,8 @@ int xl_regions(unsigned int gpaddr_bits, bool iomem_excluded, const struct xl_do
 int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t area,
 		 struct xl_elf *e, char *err, size_t errlen);
 int xl_page_tables(const struct xl_dom *d, uint64_t area, uint64_t *pt);
+/* The boot GDT: null, 0x08 64-bit code DPL0, 0x10 flat data DPL0. */
+void xl_gdt(uint64_t g[3]);
 long xl_write_dt(const struct xl *xl, const struct xl_dom *d, const char *bootargs,
 		 uint64_t area, const struct xl_elf *e, void *buf, size_t cap);
 
