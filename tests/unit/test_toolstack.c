@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
+#include "guest_shim.h"
 #include "harness.h"
 #include <hv/grant.h>
 
@@ -29,13 +30,10 @@
 #include <public/event_channel.h>
 #include <public/errno.h>
 #include <public/hvm_op.h>
-#include <rt/hypercall.h>
-#include <rt/mm.h>
 #include <rt/rt.h>
 #include <xen/fdt_write.h>
 #include <xen/toolstack.h>
 #include <xen/toolstack_xs.h>
-#include <xen/unpopulated.h>
 #include <xen/xenstore.h>
 #include <xen/xenstored.h>
 #include <xen/xlcfg.h>
@@ -43,108 +41,10 @@
 
 #include "../../guest/xen/toolstack_priv.h"
 
-/* --- the guest-runtime shim for "Dom0" ----------------------------------- */
-
-#define POOL_GFN 0x20000ULL /* Dom0's page pool */
-#define POOL_PAGES 128
-#define UNPOP_GFN 0x100000ULL /* its unpopulated frames: 4 GiB up */
+/* --- "Dom0": a harness domain running the library (guest_shim.h) --------- */
 
 static struct harness H;
 static struct domain *dom0;
-static bool pool_used[POOL_PAGES];
-static uint64_t unpop_next;
-
-long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		  uint64_t a5)
-{
-	return (long)h_call(&H, dom0, nr, a1, a2, a3, a4, a5);
-}
-
-uint64_t rt_virt_to_phys(const void *p)
-{
-	uint8_t *w = h_va(dom0, 0);
-
-	return p ? (uint64_t)((const uint8_t *)p - w) : 0;
-}
-
-void *rt_phys_to_virt(uint64_t pa)
-{
-	return h_va(dom0, pa);
-}
-
-void *rt_alloc_pages(unsigned long n)
-{
-	for (unsigned long i = 0; i + n <= POOL_PAGES; i++) {
-		unsigned long k;
-
-		for (k = 0; k < n && !pool_used[i + k]; k++)
-			;
-		if (k < n)
-			continue;
-		for (k = 0; k < n; k++)
-			pool_used[i + k] = true;
-		memset(h_va(dom0, (POOL_GFN + i) << 12), 0, n * 4096);
-		return h_va(dom0, (POOL_GFN + i) << 12);
-	}
-	return NULL;
-}
-
-void rt_free_pages(void *p, unsigned long n)
-{
-	unsigned long i = (rt_virt_to_phys(p) >> 12) - POOL_GFN;
-
-	for (unsigned long k = 0; k < n; k++) {
-		assert_true(pool_used[i + k]);
-		pool_used[i + k] = false;
-	}
-}
-
-int rt_map_range(uint64_t pa, uint64_t size)
-{
-	(void)pa;
-	(void)size;
-	return 0;
-}
-
-int rt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
-{
-	return vsnprintf(buf, n, fmt, ap);
-}
-
-int rt_snprintf(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int rt_printf(const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vprintf(fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int xen_alloc_unpopulated_pages(unsigned long nr, xen_pfn_t *gfns)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		gfns[i] = UNPOP_GFN + unpop_next++;
-	return 0;
-}
-
-void xen_free_unpopulated_pages(unsigned long nr, const xen_pfn_t *gfns)
-{
-	(void)nr;
-	(void)gfns;
-}
 
 /* --- a synthetic kernel ---------------------------------------------------- */
 
@@ -275,19 +175,10 @@ static void parse(const char *text, struct xlcfg *cfg)
 
 static int setup(void **state)
 {
-	uint64_t g[POOL_PAGES];
-
 	(void)state;
 	h_init_default(&H);
 	dom0 = h_domain(&H, "dom0", DOMF_privileged, 4096);
-	for (unsigned int i = 0; i < POOL_PAGES; i++)
-		g[i] = POOL_GFN + i;
-	assert_int_equal(h_reservation(&H, dom0, XENMEM_populate_physmap, g, 64, 0, DOMID_SELF),
-			 64);
-	assert_int_equal(h_reservation(&H, dom0, XENMEM_populate_physmap, g + 64, 64, 0,
-				       DOMID_SELF), 64);
-	memset(pool_used, 0, sizeof(pool_used));
-	unpop_next = 0;
+	gshim_init(&H, dom0);
 	memset(&xs, 0, sizeof(xs));
 	memset(&XL, 0, sizeof(XL));
 	XL.xs = &xs_ops;
