@@ -1,8 +1,8 @@
 /*
  * The toolstack library (guest/xen/toolstack.c) built hosted against the
  * harness hypervisor: "Dom0" is a harness domain whose guest runtime is
- * the small shim below (its hypercalls are the harness's, its pages a pool
- * in its RAM, its unpopulated frames above 4 GiB). DomUs are built from
+ * unit/guest_shim.c (its hypercalls are the harness's, its pages a pool in
+ * its RAM, its unpopulated frames above 4 GiB). DomUs are built from
  * xl.cfg text (the real parser) and a synthetic ELF; the test reads what
  * was built through the DomU's window and the hypervisor: RAM and the
  * magic pages, the kernel bytes, the device tree (host libfdt), the
