@@ -33,7 +33,7 @@
 #include <rt/hypercall.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
-#include <xen/foreign.h>
+#include <xen/multicall.h>
 #include <xen/toolstack.h>
 #include <xen/unpopulated.h>
 #include <xen/xlcfg.h>
@@ -61,8 +61,16 @@ struct xl_maps {
 		struct evtchn_alloc_unbound unbound;
 		struct xen_hvm_param param;
 		struct xen_add_to_physmap atp;
+		struct xen_add_to_physmap_batch batch;
 	} arg;
 };
+
+/* The removals of one chunk as one multicall: the list and its requests. */
+struct xl_unmaps {
+	struct multicall_entry ent[XL_MAP_PAGES];
+	struct xen_remove_from_physmap x[XL_MAP_PAGES];
+};
+#define XL_UNMAP_PAGES ((sizeof(struct xl_unmaps) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE)
 _Static_assert(sizeof(struct xl_maps) <= RT_PAGE_SIZE, "one page");
 
 static void say(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
@@ -171,26 +179,71 @@ static long set_param(struct xl *xl, domid_t dom, uint32_t index, uint64_t value
 /* --- writing the domain's memory ----------------------------------------- */
 
 /*
- * Removes our mappings at lg[0..n). A whole multicall that failed is
- * retried page by page, each a few times while the hypervisor is short of
- * memory (what a retry can fix); an entry that was never mapped fails
- * otherwise and is done. A mapping left behind would keep the domain a
- * dying zombie after its destroy, so this tries hard. 0, or the error of
- * a page that stayed mapped.
+ * The foreign mappings are made and removed here rather than with
+ * xen/foreign.h's helpers, which take pages from the runtime's allocator
+ * on every call: after xl_init the library allocates nothing, so it may
+ * run on any vCPU (the allocator is vCPU 0's in process, and unlocked).
  */
-static int unmap_all(const xen_pfn_t *lg, unsigned long n)
-{
-	int left = 0;
 
-	if (!xforeign_unmap(lg, n))
+/* dom's frames fg[0..n) at our lg[0..n): 0, the number of entries that
+ * failed (errs), or a negative errno for the call as a whole. */
+static long map_chunk(struct xl *xl, domid_t dom, unsigned long n)
+{
+	struct xl_maps *m = xl->maps;
+	struct xen_add_to_physmap_batch *b = &m->arg.batch;
+	long rc, failed = 0;
+
+	*b = (struct xen_add_to_physmap_batch){.domid = DOMID_SELF,
+					       .space = XENMAPSPACE_gmfn_foreign,
+					       .size = (uint16_t)n, .u.foreign_domid = dom};
+	set_xen_guest_handle(b->idxs, rt_handle(m->fg));
+	set_xen_guest_handle(b->gpfns, rt_handle(m->lg));
+	set_xen_guest_handle(b->errs, rt_handle(m->errs));
+	rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap_batch, b);
+	if (rc)
+		return rc < 0 ? rc : -XEN_EFAULT;
+	for (unsigned long i = 0; i < n; i++)
+		failed += m->errs[i] != 0;
+	return failed;
+}
+
+/*
+ * Removes our mappings at lg[0..n), all in one multicall. An entry that
+ * failed is retried alone a few times while the hypervisor was short of
+ * memory (what a retry can fix); one that was never mapped fails otherwise
+ * and is done. A mapping left behind would keep the domain a dying zombie
+ * after its destroy, so this tries hard. 0, or the error of a page that
+ * stayed mapped.
+ */
+static int unmap_all(struct xl *xl, unsigned long n)
+{
+	struct xl_maps *m = xl->maps;
+	struct xl_unmaps *u = xl->unmaps;
+	struct xmc mc;
+	unsigned int bad;
+	int left = 0;
+	long rc;
+
+	xmc_init(&mc, u->ent, XL_MAP_PAGES);
+	for (unsigned long i = 0; i < n; i++) {
+		u->x[i] = (struct xen_remove_from_physmap){.domid = DOMID_SELF, .gpfn = m->lg[i]};
+		xmc_add(&mc, __HYPERVISOR_memory_op, XENMEM_remove_from_physmap,
+			rt_handle(&u->x[i]), 0, 0, 0);
+	}
+	rc = xmc_run(&mc, &bad);
+	if (!rc)
 		return 0;
 	for (unsigned long i = 0; i < n; i++) {
-		int rc = -XEN_ENOMEM;
+		/* the multicall itself failed (bad == n): no result can be
+		 * trusted, every entry is tried again */
+		long r = bad == n ? -XEN_EAGAIN : xmc_result(&mc, (unsigned int)i);
 
-		for (unsigned int t = 0; t < 16 && (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN); t++)
-			rc = xforeign_unmap(&lg[i], 1);
-		if (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN)
-			left = rc;
+		if (!r)
+			continue;
+		for (unsigned int t = 0; t < 16 && (r == -XEN_ENOMEM || r == -XEN_EAGAIN); t++)
+			r = HYPERVISOR_memory_op(XENMEM_remove_from_physmap, &u->x[i]);
+		if (r == -XEN_ENOMEM || r == -XEN_EAGAIN)
+			left = (int)r;
 	}
 	return left;
 }
@@ -217,7 +270,7 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 			m->fg[i] = first + i;
 			m->errs[i] = -XEN_EFAULT;
 		}
-		rc = xforeign_map(dom, m->fg, m->lg, n, m->errs);
+		rc = map_chunk(xl, dom, n);
 		if (rc) {
 			int first_err = rc < 0 ? (int)rc : -XEN_EFAULT;
 
@@ -228,7 +281,7 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 				}
 			/* what was mapped (a whole call's failure says nothing of
 			 * its entries) goes again */
-			unmap_all(m->lg, n);
+			unmap_all(xl, n);
 			return first_err;
 		}
 		for (unsigned long i = 0; i < n && len; i++) {
@@ -246,7 +299,7 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 			gpa += k;
 			len -= k;
 		}
-		rc = unmap_all(m->lg, n);
+		rc = unmap_all(xl, n);
 		if (rc)
 			return (int)rc;
 	}
@@ -368,7 +421,9 @@ int xl_init(struct xl *xl)
 	xl->dtbuf = rt_alloc_pages(XL_DT_PAGES);
 	xl->pt = rt_alloc_pages(XL_PT_PAGES);
 	xl->gfns = rt_alloc_pages(1);
-	if (!xl->dc || !xl->scratch || !xl->maps || !xl->dtbuf || !xl->pt || !xl->gfns) {
+	xl->unmaps = rt_alloc_pages(XL_UNMAP_PAGES);
+	if (!xl->dc || !xl->scratch || !xl->maps || !xl->dtbuf || !xl->pt || !xl->gfns ||
+	    !xl->unmaps) {
 		rc = -XEN_ENOMEM;
 		goto err;
 	}
@@ -402,7 +457,9 @@ void xl_fini(struct xl *xl)
 		rt_free_pages(xl->pt, XL_PT_PAGES);
 	if (xl->gfns)
 		rt_free_pages(xl->gfns, 1);
-	xl->dc = xl->scratch = xl->maps = xl->dtbuf = xl->pt = xl->gfns = NULL;
+	if (xl->unmaps)
+		rt_free_pages(xl->unmaps, XL_UNMAP_PAGES);
+	xl->dc = xl->scratch = xl->maps = xl->dtbuf = xl->pt = xl->gfns = xl->unmaps = NULL;
 }
 
 /* --- create ----------------------------------------------------------------- */

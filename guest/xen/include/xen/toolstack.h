@@ -20,7 +20,7 @@
  *
  * The library keeps a table of the domains it created (their names: the
  * hypervisor knows none), so `struct xl` is large; allocate it statically
- * or in pages. Not thread-safe: one vCPU runs the toolstack.
+ * or in pages. Not thread-safe: one vCPU at a time runs the toolstack.
  */
 #ifndef XEN_TOOLSTACK_H
 #define XEN_TOOLSTACK_H
@@ -127,12 +127,19 @@ struct xl {
 	void *gfns;                 /* a page: populate_physmap frame list */
 	void *dtbuf;                /* the device tree being written */
 	void *pt;                   /* the page tables being written */
+	void *unmaps;               /* pages: the unmap multicall */
 	unsigned long uuid_seq;
 	unsigned int xen_major, xen_minor; /* for the /hypervisor compatible */
 	struct xl_dom dom[XL_MAX_DOMS];
 };
 
-/* Allocates the library's pages and reads the Xen version. 0 or -errno. */
+/*
+ * Allocates the library's pages (about 45, and 64 unpopulated frames: call
+ * xen_unpopulated_init first) and reads the Xen version. 0 or -errno. Call
+ * it where the runtime's allocator works (vCPU 0; in process the other
+ * vCPUs' threads have none): from then on the library allocates nothing,
+ * so xl_create/list/destroy may run on any one vCPU (one at a time).
+ */
 int xl_init(struct xl *xl);
 void xl_fini(struct xl *xl);
 
