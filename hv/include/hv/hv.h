@@ -26,6 +26,7 @@
 #define HV_HV_H
 
 #include <pthread.h>
+#include <hv/console.h>
 #include <hv/backend.h>
 #include <hv/log.h>
 #include <hv/mm_types.h>
@@ -306,6 +307,10 @@ struct hv {
 	uint32_t xen_version;
 	hv_console_sink_t console;
 	void *console_ctx;
+	/* Console input for the console's reader (console.h); feeders wait
+	 * for room on conin_space (CLOCK_MONOTONIC, with hv->lock). */
+	struct hv_conin conin;
+	pthread_cond_t conin_space;
 	/* Allocation-failure injection: with fi_nth != 0, the fi_nth-th
 	 * allocation from now fails (counted in fi_calls). */
 	uint64_t fi_nth, fi_calls, fi_failed;
