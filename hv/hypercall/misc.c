@@ -37,7 +37,7 @@ int64_t do_console_io(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		return 0;
 	case CONSOLEIO_read:
 		/* The console input ring (console.c). */
-		return count > INT32_MAX ? -EINVAL : 0;
+		return console_read(hv, d, buf, count);
 	default:
 		return -ENOSYS;
 	}
