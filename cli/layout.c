@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "layout_priv.h"
 #include "svg.h"
 
 #define MAX_DTB (64u << 20)
@@ -34,6 +35,7 @@ struct layout_args {
 	const char *bootargs;
 	const char *svg;
 	const char *dtb_out;
+	const char *domu_cfg; /* --domu-cfg: plan a libxl DomU instead */
 	bool json;
 	bool quiet;
 	enum xen_policy compare[XEN_POLICY__COUNT]; /* --compare A,B,...: releases */
@@ -47,6 +49,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: memvisor layout HOST.dtb [options]\n"
 		"       memvisor layout --json A.dtb B.dtb ...   (one JSON line per file)\n"
+		"       memvisor layout --domu-cfg DOMU.cfg [--xen V] [--ipa-bits N] [--json]\n"
+		"                       [--dtb-out DIR]\n"
+		"  --domu-cfg FILE       plan the DomU libxl creates from this xl.cfg: its RAM\n"
+		"                        banks, grant region, extended regions for the\n"
+		"                        gpaddr_bits given by --ipa-bits (default: what the\n"
+		"                        hypervisor reports for a created domain, 40) and its\n"
+		"                        virtio-mmio windows\n"
 		"  --bootargs STR        replaces /chosen xen,xen-bootargs\n"
 		"  --dom0-mem SIZE       Dom0 RAM (default: dom0_mem= or 512M)\n"
 		"  --dom0-banks S:SZ[,..] where Dom0's 1:1 RAM is (default: placed)\n"
@@ -85,7 +94,7 @@ static int parse_pair(const char *s, uint64_t *a, uint64_t *b)
 static int parse_args(int argc, char **argv, struct layout_args *a)
 {
 	enum { O_BOOTARGS = 256, O_DOM0_MEM, O_DOM0_BANKS, O_IOMMU, O_IPA, O_XEN_IMAGE,
-	       O_XEN, O_JSON, O_SVG, O_DTB_OUT, O_NO_DOM0, O_COMPARE };
+	       O_XEN, O_JSON, O_SVG, O_DTB_OUT, O_NO_DOM0, O_COMPARE, O_DOMU_CFG };
 	static const struct option lo[] = {
 		{"bootargs", required_argument, NULL, O_BOOTARGS},
 		{"dom0-mem", required_argument, NULL, O_DOM0_MEM},
@@ -99,6 +108,7 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		{"json", no_argument, NULL, O_JSON},
 		{"svg", required_argument, NULL, O_SVG},
 		{"dtb-out", required_argument, NULL, O_DTB_OUT},
+		{"domu-cfg", required_argument, NULL, O_DOMU_CFG},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -188,6 +198,7 @@ static int parse_args(int argc, char **argv, struct layout_args *a)
 		case O_JSON: a->json = true; break;
 		case O_SVG: a->svg = optarg; break;
 		case O_DTB_OUT: a->dtb_out = optarg; break;
+		case O_DOMU_CFG: a->domu_cfg = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'h': usage(stdout); return 1;
 		default:
@@ -201,6 +212,16 @@ bad:
 		fprintf(stderr, "memvisor layout: bad value \"%s\" for --%s\n", optarg,
 			lo[k].name ? lo[k].name : "?");
 		return -EINVAL;
+	}
+	if (a->domu_cfg) {
+		/* a libxl DomU does not depend on the host tree */
+		if (p.npos || a->nr_compare || a->svg) {
+			fprintf(stderr, "memvisor layout: --domu-cfg takes no host DTB, "
+				"--compare or --svg\n");
+			usage(stderr);
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (!p.npos || (p.npos > 1 && (a->svg || a->dtb_out || !a->json)) ||
 	    (a->nr_compare && a->dtb_out)) {
@@ -234,7 +255,7 @@ static void print_diag(const struct bootinfo_diag *d)
 	fprintf(stderr, "%s\n", d->msg);
 }
 
-static void human(char *buf, size_t n, uint64_t v)
+void layout_human(char *buf, size_t n, uint64_t v)
 {
 	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 	unsigned int u = 0;
@@ -246,20 +267,20 @@ static void human(char *buf, size_t n, uint64_t v)
 	snprintf(buf, n, "%" PRIu64 " %s", v, unit[u]);
 }
 
-static void text_span(const char *what, paddr_t s, paddr_t size, const char *tail)
+void layout_text_span(const char *what, paddr_t s, paddr_t size, const char *tail)
 {
 	char h[32];
 
-	human(h, sizeof(h), size);
+	layout_human(h, sizeof(h), size);
 	printf("    %-9s %#14" PRIx64 " +%#-14" PRIx64 " %-9s%s\n", what, s, size, h,
 	       tail ? tail : "");
 }
 
-static void text_note(const struct ext_note *n)
+void layout_text_note(const struct ext_note *n)
 {
 	char h[32];
 
-	human(h, sizeof(h), n->size);
+	layout_human(h, sizeof(h), n->size);
 	switch (n->kind) {
 	case EXT_NOTE_EXCLUDED:
 		printf("      - %#" PRIx64 " +%#" PRIx64 " excluded by %s %s\n", n->start,
@@ -306,18 +327,18 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 	       bi->args.ext_regions ? "" : ", ext_regions=no");
 	printf("  host\n");
 	for (i = 0; i < bi->ram.n; i++)
-		text_span("RAM", bi->ram.s[i].start, bi->ram.s[i].size, bi->ram.s[i].label);
+		layout_text_span("RAM", bi->ram.s[i].start, bi->ram.s[i].size, bi->ram.s[i].label);
 	for (i = 0; i < bi->reserved.n; i++)
-		text_span("reserved", bi->reserved.s[i].start, bi->reserved.s[i].size,
+		layout_text_span("reserved", bi->reserved.s[i].start, bi->reserved.s[i].size,
 			  bi->reserved.s[i].label);
 	for (i = 0; i < bi->nr_module; i++)
-		text_span("module", bi->module[i].span.start, bi->module[i].span.size,
+		layout_text_span("module", bi->module[i].span.start, bi->module[i].span.size,
 			  bi->module[i].span.label);
 	if (p->no_boot.why) {
 		printf("\n  %s\n", p->no_boot.message);
 		return;
 	}
-	text_span("Xen", p->xen_image.start, p->xen_image.size, NULL);
+	layout_text_span("Xen", p->xen_image.start, p->xen_image.size, NULL);
 
 	for (i = 0; i < p->nr_dom; i++) {
 		const struct layout_domain *d = &p->dom[i];
@@ -331,10 +352,10 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 		if (d->invalid)
 			printf("    (cannot be built: see the errors above)\n");
 		for (k = 0; k < d->mem.n; k++)
-			text_span("RAM", d->mem.s[k].start, d->mem.s[k].size, NULL);
+			layout_text_span("RAM", d->mem.s[k].start, d->mem.s[k].size, NULL);
 		if (!d->direct_map)
 			for (k = 0; k < d->host_mem.n; k++)
-				text_span("host RAM", d->host_mem.s[k].start,
+				layout_text_span("host RAM", d->host_mem.s[k].start,
 					  d->host_mem.s[k].size, "  (static, behind the guest RAM)");
 		if (d->placement)
 			printf("    (%s)\n", d->placement);
@@ -343,7 +364,7 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 			       "region, no extended regions\n");
 			continue;
 		}
-		text_span("grant", d->gnttab.start, d->gnttab.size, "  region 0");
+		layout_text_span("grant", d->gnttab.start, d->gnttab.size, "  region 0");
 		if (d->algo == LAYOUT_ALGO_NONE) {
 			printf("    no extended regions: %s\n", d->why_none ? d->why_none : "?");
 			continue;
@@ -354,12 +375,12 @@ static void print_text(const struct layout_args *a, const struct bootinfo *bi,
 			char what[24];
 
 			snprintf(what, sizeof(what), "region %u", k + 1);
-			text_span(what, d->ext.region[k].start, d->ext.region[k].size, NULL);
+			layout_text_span(what, d->ext.region[k].start, d->ext.region[k].size, NULL);
 		}
 		if (d->ext.nr_note)
 			printf("    left out:\n");
 		for (k = 0; k < d->ext.nr_note; k++)
-			text_note(&d->ext.note[k]);
+			layout_text_note(&d->ext.note[k]);
 	}
 }
 
@@ -378,7 +399,7 @@ static void json_spans(FILE *f, const char *name, const struct bootinfo_spans *s
 	fputc(']', f);
 }
 
-static const char *note_kind_name(enum ext_note_kind k)
+const char *layout_note_kind_name(enum ext_note_kind k)
 {
 	switch (k) {
 	case EXT_NOTE_EXCLUDED: return "excluded";
@@ -458,7 +479,7 @@ static void print_json(FILE *f, const char *file, const struct bootinfo *bi,
 			const struct ext_note *n = &d->ext.note[k];
 
 			fprintf(f, "%s{\"why\":\"%s\",\"start\":\"%#" PRIx64 "\",\"size\":\"%#"
-				PRIx64 "\"", k ? "," : "", note_kind_name(n->kind), n->start,
+				PRIx64 "\"", k ? "," : "", layout_note_kind_name(n->kind), n->start,
 				n->size);
 			if (n->kind == EXT_NOTE_EXCLUDED || n->kind == EXT_NOTE_BUG417 ||
 			    n->kind == EXT_NOTE_ERROR) {
@@ -933,7 +954,7 @@ static int cmp_pair(const struct layout_args *a, struct cmp_side *x, struct cmp_
 			for (k = 0; k < npc; k++) {
 				char h[32];
 
-				human(h, sizeof(h), pc[k].size);
+				layout_human(h, sizeof(h), pc[k].size);
 				printf("      %#" PRIx64 " +%#" PRIx64 " (%s) only in Xen %s: %s [%s]\n",
 				       pc[k].start, pc[k].size, h, sd[pc[k].only_in]->t->name,
 				       pc[k].why, pc[k].rule);
@@ -1074,6 +1095,11 @@ int cmd_layout(int argc, char **argv)
 	rc = parse_args(argc, argv, a);
 	if (rc) {
 		ret = rc > 0 ? 0 : 2;
+		goto out;
+	}
+	if (a->domu_cfg) {
+		ret = layout_domu_cmd(a->domu_cfg, a->o.policy, a->o.ipa_bits, a->json,
+				      a->dtb_out);
 		goto out;
 	}
 	for (i = 0; i < a->nr_dtbs; i++)

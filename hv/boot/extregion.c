@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <common/libxl_extregion.h>
 #include <hv/extregion.h>
 #include <hv/rangeset.h>
 #include <hv/vec.h>
@@ -609,13 +610,12 @@ static const paddr_t guest_bank_size[GUEST_RAM_BANKS] = {GUEST_RAM0_SIZE,
  * (with a note) when it is below 64 MiB.
  */
 static bool domu_tail(const struct ext_ctx *ctx, unsigned int i, paddr_t used,
-		      bool align_used, paddr_t *ps, paddr_t *pe, struct ext_result *out)
+		      paddr_t *ps, paddr_t *pe, struct ext_result *out)
 {
 	paddr_t base = guest_bank_base[i], bank_last = base + guest_bank_size[i] - 1;
 	paddr_t start, end, last = ipa_last(ctx);
 
-	start = align_used ? base + ALIGN_UP(used, EXT_REGION_ALIGN)
-			   : ALIGN_UP(base + used, EXT_REGION_ALIGN);
+	start = ALIGN_UP(base + used, EXT_REGION_ALIGN);
 	end = MIN(last, bank_last);
 	if (bank_last > last && start <= bank_last)
 		ext_result_note(out, EXT_NOTE_CAPPED, MAX(last + 1, start),
@@ -652,7 +652,7 @@ int ext_find_domu(const struct ext_ctx *ctx, const struct ext_domu_input *in,
 	    (en.t->domu == XEN_DOMU_DIRECT_SHM_RANGESET && !in->nr_shm_guest)) {
 		/* One region per bank, written directly, size not rounded. */
 		for (i = 0; i < GUEST_RAM_BANKS; i++) {
-			if (!domu_tail(ctx, i, in->bank_used[i], false, &s, &e, out))
+			if (!domu_tail(ctx, i, in->bank_used[i], &s, &e, out))
 				continue;
 			rc = result_push(out, s, e - s + 1);
 			if (rc)
@@ -662,7 +662,7 @@ int ext_find_domu(const struct ext_ctx *ctx, const struct ext_domu_input *in,
 	}
 
 	for (i = 0; i < GUEST_RAM_BANKS; i++) {
-		if (!domu_tail(ctx, i, in->bank_used[i], false, &s, &e, out))
+		if (!domu_tail(ctx, i, in->bank_used[i], &s, &e, out))
 			continue;
 		rc = engine_add(&en, s, e - s + 1);
 		if (rc)
@@ -683,22 +683,38 @@ err:
 	return finish(&en, rc);
 }
 
-/* ----- (c1) libxl ----- */
+/* ----- (c1) libxl: the shared implementation, with notes ----- */
 
-static int libxl_piece(const struct xen_policy_traits *t, struct ext_result *out,
-		       paddr_t s, paddr_t e)
+struct libxl_note_ctx {
+	struct ext_result *out;
+	const struct ext_span *io; /* sorted, parallel to the ranges */
+};
+
+static int libxl_event(void *arg, enum libxl_ext_event ev, uint64_t start, uint64_t size,
+		       unsigned int k)
 {
-	if (e < s)
-		return 0;
-	if (e - s + 1 < EXT_REGION_MIN_SIZE) {
-		ext_result_note(out, EXT_NOTE_TOO_SMALL, s, e - s + 1, EXT_K__COUNT, NULL);
-		return 0;
+	struct libxl_note_ctx *nc = arg;
+
+	/* A note that cannot be stored is lost (as before); a region that
+	 * cannot be stored fails the search. */
+	switch (ev) {
+	case LIBXL_EXT_REGION:
+		return result_push(nc->out, start, size);
+	case LIBXL_EXT_TOO_SMALL:
+		ext_result_note(nc->out, EXT_NOTE_TOO_SMALL, start, size, EXT_K__COUNT, NULL);
+		break;
+	case LIBXL_EXT_LIMIT:
+		ext_result_note(nc->out, EXT_NOTE_LIMIT, start, size, EXT_K__COUNT, NULL);
+		break;
+	case LIBXL_EXT_CAPPED:
+		ext_result_note(nc->out, EXT_NOTE_CAPPED, start, size, EXT_K__COUNT, NULL);
+		break;
+	case LIBXL_EXT_EXCLUDED:
+		ext_result_note(nc->out, EXT_NOTE_EXCLUDED, start, size, nc->io[k].kind,
+				nc->io[k].label);
+		break;
 	}
-	if (out->nr >= (t->libxl_iomem ? EXT_REGION_MAX : GUEST_RAM_BANKS)) {
-		ext_result_note(out, EXT_NOTE_LIMIT, s, e - s + 1, EXT_K__COUNT, NULL);
-		return 0;
-	}
-	return result_push(out, s, e - s + 1);
+	return 0;
 }
 
 int ext_find_libxl(const struct ext_ctx *ctx, const struct ext_libxl_input *in,
@@ -706,45 +722,37 @@ int ext_find_libxl(const struct ext_ctx *ctx, const struct ext_libxl_input *in,
 {
 	const struct xen_policy_traits *t;
 	struct ext_span *io = NULL;
-	unsigned int i, k;
-	paddr_t s, e;
-	int rc = 0;
+	struct libxl_ext_range *ranges = NULL;
+	struct libxl_note_ctx nc = {.out = out};
+	struct libxl_ext_input li = {0};
+	unsigned int i;
+	int rc;
 
 	if (!ctx_valid(ctx))
 		return out->status = -EINVAL;
 	t = xen_policy_traits(ctx->policy);
+	li.gpaddr_bits = ctx->ipa_bits;
+	li.iomem_excluded = t->libxl_iomem;
+	for (i = 0; i < GUEST_RAM_BANKS; i++)
+		li.bank_used[i] = in->bank_used[i];
 	if (t->libxl_iomem && in->nr_iomem) {
 		io = malloc(in->nr_iomem * sizeof(*io));
-		if (!io)
-			return out->status = -ENOMEM;
+		ranges = malloc(in->nr_iomem * sizeof(*ranges));
+		if (!io || !ranges) {
+			rc = -ENOMEM;
+			goto err;
+		}
 		memcpy(io, in->iomem, in->nr_iomem * sizeof(*io));
 		qsort(io, in->nr_iomem, sizeof(*io), ext_span_cmp);
+		for (i = 0; i < in->nr_iomem; i++)
+			ranges[i] = (struct libxl_ext_range){io[i].start, io[i].size};
+		li.iomem = ranges;
+		li.nr_iomem = in->nr_iomem;
 	}
-
-	for (i = 0; i < GUEST_RAM_BANKS && !rc; i++) {
-		paddr_t cur;
-
-		if (!domu_tail(ctx, i, in->bank_used[i], true, &s, &e, out))
-			continue;
-		cur = s;
-		for (k = 0; io && k < in->nr_iomem && !rc; k++) {
-			paddr_t is = io[k].start, ie = span_last(io[k].start, io[k].size);
-
-			if (!io[k].size || ie < cur || is > e)
-				continue;
-			ext_result_note(out, EXT_NOTE_EXCLUDED, io[k].start, io[k].size,
-					io[k].kind, io[k].label);
-			if (is > cur)
-				rc = libxl_piece(t, out, cur, is - 1);
-			if (ie >= e) {
-				cur = e + 1;
-				break;
-			}
-			cur = ie + 1;
-		}
-		if (!rc && cur <= e)
-			rc = libxl_piece(t, out, cur, e);
-	}
+	nc.io = io;
+	rc = libxl_ext_find(&li, libxl_event, &nc);
+err:
+	free(ranges);
 	free(io);
 	if (rc) {
 		out->nr = 0;

@@ -212,5 +212,102 @@ assert j[\"xen\"] == \"4.20\" and j[\"domains\"][0][\"extended_regions\"][1] == 
 assert any(n[\"why\"] == \"short_2mib\" for n in j[\"domains\"][0][\"left_out\"])
 "'
 
+# --xen 4.16 through the CLI: NR_MEM_BANKS was 128 (facts 1.2, 1.7), so
+# Dom0 with IOMMU on a host of 200 small devices gets 128 regions and the
+# rest is left out as "limit"; 4.17 has room for all of them.
+python3 - >"$tmp/many.dts" <<'PY'
+print("/dts-v1/;\n/ {\n #address-cells = <2>;\n #size-cells = <2>;")
+print(' memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x40000000>; };')
+for i in range(200):
+    a = 0x100000000 + i * (128 << 20) + (126 << 20)
+    print(' dev@%x { reg = <0x%x 0x%x 0x0 0x200000>; };' % (a, a >> 32, a & 0xffffffff))
+print("};")
+PY
+dtc -q -I dts -O dtb -o "$tmp/many.dtb" "$tmp/many.dts"
+"$bin" -q --json --iommu on --xen 4.16 "$tmp/many.dtb" >"$tmp/many16.json"
+"$bin" -q --json --iommu on --xen 4.17 "$tmp/many.dtb" >"$tmp/many17.json"
+check "--xen 4.16 caps Dom0 at 128 regions, 4.17 does not" 'python3 -c "
+import json
+a = json.load(open(\"$tmp/many16.json\"))[\"domains\"][0]
+b = json.load(open(\"$tmp/many17.json\"))[\"domains\"][0]
+assert len(a[\"extended_regions\"]) == 128, len(a[\"extended_regions\"])
+assert sum(n[\"why\"] == \"limit\" for n in a[\"left_out\"]) == len(b[\"extended_regions\"]) - 128
+assert len(b[\"extended_regions\"]) > 128 and not any(n[\"why\"] == \"limit\" for n in b[\"left_out\"])
+assert a[\"extended_regions\"] == b[\"extended_regions\"][:128]
+"'
+
+# --domu-cfg: a libxl DomU planned from its xl.cfg (issue 16 item 5).
+cat >"$tmp/domu.cfg" <<'CFG'
+# the seed's frontend as a libxl DomU
+name = "domu1"
+memory = 512
+vcpus = 2
+kernel = "frontend.elf"
+extra = "console=hvc0"
+disk = [ 'backend=0, backendtype=standalone, specification=virtio, transport=mmio, vdev=xvda, target=/srv/disk.img' ]
+CFG
+"$bin" --domu-cfg "$tmp/domu.cfg" --json >"$tmp/domu.json" 2>"$tmp/domu.err"
+check "--domu-cfg json: banks, region 0, libxl regions at 40 bits, virtio window" '[ $? -eq 0 ] && python3 -c "
+import json; j = json.load(open(\"$tmp/domu.json\"))
+d = j[\"domains\"][0]
+assert j[\"xen\"] == \"latest\" and d[\"name\"] == \"domu1\" and d[\"libxl\"] is True
+assert d[\"gpaddr_bits\"] == 40 and \"getdomaininfo\" in d[\"gpaddr_bits_from\"]
+assert d[\"memory\"] == [[\"0x40000000\", \"0x20000000\"]]
+assert d[\"grant_table\"] == [\"0x38000000\", \"0x1000000\"]
+assert d[\"extended_regions\"] == [[\"0x60000000\", \"0xa0000000\"], [\"0x200000000\", \"0xfe00000000\"]], d
+assert d[\"virtio_mmio\"] == [{\"base\": \"0x2000000\", \"size\": \"0x200\", \"spi\": 33, \"vdev\": \"xvda\", \"target\": \"/srv/disk.img\", \"backend\": \"0\", \"backendtype\": \"standalone\", \"readonly\": False}], d
+assert d[\"vcpus\"] == 2 and d[\"bootargs\"] == \"console=hvc0\"
+"'
+cat >"$tmp/domu4g.cfg" <<'CFG'
+name = "big"; kernel = "frontend.elf"; memory = 4096
+disk = [ '/a.img,,xvda,specification=virtio', '/b.img,raw,xvdb,ro,specification=virtio' ]
+CFG
+"$bin" --domu-cfg "$tmp/domu4g.cfg" --ipa-bits 36 --xen 4.19 --json >"$tmp/domu4g.json"
+check "--domu-cfg 4 GiB at 36 bits: bank 0 full, bank 1 capped, two virtio windows" '[ $? -eq 0 ] && python3 -c "
+import json; j = json.load(open(\"$tmp/domu4g.json\"))
+d = j[\"domains\"][0]
+assert j[\"xen\"] == \"4.19\" and d[\"gpaddr_bits\"] == 36 and d[\"gpaddr_bits_from\"] == \"--ipa-bits\"
+assert d[\"memory\"] == [[\"0x40000000\", \"0xc0000000\"], [\"0x200000000\", \"0x40000000\"]]
+assert d[\"extended_regions\"] == [[\"0x240000000\", \"0xdc0000000\"]], d
+assert any(n[\"why\"] == \"capped\" and n[\"start\"] == \"0x1000000000\" for n in d[\"left_out\"]), d
+assert [(v[\"base\"], v[\"spi\"], v[\"readonly\"]) for v in d[\"virtio_mmio\"]] == [(\"0x2000000\", 33, False), (\"0x2000200\", 34, True)]
+"'
+"$bin" --domu-cfg "$tmp/domu.cfg" >"$tmp/domu.txt" 2>&1
+check "--domu-cfg text names regions and the virtio window" '[ $? -eq 0 ] &&
+	grep -q "region 2 *0x200000000 +0xfe00000000" "$tmp/domu.txt" &&
+	grep -q "virtio 0 *0x2000000 +0x200 .*SPI 33, xvda <- /srv/disk.img" "$tmp/domu.txt" &&
+	grep -q "gpaddr_bits 40" "$tmp/domu.txt"'
+"$bin" -q --domu-cfg "$tmp/domu.cfg" --dtb-out "$tmp/domudt" >/dev/null
+dtc -q -I dtb -O dts -o "$tmp/domu1.dts" "$tmp/domudt/domu1.dtb" 2>/dev/null
+check "--domu-cfg --dtb-out: the DomU tree has its regions, virtio node and bootargs" '[ -s "$tmp/domu1.dts" ] &&
+	grep -q "0x00 0x38000000 0x00 0x1000000 0x00 0x60000000 0x00 0xa0000000 0x02 0x00 0xfe 0x00" "$tmp/domu1.dts" &&
+	grep -q "virtio@2000000" "$tmp/domu1.dts" && grep -q "\"virtio,mmio\"" "$tmp/domu1.dts" &&
+	grep -q "interrupts = <0x00 0x01 0x01>" "$tmp/domu1.dts" &&
+	grep -q "bootargs = \"console=hvc0\"" "$tmp/domu1.dts" && grep -q "xen,xen-4.22" "$tmp/domu1.dts"'
+"$bin" --domu-cfg "$tmp/domu.cfg" --xen 4.16 >"$tmp/o" 2>"$tmp/e16"
+check "--domu-cfg --xen 4.16: no virtio disks before libxl 4.17 (exit 1, says why)" '[ $? -eq 1 ] &&
+	grep -q "disk 0 (xvda): virtio disks came with libxl 4.17" "$tmp/e16"'
+grep -v "^disk" "$tmp/domu.cfg" >"$tmp/nodisk.cfg"
+"$bin" --domu-cfg "$tmp/nodisk.cfg" --xen 4.16 --json >"$tmp/nd16.json"
+check "--domu-cfg --xen 4.16: libxl regions exist (57f87857dc), one per bank" '[ $? -eq 0 ] && python3 -c "
+import json; d = json.load(open(\"$tmp/nd16.json\"))[\"domains\"][0]
+assert d[\"extended_regions\"] == [[\"0x60000000\", \"0xa0000000\"], [\"0x200000000\", \"0xfe00000000\"]], d
+"'
+printf 'name = "x"\nkernel = "k"\n  on_crash = "destroy"\n' >"$tmp/bad1.cfg"
+"$bin" --domu-cfg "$tmp/bad1.cfg" >/dev/null 2>"$tmp/bad1.err"
+check "--domu-cfg unknown key: exit 1, names file, line and key" '[ $? -eq 1 ] &&
+	grep -q "bad1.cfg: line 3: unknown key .on_crash." "$tmp/bad1.err"'
+printf 'name = "x"\nkernel = "k"\nmemory = 4096\ndisk = [ "/a,,xvda" ]\n' >"$tmp/bad2.cfg"
+"$bin" --domu-cfg "$tmp/bad2.cfg" >/dev/null 2>"$tmp/bad2.err"
+check "--domu-cfg Xen PV disk: exit 1, says use virtio" '[ $? -eq 1 ] &&
+	grep -q "disk 0 (xvda): a Xen PV disk" "$tmp/bad2.err"'
+grep -v "^disk" "$tmp/bad2.cfg" >"$tmp/bad3.cfg"
+"$bin" --domu-cfg "$tmp/bad3.cfg" --ipa-bits 32 >/dev/null 2>"$tmp/bad3.err"
+check "--domu-cfg RAM beyond gpaddr_bits: exit 1" '[ $? -eq 1 ] && grep -q "beyond 2^32" "$tmp/bad3.err"'
+"$bin" --domu-cfg "$tmp/nope.cfg" >/dev/null 2>"$tmp/bad4.err"
+check "--domu-cfg missing file: exit 1" '[ $? -eq 1 ] && grep -q "cannot read" "$tmp/bad4.err"'
+"$bin" --domu-cfg "$tmp/domu.cfg" "$dir/qemu-virt.dtb" >/dev/null 2>&1
+check "--domu-cfg with a host DTB is a usage error" '[ $? -eq 2 ]'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

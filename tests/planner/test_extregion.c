@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <common/libxl_extregion.h>
 #include <hv/extregion.h>
 
 struct reg {
@@ -380,6 +381,75 @@ static void test_libxl(void **state)
 	ext_result_free(&r);
 }
 
+/*
+ * The shared implementation (include/common/libxl_extregion.h) as the
+ * toolstack in Dom0 calls it: libxl's RAM split, the regions for a few
+ * gpaddr_bits, the capped bank, the 4.16-4.20 limit of one region per bank,
+ * and its errors.
+ */
+static void test_libxl_shared(void **state)
+{
+	struct libxl_ext_range out[GUEST_EXT_REGION_MAX];
+	struct libxl_ext_input li = {.gpaddr_bits = 40, .iomem_excluded = true};
+	unsigned int nr;
+
+	assert_int_equal(libxl_ram_banks(MiB(512), li.bank_used), 0);
+	assert_int_equal(li.bank_used[0], MiB(512));
+	assert_int_equal(li.bank_used[1], 0);
+	assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(out[0].start, 0x60000000);
+	assert_int_equal(out[0].size, 0xa0000000);
+	assert_int_equal(out[1].start, 0x200000000);
+	assert_int_equal(out[1].size, 0xfe00000000);
+
+	/* 36 bits end bank 1 at 64 GiB; 32 bits leave it out */
+	li.gpaddr_bits = 36;
+	assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(out[1].size, 0xe00000000);
+	li.gpaddr_bits = 32;
+	assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(out[0].start + out[0].size, 0x100000000);
+
+	/* 4 GiB: bank 0 full (no region there), 1 GiB in bank 1, the RAM
+	 * rounded up to 2 MiB before the region starts */
+	li.gpaddr_bits = 40;
+	assert_int_equal(libxl_ram_banks(GiB(4) + MiB(1), li.bank_used), 0);
+	assert_int_equal(li.bank_used[0], GiB(3));
+	assert_int_equal(li.bank_used[1], GiB(1) + MiB(1));
+	assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(out[0].start, 0x200000000 + GiB(1) + MiB(2));
+
+	/* too much RAM, too small a list, impossible widths */
+	assert_int_equal(libxl_ram_banks(GUEST_RAM0_SIZE + GUEST_RAM1_SIZE + 1, li.bank_used),
+			 -XEN_E2BIG);
+	assert_int_equal(libxl_ram_banks(MiB(100), li.bank_used), 0);
+	assert_int_equal(libxl_ext_regions(&li, out, 1, &nr), -XEN_ENOSPC);
+	assert_int_equal(nr, 0);
+	li.gpaddr_bits = 65;
+	assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), -XEN_EINVAL);
+
+	/* before 4.21 iomem is ignored and one region per bank at most */
+	{
+		static const struct libxl_ext_range io[] = {{0x70000000, 0x1000}};
+
+		li.gpaddr_bits = 40;
+		li.iomem = io;
+		li.nr_iomem = 1;
+		assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+		assert_int_equal(nr, 3);
+		assert_int_equal(out[1].start, 0x70001000);
+		li.iomem_excluded = false;
+		assert_int_equal(libxl_ext_regions(&li, out, GUEST_EXT_REGION_MAX, &nr), 0);
+		assert_int_equal(nr, 2);
+		assert_int_equal(out[0].start, 0x46400000);
+		assert_int_equal(out[0].size, 0x100000000 - 0x46400000);
+	}
+}
+
 /* Names, point releases and the rows of the policy table (facts 1.7, 8, 8b). */
 /*
  * Every policy's identity agrees with its name, checked against the facts
@@ -555,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_zero_reg_at_zero),
 		cmocka_unit_test(test_memreserve_policy),
 		cmocka_unit_test(test_libxl),
+		cmocka_unit_test(test_libxl_shared),
 		cmocka_unit_test(test_policy_parse),
 		cmocka_unit_test(test_policy_identity),
 	};

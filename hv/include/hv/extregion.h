@@ -152,20 +152,12 @@ int xen_policy_parse(const char *s, enum xen_policy *out);
 /* Every policy in release order (for --compare, tests and docs). */
 extern const enum xen_policy xen_policy_all[XEN_POLICY__COUNT];
 
-/* Guest memory map constants (facts section 2). */
-#define GUEST_GNTTAB_BASE 0x38000000ULL
-#define GUEST_GNTTAB_SIZE 0x01000000ULL
-#define GUEST_MAGIC_BASE 0x39000000ULL
-#define GUEST_MAGIC_SIZE 0x01000000ULL
-#define GUEST_RAM0_BASE 0x40000000ULL
-#define GUEST_RAM0_SIZE 0xc0000000ULL
-#define GUEST_RAM1_BASE 0x0200000000ULL
-#define GUEST_RAM1_SIZE 0xfe00000000ULL
-#define GUEST_RAM_BANKS 2
-#define GUEST_EVTCHN_PPI 31
-#define EXT_REGION_MIN_SIZE MiB(64)
-#define EXT_REGION_ALIGN SZ_2M
-#define EXT_REGION_MAX 256
+/* Guest memory map constants (facts section 2): shared with the planner
+ * and the toolstack in Dom0, so they live in include/common. */
+#include <common/guest_layout.h>
+#define EXT_REGION_MIN_SIZE GUEST_EXT_REGION_MIN /* MiB(64) */
+#define EXT_REGION_ALIGN GUEST_EXT_REGION_ALIGN  /* SZ_2M */
+#define EXT_REGION_MAX GUEST_EXT_REGION_MAX
 
 /* What a span is; used to explain exclusions. */
 enum ext_kind {
@@ -305,7 +297,9 @@ struct ext_domu_input {
 int ext_find_domu(const struct ext_ctx *ctx, const struct ext_domu_input *in,
 		  struct ext_result *out);
 
-/* (c1) libxl guest: gpaddr_bits from getdomaininfo; iomem guest ranges. */
+/* (c1) libxl guest: gpaddr_bits from getdomaininfo; iomem guest ranges.
+ * The algorithm itself is include/common/libxl_extregion.h, which the
+ * toolstack in Dom0 runs too; this wrapper adds the policy and the notes. */
 struct ext_libxl_input {
 	paddr_t bank_used[GUEST_RAM_BANKS];
 	const struct ext_span *iomem;
