@@ -27,30 +27,15 @@
 #include "cli.h"
 #include "elfload.h"
 #include "hostinfo.h"
+#include "hosted_programs.h"
 #include "inproc.h"
 #include "kvm.h"
 #include "run_report.h"
 #include "run_limit.h"
 #include "runner.h"
 
-/* The hosted builds of the seed-scenario programs, linked into memvisor so
- * that `memvisor run` can run them in-process when KVM is unusable. A
- * domain runs the one whose name starts its kernel file's base name. */
+/* The hosted runtime's entry; the built-in programs: hosted_programs.h. */
 void rt_hosted_start(const struct inproc_env *env);
-void backend_main(void);
-void frontend_main(void);
-void virtio_backend_main(void);
-void virtio_frontend_main(void);
-
-static const struct {
-	const char *name;
-	void (*main_fn)(void);
-} hosted_programs[] = {
-	{"backend", backend_main},
-	{"frontend", frontend_main},
-	{"virtio_backend", virtio_backend_main},
-	{"virtio_frontend", virtio_frontend_main},
-};
 
 enum run_transport { RUN_AUTO, RUN_KVM, RUN_INPROC };
 /* --prefault: when guest RAM is populated (realize.h, struct vmm_prefault). */
@@ -243,17 +228,6 @@ static char *existing_kernel(char *path)
 		return path;
 	free(path);
 	return alt;
-}
-
-static void (*hosted_program(const char *path))(void)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	for (size_t i = 0; i < sizeof(hosted_programs) / sizeof(hosted_programs[0]); i++)
-		if (!strncmp(base, hosted_programs[i].name, strlen(hosted_programs[i].name)))
-			return hosted_programs[i].main_fn;
-	return NULL;
 }
 
 /* The release to present: --xen, else the system DT's /chosen

@@ -9,6 +9,7 @@
 #include <inproc_env.h>
 
 #include <rt/dt.h>
+#include <rt/hosted.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
 #include <rt/mm.h>
@@ -223,6 +224,16 @@ void rt_arch_vcpu_context(struct rt_cpu *c, struct vcpu_hvm_context *ctx)
 
 void rt_hosted_start(const struct inproc_env *env)
 {
+	rt_hosted_program_start(env, env->dt, env->main);
+}
+
+/*
+ * A toolstack-created domain's vCPU 0 in process (rt/hosted.h): its own
+ * thread, the device tree its CPU record's rdi names, as vCPU 0 of a
+ * boot-built domain is started by rt_hosted_start().
+ */
+void rt_hosted_program_start(const struct inproc_env *env, uint64_t dt, void (*main_fn)(void))
+{
 	rt_env = env;
 	rt_warned = false;
 	rt_pt_root = 0;
@@ -231,5 +242,5 @@ void rt_hosted_start(const struct inproc_env *env)
 	rt_cpu_self = &rt_cpus[0];
 	if (env->set_irq_entry)
 		env->set_irq_entry(env->ctx, rt_irq_deliver);
-	rt_start(env->dt, env->main);
+	rt_start(dt, main_fn);
 }
