@@ -296,6 +296,56 @@ int xs_transaction_end(struct xs_client *c, uint32_t tx, bool commit)
 	return xs_ok(xs_request(c, XS_TRANSACTION_END, tx, p, 1, true));
 }
 
+/* Decimal of v into buf (at least 21 bytes). */
+static void xs_fmt_u64(char *buf, uint64_t v)
+{
+	char t[21];
+	int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*buf++ = t[--n];
+	*buf = '\0';
+}
+
+int xs_introduce(struct xs_client *c, uint16_t dom, uint64_t gfn, uint32_t port)
+{
+	char d[21], g[21], e[21];
+	const char *p[] = {d, g, e};
+
+	xs_fmt_u64(d, dom);
+	xs_fmt_u64(g, gfn);
+	xs_fmt_u64(e, port);
+	return xs_ok(xs_request(c, XS_INTRODUCE, 0, p, 3, true));
+}
+
+int xs_release(struct xs_client *c, uint16_t dom)
+{
+	char d[21];
+	const char *p[] = {d};
+
+	xs_fmt_u64(d, dom);
+	return xs_ok(xs_request(c, XS_RELEASE, 0, p, 1, true));
+}
+
+int xs_is_domain_introduced(struct xs_client *c, uint16_t dom)
+{
+	char d[21];
+	const char *p[] = {d};
+	int rc;
+
+	xs_fmt_u64(d, dom);
+	rc = xs_request(c, XS_IS_DOMAIN_INTRODUCED, 0, p, 1, true);
+	if (rc < 0)
+		return rc;
+	if (c->body[0] == 'T')
+		return 1;
+	return c->body[0] == 'F' ? 0 : -XEN_EIO;
+}
+
 bool xs_read_watch(struct xs_client *c, const char **path, const char **token)
 {
 	struct xs_event *e;

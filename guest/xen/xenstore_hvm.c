@@ -92,6 +92,35 @@ int xs_store_release(struct xs_store *st)
 	return rc ? rc : rc2;
 }
 
+int xs_store_prepare(domid_t dom, domid_t xenstored, xen_pfn_t *gfn, evtchn_port_t *port)
+{
+	xen_pfn_t pfn = XS_STORE_PFN; /* guest memory: the stack */
+	struct xen_memory_reservation r = {.nr_extents = 1, .domid = dom};
+	struct evtchn_alloc_unbound au = {.dom = dom, .remote_dom = xenstored};
+	uint64_t v;
+	long rc;
+
+	set_xen_guest_handle(r.extent_start, rt_handle(&pfn));
+	rc = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
+	if (rc != 1)
+		return rc < 0 ? (int)rc : -XEN_ENOMEM;
+	rc = rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, rt_handle(&au), 0,
+			  0, 0);
+	if (rc)
+		return (int)rc;
+	v = au.port;
+	rc = hvm_param(HVMOP_set_param, dom, HVM_PARAM_STORE_EVTCHN, &v);
+	if (rc)
+		return (int)rc;
+	v = XS_STORE_PFN;
+	rc = hvm_param(HVMOP_set_param, dom, HVM_PARAM_STORE_PFN, &v);
+	if (rc)
+		return (int)rc;
+	*gfn = XS_STORE_PFN;
+	*port = au.port;
+	return 0;
+}
+
 int xs_store_find(uint64_t deadline, struct xenstore_domain_interface **intf,
 		  evtchn_port_t *port)
 {

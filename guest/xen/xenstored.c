@@ -22,6 +22,25 @@ static void str_cat(char *d, const char *s)
 }
 
 static void xsd_out_push(struct xsd_conn *c, const void *data, uint32_t len);
+static void release_conn(struct xsd *s, struct xsd_conn *c);
+
+void xsd_lock(struct xsd *s)
+{
+	while (__atomic_exchange_n(&s->lock, 1u, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+void xsd_unlock(struct xsd *s)
+{
+	__atomic_store_n(&s->lock, 0u, __ATOMIC_RELEASE);
+}
+
+void xsd_set_domain_ops(struct xsd *s, const struct xsd_domain_ops *ops, void *ctx)
+{
+	s->ops = ops;
+	s->ops_ctx = ctx;
+}
 
 void xsd_init(struct xsd *s)
 {
@@ -169,23 +188,34 @@ static struct xsd_node *layer_entry(struct xsd *s, uint32_t tx, const char *p,
 
 /* ---- watches ---- */
 
+/* The ring of dom (a domain's connection, not a Dom0-local client). */
 static struct xsd_conn *conn_of(struct xsd *s, uint16_t dom)
 {
 	for (unsigned int i = 0; i < XSD_CONNS; i++)
-		if (s->conn[i].used && s->conn[i].dom == dom)
+		if (s->conn[i].used && s->conn[i].dom == dom && s->conn[i].kind != XSD_CONN_LOCAL)
 			return &s->conn[i];
 	return NULL;
 }
 
+struct xsd_conn *xsd_conn_of(struct xsd *s, uint16_t dom)
+{
+	return conn_of(s, dom);
+}
+
+static int16_t conn_index(const struct xsd *s, const struct xsd_conn *c)
+{
+	return c ? (int16_t)(c - s->conn) : -1;
+}
+
 static void send_event(struct xsd *s, const struct xsd_watch *w, const char *abs)
 {
-	struct xsd_conn *c = conn_of(s, w->dom);
+	struct xsd_conn *c = w->conn >= 0 ? &s->conn[w->conn] : conn_of(s, w->dom);
 	char buf[XSD_PATH_MAX * 2];
 	struct xsd_sockmsg h = {.type = XS_WATCH_EVENT};
 	const char *p = abs;
 	size_t pl, tl;
 
-	if (!c)
+	if (!c || !c->used)
 		return;
 	if (w->relative) {
 		char base[XSD_PATH_MAX];
@@ -226,6 +256,20 @@ static void fire(struct xsd *s, const char *p, const struct xsd_node *n, bool re
 	}
 }
 
+/* @introduceDomain / @releaseDomain: the privileged domain's watches
+ * only, the event path being the special name. */
+static void fire_special(struct xsd *s, const char *name)
+{
+	for (unsigned int i = 0; i < XSD_WATCHES; i++) {
+		struct xsd_watch *w = &s->watch[i];
+
+		if (w->used && w->dom == XSD_PRIV_DOM && !strcmp(w->path, name)) {
+			send_event(s, w, name);
+			s->stats.special_events++;
+		}
+	}
+}
+
 /* ---- operations ---- */
 
 /* Makes p and its missing parents in layer tx, as dom; checks W on the
@@ -251,6 +295,7 @@ static int create(struct xsd *s, uint16_t dom, uint32_t tx, const char *p, struc
 	n = layer_entry(s, tx, p, NULL, &err);
 	if (!n)
 		return err;
+	n->tomb = false; /* removed earlier in this transaction: made anew */
 	n->vlen = 0;
 	n->nperms = par->nperms;
 	memcpy(n->perms, par->perms, sizeof(n->perms));
@@ -405,10 +450,12 @@ static int op_set_perms(struct xsd *s, uint16_t dom, uint32_t tx, const char *p,
 	return 0;
 }
 
-static struct xsd_tx *find_tx(struct xsd *s, uint16_t dom, uint32_t id)
+/* A transaction is its connection's (a direct xsd_op's: conn -1). */
+static struct xsd_tx *find_tx(struct xsd *s, uint16_t dom, int16_t conn, uint32_t id)
 {
 	for (unsigned int i = 0; i < XSD_TXS; i++)
-		if (s->tx[i].used && s->tx[i].id == id && s->tx[i].dom == dom)
+		if (s->tx[i].used && s->tx[i].id == id && s->tx[i].dom == dom &&
+		    s->tx[i].conn == conn)
 			return &s->tx[i];
 	return NULL;
 }
@@ -506,9 +553,118 @@ static bool nul_terminated(const char *in, uint32_t len)
 	return len && in[len - 1] == '\0';
 }
 
+/* "<domid>\0" with domid a decimal below DOMID_FIRST_RESERVED (0x7ff0). */
+static int parse_domid(const char *t, uint16_t *dom)
+{
+	unsigned int v = 0;
+
+	if (!t[0])
+		return -XEN_EINVAL;
+	for (const char *q = t; *q; q++) {
+		if (*q < '0' || *q > '9' || q - t > 5)
+			return -XEN_EINVAL;
+		v = v * 10 + (unsigned int)(*q - '0');
+	}
+	if (v >= 0x7ff0)
+		return -XEN_EINVAL;
+	*dom = (uint16_t)v;
+	return 0;
+}
+
+static int parse_u64(const char *t, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!t[0])
+		return -XEN_EINVAL;
+	for (const char *q = t; *q; q++) {
+		if (*q < '0' || *q > '9' || v > (UINT64_MAX - 9) / 10)
+			return -XEN_EINVAL;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* INTRODUCE <domid>|<gfn>|<port>|: the owner maps and binds, we connect. */
+static int op_introduce(struct xsd *s, const char *in, uint32_t len)
+{
+	const char *a[3];
+	uint64_t gfn, port;
+	uint16_t dom;
+	struct xsd_ring_io io;
+	struct xsd_conn *c = NULL;
+	int err;
+
+	if (!nul_terminated(in, len) || split(in, len, a, 3) != 3)
+		return -XEN_EINVAL;
+	if (parse_domid(a[0], &dom) || parse_u64(a[1], &gfn) || parse_u64(a[2], &port) ||
+	    port > UINT32_MAX || dom == XSD_PRIV_DOM)
+		return -XEN_EINVAL;
+	if (!s->ops)
+		return -XEN_ENOSYS;
+	c = conn_of(s, dom);
+	if (c) /* the same ring again is fine (xenstore.txt: no new connection) */
+		return c->kind == XSD_CONN_INTRODUCED && c->io.gfn == gfn && c->io.port == port ?
+			       0 : -XEN_EEXIST;
+	for (unsigned int i = 0; i < XSD_CONNS && !c; i++)
+		if (!s->conn[i].used)
+			c = &s->conn[i];
+	if (!c)
+		return -XEN_ENOSPC;
+	memset(&io, 0, sizeof(io));
+	err = s->ops->introduce(s->ops_ctx, dom, gfn, (uint32_t)port, &io);
+	if (err)
+		return err;
+	io.gfn = gfn;
+	io.port = (uint32_t)port;
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->kind = XSD_CONN_INTRODUCED;
+	c->dom = dom;
+	c->io = io;
+	c->intf = io.intf;
+	c->notify = io.notify;
+	c->ctx = io.ctx;
+	c->intf->server_features = XENSTORE_SERVER_FEATURE_ERROR;
+	c->intf->connection = XENSTORE_CONNECTED;
+	c->intf->error = XENSTORE_ERROR_NONE;
+	s->stats.introduced++;
+	fire_special(s, "@introduceDomain");
+	return 0;
+}
+
+static int do_release(struct xsd *s, uint16_t dom)
+{
+	struct xsd_conn *c = conn_of(s, dom);
+
+	if (!c)
+		return -XEN_ENOENT;
+	release_conn(s, c);
+	s->stats.released++;
+	fire_special(s, "@releaseDomain");
+	return 0;
+}
+
+static int xsd_op_conn(struct xsd *s, uint16_t dom, struct xsd_conn *c, uint32_t type,
+		       uint32_t txid, const char *in, uint32_t len, char *out, uint32_t *olen);
+
 int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char *in,
 	   uint32_t len, char *out, uint32_t *olen)
 {
+	return xsd_op_conn(s, dom, NULL, type, txid, in, len, out, olen);
+}
+
+int xsd_conn_op(struct xsd *s, struct xsd_conn *c, uint32_t type, uint32_t txid,
+		const char *in, uint32_t len, char *out, uint32_t *olen)
+{
+	return xsd_op_conn(s, c->dom, c, type, txid, in, len, out, olen);
+}
+
+static int xsd_op_conn(struct xsd *s, uint16_t dom, struct xsd_conn *c, uint32_t type,
+		       uint32_t txid, const char *in, uint32_t len, char *out, uint32_t *olen)
+{
+	int16_t ci = conn_index(s, c);
 	char p[XSD_PATH_MAX];
 	const char *a[2];
 	struct xsd_node *n;
@@ -521,7 +677,7 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 	if (type != XS_WATCH && type != XS_UNWATCH && len && in[0] == '@')
 		return -XEN_EINVAL;
 	if (txid && type != XS_WATCH && type != XS_UNWATCH) {
-		t = find_tx(s, dom, txid);
+		t = find_tx(s, dom, ci, txid);
 		if (!t)
 			return -XEN_ENOENT;
 		if (type == XS_TRANSACTION_START)
@@ -629,7 +785,7 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 			if (w->dom != dom)
 				continue;
 			mine++;
-			if (!strcmp(w->path, p) && !strcmp(w->token, a[1])) {
+			if (w->conn == ci && !strcmp(w->path, p) && !strcmp(w->token, a[1])) {
 				if (type == XS_WATCH)
 					return -XEN_EEXIST;
 				w->used = false;
@@ -642,7 +798,7 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 			return -XEN_E2BIG;
 		if (!free_w)
 			return -XEN_ENOSPC;
-		*free_w = (struct xsd_watch){.used = true, .relative = rel, .dom = dom};
+		*free_w = (struct xsd_watch){.used = true, .relative = rel, .dom = dom, .conn = ci};
 		str_copy(free_w->path, p);
 		str_copy(free_w->token, a[1]);
 		err = reply_str(out, olen, "OK");
@@ -669,7 +825,7 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 			if (++s->next_tx == 0)
 				s->next_tx = 1;
 		} while (tx_id_used(s, s->next_tx));
-		*free_t = (struct xsd_tx){.used = true, .dom = dom, .id = s->next_tx,
+		*free_t = (struct xsd_tx){.used = true, .dom = dom, .conn = ci, .id = s->next_tx,
 					  .start_gen = s->gen};
 		fmt_dom(id, free_t->id);
 		return reply_str(out, olen, id);
@@ -690,6 +846,25 @@ int xsd_op(struct xsd *s, uint16_t dom, uint32_t type, uint32_t txid, const char
 		str_copy(p, LOCAL_DOMAIN);
 		str_cat(p, in);
 		return reply_str(out, olen, p);
+	case XS_INTRODUCE:
+	case XS_RELEASE:
+	case XS_IS_DOMAIN_INTRODUCED: {
+		uint16_t target;
+
+		if (dom != XSD_PRIV_DOM)
+			return -XEN_EACCES;
+		if (type == XS_INTRODUCE) {
+			err = op_introduce(s, in, len);
+			break;
+		}
+		if (!nul_terminated(in, len) || parse_domid(in, &target) ||
+		    (type == XS_RELEASE && target == XSD_PRIV_DOM))
+			return -XEN_EINVAL;
+		if (type == XS_IS_DOMAIN_INTRODUCED)
+			return reply_str(out, olen, conn_of(s, target) ? "T" : "F");
+		err = do_release(s, target);
+		break;
+	}
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -707,10 +882,11 @@ static void xsd_out_push(struct xsd_conn *c, const void *data, uint32_t len)
 	c->out_len += len;
 }
 
-struct xsd_conn *xsd_connect(struct xsd *s, uint16_t dom, struct xenstore_domain_interface *intf,
-			     void (*notify)(void *), void *ctx)
+static struct xsd_conn *connect(struct xsd *s, uint8_t kind, uint16_t dom,
+				struct xenstore_domain_interface *intf, void (*notify)(void *),
+				void *ctx)
 {
-	if (conn_of(s, dom))
+	if (kind != XSD_CONN_LOCAL && conn_of(s, dom))
 		return NULL;
 	for (unsigned int i = 0; i < XSD_CONNS; i++) {
 		struct xsd_conn *c = &s->conn[i];
@@ -719,6 +895,7 @@ struct xsd_conn *xsd_connect(struct xsd *s, uint16_t dom, struct xenstore_domain
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->used = true;
+		c->kind = kind;
 		c->dom = dom;
 		c->intf = intf;
 		c->notify = notify;
@@ -731,17 +908,114 @@ struct xsd_conn *xsd_connect(struct xsd *s, uint16_t dom, struct xenstore_domain
 	return NULL;
 }
 
+struct xsd_conn *xsd_connect(struct xsd *s, uint16_t dom, struct xenstore_domain_interface *intf,
+			     void (*notify)(void *), void *ctx)
+{
+	struct xsd_conn *c;
+
+	xsd_lock(s);
+	c = connect(s, XSD_CONN_RING, dom, intf, notify, ctx);
+	xsd_unlock(s);
+	return c;
+}
+
+struct xsd_conn *xsd_connect_local(struct xsd *s, struct xenstore_domain_interface *intf,
+				   void (*notify)(void *), void *ctx)
+{
+	struct xsd_conn *c;
+
+	xsd_lock(s);
+	c = connect(s, XSD_CONN_LOCAL, XSD_PRIV_DOM, intf, notify, ctx);
+	xsd_unlock(s);
+	return c;
+}
+
+/* Its watches and transactions go (direct xsd_op ones of a domain ring's
+ * domain too: that domain is gone). */
+static void drop_conn(struct xsd *s, struct xsd_conn *c)
+{
+	int16_t ci = conn_index(s, c);
+	bool ring = c->kind != XSD_CONN_LOCAL;
+
+	for (unsigned int i = 0; i < XSD_WATCHES; i++) {
+		struct xsd_watch *w = &s->watch[i];
+
+		if (w->used && (w->conn == ci || (ring && w->conn < 0 && w->dom == c->dom)))
+			w->used = false;
+	}
+	for (unsigned int i = 0; i < XSD_TXS; i++) {
+		struct xsd_tx *t = &s->tx[i];
+
+		if (t->used && (t->conn == ci || (ring && t->conn < 0 && t->dom == c->dom))) {
+			t->used = false;
+			drop_tx_entries(s, t->id);
+		}
+	}
+	c->used = false;
+}
+
+/* A domain's ring released: the connection goes, the owner unmaps, and
+ * its nodes become Dom0's (a later domain with the id must not own them). */
+static void release_conn(struct xsd *s, struct xsd_conn *c)
+{
+	uint16_t dom = c->dom;
+	bool introduced = c->kind == XSD_CONN_INTRODUCED;
+	struct xsd_ring_io io = c->io;
+
+	drop_conn(s, c);
+	if (introduced && s->ops)
+		s->ops->release(s->ops_ctx, dom, &io);
+	for (unsigned int i = 0; i < XSD_NODES; i++)
+		if (s->node[i].used && s->node[i].perms[0].dom == dom)
+			s->node[i].perms[0].dom = XSD_PRIV_DOM;
+}
+
 void xsd_disconnect(struct xsd *s, struct xsd_conn *c)
 {
-	for (unsigned int i = 0; i < XSD_WATCHES; i++)
-		if (s->watch[i].used && s->watch[i].dom == c->dom)
-			s->watch[i].used = false;
-	for (unsigned int i = 0; i < XSD_TXS; i++)
-		if (s->tx[i].used && s->tx[i].dom == c->dom) {
-			s->tx[i].used = false;
-			drop_tx_entries(s, s->tx[i].id);
+	xsd_lock(s);
+	if (c->kind == XSD_CONN_INTRODUCED && s->ops)
+		s->ops->release(s->ops_ctx, c->dom, &c->io);
+	drop_conn(s, c);
+	xsd_unlock(s);
+}
+
+int xsd_release(struct xsd *s, uint16_t dom)
+{
+	int rc;
+
+	xsd_lock(s);
+	rc = do_release(s, dom);
+	xsd_unlock(s);
+	return rc;
+}
+
+unsigned int xsd_domains_check(struct xsd *s)
+{
+	unsigned int released = 0;
+	bool fire = false;
+
+	xsd_lock(s);
+	for (unsigned int i = 0; s->ops && i < XSD_CONNS; i++) {
+		struct xsd_conn *c = &s->conn[i];
+		int st;
+
+		if (!c->used || c->kind == XSD_CONN_LOCAL)
+			continue;
+		st = s->ops->state(s->ops_ctx, c->dom);
+		if (st == XSD_DOM_DEAD) {
+			release_conn(s, c);
+			s->stats.died++;
+			released++;
+			fire = true;
+		} else if (st == XSD_DOM_SHUTDOWN && !c->shutdown_seen) {
+			c->shutdown_seen = true;
+			fire = true;
 		}
-	c->used = false;
+	}
+	if (fire)
+		fire_special(s, "@releaseDomain");
+	xsd_unlock(s);
+	return released;
 }
 
 /* Queued output into the response ring; true if bytes moved. */
@@ -813,7 +1087,8 @@ static void serve(struct xsd *s, struct xsd_conn *c)
 
 	c->in.bytes[sizeof(h) + h.len] = '\0';
 	c->in_have = 0;
-	err = xsd_op(s, c->dom, h.type, h.tx_id, c->in.bytes + sizeof(h), h.len, out, &olen);
+	err = xsd_op_conn(s, c->dom, c, h.type, h.tx_id, c->in.bytes + sizeof(h), h.len, out,
+			  &olen);
 	if (err) {
 		const char *name = xs_errno_name(err);
 
@@ -836,6 +1111,7 @@ unsigned int xsd_poll(struct xsd *s)
 {
 	unsigned int served = 0;
 
+	xsd_lock(s);
 	for (unsigned int k = 0; k < XSD_CONNS; k++) {
 		struct xsd_conn *c = &s->conn[(s->rr + k) % XSD_CONNS];
 		bool moved;
@@ -856,5 +1132,6 @@ unsigned int xsd_poll(struct xsd *s)
 			c->notify(c->ctx);
 	}
 	s->rr = (s->rr + 1) % XSD_CONNS;
+	xsd_unlock(s);
 	return served;
 }

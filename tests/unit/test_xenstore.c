@@ -20,6 +20,8 @@
 #include <public/errno.h>
 #include <xen/xenstore.h>
 #include <xen/xenstored.h>
+#include <xen/xs_libxl.h>
+#include <xen/xs_vdisk_be.h>
 
 static struct xsd srv;
 static struct xenstore_domain_interface ring[3];
@@ -429,6 +431,498 @@ static void test_malformed(void **state)
 				}
 }
 
+
+/* ---- INTRODUCE / RELEASE / special watches (issue 16) ---- */
+
+#define FAKE_RINGS 4
+static struct xenstore_domain_interface xring[FAKE_RINGS];
+static int dstate[16];
+static unsigned int n_introduce, n_release;
+static uint64_t released_gfn;
+
+/* The owner's part, as Dom0's service does it with a foreign mapping:
+ * "frame" gfn is xring[gfn]. */
+static int fake_introduce(void *ctx, uint16_t dom, uint64_t gfn, uint32_t port,
+			  struct xsd_ring_io *io)
+{
+	(void)ctx;
+	(void)dom;
+	(void)port;
+	if (gfn >= FAKE_RINGS)
+		return -XEN_EINVAL;
+	n_introduce++;
+	io->intf = &xring[gfn];
+	io->notify = nop_notify;
+	return 0;
+}
+
+static void fake_release(void *ctx, uint16_t dom, struct xsd_ring_io *io)
+{
+	(void)ctx;
+	(void)dom;
+	n_release++;
+	released_gfn = io->gfn;
+}
+
+static int fake_state(void *ctx, uint16_t dom)
+{
+	(void)ctx;
+	return dom < 16 ? dstate[dom] : XSD_DOM_DEAD;
+}
+
+static const struct xsd_domain_ops fake_ops = {fake_introduce, fake_release, fake_state};
+
+static int setup_domains(void **state)
+{
+	int rc = setup(state);
+
+	memset(xring, 0, sizeof(xring));
+	memset(dstate, 0, sizeof(dstate));
+	n_introduce = n_release = 0;
+	xsd_set_domain_ops(&srv, &fake_ops, NULL);
+	return rc;
+}
+
+static unsigned int watches_of(uint16_t dom)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < XSD_WATCHES; i++)
+		n += srv.watch[i].used && srv.watch[i].dom == dom;
+	return n;
+}
+
+static unsigned int txs_of(uint16_t dom)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < XSD_TXS; i++)
+		n += srv.tx[i].used && srv.tx[i].dom == dom;
+	return n;
+}
+
+/* Events queued for c now: the count of those with path `want`. */
+static int events_for(struct xs_client *c, const char *want)
+{
+	char p[16][64], t[16][16];
+	int n, k = 0;
+
+	xsd_poll(&srv);
+	n = drain(c, p, t, 16);
+	for (int i = 0; i < n; i++)
+		k += !strcmp(p[i], want);
+	return k;
+}
+
+static void test_introduce_release(void **state)
+{
+	struct xs_client c3;
+	char buf[64];
+	uint32_t tx;
+	const char *own3[] = {"n3"};
+
+	(void)state;
+	/* only the privileged domain */
+	assert_int_equal(xs_introduce(&cl[1], 3, 0, 7), -XEN_EACCES);
+	assert_int_equal(xs_release(&cl[1], 2), -XEN_EACCES);
+	assert_int_equal(xs_is_domain_introduced(&cl[1], 2), -XEN_EACCES);
+	/* the special watches: Dom0's fire, a guest's only initially */
+	assert_int_equal(xs_watch(&cl[0], "@introduceDomain", "i"), 0);
+	assert_int_equal(events_for(&cl[0], "@introduceDomain"), 1);
+	assert_int_equal(xs_watch(&cl[0], "@releaseDomain", "r"), 0);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 1);
+	assert_int_equal(xs_watch(&cl[2], "@releaseDomain", "r2"), 0);
+	assert_int_equal(events_for(&cl[2], "@releaseDomain"), 1);
+
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 3), 0);
+	assert_int_equal(xs_mkdir(&cl[0], 0, "/local/domain/3"), 0);
+	assert_int_equal(xs_set_perms(&cl[0], 0, "/local/domain/3", own3, 1), 0);
+	assert_int_equal(xs_introduce(&cl[0], 3, 0, 7), 0);
+	assert_int_equal(n_introduce, 1u);
+	assert_int_equal(events_for(&cl[0], "@introduceDomain"), 1);
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 3), 1);
+	assert_int_equal(xring[0].server_features, XENSTORE_SERVER_FEATURE_ERROR);
+	/* the same ring again is fine, another is not; bad arguments */
+	assert_int_equal(xs_introduce(&cl[0], 3, 0, 7), 0);
+	assert_int_equal(n_introduce, 1u);
+	assert_int_equal(xs_introduce(&cl[0], 3, 1, 7), -XEN_EEXIST);
+	assert_int_equal(xs_introduce(&cl[0], 5, FAKE_RINGS, 7), -XEN_EINVAL); /* the owner's no */
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 5), 0);
+	assert_int_equal(xs_introduce(&cl[0], 0, 1, 7), -XEN_EINVAL);
+	assert_int_equal(xs_introduce(&cl[0], 0x7ff0, 1, 7), -XEN_EINVAL);
+	{
+		const char *bad[] = {"3", "x1", "7"};
+
+		assert_int_equal(xs_request(&cl[0], XS_INTRODUCE, 0, bad, 3, true), -XEN_EINVAL);
+		assert_int_equal(xs_request(&cl[0], XS_INTRODUCE, 0, bad, 2, true), -XEN_EINVAL);
+	}
+
+	/* the introduced ring is served like any */
+	xs_client_init(&c3, &xring[0], nop_notify, run_server, NULL);
+	assert_int_equal(xs_write(&c3, 0, "x", "3"), 0);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/3/x", buf, sizeof(buf)), 1);
+	assert_int_equal(xs_watch(&c3, "x", "w"), 0);
+	assert_int_equal(xs_transaction_start(&c3, &tx), 0);
+	assert_int_equal(watches_of(3), 1u);
+	assert_int_equal(txs_of(3), 1u);
+
+	/* RELEASE: connection, watches, transactions gone; its nodes Dom0's */
+	assert_int_equal(xs_release(&cl[0], 3), 0);
+	assert_int_equal(n_release, 1u);
+	assert_int_equal(released_gfn, 0u);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 1);
+	assert_int_equal(events_for(&cl[2], "@releaseDomain"), 0);
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 3), 0);
+	assert_int_equal(watches_of(3), 0u);
+	assert_int_equal(txs_of(3), 0u);
+	assert_int_equal(xsd_count_nodes(&srv, 3), 0u);
+	assert_int_equal(xs_get_perms(&cl[0], 0, "/local/domain/3/x", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "n0");
+	assert_int_equal(xs_release(&cl[0], 3), -XEN_ENOENT);
+	assert_int_equal(xs_release(&cl[0], 0), -XEN_EINVAL);
+	/* the frame can serve the next domain */
+	assert_int_equal(xs_introduce(&cl[0], 4, 0, 9), 0);
+	assert_int_equal(events_for(&cl[0], "@introduceDomain"), 1);
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 4), 1);
+	assert_int_equal(xsd_release(&srv, 4), 0);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 1);
+
+	/* death (after VIRQ_DOM_EXC): shutdown fires once, dying releases */
+	assert_int_equal(xs_introduce(&cl[0], 5, 1, 8), 0);
+	assert_int_equal(events_for(&cl[0], "@introduceDomain"), 1);
+	assert_int_equal(xsd_domains_check(&srv), 0u);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 0);
+	dstate[5] = XSD_DOM_SHUTDOWN;
+	assert_int_equal(xsd_domains_check(&srv), 0u);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 1);
+	assert_int_equal(xsd_domains_check(&srv), 0u);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 0);
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 5), 1);
+	dstate[5] = XSD_DOM_DEAD;
+	assert_int_equal(xsd_domains_check(&srv), 1u);
+	assert_int_equal(events_for(&cl[0], "@releaseDomain"), 1);
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 5), 0);
+	assert_int_equal(srv.stats.died, 1u);
+	/* the directly connected rings (doms 1, 2) can be released too */
+	assert_int_equal(xs_is_domain_introduced(&cl[0], 2), 1);
+
+	/* without an owner's ops there is nothing to map with */
+	xsd_set_domain_ops(&srv, NULL, NULL);
+	assert_int_equal(xs_introduce(&cl[0], 6, 0, 1), -XEN_ENOSYS);
+}
+
+/* ---- Dom0-local connections ---- */
+
+static struct xenstore_domain_interface lring[2];
+
+static void test_local(void **state)
+{
+	struct xs_client la, lb;
+	struct xsd_conn *ca, *cb, *c1 = NULL;
+	char buf[64];
+	uint32_t tx;
+
+	(void)state;
+	memset(lring, 0, sizeof(lring));
+	ca = xsd_connect_local(&srv, &lring[0], nop_notify, NULL);
+	cb = xsd_connect_local(&srv, &lring[1], nop_notify, NULL);
+	assert_non_null(ca);
+	assert_non_null(cb);
+	assert_int_equal(ca->kind, XSD_CONN_LOCAL);
+	assert_int_equal(ca->dom, 0);
+	xs_client_init(&la, &lring[0], nop_notify, run_server, NULL);
+	xs_client_init(&lb, &lring[1], nop_notify, run_server, NULL);
+	/* privileged: Dom0's */
+	assert_int_equal(xs_write(&la, 0, "/local/domain/1/cfg", "a"), 0);
+	assert_int_equal(xs_read(&lb, 0, "/local/domain/1/cfg", buf, sizeof(buf)), 1);
+	assert_int_equal(xs_is_domain_introduced(&la, 1), 1);
+	/* a watch is its connection's: B's write reaches A only */
+	assert_int_equal(xs_watch(&la, "/local/domain/1/cfg", "a"), 0);
+	assert_int_equal(events_for(&la, "/local/domain/1/cfg"), 1);
+	assert_int_equal(xs_write(&lb, 0, "/local/domain/1/cfg", "b"), 0);
+	assert_int_equal(events_for(&la, "/local/domain/1/cfg"), 1);
+	assert_int_equal(events_for(&lb, "/local/domain/1/cfg"), 0);
+	/* the same path and token on B is B's own watch */
+	assert_int_equal(xs_watch(&lb, "/local/domain/1/cfg", "a"), 0);
+	assert_int_equal(xs_unwatch(&lb, "/local/domain/1/cfg", "a"), 0);
+	assert_int_equal(xs_unwatch(&lb, "/local/domain/1/cfg", "a"), -XEN_ENOENT);
+	/* a transaction is its connection's */
+	assert_int_equal(xs_transaction_start(&la, &tx), 0);
+	assert_int_equal(xs_write(&lb, tx, "/t", "x"), -XEN_ENOENT);
+	assert_int_equal(xs_write(&la, tx, "/t", "x"), 0);
+	/* a Dom0-local client is never a domain's ring */
+	assert_true(xsd_conn_of(&srv, 0) == NULL || xsd_conn_of(&srv, 0)->kind != XSD_CONN_LOCAL);
+	/* closing A drops its watch and transaction, B's stay */
+	assert_int_equal(xs_watch(&lb, "/local/domain/2", "b"), 0);
+	xsd_disconnect(&srv, ca);
+	assert_int_equal(watches_of(0), 1u);
+	assert_int_equal(txs_of(0), 0u);
+	assert_int_equal(xs_read(&lb, 0, "/t", buf, sizeof(buf)), -XEN_ENOENT);
+	/* and a flooding domain does not starve a local client either */
+	for (unsigned int i = 0; i < XSD_CONNS; i++)
+		if (srv.conn[i].used && srv.conn[i].dom == 1 && srv.conn[i].kind != XSD_CONN_LOCAL)
+			c1 = &srv.conn[i];
+	assert_non_null(c1);
+	for (int round = 0; round < 30; round++) {
+		uint64_t before = c1->served;
+
+		flood(&ring[1]);
+		assert_int_equal(xs_read(&lb, 0, "/local/domain/1/cfg", buf, sizeof(buf)), 1);
+		assert_true(c1->served - before <= 8);
+	}
+	assert_true(c1->served < 200);
+}
+
+/* ---- libxl's nodes and their permissions ---- */
+
+static unsigned int all_nodes(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < XSD_NODES; i++)
+		n += srv.node[i].used;
+	return n;
+}
+
+static const struct xs_libxl_dom dom1 = {
+	.domid = 1, .name = "guest1",
+	.uuid = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8},
+	.target_kib = 65536, .static_max_kib = 131072, .vcpus = 2,
+	.store_gfn = 0x39001, .store_port = 5,
+};
+
+static void assert_perms(const char *path, const char *want, int wlen)
+{
+	char buf[64];
+
+	assert_int_equal(xs_get_perms(&cl[0], 0, path, buf, sizeof(buf)), wlen);
+	assert_memory_equal(buf, want, (size_t)wlen);
+}
+
+static void assert_value(const char *path, const char *want)
+{
+	char buf[128];
+
+	assert_int_equal(xs_read(&cl[0], 0, path, buf, sizeof(buf)), (int)strlen(want));
+	assert_string_equal(buf, want);
+}
+
+static void test_libxl_nodes(void **state)
+{
+	struct xs_libxl_vdisk v = {.backend_domid = 0, .vdev = "xvda", .base = 0x02000000,
+				   .irq = 33, .writable = true, .params = "/images/disk.img"};
+	unsigned int before;
+	char buf[128];
+	uint16_t bes[] = {0};
+
+	(void)state;
+	assert_int_equal(xs_libxl_vdev_devid("xvda"), 51712);
+	assert_int_equal(xs_libxl_vdev_devid("xvdb"), 51728);
+	assert_int_equal(xs_libxl_vdev_devid("xvdb3"), 51731);
+	assert_int_equal(xs_libxl_vdev_devid("xvdq"), -XEN_EINVAL);
+	assert_int_equal(xs_libxl_vdev_devid("sda"), -XEN_EINVAL);
+	assert_int_equal(xs_libxl_vdev_devid("xvda16"), -XEN_EINVAL);
+	v.devid = (uint32_t)xs_libxl_vdev_devid(v.vdev);
+
+	assert_int_equal(xs_rm(&cl[0], 0, "/local/domain/1"), 0);
+	before = all_nodes();
+	assert_int_equal(xs_libxl_domain_write(&cl[0], &dom1), 0);
+	assert_value("/local/domain/1/name", "guest1");
+	assert_value("/local/domain/1/domid", "1");
+	assert_value("/local/domain/1/vm", "/vm/12345678-9abc-def0-0102-030405060708");
+	assert_value("/vm/12345678-9abc-def0-0102-030405060708/uuid",
+		     "12345678-9abc-def0-0102-030405060708");
+	assert_value("/vm/12345678-9abc-def0-0102-030405060708/name", "guest1");
+	assert_value("/local/domain/1/memory/target", "65536");
+	assert_value("/local/domain/1/memory/static-max", "131072");
+	assert_value("/local/domain/1/cpu/0/availability", "online");
+	assert_value("/local/domain/1/cpu/1/availability", "online");
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/1/cpu/2", buf, sizeof(buf)),
+			 -XEN_ENOENT);
+	assert_value("/local/domain/1/store/port", "5");
+	assert_value("/local/domain/1/store/ring-ref", "233473");
+	/* Dom0 owns the home, the domain reads it; its own directories */
+	assert_perms("/local/domain/1", "n0\0r1", 6);
+	assert_perms("/local/domain/1/memory/target", "n0\0r1", 6);
+	assert_perms("/local/domain/1/device", "n0\0r1", 6);
+	assert_perms("/local/domain/1/data", "n1", 3);
+	assert_perms("/local/domain/1/control/shutdown", "n1", 3);
+	assert_perms("/vm/12345678-9abc-def0-0102-030405060708", "n0\0r1", 6);
+	assert_perms("/libxl/1", "n0", 3);
+	/* what the domain may do */
+	assert_int_equal(xs_read(&cl[1], 0, "name", buf, sizeof(buf)), 6);
+	assert_int_equal(xs_read(&cl[1], 0, "memory/target", buf, sizeof(buf)), 5);
+	assert_int_equal(xs_write(&cl[1], 0, "memory/target", "999999"), -XEN_EACCES);
+	assert_int_equal(xs_write(&cl[1], 0, "name", "evil"), -XEN_EACCES);
+	assert_int_equal(xs_write(&cl[1], 0, "newnode", "x"), -XEN_EACCES);
+	assert_int_equal(xs_write(&cl[1], 0, "cpu/0/availability", "offline"), -XEN_EACCES);
+	assert_int_equal(xs_write(&cl[1], 0, "data/x", "1"), 0);
+	assert_int_equal(xs_write(&cl[1], 0, "control/shutdown", "poweroff"), 0);
+	assert_int_equal(xs_read(&cl[1], 0, "/libxl/1", buf, sizeof(buf)), -XEN_EACCES);
+	/* and another domain may not even read */
+	assert_int_equal(xs_read(&cl[2], 0, "/local/domain/1/name", buf, sizeof(buf)),
+			 -XEN_EACCES);
+	assert_int_equal(xs_read(&cl[2], 0, "/vm/12345678-9abc-def0-0102-030405060708/name", buf,
+				 sizeof(buf)), -XEN_EACCES);
+
+	/* the virtio disk (xen-facts-devices 7.2) */
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/frontend",
+		     "/local/domain/1/device/virtio_disk/51712");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/frontend-id", "1");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/params", "/images/disk.img");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/mode", "w");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/base", "33554432");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/irq", "33");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "1");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/specification", "virtio");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/transport", "mmio");
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/type", "standalone");
+	assert_value("/local/domain/1/device/virtio_disk/51712/backend",
+		     "/local/domain/0/backend/virtio_disk/1/51712");
+	assert_value("/local/domain/1/device/virtio_disk/51712/backend-id", "0");
+	assert_value("/local/domain/1/device/virtio_disk/51712/state", "1");
+	assert_perms("/local/domain/0/backend/virtio_disk/1/51712", "n0\0r1", 6);
+	assert_perms("/local/domain/0/backend/virtio_disk/1/51712/params", "n0\0r1", 6);
+	assert_perms("/local/domain/1/device/virtio_disk/51712", "n1\0r0", 6);
+	/* the frontend reads its backend, writes only its own side */
+	assert_int_equal(xs_read(&cl[1], 0, "/local/domain/0/backend/virtio_disk/1/51712/base",
+				 buf, sizeof(buf)), 8);
+	assert_int_equal(xs_write(&cl[1], 0, "/local/domain/0/backend/virtio_disk/1/51712/state",
+				  "4"), -XEN_EACCES);
+	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "3"), 0);
+	assert_int_equal(xs_read(&cl[2], 0, "/local/domain/0/backend/virtio_disk/1/51712/base",
+				 buf, sizeof(buf)), -XEN_EACCES);
+	assert_int_equal(xs_read(&cl[2], 0, "/local/domain/1/device/virtio_disk/51712/state",
+				 buf, sizeof(buf)), -XEN_EACCES);
+	/* bad disks write nothing */
+	{
+		struct xs_libxl_vdisk bad = v;
+
+		bad.params = "";
+		assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &bad), -XEN_EINVAL);
+		bad = v;
+		bad.backend_domid = 1;
+		assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &bad), -XEN_EINVAL);
+	}
+
+	/* removal: the disk (and the backend's directory of the frontend), then
+	 * the domain; the store is back where it was */
+	assert_int_equal(xs_libxl_vdisk_remove(&cl[0], 1, &v), 0);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/0/backend/virtio_disk/1", buf,
+				 sizeof(buf)), -XEN_ENOENT);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/1/device/virtio_disk/51712", buf,
+				 sizeof(buf)), -XEN_ENOENT);
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
+	assert_int_equal(xs_libxl_domain_remove(&cl[0], 1, dom1.uuid, bes, 1), 0);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/1", buf, sizeof(buf)), -XEN_ENOENT);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/0/backend/virtio_disk/1", buf,
+				 sizeof(buf)), -XEN_ENOENT);
+	assert_int_equal(xs_read(&cl[0], 0, "/vm/12345678-9abc-def0-0102-030405060708", buf,
+				 sizeof(buf)), -XEN_ENOENT);
+	assert_int_equal(xs_read(&cl[0], 0, "/libxl/1", buf, sizeof(buf)), -XEN_ENOENT);
+	/* /local/domain/0{,/backend{,/virtio_disk}}, /vm, /libxl stay */
+	assert_int_equal(all_nodes(), before + 5);
+	/* a domain's nodes written twice: the second replaces the first */
+	assert_int_equal(xs_libxl_domain_write(&cl[0], &dom1), 0);
+	assert_int_equal(xs_libxl_domain_write(&cl[0], &dom1), 0);
+	assert_int_equal(xs_libxl_domain_remove(&cl[0], 1, dom1.uuid, bes, 1), 0);
+	assert_int_equal(all_nodes(), before + 5);
+	/* a guest cannot write them */
+	assert_int_equal(xs_libxl_domain_write(&cl[2], &dom1), -XEN_EACCES);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/1", buf, sizeof(buf)), -XEN_ENOENT);
+}
+
+/* ---- the backend finding its frontends ---- */
+
+static void test_vdisk_backend(void **state)
+{
+	static struct xenstore_domain_interface bring;
+	struct xs_client bc;
+	struct xsbe be;
+	struct xsbe_disk d;
+	struct xs_libxl_vdisk v = {.backend_domid = 0, .vdev = "xvda", .devid = 51712,
+				   .base = 0x02000000, .irq = 33, .writable = false,
+				   .params = "disk0"};
+	struct xs_libxl_dom d2 = dom1;
+	char buf[16];
+
+	(void)state;
+	memset(&bring, 0, sizeof(bring));
+	assert_non_null(xsd_connect_local(&srv, &bring, nop_notify, NULL));
+	xs_client_init(&bc, &bring, nop_notify, run_server, NULL);
+	assert_int_equal(xs_libxl_domain_write(&cl[0], &dom1), 0);
+	d2.domid = 2;
+	d2.name = "guest2";
+	d2.uuid[0] = 0x99;
+	assert_int_equal(xs_libxl_domain_write(&cl[0], &d2), 0);
+
+	assert_int_equal(xsbe_init(&be, &bc), 0);
+	assert_true(be.privileged);
+	assert_int_equal(be.self, 0);
+	assert_int_equal(xsbe_take(&be, &d), -XEN_EAGAIN);
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
+	/* the frontend not Initialising: not taken */
+	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "3"), 0);
+	assert_int_equal(xsbe_take(&be, &d), -XEN_EAGAIN);
+	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "1"), 0);
+	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(d.fe, 1);
+	assert_int_equal(d.devid, 51712u);
+	assert_int_equal(d.base, 0x02000000u);
+	assert_int_equal(d.irq, 33u);
+	assert_false(d.writable);
+	assert_string_equal(d.params, "disk0");
+	assert_int_equal(d.static_max_kib, 131072u);
+	assert_true(d.introduced);
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "2");
+	/* libxl's wait sees InitWait */
+	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_INITWAIT), 0);
+	/* taken once */
+	assert_int_equal(xsbe_take(&be, &d), -XEN_EAGAIN);
+	assert_false(xsbe_gone(&be, &d));
+	/* the frontend closes: the session ends, the backend says Closed */
+	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "5"), 0);
+	assert_true(xsbe_gone(&be, &d));
+	assert_int_equal(xsbe_end(&be, &d), 0);
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "6");
+
+	/* the next frontend, later: its nodes removed ends it */
+	v.writable = true;
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
+	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(d.fe, 2);
+	assert_true(d.writable);
+	assert_false(xsbe_gone(&be, &d));
+	assert_int_equal(xs_libxl_vdisk_remove(&cl[0], 2, &v), 0);
+	assert_true(xsbe_gone(&be, &d));
+	assert_int_equal(xsbe_end(&be, &d), 0);
+
+	/* and one whose domain is released (died) */
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
+	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xs_release(&cl[0], 2), 0);
+	assert_true(xsbe_gone(&be, &d));
+	assert_int_equal(xsbe_end(&be, &d), 0);
+	assert_int_equal(xs_read(&cl[0], 0, "/local/domain/0/backend/virtio_disk/2/51712/state",
+				 buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "6");
+	/* two ready at once: the newest (highest id) first, then the other */
+	assert_int_equal(xs_libxl_vdisk_remove(&cl[0], 1, &v), 0);
+	assert_int_equal(xs_libxl_vdisk_remove(&cl[0], 2, &v), 0);
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 1, &v), 0);
+	assert_int_equal(xs_libxl_vdisk_write(&cl[0], 2, &v), 0);
+	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(d.fe, 2);
+	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(d.fe, 1);
+	assert_int_equal(be.taken, 5u);
+	/* a wait that never ends gives up through the client's wait hook */
+	spins = 999000;
+	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_CONNECTED),
+			 -XEN_ETIMEDOUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +934,10 @@ int main(void)
 		cmocka_unit_test_setup(test_flood, setup),
 		cmocka_unit_test_setup(test_protocol_error, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
+		cmocka_unit_test_setup(test_introduce_release, setup_domains),
+		cmocka_unit_test_setup(test_local, setup),
+		cmocka_unit_test_setup(test_libxl_nodes, setup),
+		cmocka_unit_test_setup(test_vdisk_backend, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

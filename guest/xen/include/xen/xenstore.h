@@ -148,6 +148,13 @@ int xs_watch(struct xs_client *c, const char *path, const char *token);
 int xs_unwatch(struct xs_client *c, const char *path, const char *token);
 int xs_transaction_start(struct xs_client *c, uint32_t *tx);
 int xs_transaction_end(struct xs_client *c, uint32_t tx, bool commit);
+/* Domains (privileged callers; others get -XEN_EACCES): the ring of dom
+ * at its frame gfn, with the domain's end `port` of its store channel
+ * (remote: the xenstore domain); RELEASE; whether dom is introduced
+ * (1 or 0). */
+int xs_introduce(struct xs_client *c, uint16_t dom, uint64_t gfn, uint32_t port);
+int xs_release(struct xs_client *c, uint16_t dom);
+int xs_is_domain_introduced(struct xs_client *c, uint16_t dom);
 /* Next queued watch event (path and token point into the client); false if
  * none is queued (poll: reads what the ring holds without waiting). */
 bool xs_read_watch(struct xs_client *c, const char **path, const char **token);

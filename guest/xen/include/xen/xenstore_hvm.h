@@ -40,6 +40,16 @@ int xs_store_publish(const struct xs_store *st);
 /* Closes our port and removes the mapping (the domain keeps its frame). */
 int xs_store_release(struct xs_store *st);
 
+/*
+ * The toolstack's step when xenstored runs as a service (xen/xsd_service.h):
+ * populates the domain's store frame at XS_STORE_PFN, allocates its port
+ * with `xenstored` (the service's domain, normally 0) as the remote, and
+ * publishes STORE_EVTCHN then STORE_PFN. The caller then introduces the
+ * domain: xs_introduce(c, dom, *gfn, *port). Nothing is mapped here. On a
+ * failure the frame (and port) stay with the domain, freed with it.
+ */
+int xs_store_prepare(domid_t dom, domid_t xenstored, xen_pfn_t *gfn, evtchn_port_t *port);
+
 int xs_store_find(uint64_t deadline, struct xenstore_domain_interface **intf,
 		  evtchn_port_t *port);
 
