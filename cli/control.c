@@ -389,6 +389,20 @@ void *ctl_create_request(const char *cmd, const char *cfg_path, size_t *len)
 		goto out;
 	}
 	f = fopen(kpath, "rb");
+	if (!f && errno == ENOENT && cfg.kernel[0] != '/') {
+		/* as `memvisor run` does for a system's kernels: the image of
+		 * that name memvisor was built or installed with */
+		const char *base = strrchr(cfg.kernel, '/');
+		char *alt = cli_find_file(CLI_GUEST, base ? base + 1 : cfg.kernel, NULL, 0);
+
+		if (alt) {
+			free(kpath);
+			kpath = alt;
+			f = fopen(kpath, "rb");
+		} else {
+			errno = ENOENT;
+		}
+	}
 	if (!f) {
 		cli_error(cmd, "%s: kernel %s (relative to the config): %s", cfg_path, kpath,
 			  strerror(errno));

@@ -88,7 +88,7 @@ static void run_usage(FILE *f)
 		"  --transport T       kvm, inproc or auto (default: KVM when usable, else\n"
 		"                      in-process, said plainly); in-process runs the built-in\n"
 		"                      programs named by the kernel files (backend, frontend,\n"
-		"                      virtio_backend, virtio_frontend)\n"
+		"                      virtio_backend, virtio_frontend, hello, dom0)\n"
 		"  --bootargs STR      replaces /chosen xen,xen-bootargs (e.g. ext_regions=no)\n"
 		"  --disk FILE         the blocks of the domain's emulated block device\n"
 		"                      (memvisor,blk-device; created when missing, extended\n"
@@ -727,7 +727,7 @@ int cmd_run(int argc, char **argv)
 			rd[i].guest_main = hosted_program(path);
 			if (!rd[i].guest_main) {
 				cli_error("run", "%s: %s has no built-in program to run in-process "
-					  "(built in: backend, frontend, virtio_backend, virtio_frontend); "
+					  "(built in: backend, frontend, virtio_backend, virtio_frontend, hello, dom0); "
 					  "use --transport kvm", ld->name, path);
 				free(path);
 				goto out_build;
