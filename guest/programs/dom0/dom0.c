@@ -21,8 +21,9 @@
  *           everything and waits for the next.
  *
  * Everything a secondary vCPU uses is allocated on vCPU 0 first (the
- * page allocator is vCPU 0's; docs/vcpus.md); at run time only the
- * backend takes unpopulated frames.
+ * page allocator is vCPU 0's, docs/vcpus.md), the unpopulated frames the
+ * backend maps frontends at included; in process each role starts with
+ * vCPU 0's event-channel state (role_enter).
  *
  * `shutdown` destroys every domain the toolstack created and powers the
  * domain off, which ends the system's run.
@@ -32,6 +33,7 @@
 
 #include <public/errno.h>
 #include <public/ioreq.h>
+#include <public/memory.h>
 #include <rt/dt.h>
 #include <rt/hypercall.h>
 #include <rt/irq.h>
@@ -40,6 +42,7 @@
 #include <xen/evtchn.h>
 #include <xen/foreign.h>
 #include <xen/iommu.h>
+#include <xen/multicall.h>
 #include <xen/toolstack.h>
 #include <xen/unpopulated.h>
 #include <xen/virtio_mmio_dev.h>
@@ -60,7 +63,17 @@
 #define D0_KERNEL_PAGES 2048            /* 8 MiB of kernel image */
 #define D0_IN_PAGES 1
 #define D0_BE_MAX_FRAMES (512UL << 8)   /* a frontend of up to 512 MiB */
-#define D0_BE_CHUNK 4096UL              /* frames per map step */
+#define D0_BE_CHUNK 1024UL              /* frames per map step (one batch call) */
+#define D0_BE_UNMAP_MC 32               /* removals per multicall */
+
+/* The backend maps and unmaps with pages of its own: the guest's page
+ * allocator (which xforeign_map uses) is vCPU 0's, and vCPU 0 runs the
+ * toolstack meanwhile. */
+struct be_unmap_page {
+	struct multicall_entry ent[D0_BE_UNMAP_MC];
+	struct xen_remove_from_physmap x[D0_BE_UNMAP_MC];
+};
+_Static_assert(sizeof(struct be_unmap_page) <= 4096, "one page");
 #define D0_XS_TS 0                      /* local xenstore clients */
 #define D0_XS_BE 1
 
@@ -83,13 +96,26 @@ struct dom0 {
 	xen_pfn_t *fg;            /* D0_BE_CHUNK frontend frames per step */
 	xen_pfn_t *lg;            /* D0_BE_MAX_FRAMES of ours */
 	xen_pfn_t *io_gfn;
+	int *errs;                /* D0_BE_CHUNK results of a map step */
+	struct be_unmap_page *um; /* one page: a multicall of removals */
 	uint64_t blk_base, blocks;
-	bool be_ok;
+	struct xevtchn ev0;       /* vCPU 0's event-channel state (hosted: per thread) */
 	volatile bool quit;
 };
 
 /* Per vCPU (hosted, a thread-local): each role sets it from its argument. */
 static RT_TLS struct dom0 *d0;
+
+/* A role's start on its vCPU. In process every vCPU is a thread and the
+ * event-channel library's state is thread-local: the role takes vCPU 0's
+ * (shared_info, the port table). Freestanding there is one state. */
+static void role_enter(void *arg)
+{
+	d0 = arg;
+#ifdef RT_HOSTED
+	*xevtchn() = d0->ev0;
+#endif
+}
 
 /* A decimal number at s; *end after it (s when none). */
 static unsigned long dec(const char *s, const char **end)
@@ -340,7 +366,7 @@ static void xsd_role(void *arg)
 {
 	int rc;
 
-	d0 = arg;
+	role_enter(arg);
 	rc = xsd_svc_run(&d0->svc);
 	if (rc && !d0->quit)
 		rt_printf("dom0: xenstored stopped: %d\n", rc);
@@ -380,11 +406,26 @@ static uint64_t fe_banks(const struct xsbe_disk *k)
 
 static void be_unmap(uint64_t mapped)
 {
-	int rc = xforeign_unmap(d0->lg, mapped);
+	struct be_unmap_page *pg = d0->um;
+	long first = 0;
 
-	if (rc)
-		rt_printf("dom0: backend: unmapping the frontend's RAM: %d\n", rc);
-	xen_free_unpopulated_pages(mapped, d0->lg);
+	for (uint64_t i = 0; i < mapped; i += D0_BE_UNMAP_MC) {
+		struct xmc m;
+		long rc;
+
+		xmc_init(&m, pg->ent, D0_BE_UNMAP_MC);
+		for (unsigned int j = 0; j < D0_BE_UNMAP_MC && i + j < mapped; j++) {
+			pg->x[j] = (struct xen_remove_from_physmap){.domid = DOMID_SELF,
+								    .gpfn = d0->lg[i + j]};
+			xmc_add(&m, __HYPERVISOR_memory_op, XENMEM_remove_from_physmap,
+				rt_handle(&pg->x[j]), 0, 0, 0);
+		}
+		rc = xmc_run(&m, NULL);
+		if (rc && !first)
+			first = rc;
+	}
+	if (first)
+		rt_printf("dom0: backend: unmapping the frontend's RAM: %ld\n", first);
 }
 
 /* Maps the frontend's RAM; the frames mapped (all of them) or 0. */
@@ -399,14 +440,22 @@ static uint64_t be_map(domid_t fe, uint64_t total)
 			uint64_t n = bk->frames - i < D0_BE_CHUNK ? bk->frames - i : D0_BE_CHUNK;
 			long r;
 
-			if (xen_alloc_unpopulated_pages(n, d0->lg + done)) {
-				rt_printf("dom0: backend: no unpopulated frames for d%u's RAM\n", fe);
-				goto err;
-			}
+			struct xen_add_to_physmap_batch *bt = (void *)d0->um;
+
 			for (uint64_t k = 0; k < n; k++)
 				d0->fg[k] = (bk->gpa >> 12) + i + k;
-			r = xforeign_map(fe, d0->fg, d0->lg + done, n, NULL);
+			*bt = (struct xen_add_to_physmap_batch){.domid = DOMID_SELF,
+							       .space = XENMAPSPACE_gmfn_foreign,
+							       .size = (uint16_t)n,
+							       .u.foreign_domid = fe};
+			set_xen_guest_handle(bt->idxs, rt_handle(d0->fg));
+			set_xen_guest_handle(bt->gpfns, rt_handle(d0->lg + done));
+			set_xen_guest_handle(bt->errs, rt_handle(d0->errs));
+			r = rt_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch,
+					 rt_handle(bt), 0, 0, 0);
 			done += n;
+			for (uint64_t k = 0; !r && k < n; k++)
+				r = d0->errs[k];
 			if (r) {
 				rt_printf("dom0: backend: mapping d%u's RAM: %ld\n", fe, r);
 				goto err;
@@ -444,9 +493,7 @@ static void be_serve(const struct xsbe_disk *k)
 	mapped = be_map(k->fe, total);
 	if (!mapped)
 		return;
-	rc = xen_alloc_unpopulated_pages(1, d0->io_gfn);
-	if (!rc)
-		rc = xdm_create_ioreq_server(k->fe, XDM_NO_PAGE, d0->io_gfn[0], &id);
+	rc = xdm_create_ioreq_server(k->fe, XDM_NO_PAGE, d0->io_gfn[0], &id);
 	if (rc) {
 		rt_printf("dom0: backend: no IOREQ server for d%u: %d\n", k->fe, rc);
 		goto out_map;
@@ -499,7 +546,6 @@ out_server:
 	/* a destroyed frontend took its server with it: the errors are expected */
 	xdm_destroy_ioreq_server(k->fe, id);
 	xforeign_unmap(d0->io_gfn, 1);
-	xen_free_unpopulated_pages(1, d0->io_gfn);
 out_map:
 	be_unmap(mapped);
 }
@@ -508,7 +554,7 @@ static void be_role(void *arg)
 {
 	struct xsbe_disk k;
 
-	d0 = arg;
+	role_enter(arg);
 	while (!d0->quit) {
 		int rc = xsbe_take(&d0->be, &k);
 
@@ -549,7 +595,10 @@ void dom0_main(void)
 	d0->fg = rt_alloc_pages(D0_BE_CHUNK * sizeof(xen_pfn_t) / RT_PAGE_SIZE);
 	d0->lg = rt_alloc_pages(D0_BE_MAX_FRAMES * sizeof(xen_pfn_t) / RT_PAGE_SIZE);
 	d0->io_gfn = rt_alloc_pages(1);
-	if (!d0->in || !d0->cfgbuf || !d0->kernel || !d0->fg || !d0->lg || !d0->io_gfn)
+	d0->errs = rt_alloc_pages(D0_BE_CHUNK * sizeof(int) / RT_PAGE_SIZE);
+	d0->um = rt_alloc_pages(1);
+	if (!d0->in || !d0->cfgbuf || !d0->kernel || !d0->fg || !d0->lg || !d0->io_gfn ||
+	    !d0->errs || !d0->um)
 		fail("out of memory for its buffers", -XEN_ENOMEM);
 	rc = xen_unpopulated_init(rt_dt());
 	if (rc)
@@ -558,6 +607,17 @@ void dom0_main(void)
 	if (rc)
 		fail("no event channels", rc);
 	rt_irq_enable();
+	/* The backend's window onto a frontend: unpopulated frames taken
+	 * here, as only vCPU 0 allocates (it is reused for every frontend). */
+	rc = xen_alloc_unpopulated_pages(D0_BE_MAX_FRAMES, d0->lg);
+	if (!rc)
+		rc = xen_alloc_unpopulated_pages(1, d0->io_gfn);
+	/* reachable now: making them so later would take page-table pages
+	 * from vCPU 0's allocator */
+	if (!rc && (xforeign_reach(d0->lg, D0_BE_MAX_FRAMES) || xforeign_reach(d0->io_gfn, 1)))
+		rc = -XEN_ENOMEM;
+	if (rc)
+		fail("no unpopulated frames for the backend's mappings", rc);
 	rc = xevtchn_bind_virq(VIRQ_CONSOLE, 0, &d0->con_port);
 	if (rc)
 		fail("cannot bind VIRQ_CONSOLE", rc);
@@ -572,6 +632,7 @@ void dom0_main(void)
 		rc = xsd_svc_open(&d0->svc, D0_XS_BE, &d0->xs_be);
 	if (rc)
 		fail("cannot start xenstored", rc);
+	d0->ev0 = *xevtchn();
 	rc = rt_vcpu_start(D0_CPU_XSD, xsd_role, d0);
 	if (rc)
 		fail("cannot start xenstored's vCPU", rc);
