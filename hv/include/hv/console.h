@@ -31,15 +31,8 @@
 struct hv;
 struct domain;
 
-/* A power of two: indices are free-running and masked. */
-#define HV_CONIN_SIZE 4096u
-
-struct hv_conin {
-	uint8_t buf[HV_CONIN_SIZE];
-	uint64_t prod, cons;   /* free-running; prod - cons bytes are queued */
-	uint64_t refused;      /* bytes offered while the ring was full */
-	uint64_t waiters;      /* feeders asleep in hv_console_input_wait */
-};
+/* The ring itself (struct hv_conin, HV_CONIN_SIZE) is in hv.h: struct hv
+ * holds it, and common/ may not include this header. */
 
 /* Queues up to len bytes for the console's reader (takes the lock).
  * Returns how many were taken, from the start of buf (0 when the ring is

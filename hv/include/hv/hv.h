@@ -26,7 +26,6 @@
 #define HV_HV_H
 
 #include <pthread.h>
-#include <hv/console.h>
 #include <hv/backend.h>
 #include <hv/log.h>
 #include <hv/mm_types.h>
@@ -216,6 +215,17 @@ struct domain {
 
 	struct domain_stats st;
 	struct domain *next;
+};
+
+/* Console input (hv/console.h has the design and the calls): a power of
+ * two, indices free-running and masked. */
+#define HV_CONIN_SIZE 4096u
+
+struct hv_conin {
+	uint8_t buf[HV_CONIN_SIZE];
+	uint64_t prod, cons;   /* free-running; prod - cons bytes are queued */
+	uint64_t refused;      /* bytes offered while the ring was full */
+	uint64_t waiters;      /* feeders asleep in hv_console_input_wait */
 };
 
 /* Console output of guests (console_io write). */
