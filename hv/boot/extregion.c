@@ -8,9 +8,11 @@
  * which this file can imitate), and hands the remaining ranges, ascending,
  * to ext_add_region_cb(), the one place where alignment, minimum size, the
  * 2 MiB-short sizing of 4.18-4.20, the IPA cap and the region limit are
- * applied. libxl's finder follows its own rules and lives in its own
- * function. Every difference between releases is a field of the policy
- * table below; nothing else in this file tests a release.
+ * applied. libxl's finder follows its own rules: its algorithm is
+ * include/common/libxl_extregion.h, shared with the toolstack in Dom0, and
+ * ext_find_libxl() only adds the policy and the notes. Every difference
+ * between releases is a field of the policy table below; nothing else in
+ * this file tests a release.
  *
  * Granule: releases since 4.18 store page frame numbers in the rangeset, so
  * an unaligned span is widened to whole pages; 4.16 and 4.17 stored byte

@@ -6,8 +6,8 @@
  *   - the RAM banks: the `reg` of every memory node, in order;
  *   - /hypervisor: compatible "xen,xen-<major>.<minor>", then `reg` =
  *     region 0 (grant table) followed by exactly the extended regions;
- *   - every virtio,mmio node: its window and `interrupts` = <0 spi-32 1>,
- *     the set equal to the plan's windows;
+ *   - every virtio,mmio node: its window and `interrupts` = <0 spi-32
+ *     flags> with flags edge rising, the set equal to the plan's windows;
  *   - /chosen bootargs = the config's command line.
  * Returns true, or false with the first difference in `why`.
  */
@@ -120,9 +120,13 @@ static bool domu_dt_matches_plan(const void *fdt, const struct domu_plan *p,
 		if (dcmp_cells(r, 1) != p->virtio[k].size)
 			return dcmp_fail(why, n, "virtio window size", dcmp_cells(r, 1),
 					 p->virtio[k].size);
-		if (fdt32_to_cpu(irq[0]) != 0 || fdt32_to_cpu(irq[2]) != 1 ||
-		    fdt32_to_cpu(irq[1]) + 32 != p->virtio[k].spi)
-			return dcmp_fail(why, n, "virtio SPI (interrupts <0 spi-32 1>)",
+		/* GIC SPI, edge rising; the CPU-mask bits (libxl writes 0xf01,
+		 * hv/boot/guestdt.c 1) are the writer's, not the plan's */
+		if (fdt32_to_cpu(irq[0]) != 0 || (fdt32_to_cpu(irq[2]) & 0xff) != 1)
+			return dcmp_fail(why, n, "virtio interrupt type (want SPI, edge rising)",
+					 fdt32_to_cpu(irq[2]), 1);
+		if (fdt32_to_cpu(irq[1]) + 32 != p->virtio[k].spi)
+			return dcmp_fail(why, n, "virtio SPI (interrupts <0 spi-32 flags>)",
 					 fdt32_to_cpu(irq[1]) + 32, p->virtio[k].spi);
 	}
 	if ((unsigned int)nv != p->nr_virtio)
