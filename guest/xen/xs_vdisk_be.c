@@ -153,7 +153,7 @@ static int try_disk(struct xsbe *b, uint16_t fe, uint32_t devid, struct xsbe_dis
 	/* the frontend's RAM size, as the seed reads it (Dom0 can; a driver
 	 * domain cannot, then 0) */
 	{
-		char home[32];
+		char home[XS_LIBXL_PATH];
 
 		xs_libxl_fe_path(home, fe, 0);
 		*strstr(home, "/device/") = '\0';
@@ -164,7 +164,7 @@ static int try_disk(struct xsbe *b, uint16_t fe, uint32_t devid, struct xsbe_dis
 	return 0;
 }
 
-int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
+int xsbe_take_only(struct xsbe *b, struct xsbe_disk *d)
 {
 	char fes[XSBE_LIST], devs[XSBE_LIST], dir[XS_LIBXL_PATH];
 	int nf, rc;
@@ -209,15 +209,27 @@ int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
 		return rc;
 	/* the frontend's changes wake the session (we may read its nodes) */
 	rc = xs_watch(b->c, d->fe_path, XSBE_TOKEN);
-	if (rc)
+	if (rc && rc != -XEN_EEXIST) /* EEXIST: taken before, not made ready */
 		return rc;
-	rc = write_state(b, d->be_path, XENBUS_STATE_INITWAIT);
-	if (rc) {
-		xs_unwatch(b->c, d->fe_path, XSBE_TOKEN);
-		return rc;
-	}
 	b->taken++;
 	return 0;
+}
+
+int xsbe_ready(struct xsbe *b, const struct xsbe_disk *d)
+{
+	return write_state(b, d->be_path, XENBUS_STATE_INITWAIT);
+}
+
+int xsbe_take(struct xsbe *b, struct xsbe_disk *d)
+{
+	int rc = xsbe_take_only(b, d);
+
+	if (rc)
+		return rc;
+	rc = xsbe_ready(b, d);
+	if (rc)
+		xs_unwatch(b->c, d->fe_path, XSBE_TOKEN);
+	return rc;
 }
 
 bool xsbe_gone(struct xsbe *b, const struct xsbe_disk *d)

@@ -11,7 +11,11 @@
  * hypercalls on stack buffers.
  *
  * Every port the service or a local client waits on is masked: SCHEDOP_poll
- * sees a masked port pending, and vCPU 0 takes no upcall for them.
+ * sees a masked port pending, and vCPU 0 takes no upcall for them. The
+ * pending and mask bits are read and changed here directly in
+ * shared_info (its address taken on vCPU 0 at init): the event-channel
+ * library keeps its state per thread when hosted, so on another vCPU its
+ * bit helpers see no shared_info at all.
  */
 #include <xen/xsd_service.h>
 
@@ -22,6 +26,7 @@
 #include <rt/mm.h>
 #include <string.h>
 #include <xen/evtchn.h>
+#include <xen/evtchn_bits.h>
 #include <xen/unpopulated.h>
 
 #define SVC_TICK_NS 1000000000ULL /* a wake-up when nothing happens (stop is also kicked) */
@@ -36,6 +41,23 @@ static void svc_spin_lock(uint32_t *l)
 static void svc_spin_unlock(uint32_t *l)
 {
 	__atomic_store_n(l, 0u, __ATOMIC_RELEASE);
+}
+
+/* ---- event bits in shared_info (any vCPU: xen/evtchn_bits.h) ---- */
+
+static bool svc_take(struct xsd_svc *svc, evtchn_port_t port)
+{
+	return xevb_take(svc->shared, port);
+}
+
+static bool svc_pending(struct xsd_svc *svc, evtchn_port_t port)
+{
+	return xevb_pending(svc->shared, port);
+}
+
+static void svc_mask(struct xsd_svc *svc, evtchn_port_t port)
+{
+	xevb_mask(svc->shared, port);
 }
 
 /* ---- domain rings (the xsd_domain_ops) ---- */
@@ -93,7 +115,7 @@ static int svc_introduce(void *ctx, uint16_t dom, uint64_t gfn, uint32_t port,
 		unmap_one(r->gfn);
 		return rc;
 	}
-	xevtchn_mask(local);
+	svc_mask(svc, local);
 	r->used = true;
 	r->dom = dom;
 	r->local_port = local;
@@ -159,12 +181,12 @@ static void local_client_notify(void *ctx)
 static int local_wait_until(struct xsd_local *l, uint64_t deadline)
 {
 	for (;;) {
-		if (xevtchn_test_and_clear(l->client_port))
+		if (svc_take(l->svc, l->client_port))
 			return 0;
 		if (__atomic_load_n(&l->svc->stop, __ATOMIC_ACQUIRE))
 			return -XEN_ENOTCONN;
 		if (xevtchn_poll(&l->client_port, 1, deadline) == -XEN_ETIMEDOUT &&
-		    !xevtchn_is_pending(l->client_port))
+		    !svc_pending(l->svc, l->client_port))
 			return -XEN_ETIMEDOUT;
 	}
 }
@@ -192,7 +214,7 @@ int xsd_svc_wait(struct xsd_svc *svc, unsigned int index, uint64_t deadline)
 }
 
 /* A loopback channel of this domain: *a is bound to *b. */
-static int loopback(evtchn_port_t *a, evtchn_port_t *b)
+static int loopback(struct xsd_svc *svc, evtchn_port_t *a, evtchn_port_t *b)
 {
 	int rc = xevtchn_alloc_unbound(DOMID_SELF, a);
 
@@ -203,8 +225,8 @@ static int loopback(evtchn_port_t *a, evtchn_port_t *b)
 		xevtchn_close(*a);
 		return rc;
 	}
-	xevtchn_mask(*a);
-	xevtchn_mask(*b);
+	svc_mask(svc, *a);
+	svc_mask(svc, *b);
 	return 0;
 }
 
@@ -221,7 +243,7 @@ int xsd_svc_open(struct xsd_svc *svc, unsigned int index, struct xs_client *c)
 		svc_spin_unlock(&svc->open_lock);
 		return -XEN_EBUSY;
 	}
-	rc = loopback(&l->client_port, &l->server_port);
+	rc = loopback(svc, &l->client_port, &l->server_port);
 	if (rc)
 		goto out;
 	memset(l->intf, 0, RT_PAGE_SIZE);
@@ -272,6 +294,9 @@ int xsd_svc_init(struct xsd_svc *svc)
 	int rc;
 
 	memset(svc, 0, sizeof(*svc));
+	if (!xevtchn()->ready)
+		return -XEN_ENODEV; /* xevtchn_init first */
+	svc->shared = xevtchn()->shared;
 	svc->xsd = rt_alloc_pages(pages);
 	if (!svc->xsd)
 		return -XEN_ENOMEM;
@@ -292,13 +317,13 @@ int xsd_svc_init(struct xsd_svc *svc)
 		if (rc)
 			goto err_rings;
 	}
-	rc = loopback(&svc->kick_remote, &svc->kick_port);
+	rc = loopback(svc, &svc->kick_remote, &svc->kick_port);
 	if (rc)
 		goto err_rings;
 	rc = xevtchn_bind_virq(VIRQ_DOM_EXC, 0, &svc->virq_port);
 	if (rc)
 		goto err_kick;
-	xevtchn_mask(svc->virq_port);
+	svc_mask(svc, svc->virq_port);
 	return 0;
 
 err_kick:
@@ -332,10 +357,10 @@ int xsd_svc_run(struct xsd_svc *svc)
 		for (unsigned int i = 0; i < XSD_SVC_RINGS; i++)
 			if (svc->ring[i].used)
 				ports[n++] = svc->ring[i].local_port;
-		xevtchn_test_and_clear(svc->kick_port);
+		svc_take(svc, svc->kick_port);
 		for (unsigned int i = 2; i < n; i++)
-			xevtchn_test_and_clear(ports[i]);
-		if (xevtchn_test_and_clear(svc->virq_port)) {
+			svc_take(svc, ports[i]);
+		if (svc_take(svc, svc->virq_port)) {
 			svc->dom_exc++;
 			xsd_domains_check(svc->xsd);
 		}

@@ -27,6 +27,7 @@
 #include "gtest_multi.h"
 #include "inproc.h"
 #include "kvm.h"
+#include "transport.h"
 
 void rt_hosted_start(const struct inproc_env *env);
 
@@ -153,6 +154,7 @@ static struct domain *make_domain(struct gmulti *g, const struct gmulti_dom *gd)
 		/* A static domain holds exactly its banks, as build_system gives it. */
 		.max_pages = (dom_ram(gd) >> PAGE_SHIFT) + (st ? 0 : GTEST_EXTRA_PAGES),
 		.domid = gd->domid,
+		.max_vcpus = gd->cpus,
 	};
 	struct domain *d;
 	int rc = -EINVAL;
@@ -294,6 +296,20 @@ static int run_phase(struct gmulti *g, unsigned int p, void (*guest_main)(void),
 			}
 		}
 		rd[n].dev_base[RUNNER_DEV_DMA] = sc->dom[i].dma_base;
+		/* The virtio window is served by an IOREQ server: on KVM it must be
+		 * a slot hole, or a domain with memory in its 1 GiB slot granule
+		 * (the xenstore page at GUEST_MAGIC_BASE + 1 page) finds it covered
+		 * by unbacked slot memory (EFAULT) instead of an MMIO exit. */
+		if (sc->dom[i].virtio_base && !g->ran[i]) {
+			int rc = transport_add_device(g->m.transport, vmm_dom(g->d[i]),
+						      sc->dom[i].virtio_base & ~0xfffULL, 0x1000);
+
+			if (rc) {
+				fprintf(stderr, "gmulti: %s: virtio window hole: %s\n",
+					sc->dom[i].name, strerror(-rc));
+				return 1;
+			}
+		}
 		if (sc->dom[i].blk_base && !g->ran[i]) {
 			uint64_t blocks = sc->dom[i].blk_blocks ? sc->dom[i].blk_blocks
 								: BLKDEV_DEFAULT_BLOCKS;

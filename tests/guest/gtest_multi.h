@@ -76,6 +76,7 @@ struct gmulti_dom {
 	struct gmulti_bank static_banks[GMULTI_MAX_STATIC_BANKS];
 	unsigned int nr_static_banks;
 	bool direct_map;               /* banks mapped 1:1 (needs static_banks) */
+	unsigned int cpus;             /* vCPUs (0: one) */
 };
 
 struct gmulti;

@@ -866,7 +866,7 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "3"), 0);
 	assert_int_equal(xsbe_take(&be, &d), -XEN_EAGAIN);
 	assert_int_equal(xs_write(&cl[1], 0, "device/virtio_disk/51712/state", "1"), 0);
-	assert_int_equal(xsbe_take(&be, &d), 0);
+	assert_int_equal(xsbe_take_only(&be, &d), 0);
 	assert_int_equal(d.fe, 1);
 	assert_int_equal(d.devid, 51712u);
 	assert_int_equal(d.base, 0x02000000u);
@@ -875,6 +875,11 @@ static void test_vdisk_backend(void **state)
 	assert_string_equal(d.params, "disk0");
 	assert_int_equal(d.static_max_kib, 131072u);
 	assert_true(d.introduced);
+	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "1");
+	/* not ready: offered again */
+	assert_int_equal(xsbe_take_only(&be, &d), 0);
+	assert_int_equal(d.fe, 1);
+	assert_int_equal(xsbe_ready(&be, &d), 0);
 	assert_value("/local/domain/0/backend/virtio_disk/1/51712/state", "2");
 	/* libxl's wait sees InitWait */
 	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_INITWAIT), 0);
@@ -916,7 +921,7 @@ static void test_vdisk_backend(void **state)
 	assert_int_equal(d.fe, 2);
 	assert_int_equal(xsbe_take(&be, &d), 0);
 	assert_int_equal(d.fe, 1);
-	assert_int_equal(be.taken, 5u);
+	assert_int_equal(be.taken, 6u);
 	/* a wait that never ends gives up through the client's wait hook */
 	spins = 999000;
 	assert_int_equal(xs_libxl_vdisk_wait(&cl[0], 1, &v, XENBUS_STATE_CONNECTED),

@@ -69,6 +69,7 @@ struct xsd_svc_ring {
 
 struct xsd_svc {
 	struct xsd *xsd;	    /* allocated by init */
+	struct shared_info *shared; /* the event bits, for every vCPU */
 	struct xsd_local local[XSD_SVC_LOCALS];
 	struct xsd_svc_ring ring[XSD_SVC_RINGS];
 	evtchn_port_t virq_port;    /* VIRQ_DOM_EXC */
