@@ -33,7 +33,6 @@
 #include <rt/hypercall.h>
 #include <rt/mm.h>
 #include <rt/rt.h>
-#include <xen/fdt_write.h>
 #include <xen/foreign.h>
 #include <xen/toolstack.h>
 #include <xen/unpopulated.h>
@@ -43,6 +42,11 @@
 
 /* libxl: max_mem is the target plus LIBXL_MAXMEM_CONSTANT (1 MiB). */
 #define XL_MAXMEM_SLACK_KB 1024
+_Static_assert(XL_MAX_RAM_BANKS == GUEST_RAM_BANKS, "libxl's two banks");
+_Static_assert(XL_VIRTIO_MMIO_BASE == GUEST_VIRTIO_MMIO_BASE &&
+	       XL_VIRTIO_MMIO_SIZE == GUEST_VIRTIO_MMIO_SIZE &&
+	       XL_VIRTIO_SPI_FIRST == GUEST_VIRTIO_MMIO_SPI_FIRST &&
+	       XL_MAGIC_BASE == GUEST_MAGIC_BASE, "toolstack.h repeats the shared guest map");
 /* Foreign-mapped at a time while writing the domain. */
 #define XL_MAP_PAGES 64
 
@@ -167,9 +171,35 @@ static long set_param(struct xl *xl, domid_t dom, uint32_t index, uint64_t value
 /* --- writing the domain's memory ----------------------------------------- */
 
 /*
+ * Removes our mappings at lg[0..n). A whole multicall that failed is
+ * retried page by page, each a few times while the hypervisor is short of
+ * memory (what a retry can fix); an entry that was never mapped fails
+ * otherwise and is done. A mapping left behind would keep the domain a
+ * dying zombie after its destroy, so this tries hard. 0, or the error of
+ * a page that stayed mapped.
+ */
+static int unmap_all(const xen_pfn_t *lg, unsigned long n)
+{
+	int left = 0;
+
+	if (!xforeign_unmap(lg, n))
+		return 0;
+	for (unsigned long i = 0; i < n; i++) {
+		int rc = -XEN_ENOMEM;
+
+		for (unsigned int t = 0; t < 16 && (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN); t++)
+			rc = xforeign_unmap(&lg[i], 1);
+		if (rc == -XEN_ENOMEM || rc == -XEN_EAGAIN)
+			left = rc;
+	}
+	return left;
+}
+
+/*
  * Copies len bytes from src (NULL: zeros) to the domain's guest-physical
  * gpa, through foreign mappings of at most XL_MAP_PAGES pages at a time,
- * removed before returning. The frames must be the domain's RAM.
+ * removed before returning (also when the copy fails). The frames must be
+ * the domain's RAM.
  */
 static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, size_t len)
 {
@@ -183,18 +213,22 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 
 		if (n > XL_MAP_PAGES)
 			n = XL_MAP_PAGES;
-		for (unsigned long i = 0; i < n; i++)
+		for (unsigned long i = 0; i < n; i++) {
 			m->fg[i] = first + i;
+			m->errs[i] = -XEN_EFAULT;
+		}
 		rc = xforeign_map(dom, m->fg, m->lg, n, m->errs);
 		if (rc) {
 			int first_err = rc < 0 ? (int)rc : -XEN_EFAULT;
 
-			for (unsigned long i = 0; i < n; i++) {
-				if (m->errs[i] == 0)
-					xforeign_unmap(&m->lg[i], 1);
-				else if (rc > 0 && first_err == -XEN_EFAULT)
+			for (unsigned long i = 0; rc > 0 && i < n; i++)
+				if (m->errs[i]) {
 					first_err = m->errs[i];
-			}
+					break;
+				}
+			/* what was mapped (a whole call's failure says nothing of
+			 * its entries) goes again */
+			unmap_all(m->lg, n);
 			return first_err;
 		}
 		for (unsigned long i = 0; i < n && len; i++) {
@@ -212,273 +246,11 @@ static int xl_write(struct xl *xl, domid_t dom, uint64_t gpa, const void *src, s
 			gpa += k;
 			len -= k;
 		}
-		if (xforeign_unmap(m->lg, n))
-			return -XEN_EFAULT;
+		rc = unmap_all(m->lg, n);
+		if (rc)
+			return (int)rc;
 	}
 	return 0;
-}
-
-/* --- the guest's map (libxl's Arm layout) -------------------------------- */
-
-static const uint64_t ram_base[XL_MAX_RAM_BANKS] = {XL_RAM0_BASE, XL_RAM1_BASE};
-static const uint64_t ram_size[XL_MAX_RAM_BANKS] = {XL_RAM0_SIZE, XL_RAM1_SIZE};
-
-/* libxl/libxenguest on Arm: RAM0 first, the rest in RAM1. */
-void xl_ram_banks(uint64_t bytes, struct xl_dom *d)
-{
-	d->nr_ram = 0;
-	for (unsigned int i = 0; i < XL_MAX_RAM_BANKS && bytes; i++) {
-		uint64_t n = bytes < ram_size[i] ? bytes : ram_size[i];
-
-		d->ram[d->nr_ram].base = ram_base[i];
-		d->ram[d->nr_ram].size = n;
-		d->nr_ram++;
-		bytes -= n;
-	}
-}
-
-/*
- * libxl's extended regions (finalize_hypervisor_node, xen-facts 1.5): per
- * guest RAM bank, from the RAM placed there rounded up to 2 MiB to the
- * bank's end or 2^gpaddr_bits - 1, whichever is lower; pieces under 64 MiB
- * are dropped; sizes are not rounded. No iomem in memvisor's configs.
- */
-int xl_regions(unsigned int gpaddr_bits, const struct xl_dom *d, uint64_t (*out)[2],
-	       unsigned int max)
-{
-	uint64_t top = gpaddr_bits >= 64 ? ~0ULL : (1ULL << gpaddr_bits) - 1;
-	unsigned int n = 0;
-
-	if (gpaddr_bits > 64)
-		return -XEN_EINVAL;
-	for (unsigned int i = 0; i < XL_MAX_RAM_BANKS; i++) {
-		uint64_t used = i < d->nr_ram ? d->ram[i].size : 0;
-		uint64_t s = ram_base[i] + ((used + XL_2M - 1) & ~(XL_2M - 1));
-		uint64_t e = ram_base[i] + ram_size[i] - 1;
-
-		if (e > top)
-			e = top;
-		if (s > e || e - s + 1 < XL_EXT_MIN)
-			continue;
-		if (n == max)
-			break;
-		out[n][0] = s;
-		out[n][1] = e - s + 1;
-		n++;
-	}
-	return (int)n;
-}
-
-/* --- the kernel image (boot-protocol.md section 1) ----------------------- */
-
-int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t area,
-		 struct xl_elf *e, char *err, size_t errlen)
-{
-	const uint8_t *b = img;
-	uint64_t phoff;
-	uint16_t phnum, phentsize;
-	bool entry_ok = false;
-
-	memset(e, 0, sizeof(*e));
-	if (len < 64 || memcmp(b, "\x7f" "ELF", 4)) {
-		say(err, errlen, "kernel: not an ELF image");
-		return -XEN_EINVAL;
-	}
-	if (b[4] != 2 || b[5] != 1) {
-		say(err, errlen, "kernel: not ELF64 little-endian");
-		return -XEN_EINVAL;
-	}
-	if (xl_le16(b + 16) != 2 || xl_le16(b + 18) != 62) {
-		say(err, errlen, "kernel: not an x86-64 executable (ET_EXEC, EM_X86_64)");
-		return -XEN_EINVAL;
-	}
-	e->entry = xl_le64(b + 24);
-	phoff = xl_le64(b + 32);
-	phentsize = xl_le16(b + 54);
-	phnum = xl_le16(b + 56);
-	if (phentsize < 56 || phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
-		say(err, errlen, "kernel: program headers outside the file");
-		return -XEN_EINVAL;
-	}
-	for (unsigned int i = 0; i < phnum; i++) {
-		const uint8_t *ph = b + phoff + (uint64_t)i * phentsize;
-		struct xl_seg sg;
-		bool in_bank = false;
-
-		if (xl_le32(ph) != 1) /* PT_LOAD */
-			continue;
-		sg.flags = xl_le32(ph + 4);
-		sg.off = xl_le64(ph + 8);
-		sg.paddr = xl_le64(ph + 24);
-		sg.filesz = xl_le64(ph + 32);
-		sg.memsz = xl_le64(ph + 40);
-		if (!sg.memsz)
-			continue;
-		if (sg.filesz > sg.memsz || sg.off > len || sg.filesz > len - sg.off ||
-		    sg.paddr + sg.memsz < sg.paddr) {
-			say(err, errlen, "kernel: segment %u is outside the file", i);
-			return -XEN_EINVAL;
-		}
-		for (unsigned int k = 0; k < d->nr_ram; k++)
-			in_bank |= sg.paddr >= d->ram[k].base &&
-				   sg.paddr + sg.memsz <= d->ram[k].base + d->ram[k].size;
-		if (!in_bank || (sg.paddr < area + XL_2M && sg.paddr + sg.memsz > area)) {
-			say(err, errlen, "kernel: segment %u at %#llx (+%#llx) is not in the "
-			    "domain's RAM outside its boot area (memory too small?)", i,
-			    (unsigned long long)sg.paddr, (unsigned long long)sg.memsz);
-			return -XEN_EINVAL;
-		}
-		for (unsigned int k = 0; k < e->nr; k++)
-			if (sg.paddr < e->seg[k].paddr + e->seg[k].memsz &&
-			    e->seg[k].paddr < sg.paddr + sg.memsz) {
-				say(err, errlen, "kernel: segments overlap");
-				return -XEN_EINVAL;
-			}
-		if (e->nr == XL_ELF_MAX_SEGS) {
-			say(err, errlen, "kernel: more than %u segments", XL_ELF_MAX_SEGS);
-			return -XEN_EINVAL;
-		}
-		entry_ok |= (sg.flags & 1) && e->entry >= sg.paddr && e->entry < sg.paddr + sg.memsz;
-		e->seg[e->nr++] = sg;
-	}
-	if (!e->nr || !entry_ok) {
-		say(err, errlen, "kernel: the entry point is not in an executable segment");
-		return -XEN_EINVAL;
-	}
-	return 0;
-}
-
-/* --- the boot area (boot-protocol.md sections 2-4) ----------------------- */
-
-/*
- * The identity map: 2 MiB pages over every RAM bank and region 0, in
- * pages laid out from area + 0x1000: PML4, the PDPTs, the PDs. Builds the
- * tables into pt (XL_PT_PAGES pages, zeroed here); returns the pages used.
- */
-int xl_page_tables(const struct xl_dom *d, uint64_t area, uint64_t *pt)
-{
-	uint64_t spans[XL_MAX_RAM_BANKS + 1][2];
-	unsigned int ns = 0, used = 1; /* the PML4 */
-	uint64_t pml4 = area + 0x1000;
-
-	memset(pt, 0, XL_PT_PAGES * RT_PAGE_SIZE);
-	spans[ns][0] = XL_GNTTAB_BASE;
-	spans[ns++][1] = XL_GNTTAB_SIZE;
-	for (unsigned int i = 0; i < d->nr_ram; i++) {
-		spans[ns][0] = d->ram[i].base;
-		spans[ns++][1] = d->ram[i].size;
-	}
-	for (unsigned int s = 0; s < ns; s++) {
-		uint64_t a = spans[s][0] & ~(XL_2M - 1);
-		uint64_t end = (spans[s][0] + spans[s][1] + XL_2M - 1) & ~(XL_2M - 1);
-
-		for (; a < end; a += XL_2M) {
-			uint64_t *l4 = pt, *l3, *l2;
-			unsigned int i4 = (a >> 39) & 511, i3 = (a >> 30) & 511, i2 = (a >> 21) & 511;
-
-			if (!l4[i4]) {
-				if (used == XL_PT_PAGES)
-					return -XEN_E2BIG;
-				l4[i4] = (pml4 + (uint64_t)used * RT_PAGE_SIZE) | 7;
-				used++;
-			}
-			l3 = pt + ((l4[i4] & ~0xfffULL) - pml4) / 8;
-			if (!l3[i3]) {
-				if (used == XL_PT_PAGES)
-					return -XEN_E2BIG;
-				l3[i3] = (pml4 + (uint64_t)used * RT_PAGE_SIZE) | 7;
-				used++;
-			}
-			l2 = pt + ((l3[i3] & ~0xfffULL) - pml4) / 8;
-			l2[i2] = a | 0x87; /* present, writable, user, 2 MiB */
-		}
-	}
-	return (int)used;
-}
-
-/* The 3-entry GDT: null, 0x08 64-bit code DPL0, 0x10 flat data DPL0. */
-static void gdt(uint64_t g[3])
-{
-	g[0] = 0;
-	g[1] = 0x00af9b000000ffffULL;
-	g[2] = 0x00cf93000000ffffULL;
-}
-
-/*
- * The guest's device tree: what hv/boot/guestdt.c writes for a DomU (root
- * 2/2 cells and "memvisor,guest", one memory node with every bank,
- * /chosen bootargs, /hypervisor with region 0, the extended regions and
- * the upcall PPI), plus libxl's virtio,mmio node per virtio disk.
- * Reserved: the boot area and every loaded segment. Returns its size.
- */
-long xl_write_dt(const struct xl *xl, const struct xl_dom *d, const char *bootargs,
-		 uint64_t area, const struct xl_elf *e, void *buf, size_t cap)
-{
-	struct fdtw w;
-	uint64_t reg[2 * (XL_MAX_REGIONS + 1)];
-	char name[48], compat[48];
-	unsigned int n = 0;
-	int len;
-
-	fdtw_init(&w, buf, cap);
-	fdtw_reserve(&w, area, XL_2M);
-	for (unsigned int i = 0; i < e->nr; i++) {
-		uint64_t s = e->seg[i].paddr & ~0xfffULL;
-		uint64_t t = (e->seg[i].paddr + e->seg[i].memsz + 0xfff) & ~0xfffULL;
-
-		fdtw_reserve(&w, s, t - s);
-	}
-	fdtw_begin(&w, "");
-	fdtw_prop_u32(&w, "#address-cells", 2);
-	fdtw_prop_u32(&w, "#size-cells", 2);
-	fdtw_prop_str(&w, "compatible", "memvisor,guest");
-
-	rt_snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)d->ram[0].base);
-	fdtw_begin(&w, name);
-	fdtw_prop_str(&w, "device_type", "memory");
-	for (unsigned int i = 0; i < d->nr_ram; i++) {
-		reg[n++] = d->ram[i].base;
-		reg[n++] = d->ram[i].size;
-	}
-	fdtw_prop_u64s(&w, "reg", reg, n);
-	fdtw_end(&w);
-
-	fdtw_begin(&w, "chosen");
-	if (bootargs && bootargs[0])
-		fdtw_prop_str(&w, "bootargs", bootargs);
-	fdtw_end(&w);
-
-	fdtw_begin(&w, "hypervisor");
-	len = rt_snprintf(compat, sizeof(compat), "xen,xen-%u.%u", xl->xen_major, xl->xen_minor);
-	memcpy(compat + len + 1, "xen,xen", sizeof("xen,xen"));
-	fdtw_prop(&w, "compatible", compat, (size_t)len + 1 + sizeof("xen,xen"));
-	n = 0;
-	reg[n++] = XL_GNTTAB_BASE;
-	reg[n++] = XL_GNTTAB_SIZE;
-	for (unsigned int i = 0; i < d->nr_regions; i++) {
-		reg[n++] = d->region[i].base;
-		reg[n++] = d->region[i].size;
-	}
-	fdtw_prop_u64s(&w, "reg", reg, n);
-	/* PPI 15 (interrupt 31), all CPUs, level low: as guestdt.c and Xen */
-	fdtw_prop_cells(&w, "interrupts", (const uint32_t[]){1, XL_EVTCHN_PPI - 16, 0xf08}, 3);
-	fdtw_end(&w);
-
-	for (unsigned int i = 0; i < d->nr_disks; i++) {
-		const struct xl_disk *k = &d->disk[i];
-		uint64_t r[2] = {k->base, k->size};
-
-		rt_snprintf(name, sizeof(name), "virtio@%llx", (unsigned long long)k->base);
-		fdtw_begin(&w, name);
-		fdtw_prop_str(&w, "compatible", "virtio,mmio");
-		fdtw_prop_u64s(&w, "reg", r, 2);
-		/* libxl: GIC SPI, edge rising, CPU mask 0xf */
-		fdtw_prop_cells(&w, "interrupts", (const uint32_t[]){0, k->spi - 32, 0xf01}, 3);
-		fdtw_prop(&w, "dma-coherent", NULL, 0);
-		fdtw_end(&w);
-	}
-	fdtw_end(&w);
-	return fdtw_finish(&w);
 }
 
 /* HEADER from gethvmcontext, one long-mode CPU record, END (as the domctl
@@ -764,7 +536,7 @@ static int boot_area(struct xl *xl, const struct xl_dom *d, const char *bootargs
 	long dtlen;
 	int rc, pages;
 
-	gdt(g);
+	xl_gdt(g);
 	rc = xl_write(xl, d->domid, d->area_gpa, g, sizeof(g));
 	if (rc)
 		return rc;
@@ -922,7 +694,9 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	STEP("grant table at region 0", place_gnttab(xl, d));
 	{
 		uint64_t r[XL_MAX_REGIONS][2];
-		int n = xl_regions(d->gpaddr_bits, d, r, XL_MAX_REGIONS);
+		/* the 4.21+ rules when the hypervisor presents 4.21 or later */
+		bool cut = xl->xen_major > 4 || (xl->xen_major == 4 && xl->xen_minor >= 21);
+		int n = xl_regions(d->gpaddr_bits, cut, d, r, XL_MAX_REGIONS);
 
 		STEP("extended regions", n < 0 ? n : 0);
 		d->nr_regions = (unsigned int)n;

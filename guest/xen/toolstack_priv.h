@@ -1,6 +1,6 @@
 /*
- * The toolstack's internal steps (guest/xen/toolstack.c), visible to its
- * unit test: libxl's guest map, its extended regions, the ELF check, the
+ * The toolstack's internal steps (guest/xen/toolstack.c, toolstack_layout.c,
+ * xl_elf.c), visible to its unit test and fuzzer: libxl's guest map, its extended regions, the ELF check, the
  * identity map and the device tree.
  */
 #ifndef XEN_TOOLSTACK_PRIV_H
@@ -10,19 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <common/guest_layout.h>
 #include <xen/toolstack.h>
 
-/* libxl's Arm guest map (xen/include/public/arch-arm.h values, the same as
- * hv/include/hv/extregion.h's GUEST_* which guest code cannot include). */
-#define XL_GNTTAB_BASE 0x38000000ULL
-#define XL_GNTTAB_SIZE 0x01000000ULL
-#define XL_RAM0_BASE 0x40000000ULL
-#define XL_RAM0_SIZE 0xc0000000ULL
-#define XL_RAM1_BASE 0x0200000000ULL
-#define XL_RAM1_SIZE 0xfe00000000ULL
-#define XL_EVTCHN_PPI 31
+/* libxl's Arm guest map: include/common/guest_layout.h (shared with the
+ * hypervisor's planner). */
+#define XL_GNTTAB_BASE GUEST_GNTTAB_BASE
+#define XL_GNTTAB_SIZE GUEST_GNTTAB_SIZE
+#define XL_RAM0_BASE GUEST_RAM0_BASE
+#define XL_RAM0_SIZE GUEST_RAM0_SIZE
+#define XL_RAM1_BASE GUEST_RAM1_BASE
+#define XL_RAM1_SIZE GUEST_RAM1_SIZE
+#define XL_EVTCHN_PPI GUEST_EVTCHN_PPI
 #define XL_2M 0x200000ULL
-#define XL_EXT_MIN 0x4000000ULL /* libxl's EXT_REGION_MIN_SIZE, 64 MiB */
 
 #define XL_DT_PAGES 4        /* the tree written (of 512 KiB allowed) */
 #define XL_PT_PAGES 32       /* PML4 + PDPTs + PDs: ~28 GiB of RAM */
@@ -55,11 +55,16 @@ static inline uint64_t xl_le64(const uint8_t *p)
 }
 
 void xl_ram_banks(uint64_t bytes, struct xl_dom *d);
-int xl_regions(unsigned int gpaddr_bits, const struct xl_dom *d, uint64_t (*out)[2],
-	       unsigned int max);
+/* libxl's extended regions of d (include/common/libxl_extregion.h): the
+ * count, or -EINVAL (gpaddr_bits), -ENOSPC (more than max). iomem_excluded:
+ * the 4.21+ rules (no iomem here: only the cap differs). */
+int xl_regions(unsigned int gpaddr_bits, bool iomem_excluded, const struct xl_dom *d,
+	       uint64_t (*out)[2], unsigned int max);
 int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t area,
 		 struct xl_elf *e, char *err, size_t errlen);
 int xl_page_tables(const struct xl_dom *d, uint64_t area, uint64_t *pt);
+/* The boot GDT: null, 0x08 64-bit code DPL0, 0x10 flat data DPL0. */
+void xl_gdt(uint64_t g[3]);
 long xl_write_dt(const struct xl *xl, const struct xl_dom *d, const char *bootargs,
 		 uint64_t area, const struct xl_elf *e, void *buf, size_t cap);
 

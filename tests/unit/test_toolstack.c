@@ -1,8 +1,8 @@
 /*
  * The toolstack library (guest/xen/toolstack.c) built hosted against the
  * harness hypervisor: "Dom0" is a harness domain whose guest runtime is
- * the small shim below (its hypercalls are the harness's, its pages a pool
- * in its RAM, its unpopulated frames above 4 GiB). DomUs are built from
+ * unit/guest_shim.c (its hypercalls are the harness's, its pages a pool in
+ * its RAM, its unpopulated frames above 4 GiB). DomUs are built from
  * xl.cfg text (the real parser) and a synthetic ELF; the test reads what
  * was built through the DomU's window and the hypervisor: RAM and the
  * magic pages, the kernel bytes, the device tree (host libfdt), the
@@ -22,123 +22,29 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
+#include "guest_shim.h"
 #include "harness.h"
+#include <hv/grant.h>
 
 #include <public/domctl.h>
+#include <public/event_channel.h>
 #include <public/errno.h>
 #include <public/hvm_op.h>
-#include <rt/hypercall.h>
-#include <rt/mm.h>
 #include <rt/rt.h>
 #include <xen/fdt_write.h>
 #include <xen/toolstack.h>
-#include <xen/unpopulated.h>
+#include <xen/toolstack_xs.h>
+#include <xen/xenstore.h>
+#include <xen/xenstored.h>
 #include <xen/xlcfg.h>
+#include <xen/xs_libxl.h>
 
 #include "../../guest/xen/toolstack_priv.h"
 
-/* --- the guest-runtime shim for "Dom0" ----------------------------------- */
-
-#define POOL_GFN 0x20000ULL /* Dom0's page pool */
-#define POOL_PAGES 128
-#define UNPOP_GFN 0x100000ULL /* its unpopulated frames: 4 GiB up */
+/* --- "Dom0": a harness domain running the library (guest_shim.h) --------- */
 
 static struct harness H;
 static struct domain *dom0;
-static bool pool_used[POOL_PAGES];
-static uint64_t unpop_next;
-
-long rt_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		  uint64_t a5)
-{
-	return (long)h_call(&H, dom0, nr, a1, a2, a3, a4, a5);
-}
-
-uint64_t rt_virt_to_phys(const void *p)
-{
-	uint8_t *w = h_va(dom0, 0);
-
-	return p ? (uint64_t)((const uint8_t *)p - w) : 0;
-}
-
-void *rt_phys_to_virt(uint64_t pa)
-{
-	return h_va(dom0, pa);
-}
-
-void *rt_alloc_pages(unsigned long n)
-{
-	for (unsigned long i = 0; i + n <= POOL_PAGES; i++) {
-		unsigned long k;
-
-		for (k = 0; k < n && !pool_used[i + k]; k++)
-			;
-		if (k < n)
-			continue;
-		for (k = 0; k < n; k++)
-			pool_used[i + k] = true;
-		memset(h_va(dom0, (POOL_GFN + i) << 12), 0, n * 4096);
-		return h_va(dom0, (POOL_GFN + i) << 12);
-	}
-	return NULL;
-}
-
-void rt_free_pages(void *p, unsigned long n)
-{
-	unsigned long i = (rt_virt_to_phys(p) >> 12) - POOL_GFN;
-
-	for (unsigned long k = 0; k < n; k++) {
-		assert_true(pool_used[i + k]);
-		pool_used[i + k] = false;
-	}
-}
-
-int rt_map_range(uint64_t pa, uint64_t size)
-{
-	(void)pa;
-	(void)size;
-	return 0;
-}
-
-int rt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
-{
-	return vsnprintf(buf, n, fmt, ap);
-}
-
-int rt_snprintf(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int rt_printf(const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vprintf(fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int xen_alloc_unpopulated_pages(unsigned long nr, xen_pfn_t *gfns)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		gfns[i] = UNPOP_GFN + unpop_next++;
-	return 0;
-}
-
-void xen_free_unpopulated_pages(unsigned long nr, const xen_pfn_t *gfns)
-{
-	(void)nr;
-	(void)gfns;
-}
 
 /* --- a synthetic kernel ---------------------------------------------------- */
 
@@ -230,8 +136,26 @@ static const struct xl_xs_ops xs_ops = {xs_new, xs_wait, xs_gone};
 /* --- fixture --------------------------------------------------------------- */
 
 static struct xl XL;
-static uint64_t free0, resident0;
-static unsigned int ndoms0;
+static uint64_t free0, resident0, mapped0;
+static unsigned int ndoms0, ports0, grants0;
+
+/* Dom0's open ports (EVTCHNOP_status of every port below 1024). */
+static unsigned int open_ports(void)
+{
+	unsigned int n = 0;
+
+	for (evtchn_port_t p = 1; p < 1024; p++) {
+		struct evtchn_status st = {.dom = DOMID_SELF, .port = p};
+
+		h_put(dom0, 0, &st, sizeof(st));
+		if (h_call(&H, dom0, __HYPERVISOR_event_channel_op, EVTCHNOP_status, h_gpa(0), 0, 0,
+			   0))
+			break; /* past the domain's ports */
+		h_get(dom0, 0, &st, sizeof(st));
+		n += st.status != EVTCHNSTAT_closed;
+	}
+	return n;
+}
 
 static unsigned int count_domains(void)
 {
@@ -251,19 +175,10 @@ static void parse(const char *text, struct xlcfg *cfg)
 
 static int setup(void **state)
 {
-	uint64_t g[POOL_PAGES];
-
 	(void)state;
 	h_init_default(&H);
 	dom0 = h_domain(&H, "dom0", DOMF_privileged, 4096);
-	for (unsigned int i = 0; i < POOL_PAGES; i++)
-		g[i] = POOL_GFN + i;
-	assert_int_equal(h_reservation(&H, dom0, XENMEM_populate_physmap, g, 64, 0, DOMID_SELF),
-			 64);
-	assert_int_equal(h_reservation(&H, dom0, XENMEM_populate_physmap, g + 64, 64, 0,
-				       DOMID_SELF), 64);
-	memset(pool_used, 0, sizeof(pool_used));
-	unpop_next = 0;
+	gshim_init(&H, dom0);
 	memset(&xs, 0, sizeof(xs));
 	memset(&XL, 0, sizeof(XL));
 	XL.xs = &xs_ops;
@@ -285,6 +200,9 @@ static int setup(void **state)
 	free0 = H.hv->heap.free_pages;
 	resident0 = vmm_memfd_resident(&H.vmm);
 	ndoms0 = count_domains();
+	ports0 = open_ports();
+	grants0 = gnttab_nr_maps(dom0);
+	mapped0 = vmm_dom(dom0)->mapped_pages;
 	h_audit(&H);
 	return 0;
 }
@@ -297,12 +215,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* the system as it was before the create */
+/* the system as it was before the create: domains, heap, Dom0's ports,
+ * grant maps and host mappings of its window, the memfd, the audit */
 static void back_to_start(void)
 {
 	h_audit(&H);
 	assert_int_equal(count_domains(), ndoms0);
 	assert_int_equal(H.hv->heap.free_pages, free0);
+	assert_int_equal(open_ports(), ports0);
+	assert_int_equal(gnttab_nr_maps(dom0), grants0);
+	assert_int_equal(vmm_dom(dom0)->mapped_pages, mapped0);
 	if (vmm_memfd_resident(&H.vmm) > resident0)
 		fprintf(stderr, "memfd: %llu bytes now, %llu at the start\n",
 			(unsigned long long)vmm_memfd_resident(&H.vmm), (unsigned long long)resident0);
@@ -692,6 +614,174 @@ static void test_no_xenstore(void **state)
 	back_to_start();
 }
 
+
+/* --- the xenstore hooks over xenstored and libxl's node writer ----------- */
+
+static struct xsd srv;
+static struct xenstore_domain_interface lring[2];
+static struct xs_client cl, be_cl;
+static unsigned long spins;
+static bool be_sim;   /* a backend answers InitWait */
+static unsigned int be_fe;
+static unsigned int introduced, released;
+
+static void nop_notify(void *ctx)
+{
+	(void)ctx;
+}
+
+/* the backend's client: only runs the server */
+static int be_wait(void *ctx)
+{
+	(void)ctx;
+	xsd_poll(&srv);
+	return ++spins > 2000000 ? -1 : 0;
+}
+
+/* the toolstack's client: runs the server and, when asked, plays the
+ * disk backend, which takes the frontend by writing InitWait */
+static int ts_wait(void *ctx)
+{
+	(void)ctx;
+	xsd_poll(&srv);
+	if (be_sim) {
+		/* the frontend it serves: the one domain under its backend dir */
+		char path[XS_LIBXL_PATH + 8], v[16];
+
+		if (xs_directory(&be_cl, 0, "/local/domain/0/backend/virtio_disk", v, sizeof(v)) >
+		    0) {
+			be_fe = (unsigned int)strtoul(v, NULL, 10);
+			xs_libxl_be_path(path, 0, (uint16_t)be_fe, 51712);
+			strcat(path, "/state");
+			if (xs_read(&be_cl, 0, path, v, sizeof(v)) > 0 && v[0] == '1')
+				assert_int_equal(xs_write(&be_cl, 0, path, "2"), 0);
+		}
+	}
+	/* nobody answers: give up (libxl's timeout), but only while no
+	 * request of ours is in flight: then it is the wait for the backend */
+	if (++spins > 20000 && lring[0].req_cons == lring[0].req_prod &&
+	    lring[0].rsp_cons == lring[0].rsp_prod)
+		return -1;
+	return 0;
+}
+
+/* INTRODUCE: the ring is the DomU's store page, through its window */
+static int dom_introduce(void *ctx, uint16_t dom, uint64_t gfn, uint32_t port,
+			 struct xsd_ring_io *io)
+{
+	struct domain *u = domain_by_id(H.hv, dom);
+
+	(void)ctx;
+	(void)port;
+	if (!u || gfn != XL_STORE_PFN)
+		return -XEN_EINVAL;
+	io->intf = h_va(u, gfn << 12);
+	io->notify = nop_notify;
+	introduced++;
+	return 0;
+}
+
+static void dom_release(void *ctx, uint16_t dom, struct xsd_ring_io *io)
+{
+	(void)ctx;
+	(void)dom;
+	(void)io;
+	released++;
+}
+
+static int dom_state(void *ctx, uint16_t dom)
+{
+	(void)ctx;
+	return domain_by_id(H.hv, dom) ? XSD_DOM_RUNNING : XSD_DOM_DEAD;
+}
+
+static const struct xsd_domain_ops dom_ops = {dom_introduce, dom_release, dom_state};
+
+static void test_xenstore_nodes(void **state)
+{
+	struct xlcfg cfg;
+	char err[200], v[200], path[160];
+	domid_t id = 0;
+	int rc;
+
+	(void)state;
+	xsd_init(&srv);
+	xsd_set_domain_ops(&srv, &dom_ops, NULL);
+	memset(lring, 0, sizeof(lring));
+	assert_non_null(xsd_connect_local(&srv, &lring[0], nop_notify, NULL));
+	assert_non_null(xsd_connect_local(&srv, &lring[1], nop_notify, NULL));
+	xs_client_init(&cl, &lring[0], nop_notify, ts_wait, NULL);
+	xs_client_init(&be_cl, &lring[1], nop_notify, be_wait, NULL);
+	introduced = released = 0;
+	XL.xs = &xl_xs_libxl_ops;
+	XL.xs_ctx = &cl;
+	parse("name='stored'\nmemory=16\nmaxmem=24\nvcpus=2\nkernel='hello.elf'\n"
+	      "disk=['vdev=xvda, specification=virtio, backendtype=standalone, target=/img']\n",
+	      &cfg);
+
+	/* nobody takes the disk: libxl's wait gives up, nothing is left */
+	be_sim = false;
+	spins = 0;
+	rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+	if (rc != -XEN_ETIMEDOUT)
+		fprintf(stderr, "xl_create: %d: %s\n", rc, err);
+	assert_int_equal(rc, -XEN_ETIMEDOUT);
+	assert_int_equal(introduced, 1);
+	assert_int_equal(released, 1);
+	/* only Dom0's home is left (its backend directory without the disk) */
+	assert_int_equal(xs_directory(&cl, 0, "/local/domain", v, sizeof(v)), 2); /* "0", NUL */
+	assert_string_equal(v, "0");
+	assert_true(xs_directory(&cl, 0, "/local/domain/0/backend/virtio_disk", v, sizeof(v)) <= 0);
+	assert_int_equal(xs_directory(&cl, 0, "/vm", v, sizeof(v)), 0);
+	back_to_start();
+
+	/* a backend answers: built, introduced, its nodes as libxl's */
+	be_sim = true;
+	spins = 0;
+	be_fe = 0;
+	rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "xl_create: %d: %s\n", rc, err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(introduced, 2);
+	assert_int_equal(be_fe, id);
+	assert_int_equal(xs_is_domain_introduced(&cl, id), 1);
+	snprintf(path, sizeof(path), "/local/domain/%u/name", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "stored");
+	snprintf(path, sizeof(path), "/local/domain/%u/memory/target", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "16384");
+	snprintf(path, sizeof(path), "/local/domain/%u/memory/static-max", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "24576");
+	snprintf(path, sizeof(path), "/local/domain/%u/store/port", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_int_equal(strtoul(v, NULL, 10), XL.dom[0].store_port);
+	snprintf(path, sizeof(path), "/local/domain/%u/device/virtio_disk/51712/base", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_int_equal(strtoull(v, NULL, 0), 0x02000000ULL);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u/51712/params", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "/img");
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u/51712/state", id);
+	assert_true(xs_read(&cl, 0, path, v, sizeof(v)) > 0);
+	assert_string_equal(v, "2");
+
+	/* destroy: released, every node of it gone */
+	assert_int_equal(xl_destroy(&XL, id), 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(xs_is_domain_introduced(&cl, id), 0);
+	snprintf(path, sizeof(path), "/local/domain/%u", id);
+	assert_int_equal(xs_read(&cl, 0, path, v, sizeof(v)), -XEN_ENOENT);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/virtio_disk/%u", id);
+	assert_int_equal(xs_read(&cl, 0, path, v, sizeof(v)), -XEN_ENOENT);
+	assert_int_equal(xs_directory(&cl, 0, "/vm", v, sizeof(v)), 0);
+	back_to_start();
+	XL.xs = &xs_ops;
+	XL.xs_ctx = NULL;
+}
+
 /* 100 create/destroy cycles: heap, memfd, domains back every time. */
 static void test_cycles(void **state)
 {
@@ -709,6 +799,55 @@ static void test_cycles(void **state)
 	}
 	assert_int_equal(xs.news, 100);
 	assert_int_equal(xs.gones, 100);
+}
+
+/*
+ * xl_create with the hypervisor's nth allocation failing, for every n
+ * until it succeeds (the failure-injection build; skipped otherwise): each
+ * failure is an error and leaves the heap, the domain list, the memfd and
+ * the audit as before, and the xenstore nodes removed when written.
+ */
+static void test_create_oom(void **state)
+{
+#ifdef HV_FAILINJECT
+	struct xlcfg cfg;
+	char err[200];
+	domid_t id = 0;
+	unsigned int failed = 0;
+	int rc = -XEN_ENOMEM;
+
+	(void)state;
+	parse(cfg_text, &cfg);
+	for (uint64_t nth = 1; rc && nth < 5000; nth++) {
+		unsigned int news = xs.news, gones = xs.gones;
+
+		H.hv->fi_nth = nth;
+		H.hv->fi_calls = 0;
+		rc = xl_create(&XL, &cfg, kimg, sizeof(kimg), &id, err, sizeof(err));
+		H.hv->fi_nth = 0;
+		if (rc) {
+			failed++;
+			assert_true(rc < 0);
+			assert_int_equal(xs.gones - gones, xs.news - news);
+			if (count_domains() != ndoms0) {
+				for (struct domain *d = H.hv->domains; d; d = d->next)
+					fprintf(stderr, "allocation %llu failed: %d (%s); d%u state %d "
+						"tot_pages %llu\n", (unsigned long long)nth, rc, err,
+						d->id, (int)d->state,
+						(unsigned long long)d->tot_pages);
+			}
+			back_to_start();
+		}
+	}
+	assert_int_equal(rc, 0);
+	assert_true(failed >= 3);
+	print_message("xl_create failed cleanly at each of %u allocations\n", failed);
+	assert_int_equal(xl_destroy(&XL, id), 0);
+	back_to_start();
+#else
+	(void)state;
+	skip();
+#endif
 }
 
 /* The writer alone: what libfdt reads back, and its errors. */
@@ -774,23 +913,23 @@ static void test_regions(void **state)
 	memset(&d, 0, sizeof(d));
 	xl_ram_banks(16ULL << 20, &d);
 	assert_int_equal(d.nr_ram, 1);
-	assert_int_equal(xl_regions(32, &d, r, 4), 1);
+	assert_int_equal(xl_regions(32, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x41000000ULL);
 	assert_int_equal(r[0][1], 0xbf000000ULL);
-	assert_int_equal(xl_regions(40, &d, r, 4), 2);
+	assert_int_equal(xl_regions(40, true, &d, r, 4), 2);
 	assert_int_equal(r[1][0], 0x200000000ULL);
 	assert_int_equal(r[1][1], (1ULL << 40) - 0x200000000ULL);
 	/* 3 GiB - 32 MiB in RAM0: its tail is 32 MiB, dropped */
 	xl_ram_banks(0xc0000000ULL - (32ULL << 20), &d);
-	assert_int_equal(xl_regions(36, &d, r, 4), 1);
+	assert_int_equal(xl_regions(36, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x200000000ULL);
 	/* 3 GiB + 1 MiB: RAM1 holds 1 MiB, its region starts 2 MiB in */
 	xl_ram_banks(0xc0000000ULL + (1ULL << 20), &d);
 	assert_int_equal(d.nr_ram, 2);
 	assert_int_equal(d.ram[1].size, 1ULL << 20);
-	assert_int_equal(xl_regions(36, &d, r, 4), 1);
+	assert_int_equal(xl_regions(36, true, &d, r, 4), 1);
 	assert_int_equal(r[0][0], 0x200200000ULL);
-	assert_int_equal(xl_regions(65, &d, r, 4), -XEN_EINVAL);
+	assert_int_equal(xl_regions(65, true, &d, r, 4), -XEN_EINVAL);
 }
 
 int main(void)
@@ -803,7 +942,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_xenstore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xenstore_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_oom, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,8 @@
  * otherwise), prints and powers off. The toolstack waits for each
  * poweroff, lists the domains (xl list), destroys them; then runs
  * TS_CYCLES create/run/destroy cycles, requiring every cycle that the
- * heap's free pages (physinfo) and the domain list are back where they
- * started; a config with more memory than is free fails with -ENOMEM and
+ * heap's free pages (physinfo), the domain list and this domain's open
+ * ports are back where they started; a config with more memory than is free fails with -ENOMEM and
  * leaves the same. The driver checks at the end that only the toolstack's
  * domain is left, the heap and memfd are back and every thread is reaped.
  */
@@ -18,6 +18,7 @@
 
 #include <public/domctl.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
 #include <public/hvm_op.h>
 #include <public/sysctl.h>
 #include <public/xen.h>
@@ -66,6 +67,22 @@ static uint64_t free_pages(void)
 }
 
 static struct xen_domctl *dc;
+
+/* This domain's open ports below 64 (EVTCHNOP_status; argument in a page). */
+static unsigned int open_ports(void)
+{
+	struct evtchn_status *st = (void *)(clock_page + 256);
+	unsigned int n = 0;
+
+	for (evtchn_port_t p = 1; p < 64; p++) {
+		*st = (struct evtchn_status){.dom = DOMID_SELF, .port = p};
+		if (rt_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_status, rt_handle(st), 0,
+				 0, 0))
+			break;
+		n += st->status != EVTCHNSTAT_closed;
+	}
+	return n;
+}
 
 static long info(domid_t id, struct xen_domctl_getdomaininfo *gi)
 {
@@ -165,6 +182,7 @@ static void cycles(void)
 {
 	uint64_t free0 = free_pages(), t0, t_create = 0, t_run = 0, start;
 	int doms0 = nr_domains();
+	unsigned int ports0 = open_ports();
 	unsigned int ok = 0;
 
 	start = now_ns();
@@ -186,6 +204,7 @@ static void cycles(void)
 		rt_check_eq(xl_destroy(&xl, id), 0, "cycle %u: destroy", c);
 		rt_check_eq(free_pages(), free0, "cycle %u: the heap's free pages are back", c);
 		rt_check_eq(nr_domains(), doms0, "cycle %u: the domain list is back", c);
+		rt_check_eq(open_ports(), ports0, "cycle %u: our open ports are back", c);
 		if (free_pages() != free0)
 			break;
 		ok++;
