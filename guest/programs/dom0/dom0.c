@@ -44,6 +44,7 @@
 #include <xen/iommu.h>
 #include <xen/multicall.h>
 #include <xen/toolstack.h>
+#include <xen/toolstack_xs.h>
 #include <xen/unpopulated.h>
 #include <xen/virtio_mmio_dev.h>
 #include <xen/xlcfg.h>
@@ -84,6 +85,7 @@ struct dom0 {
 	struct xlcfg cfg;
 	struct xsd_svc svc;
 	struct xs_client xs_ts, xs_be;
+	struct xl_xs_ops xs_ops;
 	struct xsbe be;
 	evtchn_port_t con_port;
 	char *in;                 /* console input page */
@@ -180,73 +182,30 @@ static void con_bytes(void *dst, size_t n, size_t keep)
 
 /* ---- xenstore for the toolstack (xl_xs_ops) ---- */
 
-static int xs_vdisk_of(const struct xl_disk *k, struct xs_libxl_vdisk *v)
-{
-	int devid = xs_libxl_vdev_devid(k->vdev);
-
-	*v = (struct xs_libxl_vdisk){.backend_domid = k->backend, .vdev = k->vdev,
-				     .base = k->base, .irq = k->spi, .writable = k->writable,
-				     .params = k->params};
-	v->devid = devid < 0 ? k->devid : (uint32_t)devid;
-	return 0;
-}
-
+/* The toolstack library's hooks (xen/toolstack_xs.h: libxl's nodes,
+ * INTRODUCE, the wait for InitWait, RELEASE and removal) through Dom0's
+ * local client; domain_new first says the domain's name, before its
+ * unpause, so that the VMM can name the domain's report by it. */
 static int xs_new(void *ctx, const struct xl_dom *d)
 {
-	struct xs_libxl_dom xd = {.domid = d->domid, .name = d->name,
-				  .target_kib = d->memory_kb, .static_max_kib = d->maxmem_kb,
-				  .vcpus = d->vcpus, .store_gfn = d->store_gfn,
-				  .store_port = d->store_port};
-	int rc;
-
-	(void)ctx;
-	/* Before the unpause: the VMM names the domain's report by it. */
 	rt_printf("xl: building d%u %s\n", d->domid, d->name);
-	memcpy(xd.uuid, d->uuid, sizeof(xd.uuid));
-	rc = xs_libxl_domain_write(&d0->xs_ts, &xd);
-	for (unsigned int i = 0; !rc && i < d->nr_disks; i++) {
-		struct xs_libxl_vdisk v;
-
-		xs_vdisk_of(&d->disk[i], &v);
-		rc = xs_libxl_vdisk_write(&d0->xs_ts, d->domid, &v);
-	}
-	if (!rc && d->store_gfn)
-		rc = xs_introduce(&d0->xs_ts, d->domid, d->store_gfn, d->store_port);
-	if (rc)
-		rt_printf("xl: xenstore for d%u: %d\n", d->domid, rc);
-	return rc;
+	return xl_xs_libxl_ops.domain_new(ctx, d);
 }
 
 static int xs_disk_wait(void *ctx, const struct xl_dom *d, unsigned int i)
 {
-	struct xs_libxl_vdisk v;
-	int rc;
+	int rc = xl_xs_libxl_ops.disk_wait(ctx, d, i);
 
-	(void)ctx;
-	xs_vdisk_of(&d->disk[i], &v);
-	rc = xs_libxl_vdisk_wait(&d0->xs_ts, d->domid, &v, XENBUS_STATE_INITWAIT);
 	if (rc)
 		rt_printf("xl: d%u's disk %s: its backend d%u did not reach InitWait (%d)\n",
 			  d->domid, d->disk[i].vdev, d->disk[i].backend, rc);
 	return rc;
 }
 
-static void xs_gone(void *ctx, const struct xl_dom *d)
-{
-	uint16_t be[XL_MAX_DISKS];
-
-	(void)ctx;
-	for (unsigned int i = 0; i < d->nr_disks; i++)
-		be[i] = d->disk[i].backend;
-	if (d->store_gfn)
-		xs_release(&d0->xs_ts, d->domid);
-	xs_libxl_domain_remove(&d0->xs_ts, d->domid, d->uuid, be, d->nr_disks);
-}
-
 static const struct xl_xs_ops xs_ops = {
 	.domain_new = xs_new,
 	.disk_wait = xs_disk_wait,
-	.domain_gone = xs_gone,
+	.domain_gone = NULL, /* set from xl_xs_libxl_ops at start */
 };
 
 /* ---- the toolstack's commands (vCPU 0) ---- */
@@ -653,7 +612,10 @@ void dom0_main(void)
 			  "from xenstore\n", (unsigned long)(d0->dev.sectors * VIRTIO_BLK_SECTOR >> 10));
 	}
 
-	d0->xl.xs = &xs_ops;
+	d0->xs_ops = xs_ops;
+	d0->xs_ops.domain_gone = xl_xs_libxl_ops.domain_gone;
+	d0->xl.xs = &d0->xs_ops;
+	d0->xl.xs_ctx = &d0->xs_ts;
 #ifdef RT_HOSTED
 	d0->xl.hosted_entry = rt_hosted_program_entry;
 #endif
