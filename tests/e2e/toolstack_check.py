@@ -99,7 +99,7 @@ def scenario_create(tmp):
     text = p.stdout + p.stderr
     if p.returncode != 0:
         fail("memvisor run exited %d" % p.returncode)
-    expect(text, r"^\(d0\) xl: created domu-virtio as d1 \(64 MiB, 1 vCPU\(s\), 1 disk\(s\)\)$",
+    expect(text, r"^\(d0\) xl: created domu-virtio as d1 \(64 MiB, 1 vCPU\(s\), 1 disk\(s\)\); \d+ KiB read in \d+ us, built in \d+ us$",
            "the create's reply")
     expect(text, r"^\(d0\) dom0: backend: serving d1's virtio disk", "the backend took it")
     expect(text, r"^\(d1\) vfrontend: OK$", "the frontend")

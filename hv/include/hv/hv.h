@@ -218,8 +218,9 @@ struct domain {
 };
 
 /* Console input (hv/console.h has the design and the calls): a power of
- * two, indices free-running and masked. */
-#define HV_CONIN_SIZE 4096u
+ * two, indices free-running and masked. 64 KiB: a command carries a kernel
+ * image, and every ring's worth costs the feeder a wait for the reader. */
+#define HV_CONIN_SIZE 65536u
 
 struct hv_conin {
 	uint8_t buf[HV_CONIN_SIZE];
