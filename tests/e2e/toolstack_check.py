@@ -106,6 +106,7 @@ def scenario_create(tmp):
     check_report(text, "domu-virtio", 64, True)
     expect(text, r"^\(d0\) xl: destroyed d1 \(0\)$", "shutdown destroys the created domain")
     expect(text, r"^memvisor: d0 \(dom0\): shut down \(poweroff\)$", "Dom0's end")
+    expect(text, r"^     foreign-mapped at the end 0 frames", "Dom0 ends with nothing mapped")
     check_disk(disk)
     m = re.search(r"d1 \(domu-virtio\).*first console line after ([0-9.]+) ms", text)
     if m:
@@ -233,6 +234,7 @@ def scenario_session(tmp):
     check_report(text, "hello", 16, False)
     check_report(text, "domu-virtio", 64, True)
     expect(text, r"^\(d0\) xl: create too-big: memory: 1000000 MiB asked", "-ENOMEM's reason")
+    expect(text, r"^     foreign-mapped at the end 0 frames", "Dom0 ends with nothing mapped")
     check_disk(disk)
     if os.path.exists(sock):
         fail("the control socket is still there after the run")

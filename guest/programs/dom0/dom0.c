@@ -103,6 +103,7 @@ struct dom0 {
 	uint64_t blk_base, blocks;
 	struct xevtchn ev0;       /* vCPU 0's event-channel state (hosted: per thread) */
 	volatile bool quit;
+	volatile bool be_busy;    /* the backend is in a session (mapping, serving, unmapping) */
 };
 
 /* Per vCPU (hosted, a thread-local): each role sets it from its argument. */
@@ -281,8 +282,13 @@ static RT_NORETURN void cmd_shutdown(void)
 
 			rt_printf("xl: destroyed d%u (%d)\n", id, rc);
 		}
-	rt_printf("xl: end 0\n");
 	d0->quit = true;
+	/* The backend may still be unmapping a frontend that just ended:
+	 * let it finish (bounded), so that Dom0 ends with nothing mapped. */
+	for (uint64_t end = xevtchn_now() + 5000000000ULL;
+	     __atomic_load_n(&d0->be_busy, __ATOMIC_ACQUIRE) && xevtchn_now() < end;)
+		ring_yield();
+	rt_printf("xl: end 0\n");
 	rt_shutdown(SHUTDOWN_poweroff);
 }
 
@@ -511,7 +517,13 @@ static void be_serve(const struct xsbe_disk *k)
 out_server:
 	/* a destroyed frontend took its server with it: the errors are expected */
 	xdm_destroy_ioreq_server(k->fe, id);
-	xforeign_unmap(d0->io_gfn, 1);
+	{
+		/* the acquired ioreq page, also when the server went with its
+		 * domain (not xforeign_unmap: it allocates) */
+		struct xen_remove_from_physmap x = {.domid = DOMID_SELF, .gpfn = d0->io_gfn[0]};
+
+		HYPERVISOR_memory_op(XENMEM_remove_from_physmap, &x);
+	}
 out_map:
 	be_unmap(mapped);
 }
@@ -541,9 +553,11 @@ static void be_role(void *arg)
 			xsd_svc_wait(&d0->svc, D0_XS_BE, xevtchn_now() + 1000000000ULL);
 			continue;
 		}
+		__atomic_store_n(&d0->be_busy, true, __ATOMIC_RELEASE);
 		be_serve(&k);
 		memset(&d0->dev.st, 0, sizeof(d0->dev.st));
 		xsbe_end(&d0->be, &k);
+		__atomic_store_n(&d0->be_busy, false, __ATOMIC_RELEASE);
 	}
 }
 
