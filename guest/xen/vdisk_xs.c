@@ -5,8 +5,9 @@
  * the xenstore client's port. A xenstore wake-up (a watch event on the
  * frontend's directory or @releaseDomain) makes it read the nodes
  * (xsbe_gone); events met while it reads are queued in the client, and
- * a queued event makes it read again, so none is lost between the check
- * and the next sleep.
+ * a queued event or unread bytes (whose kick a reply's wait may have
+ * taken) make it read again, so none is lost between the check and the
+ * next sleep.
  *
  * Nothing is allocated per session (vdxs_init took the frames, lists and
  * the page for the batched calls on vCPU 0): the guest's allocators are
@@ -96,8 +97,8 @@ static int take(struct vdxs *v, uint64_t deadline)
 		rc = xsbe_take_only(&v->be, &v->cur);
 		if (rc != -XEN_EAGAIN)
 			return rc;
-		if (v->c->ev_count)
-			continue;
+		if (xs_has_input(v->c))
+			continue; /* its kick may be gone with an earlier reply's */
 		if (deadline && xevtchn_now() > deadline)
 			return -XEN_ETIMEDOUT;
 		xevtchn_poll(&v->xs_port, 1,
@@ -183,9 +184,9 @@ static int serve(struct vdxs *v, struct ioreq *slot, evtchn_port_t port)
 		/* take the ports, then look (pitfall 3) */
 		xevb_take(v->shared, port);
 		xs = xevb_take(v->shared, v->xs_port);
-		if ((xs || v->c->ev_count) && xsbe_gone(&v->be, &v->cur))
+		if ((xs || xs_has_input(v->c)) && xsbe_gone(&v->be, &v->cur))
 			return 0;
-		if (v->c->ev_count)
+		if (xs_has_input(v->c))
 			continue; /* an event came while we read: read again */
 		if (slot_state(slot) != STATE_IOREQ_READY) {
 			if (xevtchn_poll(ports, 2, xevtchn_now() + VDXS_TICK_NS) == -XEN_ETIMEDOUT &&

@@ -346,6 +346,12 @@ int xs_is_domain_introduced(struct xs_client *c, uint16_t dom)
 	return c->body[0] == 'F' ? 0 : -XEN_EIO;
 }
 
+bool xs_has_input(const struct xs_client *c)
+{
+	return c->ev_count ||
+	       __atomic_load_n(&c->intf->rsp_prod, __ATOMIC_ACQUIRE) != c->intf->rsp_cons;
+}
+
 bool xs_read_watch(struct xs_client *c, const char **path, const char **token)
 {
 	struct xs_event *e;

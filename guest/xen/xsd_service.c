@@ -210,6 +210,8 @@ int xsd_svc_wait(struct xsd_svc *svc, unsigned int index, uint64_t deadline)
 	if (index >= XSD_SVC_LOCALS)
 		return -XEN_EINVAL;
 	l = &svc->local[index];
+	if (l->client && xs_has_input(l->client))
+		return 0;
 	return local_wait_until(l, deadline);
 }
 
@@ -256,6 +258,7 @@ int xsd_svc_open(struct xsd_svc *svc, unsigned int index, struct xs_client *c)
 	}
 	l->timeout_ns = XSD_SVC_TIMEOUT_NS;
 	xs_client_init(c, l->intf, local_client_notify, local_client_wait, l);
+	l->client = c;
 	__atomic_store_n(&l->open, true, __ATOMIC_RELEASE);
 	xevtchn_send(svc->kick_remote); /* the service polls the new port */
 out:
@@ -279,6 +282,7 @@ int xsd_svc_close(struct xsd_svc *svc, unsigned int index)
 	__atomic_store_n(&l->open, false, __ATOMIC_RELEASE);
 	xsd_disconnect(svc->xsd, l->conn);
 	l->conn = NULL;
+	l->client = NULL;
 	rc = xevtchn_close(l->client_port);
 	rc2 = xevtchn_close(l->server_port);
 	svc_spin_unlock(&svc->open_lock);

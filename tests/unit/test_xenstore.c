@@ -640,7 +640,12 @@ static void test_local(void **state)
 	assert_int_equal(xs_watch(&la, "/local/domain/1/cfg", "a"), 0);
 	assert_int_equal(events_for(&la, "/local/domain/1/cfg"), 1);
 	assert_int_equal(xs_write(&lb, 0, "/local/domain/1/cfg", "b"), 0);
+	/* the event is in A's ring, unread: A has input before it looks */
+	xsd_poll(&srv);
+	assert_true(xs_has_input(&la));
+	assert_false(xs_has_input(&lb));
 	assert_int_equal(events_for(&la, "/local/domain/1/cfg"), 1);
+	assert_false(xs_has_input(&la));
 	assert_int_equal(events_for(&lb, "/local/domain/1/cfg"), 0);
 	/* the same path and token on B is B's own watch */
 	assert_int_equal(xs_watch(&lb, "/local/domain/1/cfg", "a"), 0);

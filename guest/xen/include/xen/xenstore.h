@@ -155,6 +155,10 @@ int xs_transaction_end(struct xs_client *c, uint32_t tx, bool commit);
 int xs_introduce(struct xs_client *c, uint16_t dom, uint64_t gfn, uint32_t port);
 int xs_release(struct xs_client *c, uint16_t dom);
 int xs_is_domain_introduced(struct xs_client *c, uint16_t dom);
+/* Events queued, or bytes from the server not read yet: a caller about to
+ * sleep on the store's port must look first (the kick for those bytes may
+ * have been taken by the wait of an earlier reply). */
+bool xs_has_input(const struct xs_client *c);
 /* Next queued watch event (path and token point into the client); false if
  * none is queued (poll: reads what the ring holds without waiting). */
 bool xs_read_watch(struct xs_client *c, const char **path, const char **token);

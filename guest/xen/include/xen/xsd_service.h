@@ -57,6 +57,7 @@ struct xsd_local {
 	evtchn_port_t server_port;  /* the service's end */
 	uint64_t timeout_ns;	    /* per wait (default XSD_SVC_TIMEOUT_NS) */
 	struct xsd_conn *conn;
+	struct xs_client *client; /* the caller's, from xsd_svc_open */
 	uint64_t waits, timeouts;
 };
 
@@ -94,7 +95,9 @@ int xsd_svc_open(struct xsd_svc *svc, unsigned int index, struct xs_client *c);
 int xsd_svc_close(struct xsd_svc *svc, unsigned int index);
 /* Blocks the calling vCPU until the local client's port fires or the
  * deadline (xevtchn_now() ns, 0: none) passes: for a client waiting for
- * watch events (xs_read_watch polls). 0 or -XEN_ETIMEDOUT. */
+ * watch events (xs_read_watch polls). Returns at once when the client
+ * has input already (xs_has_input: an event read with an earlier reply, or
+ * bytes whose kick an earlier wait took). 0 or -XEN_ETIMEDOUT. */
 int xsd_svc_wait(struct xsd_svc *svc, unsigned int index, uint64_t deadline);
 /* After the loop stopped (vCPU 0): releases every ring and local client. */
 void xsd_svc_fini(struct xsd_svc *svc);
