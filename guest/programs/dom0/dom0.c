@@ -538,14 +538,10 @@ static void be_role(void *arg)
 
 		if (rc == -XEN_EAGAIN) {
 			/* A watch event that came in while xsbe_take read (its
-			 * kick taken by a reply's wait, the event queued in the
-			 * client or still in the ring) must not wait for the
-			 * time-out: look again at once. */
-			struct xs_client *c = &d0->xs_be;
-
-			if (!c->ev_count && __atomic_load_n(&c->intf->rsp_prod, __ATOMIC_ACQUIRE) ==
-						    c->intf->rsp_cons)
-				xsd_svc_wait(&d0->svc, D0_XS_BE, xevtchn_now() + 200000000ULL);
+			 * kick taken by a reply's wait) is not slept through:
+			 * xsd_svc_wait returns at once while the client has
+			 * input (xs_has_input). */
+			xsd_svc_wait(&d0->svc, D0_XS_BE, xevtchn_now() + 200000000ULL);
 			continue;
 		}
 		if (rc) {
