@@ -9,7 +9,7 @@
  * and its reply comes back as Dom0's console lines starting "xl: ", the
  * last one "xl: end <rc>" (0 or a negative errno). One command at a time.
  *
- * `memvisor run --control[=SOCKET]` serves the same protocol on a unix
+ * `memvisor run --control [SOCKET]` serves the same protocol on a unix
  * socket (one connection = one command: the client sends the command's
  * bytes, the server answers with the reply lines, then closes), and
  * `memvisor create|list|destroy|shutdown --system SOCKET` are its clients;

@@ -109,7 +109,7 @@ static void run_usage(FILE *f)
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
 		"                      0 = no limit); they count as failed\n"
 		"  -v, --verbose       hypervisor log on stderr\n"
-		"  --control[=SOCKET]  serve Dom0's toolstack on a unix socket for `memvisor\n"
+		"  --control [SOCKET]  serve Dom0's toolstack on a unix socket for `memvisor\n"
 		"                      create|list|destroy|shutdown --system SOCKET` (default\n"
 		"                      $XDG_RUNTIME_DIR/memvisor/control, else\n"
 		"                      /tmp/memvisor-<uid>/control)\n"
@@ -283,6 +283,29 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 		fprintf(stderr, "(XEN) %s\n", msg);
 }
 
+/* `--control SOCKET` as well as `--control=SOCKET` (an optional argument
+ * must be joined for getopt): the word after --control is its socket
+ * unless it is an option or a system file (.dts, .dtb). Returns argc. */
+static int join_control_arg(int argc, char **argv)
+{
+	static char joined[4096];
+
+	for (int i = 1; i + 1 < argc; i++) {
+		const char *w = argv[i + 1];
+		size_t l = strlen(w);
+
+		if (strcmp(argv[i], "--control") || w[0] == '-' || !w[0] ||
+		    (l > 4 && (!strcmp(w + l - 4, ".dts") || !strcmp(w + l - 4, ".dtb"))))
+			continue;
+		if (snprintf(joined, sizeof(joined), "--control=%s", w) >= (int)sizeof(joined))
+			break;
+		argv[i] = joined;
+		memmove(&argv[i + 1], &argv[i + 2], (size_t)(argc - i - 1) * sizeof(*argv));
+		return argc - 1;
+	}
+	return argc;
+}
+
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
@@ -306,6 +329,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	argc = join_control_arg(argc, argv);
 	cli_args_init(&p, "run", argc, argv, "vh", opts);
 	while ((c = cli_args_next(&p)) != -1) {
 		char *eq, *end;
