@@ -14,6 +14,11 @@
 int cmd_run(int argc, char **argv);
 int cmd_layout(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* The operator's clients of `memvisor run --control` (control.c). */
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
 
 /* Shared helpers (util.c). */
 /* Files memvisor ships (cli/files.c). */

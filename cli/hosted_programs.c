@@ -19,12 +19,14 @@ void frontend_main(void);
 void virtio_backend_main(void);
 void virtio_frontend_main(void);
 void hello_main(void);
+void dom0_main(void);
 
 RT_HOSTED_ENTRY(backend_entry, backend_main)
 RT_HOSTED_ENTRY(frontend_entry, frontend_main)
 RT_HOSTED_ENTRY(virtio_backend_entry, virtio_backend_main)
 RT_HOSTED_ENTRY(virtio_frontend_entry, virtio_frontend_main)
 RT_HOSTED_ENTRY(hello_entry, hello_main)
+RT_HOSTED_ENTRY(dom0_entry, dom0_main)
 
 static const struct {
 	const char *name;
@@ -36,6 +38,7 @@ static const struct {
 	{"virtio_backend", virtio_backend_main, virtio_backend_entry},
 	{"virtio_frontend", virtio_frontend_main, virtio_frontend_entry},
 	{"hello", hello_main, hello_entry},
+	{"dom0", dom0_main, dom0_entry},
 };
 
 static int hosted_index(const char *path)

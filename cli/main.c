@@ -14,6 +14,10 @@ static const struct {
 	{"run", NULL, "build and run the domains of a system device tree (default: the seed scenario)"},
 	{"layout", NULL, "plan guest layouts and extended regions for a host device tree"},
 	{"bench", NULL, "measure hot paths against this machine's own limits"},
+	{"create", NULL, "create a domain from an xl.cfg in a system `run --control` runs"},
+	{"list", NULL, "list the domains of that system (xl list)"},
+	{"destroy", NULL, "destroy a domain of that system by name or id"},
+	{"shutdown", NULL, "shut that system down (Dom0 destroys its domains, then itself)"},
 };
 
 static void usage(FILE *f)
@@ -26,7 +30,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	int (*fns[])(int, char **) = {cmd_run, cmd_layout, cmd_bench};
+	int (*fns[])(int, char **) = {cmd_run, cmd_layout, cmd_bench, cmd_create, cmd_list,
+				       cmd_destroy, cmd_shutdown};
 
 	if (argc < 2) {
 		usage(stderr);

@@ -25,6 +25,7 @@
 
 #include "blkdev.h"
 #include "cli.h"
+#include "control.h"
 #include "elfload.h"
 #include "hostinfo.h"
 #include "hosted_programs.h"
@@ -45,6 +46,7 @@ enum run_prefault { RUN_PREFAULT_BACKGROUND, RUN_PREFAULT_BEFORE, RUN_PREFAULT_N
 #define RUN_DEFAULT_TIMEOUT_S 60
 #define RUN_MAX_MODULES 32
 #define RUN_MAX_VIRTIO 16 /* virtio disks in the report */
+#define RUN_MAX_CREATE 16 /* --create */
 
 struct run_module {
 	const char *name, *file;
@@ -64,6 +66,10 @@ struct run_args {
 	const char *disk;     /* --disk: the block device's file */
 	const char *xen;      /* --xen: the release to present (wins over the DT's) */
 	char *default_system; /* allocated when no SYSTEM was given */
+	bool control;         /* --control[=SOCKET] */
+	const char *control_path; /* NULL: the default (control.h) */
+	const char *create[RUN_MAX_CREATE]; /* --create CFG */
+	unsigned int nr_create;
 };
 
 static void run_usage(FILE *f)
@@ -82,7 +88,7 @@ static void run_usage(FILE *f)
 		"  --transport T       kvm, inproc or auto (default: KVM when usable, else\n"
 		"                      in-process, said plainly); in-process runs the built-in\n"
 		"                      programs named by the kernel files (backend, frontend,\n"
-		"                      virtio_backend, virtio_frontend)\n"
+		"                      virtio_backend, virtio_frontend, hello, dom0)\n"
 		"  --bootargs STR      replaces /chosen xen,xen-bootargs (e.g. ext_regions=no)\n"
 		"  --disk FILE         the blocks of the domain's emulated block device\n"
 		"                      (memvisor,blk-device; created when missing, extended\n"
@@ -103,6 +109,13 @@ static void run_usage(FILE *f)
 		"  --timeout SECONDS   stop domains still running after this long (default %d,\n"
 		"                      0 = no limit); they count as failed\n"
 		"  -v, --verbose       hypervisor log on stderr\n"
+		"  --control [SOCKET]  serve Dom0's toolstack on a unix socket for `memvisor\n"
+		"                      create|list|destroy|shutdown --system SOCKET` (default\n"
+		"                      $XDG_RUNTIME_DIR/memvisor/control, else\n"
+		"                      /tmp/memvisor-<uid>/control)\n"
+		"  --create CFG        have Dom0's toolstack create a domain from this xl.cfg\n"
+		"                      (repeatable); when the created domains have ended, Dom0\n"
+		"                      is asked to shut the system down (a one-shot run)\n"
 		"\n"
 		"Exit status: 0 when every domain shut down without crashing, 1 otherwise.\n",
 		RUN_DEFAULT_SYSTEM, (unsigned long long)(BLKDEV_DEFAULT_BLOCKS * BLKDEV_BLOCK >> 10),
@@ -270,6 +283,29 @@ static void log_sink(void *ctx, enum hv_log_level lvl, const char *msg)
 		fprintf(stderr, "(XEN) %s\n", msg);
 }
 
+/* `--control SOCKET` as well as `--control=SOCKET` (an optional argument
+ * must be joined for getopt): the word after --control is its socket
+ * unless it is an option or a system file (.dts, .dtb). Returns argc. */
+static int join_control_arg(int argc, char **argv)
+{
+	static char joined[4096];
+
+	for (int i = 1; i + 1 < argc; i++) {
+		const char *w = argv[i + 1];
+		size_t l = strlen(w);
+
+		if (strcmp(argv[i], "--control") || w[0] == '-' || !w[0] ||
+		    (l > 4 && (!strcmp(w + l - 4, ".dts") || !strcmp(w + l - 4, ".dtb"))))
+			continue;
+		if (snprintf(joined, sizeof(joined), "--control=%s", w) >= (int)sizeof(joined))
+			break;
+		argv[i] = joined;
+		memmove(&argv[i + 1], &argv[i + 2], (size_t)(argc - i - 1) * sizeof(*argv));
+		return argc - 1;
+	}
+	return argc;
+}
+
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
@@ -283,6 +319,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"limit", no_argument, NULL, 'L'},
 		{"prefault", required_argument, NULL, 'P'},
 		{"xen", required_argument, NULL, 'x'},
+		{"control", optional_argument, NULL, 'C'},
+		{"create", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -291,6 +329,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	argc = join_control_arg(argc, argv);
 	cli_args_init(&p, "run", argc, argv, "vh", opts);
 	while ((c = cli_args_next(&p)) != -1) {
 		char *eq, *end;
@@ -367,6 +406,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->xen = optarg;
 			break;
 		}
+		case 'C':
+			a->control = true;
+			if (optarg && !*optarg) {
+				cli_error("run", "--control=SOCKET wants a path");
+				return 2;
+			}
+			a->control_path = optarg;
+			break;
+		case 'c':
+			if (a->nr_create == RUN_MAX_CREATE || !*optarg) {
+				cli_error("run", "--create wants an xl.cfg file (at most %d)",
+					  RUN_MAX_CREATE);
+				return 2;
+			}
+			a->create[a->nr_create++] = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -509,6 +564,7 @@ int cmd_run(int argc, char **argv)
 	struct inproc_transport inproc;
 	struct runner r;
 	struct runner_dom *rd = NULL;
+	struct ctl *ctl = NULL;
 	struct run_report_dom *rep = NULL;
 	struct run_report_dev vdev[RUN_MAX_VIRTIO];
 	unsigned int nr_vdev;
@@ -695,7 +751,7 @@ int cmd_run(int argc, char **argv)
 			rd[i].guest_main = hosted_program(path);
 			if (!rd[i].guest_main) {
 				cli_error("run", "%s: %s has no built-in program to run in-process "
-					  "(built in: backend, frontend, virtio_backend, virtio_frontend); "
+					  "(built in: backend, frontend, virtio_backend, virtio_frontend, hello, dom0); "
 					  "use --transport kvm", ld->name, path);
 				free(path);
 				goto out_build;
@@ -726,7 +782,37 @@ int cmd_run(int argc, char **argv)
 				"populated it before the run\n", strerror(-rc));
 		t0 = now_ms(); /* the run starts after that prefault */
 	}
+	if (a.control || a.nr_create) {
+		struct domain *dom0 = NULL;
+
+		for (unsigned int i = 0; i < res.nr; i++)
+			if ((rd[i].d->flags & DOMF_privileged) && (!dom0 || rd[i].d->id < dom0->id))
+				dom0 = rd[i].d;
+		ctl = calloc(1, sizeof(*ctl));
+		if (!dom0 || !ctl) {
+			cli_error("run", "%s", !ctl ? "out of memory"
+				  : "--control and --create need a Dom0 (a privileged domain) that "
+				    "runs the toolstack, e.g. systems/toolstack.dts");
+			goto out_build;
+		}
+		ctl_init(ctl, &r, dom0);
+		if ((a.control && ctl_serve(ctl, a.control_path)) ||
+		    (a.nr_create && ctl_run_creates(ctl, a.create, a.nr_create))) {
+			ctl_fini(ctl, NULL);
+			goto out_build;
+		}
+	}
 	bad = runner_run(&r);
+	if (ctl) {
+		unsigned int failed = 0;
+
+		ctl_fini(ctl, &failed);
+		if (failed || ctl->created_bad) {
+			fprintf(stderr, "memvisor: %u create(s) failed, %u created domain(s) crashed "
+					"or timed out\n", failed, ctl->created_bad);
+			bad++;
+		}
+	}
 	/* What the guests did not need before they stopped is not populated. */
 	vmm_prefault_stop(&m);
 	ph.run_ms = now_ms() - t0;
@@ -774,6 +860,7 @@ int cmd_run(int argc, char **argv)
 		run_report_phases_print(stdout, &ph);
 
 out_build:
+	free(ctl);
 	if (images)
 		for (unsigned int i = 0; i < res.nr; i++)
 			free(images[i]);

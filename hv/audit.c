@@ -17,7 +17,8 @@
  *   map frames of other domains, and each RAM frame is mapped at most once;
  * - lazily released frames (PGC_need_scrub, realize.h) are free heap
  *   frames only (so nothing maps them and nobody got them unscrubbed),
- *   lie in a run that will be punched, and number hv->lazy_pages.
+ *   lie in a run that will be punched, and number hv->lazy_pages;
+ * - the console input ring holds at most its size (console.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include <hv/audit.h>
+#include <hv/console.h>
 #include <hv/event.h>
 #include <hv/grant.h>
 #include <hv/guest_access.h>
@@ -272,6 +274,8 @@ int hv_audit(struct hv *hv, char *buf, size_t len)
 	if (!a.rep.failed && guest_pins_audit_refs(hv, a.refs, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed && ioreq_audit(hv, buf, len))
+		a.rep.failed = true;
+	if (!a.rep.failed && console_audit(hv, buf, len))
 		a.rep.failed = true;
 	if (!a.rep.failed)
 		check_frames(&a);

@@ -21,6 +21,8 @@
 #include <hv/realize.h>
 #include <hv/vec.h>
 
+#include <common/guest_layout.h>
+
 #include "realize.h"
 #include "transport.h"
 
@@ -81,7 +83,20 @@ static int be_domain_create(void *ctx, struct domain *d)
 	d->backend_priv = vd;
 	if (m->transport) {
 		rc = m->transport->ops->create(m->transport, vd);
+		/* A domain a toolstack builds gets its virtio-mmio devices at
+		 * run time, when an IOREQ server claims a window after the
+		 * domain has memory nearby: libxl's virtio-mmio space stays
+		 * unbacked from the start, so that accesses there reach the
+		 * VMM (KVM: a memory slot over it answers EFAULT, not an MMIO
+		 * exit). No memory is ever there in libxl's guest map. */
+		if (!rc && d->toolstack_created)
+			rc = transport_add_device(m->transport, vd, GUEST_VIRTIO_MMIO_BASE,
+						  ALIGN_UP((GUEST_VIRTIO_MMIO_SPI_LAST -
+							    GUEST_VIRTIO_MMIO_SPI_FIRST + 1) *
+							   GUEST_VIRTIO_MMIO_SIZE, PAGE_SIZE));
 		if (rc) {
+			if (m->transport->ops->destroy)
+				m->transport->ops->destroy(m->transport, vd);
 			munmap(vd->window, vd->window_size);
 			free(vd);
 			d->backend_priv = NULL;

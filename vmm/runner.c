@@ -363,6 +363,8 @@ static void flush_line(struct runner_dom *rd)
 			r->progress_shown = true;
 		}
 	} else {
+		if (r->line_hook)
+			r->line_hook(r->line_ctx, rd->d, rd->line, rd->line_len);
 		if (r->progress_shown)
 			fputs("\r\033[K", r->out);
 		r->progress_shown = false;
@@ -495,16 +497,20 @@ static void *dyn_thread(void *arg)
 		hv_domain_crash(rd->d, rd->ex.why);
 	hv_unlock(&r->m->hv);
 
-	runner_describe(rd, line, sizeof(line));
-	if (stopped)
-		snprintf(line, sizeof(line), "d%u: stopped while running", rd->d->id);
-	fprintf(r->err, "memvisor: %s (created at runtime; vCPU 0 entered %.2f ms after its "
-		"first unpause", line, rd->start_ms ? rd->start_ms - rd->unpause_ms : -1.0);
-	if (rd->first_line_ms)
-		fprintf(r->err, ", first console line after %.2f ms",
-			rd->first_line_ms - rd->unpause_ms);
-	fprintf(r->err, ")\n");
-	fflush(r->err);
+	if (r->dyn_report) {
+		r->dyn_report(r->dyn_report_ctx, rd, stopped);
+	} else {
+		runner_describe(rd, line, sizeof(line));
+		if (stopped)
+			snprintf(line, sizeof(line), "d%u: stopped while running", rd->d->id);
+		fprintf(r->err, "memvisor: %s (created at runtime; vCPU 0 entered %.2f ms after its "
+			"first unpause", line, rd->start_ms ? rd->start_ms - rd->unpause_ms : -1.0);
+		if (rd->first_line_ms)
+			fprintf(r->err, ", first console line after %.2f ms",
+				rd->first_line_ms - rd->unpause_ms);
+		fprintf(r->err, ")\n");
+		fflush(r->err);
+	}
 
 	pthread_mutex_lock(&r->dyn_lock);
 	/* an in-process guest spinning without hypercalls still runs: never
@@ -514,6 +520,20 @@ static void *dyn_thread(void *arg)
 	pthread_cond_broadcast(&r->dyn_cond);
 	pthread_mutex_unlock(&r->dyn_lock);
 	return NULL;
+}
+
+unsigned int runner_dyn_running(struct runner *r)
+{
+	unsigned int n = 0;
+
+	if (!r->dyn_running)
+		return 0;
+	pthread_mutex_lock(&r->dyn_lock);
+	for (unsigned int i = 0; r->dyn && i < RUNNER_MAX_DYN; i++)
+		n += r->dyn[i].used && (r->dyn[i].want_start || r->dyn[i].th_valid) &&
+		     !r->dyn[i].finished;
+	pthread_mutex_unlock(&r->dyn_lock);
+	return n;
 }
 
 /* hv_backend_ops.domain_pause_state (hypervisor lock held): the first

@@ -122,7 +122,23 @@ struct runner {
 	pthread_t dyn_th;
 	bool dyn_quit, dyn_running;
 	unsigned int dyn_started, dyn_ended;
+
+	/* Optional, set before runner_run: every complete console line of
+	 * every domain (without its newline), before it is printed; called
+	 * with the hypervisor lock held, so it must not take it (the control
+	 * socket collects Dom0's `xl: ` replies here, cli/control.c). */
+	void (*line_hook)(void *ctx, struct domain *d, const char *line, size_t len);
+	void *line_ctx;
+	/* Optional: the report of a created domain whose run ended, called
+	 * from its thread without any lock, the domain still there (it is
+	 * torn down only after this). Without it the runner prints its own
+	 * line. */
+	void (*dyn_report)(void *ctx, struct runner_dom *rd, bool stopped);
+	void *dyn_report_ctx;
 };
+
+/* Created domains that were unpaused and whose run has not ended yet. */
+unsigned int runner_dyn_running(struct runner *r);
 
 /* Collects the domain's memory map, has the transport load the guest
  * program, writes boot area and device tree, and sets up the devices.

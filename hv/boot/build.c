@@ -598,9 +598,18 @@ int build_system(struct hv *hv, const struct bootinfo *bi, const struct layout_p
 			pages += ld->mem.s[b].size >> PAGE_SHIFT;
 		cfg.max_pages = pages;
 		cfg.domid = ids[i];
-		/* Dom0 has one vCPU; a dom0less domain has its node's `cpus`. */
+		/* Dom0 has one vCPU unless dom0_max_vcpus= says more; a dom0less
+		 * domain has its node's `cpus`. */
 		if (ld->bootinfo_index >= 0)
 			cfg.max_vcpus = bi->domain[ld->bootinfo_index].cpus;
+		if (ld->is_dom0 && bi->args.dom0_max_vcpus) {
+			cfg.max_vcpus = bi->args.dom0_max_vcpus;
+			if (cfg.max_vcpus > DOMAIN_MAX_VCPUS) {
+				rc = fail(out, -EINVAL, "dom0_max_vcpus=%u: memvisor runs 1 to %u "
+					  "vCPUs per domain", cfg.max_vcpus, DOMAIN_MAX_VCPUS);
+				goto err;
+			}
+		}
 		if (ld->bootinfo_index >= 0 && (!cfg.max_vcpus || cfg.max_vcpus > DOMAIN_MAX_VCPUS)) {
 			rc = fail(out, -EINVAL, "%s: cpus = <%u>: memvisor runs 1 to %u vCPUs per domain",
 				  ld->name, cfg.max_vcpus, DOMAIN_MAX_VCPUS);

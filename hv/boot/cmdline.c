@@ -177,6 +177,20 @@ void cmdline_parse(struct bootinfo *bi, const char *s, struct cmdline_args *ba)
 			} else {
 				bad_arg(bi, tok, n);
 			}
+		} else if (KEY("dom0_max_vcpus") && val) {
+			char buf[24], *e;
+			unsigned long lo, hi;
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 23 ? vlen : 23), val);
+			errno = 0;
+			lo = hi = strtoul(buf, &e, 10);
+			if (*e == '-' && e[1])
+				hi = strtoul(e + 1, &e, 10);
+			if (errno || *e || !isdigit((unsigned char)buf[0]) || !hi || hi < lo ||
+			    hi > 128)
+				bad_arg(bi, tok, n);
+			else
+				ba->dom0_max_vcpus = (unsigned int)hi;
 		} else if (KEY("ext_regions")) {
 			int b = val ? parse_bool(val, vlen) : 1;
 

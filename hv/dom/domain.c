@@ -238,6 +238,14 @@ int hv_init(struct hv *hv, const struct hv_config *cfg)
 	pthread_mutex_init(&hv->lock, NULL);
 	pthread_mutex_init(&hv->rz_lock, NULL);
 	{
+		pthread_condattr_t ca; /* feeders of the console input wait on it */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&hv->conin_space, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	{
 		struct timespec ts; /* system time 0 (hv_system_time) */
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -275,5 +283,6 @@ void hv_destroy(struct hv *hv)
 	hv_unlock(hv);
 	frame_table_destroy(&hv->ft);
 	pthread_mutex_destroy(&hv->rz_lock);
+	pthread_cond_destroy(&hv->conin_space);
 	pthread_mutex_destroy(&hv->lock);
 }

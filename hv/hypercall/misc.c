@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <hv/console.h>
 #include <hv/event.h>
 #include <hv/guest_access.h>
 #include <hv/hv.h>
@@ -35,12 +36,8 @@ int64_t do_console_io(struct hv *hv, struct domain *d, struct hv_hcall *hc)
 		}
 		return 0;
 	case CONSOLEIO_read:
-		/* Xen's limit is 2 GiB; memvisor never buffers console input,
-		 * so there is never a character to read and the buffer is not
-		 * touched. */
-		if (count > INT32_MAX)
-			return -EINVAL;
-		return 0;
+		/* The console input ring (console.c). */
+		return console_read(hv, d, buf, count);
 	default:
 		return -ENOSYS;
 	}

@@ -185,6 +185,18 @@ static void test_ext_regions_off(void **state)
 		cmdline_parse(NULL, "dom0_mem=4096 no-ext_regions", &ba);
 		assert_int_equal(ba.dom0_mem, MiB(4)); /* no suffix: KiB */
 		assert_false(ba.ext_regions);
+		assert_int_equal(ba.dom0_max_vcpus, 0); /* not given: Dom0 has one */
+		/* dom0_max_vcpus=<max> or <min>-<max>: memvisor takes <max> */
+		cmdline_parse(NULL, "dom0_max_vcpus=3", &ba);
+		assert_int_equal(ba.dom0_max_vcpus, 3);
+		cmdline_parse(NULL, "dom0_max_vcpus=2-4", &ba);
+		assert_int_equal(ba.dom0_max_vcpus, 4);
+		for (const char *const *b = (const char *const[]){"dom0_max_vcpus=0",
+				"dom0_max_vcpus=4-2", "dom0_max_vcpus=x", "dom0_max_vcpus=3-",
+				"dom0_max_vcpus=-3", "dom0_max_vcpus=999", NULL}; *b; b++) {
+			cmdline_parse(NULL, *b, &ba);
+			assert_int_equal(ba.dom0_max_vcpus, 0);
+		}
 	}
 }
 

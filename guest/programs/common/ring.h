@@ -152,5 +152,6 @@ void frontend_main(void);
 void backend_main(void);
 void virtio_frontend_main(void);
 void virtio_backend_main(void);
+void dom0_main(void);
 
 #endif

@@ -49,8 +49,10 @@ void test_main(void)
 	rt_check(r == -XEN_EINVAL, "console_io of 1 MiB returned %ld", r);
 	r = HYPERVISOR_console_io(77, 1, msg);
 	rt_check(r == -XEN_ENOSYS, "console_io command 77 returned %ld", r);
+	/* Console input is the console domain's (Dom0's): Xen's dummy XSM
+	 * refuses every other domain, and so does memvisor (issue 16). */
 	r = HYPERVISOR_console_io(CONSOLEIO_read, (int)sizeof(small), small);
-	rt_check(r == 0, "console_io read returned %ld (no input expected)", r);
+	rt_check(r == -XEN_EPERM, "console_io read by a DomU returned %ld, not -EPERM", r);
 
 	r = HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	rt_check(r == 0, "sched_op yield returned %ld", r);

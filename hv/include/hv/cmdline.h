@@ -23,6 +23,10 @@ struct cmdline_args {
 	enum iommu_hwdom_mode iommu_hwdom; /* default strict */
 	bool gnttab_max_frames_set;
 	unsigned int gnttab_max_frames; /* default 64 */
+	/* dom0_max_vcpus=<max> or <min>-<max> (x86): Dom0's vCPUs. memvisor
+	 * takes <max> (it has no pool of physical CPUs to size Dom0 by); 0
+	 * when not given (then Dom0 has one). */
+	unsigned int dom0_max_vcpus;
 };
 
 /* Parses a Xen command line into *ba (defaults first). Unknown options are

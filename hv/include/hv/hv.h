@@ -236,6 +236,18 @@ struct domain {
 	struct domain *next;
 };
 
+/* Console input (hv/console.h has the design and the calls): a power of
+ * two, indices free-running and masked. 64 KiB: a command carries a kernel
+ * image, and every ring's worth costs the feeder a wait for the reader. */
+#define HV_CONIN_SIZE 65536u
+
+struct hv_conin {
+	uint8_t buf[HV_CONIN_SIZE];
+	uint64_t prod, cons;   /* free-running; prod - cons bytes are queued */
+	uint64_t refused;      /* bytes offered while the ring was full */
+	uint64_t waiters;      /* feeders asleep in hv_console_input_wait */
+};
+
 /* Console output of guests (console_io write). */
 typedef void (*hv_console_sink_t)(void *ctx, struct domain *d, const char *buf, size_t len);
 
@@ -339,6 +351,10 @@ struct hv {
 	uint32_t xen_version;
 	hv_console_sink_t console;
 	void *console_ctx;
+	/* Console input for the console's reader (console.h); feeders wait
+	 * for room on conin_space (CLOCK_MONOTONIC, with hv->lock). */
+	struct hv_conin conin;
+	pthread_cond_t conin_space;
 	/* Allocation-failure injection: with fi_nth != 0, the fi_nth-th
 	 * allocation from now fails (counted in fi_calls). */
 	uint64_t fi_nth, fi_calls, fi_failed;
