@@ -18,7 +18,6 @@
  * Invariant: a slot of xl->dom is used exactly while its domain exists
  * and was made by this toolstack.
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include <public/domctl.h>
@@ -72,19 +71,6 @@ struct xl_unmaps {
 };
 #define XL_UNMAP_PAGES ((sizeof(struct xl_unmaps) + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE)
 _Static_assert(sizeof(struct xl_maps) <= RT_PAGE_SIZE, "one page");
-
-static void say(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	rt_vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- hypercalls ---------------------------------------------------------- */
 
@@ -475,14 +461,14 @@ static int plan_disks(struct xl *xl, const struct xlcfg *cfg, struct xl_dom *d, 
 		int be = 0;
 
 		if (!xlcfg_disk_is_virtio_mmio(c)) {
-			say(err, errlen, "disk %u (%s): memvisor has virtio-mmio disks only "
+			xl_say(err, errlen, "disk %u (%s): memvisor has virtio-mmio disks only "
 			    "(specification=virtio, transport=mmio)", i, c->vdev);
 			return -XEN_EOPNOTSUPP;
 		}
 		if (c->backend[0]) {
 			be = xl_find(xl, c->backend);
 			if (be < 0) {
-				say(err, errlen, "disk %u (%s): no backend domain '%s'", i, c->vdev,
+				xl_say(err, errlen, "disk %u (%s): no backend domain '%s'", i, c->vdev,
 				    c->backend);
 				return be;
 			}
@@ -641,20 +627,20 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 		if (!xl->dom[i].used)
 			d = &xl->dom[i];
 	if (!d) {
-		say(err, errlen, "this toolstack keeps at most %u domains", XL_MAX_DOMS);
+		xl_say(err, errlen, "this toolstack keeps at most %u domains", XL_MAX_DOMS);
 		return -XEN_ENOSPC;
 	}
 	memset(d, 0, sizeof(*d));
 	if (!cfg->name[0] || strlen(cfg->name) >= sizeof(d->name)) {
-		say(err, errlen, "name: missing or too long");
+		xl_say(err, errlen, "name: missing or too long");
 		return -XEN_EINVAL;
 	}
 	if (xl_find(xl, cfg->name) >= 0) {
-		say(err, errlen, "name: a domain called '%s' exists", cfg->name);
+		xl_say(err, errlen, "name: a domain called '%s' exists", cfg->name);
 		return -XEN_EEXIST;
 	}
 	if (!cfg->memory_mib || cfg->memory_mib > (XL_RAM0_SIZE + XL_RAM1_SIZE) >> 20) {
-		say(err, errlen, "memory: %llu MiB is not a size memvisor can give",
+		xl_say(err, errlen, "memory: %llu MiB is not a size memvisor can give",
 		    (unsigned long long)cfg->memory_mib);
 		return -XEN_EINVAL;
 	}
@@ -670,7 +656,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	/* the boot area: the top 2 MiB of RAM0 (its end rounded down) */
 	d->area_gpa = ((d->ram[0].base + d->ram[0].size) & ~(XL_2M - 1)) - XL_2M;
 	if (d->ram[0].size < 2 * XL_2M) {
-		say(err, errlen, "memory: at least 4 MiB (the kernel and the 2 MiB boot area)");
+		xl_say(err, errlen, "memory: at least 4 MiB (the kernel and the 2 MiB boot area)");
 		return -XEN_EINVAL;
 	}
 	d->dt_gpa = d->area_gpa + 0x100000;
@@ -685,7 +671,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 		/* in process: the built-in program the kernel file names */
 		rip = xl->hosted_entry(cfg->kernel);
 		if (!rip) {
-			say(err, errlen, "kernel %s: no built-in program of that name to run in "
+			xl_say(err, errlen, "kernel %s: no built-in program of that name to run in "
 			    "process", cfg->kernel);
 			return -XEN_ENOENT;
 		}
@@ -695,7 +681,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	need_pages = (cfg->memory_mib << 8) + 2;
 	rc = (int)physinfo(xl, &pi);
 	if (!rc && pi.free_pages < need_pages) {
-		say(err, errlen, "memory: %llu MiB asked, %llu MiB free",
+		xl_say(err, errlen, "memory: %llu MiB asked, %llu MiB free",
 		    (unsigned long long)cfg->memory_mib,
 		    (unsigned long long)(pi.free_pages >> 8));
 		return -XEN_ENOMEM;
@@ -713,7 +699,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	dc->u.createdomain.arch.emulation_flags = XEN_X86_EMU_LAPIC;
 	rc = (int)domctl(xl, XEN_DOMCTL_createdomain, DOMID_ANY);
 	if (rc) {
-		say(err, errlen, "createdomain: %d", rc);
+		xl_say(err, errlen, "createdomain: %d", rc);
 		return rc;
 	}
 	d->domid = dc->domain;
@@ -722,7 +708,7 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	do {                                                                             \
 		rc = (call);                                                             \
 		if (rc) {                                                                \
-			say(err, errlen, "d%u: %s: %d", d->domid, what, rc);             \
+			xl_say(err, errlen, "d%u: %s: %d", d->domid, what, rc);             \
 			goto err_domain;                                                 \
 		}                                                                        \
 	} while (0)
@@ -738,12 +724,12 @@ int xl_create(struct xl *xl, const struct xlcfg *cfg, const void *kernel, size_t
 	if (d->gpaddr_bits && d->gpaddr_bits < 64 &&
 	    ((d->ram[d->nr_ram - 1].base + d->ram[d->nr_ram - 1].size - 1) >> d->gpaddr_bits)) {
 		rc = -XEN_EINVAL;
-		say(err, errlen, "memory: beyond the guest's %u address bits", d->gpaddr_bits);
+		xl_say(err, errlen, "memory: beyond the guest's %u address bits", d->gpaddr_bits);
 		goto err_domain;
 	}
 	rc = populate_ram(xl, d);
 	if (rc) {
-		say(err, errlen, "d%u: populate_physmap of %llu MiB: %d", d->domid,
+		xl_say(err, errlen, "d%u: populate_physmap of %llu MiB: %d", d->domid,
 		    (unsigned long long)cfg->memory_mib, rc);
 		goto err_domain;
 	}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <common/guest_layout.h>
+#include <rt/rt.h>
 #include <xen/toolstack.h>
 
 /* libxl's Arm guest map: include/common/guest_layout.h (shared with the
@@ -60,6 +61,8 @@ void xl_ram_banks(uint64_t bytes, struct xl_dom *d);
  * the 4.21+ rules (no iomem here: only the cap differs). */
 int xl_regions(unsigned int gpaddr_bits, bool iomem_excluded, const struct xl_dom *d,
 	       uint64_t (*out)[2], unsigned int max);
+/* Formats a message into err (nothing when err is NULL or errlen 0). */
+void xl_say(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
 int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t area,
 		 struct xl_elf *e, char *err, size_t errlen);
 int xl_page_tables(const struct xl_dom *d, uint64_t area, uint64_t *pt);

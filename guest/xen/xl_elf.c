@@ -15,9 +15,8 @@
 
 #include "toolstack_priv.h"
 
-static void say(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
+/* The one writer of a call's error text (toolstack_priv.h). */
+void xl_say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,15 +37,15 @@ int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t a
 
 	memset(e, 0, sizeof(*e));
 	if (len < 64 || memcmp(b, "\x7f" "ELF", 4)) {
-		say(err, errlen, "kernel: not an ELF image");
+		xl_say(err, errlen, "kernel: not an ELF image");
 		return -XEN_EINVAL;
 	}
 	if (b[4] != 2 || b[5] != 1) {
-		say(err, errlen, "kernel: not ELF64 little-endian");
+		xl_say(err, errlen, "kernel: not ELF64 little-endian");
 		return -XEN_EINVAL;
 	}
 	if (xl_le16(b + 16) != 2 || xl_le16(b + 18) != 62) {
-		say(err, errlen, "kernel: not an x86-64 executable (ET_EXEC, EM_X86_64)");
+		xl_say(err, errlen, "kernel: not an x86-64 executable (ET_EXEC, EM_X86_64)");
 		return -XEN_EINVAL;
 	}
 	e->entry = xl_le64(b + 24);
@@ -54,7 +53,7 @@ int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t a
 	phentsize = xl_le16(b + 54);
 	phnum = xl_le16(b + 56);
 	if (phentsize < 56 || phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
-		say(err, errlen, "kernel: program headers outside the file");
+		xl_say(err, errlen, "kernel: program headers outside the file");
 		return -XEN_EINVAL;
 	}
 	for (unsigned int i = 0; i < phnum; i++) {
@@ -73,14 +72,14 @@ int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t a
 			continue;
 		if (sg.filesz > sg.memsz || sg.off > len || sg.filesz > len - sg.off ||
 		    sg.paddr + sg.memsz < sg.paddr) {
-			say(err, errlen, "kernel: segment %u is outside the file", i);
+			xl_say(err, errlen, "kernel: segment %u is outside the file", i);
 			return -XEN_EINVAL;
 		}
 		for (unsigned int k = 0; k < d->nr_ram; k++)
 			in_bank |= sg.paddr >= d->ram[k].base &&
 				   sg.paddr + sg.memsz <= d->ram[k].base + d->ram[k].size;
 		if (!in_bank || (sg.paddr < area + XL_2M && sg.paddr + sg.memsz > area)) {
-			say(err, errlen, "kernel: segment %u at %#llx (+%#llx) is not in the "
+			xl_say(err, errlen, "kernel: segment %u at %#llx (+%#llx) is not in the "
 			    "domain's RAM outside its boot area (memory too small?)", i,
 			    (unsigned long long)sg.paddr, (unsigned long long)sg.memsz);
 			return -XEN_EINVAL;
@@ -88,18 +87,18 @@ int xl_elf_check(const void *img, size_t len, const struct xl_dom *d, uint64_t a
 		for (unsigned int k = 0; k < e->nr; k++)
 			if (sg.paddr < e->seg[k].paddr + e->seg[k].memsz &&
 			    e->seg[k].paddr < sg.paddr + sg.memsz) {
-				say(err, errlen, "kernel: segments overlap");
+				xl_say(err, errlen, "kernel: segments overlap");
 				return -XEN_EINVAL;
 			}
 		if (e->nr == XL_ELF_MAX_SEGS) {
-			say(err, errlen, "kernel: more than %u segments", XL_ELF_MAX_SEGS);
+			xl_say(err, errlen, "kernel: more than %u segments", XL_ELF_MAX_SEGS);
 			return -XEN_EINVAL;
 		}
 		entry_ok |= (sg.flags & 1) && e->entry >= sg.paddr && e->entry < sg.paddr + sg.memsz;
 		e->seg[e->nr++] = sg;
 	}
 	if (!e->nr || !entry_ok) {
-		say(err, errlen, "kernel: the entry point is not in an executable segment");
+		xl_say(err, errlen, "kernel: the entry point is not in an executable segment");
 		return -XEN_EINVAL;
 	}
 	return 0;

@@ -18,44 +18,13 @@
 #include "../../guest/tests/domctl/dc.h"
 #include "gtest_multi.h"
 
-/* Host threads of this process (/proc/self/task), 0 if unknown; without
- * the kernel's own workers of the KVM VMs ("kvm-nx-lpage-recovery", made
- * at a VM's first run and gone with it: the two declared domains keep
- * theirs until teardown). */
-static unsigned int host_threads(void)
-{
-	DIR *dir = opendir("/proc/self/task");
-	struct dirent *e;
-	unsigned int n = 0;
-
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (f) {
-			if (!fgets(comm, sizeof(comm), f))
-				comm[0] = 0;
-			fclose(f);
-		}
-		n += strncmp(comm, "kvm-", 4) != 0;
-	}
-	closedir(dir);
-	return n;
-}
-
 static unsigned int threads_before;
 
 static int before_phase(struct gmulti *g, unsigned int phase)
 {
 	(void)g;
 	if (phase == 0)
-		threads_before = host_threads();
+		threads_before = gmulti_host_threads();
 	return 0;
 }
 
@@ -63,7 +32,7 @@ static int before_phase(struct gmulti *g, unsigned int phase)
  * made for the created domains (and its service thread) was reaped. */
 static int check_only_two(struct gmulti *g)
 {
-	unsigned int n = 0, others = 0, threads = host_threads();
+	unsigned int n = 0, others = 0, threads = gmulti_host_threads();
 	int fails;
 
 	hv_lock(&g->m.hv);

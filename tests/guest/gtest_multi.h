@@ -116,6 +116,9 @@ int gmulti_audit(struct gmulti *g, const char *when);
  * 1:1) and nothing else is RAM in its P2M. Returns the number of failures. */
 int gmulti_static_p2m_as_built(struct gmulti *g, unsigned int i);
 /* Prints a failure and returns 1 unless cond. */
+/* Host threads of this process without the kernel's kvm-* workers, 0 if
+ * unknown (tests that check a run reaped its threads). */
+unsigned int gmulti_host_threads(void);
 int gmulti_expect(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* argv: "inproc" | "kvm IMAGE.elf", then --scenario NAME [--timeout MS]. */

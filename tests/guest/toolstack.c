@@ -33,47 +33,19 @@ uint64_t rt_hosted_program_entry(const char *kernel_path)
 	return strncmp(base, "hello", 5) ? 0 : (uint64_t)(uintptr_t)hello_entry;
 }
 
-static unsigned int host_threads(void)
-{
-	DIR *dir = opendir("/proc/self/task");
-	struct dirent *e;
-	unsigned int n = 0;
-
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (f) {
-			if (!fgets(comm, sizeof(comm), f))
-				comm[0] = 0;
-			fclose(f);
-		}
-		/* the kernel's workers of KVM VMs are not ours */
-		n += strncmp(comm, "kvm-", 4) != 0;
-	}
-	closedir(dir);
-	return n;
-}
-
 static unsigned int threads_before;
 
 static int before_phase(struct gmulti *g, unsigned int phase)
 {
 	(void)g;
 	if (phase == 0)
-		threads_before = host_threads();
+		threads_before = gmulti_host_threads();
 	return 0;
 }
 
 static int check_only_dom0(struct gmulti *g)
 {
-	unsigned int n = 0, others = 0, threads = host_threads();
+	unsigned int n = 0, others = 0, threads = gmulti_host_threads();
 	int fails;
 
 	hv_lock(&g->m.hv);
