@@ -12,7 +12,7 @@ set -u
 dir=${1:-build-tsan}
 src=$(cd "$(dirname "$0")/.." && pwd)
 # Rounds of the soak here: TSan makes every access about 5-15x slower.
-soak_rounds=${MEMVISOR_TSAN_SOAK:-5000}
+soak_rounds=${MEMVISOR_TSAN_SOAK:-1000}
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "SKIP: ThreadSanitizer build: clang is not installed"

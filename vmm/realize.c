@@ -457,7 +457,7 @@ static bool park_in(struct vmm_park *p, uint8_t *va, int prot)
 	return true;
 }
 
-int vmm_park_audit(struct vmm *m, char *msg, size_t len)
+static int park_audit(struct vmm *m, char *msg, size_t len)
 {
 	for (struct domain *d = m->hv.domains; d; d = d->next) {
 		struct vmm_dom *vd = d->backend_priv;
@@ -494,6 +494,19 @@ int vmm_park_audit(struct vmm *m, char *msg, size_t len)
 		}
 	}
 	return 0;
+}
+
+/* Under the audit's quiescence (hv.h): the domain list and every park slot
+ * change only with hv->lock held or under the realization lock. */
+int vmm_park_audit(struct vmm *m, char *msg, size_t len)
+{
+	int rc;
+
+	hv_lock(&m->hv);
+	hv_realize_quiesce(&m->hv);
+	rc = park_audit(m, msg, len);
+	hv_unlock(&m->hv);
+	return rc;
 }
 
 static int be_map(void *ctx, struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t off,
