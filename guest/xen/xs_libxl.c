@@ -129,21 +129,32 @@ struct xsl_tx {
 	int err; /* the first error; later steps do nothing */
 };
 
+/* p = dir[/leaf]; false (and -E2BIG recorded) when it does not fit, or
+ * when an earlier step failed. */
+static bool t_path(struct xsl_tx *t, const struct xsl_str *dir, const char *leaf,
+		   struct xsl_str *p)
+{
+	*p = *dir;
+	if (t->err)
+		return false;
+	if (leaf) {
+		s_add(p, "/");
+		s_add(p, leaf);
+	}
+	if (p->over) {
+		t->err = -XEN_E2BIG;
+		return false;
+	}
+	return true;
+}
+
 static void t_write(struct xsl_tx *t, const struct xsl_str *dir, const char *leaf,
 		    const char *value)
 {
-	struct xsl_str p = *dir;
+	struct xsl_str p;
 
-	if (t->err)
+	if (!t_path(t, dir, leaf, &p))
 		return;
-	if (leaf) {
-		s_add(&p, "/");
-		s_add(&p, leaf);
-	}
-	if (p.over) {
-		t->err = -XEN_E2BIG;
-		return;
-	}
 	t->err = xs_write(t->c, t->tx, p.b, value);
 }
 
@@ -162,19 +173,11 @@ static void t_write_num(struct xsl_tx *t, const struct xsl_str *dir, const char 
 static void t_dir(struct xsl_tx *t, const struct xsl_str *dir, const char *leaf, uint16_t owner,
 		  int reader)
 {
-	struct xsl_str p = *dir, o, r;
+	struct xsl_str p, o, r;
 	const char *perms[XSL_MAX_PERMS] = {o.b, r.b};
 
-	if (t->err)
+	if (!t_path(t, dir, leaf, &p))
 		return;
-	if (leaf) {
-		s_add(&p, "/");
-		s_add(&p, leaf);
-	}
-	if (p.over) {
-		t->err = -XEN_E2BIG;
-		return;
-	}
 	s_init(&o);
 	s_add(&o, "n");
 	s_num(&o, owner);
